@@ -1,0 +1,537 @@
+//! The resident account state machine (R-STATUS-1..5) and activation tokens.
+//!
+//! ```text
+//!  NotInvited ──invite──▶ PendingActivation ──activate──▶ Live
+//!                          │   ▲
+//!           7 days pass    ▼   │ invite (again: new link, new 7 days)
+//!                       ActivationExpired
+//! ```
+//!
+//! Expiry is derived from the invitation's expiry instant and `now`, never swept: an account
+//! whose link ran out is `ActivationExpired` the moment it is read, whatever ran or did not run.
+//! Every transition is a method taking `now`; anything else is refused with
+//! [`Error::InvalidTransition`] naming the status and the action, and changes nothing.
+//!
+//! Activation tokens are `<selector>.<verifier>`: the selector finds the account (it is the
+//! resident id, not a secret), the verifier is 256 bits from the operating system's random source.
+//! Only the SHA-256 hash of the whole token is stored, and it is compared in constant time.
+
+use crate::error::{Error, Result, TokenRejection};
+use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use subtle::ConstantTimeEq;
+
+/// How long an activation link is valid by default (R-STATUS-2): 7 days.
+pub const DEFAULT_ACTIVATION_VALIDITY: Duration = Duration::days(7);
+
+/// How many replaced invitations an account remembers, to tell "superseded" from "invalid".
+const REMEMBERED_SUPERSEDED: usize = 4;
+
+/// A resident account's status (R-STATUS-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    /// Known, but no welcome email sent yet.
+    NotInvited,
+    /// The welcome email was sent; the link is valid for 7 days (R-STATUS-2).
+    PendingActivation,
+    /// The resident activated the account (R-STATUS-3).
+    Live,
+    /// The link ran out before the resident activated (R-STATUS-4).
+    ActivationExpired,
+}
+
+impl AccountStatus {
+    /// The snake_case name, as the bindings and the CLI show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::NotInvited => "not_invited",
+            AccountStatus::PendingActivation => "pending_activation",
+            AccountStatus::Live => "live",
+            AccountStatus::ActivationExpired => "activation_expired",
+        }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+
+    /// Every status.
+    pub const ALL: [AccountStatus; 4] = [
+        AccountStatus::NotInvited,
+        AccountStatus::PendingActivation,
+        AccountStatus::Live,
+        AccountStatus::ActivationExpired,
+    ];
+}
+
+impl fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An action on an account, as named in [`Error::InvalidTransition`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountAction {
+    /// Send (or send again) the welcome email with a new activation link.
+    Invite,
+    /// Activate with the link's token.
+    Activate,
+}
+
+impl AccountAction {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountAction::Invite => "invite",
+            AccountAction::Activate => "activate",
+        }
+    }
+}
+
+impl fmt::Display for AccountAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is stored; `ActivationExpired` is never stored, it is derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Stage {
+    NotInvited,
+    Invited,
+    Live,
+}
+
+/// The stored half of an activation link: the hash, never the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Invitation {
+    token_hash: String,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    used_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for Invitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invitation")
+            .field("token_hash", &"<redacted>")
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("used_at", &self.used_at)
+            .finish()
+    }
+}
+
+/// A resident's account: its stage and the current activation link's stored half.
+///
+/// The fields are private so the only way to change an account is a transition method.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    stage: Stage,
+    invitation: Option<Invitation>,
+    #[serde(default)]
+    superseded_hashes: Vec<String>,
+    invitations_sent: u32,
+    activated_at: Option<DateTime<Utc>>,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Account {
+    /// A new account, Not Invited.
+    pub fn new() -> Self {
+        Self {
+            stage: Stage::NotInvited,
+            invitation: None,
+            superseded_hashes: Vec::new(),
+            invitations_sent: 0,
+            activated_at: None,
+        }
+    }
+
+    /// The status at `now`. Pending Activation turns into Activation Expired by itself once
+    /// the link's validity has passed.
+    pub fn status(&self, now: DateTime<Utc>) -> AccountStatus {
+        match self.stage {
+            Stage::NotInvited => AccountStatus::NotInvited,
+            Stage::Live => AccountStatus::Live,
+            Stage::Invited => match &self.invitation {
+                Some(inv) if now < inv.expires_at => AccountStatus::PendingActivation,
+                _ => AccountStatus::ActivationExpired,
+            },
+        }
+    }
+
+    /// When the current invitation was sent.
+    pub fn invited_at(&self) -> Option<DateTime<Utc>> {
+        self.invitation.as_ref().map(|i| i.issued_at)
+    }
+
+    /// When the current activation link stops working.
+    pub fn activation_expires_at(&self) -> Option<DateTime<Utc>> {
+        match self.stage {
+            Stage::Invited => self.invitation.as_ref().map(|i| i.expires_at),
+            _ => None,
+        }
+    }
+
+    /// When the account went live.
+    pub fn activated_at(&self) -> Option<DateTime<Utc>> {
+        self.activated_at
+    }
+
+    /// How many welcome emails have been sent for this account.
+    pub fn invitations_sent(&self) -> u32 {
+        self.invitations_sent
+    }
+
+    /// Invite (R-STATUS-2) or invite again after expiry (R-STATUS-4): a new link valid for
+    /// `validity` from `now`. Allowed from Not Invited and Activation Expired only.
+    ///
+    /// Returns the new token, to be put in the welcome email; only its hash is kept.
+    pub fn invite(
+        &mut self,
+        selector: &str,
+        now: DateTime<Utc>,
+        validity: Duration,
+    ) -> Result<ActivationToken> {
+        let from = self.status(now);
+        match from {
+            AccountStatus::NotInvited | AccountStatus::ActivationExpired => {}
+            AccountStatus::PendingActivation | AccountStatus::Live => {
+                return Err(Error::InvalidTransition {
+                    from,
+                    action: AccountAction::Invite,
+                });
+            }
+        }
+        let token = ActivationToken::generate(selector)?;
+        if let Some(old) = self.invitation.take() {
+            self.superseded_hashes.push(old.token_hash);
+            if self.superseded_hashes.len() > REMEMBERED_SUPERSEDED {
+                self.superseded_hashes.remove(0);
+            }
+        }
+        self.invitation = Some(Invitation {
+            token_hash: token.hash(),
+            issued_at: now,
+            expires_at: now + validity,
+            used_at: None,
+        });
+        self.stage = Stage::Invited;
+        self.invitations_sent += 1;
+        Ok(token)
+    }
+
+    /// Activate with the link's token (R-STATUS-3). Refuses an expired, used, superseded or
+    /// unknown token with [`Error::TokenRejected`], and any status but Pending Activation with
+    /// [`Error::InvalidTransition`]. A refused call changes nothing.
+    pub fn activate(&mut self, token: &str, now: DateTime<Utc>) -> Result<()> {
+        let presented = hash_token(token);
+        let rejected = |reason| Err(Error::TokenRejected { reason });
+        let Some(inv) = &self.invitation else {
+            return rejected(TokenRejection::Invalid);
+        };
+        if !hashes_equal(&presented, &inv.token_hash) {
+            let superseded = self
+                .superseded_hashes
+                .iter()
+                .any(|h| hashes_equal(&presented, h));
+            return rejected(if superseded {
+                TokenRejection::Superseded
+            } else {
+                TokenRejection::Invalid
+            });
+        }
+        if inv.used_at.is_some() {
+            return rejected(TokenRejection::AlreadyUsed);
+        }
+        let from = self.status(now);
+        match from {
+            AccountStatus::PendingActivation => {}
+            AccountStatus::ActivationExpired => return rejected(TokenRejection::Expired),
+            AccountStatus::NotInvited | AccountStatus::Live => {
+                return Err(Error::InvalidTransition {
+                    from,
+                    action: AccountAction::Activate,
+                });
+            }
+        }
+        if let Some(inv) = &mut self.invitation {
+            inv.used_at = Some(now);
+        }
+        self.stage = Stage::Live;
+        self.activated_at = Some(now);
+        Ok(())
+    }
+
+    /// Whether `token` is the current, unused link of this account. Used by the outbox
+    /// dispatcher to skip a welcome email whose link a newer invitation replaced.
+    pub fn is_current_token(&self, token: &ActivationToken) -> bool {
+        self.invitation
+            .as_ref()
+            .is_some_and(|inv| inv.used_at.is_none() && hashes_equal(&token.hash(), &inv.token_hash))
+    }
+}
+
+/// A raw activation token. Secret: `Debug` and `Display` print `<redacted>`; read it with
+/// [`ActivationToken::expose`] only to put it in the email.
+#[derive(Clone)]
+pub struct ActivationToken(SecretString);
+
+impl ActivationToken {
+    fn generate(selector: &str) -> Result<Self> {
+        let mut verifier = [0u8; 32];
+        getrandom::fill(&mut verifier).map_err(|e| Error::Store(crate::error::StoreError::Unavailable {
+            message: format!("the operating system's random source failed: {e}"),
+        }))?;
+        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(verifier);
+        Ok(Self(SecretString::from(format!("{selector}.{encoded}"))))
+    }
+
+    /// Wraps a token received from a resident.
+    pub fn from_string(token: impl Into<String>) -> Self {
+        Self(SecretString::from(token.into()))
+    }
+
+    /// The token text.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    /// The selector part (the resident id), if the token is well formed.
+    pub fn selector(&self) -> Option<&str> {
+        selector_of(self.expose())
+    }
+
+    fn hash(&self) -> String {
+        hash_token(self.expose())
+    }
+}
+
+impl fmt::Debug for ActivationToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ActivationToken(<redacted>)")
+    }
+}
+
+impl PartialEq for ActivationToken {
+    fn eq(&self, other: &Self) -> bool {
+        hashes_equal(self.expose(), other.expose())
+    }
+}
+
+impl Serialize for ActivationToken {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> Deserialize<'de> for ActivationToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        String::deserialize(d).map(Self::from_string)
+    }
+}
+
+/// The selector of a token (`<selector>.<verifier>`), if it has that shape.
+pub fn selector_of(token: &str) -> Option<&str> {
+    let (selector, verifier) = token.rsplit_once('.')?;
+    (!selector.is_empty() && verifier.len() >= 22).then_some(selector)
+}
+
+fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hashes_equal(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    // R-STATUS-1
+    #[test]
+    fn a_new_account_is_not_invited() {
+        assert_eq!(Account::new().status(t0()), AccountStatus::NotInvited);
+    }
+
+    // R-STATUS-2, R-STATUS-3
+    #[test]
+    fn invite_then_activate_within_seven_days_goes_live() {
+        let mut a = Account::new();
+        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        assert_eq!(a.status(t0()), AccountStatus::PendingActivation);
+        let later = t0() + Duration::days(6) + Duration::hours(23);
+        assert_eq!(a.status(later), AccountStatus::PendingActivation);
+        a.activate(token.expose(), later).unwrap();
+        assert_eq!(a.status(later), AccountStatus::Live);
+        assert_eq!(a.activated_at(), Some(later));
+    }
+
+    // R-STATUS-4
+    #[test]
+    fn pending_expires_after_seven_days_without_a_sweep_and_can_be_reinvited() {
+        let mut a = Account::new();
+        let old = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let expired_at = t0() + Duration::days(7);
+        assert_eq!(a.status(expired_at), AccountStatus::ActivationExpired);
+        let err = a.activate(old.expose(), expired_at).unwrap_err();
+        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::Expired }));
+        let new = a.invite("res_1", expired_at, DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        assert_eq!(a.status(expired_at), AccountStatus::PendingActivation);
+        assert_eq!(a.invitations_sent(), 2);
+        let err = a.activate(old.expose(), expired_at).unwrap_err();
+        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::Superseded }));
+        a.activate(new.expose(), expired_at + Duration::days(1)).unwrap();
+        assert_eq!(a.status(expired_at + Duration::days(1)), AccountStatus::Live);
+    }
+
+    // R-STATUS-5
+    #[test]
+    fn other_transitions_are_refused_naming_status_and_action_and_change_nothing() {
+        let mut a = Account::new();
+        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let before = a.clone();
+        let err = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap_err();
+        assert_eq!(err.to_string(), "cannot invite an account that is pending_activation");
+        assert_eq!(a, before);
+        a.activate(token.expose(), t0()).unwrap();
+        let err = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap_err();
+        assert_eq!(err.to_string(), "cannot invite an account that is live");
+    }
+
+    // R-STATUS-5
+    #[test]
+    fn a_used_token_is_refused_the_second_time() {
+        let mut a = Account::new();
+        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        a.activate(token.expose(), t0()).unwrap();
+        let err = a.activate(token.expose(), t0()).unwrap_err();
+        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::AlreadyUsed }));
+    }
+
+    // R-STATUS-5
+    #[test]
+    fn tokens_are_unguessable_hashed_and_never_printed() {
+        let mut a = Account::new();
+        let t1 = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let mut b = Account::new();
+        let t2 = b.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        assert_ne!(t1.expose(), t2.expose());
+        let verifier = t1.expose().rsplit_once('.').unwrap().1;
+        // 32 bytes of randomness, base64url without padding.
+        assert_eq!(verifier.len(), 43);
+        assert_eq!(t1.selector(), Some("res_1"));
+        let stored = serde_json::to_string(&a).unwrap();
+        assert!(!stored.contains(verifier), "the store must hold only the hash");
+        assert!(!format!("{a:?}").contains(verifier));
+        assert_eq!(format!("{t1:?}"), "ActivationToken(<redacted>)");
+        let wrong = format!("res_1.{}", "A".repeat(43));
+        assert!(matches!(
+            a.activate(&wrong, t0()).unwrap_err(),
+            Error::TokenRejected { reason: TokenRejection::Invalid }
+        ));
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Invite,
+        ActivateCurrent,
+        ActivateOldest,
+        ActivateGarbage,
+        Advance(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => Just(Op::Invite),
+            3 => Just(Op::ActivateCurrent),
+            1 => Just(Op::ActivateOldest),
+            1 => Just(Op::ActivateGarbage),
+            3 => (1i64..(24 * 9)).prop_map(Op::Advance),
+        ]
+    }
+
+    proptest! {
+        // R-STATUS-1..5: no sequence of actions reaches a state the spec forbids.
+        #[test]
+        fn no_sequence_of_actions_reaches_a_forbidden_state(ops in proptest::collection::vec(op(), 1..40)) {
+            let validity = DEFAULT_ACTIVATION_VALIDITY;
+            let mut now = t0();
+            let mut account = Account::new();
+            let mut tokens: Vec<ActivationToken> = Vec::new();
+            let mut went_live_at: Option<DateTime<Utc>> = None;
+            for op in ops {
+                let before = account.clone();
+                let status_before = account.status(now);
+                let result = match &op {
+                    Op::Invite => account.invite("res_x", now, validity).map(|t| tokens.push(t)),
+                    Op::ActivateCurrent => match tokens.last() {
+                        Some(t) => account.activate(t.expose(), now),
+                        None => account.activate("res_x.AAAAAAAAAAAAAAAAAAAAAAAAAAAA", now),
+                    },
+                    Op::ActivateOldest => match tokens.first() {
+                        Some(t) => account.activate(t.expose(), now),
+                        None => Ok(()),
+                    },
+                    Op::ActivateGarbage => account.activate("garbage", now),
+                    Op::Advance(h) => { now += Duration::hours(*h); Ok(()) }
+                };
+                let status_after = account.status(now);
+                match (&op, &result) {
+                    (_, Err(_)) => prop_assert_eq!(&account, &before, "a refused action changed the account"),
+                    (Op::Invite, Ok(())) => {
+                        prop_assert!(matches!(status_before, AccountStatus::NotInvited | AccountStatus::ActivationExpired));
+                        prop_assert_eq!(status_after, AccountStatus::PendingActivation);
+                    }
+                    (Op::ActivateCurrent | Op::ActivateOldest, Ok(())) if !matches!(op, Op::ActivateOldest) || tokens.len() == 1 => {
+                        prop_assert_eq!(status_before, AccountStatus::PendingActivation);
+                        prop_assert_eq!(status_after, AccountStatus::Live);
+                        went_live_at = Some(now);
+                    }
+                    (Op::ActivateOldest, Ok(())) => prop_assert_eq!(tokens.len(), 0),
+                    (Op::ActivateGarbage, Ok(())) => prop_assert!(false, "garbage token accepted"),
+                    _ => {}
+                }
+                // Live is final, and only reached by activating.
+                if went_live_at.is_some() {
+                    prop_assert_eq!(status_after, AccountStatus::Live);
+                } else {
+                    prop_assert_ne!(status_after, AccountStatus::Live);
+                }
+                // Pending and Expired follow from the invitation time alone.
+                if let Some(invited) = account.invited_at() {
+                    if went_live_at.is_none() {
+                        let expected = if now < invited + validity { AccountStatus::PendingActivation } else { AccountStatus::ActivationExpired };
+                        prop_assert_eq!(status_after, expected);
+                    }
+                } else {
+                    prop_assert_eq!(status_after, AccountStatus::NotInvited);
+                }
+            }
+        }
+    }
+}

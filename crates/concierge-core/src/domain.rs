@@ -1,0 +1,597 @@
+//! Domain records for every flow of the spec. Records that came from a provider keep their
+//! [`ExternalRef`]; every stored record has a `version` the store uses for optimistic
+//! concurrency (a write names the version it read; a concurrent change makes it fail).
+
+use crate::account::{Account, AccountStatus};
+use crate::ids::*;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The default interval between automatic PMS syncs (R-PMS-6): 4 hours.
+pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::hours(4);
+
+/// A managed residential property (a site).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Property {
+    /// Our id.
+    pub id: PropertyId,
+    /// Display name, e.g. "Harbour View".
+    pub name: String,
+    /// The site name: used in the intercom placeholder's email (`butterflymx+<site name>`) and
+    /// in emails to residents. Lower-case letters, digits and dashes.
+    pub site_name: String,
+    /// The property's settings.
+    pub settings: PropertySettings,
+    /// The property's id in its PMS, when it has one.
+    pub external: Option<ExternalRef>,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+/// A property's settings, as an admin sets them on the integrations screen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PropertySettings {
+    /// Import residents whose move-in date is ahead as *future* residents (R-PMS-2).
+    pub future_resident_sync: bool,
+    /// Grant mobile-key access automatically at move-in, rather than leaving it to an admin
+    /// (R-PMS-3).
+    pub auto_grant_mobile_access: bool,
+    /// How often the PMS sync runs (R-PMS-6); 4 hours by default.
+    #[serde(with = "duration_secs")]
+    pub sync_interval: Duration,
+    /// The property's amenities (R-MOVE-3); empty when it has none.
+    pub amenities: Vec<Amenity>,
+    /// The welcome and activation emails (R-STRATA-3).
+    pub invitation_email: InvitationEmailSettings,
+}
+
+impl Default for PropertySettings {
+    fn default() -> Self {
+        Self {
+            future_resident_sync: false,
+            auto_grant_mobile_access: false,
+            sync_interval: DEFAULT_SYNC_INTERVAL,
+            amenities: Vec::new(),
+            invitation_email: InvitationEmailSettings::default(),
+        }
+    }
+}
+
+/// An amenity of a property.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amenity {
+    /// Its id.
+    pub id: AmenityId,
+    /// Its name, e.g. "Pool".
+    pub name: String,
+}
+
+impl Amenity {
+    /// A new amenity called `name`.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: AmenityId::new(),
+            name: name.into(),
+        }
+    }
+}
+
+/// The template of the welcome / activation email. Placeholders: `{first_name}`,
+/// `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationEmailSettings {
+    /// The sender shown to residents.
+    pub from: String,
+    /// The subject line.
+    pub subject: String,
+    /// The body.
+    pub body: String,
+    /// The link residents follow; the token is appended.
+    pub activation_url: String,
+}
+
+impl Default for InvitationEmailSettings {
+    fn default() -> Self {
+        Self {
+            from: "Concierge <no-reply@concierge.invalid>".into(),
+            subject: "Welcome to {property_name}: activate your account".into(),
+            body: "Hello {first_name},\n\nYour account at {property_name} is ready. Activate it \
+                   within 7 days:\n\n{activation_link}\n\nThe link works until {expires_at}.\n"
+                .into(),
+            activation_url: "https://concierge.invalid/activate?token=".into(),
+        }
+    }
+}
+
+/// A building of a property (strata: a community, a plan).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Building {
+    /// Our id.
+    pub id: BuildingId,
+    /// Its property.
+    pub property_id: PropertyId,
+    /// Its name, e.g. "Tower A".
+    pub name: String,
+    /// Its id in a provider, when it came from one.
+    pub external: Option<ExternalRef>,
+    /// Store version.
+    pub version: u64,
+}
+
+/// One home (strata: a lot).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    /// Our id.
+    pub id: UnitId,
+    /// Its property.
+    pub property_id: PropertyId,
+    /// Its building.
+    pub building_id: BuildingId,
+    /// Its floor, when the building has floors.
+    pub floor: Option<String>,
+    /// Its number or name, e.g. "1204".
+    pub number: String,
+    /// Its id in a provider, when it came from one.
+    pub external: Option<ExternalRef>,
+    /// Store version.
+    pub version: u64,
+}
+
+/// Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidentSource {
+    /// Synced from the property management system.
+    Pms,
+    /// Imported from a strata system.
+    Strata,
+    /// Moved in by an admin.
+    Manual,
+}
+
+impl ResidentSource {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResidentSource::Pms => "pms",
+            ResidentSource::Strata => "strata",
+            ResidentSource::Manual => "manual",
+        }
+    }
+}
+
+impl fmt::Display for ResidentSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A resident's role in their unit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OccupancyRole {
+    /// The lease holder or owner.
+    #[default]
+    Primary,
+    /// A co-tenant.
+    Secondary,
+    /// Lives there without being on the lease (a minor, a family member).
+    Occupant,
+}
+
+impl OccupancyRole {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccupancyRole::Primary => "primary",
+            OccupancyRole::Secondary => "secondary",
+            OccupancyRole::Occupant => "occupant",
+        }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "primary" => Some(OccupancyRole::Primary),
+            "secondary" => Some(OccupancyRole::Secondary),
+            "occupant" => Some(OccupancyRole::Occupant),
+            _ => None,
+        }
+    }
+}
+
+/// One resident's occupancy of one unit. A person in two units is two residents (R-KEY-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Occupancy {
+    /// The unit.
+    pub unit_id: UnitId,
+    /// The role.
+    pub role: OccupancyRole,
+    /// The move-in date, in the property's local calendar.
+    pub move_in: Option<NaiveDate>,
+    /// The move-out date, when known.
+    pub move_out: Option<NaiveDate>,
+}
+
+/// Where a resident stands in time relative to their unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OccupancyPhase {
+    /// Move-in date ahead: listed as a future resident, not yet in the unit (R-PMS-2).
+    Future,
+    /// Living there.
+    Current,
+    /// Moved out.
+    Past,
+}
+
+impl OccupancyPhase {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OccupancyPhase::Future => "future",
+            OccupancyPhase::Current => "current",
+            OccupancyPhase::Past => "past",
+        }
+    }
+}
+
+impl Occupancy {
+    /// The phase on `today` (the property's local date): derived, never stored, so a future
+    /// resident becomes current on the move-in date with nothing having to run.
+    pub fn phase(&self, today: NaiveDate) -> OccupancyPhase {
+        match (self.move_in, self.move_out) {
+            (_, Some(out)) if out <= today => OccupancyPhase::Past,
+            (Some(inn), _) if inn > today => OccupancyPhase::Future,
+            _ => OccupancyPhase::Current,
+        }
+    }
+}
+
+/// Whether the resident has mobile-key access (R-PMS-3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum MobileAccess {
+    /// Not granted; an admin may grant it.
+    #[default]
+    NotGranted,
+    /// Granted.
+    Granted {
+        /// When.
+        at: DateTime<Utc>,
+    },
+}
+
+/// The strata user types (R-STRATA-4). Property Manager and Other are not delivered by the
+/// strata APIs, so they are not in this set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrataUserType {
+    /// Owner who lives in the lot.
+    OwnerOccupier,
+    /// Tenant.
+    Tenant,
+    /// Owner who lets the lot.
+    OwnerInvestor,
+    /// Member of the strata committee.
+    Committee,
+}
+
+impl StrataUserType {
+    /// Every type an admin can choose at Go Live.
+    pub const ALL: [StrataUserType; 4] = [
+        StrataUserType::OwnerOccupier,
+        StrataUserType::Tenant,
+        StrataUserType::OwnerInvestor,
+        StrataUserType::Committee,
+    ];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StrataUserType::OwnerOccupier => "owner_occupier",
+            StrataUserType::Tenant => "tenant",
+            StrataUserType::OwnerInvestor => "owner_investor",
+            StrataUserType::Committee => "committee",
+        }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.as_str() == name)
+    }
+}
+
+/// A set of strata user types.
+pub type StrataUserTypes = BTreeSet<StrataUserType>;
+
+/// A resident: one person's occupancy of one unit, with their account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resident {
+    /// Our id.
+    pub id: ResidentId,
+    /// The property.
+    pub property_id: PropertyId,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email, needed to invite.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// The occupancy.
+    pub occupancy: Occupancy,
+    /// Where the record came from.
+    pub source: ResidentSource,
+    /// The record in its provider, for PMS and strata residents.
+    pub external: Option<ExternalRef>,
+    /// The account and its status.
+    pub account: Account,
+    /// Mobile-key access.
+    pub mobile_access: MobileAccess,
+    /// Amenities given at move-in (R-MOVE-3).
+    pub amenities: Vec<AmenityId>,
+    /// Strata user types, for strata residents.
+    pub user_types: StrataUserTypes,
+    /// When the record was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+impl Resident {
+    /// The account status at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> AccountStatus {
+        self.account.status(now)
+    }
+
+    /// "First Last".
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// A named spare-key holder of a unit (R-PMS-7): first-class, never a fake person, and never
+/// moved out by a sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpareHolder {
+    /// Its id.
+    pub id: SpareHolderId,
+    /// The unit.
+    pub unit_id: UnitId,
+    /// A label, e.g. "Spare: cleaner".
+    pub label: String,
+    /// Store version.
+    pub version: u64,
+}
+
+/// Who holds a smart key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "id")]
+pub enum KeyHolder {
+    /// A resident.
+    Resident(ResidentId),
+    /// A spare holder of the unit.
+    Spare(SpareHolderId),
+}
+
+impl fmt::Display for KeyHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyHolder::Resident(id) => write!(f, "{id}"),
+            KeyHolder::Spare(id) => write!(f, "{id}"),
+        }
+    }
+}
+
+/// A smart key's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// Being written on a card.
+    Encoding,
+    /// Written and working.
+    Active,
+    /// Cancelled (moved out, or cancelled by an admin).
+    Cancelled,
+    /// Replaced by a new key (lost card).
+    Replaced,
+}
+
+impl KeyState {
+    /// Whether the key counts as the holder's one key for the unit (R-KEY-2).
+    pub fn is_live(self) -> bool {
+        matches!(self, KeyState::Encoding | KeyState::Active)
+    }
+}
+
+/// A smart key: one per holder per unit (R-KEY-2, R-KEY-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartKey {
+    /// Our id.
+    pub id: KeyId,
+    /// Who holds it.
+    pub holder: KeyHolder,
+    /// The one unit it opens.
+    pub unit_id: UnitId,
+    /// The encoder it was written on.
+    pub encoder: ExternalRef,
+    /// Its state.
+    pub state: KeyState,
+    /// The key in the lock system.
+    pub external: Option<ExternalRef>,
+    /// When it was requested.
+    pub created_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+/// A time window, start inclusive and end exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeWindow {
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// End.
+    pub ends_at: DateTime<Utc>,
+}
+
+impl TimeWindow {
+    /// Whether `at` falls in the window.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.starts_at <= at && at < self.ends_at
+    }
+}
+
+/// A visitor's QR pass for the visit's window (R-VISIT-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorPass {
+    /// Our id.
+    pub id: VisitorPassId,
+    /// The property.
+    pub property_id: PropertyId,
+    /// The visitor's name.
+    pub visitor_name: String,
+    /// When the pass works.
+    pub window: TimeWindow,
+    /// The pass in the intercom.
+    pub external: Option<ExternalRef>,
+    /// The QR code's URL, as the intercom returned it.
+    pub qr_code_url: Option<String>,
+    /// Whether it was revoked.
+    pub revoked: bool,
+    /// Store version.
+    pub version: u64,
+}
+
+/// Why a provider record could not be applied (R-PMS-5). Stable snake_case codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncErrorKind {
+    /// The record names a unit we do not know.
+    UnitNotFound,
+    /// First or last name missing or unusable.
+    InvalidName,
+    /// Email missing where it is needed, or malformed.
+    InvalidEmail,
+    /// Dates missing, malformed or inconsistent (move-out before move-in).
+    InvalidDates,
+    /// Two records for the same resident.
+    DuplicateResident,
+    /// The occupancy conflicts with another one.
+    ConflictingOccupancy,
+    /// The provider's record could not be read.
+    UnreadableRecord,
+}
+
+impl SyncErrorKind {
+    /// The snake_case code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncErrorKind::UnitNotFound => "unit_not_found",
+            SyncErrorKind::InvalidName => "invalid_name",
+            SyncErrorKind::InvalidEmail => "invalid_email",
+            SyncErrorKind::InvalidDates => "invalid_dates",
+            SyncErrorKind::DuplicateResident => "duplicate_resident",
+            SyncErrorKind::ConflictingOccupancy => "conflicting_occupancy",
+            SyncErrorKind::UnreadableRecord => "unreadable_record",
+        }
+    }
+}
+
+/// One record a sync could not apply (R-PMS-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncError {
+    /// The type, for the admin to act on.
+    pub kind: SyncErrorKind,
+    /// The record in the provider.
+    pub external: Option<ExternalRef>,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// What is wrong, without the record's personal data.
+    pub message: String,
+}
+
+/// What a sync run did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncCounts {
+    /// Records read.
+    pub seen: u64,
+    /// Residents created.
+    pub created: u64,
+    /// Residents updated.
+    pub updated: u64,
+    /// Residents moved out.
+    pub moved_out: u64,
+    /// Records that needed no change.
+    pub unchanged: u64,
+    /// Records that became sync errors.
+    pub failed: u64,
+}
+
+/// One run of a sync of one property.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    /// Its id.
+    pub id: SyncRunId,
+    /// The property.
+    pub property_id: PropertyId,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+    /// When it finished; `None` while running.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// What it did.
+    pub counts: SyncCounts,
+    /// The records it could not apply; the next run's list replaces this one.
+    pub errors: Vec<SyncError>,
+    /// Store version.
+    pub version: u64,
+}
+
+mod duration_secs {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i64(d.num_seconds())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        i64::deserialize(d).map(Duration::seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    // R-PMS-2
+    #[test]
+    fn occupancy_phase_follows_the_dates() {
+        let occ = Occupancy {
+            unit_id: UnitId::new(),
+            role: OccupancyRole::Primary,
+            move_in: Some(date("2026-03-01")),
+            move_out: Some(date("2027-02-28")),
+        };
+        assert_eq!(occ.phase(date("2026-02-28")), OccupancyPhase::Future);
+        assert_eq!(occ.phase(date("2026-03-01")), OccupancyPhase::Current);
+        assert_eq!(occ.phase(date("2027-02-28")), OccupancyPhase::Past);
+    }
+
+    // R-PMS-6
+    #[test]
+    fn property_settings_default_to_a_four_hour_sync() {
+        assert_eq!(PropertySettings::default().sync_interval, Duration::hours(4));
+    }
+}

@@ -1,0 +1,553 @@
+//! Errors. One enum for everything an operation can refuse or fail with, with a stable
+//! [`ErrorCode`] that the Python and Node bindings expose unchanged (R-SDK-5).
+//!
+//! Errors never carry secrets, and validation errors never echo the rejected input (it may be a
+//! resident's personal data): they name the field and the rule.
+
+use crate::account::{AccountAction, AccountStatus};
+use crate::permissions::{AccessLevel, Permission};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a Concierge operation can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The admin lacks the permission the operation needs (R-PERM-1, R-PERM-2). Raised before
+    /// any provider or the store is touched.
+    #[error("permission denied: {action} needs {permission} {required}, admin {admin} has {held}")]
+    PermissionDenied {
+        /// Who tried.
+        admin: String,
+        /// The operation that was refused.
+        action: String,
+        /// The permission it needs.
+        permission: Permission,
+        /// The level it needs.
+        required: AccessLevel,
+        /// The level the admin has.
+        held: AccessLevel,
+    },
+
+    /// The account is not in a status from which the action is allowed (R-STATUS-5).
+    #[error("cannot {action} an account that is {from}")]
+    InvalidTransition {
+        /// The account's status when the action was tried.
+        from: AccountStatus,
+        /// The action that was refused.
+        action: AccountAction,
+    },
+
+    /// An activation token was refused (R-STATUS-5).
+    #[error("activation token refused: {reason}")]
+    TokenRejected {
+        /// Why it was refused.
+        reason: TokenRejection,
+    },
+
+    /// A record the operation needs does not exist.
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What kind of record.
+        entity: EntityKind,
+        /// The id that was asked for.
+        id: String,
+    },
+
+    /// The input is invalid. Nothing was changed.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+
+    /// The operation conflicts with existing state (a duplicate, a concurrent change).
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicts.
+        message: String,
+    },
+
+    /// An outside system (PMS, strata, intercom, lock system, mail) failed.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    /// The handle was closed.
+    #[error("this Concierge handle is closed")]
+    Closed,
+}
+
+/// Stable, language-neutral error codes: the Node `err.code` and the Python exception's
+/// `code` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// [`Error::PermissionDenied`]
+    PermissionDenied,
+    /// [`Error::InvalidTransition`]
+    InvalidTransition,
+    /// [`Error::TokenRejected`]
+    TokenRejected,
+    /// [`Error::NotFound`]
+    NotFound,
+    /// [`Error::Validation`]
+    Validation,
+    /// [`Error::Conflict`]
+    Conflict,
+    /// [`Error::Provider`]
+    Provider,
+    /// [`Error::Store`]
+    Store,
+    /// [`Error::Closed`]
+    Closed,
+}
+
+impl ErrorCode {
+    /// The code as an upper-snake string, e.g. `PERMISSION_DENIED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::PermissionDenied => "PERMISSION_DENIED",
+            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
+            ErrorCode::TokenRejected => "TOKEN_REJECTED",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::Validation => "VALIDATION",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::Provider => "PROVIDER",
+            ErrorCode::Store => "STORE",
+            ErrorCode::Closed => "CLOSED",
+        }
+    }
+}
+
+impl AsRef<str> for ErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Error {
+    /// The stable code of this error.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::PermissionDenied { .. } => ErrorCode::PermissionDenied,
+            Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
+            Error::TokenRejected { .. } => ErrorCode::TokenRejected,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::Validation(_) => ErrorCode::Validation,
+            Error::Conflict { .. } => ErrorCode::Conflict,
+            Error::Provider(_) => ErrorCode::Provider,
+            Error::Store(_) => ErrorCode::Store,
+            Error::Closed => ErrorCode::Closed,
+        }
+    }
+
+    /// Whether trying the same call again later can succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Provider(e) => e.retryable,
+            Error::Store(e) => e.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// A [`Error::NotFound`] for `entity` with `id`.
+    pub fn not_found(entity: EntityKind, id: impl fmt::Display) -> Self {
+        Error::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+
+    /// A validation error on one field.
+    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Validation(ValidationError::single(field, rule))
+    }
+}
+
+/// The kinds of record an error can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EntityKind {
+    /// A property.
+    Property,
+    /// A building.
+    Building,
+    /// A unit.
+    Unit,
+    /// A resident.
+    Resident,
+    /// A spare key holder.
+    SpareHolder,
+    /// A smart key.
+    Key,
+    /// A visitor pass.
+    VisitorPass,
+    /// An admin.
+    Admin,
+    /// A sync run.
+    SyncRun,
+    /// An outbox entry.
+    OutboxEntry,
+}
+
+impl EntityKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Property => "property",
+            EntityKind::Building => "building",
+            EntityKind::Unit => "unit",
+            EntityKind::Resident => "resident",
+            EntityKind::SpareHolder => "spare_holder",
+            EntityKind::Key => "key",
+            EntityKind::VisitorPass => "visitor_pass",
+            EntityKind::Admin => "admin",
+            EntityKind::SyncRun => "sync_run",
+            EntityKind::OutboxEntry => "outbox_entry",
+        }
+    }
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why an activation token was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TokenRejection {
+    /// Not a token this SDK issued, or malformed.
+    Invalid,
+    /// The 7-day activation window has passed; the invitation must be sent again (R-STATUS-4).
+    Expired,
+    /// The token was already used to activate the account.
+    AlreadyUsed,
+    /// A newer invitation replaced this token.
+    Superseded,
+}
+
+impl TokenRejection {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenRejection::Invalid => "invalid",
+            TokenRejection::Expired => "expired",
+            TokenRejection::AlreadyUsed => "already_used",
+            TokenRejection::Superseded => "superseded",
+        }
+    }
+}
+
+impl fmt::Display for TokenRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            TokenRejection::Invalid => "not a valid activation token",
+            TokenRejection::Expired => "the activation link has expired; send the invitation again",
+            TokenRejection::AlreadyUsed => "the activation link was already used",
+            TokenRejection::Superseded => "a newer invitation replaced this activation link",
+        };
+        f.write_str(text)
+    }
+}
+
+/// One problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    /// The field, e.g. `first_name`.
+    pub field: String,
+    /// The rule it breaks, in words. Never contains the rejected value.
+    pub message: String,
+}
+
+/// Invalid input: every problem found, not only the first.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ValidationError {
+    /// The problems, in the order the fields were checked.
+    pub issues: Vec<FieldIssue>,
+}
+
+impl ValidationError {
+    /// A validation error with one issue.
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            issues: vec![FieldIssue {
+                field: field.into(),
+                message: message.into(),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid input: ")?;
+        for (i, issue) in self.issues.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", issue.field, issue.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// What went wrong in an outside system, in classes a caller can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ProviderErrorKind {
+    /// The call did not complete in time.
+    Timeout,
+    /// The connection failed or was reset.
+    Connection,
+    /// The provider throttled us (HTTP 429).
+    RateLimited,
+    /// The provider is down or failing (HTTP 5xx).
+    Unavailable,
+    /// Credentials were refused (HTTP 401).
+    Unauthorized,
+    /// The credentials lack a right (HTTP 403).
+    Forbidden,
+    /// The provider has no such record (HTTP 404).
+    NotFound,
+    /// The provider refused the request as invalid (HTTP 400/409/422).
+    Rejected,
+    /// The response could not be read.
+    InvalidResponse,
+    /// A device (key encoder, intercom) is busy.
+    DeviceBusy,
+    /// A device is offline.
+    DeviceOffline,
+    /// Anything else.
+    Other,
+}
+
+impl ProviderErrorKind {
+    /// Whether a retry of the same call can help, for this kind by default.
+    pub fn default_retryable(self) -> bool {
+        matches!(
+            self,
+            ProviderErrorKind::Timeout
+                | ProviderErrorKind::Connection
+                | ProviderErrorKind::RateLimited
+                | ProviderErrorKind::Unavailable
+                | ProviderErrorKind::DeviceBusy
+        )
+    }
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderErrorKind::Timeout => "timeout",
+            ProviderErrorKind::Connection => "connection",
+            ProviderErrorKind::RateLimited => "rate_limited",
+            ProviderErrorKind::Unavailable => "unavailable",
+            ProviderErrorKind::Unauthorized => "unauthorized",
+            ProviderErrorKind::Forbidden => "forbidden",
+            ProviderErrorKind::NotFound => "not_found",
+            ProviderErrorKind::Rejected => "rejected",
+            ProviderErrorKind::InvalidResponse => "invalid_response",
+            ProviderErrorKind::DeviceBusy => "device_busy",
+            ProviderErrorKind::DeviceOffline => "device_offline",
+            ProviderErrorKind::Other => "other",
+        }
+    }
+
+    /// Parses a snake_case name, as the bindings pass it.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// Every kind.
+    pub const ALL: [ProviderErrorKind; 12] = [
+        ProviderErrorKind::Timeout,
+        ProviderErrorKind::Connection,
+        ProviderErrorKind::RateLimited,
+        ProviderErrorKind::Unavailable,
+        ProviderErrorKind::Unauthorized,
+        ProviderErrorKind::Forbidden,
+        ProviderErrorKind::NotFound,
+        ProviderErrorKind::Rejected,
+        ProviderErrorKind::InvalidResponse,
+        ProviderErrorKind::DeviceBusy,
+        ProviderErrorKind::DeviceOffline,
+        ProviderErrorKind::Other,
+    ];
+}
+
+impl fmt::Display for ProviderErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure of an outside system (R-SDK-2): which provider, which operation, what kind, whether
+/// a retry can help and the vendor's request id. Adapters build it; it never holds a credential.
+#[derive(Debug, thiserror::Error)]
+#[error("{provider} {operation} failed ({kind}, {retry}): {message}{rid}",
+    retry = if *.retryable { "retryable" } else { "not retryable" },
+    rid = .request_id.as_deref().map(|r| format!(" [request id {r}]")).unwrap_or_default())]
+pub struct ProviderError {
+    /// The provider's stable name, e.g. `buildium`, `salto`, `sandbox-mailer`.
+    pub provider: String,
+    /// The operation, e.g. `list_residents`.
+    pub operation: String,
+    /// The class of failure.
+    pub kind: ProviderErrorKind,
+    /// Whether a retry of the same call can help.
+    pub retryable: bool,
+    /// The vendor's request id, where it sent one.
+    pub request_id: Option<String>,
+    /// What happened, in words, without secrets.
+    pub message: String,
+    /// The underlying error, if any.
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ProviderError {
+    /// A provider error whose retryability follows from its kind.
+    pub fn new(
+        provider: impl Into<String>,
+        operation: impl Into<String>,
+        kind: ProviderErrorKind,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider: provider.into(),
+            operation: operation.into(),
+            kind,
+            retryable: kind.default_retryable(),
+            request_id: None,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Sets the vendor's request id.
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+
+    /// Overrides whether a retry can help.
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.retryable = retryable;
+        self
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+}
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A record changed since it was read (optimistic concurrency); reading again and retrying
+    /// can succeed.
+    #[error("{entity} {id} was changed concurrently")]
+    Concurrent {
+        /// What kind of record.
+        entity: EntityKind,
+        /// Its id.
+        id: String,
+    },
+    /// A uniqueness rule of the store would be broken.
+    #[error("constraint {constraint} violated: {message}")]
+    Constraint {
+        /// The rule, e.g. `resident_external_ref`.
+        constraint: &'static str,
+        /// What collided.
+        message: String,
+    },
+    /// The store cannot be reached or is failing.
+    #[error("store unavailable: {message}")]
+    Unavailable {
+        /// What happened.
+        message: String,
+    },
+    /// The stored data could not be read.
+    #[error("stored data unreadable: {message}")]
+    Corrupt {
+        /// What happened.
+        message: String,
+    },
+}
+
+impl StoreError {
+    /// Whether retrying can help.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Concurrent { .. } | StoreError::Unavailable { .. }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_error_says_provider_operation_kind_retry_and_request_id() {
+        let e = ProviderError::new(
+            "buildium",
+            "list_residents",
+            ProviderErrorKind::RateLimited,
+            "HTTP 429",
+        )
+        .with_request_id("req-42");
+        assert_eq!(
+            e.to_string(),
+            "buildium list_residents failed (rate_limited, retryable): HTTP 429 [request id req-42]"
+        );
+        let e: Error = e.into();
+        assert!(e.is_retryable());
+        assert_eq!(e.code().as_str(), "PROVIDER");
+    }
+
+    #[test]
+    fn validation_error_lists_every_field_without_values() {
+        let e = ValidationError {
+            issues: vec![
+                FieldIssue {
+                    field: "first_name".into(),
+                    message: "must not be empty".into(),
+                },
+                FieldIssue {
+                    field: "email".into(),
+                    message: "is not a valid email address".into(),
+                },
+            ],
+        };
+        assert_eq!(
+            e.to_string(),
+            "invalid input: first_name: must not be empty; email: is not a valid email address"
+        );
+    }
+
+    #[test]
+    fn every_provider_error_kind_parses_from_its_name() {
+        for kind in ProviderErrorKind::ALL {
+            assert_eq!(ProviderErrorKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}

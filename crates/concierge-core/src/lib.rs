@@ -1,0 +1,52 @@
+//! # concierge-core
+//!
+//! The heart of Concierge: domain types for every flow (properties, units, residents and their
+//! accounts, smart keys, visitor passes, sync runs), the provider traits that adapters implement
+//! ([`PmsProvider`], [`StrataProvider`], [`IntercomProvider`], [`KeyEncoder`], [`Mailer`],
+//! [`Clock`], [`Store`]), the resident account state machine, permissions and errors.
+//!
+//! No HTTP, no SQL and no bindings live here: adapters, stores and the `concierge` facade
+//! depend on this crate, never the other way round.
+//!
+//! ```
+//! use concierge_core::{Account, AccountStatus, DEFAULT_ACTIVATION_VALIDITY};
+//! use chrono::{Duration, Utc};
+//!
+//! let now = Utc::now();
+//! let mut account = Account::new();
+//! let token = account.invite("res_1", now, DEFAULT_ACTIVATION_VALIDITY)?;
+//! assert_eq!(account.status(now), AccountStatus::PendingActivation);
+//! // Nobody activated: eight days later the link has expired, with no sweeper having run.
+//! assert_eq!(account.status(now + Duration::days(8)), AccountStatus::ActivationExpired);
+//! # drop(token);
+//! # Ok::<(), concierge_core::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod account;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod memory;
+pub mod permissions;
+pub mod providers;
+pub mod store;
+pub mod validate;
+
+pub use account::{
+    Account, AccountAction, AccountStatus, ActivationToken, DEFAULT_ACTIVATION_VALIDITY,
+};
+pub use domain::*;
+pub use error::{
+    EntityKind, Error, ErrorCode, FieldIssue, ProviderError, ProviderErrorKind, Result,
+    StoreError, TokenRejection, ValidationError,
+};
+pub use ids::*;
+pub use memory::{MemoryStore, StoreStats};
+pub use permissions::{AccessLevel, Admin, Permission, Permissions};
+pub use providers::*;
+pub use store::{
+    Batch, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey, ResidentQuery,
+    Store, StoreExt, StoreResult, Versioned,
+};

@@ -1,0 +1,258 @@
+//! [`MemoryStore`]: the in-memory [`Store`], for tests, the sandbox and short-lived tools.
+//! It keeps the same rules as the durable stores (versions, uniqueness, parents, atomic
+//! batches), so a workflow tested on it behaves the same on SQLite and PostgreSQL.
+
+use crate::domain::*;
+use crate::error::{EntityKind, StoreError};
+use crate::ids::*;
+use crate::store::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An in-memory [`Store`].
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<BTreeMap<RecordKey, Record>>,
+    reads: AtomicU64,
+    commits: AtomicU64,
+}
+
+/// How often a [`MemoryStore`] was used: tests use it to prove an operation touched nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Read calls.
+    pub reads: u64,
+    /// Commit calls (successful or not).
+    pub commits: u64,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How often the store was used.
+    pub fn stats(&self) -> StoreStats {
+        StoreStats {
+            reads: self.reads.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
+        }
+    }
+
+    fn read(&self) -> std::sync::MutexGuard<'_, BTreeMap<RecordKey, Record>> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn values<'a, T: 'a>(
+        map: &'a BTreeMap<RecordKey, Record>,
+        pick: impl Fn(&'a Record) -> Option<&'a T> + 'a,
+    ) -> impl Iterator<Item = &'a T> + 'a {
+        map.values().filter_map(pick)
+    }
+}
+
+/// Checks a batch against the records as they would be after applying it, and returns the
+/// records to write. Nothing is written unless every check passes.
+fn check_batch(
+    current: &BTreeMap<RecordKey, Record>,
+    batch: &Batch,
+) -> Result<Vec<(RecordKey, Record)>, StoreError> {
+    let mut staged: HashMap<RecordKey, Record> = HashMap::new();
+    for put in &batch.puts {
+        let key = put.record.key();
+        let existing = staged.get(&key).or_else(|| current.get(&key));
+        let found = existing.map(Record::version).unwrap_or(0);
+        if found != put.expected_version || put.record.version() != put.expected_version + 1 {
+            return Err(StoreError::Concurrent {
+                entity: key.kind,
+                id: key.id,
+            });
+        }
+        staged.insert(key, put.record.clone());
+    }
+    let view = |k: &RecordKey| staged.get(k).or_else(|| current.get(k));
+    let exists = |kind: EntityKind, id: &str| {
+        view(&RecordKey {
+            kind,
+            id: id.to_owned(),
+        })
+        .is_some()
+    };
+    let missing_parent = |kind: EntityKind, id: &str, child: &RecordKey| StoreError::Constraint {
+        constraint: "parent_exists",
+        message: format!("{} {} refers to missing {kind} {id}", child.kind, child.id),
+    };
+    for (key, record) in &staged {
+        let parent = match record {
+            Record::Building(b) => Some((EntityKind::Property, b.property_id.as_str())),
+            Record::Unit(u) => {
+                if !exists(EntityKind::Property, u.property_id.as_str()) {
+                    return Err(missing_parent(EntityKind::Property, u.property_id.as_str(), key));
+                }
+                Some((EntityKind::Building, u.building_id.as_str()))
+            }
+            Record::Resident(r) => Some((EntityKind::Unit, r.occupancy.unit_id.as_str())),
+            Record::SpareHolder(s) => Some((EntityKind::Unit, s.unit_id.as_str())),
+            Record::Key(k) => Some((EntityKind::Unit, k.unit_id.as_str())),
+            Record::VisitorPass(v) => Some((EntityKind::Property, v.property_id.as_str())),
+            Record::SyncRun(s) => Some((EntityKind::Property, s.property_id.as_str())),
+            Record::Outbox(o) => Some((EntityKind::Property, o.property_id.as_str())),
+            _ => None,
+        };
+        if let Some((kind, id)) = parent
+            && !exists(kind, id)
+        {
+            return Err(missing_parent(kind, id, key));
+        }
+    }
+    // Uniqueness, over the merged view.
+    let merged = || {
+        current
+            .iter()
+            .filter(|(k, _)| !staged.contains_key(*k))
+            .map(|(_, r)| r)
+            .chain(staged.values())
+    };
+    let mut residents = HashSet::new();
+    let mut live_keys = HashSet::new();
+    let mut outbox_keys = HashSet::new();
+    for record in merged() {
+        match record {
+            Record::Resident(r) => {
+                if let Some(ext) = &r.external
+                    && !residents.insert((r.property_id.clone(), ext.clone()))
+                {
+                    return Err(StoreError::Constraint {
+                        constraint: "resident_external_ref",
+                        message: format!("property {} already has resident {ext}", r.property_id),
+                    });
+                }
+            }
+            Record::Key(k) if k.state.is_live() => {
+                if !live_keys.insert((k.holder.clone(), k.unit_id.clone())) {
+                    return Err(StoreError::Constraint {
+                        constraint: "one_live_key_per_holder_and_unit",
+                        message: format!("{} already holds a live key for unit {}", k.holder, k.unit_id),
+                    });
+                }
+            }
+            Record::Outbox(o) => {
+                if !outbox_keys.insert(o.idempotency_key.clone()) {
+                    return Err(StoreError::Constraint {
+                        constraint: "outbox_idempotency_key",
+                        message: format!("an outbox entry with key {} exists", o.idempotency_key),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(staged.into_iter().collect())
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn commit(&self, batch: Batch) -> StoreResult<()> {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let writes = check_batch(&map, &batch)?;
+        map.extend(writes);
+        Ok(())
+    }
+
+    async fn get(&self, key: &RecordKey) -> StoreResult<Option<Record>> {
+        Ok(self.read().get(key).cloned())
+    }
+
+    async fn list_properties(&self) -> StoreResult<Vec<Property>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::Property(p) => Some(p),
+            _ => None,
+        })
+        .cloned()
+        .collect())
+    }
+
+    async fn list_buildings(&self, property: &PropertyId) -> StoreResult<Vec<Building>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::Building(b) => Some(b),
+            _ => None,
+        })
+        .filter(|b| &b.property_id == property)
+        .cloned()
+        .collect())
+    }
+
+    async fn list_units(&self, property: &PropertyId) -> StoreResult<Vec<Unit>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::Unit(u) => Some(u),
+            _ => None,
+        })
+        .filter(|u| &u.property_id == property)
+        .cloned()
+        .collect())
+    }
+
+    async fn list_residents(&self, query: &ResidentQuery) -> StoreResult<Vec<Resident>> {
+        let map = self.read();
+        let matching = Self::values(&map, |r| match r {
+            Record::Resident(r) => Some(r.as_ref()),
+            _ => None,
+        })
+        .filter(|r| query.matches(r))
+        .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
+        })
+    }
+
+    async fn find_resident_by_external(
+        &self,
+        property: &PropertyId,
+        external: &ExternalRef,
+    ) -> StoreResult<Option<Resident>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::Resident(r) => Some(r.as_ref()),
+            _ => None,
+        })
+        .find(|r| &r.property_id == property && r.external.as_ref() == Some(external))
+        .cloned())
+    }
+
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxEntry>> {
+        let map = self.read();
+        let mut due: Vec<OutboxEntry> = Self::values(&map, |r| match r {
+            Record::Outbox(o) => Some(o),
+            _ => None,
+        })
+        .filter(|o| o.status == OutboxStatus::Pending && o.next_attempt_at <= now)
+        .cloned()
+        .collect();
+        due.sort_by(|a, b| (a.next_attempt_at, &a.id).cmp(&(b.next_attempt_at, &b.id)));
+        due.truncate(limit);
+        Ok(due)
+    }
+
+    async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>> {
+        let map = self.read();
+        let mut entries: Vec<OutboxEntry> = Self::values(&map, |r| match r {
+            Record::Outbox(o) => Some(o),
+            _ => None,
+        })
+        .filter(|o| o.status == status)
+        .cloned()
+        .collect();
+        entries.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(entries)
+    }
+}

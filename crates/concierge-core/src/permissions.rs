@@ -1,0 +1,200 @@
+//! Admins and their permissions (R-PERM-1, R-PERM-2).
+//!
+//! Two areas, as the property platform's Roles & Permissions screen has them: **Integrations**
+//! (connecting providers, import, Go Live, sync settings) and **Residence** (move in and out,
+//! statuses, invitations, keys). Each has an access level; changing anything needs `Full`,
+//! reading needs `Read` or better. Every facade operation that acts for an admin calls
+//! [`Admin::require`] before it touches a provider or the store.
+
+use crate::error::{Error, Result};
+use crate::ids::AdminId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A permission area.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Managing integrations: providers, import, Go Live, sync settings (R-PERM-1).
+    Integrations,
+    /// Managing residents: move in/out, statuses, invitations, keys (R-PERM-2).
+    Residence,
+}
+
+impl Permission {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::Integrations => "integrations",
+            Permission::Residence => "residence",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How much of an area an admin may do. Ordered: `None < Read < Full`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessLevel {
+    /// No access.
+    #[default]
+    None,
+    /// May look, not change.
+    Read,
+    /// Full access.
+    Full,
+}
+
+impl AccessLevel {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::None => "none",
+            AccessLevel::Read => "read",
+            AccessLevel::Full => "full",
+        }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(AccessLevel::None),
+            "read" => Some(AccessLevel::Read),
+            "full" => Some(AccessLevel::Full),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for AccessLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An admin's access, per area.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    /// Integrations access.
+    pub integrations: AccessLevel,
+    /// Residence access.
+    pub residence: AccessLevel,
+}
+
+impl Permissions {
+    /// The level held in `permission`'s area.
+    pub fn level(&self, permission: Permission) -> AccessLevel {
+        match permission {
+            Permission::Integrations => self.integrations,
+            Permission::Residence => self.residence,
+        }
+    }
+}
+
+/// An operator acting through the SDK. The host application authenticates its staff and builds
+/// an `Admin` for each; Concierge checks the permissions on every call that acts for one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Admin {
+    /// Who.
+    pub id: AdminId,
+    /// A display name for logs and audit.
+    pub name: String,
+    /// What they may do.
+    pub permissions: Permissions,
+}
+
+impl Admin {
+    /// An admin with no access at all; add access with the `with_*` methods.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            id: AdminId::new(),
+            name: name.into(),
+            permissions: Permissions::default(),
+        }
+    }
+
+    /// An admin with full access to both areas.
+    pub fn full_access(name: impl Into<String>) -> Self {
+        Self::new(name)
+            .with_integrations(AccessLevel::Full)
+            .with_residence(AccessLevel::Full)
+    }
+
+    /// Sets the Integrations access level.
+    pub fn with_integrations(mut self, level: AccessLevel) -> Self {
+        self.permissions.integrations = level;
+        self
+    }
+
+    /// Sets the Residence access level.
+    pub fn with_residence(mut self, level: AccessLevel) -> Self {
+        self.permissions.residence = level;
+        self
+    }
+
+    /// Refuses with [`Error::PermissionDenied`] unless this admin holds `required` or better in
+    /// `permission`'s area.
+    pub fn require(&self, permission: Permission, required: AccessLevel, action: &str) -> Result<()> {
+        let held = self.permissions.level(permission);
+        if held >= required {
+            Ok(())
+        } else {
+            Err(Error::PermissionDenied {
+                admin: self.id.to_string(),
+                action: action.to_owned(),
+                permission,
+                required,
+                held,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // R-PERM-1
+    #[test]
+    fn integrations_work_needs_full_integrations_access() {
+        let reader = Admin::new("r").with_integrations(AccessLevel::Read);
+        let err = reader
+            .require(Permission::Integrations, AccessLevel::Full, "go_live")
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "permission denied: go_live needs integrations full, admin {} has read",
+                reader.id
+            )
+        );
+        assert!(
+            Admin::new("f")
+                .with_integrations(AccessLevel::Full)
+                .require(Permission::Integrations, AccessLevel::Full, "go_live")
+                .is_ok()
+        );
+    }
+
+    // R-PERM-2
+    #[test]
+    fn residence_access_does_not_grant_integrations_and_vice_versa() {
+        let residence_only = Admin::new("r").with_residence(AccessLevel::Full);
+        assert!(
+            residence_only
+                .require(Permission::Integrations, AccessLevel::Read, "x")
+                .is_err()
+        );
+        let integrations_only = Admin::new("i").with_integrations(AccessLevel::Full);
+        assert!(
+            integrations_only
+                .require(Permission::Residence, AccessLevel::Read, "x")
+                .is_err()
+        );
+    }
+}

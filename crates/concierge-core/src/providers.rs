@@ -1,0 +1,497 @@
+//! The provider traits (R-SDK-1): one per kind of outside system, plus the mailer and the
+//! clock. Third parties implement them in their own crates; the core never changes for that.
+//!
+//! Every method takes a request struct (with `Default`, `#[non_exhaustive]`-style growth:
+//! construct with `..Default::default()`) and returns a response struct, so a field added later
+//! breaks no adapter. Lists are [`Page`]s, and an item the adapter could not read is an `Err`
+//! *inside* the page: one bad record never fails the page.
+
+use crate::domain::{OccupancyRole, StrataUserTypes, TimeWindow};
+use crate::error::ProviderError;
+use crate::ids::ExternalRef;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::time::Duration;
+
+/// The result of a provider call.
+pub type ProviderResult<T> = Result<T, ProviderError>;
+
+/// An opaque position in a paged list, as the provider defines it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor(pub String);
+
+/// An item of a page the adapter could not read. It names the record when it can, and says why
+/// without echoing the record's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    /// The record, when its id could be read.
+    pub external: Option<ExternalRef>,
+    /// Why it could not be read.
+    pub message: String,
+}
+
+/// One page of a list. `next` is `None` on the last page.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The items; an unreadable one is an `Err`.
+    pub items: Vec<Result<T, RecordError>>,
+    /// Where the next page starts.
+    pub next: Option<Cursor>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            next: None,
+        }
+    }
+}
+
+/// What time it is. Injected everywhere time matters, so tests and the demo can move it.
+pub trait Clock: Send + Sync + Debug + 'static {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The operating system's clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PMS
+
+/// A property as the PMS has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PmsProperty {
+    /// Its id in the PMS.
+    pub external: ExternalRef,
+    /// Its name.
+    pub name: String,
+}
+
+/// A unit as the PMS has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PmsUnit {
+    /// Its id in the PMS.
+    pub external: ExternalRef,
+    /// The building's name (Buildium: `BuildingName`), or `None` for the property itself.
+    pub building_name: Option<String>,
+    /// Its floor.
+    pub floor: Option<String>,
+    /// Its number.
+    pub number: String,
+}
+
+/// A resident as the PMS has it, provider-neutral.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PmsResident {
+    /// The resident in the PMS.
+    pub external: ExternalRef,
+    /// The unit in the PMS.
+    pub unit: ExternalRef,
+    /// First name, as sent (may be empty: the sync reports it).
+    pub first_name: String,
+    /// Last name, as sent.
+    pub last_name: String,
+    /// Email, as sent.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Role.
+    pub role: OccupancyRole,
+    /// Move-in date.
+    pub move_in: Option<NaiveDate>,
+    /// Move-out date.
+    pub move_out: Option<NaiveDate>,
+    /// When the PMS last changed the record.
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// List the PMS's properties.
+#[derive(Clone, Debug, Default)]
+pub struct ListPmsPropertiesRequest {
+    /// Where to start; `None` for the first page.
+    pub cursor: Option<Cursor>,
+}
+
+/// List the units of one PMS property.
+#[derive(Clone, Debug, Default)]
+pub struct ListPmsUnitsRequest {
+    /// The property in the PMS.
+    pub property: Option<ExternalRef>,
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// List the residents of one PMS property.
+#[derive(Clone, Debug, Default)]
+pub struct ListPmsResidentsRequest {
+    /// The property in the PMS.
+    pub property: Option<ExternalRef>,
+    /// Only records changed since then (an incremental pull); `None` for a full listing.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// A property management system: the source of truth for residents (R-PMS-1).
+#[async_trait]
+pub trait PmsProvider: Send + Sync + Debug + 'static {
+    /// The provider's stable name, used in [`ExternalRef`]s and errors.
+    fn name(&self) -> &str;
+    /// One page of properties.
+    async fn list_properties(&self, req: ListPmsPropertiesRequest) -> ProviderResult<Page<PmsProperty>>;
+    /// One page of a property's units.
+    async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>>;
+    /// One page of a property's residents.
+    async fn list_residents(&self, req: ListPmsResidentsRequest) -> ProviderResult<Page<PmsResident>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strata
+
+/// A building (plan, community) in a strata system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrataBuilding {
+    /// Its id in the strata system.
+    pub external: ExternalRef,
+    /// Its name.
+    pub name: String,
+}
+
+/// A user (owner, tenant, committee member) of a strata building.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrataUser {
+    /// The user in the strata system.
+    pub external: ExternalRef,
+    /// The lot (unit) number.
+    pub lot: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email.
+    pub email: Option<String>,
+    /// The user's types.
+    pub user_types: StrataUserTypes,
+}
+
+/// List a strata system's buildings.
+#[derive(Clone, Debug, Default)]
+pub struct ListStrataBuildingsRequest {
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// List a strata building's users.
+#[derive(Clone, Debug, Default)]
+pub struct ListStrataUsersRequest {
+    /// The building in the strata system.
+    pub building: Option<ExternalRef>,
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// A strata system (StrataMax, PropertyIQ): one model, one trait, two adapters (R-STRATA-1).
+#[async_trait]
+pub trait StrataProvider: Send + Sync + Debug + 'static {
+    /// The provider's stable name.
+    fn name(&self) -> &str;
+    /// One page of buildings.
+    async fn list_buildings(&self, req: ListStrataBuildingsRequest) -> ProviderResult<Page<StrataBuilding>>;
+    /// One page of a building's users.
+    async fn list_users(&self, req: ListStrataUsersRequest) -> ProviderResult<Page<StrataUser>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intercom
+
+/// Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent.
+#[derive(Clone, Debug, Default)]
+pub struct EnsurePlaceholderRequest {
+    /// The intercom's building.
+    pub building: Option<ExternalRef>,
+    /// The site name on our side.
+    pub site_name: String,
+    /// The placeholder unit's label.
+    pub unit_label: String,
+    /// The placeholder tenant's name (default "STRATIS User").
+    pub tenant_name: String,
+    /// The placeholder tenant's email (`butterflymx+<site name>@…`).
+    pub tenant_email: String,
+}
+
+/// The placeholder unit and tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnsurePlaceholderResponse {
+    /// The unit.
+    pub unit: ExternalRef,
+    /// The tenant.
+    pub tenant: ExternalRef,
+    /// Whether this call created anything.
+    pub created: bool,
+}
+
+/// Check a site's readiness (R-VISIT-2, R-VISIT-4).
+#[derive(Clone, Debug, Default)]
+pub struct PreflightRequest {
+    /// The intercom's building.
+    pub building: Option<ExternalRef>,
+    /// The site name.
+    pub site_name: String,
+}
+
+/// One preflight check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreflightCheck {
+    /// What was checked, e.g. `integration_enabled`.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Details for the admin.
+    pub detail: String,
+}
+
+/// The preflight report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PreflightResponse {
+    /// Each check.
+    pub checks: Vec<PreflightCheck>,
+    /// Tenants whose contact preference keeps them from video calls (R-VISIT-4).
+    pub phone_call_tenants: Vec<ExternalRef>,
+}
+
+/// A tenant's contact preference on the intercom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactPreference {
+    /// Phone calls (the intercom's default): no video calls.
+    PhoneCall,
+    /// The mobile app: video calls work.
+    MobileApp,
+}
+
+/// An intercom tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntercomTenant {
+    /// The tenant.
+    pub external: ExternalRef,
+    /// Name.
+    pub name: String,
+    /// Contact preference.
+    pub contact_preference: ContactPreference,
+}
+
+/// List the intercom's tenants.
+#[derive(Clone, Debug, Default)]
+pub struct ListIntercomTenantsRequest {
+    /// The intercom's building.
+    pub building: Option<ExternalRef>,
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// Create a visitor pass valid for exactly `window` (R-VISIT-3).
+#[derive(Clone, Debug)]
+pub struct CreateVisitorPassRequest {
+    /// The placeholder tenant it is issued through.
+    pub tenant: ExternalRef,
+    /// The visitor's name.
+    pub visitor_name: String,
+    /// When it works.
+    pub window: TimeWindow,
+    /// Makes a retried call create one pass, not two.
+    pub idempotency_key: String,
+}
+
+/// The created pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateVisitorPassResponse {
+    /// The pass in the intercom.
+    pub external: ExternalRef,
+    /// The QR code's URL.
+    pub qr_code_url: Option<String>,
+}
+
+/// Revoke a visitor pass.
+#[derive(Clone, Debug)]
+pub struct RevokeVisitorPassRequest {
+    /// The pass.
+    pub pass: ExternalRef,
+}
+
+/// A door intercom (ButterflyMX).
+#[async_trait]
+pub trait IntercomProvider: Send + Sync + Debug + 'static {
+    /// The provider's stable name.
+    fn name(&self) -> &str;
+    /// Create the placeholder unit and tenant if missing.
+    async fn ensure_placeholder(&self, req: EnsurePlaceholderRequest) -> ProviderResult<EnsurePlaceholderResponse>;
+    /// Check readiness.
+    async fn preflight(&self, req: PreflightRequest) -> ProviderResult<PreflightResponse>;
+    /// One page of tenants.
+    async fn list_tenants(&self, req: ListIntercomTenantsRequest) -> ProviderResult<Page<IntercomTenant>>;
+    /// Create a visitor pass.
+    async fn create_visitor_pass(&self, req: CreateVisitorPassRequest) -> ProviderResult<CreateVisitorPassResponse>;
+    /// Revoke a visitor pass.
+    async fn revoke_visitor_pass(&self, req: RevokeVisitorPassRequest) -> ProviderResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key encoder
+
+/// A key encoder (an NCoder) as the lock system reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncoderInfo {
+    /// The encoder.
+    pub external: ExternalRef,
+    /// Its name.
+    pub name: String,
+    /// Whether it is connected.
+    pub online: bool,
+    /// Whether it is initialised and can write keys.
+    pub initialized: bool,
+}
+
+/// List encoders.
+#[derive(Clone, Debug, Default)]
+pub struct ListEncodersRequest {}
+
+/// The encoders.
+#[derive(Clone, Debug, Default)]
+pub struct ListEncodersResponse {
+    /// Each encoder.
+    pub encoders: Vec<EncoderInfo>,
+}
+
+/// Write a key for one holder and one unit on an encoder (R-KEY-1, R-KEY-3).
+#[derive(Clone, Debug)]
+pub struct EncodeKeyRequest {
+    /// The encoder.
+    pub encoder: ExternalRef,
+    /// The holder's identity in the lock system (one per holder and unit).
+    pub holder_ref: String,
+    /// The unit's access in the lock system.
+    pub unit_ref: String,
+    /// Recorded before the call; asking about it later tells what became of it (R-KEY-4).
+    pub idempotency_key: String,
+    /// Our own deadline for the write.
+    pub deadline: Duration,
+}
+
+/// A written key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodeKeyResponse {
+    /// The key in the lock system.
+    pub key: ExternalRef,
+}
+
+/// The lock system's view of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncoderKeyState {
+    /// No key was made for the intent.
+    NotAssigned,
+    /// Being written.
+    Pending,
+    /// Written.
+    Active,
+    /// Cancelled or superseded.
+    Outdated,
+}
+
+/// Ask what became of a key or of an encoding intent.
+#[derive(Clone, Debug, Default)]
+pub struct KeyStateRequest {
+    /// The key, when known.
+    pub key: Option<ExternalRef>,
+    /// The intent's idempotency key, when the key is not known (after a crash).
+    pub idempotency_key: Option<String>,
+}
+
+/// The state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyStateResponse {
+    /// The key, when one exists.
+    pub key: Option<ExternalRef>,
+    /// Its state.
+    pub state: EncoderKeyState,
+}
+
+/// Cancel a key.
+#[derive(Clone, Debug)]
+pub struct CancelKeyRequest {
+    /// The key.
+    pub key: ExternalRef,
+    /// Makes a retried cancel harmless.
+    pub idempotency_key: String,
+}
+
+/// A lock system's key encoding (SALTO Nebula driving an NCoder).
+#[async_trait]
+pub trait KeyEncoder: Send + Sync + Debug + 'static {
+    /// The provider's stable name.
+    fn name(&self) -> &str;
+    /// The encoders and their state.
+    async fn list_encoders(&self, req: ListEncodersRequest) -> ProviderResult<ListEncodersResponse>;
+    /// Write a key; returns when it is written or failed.
+    async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse>;
+    /// What became of a key or an intent.
+    async fn key_state(&self, req: KeyStateRequest) -> ProviderResult<KeyStateResponse>;
+    /// Cancel a key.
+    async fn cancel_key(&self, req: CancelKeyRequest) -> ProviderResult<()>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail
+
+/// One email.
+#[derive(Clone)]
+pub struct EmailMessage {
+    /// Sender.
+    pub from: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body. May hold an activation link: never logged.
+    pub body: String,
+    /// The same key twice sends one email.
+    pub idempotency_key: String,
+}
+
+impl Debug for EmailMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailMessage")
+            .field("to", &self.to)
+            .field("subject", &self.subject)
+            .field("body", &"<redacted>")
+            .field("idempotency_key", &self.idempotency_key)
+            .finish()
+    }
+}
+
+/// The mailer's receipt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendEmailResponse {
+    /// The mailer's message id.
+    pub message_id: String,
+}
+
+/// Sends email: SMTP in production, an in-memory outbox in the sandbox.
+#[async_trait]
+pub trait Mailer: Send + Sync + Debug + 'static {
+    /// The mailer's stable name.
+    fn name(&self) -> &str;
+    /// Send one email. Sending the same `idempotency_key` twice delivers it once.
+    async fn send(&self, message: EmailMessage) -> ProviderResult<SendEmailResponse>;
+}

@@ -1,0 +1,374 @@
+//! The `Store` trait: durable state behind one atomic write, the [`Batch`].
+//!
+//! A workflow reads what it needs, decides, and commits every change, including the outbox
+//! entries of its side effects, in one batch: all of it lands or none of it does, and the caller
+//! is told "done" only after the commit (R-SDK-4).
+//!
+//! Every record has a `version`. [`Batch::put`] records the version the caller read; the store
+//! refuses the batch with [`StoreError::Concurrent`] when the stored version moved on meanwhile,
+//! so two processes never overwrite each other's change unseen. A new record has version 0 and
+//! must not exist yet.
+//!
+//! The store enforces the uniqueness rules itself, so they hold across processes:
+//! - one resident per external reference per property;
+//! - one live key per holder and unit (R-KEY-2);
+//! - one outbox entry per idempotency key;
+//! - a child's parent exists (a unit's building, a resident's unit…).
+
+use crate::account::{AccountStatus, ActivationToken};
+use crate::domain::*;
+use crate::error::{EntityKind, Error, StoreError};
+use crate::ids::*;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+
+/// The result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A record the store keeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "record")]
+#[non_exhaustive]
+pub enum Record {
+    /// A property.
+    Property(Property),
+    /// A building.
+    Building(Building),
+    /// A unit.
+    Unit(Unit),
+    /// A resident.
+    Resident(Box<Resident>),
+    /// A spare holder.
+    SpareHolder(SpareHolder),
+    /// A smart key.
+    Key(SmartKey),
+    /// A visitor pass.
+    VisitorPass(VisitorPass),
+    /// A sync run.
+    SyncRun(SyncRun),
+    /// An outbox entry.
+    Outbox(OutboxEntry),
+}
+
+/// Implemented by every record type: its kind, id and version.
+pub trait Versioned: Clone + Into<Record> {
+    /// The kind of record.
+    const KIND: EntityKind;
+    /// The record's id, as text.
+    fn record_id(&self) -> &str;
+    /// The version.
+    fn version(&self) -> u64;
+    /// Sets the version.
+    fn set_version(&mut self, version: u64);
+    /// Unwraps a [`Record`] of this kind.
+    fn from_record(record: Record) -> Option<Self>;
+}
+
+macro_rules! versioned {
+    ($ty:ty, $variant:ident, $kind:ident, |$r:ident| $wrap:expr, |$b:ident| $unwrap:expr) => {
+        impl From<$ty> for Record {
+            fn from($r: $ty) -> Self {
+                Record::$variant($wrap)
+            }
+        }
+        impl Versioned for $ty {
+            const KIND: EntityKind = EntityKind::$kind;
+            fn record_id(&self) -> &str {
+                self.id.as_str()
+            }
+            fn version(&self) -> u64 {
+                self.version
+            }
+            fn set_version(&mut self, version: u64) {
+                self.version = version;
+            }
+            fn from_record(record: Record) -> Option<Self> {
+                match record {
+                    Record::$variant($b) => Some($unwrap),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+versioned!(Property, Property, Property, |r| r, |b| b);
+versioned!(Building, Building, Building, |r| r, |b| b);
+versioned!(Unit, Unit, Unit, |r| r, |b| b);
+versioned!(Resident, Resident, Resident, |r| Box::new(r), |b| *b);
+versioned!(SpareHolder, SpareHolder, SpareHolder, |r| r, |b| b);
+versioned!(SmartKey, Key, Key, |r| r, |b| b);
+versioned!(VisitorPass, VisitorPass, VisitorPass, |r| r, |b| b);
+versioned!(SyncRun, SyncRun, SyncRun, |r| r, |b| b);
+versioned!(OutboxEntry, Outbox, OutboxEntry, |r| r, |b| b);
+
+impl Record {
+    /// The kind and id of the record.
+    pub fn key(&self) -> RecordKey {
+        let (kind, id) = match self {
+            Record::Property(r) => (EntityKind::Property, r.id.as_str()),
+            Record::Building(r) => (EntityKind::Building, r.id.as_str()),
+            Record::Unit(r) => (EntityKind::Unit, r.id.as_str()),
+            Record::Resident(r) => (EntityKind::Resident, r.id.as_str()),
+            Record::SpareHolder(r) => (EntityKind::SpareHolder, r.id.as_str()),
+            Record::Key(r) => (EntityKind::Key, r.id.as_str()),
+            Record::VisitorPass(r) => (EntityKind::VisitorPass, r.id.as_str()),
+            Record::SyncRun(r) => (EntityKind::SyncRun, r.id.as_str()),
+            Record::Outbox(r) => (EntityKind::OutboxEntry, r.id.as_str()),
+        };
+        RecordKey {
+            kind,
+            id: id.to_owned(),
+        }
+    }
+
+    /// The version.
+    pub fn version(&self) -> u64 {
+        match self {
+            Record::Property(r) => r.version,
+            Record::Building(r) => r.version,
+            Record::Unit(r) => r.version,
+            Record::Resident(r) => r.version,
+            Record::SpareHolder(r) => r.version,
+            Record::Key(r) => r.version,
+            Record::VisitorPass(r) => r.version,
+            Record::SyncRun(r) => r.version,
+            Record::Outbox(r) => r.version,
+        }
+    }
+}
+
+/// A record's kind and id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecordKey {
+    /// The kind.
+    pub kind: EntityKind,
+    /// The id.
+    pub id: String,
+}
+
+/// One write of a batch: the record as it should be stored, and the version the writer read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Put {
+    /// The version the writer read (0: the record must not exist yet).
+    pub expected_version: u64,
+    /// The new record, with `version = expected_version + 1`.
+    pub record: Record,
+}
+
+/// Everything one workflow step writes, committed all-or-nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batch {
+    /// The writes, in order.
+    pub puts: Vec<Put>,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a write of `record` as the caller read it, and moves the caller's copy to the
+    /// version it will have once committed.
+    pub fn put<R: Versioned>(&mut self, record: &mut R) -> &mut Self {
+        let expected_version = record.version();
+        record.set_version(expected_version + 1);
+        self.puts.push(Put {
+            expected_version,
+            record: record.clone().into(),
+        });
+        self
+    }
+
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.puts.is_empty()
+    }
+}
+
+/// Which residents to list.
+#[derive(Clone, Debug)]
+pub struct ResidentQuery {
+    /// Only this property's.
+    pub property_id: Option<PropertyId>,
+    /// Only this unit's.
+    pub unit_id: Option<UnitId>,
+    /// Only residents with this account status at `as_of`.
+    pub status: Option<AccountStatus>,
+    /// Only residents in this phase on `today`.
+    pub phase: Option<OccupancyPhase>,
+    /// Only residents from this source.
+    pub source: Option<ResidentSource>,
+    /// The instant statuses are judged at.
+    pub as_of: DateTime<Utc>,
+    /// The date phases are judged on.
+    pub today: NaiveDate,
+    /// Keyset paging: only ids after this one.
+    pub after: Option<ResidentId>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl ResidentQuery {
+    /// Every resident, judged at `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        Self {
+            property_id: None,
+            unit_id: None,
+            status: None,
+            phase: None,
+            source: None,
+            as_of: now,
+            today: now.date_naive(),
+            after: None,
+            limit: None,
+        }
+    }
+
+    /// Whether `r` matches, except for paging.
+    pub fn matches(&self, r: &Resident) -> bool {
+        self.property_id.as_ref().is_none_or(|p| &r.property_id == p)
+            && self.unit_id.as_ref().is_none_or(|u| &r.occupancy.unit_id == u)
+            && self.status.is_none_or(|s| r.status(self.as_of) == s)
+            && self.phase.is_none_or(|p| r.occupancy.phase(self.today) == p)
+            && self.source.is_none_or(|s| r.source == s)
+            && self.after.as_ref().is_none_or(|a| &r.id > a)
+    }
+}
+
+/// What an outbox entry does once delivered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+#[non_exhaustive]
+pub enum OutboxMessage {
+    /// Send a resident the welcome / activation email with their link. The token is held only
+    /// until the email is delivered (the account keeps only its hash), then scrubbed.
+    ActivationEmail {
+        /// The resident.
+        resident_id: ResidentId,
+        /// The link's token; `None` once delivered.
+        token: Option<ActivationToken>,
+    },
+}
+
+/// Where an outbox entry stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting to be delivered (again).
+    Pending,
+    /// Delivered.
+    Done,
+    /// Failed too often; kept for an admin to look at and retry.
+    Parked,
+    /// No longer needed (a newer invitation replaced it).
+    Skipped,
+}
+
+impl OutboxStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Done => "done",
+            OutboxStatus::Parked => "parked",
+            OutboxStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// A side effect to perform after its state change committed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// Its id.
+    pub id: OutboxId,
+    /// The property it belongs to.
+    pub property_id: PropertyId,
+    /// Passed to the provider so a repeated delivery has one effect.
+    pub idempotency_key: String,
+    /// What to do.
+    pub message: OutboxMessage,
+    /// Where it stands.
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Not before then.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// When it was enqueued.
+    pub created_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+impl OutboxEntry {
+    /// A new pending entry, due at once.
+    pub fn new(
+        property_id: PropertyId,
+        idempotency_key: impl Into<String>,
+        message: OutboxMessage,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: OutboxId::new(),
+            property_id,
+            idempotency_key: idempotency_key.into(),
+            message,
+            status: OutboxStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            created_at: now,
+            version: 0,
+        }
+    }
+}
+
+/// Durable state. Implemented in memory here, on SQLite and PostgreSQL by `concierge-store`.
+#[async_trait]
+pub trait Store: Send + Sync + Debug + 'static {
+    /// Commits every write of `batch`, or none (see the module docs).
+    async fn commit(&self, batch: Batch) -> StoreResult<()>;
+    /// One record by kind and id.
+    async fn get(&self, key: &RecordKey) -> StoreResult<Option<Record>>;
+    /// Every property.
+    async fn list_properties(&self) -> StoreResult<Vec<Property>>;
+    /// A property's buildings.
+    async fn list_buildings(&self, property: &PropertyId) -> StoreResult<Vec<Building>>;
+    /// A property's units.
+    async fn list_units(&self, property: &PropertyId) -> StoreResult<Vec<Unit>>;
+    /// Residents matching `query`, ordered by id.
+    async fn list_residents(&self, query: &ResidentQuery) -> StoreResult<Vec<Resident>>;
+    /// A property's resident with this external reference.
+    async fn find_resident_by_external(
+        &self,
+        property: &PropertyId,
+        external: &ExternalRef,
+    ) -> StoreResult<Option<Resident>>;
+    /// Outbox entries that are pending and due at `now`, oldest first.
+    async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxEntry>>;
+    /// Outbox entries with `status`.
+    async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>>;
+}
+
+/// Typed reads over any [`Store`], turning "absent" into [`Error::NotFound`].
+#[async_trait]
+pub trait StoreExt: Store {
+    /// The record of type `R` with `id`, or `NotFound`.
+    async fn load<R: Versioned + Send>(&self, id: &str) -> Result<R, Error> {
+        let key = RecordKey {
+            kind: R::KIND,
+            id: id.to_owned(),
+        };
+        match self.get(&key).await? {
+            Some(record) => R::from_record(record).ok_or_else(|| Error::not_found(R::KIND, id)),
+            None => Err(Error::not_found(R::KIND, id)),
+        }
+    }
+}
+
+impl<S: Store + ?Sized> StoreExt for S {}
