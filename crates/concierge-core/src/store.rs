@@ -30,7 +30,6 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// A record the store keeps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "record")]
-#[non_exhaustive]
 pub enum Record {
     /// A property.
     Property(Property),
@@ -242,7 +241,6 @@ impl ResidentQuery {
 /// What an outbox entry does once delivered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
-#[non_exhaustive]
 pub enum OutboxMessage {
     /// Send a resident the welcome / activation email with their link. The token is held only
     /// until the email is delivered (the account keeps only its hash), then scrubbed.

@@ -1,1 +1,124 @@
+//! # Concierge
+//!
+//! One SDK for what a residential building's staff do by hand across four systems: move
+//! residents in from the property management system, cut smart keys on the lock system's
+//! encoder, import owners and tenants from the strata system, take each resident through account
+//! activation, and let visitors in through the intercom.
+//!
+//! Start on the sandbox (deterministic fakes of every provider and a clock you can move):
+//!
+//! ```
+//! use concierge::{Admin, Concierge, MoveIn, NewBuilding, NewProperty, NewUnit, AccountStatus};
+//! use concierge::sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
+//! let sandbox = Sandbox::new(7);
+//! let concierge = Concierge::builder().sandbox(&sandbox).build()?;
+//! let admin = Admin::full_access("Front desk");
+//!
+//! let property = concierge.register_property(&admin, NewProperty::new("Harbour View", "harbour-view")).await?;
+//! let tower = concierge.register_building(&admin, NewBuilding::new(&property.id, "Tower A")).await?;
+//! let unit = concierge.register_unit(&admin, NewUnit::new(&tower.id, "1204").floor("12")).await?;
+//!
+//! let ada = concierge
+//!     .move_in(&admin, MoveIn::new(&unit.id, "Ada", "Lovelace").email("ada@example.org").send_mobile_activation(true))
+//!     .await?;
+//! assert_eq!(concierge.account_status(&admin, &ada.id).await?, AccountStatus::PendingActivation);
+//!
+//! // The resident follows the link in the welcome email.
+//! let token = sandbox.mailer().last_activation_token("ada@example.org").unwrap();
+//! concierge.activate(&token, true).await?;
+//! assert_eq!(concierge.account_status(&admin, &ada.id).await?, AccountStatus::Live);
+//! # Ok(()) }
+//! ```
 
+#![warn(missing_docs)]
+
+mod builder;
+mod dispatch;
+mod requests;
+pub mod smtp;
+mod workflows;
+
+pub use builder::{Config, ConciergeBuilder};
+pub use concierge_core::*;
+pub use dispatch::DispatchReport;
+pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};
+pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
+
+/// The sandbox: deterministic fakes of every provider.
+pub mod sandbox {
+    pub use concierge_sandbox::*;
+}
+
+use std::sync::Arc;
+
+/// The Concierge handle. Cheap to clone, `Send + Sync`: share one per process.
+#[derive(Clone, Debug)]
+pub struct Concierge {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<dyn Mailer>,
+    pms: Option<Arc<dyn PmsProvider>>,
+    strata: Option<Arc<dyn StrataProvider>>,
+    intercom: Option<Arc<dyn IntercomProvider>>,
+    key_encoder: Option<Arc<dyn KeyEncoder>>,
+    config: Config,
+}
+
+impl Concierge {
+    /// Starts building a handle.
+    pub fn builder() -> ConciergeBuilder {
+        ConciergeBuilder::default()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The clock's now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
+    }
+
+    /// The configured PMS, if any.
+    pub fn pms(&self) -> Option<&Arc<dyn PmsProvider>> {
+        self.inner.pms.as_ref()
+    }
+
+    /// The configured strata system, if any.
+    pub fn strata(&self) -> Option<&Arc<dyn StrataProvider>> {
+        self.inner.strata.as_ref()
+    }
+
+    /// The configured intercom, if any.
+    pub fn intercom(&self) -> Option<&Arc<dyn IntercomProvider>> {
+        self.inner.intercom.as_ref()
+    }
+
+    /// The configured key encoder, if any.
+    pub fn key_encoder(&self) -> Option<&Arc<dyn KeyEncoder>> {
+        self.inner.key_encoder.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+
+    #[test]
+    fn the_handle_is_send_and_sync() {
+        assert_send_sync::<super::Concierge>();
+    }
+}

@@ -1,0 +1,153 @@
+use crate::{Concierge, Inner};
+use chrono::Duration;
+use concierge_core::*;
+use concierge_sandbox::Sandbox;
+use std::sync::Arc;
+
+/// Settings of a [`Concierge`] handle. Every field has a default.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// How long an activation link works (R-STATUS-2). Default: 7 days.
+    pub activation_validity: Duration,
+    /// How often an outbox entry is tried before it is parked for an admin. Default: 8.
+    pub outbox_max_attempts: u32,
+    /// The wait before the first retry of a failed outbox entry; doubles each time, up to
+    /// `outbox_max_backoff`. Default: 30 seconds.
+    pub outbox_base_backoff: Duration,
+    /// The longest wait between outbox retries. Default: 1 hour.
+    pub outbox_max_backoff: Duration,
+    /// Deliver outbox entries right after the operation that queued them commits. When off,
+    /// only [`Concierge::dispatch_outbox`] delivers them. Default: on.
+    pub dispatch_inline: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            activation_validity: DEFAULT_ACTIVATION_VALIDITY,
+            outbox_max_attempts: 8,
+            outbox_base_backoff: Duration::seconds(30),
+            outbox_max_backoff: Duration::hours(1),
+            dispatch_inline: true,
+        }
+    }
+}
+
+/// Builds a [`Concierge`]: a store (default: in memory), a clock (default: the system clock), a
+/// mailer (required) and whichever providers the properties use.
+#[derive(Default)]
+pub struct ConciergeBuilder {
+    store: Option<Arc<dyn Store>>,
+    clock: Option<Arc<dyn Clock>>,
+    mailer: Option<Arc<dyn Mailer>>,
+    pms: Option<Arc<dyn PmsProvider>>,
+    strata: Option<Arc<dyn StrataProvider>>,
+    intercom: Option<Arc<dyn IntercomProvider>>,
+    key_encoder: Option<Arc<dyn KeyEncoder>>,
+    config: Config,
+}
+
+impl ConciergeBuilder {
+    /// Uses every fake of `sandbox`: its clock, mailer and providers, and an in-memory store.
+    pub fn sandbox(self, sandbox: &Sandbox) -> Self {
+        self.clock_arc(sandbox.clock().clone())
+            .mailer_arc(sandbox.mailer().clone())
+    }
+
+    /// The store.
+    pub fn store(self, store: impl Store) -> Self {
+        self.store_arc(Arc::new(store))
+    }
+
+    /// The store, shared.
+    pub fn store_arc(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The clock.
+    pub fn clock(self, clock: impl Clock) -> Self {
+        self.clock_arc(Arc::new(clock))
+    }
+
+    /// The clock, shared.
+    pub fn clock_arc(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The mailer.
+    pub fn mailer(self, mailer: impl Mailer) -> Self {
+        self.mailer_arc(Arc::new(mailer))
+    }
+
+    /// The mailer, shared.
+    pub fn mailer_arc(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// The property management system.
+    pub fn pms(mut self, pms: Arc<dyn PmsProvider>) -> Self {
+        self.pms = Some(pms);
+        self
+    }
+
+    /// The strata system.
+    pub fn strata(mut self, strata: Arc<dyn StrataProvider>) -> Self {
+        self.strata = Some(strata);
+        self
+    }
+
+    /// The intercom.
+    pub fn intercom(mut self, intercom: Arc<dyn IntercomProvider>) -> Self {
+        self.intercom = Some(intercom);
+        self
+    }
+
+    /// The key encoder.
+    pub fn key_encoder(mut self, key_encoder: Arc<dyn KeyEncoder>) -> Self {
+        self.key_encoder = Some(key_encoder);
+        self
+    }
+
+    /// How long an activation link works.
+    pub fn activation_validity(mut self, validity: Duration) -> Self {
+        self.config.activation_validity = validity;
+        self
+    }
+
+    /// Every setting at once.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The handle. Fails if no mailer was given or a setting is out of range.
+    pub fn build(self) -> Result<Concierge> {
+        let Some(mailer) = self.mailer else {
+            return Err(Error::invalid(
+                "mailer",
+                "is required: invitations and activation emails need one",
+            ));
+        };
+        if self.config.activation_validity <= Duration::zero() {
+            return Err(Error::invalid("activation_validity", "must be positive"));
+        }
+        if self.config.outbox_max_attempts == 0 {
+            return Err(Error::invalid("outbox_max_attempts", "must be at least 1"));
+        }
+        Ok(Concierge {
+            inner: Arc::new(Inner {
+                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                mailer,
+                pms: self.pms,
+                strata: self.strata,
+                intercom: self.intercom,
+                key_encoder: self.key_encoder,
+                config: self.config,
+            }),
+        })
+    }
+}

@@ -1,0 +1,169 @@
+//! The outbox dispatcher: performs side effects after their state change committed, at least
+//! once, with an idempotency key so each happens once. A failure is retried with exponential
+//! backoff; an entry that keeps failing, or fails in a way no retry can fix, is parked for an
+//! admin (listable, retryable), never dropped.
+
+use crate::Concierge;
+use chrono::Duration;
+use concierge_core::*;
+
+/// How many entries one dispatch pass reads at a time.
+const DISPATCH_PAGE: usize = 100;
+
+/// What a dispatch pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    /// Entries delivered.
+    pub delivered: u32,
+    /// Entries that failed and will be tried again.
+    pub retrying: u32,
+    /// Entries parked for an admin.
+    pub parked: u32,
+    /// Entries no longer needed (a newer invitation replaced them).
+    pub skipped: u32,
+}
+
+enum Outcome {
+    Delivered,
+    Retrying,
+    Parked,
+    Skipped,
+    /// Another dispatcher handled it meanwhile.
+    Raced,
+}
+
+impl Concierge {
+    pub(crate) async fn dispatch_due(&self) -> Result<DispatchReport> {
+        let mut report = DispatchReport::default();
+        // Each pass only sees entries due now; an entry that fails is rescheduled into the
+        // future, so the loop ends.
+        loop {
+            let due = self.inner.store.due_outbox(self.now(), DISPATCH_PAGE).await?;
+            if due.is_empty() {
+                return Ok(report);
+            }
+            for entry in due {
+                match self.deliver(entry).await? {
+                    Outcome::Delivered => report.delivered += 1,
+                    Outcome::Retrying => report.retrying += 1,
+                    Outcome::Parked => report.parked += 1,
+                    Outcome::Skipped => report.skipped += 1,
+                    Outcome::Raced => {}
+                }
+            }
+        }
+    }
+
+    /// Delivers one freshly committed entry now, if inline dispatch is on. Failure is not the
+    /// caller's: the entry stays queued and the dispatcher retries it.
+    pub(crate) async fn deliver_inline(&self, entry: OutboxEntry) {
+        if !self.inner.config.dispatch_inline {
+            return;
+        }
+        if let Err(e) = self.deliver(entry).await {
+            tracing::warn!(error = %e, "outbox delivery deferred");
+        }
+    }
+
+    async fn deliver(&self, mut entry: OutboxEntry) -> Result<Outcome> {
+        let now = self.now();
+        let result = match &entry.message {
+            OutboxMessage::ActivationEmail { resident_id, token } => {
+                self.send_activation_email(resident_id, token.as_ref(), &entry.idempotency_key)
+                    .await?
+            }
+        };
+        entry.attempts += 1;
+        let outcome = match result {
+            Ok(true) => {
+                entry.status = OutboxStatus::Done;
+                entry.last_error = None;
+                scrub(&mut entry.message);
+                Outcome::Delivered
+            }
+            Ok(false) => {
+                entry.status = OutboxStatus::Skipped;
+                scrub(&mut entry.message);
+                Outcome::Skipped
+            }
+            Err(e) => {
+                entry.last_error = Some(e.to_string());
+                if e.retryable && entry.attempts < self.inner.config.outbox_max_attempts {
+                    entry.next_attempt_at = now + self.backoff(entry.attempts);
+                    Outcome::Retrying
+                } else {
+                    entry.status = OutboxStatus::Parked;
+                    tracing::warn!(entry = %entry.id, error = %e, "outbox entry parked");
+                    Outcome::Parked
+                }
+            }
+        };
+        let mut batch = Batch::new();
+        batch.put(&mut entry);
+        match self.inner.store.commit(batch).await {
+            Ok(()) => Ok(outcome),
+            Err(StoreError::Concurrent { .. }) => Ok(Outcome::Raced),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends the welcome email. `Ok(Ok(true))`: sent; `Ok(Ok(false))`: no longer needed;
+    /// `Ok(Err(_))`: the mailer failed.
+    async fn send_activation_email(
+        &self,
+        resident_id: &ResidentId,
+        token: Option<&ActivationToken>,
+        idempotency_key: &str,
+    ) -> Result<std::result::Result<bool, ProviderError>> {
+        let resident: Resident = match self.inner.store.load(resident_id.as_str()).await {
+            Ok(r) => r,
+            Err(Error::NotFound { .. }) => return Ok(Ok(false)),
+            Err(e) => return Err(e),
+        };
+        let now = self.now();
+        let (Some(token), Some(to)) = (token, resident.email.clone()) else {
+            return Ok(Ok(false));
+        };
+        if !resident.account.is_current_token(token)
+            || resident.status(now) != AccountStatus::PendingActivation
+        {
+            return Ok(Ok(false));
+        }
+        let property: Property = self.inner.store.load(resident.property_id.as_str()).await?;
+        let settings = &property.settings.invitation_email;
+        let expires = resident
+            .account
+            .activation_expires_at()
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let link = format!("{}{}", settings.activation_url, token.expose());
+        let render = |template: &str| {
+            template
+                .replace("{first_name}", &resident.first_name)
+                .replace("{last_name}", &resident.last_name)
+                .replace("{property_name}", &property.name)
+                .replace("{expires_at}", &expires)
+                .replace("{activation_link}", &link)
+        };
+        let message = EmailMessage {
+            from: settings.from.clone(),
+            to,
+            subject: render(&settings.subject),
+            body: render(&settings.body),
+            idempotency_key: idempotency_key.to_owned(),
+        };
+        Ok(self.inner.mailer.send(message).await.map(|_| true))
+    }
+
+    fn backoff(&self, attempts: u32) -> Duration {
+        let config = &self.inner.config;
+        let factor = 1i32 << attempts.saturating_sub(1).min(20);
+        std::cmp::min(config.outbox_base_backoff * factor, config.outbox_max_backoff)
+    }
+}
+
+fn scrub(message: &mut OutboxMessage) {
+    match message {
+        OutboxMessage::ActivationEmail { token, .. } => *token = None,
+    }
+}

@@ -1,0 +1,202 @@
+//! Request types of the facade's operations. Each has a constructor taking what is required and
+//! builder methods for the rest, so adding an option later breaks no caller.
+
+use chrono::NaiveDate;
+use concierge_core::*;
+
+/// Register a property.
+#[derive(Clone, Debug)]
+pub struct NewProperty {
+    /// Display name.
+    pub name: String,
+    /// Site name (lower-case letters, digits, dashes).
+    pub site_name: String,
+    /// Settings.
+    pub settings: PropertySettings,
+    /// Its id in the PMS, if it has one.
+    pub external: Option<ExternalRef>,
+}
+
+impl NewProperty {
+    /// A property with default settings.
+    pub fn new(name: impl Into<String>, site_name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            site_name: site_name.into(),
+            settings: PropertySettings::default(),
+            external: None,
+        }
+    }
+
+    /// Sets the settings.
+    pub fn settings(mut self, settings: PropertySettings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Links the property to its record in the PMS.
+    pub fn external(mut self, external: ExternalRef) -> Self {
+        self.external = Some(external);
+        self
+    }
+}
+
+/// Register a building of a property.
+#[derive(Clone, Debug)]
+pub struct NewBuilding {
+    /// The property.
+    pub property_id: PropertyId,
+    /// Its name.
+    pub name: String,
+}
+
+impl NewBuilding {
+    /// A building called `name`.
+    pub fn new(property_id: &PropertyId, name: impl Into<String>) -> Self {
+        Self {
+            property_id: property_id.clone(),
+            name: name.into(),
+        }
+    }
+}
+
+/// Register a unit of a building.
+#[derive(Clone, Debug)]
+pub struct NewUnit {
+    /// The building.
+    pub building_id: BuildingId,
+    /// The unit's number or name.
+    pub number: String,
+    /// Its floor, if the building has floors.
+    pub floor: Option<String>,
+}
+
+impl NewUnit {
+    /// Unit `number` of the building.
+    pub fn new(building_id: &BuildingId, number: impl Into<String>) -> Self {
+        Self {
+            building_id: building_id.clone(),
+            number: number.into(),
+            floor: None,
+        }
+    }
+
+    /// Sets the floor.
+    pub fn floor(mut self, floor: impl Into<String>) -> Self {
+        self.floor = Some(floor.into());
+        self
+    }
+}
+
+/// Move a resident into a unit by hand (R-MOVE-1..3, R-PMS-7).
+#[derive(Clone, Debug)]
+pub struct MoveIn {
+    /// The unit.
+    pub unit_id: UnitId,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email; required to send the activation email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Role in the unit.
+    pub role: OccupancyRole,
+    /// The move-in date; today when `None`.
+    pub move_in: Option<NaiveDate>,
+    /// Send the mobile activation email now (R-MOVE-2).
+    pub send_mobile_activation: bool,
+    /// Amenities of the property to give (R-MOVE-3).
+    pub amenities: Vec<AmenityId>,
+}
+
+impl MoveIn {
+    /// Move `first_name last_name` into the unit.
+    pub fn new(unit_id: &UnitId, first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+        Self {
+            unit_id: unit_id.clone(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: None,
+            phone: None,
+            role: OccupancyRole::Primary,
+            move_in: None,
+            send_mobile_activation: false,
+            amenities: Vec::new(),
+        }
+    }
+
+    /// Sets the email.
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets the phone.
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets the role.
+    pub fn role(mut self, role: OccupancyRole) -> Self {
+        self.role = role;
+        self
+    }
+
+    /// Sets the move-in date.
+    pub fn move_in_on(mut self, date: NaiveDate) -> Self {
+        self.move_in = Some(date);
+        self
+    }
+
+    /// Sends the mobile activation email at move-in.
+    pub fn send_mobile_activation(mut self, send: bool) -> Self {
+        self.send_mobile_activation = send;
+        self
+    }
+
+    /// Gives an amenity.
+    pub fn amenity(mut self, amenity: &AmenityId) -> Self {
+        self.amenities.push(amenity.clone());
+        self
+    }
+}
+
+/// Which residents to list.
+#[derive(Clone, Debug, Default)]
+pub struct ResidentFilter {
+    /// Only this property's.
+    pub property_id: Option<PropertyId>,
+    /// Only this unit's.
+    pub unit_id: Option<UnitId>,
+    /// Only with this account status now.
+    pub status: Option<AccountStatus>,
+    /// Only in this phase today (future, current, past).
+    pub phase: Option<OccupancyPhase>,
+    /// Only from this source.
+    pub source: Option<ResidentSource>,
+}
+
+impl ResidentFilter {
+    /// Every resident of a property.
+    pub fn property(property_id: &PropertyId) -> Self {
+        Self {
+            property_id: Some(property_id.clone()),
+            ..Self::default()
+        }
+    }
+
+    /// Only with this status.
+    pub fn status(mut self, status: AccountStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only this unit's.
+    pub fn unit(mut self, unit_id: &UnitId) -> Self {
+        self.unit_id = Some(unit_id.clone());
+        self
+    }
+}

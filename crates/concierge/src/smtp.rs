@@ -1,0 +1,261 @@
+//! [`SmtpMailer`]: the production [`Mailer`], over SMTP with lettre.
+//!
+//! SMTP has no idempotency of its own: the outbox delivers each email at least once and
+//! [`SmtpMailer`] sets the `Message-ID` from the entry's idempotency key, so a rare redelivery
+//! after a crash carries the same id and mail systems that de-duplicate on it show one email.
+//!
+//! The password is a [`SecretString`]: `Debug` prints `<redacted>`, and errors never carry it.
+
+use async_trait::async_trait;
+use concierge_core::*;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::time::Duration;
+
+/// How the connection to the SMTP server is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text. Only for a relay on the same machine or in tests.
+    None,
+    /// Upgrade with STARTTLS (usually port 587). The default.
+    #[default]
+    StartTls,
+    /// TLS from the start (usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    /// `none`, `starttls` or `tls`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpTls::None => "none",
+            SmtpTls::StartTls => "starttls",
+            SmtpTls::Tls => "tls",
+        }
+    }
+
+    /// Parses `none`, `starttls` or `tls`.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+}
+
+/// Where and how to send email.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// The server's host name.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The user to log in as, if the server wants a login.
+    pub username: Option<String>,
+    /// The password. Never printed.
+    pub password: Option<SecretString>,
+    /// Connection security.
+    pub tls: SmtpTls,
+    /// How long one send may take. Default: 30 seconds.
+    pub timeout: Duration,
+}
+
+impl SmtpConfig {
+    /// A server at `host:port`, STARTTLS, no login.
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+            username: None,
+            password: None,
+            tls: SmtpTls::default(),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Logs in with `username` and `password`.
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(SecretString::from(password.into()));
+        self
+    }
+
+    /// Sets the connection security.
+    pub fn tls(mut self, tls: SmtpTls) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Sets the timeout of one send.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+impl fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("tls", &self.tls)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Sends email over SMTP.
+pub struct SmtpMailer {
+    config: SmtpConfig,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpMailer")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpMailer {
+    /// A mailer for `config`. Connects lazily, on the first send.
+    pub fn new(config: SmtpConfig) -> Result<Self> {
+        let mut checks = concierge_core::validate::Checks::new();
+        checks.label("smtp.host", &config.host);
+        if config.port == 0 {
+            checks.fail("smtp.port", "must not be 0");
+        }
+        if config.username.is_some() != config.password.is_some() {
+            checks.fail("smtp.password", "username and password go together");
+        }
+        checks.finish()?;
+        let builder = match config.tls {
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+                .map_err(|e| Error::invalid("smtp.host", format!("cannot use STARTTLS: {e}")))?,
+            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
+                .map_err(|e| Error::invalid("smtp.host", format!("cannot use TLS: {e}")))?,
+        };
+        let mut builder = builder.port(config.port).timeout(Some(config.timeout));
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(
+                user.clone(),
+                password.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self {
+            transport: builder.build(),
+            config,
+        })
+    }
+
+    fn error(&self, kind: ProviderErrorKind, message: impl Into<String>) -> ProviderError {
+        ProviderError::new("smtp", "send", kind, message)
+    }
+}
+
+#[async_trait]
+impl Mailer for SmtpMailer {
+    fn name(&self) -> &str {
+        "smtp"
+    }
+
+    async fn send(&self, message: EmailMessage) -> ProviderResult<SendEmailResponse> {
+        let from: Mailbox = message.from.parse().map_err(|e| {
+            self.error(ProviderErrorKind::Rejected, format!("the sender address is invalid: {e}"))
+        })?;
+        let to: Mailbox = message.to.parse().map_err(|e| {
+            self.error(ProviderErrorKind::Rejected, format!("the recipient address is invalid: {e}"))
+        })?;
+        let message_id = format!("<{}@concierge>", message.idempotency_key.replace(['<', '>', ' '], ""));
+        let email = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(message.subject)
+            .message_id(Some(message_id.clone()))
+            .header(ContentType::TEXT_PLAIN)
+            .body(message.body)
+            .map_err(|e| self.error(ProviderErrorKind::Rejected, format!("cannot build the email: {e}")))?;
+        match self.transport.send(email).await {
+            Ok(_) => Ok(SendEmailResponse { message_id }),
+            Err(e) => {
+                let kind = if e.is_timeout() {
+                    ProviderErrorKind::Timeout
+                } else if e.is_permanent() {
+                    ProviderErrorKind::Rejected
+                } else if e.is_transient() {
+                    ProviderErrorKind::Unavailable
+                } else {
+                    ProviderErrorKind::Connection
+                };
+                let at = format!("{}:{}", self.config.host, self.config.port);
+                Err(self.error(kind, format!("SMTP server {at}: {e}")).with_source(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CANARY: &str = "canary-SMTP-pa55word-7f3a";
+
+    fn config(port: u16) -> SmtpConfig {
+        SmtpConfig::new("127.0.0.1", port)
+            .credentials("desk@example.org", CANARY)
+            .tls(SmtpTls::None)
+            .timeout(Duration::from_secs(2))
+    }
+
+    // R-SDK-2
+    #[test]
+    fn the_password_never_appears_in_debug_output() {
+        let cfg = config(2525);
+        assert!(!format!("{cfg:?}").contains(CANARY));
+        assert!(!format!("{cfg:#?}").contains(CANARY));
+        let mailer = SmtpMailer::new(cfg).unwrap();
+        assert!(!format!("{mailer:?}").contains(CANARY));
+        assert!(format!("{mailer:?}").contains("<redacted>"));
+    }
+
+    // R-SDK-2
+    #[tokio::test]
+    async fn an_unreachable_server_is_a_typed_retryable_error_without_the_password() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mailer = SmtpMailer::new(config(port)).unwrap();
+        let err = mailer
+            .send(EmailMessage {
+                from: "desk@example.org".into(),
+                to: "ada@example.org".into(),
+                subject: "hello".into(),
+                body: "hello".into(),
+                idempotency_key: "k1".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.provider, "smtp");
+        assert_eq!(err.operation, "send");
+        assert!(err.retryable, "{err}");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(CANARY));
+        assert!(shown.contains(&format!("127.0.0.1:{port}")));
+    }
+
+    #[test]
+    fn a_username_without_a_password_is_refused() {
+        let mut cfg = SmtpConfig::new("mail.example.org", 587);
+        cfg.username = Some("desk".into());
+        let err = SmtpMailer::new(cfg).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Validation);
+    }
+}
