@@ -281,9 +281,9 @@ impl Account {
     /// Whether `token` is the current, unused link of this account. Used by the outbox
     /// dispatcher to skip a welcome email whose link a newer invitation replaced.
     pub fn is_current_token(&self, token: &ActivationToken) -> bool {
-        self.invitation
-            .as_ref()
-            .is_some_and(|inv| inv.used_at.is_none() && hashes_equal(&token.hash(), &inv.token_hash))
+        self.invitation.as_ref().is_some_and(|inv| {
+            inv.used_at.is_none() && hashes_equal(&token.hash(), &inv.token_hash)
+        })
     }
 }
 
@@ -295,9 +295,11 @@ pub struct ActivationToken(SecretString);
 impl ActivationToken {
     fn generate(selector: &str) -> Result<Self> {
         let mut verifier = [0u8; 32];
-        getrandom::fill(&mut verifier).map_err(|e| Error::Store(crate::error::StoreError::Unavailable {
-            message: format!("the operating system's random source failed: {e}"),
-        }))?;
+        getrandom::fill(&mut verifier).map_err(|e| {
+            Error::Store(crate::error::StoreError::Unavailable {
+                message: format!("the operating system's random source failed: {e}"),
+            })
+        })?;
         let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(verifier);
         Ok(Self(SecretString::from(format!("{selector}.{encoded}"))))
     }
@@ -382,7 +384,9 @@ mod tests {
     #[test]
     fn invite_then_activate_within_seven_days_goes_live() {
         let mut a = Account::new();
-        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let token = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         assert_eq!(a.status(t0()), AccountStatus::PendingActivation);
         let later = t0() + Duration::days(6) + Duration::hours(23);
         assert_eq!(a.status(later), AccountStatus::PendingActivation);
@@ -395,31 +399,58 @@ mod tests {
     #[test]
     fn pending_expires_after_seven_days_without_a_sweep_and_can_be_reinvited() {
         let mut a = Account::new();
-        let old = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let old = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         let expired_at = t0() + Duration::days(7);
         assert_eq!(a.status(expired_at), AccountStatus::ActivationExpired);
         let err = a.activate(old.expose(), expired_at).unwrap_err();
-        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::Expired }));
-        let new = a.invite("res_1", expired_at, DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        assert!(matches!(
+            err,
+            Error::TokenRejected {
+                reason: TokenRejection::Expired
+            }
+        ));
+        let new = a
+            .invite("res_1", expired_at, DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         assert_eq!(a.status(expired_at), AccountStatus::PendingActivation);
         assert_eq!(a.invitations_sent(), 2);
         let err = a.activate(old.expose(), expired_at).unwrap_err();
-        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::Superseded }));
-        a.activate(new.expose(), expired_at + Duration::days(1)).unwrap();
-        assert_eq!(a.status(expired_at + Duration::days(1)), AccountStatus::Live);
+        assert!(matches!(
+            err,
+            Error::TokenRejected {
+                reason: TokenRejection::Superseded
+            }
+        ));
+        a.activate(new.expose(), expired_at + Duration::days(1))
+            .unwrap();
+        assert_eq!(
+            a.status(expired_at + Duration::days(1)),
+            AccountStatus::Live
+        );
     }
 
     // R-STATUS-5
     #[test]
     fn other_transitions_are_refused_naming_status_and_action_and_change_nothing() {
         let mut a = Account::new();
-        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let token = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         let before = a.clone();
-        let err = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap_err();
-        assert_eq!(err.to_string(), "cannot invite an account that is pending_activation");
+        let err = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot invite an account that is pending_activation"
+        );
         assert_eq!(a, before);
         a.activate(token.expose(), t0()).unwrap();
-        let err = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap_err();
+        let err = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap_err();
         assert_eq!(err.to_string(), "cannot invite an account that is live");
     }
 
@@ -427,32 +458,48 @@ mod tests {
     #[test]
     fn a_used_token_is_refused_the_second_time() {
         let mut a = Account::new();
-        let token = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let token = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         a.activate(token.expose(), t0()).unwrap();
         let err = a.activate(token.expose(), t0()).unwrap_err();
-        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::AlreadyUsed }));
+        assert!(matches!(
+            err,
+            Error::TokenRejected {
+                reason: TokenRejection::AlreadyUsed
+            }
+        ));
     }
 
     // R-STATUS-5
     #[test]
     fn tokens_are_unguessable_hashed_and_never_printed() {
         let mut a = Account::new();
-        let t1 = a.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let t1 = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         let mut b = Account::new();
-        let t2 = b.invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY).unwrap();
+        let t2 = b
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .unwrap();
         assert_ne!(t1.expose(), t2.expose());
         let verifier = t1.expose().rsplit_once('.').unwrap().1;
         // 32 bytes of randomness, base64url without padding.
         assert_eq!(verifier.len(), 43);
         assert_eq!(t1.selector(), Some("res_1"));
         let stored = serde_json::to_string(&a).unwrap();
-        assert!(!stored.contains(verifier), "the store must hold only the hash");
+        assert!(
+            !stored.contains(verifier),
+            "the store must hold only the hash"
+        );
         assert!(!format!("{a:?}").contains(verifier));
         assert_eq!(format!("{t1:?}"), "ActivationToken(<redacted>)");
         let wrong = format!("res_1.{}", "A".repeat(43));
         assert!(matches!(
             a.activate(&wrong, t0()).unwrap_err(),
-            Error::TokenRejected { reason: TokenRejection::Invalid }
+            Error::TokenRejected {
+                reason: TokenRejection::Invalid
+            }
         ));
     }
 

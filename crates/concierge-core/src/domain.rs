@@ -592,6 +592,9 @@ mod tests {
     // R-PMS-6
     #[test]
     fn property_settings_default_to_a_four_hour_sync() {
-        assert_eq!(PropertySettings::default().sync_interval, Duration::hours(4));
+        assert_eq!(
+            PropertySettings::default().sync_interval,
+            Duration::hours(4)
+        );
     }
 }

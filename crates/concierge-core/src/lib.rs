@@ -39,14 +39,14 @@ pub use account::{
 };
 pub use domain::*;
 pub use error::{
-    EntityKind, Error, ErrorCode, FieldIssue, ProviderError, ProviderErrorKind, Result,
-    StoreError, TokenRejection, ValidationError,
+    EntityKind, Error, ErrorCode, FieldIssue, ProviderError, ProviderErrorKind, Result, StoreError,
+    TokenRejection, ValidationError,
 };
 pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
 pub use store::{
-    Batch, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey, ResidentQuery,
-    Store, StoreExt, StoreResult, Versioned,
+    Batch, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey, ResidentQuery, Store,
+    StoreExt, StoreResult, Versioned,
 };

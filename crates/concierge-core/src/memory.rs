@@ -92,7 +92,11 @@ fn check_batch(
             Record::Building(b) => Some((EntityKind::Property, b.property_id.as_str())),
             Record::Unit(u) => {
                 if !exists(EntityKind::Property, u.property_id.as_str()) {
-                    return Err(missing_parent(EntityKind::Property, u.property_id.as_str(), key));
+                    return Err(missing_parent(
+                        EntityKind::Property,
+                        u.property_id.as_str(),
+                        key,
+                    ));
                 }
                 Some((EntityKind::Building, u.building_id.as_str()))
             }
@@ -133,21 +137,23 @@ fn check_batch(
                     });
                 }
             }
-            Record::Key(k) if k.state.is_live() => {
-                if !live_keys.insert((k.holder.clone(), k.unit_id.clone())) {
-                    return Err(StoreError::Constraint {
-                        constraint: "one_live_key_per_holder_and_unit",
-                        message: format!("{} already holds a live key for unit {}", k.holder, k.unit_id),
-                    });
-                }
+            Record::Key(k)
+                if k.state.is_live()
+                    && !live_keys.insert((k.holder.clone(), k.unit_id.clone())) =>
+            {
+                return Err(StoreError::Constraint {
+                    constraint: "one_live_key_per_holder_and_unit",
+                    message: format!(
+                        "{} already holds a live key for unit {}",
+                        k.holder, k.unit_id
+                    ),
+                });
             }
-            Record::Outbox(o) => {
-                if !outbox_keys.insert(o.idempotency_key.clone()) {
-                    return Err(StoreError::Constraint {
-                        constraint: "outbox_idempotency_key",
-                        message: format!("an outbox entry with key {} exists", o.idempotency_key),
-                    });
-                }
+            Record::Outbox(o) if !outbox_keys.insert(o.idempotency_key.clone()) => {
+                return Err(StoreError::Constraint {
+                    constraint: "outbox_idempotency_key",
+                    message: format!("an outbox entry with key {} exists", o.idempotency_key),
+                });
             }
             _ => {}
         }

@@ -38,7 +38,9 @@ impl fmt::Display for Permission {
 }
 
 /// How much of an area an admin may do. Ordered: `None < Read < Full`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
     /// No access.
@@ -139,7 +141,12 @@ impl Admin {
 
     /// Refuses with [`Error::PermissionDenied`] unless this admin holds `required` or better in
     /// `permission`'s area.
-    pub fn require(&self, permission: Permission, required: AccessLevel, action: &str) -> Result<()> {
+    pub fn require(
+        &self,
+        permission: Permission,
+        required: AccessLevel,
+        action: &str,
+    ) -> Result<()> {
         let held = self.permissions.level(permission);
         if held >= required {
             Ok(())

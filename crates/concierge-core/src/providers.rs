@@ -149,11 +149,17 @@ pub trait PmsProvider: Send + Sync + Debug + 'static {
     /// The provider's stable name, used in [`ExternalRef`]s and errors.
     fn name(&self) -> &str;
     /// One page of properties.
-    async fn list_properties(&self, req: ListPmsPropertiesRequest) -> ProviderResult<Page<PmsProperty>>;
+    async fn list_properties(
+        &self,
+        req: ListPmsPropertiesRequest,
+    ) -> ProviderResult<Page<PmsProperty>>;
     /// One page of a property's units.
     async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>>;
     /// One page of a property's residents.
-    async fn list_residents(&self, req: ListPmsResidentsRequest) -> ProviderResult<Page<PmsResident>>;
+    async fn list_residents(
+        &self,
+        req: ListPmsResidentsRequest,
+    ) -> ProviderResult<Page<PmsResident>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +213,10 @@ pub trait StrataProvider: Send + Sync + Debug + 'static {
     /// The provider's stable name.
     fn name(&self) -> &str;
     /// One page of buildings.
-    async fn list_buildings(&self, req: ListStrataBuildingsRequest) -> ProviderResult<Page<StrataBuilding>>;
+    async fn list_buildings(
+        &self,
+        req: ListStrataBuildingsRequest,
+    ) -> ProviderResult<Page<StrataBuilding>>;
     /// One page of a building's users.
     async fn list_users(&self, req: ListStrataUsersRequest) -> ProviderResult<Page<StrataUser>>;
 }
@@ -335,13 +344,22 @@ pub trait IntercomProvider: Send + Sync + Debug + 'static {
     /// The provider's stable name.
     fn name(&self) -> &str;
     /// Create the placeholder unit and tenant if missing.
-    async fn ensure_placeholder(&self, req: EnsurePlaceholderRequest) -> ProviderResult<EnsurePlaceholderResponse>;
+    async fn ensure_placeholder(
+        &self,
+        req: EnsurePlaceholderRequest,
+    ) -> ProviderResult<EnsurePlaceholderResponse>;
     /// Check readiness.
     async fn preflight(&self, req: PreflightRequest) -> ProviderResult<PreflightResponse>;
     /// One page of tenants.
-    async fn list_tenants(&self, req: ListIntercomTenantsRequest) -> ProviderResult<Page<IntercomTenant>>;
+    async fn list_tenants(
+        &self,
+        req: ListIntercomTenantsRequest,
+    ) -> ProviderResult<Page<IntercomTenant>>;
     /// Create a visitor pass.
-    async fn create_visitor_pass(&self, req: CreateVisitorPassRequest) -> ProviderResult<CreateVisitorPassResponse>;
+    async fn create_visitor_pass(
+        &self,
+        req: CreateVisitorPassRequest,
+    ) -> ProviderResult<CreateVisitorPassResponse>;
     /// Revoke a visitor pass.
     async fn revoke_visitor_pass(&self, req: RevokeVisitorPassRequest) -> ProviderResult<()>;
 }
@@ -442,7 +460,8 @@ pub trait KeyEncoder: Send + Sync + Debug + 'static {
     /// The provider's stable name.
     fn name(&self) -> &str;
     /// The encoders and their state.
-    async fn list_encoders(&self, req: ListEncodersRequest) -> ProviderResult<ListEncodersResponse>;
+    async fn list_encoders(&self, req: ListEncodersRequest)
+    -> ProviderResult<ListEncodersResponse>;
     /// Write a key; returns when it is written or failed.
     async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse>;
     /// What became of a key or an intent.

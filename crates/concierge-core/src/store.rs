@@ -229,10 +229,17 @@ impl ResidentQuery {
 
     /// Whether `r` matches, except for paging.
     pub fn matches(&self, r: &Resident) -> bool {
-        self.property_id.as_ref().is_none_or(|p| &r.property_id == p)
-            && self.unit_id.as_ref().is_none_or(|u| &r.occupancy.unit_id == u)
+        self.property_id
+            .as_ref()
+            .is_none_or(|p| &r.property_id == p)
+            && self
+                .unit_id
+                .as_ref()
+                .is_none_or(|u| &r.occupancy.unit_id == u)
             && self.status.is_none_or(|s| r.status(self.as_of) == s)
-            && self.phase.is_none_or(|p| r.occupancy.phase(self.today) == p)
+            && self
+                .phase
+                .is_none_or(|p| r.occupancy.phase(self.today) == p)
             && self.source.is_none_or(|s| r.source == s)
             && self.after.as_ref().is_none_or(|a| &r.id > a)
     }

@@ -35,7 +35,10 @@ impl Checks {
         if trimmed.is_empty() {
             self.fail(field, "must not be empty");
         } else if trimmed.chars().count() > MAX_NAME_CHARS {
-            self.fail(field, format!("must be at most {MAX_NAME_CHARS} characters"));
+            self.fail(
+                field,
+                format!("must be at most {MAX_NAME_CHARS} characters"),
+            );
         } else if trimmed.chars().any(char::is_control) {
             self.fail(field, "must not contain control characters");
         }
@@ -76,7 +79,8 @@ impl Checks {
         let v = value.trim();
         let ok = !v.is_empty()
             && v.len() <= 63
-            && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && v.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !v.starts_with('-')
             && !v.ends_with('-');
         if !ok {
@@ -119,7 +123,8 @@ mod tests {
         let mut c = Checks::new();
         assert_eq!(c.name("first_name", " Zoë "), "Zoë");
         assert_eq!(
-            c.email("email", Some("Ada.Lovelace@Example.org")).as_deref(),
+            c.email("email", Some("Ada.Lovelace@Example.org"))
+                .as_deref(),
             Some("ada.lovelace@example.org")
         );
         assert_eq!(c.email("email", Some("")), None);

@@ -52,6 +52,10 @@ impl ConciergeBuilder {
     pub fn sandbox(self, sandbox: &Sandbox) -> Self {
         self.clock_arc(sandbox.clock().clone())
             .mailer_arc(sandbox.mailer().clone())
+            .pms(sandbox.pms().clone())
+            .strata(sandbox.strata().clone())
+            .intercom(sandbox.intercom().clone())
+            .key_encoder(sandbox.encoder().clone())
     }
 
     /// The store.

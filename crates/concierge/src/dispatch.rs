@@ -38,7 +38,11 @@ impl Concierge {
         // Each pass only sees entries due now; an entry that fails is rescheduled into the
         // future, so the loop ends.
         loop {
-            let due = self.inner.store.due_outbox(self.now(), DISPATCH_PAGE).await?;
+            let due = self
+                .inner
+                .store
+                .due_outbox(self.now(), DISPATCH_PAGE)
+                .await?;
             if due.is_empty() {
                 return Ok(report);
             }
@@ -158,7 +162,10 @@ impl Concierge {
     fn backoff(&self, attempts: u32) -> Duration {
         let config = &self.inner.config;
         let factor = 1i32 << attempts.saturating_sub(1).min(20);
-        std::cmp::min(config.outbox_base_backoff * factor, config.outbox_max_backoff)
+        std::cmp::min(
+            config.outbox_base_backoff * factor,
+            config.outbox_max_backoff,
+        )
     }
 }
 

@@ -40,7 +40,7 @@ mod requests;
 pub mod smtp;
 mod workflows;
 
-pub use builder::{Config, ConciergeBuilder};
+pub use builder::{ConciergeBuilder, Config};
 pub use concierge_core::*;
 pub use dispatch::DispatchReport;
 pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};

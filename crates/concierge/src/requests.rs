@@ -113,7 +113,11 @@ pub struct MoveIn {
 
 impl MoveIn {
     /// Move `first_name last_name` into the unit.
-    pub fn new(unit_id: &UnitId, first_name: impl Into<String>, last_name: impl Into<String>) -> Self {
+    pub fn new(
+        unit_id: &UnitId,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Self {
         Self {
             unit_id: unit_id.clone(),
             first_name: first_name.into(),

@@ -170,12 +170,21 @@ impl Mailer for SmtpMailer {
 
     async fn send(&self, message: EmailMessage) -> ProviderResult<SendEmailResponse> {
         let from: Mailbox = message.from.parse().map_err(|e| {
-            self.error(ProviderErrorKind::Rejected, format!("the sender address is invalid: {e}"))
+            self.error(
+                ProviderErrorKind::Rejected,
+                format!("the sender address is invalid: {e}"),
+            )
         })?;
         let to: Mailbox = message.to.parse().map_err(|e| {
-            self.error(ProviderErrorKind::Rejected, format!("the recipient address is invalid: {e}"))
+            self.error(
+                ProviderErrorKind::Rejected,
+                format!("the recipient address is invalid: {e}"),
+            )
         })?;
-        let message_id = format!("<{}@concierge>", message.idempotency_key.replace(['<', '>', ' '], ""));
+        let message_id = format!(
+            "<{}@concierge>",
+            message.idempotency_key.replace(['<', '>', ' '], "")
+        );
         let email = Message::builder()
             .from(from)
             .to(to)
@@ -183,7 +192,12 @@ impl Mailer for SmtpMailer {
             .message_id(Some(message_id.clone()))
             .header(ContentType::TEXT_PLAIN)
             .body(message.body)
-            .map_err(|e| self.error(ProviderErrorKind::Rejected, format!("cannot build the email: {e}")))?;
+            .map_err(|e| {
+                self.error(
+                    ProviderErrorKind::Rejected,
+                    format!("cannot build the email: {e}"),
+                )
+            })?;
         match self.transport.send(email).await {
             Ok(_) => Ok(SendEmailResponse { message_id }),
             Err(e) => {
@@ -197,7 +211,9 @@ impl Mailer for SmtpMailer {
                     ProviderErrorKind::Connection
                 };
                 let at = format!("{}:{}", self.config.host, self.config.port);
-                Err(self.error(kind, format!("SMTP server {at}: {e}")).with_source(e))
+                Err(self
+                    .error(kind, format!("SMTP server {at}: {e}"))
+                    .with_source(e))
             }
         }
     }
@@ -231,7 +247,11 @@ mod tests {
     #[tokio::test]
     async fn an_unreachable_server_is_a_typed_retryable_error_without_the_password() {
         // A port nothing listens on: bind one, then free it.
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let mailer = SmtpMailer::new(config(port)).unwrap();
         let err = mailer
             .send(EmailMessage {

@@ -19,7 +19,11 @@ impl Concierge {
     /// Registers a property (Integrations, full: its settings drive the integrations).
     #[tracing::instrument(skip_all, fields(site = %req.site_name))]
     pub async fn register_property(&self, admin: &Admin, req: NewProperty) -> Result<Property> {
-        admin.require(Permission::Integrations, AccessLevel::Full, "register_property")?;
+        admin.require(
+            Permission::Integrations,
+            AccessLevel::Full,
+            "register_property",
+        )?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         let site_name = checks.site_name("site_name", &req.site_name);
@@ -54,7 +58,11 @@ impl Concierge {
         property_id: &PropertyId,
         settings: PropertySettings,
     ) -> Result<Property> {
-        admin.require(Permission::Integrations, AccessLevel::Full, "update_property_settings")?;
+        admin.require(
+            Permission::Integrations,
+            AccessLevel::Full,
+            "update_property_settings",
+        )?;
         let mut checks = Checks::new();
         check_settings(&mut checks, &settings);
         checks.finish()?;
@@ -83,7 +91,11 @@ impl Concierge {
 
     /// Registers a building of a property (Residence, full).
     pub async fn register_building(&self, admin: &Admin, req: NewBuilding) -> Result<Building> {
-        admin.require(Permission::Residence, AccessLevel::Full, "register_building")?;
+        admin.require(
+            Permission::Residence,
+            AccessLevel::Full,
+            "register_building",
+        )?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         checks.finish()?;
@@ -91,7 +103,10 @@ impl Concierge {
         let buildings = self.inner.store.list_buildings(&property.id).await?;
         if buildings.iter().any(|b| b.name.eq_ignore_ascii_case(&name)) {
             return Err(Error::Conflict {
-                message: format!("property {} already has a building called {name}", property.id),
+                message: format!(
+                    "property {} already has a building called {name}",
+                    property.id
+                ),
             });
         }
         let mut building = Building {
@@ -140,7 +155,11 @@ impl Concierge {
     }
 
     /// A property's buildings (Residence, read).
-    pub async fn list_buildings(&self, admin: &Admin, property_id: &PropertyId) -> Result<Vec<Building>> {
+    pub async fn list_buildings(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+    ) -> Result<Vec<Building>> {
         admin.require(Permission::Residence, AccessLevel::Read, "list_buildings")?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.list_buildings(&property.id).await?)
@@ -170,7 +189,11 @@ impl Concierge {
         if req.send_mobile_activation && email.is_none() {
             checks.fail("email", "is required to send the mobile activation email");
         }
-        let phone = req.phone.as_deref().map(str::trim).filter(|p| !p.is_empty());
+        let phone = req
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty());
         checks.finish()?;
 
         let unit: Unit = self.inner.store.load(req.unit_id.as_str()).await?;
@@ -178,7 +201,10 @@ impl Concierge {
         let mut checks = Checks::new();
         for amenity in &req.amenities {
             if !property.settings.amenities.iter().any(|a| &a.id == amenity) {
-                checks.fail("amenities", format!("{amenity} is not an amenity of this property"));
+                checks.fail(
+                    "amenities",
+                    format!("{amenity} is not an amenity of this property"),
+                );
             }
         }
         checks.finish()?;
@@ -277,7 +303,10 @@ impl Concierge {
     /// used, superseded or unknown token is refused (R-STATUS-5).
     pub async fn activate(&self, token: &str, accept_terms: bool) -> Result<Resident> {
         if !accept_terms {
-            return Err(Error::invalid("accept_terms", "the terms must be accepted to activate"));
+            return Err(Error::invalid(
+                "accept_terms",
+                "the terms must be accepted to activate",
+            ));
         }
         let rejected = || Error::TokenRejected {
             reason: TokenRejection::Invalid,
@@ -305,7 +334,11 @@ impl Concierge {
     }
 
     /// A resident's account status now (Residence, read).
-    pub async fn account_status(&self, admin: &Admin, resident_id: &ResidentId) -> Result<AccountStatus> {
+    pub async fn account_status(
+        &self,
+        admin: &Admin,
+        resident_id: &ResidentId,
+    ) -> Result<AccountStatus> {
         admin.require(Permission::Residence, AccessLevel::Read, "account_status")?;
         let resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
         Ok(resident.status(self.now()))
@@ -318,7 +351,11 @@ impl Concierge {
     }
 
     /// Residents matching `filter`, ordered by id (Residence, read).
-    pub async fn list_residents(&self, admin: &Admin, filter: ResidentFilter) -> Result<Vec<Resident>> {
+    pub async fn list_residents(
+        &self,
+        admin: &Admin,
+        filter: ResidentFilter,
+    ) -> Result<Vec<Resident>> {
         admin.require(Permission::Residence, AccessLevel::Read, "list_residents")?;
         let mut query = ResidentQuery::at(self.now());
         query.property_id = filter.property_id;
@@ -340,20 +377,31 @@ impl Concierge {
 
     /// Outbox entries with `status` (Integrations, read): parked entries are the ones an admin
     /// should look at.
-    pub async fn list_outbox(&self, admin: &Admin, status: OutboxStatus) -> Result<Vec<OutboxEntry>> {
+    pub async fn list_outbox(
+        &self,
+        admin: &Admin,
+        status: OutboxStatus,
+    ) -> Result<Vec<OutboxEntry>> {
         admin.require(Permission::Integrations, AccessLevel::Read, "list_outbox")?;
         Ok(self.inner.store.list_outbox(status).await?)
     }
 
     /// Puts a parked outbox entry back in the queue, due now (Integrations, full).
     pub async fn retry_outbox_entry(&self, admin: &Admin, id: &OutboxId) -> Result<OutboxEntry> {
-        admin.require(Permission::Integrations, AccessLevel::Full, "retry_outbox_entry")?;
+        admin.require(
+            Permission::Integrations,
+            AccessLevel::Full,
+            "retry_outbox_entry",
+        )?;
         let entry = self
             .retry_concurrent(|| async {
                 let mut entry: OutboxEntry = self.inner.store.load(id.as_str()).await?;
                 if entry.status != OutboxStatus::Parked {
                     return Err(Error::Conflict {
-                        message: format!("outbox entry {id} is {}, not parked", entry.status.as_str()),
+                        message: format!(
+                            "outbox entry {id} is {}, not parked",
+                            entry.status.as_str()
+                        ),
                     });
                 }
                 entry.status = OutboxStatus::Pending;
@@ -410,7 +458,9 @@ impl Concierge {
         let mut attempt = 0;
         loop {
             match op().await {
-                Err(Error::Store(StoreError::Concurrent { .. })) if attempt < CONCURRENT_RETRIES => {
+                Err(Error::Store(StoreError::Concurrent { .. }))
+                    if attempt < CONCURRENT_RETRIES =>
+                {
                     attempt += 1;
                 }
                 other => return other,
@@ -433,7 +483,9 @@ fn check_settings(checks: &mut Checks, settings: &PropertySettings) {
             "must contain {activation_link}",
         );
     }
-    if !(email.activation_url.starts_with("https://") || email.activation_url.starts_with("http://")) {
+    if !(email.activation_url.starts_with("https://")
+        || email.activation_url.starts_with("http://"))
+    {
         checks.fail(
             "settings.invitation_email.activation_url",
             "must be an http(s) URL",

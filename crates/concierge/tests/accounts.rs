@@ -11,7 +11,10 @@ use concierge::*;
 async fn a_resident_moved_in_without_an_invitation_is_not_invited() {
     let w = world().await;
     let ada = w.move_in_ada(false).await;
-    assert_eq!(w.concierge.account_status(&w.admin, &ada.id).await.unwrap(), AccountStatus::NotInvited);
+    assert_eq!(
+        w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
+        AccountStatus::NotInvited
+    );
     assert!(w.sandbox.mailer().sent().is_empty());
 }
 
@@ -27,14 +30,20 @@ async fn an_invited_resident_is_pending_for_seven_days_and_goes_live_by_followin
     );
     let sent = w.sandbox.mailer().sent_to("ada@example.org");
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].subject, "Welcome to Harbour View: activate your account");
+    assert_eq!(
+        sent[0].subject,
+        "Welcome to Harbour View: activate your account"
+    );
     assert!(sent[0].body.starts_with("Hello Ada,"));
 
     w.sandbox.clock().advance(Duration::days(6));
     let token = w.token_for("ada@example.org");
     let live = w.concierge.activate(&token, true).await.unwrap();
     assert_eq!(live.status(w.concierge.now()), AccountStatus::Live);
-    assert_eq!(w.concierge.account_status(&w.admin, &ada.id).await.unwrap(), AccountStatus::Live);
+    assert_eq!(
+        w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
+        AccountStatus::Live
+    );
 }
 
 // R-STATUS-4
@@ -50,7 +59,15 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
         AccountStatus::ActivationExpired
     );
     let expired = w.concierge.activate(&old, true).await.unwrap_err();
-    assert!(matches!(expired, Error::TokenRejected { reason: TokenRejection::Expired }), "{expired}");
+    assert!(
+        matches!(
+            expired,
+            Error::TokenRejected {
+                reason: TokenRejection::Expired
+            }
+        ),
+        "{expired}"
+    );
 
     let again = w.concierge.invite(&w.admin, &ada.id).await.unwrap();
     assert_eq!(again.account.invitations_sent(), 2);
@@ -61,9 +78,17 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
     let new = w.token_for("ada@example.org");
     assert_ne!(old, new);
     let superseded = w.concierge.activate(&old, true).await.unwrap_err();
-    assert!(matches!(superseded, Error::TokenRejected { reason: TokenRejection::Superseded }));
+    assert!(matches!(
+        superseded,
+        Error::TokenRejected {
+            reason: TokenRejection::Superseded
+        }
+    ));
     w.concierge.activate(&new, true).await.unwrap();
-    assert_eq!(w.concierge.account_status(&w.admin, &ada.id).await.unwrap(), AccountStatus::Live);
+    assert_eq!(
+        w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
+        AccountStatus::Live
+    );
 }
 
 // R-STATUS-5
@@ -74,15 +99,28 @@ async fn inviting_a_pending_or_live_account_is_refused_naming_the_status_and_the
     let err = w.concierge.invite(&w.admin, &ada.id).await.unwrap_err();
     assert!(matches!(
         err,
-        Error::InvalidTransition { from: AccountStatus::PendingActivation, action: AccountAction::Invite }
+        Error::InvalidTransition {
+            from: AccountStatus::PendingActivation,
+            action: AccountAction::Invite
+        }
     ));
-    assert_eq!(err.to_string(), "cannot invite an account that is pending_activation");
+    assert_eq!(
+        err.to_string(),
+        "cannot invite an account that is pending_activation"
+    );
 
-    w.concierge.activate(&w.token_for("ada@example.org"), true).await.unwrap();
+    w.concierge
+        .activate(&w.token_for("ada@example.org"), true)
+        .await
+        .unwrap();
     let err = w.concierge.invite(&w.admin, &ada.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidTransition);
     assert_eq!(err.to_string(), "cannot invite an account that is live");
-    assert_eq!(w.sandbox.mailer().sent().len(), 1, "no email for a refused invitation");
+    assert_eq!(
+        w.sandbox.mailer().sent().len(),
+        1,
+        "no email for a refused invitation"
+    );
 }
 
 // R-STATUS-5
@@ -93,11 +131,28 @@ async fn a_token_works_once_and_a_made_up_token_never() {
     let token = w.token_for("ada@example.org");
     w.concierge.activate(&token, true).await.unwrap();
     let reused = w.concierge.activate(&token, true).await.unwrap_err();
-    assert!(matches!(reused, Error::TokenRejected { reason: TokenRejection::AlreadyUsed }));
+    assert!(matches!(
+        reused,
+        Error::TokenRejected {
+            reason: TokenRejection::AlreadyUsed
+        }
+    ));
 
-    for forged in ["", "nonsense", "res_unknown.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+    for forged in [
+        "",
+        "nonsense",
+        "res_unknown.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+    ] {
         let err = w.concierge.activate(forged, true).await.unwrap_err();
-        assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::Invalid }), "{forged}: {err}");
+        assert!(
+            matches!(
+                err,
+                Error::TokenRejected {
+                    reason: TokenRejection::Invalid
+                }
+            ),
+            "{forged}: {err}"
+        );
     }
 }
 
@@ -106,7 +161,11 @@ async fn a_token_works_once_and_a_made_up_token_never() {
 async fn activating_without_accepting_the_terms_is_refused_and_changes_nothing() {
     let w = world().await;
     let ada = w.move_in_ada(true).await;
-    let err = w.concierge.activate(&w.token_for("ada@example.org"), false).await.unwrap_err();
+    let err = w
+        .concierge
+        .activate(&w.token_for("ada@example.org"), false)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert_eq!(
         w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
@@ -124,15 +183,32 @@ async fn the_activation_window_is_configurable() {
         .build()
         .unwrap();
     let admin = Admin::full_access("desk");
-    let p = c.register_property(&admin, NewProperty::new("P", "p")).await.unwrap();
-    let b = c.register_building(&admin, NewBuilding::new(&p.id, "B")).await.unwrap();
-    let u = c.register_unit(&admin, NewUnit::new(&b.id, "1")).await.unwrap();
+    let p = c
+        .register_property(&admin, NewProperty::new("P", "p"))
+        .await
+        .unwrap();
+    let b = c
+        .register_building(&admin, NewBuilding::new(&p.id, "B"))
+        .await
+        .unwrap();
+    let u = c
+        .register_unit(&admin, NewUnit::new(&b.id, "1"))
+        .await
+        .unwrap();
     let r = c
-        .move_in(&admin, MoveIn::new(&u.id, "Bo", "Li").email("bo@example.org").send_mobile_activation(true))
+        .move_in(
+            &admin,
+            MoveIn::new(&u.id, "Bo", "Li")
+                .email("bo@example.org")
+                .send_mobile_activation(true),
+        )
         .await
         .unwrap();
     sandbox.clock().advance(Duration::days(2));
-    assert_eq!(c.account_status(&admin, &r.id).await.unwrap(), AccountStatus::ActivationExpired);
+    assert_eq!(
+        c.account_status(&admin, &r.id).await.unwrap(),
+        AccountStatus::ActivationExpired
+    );
 }
 
 // R-STATUS-4
@@ -142,7 +218,10 @@ async fn statuses_can_be_listed_and_expired_ones_show_up_without_any_sweep() {
     let ada = w.move_in_ada(true).await;
     let grace = w
         .concierge
-        .move_in(&w.admin, MoveIn::new(&w.unit.id, "Grace", "Hopper").email("grace@example.org"))
+        .move_in(
+            &w.admin,
+            MoveIn::new(&w.unit.id, "Grace", "Hopper").email("grace@example.org"),
+        )
         .await
         .unwrap();
     w.sandbox.clock().advance(Duration::days(8));
@@ -154,11 +233,20 @@ async fn statuses_can_be_listed_and_expired_ones_show_up_without_any_sweep() {
         )
         .await
         .unwrap();
-    assert_eq!(expired.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&ada.id]);
+    assert_eq!(
+        expired.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&ada.id]
+    );
     let not_invited = w
         .concierge
-        .list_residents(&w.admin, ResidentFilter::property(&w.property.id).status(AccountStatus::NotInvited))
+        .list_residents(
+            &w.admin,
+            ResidentFilter::property(&w.property.id).status(AccountStatus::NotInvited),
+        )
         .await
         .unwrap();
-    assert_eq!(not_invited.iter().map(|r| &r.id).collect::<Vec<_>>(), vec![&grace.id]);
+    assert_eq!(
+        not_invited.iter().map(|r| &r.id).collect::<Vec<_>>(),
+        vec![&grace.id]
+    );
 }

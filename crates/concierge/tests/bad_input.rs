@@ -12,13 +12,21 @@ async fn empty_names_and_a_malformed_email_are_all_reported_at_once_and_nothing_
     let commits = w.store.stats().commits;
     let err = w
         .concierge
-        .move_in(&w.admin, MoveIn::new(&w.unit.id, "  ", "").email("ada(at)example"))
+        .move_in(
+            &w.admin,
+            MoveIn::new(&w.unit.id, "  ", "").email("ada(at)example"),
+        )
         .await
         .unwrap_err();
-    let Error::Validation(v) = &err else { panic!("expected validation, got {err}") };
+    let Error::Validation(v) = &err else {
+        panic!("expected validation, got {err}")
+    };
     let fields: Vec<&str> = v.issues.iter().map(|i| i.field.as_str()).collect();
     assert_eq!(fields, ["first_name", "last_name", "email"]);
-    assert!(!err.to_string().contains("ada(at)example"), "errors never echo input");
+    assert!(
+        !err.to_string().contains("ada(at)example"),
+        "errors never echo input"
+    );
     assert_eq!(w.store.stats().commits, commits);
     assert!(w.residents().await.is_empty());
 }
@@ -27,10 +35,21 @@ async fn empty_names_and_a_malformed_email_are_all_reported_at_once_and_nothing_
 async fn an_unknown_unit_is_not_found_and_nothing_is_stored() {
     let w = world().await;
     let ghost = UnitId::new();
-    let err = w.concierge.move_in(&w.admin, MoveIn::new(&ghost, "Ada", "Lovelace")).await.unwrap_err();
-    assert!(matches!(&err, Error::NotFound { entity: EntityKind::Unit, id } if id == ghost.as_str()), "{err}");
+    let err = w
+        .concierge
+        .move_in(&w.admin, MoveIn::new(&ghost, "Ada", "Lovelace"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { entity: EntityKind::Unit, id } if id == ghost.as_str()),
+        "{err}"
+    );
     assert!(w.residents().await.is_empty());
-    let err = w.concierge.invite(&w.admin, &ResidentId::new()).await.unwrap_err();
+    let err = w
+        .concierge
+        .invite(&w.admin, &ResidentId::new())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
 }
 
@@ -43,37 +62,70 @@ async fn expired_and_reused_tokens_are_refused_and_change_nothing() {
     let before = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
     let err = w.concierge.activate(&token, true).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::TokenRejected);
-    assert_eq!(w.concierge.get_resident(&w.admin, &ada.id).await.unwrap(), before);
+    assert_eq!(
+        w.concierge.get_resident(&w.admin, &ada.id).await.unwrap(),
+        before
+    );
 
     w.concierge.invite(&w.admin, &ada.id).await.unwrap();
     let fresh = w.token_for("ada@example.org");
     w.concierge.activate(&fresh, true).await.unwrap();
     let live = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
     let err = w.concierge.activate(&fresh, true).await.unwrap_err();
-    assert!(matches!(err, Error::TokenRejected { reason: TokenRejection::AlreadyUsed }));
-    assert_eq!(w.concierge.get_resident(&w.admin, &ada.id).await.unwrap(), live);
+    assert!(matches!(
+        err,
+        Error::TokenRejected {
+            reason: TokenRejection::AlreadyUsed
+        }
+    ));
+    assert_eq!(
+        w.concierge.get_resident(&w.admin, &ada.id).await.unwrap(),
+        live
+    );
 }
 
 #[tokio::test]
 async fn places_with_bad_names_are_refused() {
     let w = world().await;
-    let err = w.concierge.register_property(&w.admin, NewProperty::new("", "Not A Site")).await.unwrap_err();
+    let err = w
+        .concierge
+        .register_property(&w.admin, NewProperty::new("", "Not A Site"))
+        .await
+        .unwrap_err();
     let Error::Validation(v) = err else { panic!() };
     assert_eq!(v.issues.len(), 2);
-    let dup = w.concierge.register_property(&w.admin, NewProperty::new("Again", "harbour-view")).await.unwrap_err();
+    let dup = w
+        .concierge
+        .register_property(&w.admin, NewProperty::new("Again", "harbour-view"))
+        .await
+        .unwrap_err();
     assert_eq!(dup.code(), ErrorCode::Conflict);
-    let err = w.concierge.register_building(&w.admin, NewBuilding::new(&PropertyId::new(), "X")).await.unwrap_err();
+    let err = w
+        .concierge
+        .register_building(&w.admin, NewBuilding::new(&PropertyId::new(), "X"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
-    let err = w.concierge.register_unit(&w.admin, NewUnit::new(&w.building.id, "1204")).await.unwrap_err();
+    let err = w
+        .concierge
+        .register_unit(&w.admin, NewUnit::new(&w.building.id, "1204"))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Conflict);
-    let bad_settings = PropertySettings { sync_interval: Duration::seconds(10), ..Default::default() };
+    let bad_settings = PropertySettings {
+        sync_interval: Duration::seconds(10),
+        ..Default::default()
+    };
     let err = w
         .concierge
         .update_property_settings(&w.admin, &w.property.id, bad_settings)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
-    assert_eq!(w.concierge.list_properties(&w.admin).await.unwrap(), vec![w.property.clone()]);
+    assert_eq!(
+        w.concierge.list_properties(&w.admin).await.unwrap(),
+        vec![w.property.clone()]
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,13 @@ async fn registering_a_property_needs_full_integrations_access() {
         .await
         .unwrap_err();
     match err {
-        Error::PermissionDenied { permission, required, held, action, .. } => {
+        Error::PermissionDenied {
+            permission,
+            required,
+            held,
+            action,
+            ..
+        } => {
             assert_eq!(permission, Permission::Integrations);
             assert_eq!(required, AccessLevel::Full);
             assert_eq!(held, AccessLevel::Read);
@@ -47,7 +53,12 @@ async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
 
     let move_in = w
         .concierge
-        .move_in(&reader, MoveIn::new(&w.unit.id, "Grace", "Hopper").send_mobile_activation(true).email("g@example.org"))
+        .move_in(
+            &reader,
+            MoveIn::new(&w.unit.id, "Grace", "Hopper")
+                .send_mobile_activation(true)
+                .email("g@example.org"),
+        )
         .await
         .unwrap_err();
     let invite = w.concierge.invite(&reader, &ada.id).await.unwrap_err();
@@ -58,17 +69,44 @@ async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
         .unwrap_err();
     for err in [&move_in, &invite, &unit] {
         assert!(
-            matches!(err, Error::PermissionDenied { permission: Permission::Residence, required: AccessLevel::Full, held: AccessLevel::Read, .. }),
+            matches!(
+                err,
+                Error::PermissionDenied {
+                    permission: Permission::Residence,
+                    required: AccessLevel::Full,
+                    held: AccessLevel::Read,
+                    ..
+                }
+            ),
             "{err}"
         );
     }
-    assert_eq!(w.store.stats(), stats, "a refused call read or wrote the store");
-    assert_eq!(w.sandbox.faults().total_calls(), calls, "a refused call reached a provider");
+    assert_eq!(
+        w.store.stats(),
+        stats,
+        "a refused call read or wrote the store"
+    );
+    assert_eq!(
+        w.sandbox.faults().total_calls(),
+        calls,
+        "a refused call reached a provider"
+    );
     assert!(w.sandbox.mailer().sent().is_empty());
 
     // Read access is enough to look.
-    assert_eq!(w.concierge.list_residents(&reader, ResidentFilter::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        w.concierge
+            .list_residents(&reader, ResidentFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let nobody = Admin::new("Visitor");
-    let err = w.concierge.account_status(&nobody, &ada.id).await.unwrap_err();
+    let err = w
+        .concierge
+        .account_status(&nobody, &ada.id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
 }

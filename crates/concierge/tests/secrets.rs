@@ -8,7 +8,11 @@ const CANARY: &str = "canary-7c1d-SMTP-pa55";
 // R-SDK-2
 #[tokio::test]
 async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = SmtpConfig::new("127.0.0.1", port)
         .credentials("desk@example.org", CANARY)
         .tls(SmtpTls::None)
@@ -20,15 +24,32 @@ async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
         .build()
         .unwrap();
     let admin = Admin::full_access("desk");
-    let p = concierge.register_property(&admin, NewProperty::new("P", "p")).await.unwrap();
-    let b = concierge.register_building(&admin, NewBuilding::new(&p.id, "B")).await.unwrap();
-    let u = concierge.register_unit(&admin, NewUnit::new(&b.id, "1")).await.unwrap();
-    // The SMTP server is unreachable: the move-in commits, the email waits in the outbox.
-    let ada = concierge
-        .move_in(&admin, MoveIn::new(&u.id, "Ada", "Lovelace").email("ada@example.org").send_mobile_activation(true))
+    let p = concierge
+        .register_property(&admin, NewProperty::new("P", "p"))
         .await
         .unwrap();
-    let entries = concierge.list_outbox(&admin, OutboxStatus::Pending).await.unwrap();
+    let b = concierge
+        .register_building(&admin, NewBuilding::new(&p.id, "B"))
+        .await
+        .unwrap();
+    let u = concierge
+        .register_unit(&admin, NewUnit::new(&b.id, "1"))
+        .await
+        .unwrap();
+    // The SMTP server is unreachable: the move-in commits, the email waits in the outbox.
+    let ada = concierge
+        .move_in(
+            &admin,
+            MoveIn::new(&u.id, "Ada", "Lovelace")
+                .email("ada@example.org")
+                .send_mobile_activation(true),
+        )
+        .await
+        .unwrap();
+    let entries = concierge
+        .list_outbox(&admin, OutboxStatus::Pending)
+        .await
+        .unwrap();
     let last_error = entries[0].last_error.clone().unwrap();
     assert!(last_error.starts_with("smtp send failed"), "{last_error}");
 
@@ -43,7 +64,10 @@ async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
         assert!(!text.contains(CANARY), "the canary leaked: {text}");
     }
     // The activation token of the queued email is not in Debug output either.
-    let OutboxMessage::ActivationEmail { token: Some(token), .. } = &entries[0].message else {
+    let OutboxMessage::ActivationEmail {
+        token: Some(token), ..
+    } = &entries[0].message
+    else {
         panic!("the queued email holds its token until delivered")
     };
     assert!(!format!("{entries:?}").contains(token.expose()));

@@ -29,7 +29,10 @@ pub async fn world_with(settings: PropertySettings) -> World {
         .unwrap();
     let admin = Admin::full_access("Front desk");
     let property = concierge
-        .register_property(&admin, NewProperty::new("Harbour View", "harbour-view").settings(settings))
+        .register_property(
+            &admin,
+            NewProperty::new("Harbour View", "harbour-view").settings(settings),
+        )
         .await
         .unwrap();
     let building = concierge
