@@ -1,0 +1,258 @@
+//! `concierge demo`: every flow that exists, on the sandbox, with readable output.
+
+use chrono::Duration;
+use concierge::sandbox::Sandbox;
+use concierge::*;
+use std::io::Write;
+
+/// Runs the demo, writing to `out`.
+pub async fn run(seed: u64, out: &mut impl Write) -> Result<()> {
+    let sandbox = Sandbox::new(seed);
+    let concierge = Concierge::builder().sandbox(&sandbox).build()?;
+    let desk = Admin::full_access("Front desk");
+    let auditor = Admin::new("Auditor").with_residence(AccessLevel::Read);
+    let mut say = |line: String| {
+        let _ = writeln!(out, "{line}");
+    };
+
+    say(format!(
+        "Concierge demo: sandbox providers (seed {seed}), in-memory store, clock at {}",
+        concierge.now().format("%Y-%m-%d %H:%M UTC")
+    ));
+
+    say(heading("1. Set up a property"));
+    let settings = PropertySettings {
+        amenities: vec![Amenity::new("Pool"), Amenity::new("Gym")],
+        ..Default::default()
+    };
+    let property = concierge
+        .register_property(
+            &desk,
+            NewProperty::new("Harbour View", "harbour-view").settings(settings),
+        )
+        .await?;
+    let tower = concierge
+        .register_building(&desk, NewBuilding::new(&property.id, "Tower A"))
+        .await?;
+    let u1204 = concierge
+        .register_unit(&desk, NewUnit::new(&tower.id, "1204").floor("12"))
+        .await?;
+    let u0801 = concierge
+        .register_unit(&desk, NewUnit::new(&tower.id, "801").floor("8"))
+        .await?;
+    say(format!(
+        "  {} (site {}): sync every {} h, amenities {}",
+        property.name,
+        property.site_name,
+        property.settings.sync_interval.num_hours(),
+        property
+            .settings
+            .amenities
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    say(format!(
+        "  {}: unit 1204 on floor 12, unit 801 on floor 8",
+        tower.name
+    ));
+
+    say(heading("2. Move residents in"));
+    let pool = property.settings.amenities[0].id.clone();
+    let ada = concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u1204.id, "Ada", "Lovelace")
+                .email("ada@example.org")
+                .send_mobile_activation(true)
+                .amenity(&pool),
+        )
+        .await?;
+    say(format!(
+        "  Ada Lovelace -> 1204, mobile activation email sent, amenity Pool ({})",
+        ada.status(concierge.now())
+    ));
+    let tom = concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u1204.id, "Tom", "Lovelace").role(OccupancyRole::Occupant),
+        )
+        .await?;
+    say(format!(
+        "  Tom Lovelace (a minor) -> 1204, no email ({})",
+        tom.status(concierge.now())
+    ));
+    let grace = concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u0801.id, "Grace", "Hopper").email("grace@example.org"),
+        )
+        .await?;
+    say(format!(
+        "  Grace Hopper -> 801, no email yet ({})",
+        grace.status(concierge.now())
+    ));
+
+    say(heading("3. Invite and activate"));
+    concierge.invite(&desk, &grace.id).await?;
+    say("  Grace invited: welcome email sent, link valid 7 days".to_owned());
+    let token = sandbox
+        .mailer()
+        .last_activation_token("ada@example.org")
+        .unwrap_or_default();
+    concierge.activate(&token, true).await?;
+    say("  Ada followed her link and accepted the terms: live".to_owned());
+    match concierge.activate(&token, true).await {
+        Err(e) => say(format!(
+            "  The same link again is refused [{}]: {e}",
+            e.code()
+        )),
+        Ok(_) => say("  !! a used link was accepted".to_owned()),
+    }
+
+    say(heading("4. A mail outage does not lose the email"));
+    sandbox
+        .faults()
+        .fail_next("send", ProviderErrorKind::Unavailable);
+    let alan = concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u0801.id, "Alan", "Turing")
+                .email("alan@example.org")
+                .send_mobile_activation(true),
+        )
+        .await?;
+    let queued = concierge.list_outbox(&desk, OutboxStatus::Pending).await?;
+    say(format!(
+        "  Alan Turing moved in ({}); the mailer failed, email queued: {}",
+        alan.status(concierge.now()),
+        queued
+            .first()
+            .and_then(|e| e.last_error.clone())
+            .unwrap_or_default()
+    ));
+    sandbox.clock().advance(Duration::minutes(5));
+    let report = concierge.dispatch_outbox().await?;
+    say(format!(
+        "  5 minutes later the dispatcher delivered {} email(s)",
+        report.delivered
+    ));
+
+    say(heading("5. Eight days pass"));
+    sandbox.clock().advance(Duration::days(8));
+    say(format!(
+        "  Clock now {}",
+        concierge.now().format("%Y-%m-%d %H:%M UTC")
+    ));
+    for r in sorted(
+        concierge
+            .list_residents(&desk, ResidentFilter::property(&property.id))
+            .await?,
+    ) {
+        say(format!(
+            "  {:<14} {}",
+            r.full_name(),
+            r.status(concierge.now())
+        ));
+    }
+    concierge.invite(&desk, &grace.id).await?;
+    say("  Grace's link expired; invitation sent again: pending for another 7 days".to_owned());
+
+    say(heading("6. What gets refused"));
+    match concierge
+        .move_in(&auditor, MoveIn::new(&u0801.id, "Eve", "Example"))
+        .await
+    {
+        Err(e) => say(format!("  Auditor moving someone in [{}]: {e}", e.code())),
+        Ok(_) => say("  !! an auditor moved someone in".to_owned()),
+    }
+    match concierge.invite(&desk, &ada.id).await {
+        Err(e) => say(format!("  Inviting a live resident [{}]: {e}", e.code())),
+        Ok(_) => say("  !! a live resident was invited".to_owned()),
+    }
+    match concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u0801.id, "", "Nobody").email("not-an-email"),
+        )
+        .await
+    {
+        Err(e) => say(format!("  A move-in with bad input [{}]: {e}", e.code())),
+        Ok(_) => say("  !! bad input was accepted".to_owned()),
+    }
+
+    say(heading("Residents"));
+    say(format!(
+        "  {:<14} {:<6} {:<9} {:<20} {}",
+        "name", "unit", "role", "status", "emails"
+    ));
+    let units = concierge.list_units(&desk, &property.id).await?;
+    for r in sorted(
+        concierge
+            .list_residents(&desk, ResidentFilter::property(&property.id))
+            .await?,
+    ) {
+        let unit = units
+            .iter()
+            .find(|u| u.id == r.occupancy.unit_id)
+            .map(|u| u.number.as_str())
+            .unwrap_or("?");
+        say(format!(
+            "  {:<14} {:<6} {:<9} {:<20} {}",
+            r.full_name(),
+            unit,
+            r.occupancy.role.as_str(),
+            r.status(concierge.now()).as_str(),
+            r.account.invitations_sent()
+        ));
+    }
+    say(format!(
+        "\n{} emails sent in all. Done.",
+        sandbox.mailer().sent().len()
+    ));
+    Ok(())
+}
+
+/// Residents in the order they moved in, for output that reads the same on every run.
+fn sorted(mut residents: Vec<Resident>) -> Vec<Resident> {
+    residents.sort_by(|a, b| {
+        (a.created_at, &a.last_name, &a.first_name).cmp(&(
+            b.created_at,
+            &b.last_name,
+            &b.first_name,
+        ))
+    });
+    residents
+}
+
+fn heading(title: &str) -> String {
+    format!("\n{title}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn the_demo_runs_every_flow_and_nothing_unexpected_is_accepted() {
+        let mut out = Vec::new();
+        super::run(7, &mut out).await.unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("!!"), "{text}");
+        assert!(
+            text.contains("Ada Lovelace   1204   primary   live"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Grace Hopper   801    primary   pending_activation   2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Alan Turing    801    primary   activation_expired"),
+            "{text}"
+        );
+        assert!(text.contains("[PERMISSION_DENIED]"));
+        assert!(text.contains("[INVALID_TRANSITION]"));
+        assert!(text.contains("[VALIDATION]"));
+        assert!(text.contains("[TOKEN_REJECTED]"));
+    }
+}
