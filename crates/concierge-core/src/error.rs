@@ -199,6 +199,8 @@ pub enum EntityKind {
     SyncRun,
     /// An outbox entry.
     OutboxEntry,
+    /// An intent of the idempotency ledger.
+    Intent,
 }
 
 impl EntityKind {
@@ -215,6 +217,7 @@ impl EntityKind {
             EntityKind::Admin => "admin",
             EntityKind::SyncRun => "sync_run",
             EntityKind::OutboxEntry => "outbox_entry",
+            EntityKind::Intent => "intent",
         }
     }
 }
@@ -488,6 +491,20 @@ pub enum StoreError {
     #[error("stored data unreadable: {message}")]
     Corrupt {
         /// What happened.
+        message: String,
+    },
+    /// The database cannot be used by this version of Concierge: not a Concierge database,
+    /// damaged, or written by a newer version. Nothing was changed.
+    #[error("{location}: {message} (schema version found: {found}, supported: {supported})",
+        found = .found.map(|v| v.to_string()).unwrap_or_else(|| "none".into()))]
+    Incompatible {
+        /// The file, or the host and database (never a password).
+        location: String,
+        /// The schema version found, if one could be read.
+        found: Option<i64>,
+        /// The newest schema version this Concierge knows.
+        supported: i64,
+        /// What is wrong.
         message: String,
     },
 }

@@ -85,6 +85,8 @@ id_type!(/// An amenity of a property (gym, pool, parcel room...).
     AmenityId, "amen");
 id_type!(/// An entry of the side-effect outbox.
     OutboxId, "obx");
+id_type!(/// An intent of the idempotency ledger; its text is the idempotency key.
+    IntentId, "intent");
 
 /// A record's identity in an outside system: which provider, and the id it gave the record.
 /// A re-sync matches records on this, never on names.

@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 pub mod domain;
 pub mod error;
 pub mod ids;
@@ -47,6 +49,6 @@ pub use memory::{MemoryStore, StoreStats};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
 pub use store::{
-    Batch, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey, ResidentQuery, Store,
-    StoreExt, StoreResult, Versioned,
+    Batch, Intent, IntentStatus, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey,
+    ResidentQuery, Store, StoreExt, StoreResult, Versioned,
 };

@@ -3,7 +3,7 @@
 //! batches), so a workflow tested on it behaves the same on SQLite and PostgreSQL.
 
 use crate::domain::*;
-use crate::error::{EntityKind, StoreError};
+use crate::error::StoreError;
 use crate::ids::*;
 use crate::store::*;
 use async_trait::async_trait;
@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<BTreeMap<RecordKey, Record>>,
+    leases: Mutex<HashMap<PropertyId, (String, DateTime<Utc>)>>,
     reads: AtomicU64,
     commits: AtomicU64,
 }
@@ -76,42 +77,15 @@ fn check_batch(
         staged.insert(key, put.record.clone());
     }
     let view = |k: &RecordKey| staged.get(k).or_else(|| current.get(k));
-    let exists = |kind: EntityKind, id: &str| {
-        view(&RecordKey {
-            kind,
-            id: id.to_owned(),
-        })
-        .is_some()
-    };
-    let missing_parent = |kind: EntityKind, id: &str, child: &RecordKey| StoreError::Constraint {
-        constraint: "parent_exists",
-        message: format!("{} {} refers to missing {kind} {id}", child.kind, child.id),
-    };
     for (key, record) in &staged {
-        let parent = match record {
-            Record::Building(b) => Some((EntityKind::Property, b.property_id.as_str())),
-            Record::Unit(u) => {
-                if !exists(EntityKind::Property, u.property_id.as_str()) {
-                    return Err(missing_parent(
-                        EntityKind::Property,
-                        u.property_id.as_str(),
-                        key,
-                    ));
-                }
-                Some((EntityKind::Building, u.building_id.as_str()))
-            }
-            Record::Resident(r) => Some((EntityKind::Unit, r.occupancy.unit_id.as_str())),
-            Record::SpareHolder(s) => Some((EntityKind::Unit, s.unit_id.as_str())),
-            Record::Key(k) => Some((EntityKind::Unit, k.unit_id.as_str())),
-            Record::VisitorPass(v) => Some((EntityKind::Property, v.property_id.as_str())),
-            Record::SyncRun(s) => Some((EntityKind::Property, s.property_id.as_str())),
-            Record::Outbox(o) => Some((EntityKind::Property, o.property_id.as_str())),
-            _ => None,
-        };
-        if let Some((kind, id)) = parent
-            && !exists(kind, id)
-        {
-            return Err(missing_parent(kind, id, key));
+        if let Some(parent) = record.parents().into_iter().find(|p| view(p).is_none()) {
+            return Err(StoreError::Constraint {
+                constraint: "parent_exists",
+                message: format!(
+                    "{} {} refers to missing {} {}",
+                    key.kind, key.id, parent.kind, parent.id
+                ),
+            });
         }
     }
     // Uniqueness, over the merged view.
@@ -260,5 +234,47 @@ impl Store for MemoryStore {
         .collect();
         entries.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(entries)
+    }
+
+    async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>> {
+        let map = self.read();
+        let mut intents: Vec<Intent> = Self::values(&map, |r| match r {
+            Record::Intent(i) => Some(i),
+            _ => None,
+        })
+        .filter(|i| i.status == status)
+        .cloned()
+        .collect();
+        intents.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(intents)
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        property: &PropertyId,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<bool> {
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        let free = match leases.get(property) {
+            None => true,
+            Some((current, expires_at)) => current == holder || *expires_at <= now,
+        };
+        if free {
+            leases.insert(property.clone(), (holder.to_owned(), now + ttl));
+        }
+        Ok(free)
+    }
+
+    async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()> {
+        let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        if leases
+            .get(property)
+            .is_some_and(|(current, _)| current == holder)
+        {
+            leases.remove(property);
+        }
+        Ok(())
     }
 }

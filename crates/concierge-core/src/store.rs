@@ -49,6 +49,8 @@ pub enum Record {
     SyncRun(SyncRun),
     /// An outbox entry.
     Outbox(OutboxEntry),
+    /// An intent of the idempotency ledger.
+    Intent(Intent),
 }
 
 /// Implemented by every record type: its kind, id and version.
@@ -102,6 +104,7 @@ versioned!(SmartKey, Key, Key, |r| r, |b| b);
 versioned!(VisitorPass, VisitorPass, VisitorPass, |r| r, |b| b);
 versioned!(SyncRun, SyncRun, SyncRun, |r| r, |b| b);
 versioned!(OutboxEntry, Outbox, OutboxEntry, |r| r, |b| b);
+versioned!(Intent, Intent, Intent, |r| r, |b| b);
 
 impl Record {
     /// The kind and id of the record.
@@ -116,10 +119,37 @@ impl Record {
             Record::VisitorPass(r) => (EntityKind::VisitorPass, r.id.as_str()),
             Record::SyncRun(r) => (EntityKind::SyncRun, r.id.as_str()),
             Record::Outbox(r) => (EntityKind::OutboxEntry, r.id.as_str()),
+            Record::Intent(r) => (EntityKind::Intent, r.id.as_str()),
         };
         RecordKey {
             kind,
             id: id.to_owned(),
+        }
+    }
+
+    /// The records this one refers to, which must exist when it is committed.
+    pub fn parents(&self) -> Vec<RecordKey> {
+        let key = |kind: EntityKind, id: &str| RecordKey {
+            kind,
+            id: id.to_owned(),
+        };
+        match self {
+            Record::Property(_) => vec![],
+            Record::Building(b) => vec![key(EntityKind::Property, b.property_id.as_str())],
+            Record::Unit(u) => vec![
+                key(EntityKind::Property, u.property_id.as_str()),
+                key(EntityKind::Building, u.building_id.as_str()),
+            ],
+            Record::Resident(r) => vec![
+                key(EntityKind::Property, r.property_id.as_str()),
+                key(EntityKind::Unit, r.occupancy.unit_id.as_str()),
+            ],
+            Record::SpareHolder(s) => vec![key(EntityKind::Unit, s.unit_id.as_str())],
+            Record::Key(k) => vec![key(EntityKind::Unit, k.unit_id.as_str())],
+            Record::VisitorPass(v) => vec![key(EntityKind::Property, v.property_id.as_str())],
+            Record::SyncRun(s) => vec![key(EntityKind::Property, s.property_id.as_str())],
+            Record::Outbox(o) => vec![key(EntityKind::Property, o.property_id.as_str())],
+            Record::Intent(i) => vec![key(EntityKind::Property, i.property_id.as_str())],
         }
     }
 
@@ -135,6 +165,7 @@ impl Record {
             Record::VisitorPass(r) => r.version,
             Record::SyncRun(r) => r.version,
             Record::Outbox(r) => r.version,
+            Record::Intent(r) => r.version,
         }
     }
 }
@@ -333,6 +364,78 @@ impl OutboxEntry {
     }
 }
 
+/// Where an intent of the idempotency ledger stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentStatus {
+    /// Recorded before the outside call; its outcome is not known yet. After a crash, ask the
+    /// provider what became of it before acting again.
+    Recorded,
+    /// The outside call succeeded; `outcome` holds what it returned.
+    Succeeded,
+    /// The outside call failed for good; `outcome` holds why.
+    Failed,
+}
+
+impl IntentStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntentStatus::Recorded => "recorded",
+            IntentStatus::Succeeded => "succeeded",
+            IntentStatus::Failed => "failed",
+        }
+    }
+}
+
+/// An entry of the idempotency ledger: an outside call we intend to make (what, for whom, with
+/// which idempotency key), recorded before the call, with its outcome recorded after. The id is
+/// the idempotency key, so the same intent cannot be recorded twice.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Intent {
+    /// The idempotency key.
+    pub id: IntentId,
+    /// The property it belongs to.
+    pub property_id: PropertyId,
+    /// What the call does, e.g. `encode_key`.
+    pub operation: String,
+    /// For whom or what, e.g. a resident and a unit.
+    pub subject: String,
+    /// Where it stands.
+    pub status: IntentStatus,
+    /// The call's result or failure, once known.
+    pub outcome: Option<serde_json::Value>,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+impl Intent {
+    /// A new intent, recorded now.
+    pub fn record(
+        id: IntentId,
+        property_id: PropertyId,
+        operation: impl Into<String>,
+        subject: impl Into<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            property_id,
+            operation: operation.into(),
+            subject: subject.into(),
+            status: IntentStatus::Recorded,
+            outcome: None,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+}
+
 /// Durable state. Implemented in memory here, on SQLite and PostgreSQL by `concierge-store`.
 #[async_trait]
 pub trait Store: Send + Sync + Debug + 'static {
@@ -356,8 +459,23 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<Option<Resident>>;
     /// Outbox entries that are pending and due at `now`, oldest first.
     async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxEntry>>;
-    /// Outbox entries with `status`.
+    /// Outbox entries with `status`, oldest first.
     async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>>;
+    /// Intents with `status`, oldest first: after a crash, the `Recorded` ones are the calls
+    /// whose outcome must be asked of the provider.
+    async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>>;
+    /// Takes or renews the lease of `property` for `holder` until `now + ttl`, if it is free,
+    /// expired, or already `holder`'s. Returns whether `holder` holds it now. One holder at a
+    /// time, across every process sharing the store.
+    async fn try_acquire_lease(
+        &self,
+        property: &PropertyId,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<bool>;
+    /// Gives the lease back, if `holder` holds it.
+    async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
 }
 
 /// Typed reads over any [`Store`], turning "absent" into [`Error::NotFound`].

@@ -1,0 +1,690 @@
+//! The store conformance suite: one set of checks that every [`Store`] must pass, run unchanged
+//! against the in-memory, SQLite and PostgreSQL stores. A store crate runs it with
+//! [`conformance_tests!`](crate::conformance_tests):
+//!
+//! ```ignore
+//! concierge_core::conformance_tests!(async { Some(std::sync::Arc::new(MyStore::open().await?)) });
+//! ```
+//!
+//! The expression yields `Option<Arc<dyn Store>>`; `None` means the backend is not available
+//! here (no database server), and each check reports itself skipped on stderr.
+
+use crate::account::Account;
+use crate::domain::*;
+use crate::error::StoreError;
+use crate::ids::*;
+use crate::store::*;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::sync::Arc;
+
+/// A fixed instant the checks use as "now".
+pub fn t0() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_767_603_600, 0).expect("valid")
+}
+
+/// A property, building and unit, committed.
+pub async fn place(store: &dyn Store) -> (Property, Building, Unit) {
+    let mut property = Property {
+        id: PropertyId::new(),
+        name: "Harbour View".into(),
+        site_name: "harbour-view".into(),
+        settings: PropertySettings::default(),
+        external: Some(ExternalRef::new("pms", "p-1")),
+        created_at: t0(),
+        version: 0,
+    };
+    let mut building = Building {
+        id: BuildingId::new(),
+        property_id: property.id.clone(),
+        name: "Tower A".into(),
+        external: None,
+        version: 0,
+    };
+    let mut unit = Unit {
+        id: UnitId::new(),
+        property_id: property.id.clone(),
+        building_id: building.id.clone(),
+        floor: Some("12".into()),
+        number: "1204".into(),
+        external: Some(ExternalRef::new("pms", "u-1204")),
+        version: 0,
+    };
+    let mut batch = Batch::new();
+    batch.put(&mut property).put(&mut building).put(&mut unit);
+    store.commit(batch).await.expect("commit the place");
+    (property, building, unit)
+}
+
+/// A resident of `unit`, not committed.
+pub fn resident(unit: &Unit, first: &str, external: Option<&str>) -> Resident {
+    Resident {
+        id: ResidentId::new(),
+        property_id: unit.property_id.clone(),
+        first_name: first.into(),
+        last_name: "Example".into(),
+        email: Some(format!("{}@example.org", first.to_lowercase())),
+        phone: None,
+        occupancy: Occupancy {
+            unit_id: unit.id.clone(),
+            role: OccupancyRole::Primary,
+            move_in: Some(NaiveDate::from_ymd_opt(2026, 1, 1).expect("date")),
+            move_out: None,
+        },
+        source: if external.is_some() {
+            ResidentSource::Pms
+        } else {
+            ResidentSource::Manual
+        },
+        external: external.map(|id| ExternalRef::new("pms", id)),
+        account: Account::new(),
+        mobile_access: MobileAccess::NotGranted,
+        amenities: vec![],
+        user_types: Default::default(),
+        created_at: t0(),
+        updated_at: t0(),
+        version: 0,
+    }
+}
+
+fn key(holder: KeyHolder, unit: &Unit, state: KeyState) -> SmartKey {
+    SmartKey {
+        id: KeyId::new(),
+        holder,
+        unit_id: unit.id.clone(),
+        encoder: ExternalRef::new("salto", "ncoder-1"),
+        state,
+        external: None,
+        created_at: t0(),
+        version: 0,
+    }
+}
+
+async fn commit_one<R: Versioned>(store: &dyn Store, record: &mut R) -> StoreResult<()> {
+    let mut batch = Batch::new();
+    batch.put(record);
+    store.commit(batch).await
+}
+
+async fn get<R: Versioned + Send>(store: &dyn Store, id: &str) -> Option<R> {
+    store
+        .get(&RecordKey {
+            kind: R::KIND,
+            id: id.to_owned(),
+        })
+        .await
+        .expect("get")
+        .and_then(R::from_record)
+}
+
+fn constraint(result: StoreResult<()>) -> &'static str {
+    match result {
+        Err(StoreError::Constraint { constraint, .. }) => constraint,
+        other => panic!("expected a constraint violation, got {other:?}"),
+    }
+}
+
+/// Every record type is read back exactly as written.
+pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, building, unit) = place(store).await;
+    assert_eq!(
+        get::<Property>(store, property.id.as_str()).await,
+        Some(property.clone())
+    );
+    assert_eq!(
+        get::<Building>(store, building.id.as_str()).await,
+        Some(building.clone())
+    );
+    assert_eq!(
+        get::<Unit>(store, unit.id.as_str()).await,
+        Some(unit.clone())
+    );
+
+    let mut r = resident(&unit, "Ada", Some("t-1"));
+    let token = r
+        .account
+        .invite(r.id.as_str(), t0(), Duration::days(7))
+        .expect("invite");
+    r.amenities.push(AmenityId::new());
+    r.user_types.insert(StrataUserType::Committee);
+    let mut spare = SpareHolder {
+        id: SpareHolderId::new(),
+        unit_id: unit.id.clone(),
+        label: "Spare: cleaner".into(),
+        version: 0,
+    };
+    let mut k = key(KeyHolder::Spare(spare.id.clone()), &unit, KeyState::Active);
+    let mut pass = VisitorPass {
+        id: VisitorPassId::new(),
+        property_id: property.id.clone(),
+        visitor_name: "Vera Visitor".into(),
+        window: TimeWindow {
+            starts_at: t0(),
+            ends_at: t0() + Duration::hours(2),
+        },
+        external: Some(ExternalRef::new("bmx", "kc-1")),
+        qr_code_url: Some("https://example.invalid/qr/1".into()),
+        revoked: false,
+        version: 0,
+    };
+    let mut run = SyncRun {
+        id: SyncRunId::new(),
+        property_id: property.id.clone(),
+        started_at: t0(),
+        finished_at: Some(t0() + Duration::minutes(3)),
+        counts: SyncCounts {
+            seen: 3,
+            created: 1,
+            updated: 1,
+            moved_out: 0,
+            unchanged: 0,
+            failed: 1,
+        },
+        errors: vec![SyncError {
+            kind: SyncErrorKind::UnitNotFound,
+            external: Some(ExternalRef::new("pms", "t-9")),
+            field: Some("unit".into()),
+            message: "unit u-9 is not known".into(),
+        }],
+        version: 0,
+    };
+    let mut entry = OutboxEntry::new(
+        property.id.clone(),
+        "activation-email:1",
+        OutboxMessage::ActivationEmail {
+            resident_id: r.id.clone(),
+            token: Some(token),
+        },
+        t0(),
+    );
+    let mut intent = Intent::record(
+        IntentId::new(),
+        property.id.clone(),
+        "encode_key",
+        "res/unit",
+        t0(),
+    );
+    intent.outcome = Some(serde_json::json!({ "key": "k-1" }));
+    let mut batch = Batch::new();
+    batch
+        .put(&mut r)
+        .put(&mut spare)
+        .put(&mut k)
+        .put(&mut pass)
+        .put(&mut run)
+        .put(&mut entry)
+        .put(&mut intent);
+    store.commit(batch).await.expect("commit every record type");
+
+    assert_eq!(get::<Resident>(store, r.id.as_str()).await, Some(r.clone()));
+    assert_eq!(
+        get::<SpareHolder>(store, spare.id.as_str()).await,
+        Some(spare)
+    );
+    assert_eq!(get::<SmartKey>(store, k.id.as_str()).await, Some(k));
+    assert_eq!(
+        get::<VisitorPass>(store, pass.id.as_str()).await,
+        Some(pass)
+    );
+    assert_eq!(get::<SyncRun>(store, run.id.as_str()).await, Some(run));
+    assert_eq!(
+        get::<OutboxEntry>(store, entry.id.as_str()).await,
+        Some(entry)
+    );
+    assert_eq!(get::<Intent>(store, intent.id.as_str()).await, Some(intent));
+    assert_eq!(
+        store
+            .find_resident_by_external(&property.id, &ExternalRef::new("pms", "t-1"))
+            .await
+            .expect("find"),
+        Some(r)
+    );
+    assert!(
+        get::<Resident>(store, ResidentId::new().as_str())
+            .await
+            .is_none()
+    );
+}
+
+/// A write based on a stale read is refused; inserting an existing id is refused.
+pub async fn stale_writes_are_refused(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, unit) = place(store).await;
+    let mut first = get::<Property>(store, property.id.as_str())
+        .await
+        .expect("read");
+    let mut second = first.clone();
+    first.name = "First".into();
+    commit_one(store, &mut first)
+        .await
+        .expect("first writer wins");
+    second.name = "Second".into();
+    assert!(matches!(
+        commit_one(store, &mut second).await,
+        Err(StoreError::Concurrent { .. })
+    ));
+    assert_eq!(
+        get::<Property>(store, property.id.as_str())
+            .await
+            .map(|p| p.name),
+        Some("First".into())
+    );
+
+    let mut again = unit.clone();
+    again.version = 0;
+    assert!(matches!(
+        commit_one(store, &mut again).await,
+        Err(StoreError::Concurrent { .. })
+    ));
+}
+
+/// The uniqueness rules hold.
+pub async fn uniqueness_rules_hold(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (_, _, unit) = place(store).await;
+    let (_, _, other_unit) = place(store).await;
+
+    // One resident per external reference per property; another property may reuse it.
+    commit_one(store, &mut resident(&unit, "Ada", Some("t-1")))
+        .await
+        .expect("first");
+    assert_eq!(
+        constraint(commit_one(store, &mut resident(&unit, "Ada", Some("t-1"))).await),
+        "resident_external_ref"
+    );
+    commit_one(store, &mut resident(&other_unit, "Ada", Some("t-1")))
+        .await
+        .expect("other property");
+
+    // One live key per holder and unit; cancelled keys do not count; another unit is fine.
+    let holder = KeyHolder::Resident(ResidentId::new());
+    let mut live = key(holder.clone(), &unit, KeyState::Active);
+    commit_one(store, &mut live).await.expect("first key");
+    assert_eq!(
+        constraint(commit_one(store, &mut key(holder.clone(), &unit, KeyState::Encoding)).await),
+        "one_live_key_per_holder_and_unit"
+    );
+    commit_one(store, &mut key(holder.clone(), &unit, KeyState::Cancelled))
+        .await
+        .expect("a cancelled key");
+    commit_one(
+        store,
+        &mut key(holder.clone(), &other_unit, KeyState::Active),
+    )
+    .await
+    .expect("a key for another unit");
+    // Replacing: the old key leaves the live set in the same batch as the new one arrives.
+    live.state = KeyState::Replaced;
+    let mut replacement = key(holder, &unit, KeyState::Active);
+    let mut batch = Batch::new();
+    batch.put(&mut live).put(&mut replacement);
+    store.commit(batch).await.expect("replace in one batch");
+
+    // One outbox entry per idempotency key.
+    let entry = |key: &str| {
+        OutboxEntry::new(
+            unit.property_id.clone(),
+            key,
+            OutboxMessage::ActivationEmail {
+                resident_id: ResidentId::new(),
+                token: None,
+            },
+            t0(),
+        )
+    };
+    let idem = format!("k-{}", unit.id);
+    commit_one(store, &mut entry(&idem))
+        .await
+        .expect("first entry");
+    assert_eq!(
+        constraint(commit_one(store, &mut entry(&idem)).await),
+        "outbox_idempotency_key"
+    );
+}
+
+/// A record whose parent does not exist is refused.
+pub async fn parents_must_exist(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (_, _, unit) = place(store).await;
+    let mut orphan = unit.clone();
+    orphan.id = UnitId::new();
+    orphan.building_id = BuildingId::new();
+    orphan.version = 0;
+    assert_eq!(
+        constraint(commit_one(store, &mut orphan).await),
+        "parent_exists"
+    );
+    let mut r = resident(&unit, "Ada", None);
+    r.occupancy.unit_id = UnitId::new();
+    assert_eq!(constraint(commit_one(store, &mut r).await), "parent_exists");
+}
+
+/// A batch with one bad write applies none of its writes.
+pub async fn batches_are_all_or_nothing(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, unit) = place(store).await;
+    let mut renamed = property.clone();
+    renamed.name = "Renamed".into();
+    let mut good = resident(&unit, "Ada", Some("t-1"));
+    let mut duplicate = resident(&unit, "Bob", Some("t-1"));
+    let mut batch = Batch::new();
+    batch.put(&mut renamed).put(&mut good).put(&mut duplicate);
+    assert!(store.commit(batch).await.is_err());
+    assert_eq!(
+        get::<Property>(store, property.id.as_str()).await,
+        Some(property)
+    );
+    assert!(get::<Resident>(store, good.id.as_str()).await.is_none());
+    assert!(
+        get::<Resident>(store, duplicate.id.as_str())
+            .await
+            .is_none()
+    );
+
+    let mut stale = unit.clone();
+    stale.number = "9999".into();
+    stale.version = 7;
+    let mut fresh = resident(&unit, "Cy", None);
+    let mut batch = Batch::new();
+    batch.put(&mut fresh).put(&mut stale);
+    assert!(matches!(
+        store.commit(batch).await,
+        Err(StoreError::Concurrent { .. })
+    ));
+    assert!(get::<Resident>(store, fresh.id.as_str()).await.is_none());
+}
+
+/// Resident queries filter and page exactly like [`ResidentQuery::matches`].
+pub async fn resident_queries_filter_and_page(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, unit) = place(store).await;
+    let mut batch = Batch::new();
+    let mut all = Vec::new();
+    for i in 0..25 {
+        let mut r = resident(&unit, &format!("R{i:02}"), Some(&format!("t-{i}")));
+        if i % 5 == 0 {
+            r.account
+                .invite(r.id.as_str(), t0(), Duration::days(7))
+                .expect("invite");
+        }
+        if i % 4 == 0 {
+            r.occupancy.move_in = Some(NaiveDate::from_ymd_opt(2026, 6, 1).expect("date"));
+        }
+        batch.put(&mut r);
+        all.push(r);
+    }
+    store.commit(batch).await.expect("commit residents");
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut q = ResidentQuery::at(t0());
+    q.property_id = Some(property.id.clone());
+    let listed = store.list_residents(&q).await.expect("list");
+    assert_eq!(listed, all);
+
+    q.status = Some(crate::AccountStatus::PendingActivation);
+    assert_eq!(store.list_residents(&q).await.expect("pending").len(), 5);
+    q.as_of = t0() + Duration::days(8);
+    assert_eq!(
+        store.list_residents(&q).await.expect("pending later").len(),
+        0
+    );
+    q.status = Some(crate::AccountStatus::ActivationExpired);
+    assert_eq!(store.list_residents(&q).await.expect("expired").len(), 5);
+
+    let mut q = ResidentQuery::at(t0());
+    q.property_id = Some(property.id.clone());
+    q.phase = Some(OccupancyPhase::Future);
+    assert_eq!(store.list_residents(&q).await.expect("future").len(), 7);
+
+    // Keyset paging visits every resident once, also with a filter.
+    for phase in [None, Some(OccupancyPhase::Current)] {
+        let mut seen = Vec::new();
+        let mut q = ResidentQuery::at(t0());
+        q.property_id = Some(property.id.clone());
+        q.phase = phase;
+        q.limit = Some(4);
+        loop {
+            let page = store.list_residents(&q).await.expect("page");
+            assert!(page.len() <= 4);
+            let Some(last) = page.last() else { break };
+            q.after = Some(last.id.clone());
+            seen.extend(page.into_iter().map(|r| r.id));
+        }
+        let expected: Vec<_> = all
+            .iter()
+            .filter(|r| phase.is_none_or(|p| r.occupancy.phase(t0().date_naive()) == p))
+            .map(|r| r.id.clone())
+            .collect();
+        assert_eq!(seen, expected);
+    }
+}
+
+/// The outbox lists due entries oldest first, by status, and intents by status.
+pub async fn outbox_and_ledger_queries(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, _) = place(store).await;
+    let msg = || OutboxMessage::ActivationEmail {
+        resident_id: ResidentId::new(),
+        token: None,
+    };
+    let tag = property.id.to_string();
+    let mut late = OutboxEntry::new(
+        property.id.clone(),
+        format!("{tag}-late"),
+        msg(),
+        t0() + Duration::minutes(10),
+    );
+    let mut early = OutboxEntry::new(property.id.clone(), format!("{tag}-early"), msg(), t0());
+    let mut parked = OutboxEntry::new(property.id.clone(), format!("{tag}-parked"), msg(), t0());
+    parked.status = OutboxStatus::Parked;
+    let mut recorded = Intent::record(
+        IntentId::new(),
+        property.id.clone(),
+        "encode_key",
+        "a",
+        t0(),
+    );
+    let mut done = Intent::record(
+        IntentId::new(),
+        property.id.clone(),
+        "encode_key",
+        "b",
+        t0(),
+    );
+    done.status = IntentStatus::Succeeded;
+    let mut batch = Batch::new();
+    batch
+        .put(&mut late)
+        .put(&mut early)
+        .put(&mut parked)
+        .put(&mut recorded)
+        .put(&mut done);
+    store.commit(batch).await.expect("commit");
+
+    let mine = |v: Vec<OutboxEntry>| {
+        v.into_iter()
+            .filter(|e| e.property_id == property.id)
+            .map(|e| e.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        mine(store.due_outbox(t0(), 100).await.expect("due")),
+        vec![early.id.clone()]
+    );
+    assert_eq!(
+        mine(
+            store
+                .due_outbox(t0() + Duration::hours(1), 100)
+                .await
+                .expect("due later")
+        ),
+        vec![early.id.clone(), late.id.clone()]
+    );
+    assert_eq!(
+        mine(
+            store
+                .list_outbox(OutboxStatus::Parked)
+                .await
+                .expect("parked")
+        ),
+        vec![parked.id.clone()]
+    );
+    let recorded_ids: Vec<_> = store
+        .list_intents(IntentStatus::Recorded)
+        .await
+        .expect("intents")
+        .into_iter()
+        .filter(|i| i.property_id == property.id)
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(recorded_ids, vec![recorded.id.clone()]);
+
+    // Completing an entry takes it out of the due list.
+    early.status = OutboxStatus::Done;
+    commit_one(store, &mut early).await.expect("done");
+    assert_eq!(
+        mine(
+            store
+                .due_outbox(t0() + Duration::hours(1), 100)
+                .await
+                .expect("due")
+        ),
+        vec![late.id]
+    );
+}
+
+/// One lease holder at a time; an expired lease is taken over; release frees it.
+pub async fn leases_have_one_holder(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, _) = place(store).await;
+    let ttl = Duration::seconds(30);
+    assert!(
+        store
+            .try_acquire_lease(&property.id, "a", t0(), ttl)
+            .await
+            .expect("a")
+    );
+    assert!(
+        !store
+            .try_acquire_lease(&property.id, "b", t0() + Duration::seconds(10), ttl)
+            .await
+            .expect("b")
+    );
+    assert!(
+        store
+            .try_acquire_lease(&property.id, "a", t0() + Duration::seconds(20), ttl)
+            .await
+            .expect("a renews")
+    );
+    assert!(
+        !store
+            .try_acquire_lease(&property.id, "b", t0() + Duration::seconds(45), ttl)
+            .await
+            .expect("b, still renewed")
+    );
+    assert!(
+        store
+            .try_acquire_lease(&property.id, "b", t0() + Duration::seconds(51), ttl)
+            .await
+            .expect("b takes over")
+    );
+    store
+        .release_lease(&property.id, "a")
+        .await
+        .expect("a cannot release b's lease");
+    assert!(
+        !store
+            .try_acquire_lease(&property.id, "a", t0() + Duration::seconds(52), ttl)
+            .await
+            .expect("a")
+    );
+    store
+        .release_lease(&property.id, "b")
+        .await
+        .expect("release");
+    assert!(
+        store
+            .try_acquire_lease(&property.id, "a", t0() + Duration::seconds(53), ttl)
+            .await
+            .expect("free again")
+    );
+}
+
+/// Concurrent read-modify-write cycles with retry lose no update.
+pub async fn concurrent_updates_lose_nothing(store: Arc<dyn Store>) {
+    let (property, _, unit) = place(store.as_ref()).await;
+    let mut r = resident(&unit, "Counter", None);
+    commit_one(store.as_ref(), &mut r).await.expect("create");
+    let writers = 4;
+    let per_writer = 10;
+    let mut tasks = Vec::new();
+    for _ in 0..writers {
+        let store = store.clone();
+        let id = r.id.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_writer {
+                loop {
+                    let mut current = get::<Resident>(store.as_ref(), id.as_str())
+                        .await
+                        .expect("read");
+                    current.amenities.push(AmenityId::new());
+                    match commit_one(store.as_ref(), &mut current).await {
+                        Ok(()) => break,
+                        Err(StoreError::Concurrent { .. }) => continue,
+                        Err(e) => panic!("unexpected {e}"),
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("writer");
+    }
+    let last = get::<Resident>(store.as_ref(), r.id.as_str())
+        .await
+        .expect("read");
+    assert_eq!(last.amenities.len(), writers * per_writer);
+    assert_eq!(last.version, 1 + (writers * per_writer) as u64);
+    let _ = property;
+}
+
+/// Expands to one `#[tokio::test]` per conformance check for the store built by `$make`
+/// (an async expression yielding `Option<Arc<dyn Store>>`; `None` skips, saying so).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            every_record_type_round_trips,
+            stale_writes_are_refused,
+            uniqueness_rules_hold,
+            parents_must_exist,
+            batches_are_all_or_nothing,
+            resident_queries_filter_and_page,
+            outbox_and_ledger_queries,
+            leases_have_one_holder,
+            concurrent_updates_lose_nothing
+        );
+    };
+    (@each $make:expr; $($check:ident),*) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let store: Option<std::sync::Arc<dyn $crate::Store>> = $make.await;
+                match store {
+                    Some(store) => $crate::conformance::$check(store).await,
+                    None => eprintln!("SKIPPED {}: this store's backend is not available here", stringify!($check)),
+                }
+            }
+        )*
+    };
+}
+
+#[cfg(test)]
+mod memory {
+    use crate::MemoryStore;
+    use std::sync::Arc;
+
+    crate::conformance_tests!(async {
+        Some(Arc::new(MemoryStore::new()) as Arc<dyn crate::Store>)
+    });
+}

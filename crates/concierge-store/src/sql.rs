@@ -1,0 +1,499 @@
+//! What the SQLite and PostgreSQL stores share: the row a record becomes, the SQL text (which
+//! both engines accept, with `$n` placeholders), error mapping, and the `Store` implementation
+//! itself, written once as a macro over the two sqlx drivers.
+
+use concierge_core::{EntityKind, KeyHolder, OutboxStatus, Record, StoreError};
+
+/// The columns of the `records` table for one record.
+pub(crate) struct Row {
+    pub kind: &'static str,
+    pub id: String,
+    pub version: i64,
+    pub property_id: Option<String>,
+    pub unit_id: Option<String>,
+    pub ext_provider: Option<String>,
+    pub ext_id: Option<String>,
+    pub holder: Option<String>,
+    pub live: Option<i64>,
+    pub status: Option<&'static str>,
+    pub due_at: Option<i64>,
+    pub idem_key: Option<String>,
+    pub created_at: Option<i64>,
+    pub body: String,
+}
+
+impl Row {
+    pub fn of(record: &Record) -> Result<Self, StoreError> {
+        let key = record.key();
+        let body = serde_json::to_string(record).map_err(|e| StoreError::Corrupt {
+            message: format!("cannot encode {} {}: {e}", key.kind, key.id),
+        })?;
+        let mut row = Row {
+            kind: key.kind.as_str(),
+            id: key.id,
+            version: record.version() as i64,
+            property_id: None,
+            unit_id: None,
+            ext_provider: None,
+            ext_id: None,
+            holder: None,
+            live: None,
+            status: None,
+            due_at: None,
+            idem_key: None,
+            created_at: None,
+            body,
+        };
+        match record {
+            Record::Property(_) => {}
+            Record::Building(b) => row.property_id = Some(b.property_id.to_string()),
+            Record::Unit(u) => row.property_id = Some(u.property_id.to_string()),
+            Record::Resident(r) => {
+                row.property_id = Some(r.property_id.to_string());
+                row.unit_id = Some(r.occupancy.unit_id.to_string());
+                row.ext_provider = r.external.as_ref().map(|e| e.provider.clone());
+                row.ext_id = r.external.as_ref().map(|e| e.id.clone());
+                row.created_at = Some(r.created_at.timestamp_micros());
+            }
+            Record::SpareHolder(s) => row.unit_id = Some(s.unit_id.to_string()),
+            Record::Key(k) => {
+                row.unit_id = Some(k.unit_id.to_string());
+                row.holder = Some(match &k.holder {
+                    KeyHolder::Resident(id) => id.to_string(),
+                    KeyHolder::Spare(id) => id.to_string(),
+                });
+                row.live = Some(i64::from(k.state.is_live()));
+            }
+            Record::VisitorPass(v) => row.property_id = Some(v.property_id.to_string()),
+            Record::SyncRun(s) => {
+                row.property_id = Some(s.property_id.to_string());
+                row.created_at = Some(s.started_at.timestamp_micros());
+            }
+            Record::Outbox(o) => {
+                row.property_id = Some(o.property_id.to_string());
+                row.status = Some(o.status.as_str());
+                row.due_at = Some(o.next_attempt_at.timestamp_micros());
+                row.idem_key = Some(o.idempotency_key.clone());
+                row.created_at = Some(o.created_at.timestamp_micros());
+            }
+            Record::Intent(i) => {
+                row.property_id = Some(i.property_id.to_string());
+                row.status = Some(i.status.as_str());
+                row.created_at = Some(i.created_at.timestamp_micros());
+            }
+        }
+        Ok(row)
+    }
+}
+
+pub(crate) const INSERT: &str = "INSERT INTO records \
+    (kind, id, version, property_id, unit_id, ext_provider, ext_id, holder, live, status, due_at, idem_key, created_at, body) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+pub(crate) const UPDATE: &str = "UPDATE records SET version = $3, property_id = $4, unit_id = $5, \
+    ext_provider = $6, ext_id = $7, holder = $8, live = $9, status = $10, due_at = $11, idem_key = $12, \
+    created_at = $13, body = $14 WHERE kind = $1 AND id = $2 AND version = $15";
+pub(crate) const EXISTS: &str = "SELECT 1 FROM records WHERE kind = $1 AND id = $2";
+pub(crate) const GET: &str = "SELECT body FROM records WHERE kind = $1 AND id = $2";
+pub(crate) const BY_KIND: &str = "SELECT body FROM records WHERE kind = $1 ORDER BY id";
+pub(crate) const BY_PROPERTY: &str =
+    "SELECT body FROM records WHERE kind = $1 AND property_id = $2 ORDER BY id";
+pub(crate) const RESIDENTS: &str = "SELECT body FROM records WHERE kind = 'resident' \
+    AND ($1 IS NULL OR property_id = $1) AND ($2 IS NULL OR unit_id = $2) AND id > $3 ORDER BY id LIMIT $4";
+pub(crate) const BY_EXTERNAL: &str = "SELECT body FROM records WHERE kind = 'resident' \
+    AND property_id = $1 AND ext_provider = $2 AND ext_id = $3";
+pub(crate) const DUE: &str = "SELECT body FROM records WHERE kind = 'outbox_entry' AND status = 'pending' \
+    AND due_at <= $1 ORDER BY due_at, id LIMIT $2";
+pub(crate) const BY_STATUS: &str =
+    "SELECT body FROM records WHERE kind = $1 AND status = $2 ORDER BY created_at, id";
+pub(crate) const ACQUIRE: &str = "INSERT INTO leases (property_id, holder, expires_at) VALUES ($1, $2, $3) \
+    ON CONFLICT (property_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+    WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder";
+pub(crate) const RELEASE: &str = "DELETE FROM leases WHERE property_id = $1 AND holder = $2";
+
+/// How many rows a filtered resident listing reads at a time.
+pub(crate) const RESIDENT_CHUNK: i64 = 500;
+
+pub(crate) fn decode(body: &str) -> Result<Record, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        message: format!("a stored record cannot be read: {e}"),
+    })
+}
+
+pub(crate) fn unavailable(e: sqlx::Error) -> StoreError {
+    StoreError::Unavailable {
+        message: e.to_string(),
+    }
+}
+
+/// Maps a failed insert or update of `row` to the rule it broke.
+pub(crate) fn write_error(e: sqlx::Error, row: &Row) -> StoreError {
+    if let Some(db) = e.as_database_error()
+        && db.is_unique_violation()
+    {
+        let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
+        let (constraint, message) = if text.contains("ext_id") || text.contains("external_ref") {
+            (
+                "resident_external_ref",
+                format!(
+                    "another resident of property {} has this external reference",
+                    row.property_id.as_deref().unwrap_or("?")
+                ),
+            )
+        } else if text.contains("holder") || text.contains("live_key") {
+            (
+                "one_live_key_per_holder_and_unit",
+                format!(
+                    "{} already holds a live key for unit {}",
+                    row.holder.as_deref().unwrap_or("?"),
+                    row.unit_id.as_deref().unwrap_or("?")
+                ),
+            )
+        } else if text.contains("idem_key") || text.contains("idempotency_key") {
+            (
+                "outbox_idempotency_key",
+                format!(
+                    "an outbox entry with key {} exists",
+                    row.idem_key.as_deref().unwrap_or("?")
+                ),
+            )
+        } else {
+            return concurrent(row);
+        };
+        return StoreError::Constraint {
+            constraint,
+            message,
+        };
+    }
+    unavailable(e)
+}
+
+pub(crate) fn concurrent(row: &Row) -> StoreError {
+    let entity = [
+        EntityKind::Property,
+        EntityKind::Building,
+        EntityKind::Unit,
+        EntityKind::Resident,
+        EntityKind::SpareHolder,
+        EntityKind::Key,
+        EntityKind::VisitorPass,
+        EntityKind::SyncRun,
+        EntityKind::OutboxEntry,
+        EntityKind::Intent,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == row.kind)
+    .unwrap_or(EntityKind::Property);
+    StoreError::Concurrent {
+        entity,
+        id: row.id.clone(),
+    }
+}
+
+pub(crate) fn outbox_status(status: OutboxStatus) -> &'static str {
+    status.as_str()
+}
+
+/// Binds the 14 columns of a [`Row`] to a query, in the order of [`INSERT`] and [`UPDATE`].
+macro_rules! bind_row {
+    ($query:expr, $row:expr) => {
+        $query
+            .bind($row.kind)
+            .bind(&$row.id)
+            .bind($row.version)
+            .bind(&$row.property_id)
+            .bind(&$row.unit_id)
+            .bind(&$row.ext_provider)
+            .bind(&$row.ext_id)
+            .bind(&$row.holder)
+            .bind($row.live)
+            .bind($row.status)
+            .bind($row.due_at)
+            .bind(&$row.idem_key)
+            .bind($row.created_at)
+            .bind(&$row.body)
+    };
+}
+
+/// Implements `Store` for a type with a `pool` field and a `begin()` method.
+macro_rules! sql_store {
+    ($store:ty) => {
+        #[async_trait::async_trait]
+        impl concierge_core::Store for $store {
+            async fn commit(
+                &self,
+                batch: concierge_core::Batch,
+            ) -> concierge_core::StoreResult<()> {
+                use crate::sql::*;
+                let mut tx = self.begin().await?;
+                for put in &batch.puts {
+                    let row = Row::of(&put.record)?;
+                    let result = if put.expected_version == 0 {
+                        bind_row!(sqlx::query(INSERT), row).execute(&mut *tx).await
+                    } else {
+                        bind_row!(sqlx::query(UPDATE), row)
+                            .bind(put.expected_version as i64)
+                            .execute(&mut *tx)
+                            .await
+                    };
+                    match result {
+                        Ok(done) if done.rows_affected() == 1 => {}
+                        Ok(_) => return Err(concurrent(&row)),
+                        Err(e) => return Err(write_error(e, &row)),
+                    }
+                }
+                let mut parents = std::collections::BTreeSet::new();
+                for put in &batch.puts {
+                    for parent in put.record.parents() {
+                        parents.insert((parent, put.record.key()));
+                    }
+                }
+                let mut checked = std::collections::BTreeSet::new();
+                for (parent, child) in parents {
+                    if !checked.insert(parent.clone()) {
+                        continue;
+                    }
+                    let found = sqlx::query(EXISTS)
+                        .bind(parent.kind.as_str())
+                        .bind(&parent.id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                    if found.is_none() {
+                        return Err(concierge_core::StoreError::Constraint {
+                            constraint: "parent_exists",
+                            message: format!(
+                                "{} {} refers to missing {} {}",
+                                child.kind, child.id, parent.kind, parent.id
+                            ),
+                        });
+                    }
+                }
+                tx.commit().await.map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn get(
+                &self,
+                key: &concierge_core::RecordKey,
+            ) -> concierge_core::StoreResult<Option<concierge_core::Record>> {
+                use crate::sql::*;
+                use sqlx::Row as _;
+                let row = sqlx::query(GET)
+                    .bind(key.kind.as_str())
+                    .bind(&key.id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                row.map(|r| decode(r.get::<&str, _>(0))).transpose()
+            }
+
+            async fn list_properties(
+                &self,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Property>> {
+                self.list_kind(crate::sql::BY_KIND, "property", None).await
+            }
+
+            async fn list_buildings(
+                &self,
+                property: &concierge_core::PropertyId,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Building>> {
+                self.list_kind(crate::sql::BY_PROPERTY, "building", Some(property.as_str()))
+                    .await
+            }
+
+            async fn list_units(
+                &self,
+                property: &concierge_core::PropertyId,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Unit>> {
+                self.list_kind(crate::sql::BY_PROPERTY, "unit", Some(property.as_str()))
+                    .await
+            }
+
+            async fn list_residents(
+                &self,
+                query: &concierge_core::ResidentQuery,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Resident>> {
+                use crate::sql::*;
+                use concierge_core::Versioned as _;
+                use sqlx::Row as _;
+                let mut out = Vec::new();
+                let mut after = query
+                    .after
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                let want = query.limit.unwrap_or(usize::MAX);
+                loop {
+                    let rows = sqlx::query(RESIDENTS)
+                        .bind(query.property_id.as_ref().map(|p| p.to_string()))
+                        .bind(query.unit_id.as_ref().map(|u| u.to_string()))
+                        .bind(&after)
+                        .bind(RESIDENT_CHUNK)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(unavailable)?;
+                    let exhausted = (rows.len() as i64) < RESIDENT_CHUNK;
+                    for row in rows {
+                        let record = decode(row.get::<&str, _>(0))?;
+                        let Some(resident) = concierge_core::Resident::from_record(record) else {
+                            continue;
+                        };
+                        after = resident.id.to_string();
+                        if query.matches(&resident) {
+                            out.push(resident);
+                            if out.len() >= want {
+                                return Ok(out);
+                            }
+                        }
+                    }
+                    if exhausted {
+                        return Ok(out);
+                    }
+                }
+            }
+
+            async fn find_resident_by_external(
+                &self,
+                property: &concierge_core::PropertyId,
+                external: &concierge_core::ExternalRef,
+            ) -> concierge_core::StoreResult<Option<concierge_core::Resident>> {
+                use crate::sql::*;
+                use concierge_core::Versioned as _;
+                use sqlx::Row as _;
+                let row = sqlx::query(BY_EXTERNAL)
+                    .bind(property.as_str())
+                    .bind(&external.provider)
+                    .bind(&external.id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                match row {
+                    Some(r) => Ok(concierge_core::Resident::from_record(decode(
+                        r.get::<&str, _>(0),
+                    )?)),
+                    None => Ok(None),
+                }
+            }
+
+            async fn due_outbox(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: usize,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::OutboxEntry>> {
+                use crate::sql::*;
+                use concierge_core::Versioned as _;
+                use sqlx::Row as _;
+                let rows = sqlx::query(DUE)
+                    .bind(now.timestamp_micros())
+                    .bind(limit as i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(e) =
+                        concierge_core::OutboxEntry::from_record(decode(row.get::<&str, _>(0))?)
+                    {
+                        out.push(e);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn list_outbox(
+                &self,
+                status: concierge_core::OutboxStatus,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::OutboxEntry>> {
+                self.list_status("outbox_entry", crate::sql::outbox_status(status))
+                    .await
+            }
+
+            async fn list_intents(
+                &self,
+                status: concierge_core::IntentStatus,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Intent>> {
+                self.list_status("intent", status.as_str()).await
+            }
+
+            async fn try_acquire_lease(
+                &self,
+                property: &concierge_core::PropertyId,
+                holder: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                ttl: chrono::Duration,
+            ) -> concierge_core::StoreResult<bool> {
+                use crate::sql::*;
+                let done = sqlx::query(ACQUIRE)
+                    .bind(property.as_str())
+                    .bind(holder)
+                    .bind((now + ttl).timestamp_micros())
+                    .bind(now.timestamp_micros())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn release_lease(
+                &self,
+                property: &concierge_core::PropertyId,
+                holder: &str,
+            ) -> concierge_core::StoreResult<()> {
+                use crate::sql::*;
+                sqlx::query(RELEASE)
+                    .bind(property.as_str())
+                    .bind(holder)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+        }
+
+        impl $store {
+            async fn list_kind<R: concierge_core::Versioned>(
+                &self,
+                sql: &'static str,
+                kind: &str,
+                property: Option<&str>,
+            ) -> concierge_core::StoreResult<Vec<R>> {
+                use crate::sql::*;
+                use sqlx::Row as _;
+                let mut query = sqlx::query(sql).bind(kind.to_owned());
+                if let Some(p) = property {
+                    query = query.bind(p.to_owned());
+                }
+                let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn list_status<R: concierge_core::Versioned>(
+                &self,
+                kind: &str,
+                status: &str,
+            ) -> concierge_core::StoreResult<Vec<R>> {
+                use crate::sql::*;
+                use sqlx::Row as _;
+                let rows = sqlx::query(BY_STATUS)
+                    .bind(kind.to_owned())
+                    .bind(status.to_owned())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}

@@ -1,0 +1,166 @@
+//! The SQLite store: one file, the embedded default.
+
+use crate::SCHEMA_VERSION;
+use crate::sql::unavailable;
+use concierge_core::StoreError;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Row as _, Sqlite, Transaction};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// `PRAGMA application_id` of a Concierge database ("Conc").
+const APPLICATION_ID: i64 = 0x436f_6e63;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A [`Store`](concierge_core::Store) in one SQLite file. Cheap to clone; share one per process.
+///
+/// Writes are serialised by SQLite (`BEGIN IMMEDIATE`); several processes may open the same
+/// file, but PostgreSQL is the choice for many writers.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// Refuses, changing nothing, a file that is not a Concierge database, is damaged, or was
+    /// written by a newer version of Concierge.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let location = path.display().to_string();
+        let incompatible = |found: Option<i64>, message: String| StoreError::Incompatible {
+            location: location.clone(),
+            found,
+            supported: SCHEMA_VERSION,
+            message,
+        };
+        // Look before touching: an existing file is first opened read-only, so a file that is
+        // not ours (or is newer) is refused with not a byte of it changed.
+        if path.exists() {
+            let probe = SqliteConnectOptions::new().filename(&path).read_only(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(probe)
+                .await
+                .map_err(|e| open_error(e, &location, &incompatible))?;
+            let checked = check_ours(&pool).await;
+            pool.close().await;
+            let (app_id, user_version, tables) =
+                checked.map_err(|e| open_error(e, &location, &incompatible))?;
+            if app_id != APPLICATION_ID && (app_id != 0 || tables > 0) {
+                return Err(incompatible(
+                    Some(user_version),
+                    "not a Concierge database (it holds other data); nothing was changed".into(),
+                ));
+            }
+            if user_version > SCHEMA_VERSION {
+                return Err(incompatible(
+                    Some(user_version),
+                    "written by a newer version of Concierge; nothing was changed or migrated downwards"
+                        .into(),
+                ));
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(e, &location, &incompatible))?;
+        let user_version: i64 = sqlx::query("PRAGMA user_version")
+            .fetch_one(&pool)
+            .await
+            .map_err(unavailable)?
+            .get(0);
+        let quick: String = sqlx::query("PRAGMA quick_check")
+            .fetch_one(&pool)
+            .await
+            .map_err(unavailable)?
+            .get(0);
+        if quick != "ok" {
+            return Err(incompatible(
+                Some(user_version),
+                format!("the database is damaged: {quick}"),
+            ));
+        }
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            incompatible(
+                Some(user_version),
+                format!("cannot bring the schema up to date: {e}"),
+            )
+        })?;
+        tracing::debug!(path = %location, "sqlite store open");
+        Ok(Self { pool, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(unavailable)
+    }
+}
+
+/// `application_id`, `user_version` and the number of tables of an open database.
+async fn check_ours(pool: &SqlitePool) -> Result<(i64, i64, i64), sqlx::Error> {
+    let app_id: i64 = sqlx::query("PRAGMA application_id")
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    let user_version: i64 = sqlx::query("PRAGMA user_version")
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    let tables: i64 = sqlx::query("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+        .fetch_one(pool)
+        .await?
+        .get(0);
+    Ok((app_id, user_version, tables))
+}
+
+fn open_error(
+    e: sqlx::Error,
+    location: &str,
+    incompatible: &impl Fn(Option<i64>, String) -> StoreError,
+) -> StoreError {
+    if is_not_a_database(&e) {
+        incompatible(
+            None,
+            "not a SQLite database, or damaged; nothing was changed".into(),
+        )
+    } else {
+        StoreError::Unavailable {
+            message: format!("cannot open {location}: {e}"),
+        }
+    }
+}
+
+fn is_not_a_database(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| {
+        let m = d.message();
+        m.contains("not a database") || m.contains("malformed") || m.contains("encrypted")
+    })
+}
+
+sql_store!(SqliteStore);
