@@ -1,0 +1,62 @@
+// A typical program against index.d.ts; __test__/types.test.mjs type-checks it with tsc --strict.
+import {
+  Admin,
+  Concierge,
+  SmtpConfig,
+  type AccountStatus,
+  type ConciergeErrorFields,
+  type DispatchReport,
+  type OutboxEntry,
+  type Resident,
+} from '../index.js'
+
+async function main(): Promise<void> {
+  const concierge = Concierge.sandbox(7)
+  const owner = Admin.fullAccess('Owner')
+  const desk = new Admin('Desk', { residence: 'full', integrations: 'read' })
+
+  const property = await concierge.registerProperty(owner, 'Harbour View', 'harbour-view', {
+    syncIntervalSeconds: 3600,
+    amenities: [{ name: 'Pool' }],
+  })
+  await concierge.updatePropertySettings(owner, property.id, property.settings)
+  const tower = await concierge.registerBuilding(desk, property.id, 'Tower A')
+  const unit = await concierge.registerUnit(desk, tower.id, '1204', { floor: '12' })
+  const ada: Resident = await concierge.moveIn(desk, unit.id, 'Ada', 'Lovelace', {
+    email: 'ada@example.org',
+    role: 'primary',
+    moveIn: '2026-01-05',
+    sendMobileActivation: true,
+  })
+  const status: AccountStatus = await concierge.accountStatus(desk, ada.id)
+  const expires: Date | null = ada.activationExpiresAt
+  const residents: Resident[] = await concierge.listResidents(desk, { status: 'pending_activation' })
+
+  const controls = concierge.sandboxControls
+  if (controls !== null) {
+    controls.failNext('send', 'unavailable')
+    controls.advance({ days: 8 })
+    const now: Date = controls.now()
+    const calls: number = controls.calls('send')
+    const token: string | null = controls.lastActivationToken('ada@example.org')
+    console.log(now, calls, token, controls.sentEmails()[0]?.subject)
+  }
+
+  const report: DispatchReport = await concierge.dispatchOutbox()
+  const parked: OutboxEntry[] = await concierge.listOutbox(owner, 'parked')
+  const lastError: string | null = parked[0]?.lastError ?? null
+
+  try {
+    await concierge.activate('not-a-token', true)
+  } catch (e) {
+    const err = e as Error & ConciergeErrorFields
+    if (err.code === 'TOKEN_REJECTED') console.log(err.reason)
+    if (err.code === 'VALIDATION') console.log(err.issues?.map((i) => i.field))
+  }
+
+  const smtp = new SmtpConfig('smtp.example.org', 587, { username: 'desk', password: 'secret', tls: 'starttls' })
+  const production = new Concierge({ smtp, activationValidityDays: 7 })
+  console.log(status, expires, residents.length, report.delivered, lastError, production.sandboxControls)
+}
+
+void main()

@@ -1,0 +1,470 @@
+//! `Concierge`: the handle. Every operation returns a Promise (see `error::promise`).
+
+use crate::admin::Admin;
+use crate::args;
+use crate::error::{promise, throw};
+use crate::records::*;
+use crate::sandbox::SandboxControls;
+use crate::smtp::SmtpConfig;
+use chrono::Duration;
+use concierge::sandbox::Sandbox;
+use concierge::validate::Checks;
+use concierge::{
+    BuildingId, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId, ResidentFilter,
+    ResidentId, UnitId,
+};
+use napi::Env;
+use napi::bindgen_prelude::{ClassInstance, PromiseRaw, Result};
+use napi_derive::napi;
+
+/// How to build a production handle.
+#[napi(object, object_to_js = false)]
+pub struct ConciergeOptions<'a> {
+    /// The SMTP server residents' emails go through.
+    pub smtp: ClassInstance<'a, SmtpConfig>,
+    /// How long an activation link works, in days. Default: 7.
+    pub activation_validity_days: Option<i64>,
+}
+
+/// Optional arguments of `moveIn`.
+#[napi(object, object_to_js = false)]
+pub struct MoveInOptions {
+    /// Email; required to send the activation email.
+    pub email: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Role in the unit. Default: `"primary"`.
+    #[napi(ts_type = "OccupancyRole")]
+    pub role: Option<String>,
+    /// Move-in date, `YYYY-MM-DD`. Default: today.
+    pub move_in: Option<String>,
+    /// Send the mobile activation email now. Default: false.
+    pub send_mobile_activation: Option<bool>,
+    /// Ids of the property's amenities to give.
+    pub amenities: Option<Vec<String>>,
+}
+
+/// Optional filters of `listResidents`; all given ones must match.
+#[napi(object, object_to_js = false)]
+pub struct ResidentFilterOptions {
+    /// Only this property's.
+    pub property_id: Option<String>,
+    /// Only this unit's.
+    pub unit_id: Option<String>,
+    /// Only with this account status now.
+    #[napi(ts_type = "AccountStatus")]
+    pub status: Option<String>,
+    /// Only in this phase today.
+    #[napi(ts_type = "OccupancyPhase")]
+    pub phase: Option<String>,
+    /// Only from this source.
+    #[napi(ts_type = "ResidentSource")]
+    pub source: Option<String>,
+}
+
+/// Optional arguments of `registerUnit`.
+#[napi(object, object_to_js = false)]
+pub struct UnitOptions {
+    /// Its floor, if the building has floors.
+    pub floor: Option<String>,
+}
+
+/// The Concierge handle: `Concierge.sandbox(seed)` for fakes of every provider and a clock
+/// you move, or `new Concierge({ smtp })` for production mail.
+#[napi]
+pub struct Concierge {
+    inner: concierge::Concierge,
+    sandbox: Option<Sandbox>,
+}
+
+#[napi]
+impl Concierge {
+    /// A handle sending mail through `options.smtp`. Invalid settings throw an `Error` with
+    /// code `VALIDATION`.
+    #[napi(constructor)]
+    pub fn new(env: Env, options: ConciergeOptions) -> Result<Self> {
+        let mut builder = concierge::Concierge::builder();
+        if let Some(days) = options.activation_validity_days {
+            match Duration::try_days(days) {
+                Some(validity) => builder = builder.activation_validity(validity),
+                None => {
+                    return throw(
+                        &env,
+                        concierge::Error::invalid("activation_validity", "is out of range"),
+                    );
+                }
+            }
+        }
+        let built = concierge::SmtpMailer::new(options.smtp.inner.clone())
+            .and_then(|mailer| builder.mailer(mailer).build());
+        match built {
+            Ok(inner) => Ok(Self {
+                inner,
+                sandbox: None,
+            }),
+            Err(e) => throw(&env, e),
+        }
+    }
+
+    /// A handle on the sandbox: fakes of every provider, an in-memory store and a clock that
+    /// moves only when told (`sandboxControls.advance`). `seed` (default 0) fixes generated
+    /// data.
+    #[napi(factory)]
+    pub fn sandbox(env: Env, seed: Option<u32>) -> Result<Self> {
+        let sandbox = Sandbox::new(seed.unwrap_or(0).into());
+        match concierge::Concierge::builder().sandbox(&sandbox).build() {
+            Ok(inner) => Ok(Self {
+                inner,
+                sandbox: Some(sandbox),
+            }),
+            Err(e) => throw(&env, e),
+        }
+    }
+
+    /// The sandbox's clock, mailbox and fault script; `null` when not a sandbox.
+    #[napi(getter)]
+    pub fn sandbox_controls(&self) -> Option<SandboxControls> {
+        self.sandbox
+            .clone()
+            .map(|sandbox| SandboxControls { sandbox })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Places
+
+    /// Registers a property (Integrations, full).
+    #[napi]
+    pub fn register_property<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        name: String,
+        site_name: String,
+        settings: Option<PropertySettingsInput>,
+    ) -> Result<PromiseRaw<'env, Property>> {
+        let mut checks = Checks::new();
+        let settings = settings.map(|s| s.into_settings(&mut checks));
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let mut req = NewProperty::new(name, site_name);
+            if let Some(settings) = settings {
+                req = req.settings(settings);
+            }
+            Ok(c.register_property(&admin, req).await?.into())
+        })
+    }
+
+    /// Replaces a property's settings (Integrations, full). Fields left out take their
+    /// defaults.
+    #[napi]
+    pub fn update_property_settings<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+        settings: PropertySettingsInput,
+    ) -> Result<PromiseRaw<'env, Property>> {
+        let mut checks = Checks::new();
+        let settings = settings.into_settings(&mut checks);
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let id = PropertyId::from(property_id);
+            Ok(c.update_property_settings(&admin, &id, settings)
+                .await?
+                .into())
+        })
+    }
+
+    /// One property (Residence, read).
+    #[napi]
+    pub fn get_property<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+    ) -> Result<PromiseRaw<'env, Property>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let id = PropertyId::from(property_id);
+            Ok(c.get_property(&admin, &id).await?.into())
+        })
+    }
+
+    /// Every property (Residence, read).
+    #[napi]
+    pub fn list_properties<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+    ) -> Result<PromiseRaw<'env, Vec<Property>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c.list_properties(&admin).await?;
+            Ok(list.into_iter().map(Property::from).collect())
+        })
+    }
+
+    /// Registers a building of a property (Residence, full).
+    #[napi]
+    pub fn register_building<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+        name: String,
+    ) -> Result<PromiseRaw<'env, Building>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let req = NewBuilding::new(&PropertyId::from(property_id), name);
+            Ok(c.register_building(&admin, req).await?.into())
+        })
+    }
+
+    /// Registers a unit of a building, with an optional floor (Residence, full).
+    #[napi]
+    pub fn register_unit<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        building_id: String,
+        number: String,
+        options: Option<UnitOptions>,
+    ) -> Result<PromiseRaw<'env, Unit>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let mut req = NewUnit::new(&BuildingId::from(building_id), number);
+            if let Some(floor) = options.and_then(|o| o.floor) {
+                req = req.floor(floor);
+            }
+            Ok(c.register_unit(&admin, req).await?.into())
+        })
+    }
+
+    /// A property's buildings (Residence, read).
+    #[napi]
+    pub fn list_buildings<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+    ) -> Result<PromiseRaw<'env, Vec<Building>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c
+                .list_buildings(&admin, &PropertyId::from(property_id))
+                .await?;
+            Ok(list.into_iter().map(Building::from).collect())
+        })
+    }
+
+    /// A property's units (Residence, read).
+    #[napi]
+    pub fn list_units<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+    ) -> Result<PromiseRaw<'env, Vec<Unit>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c.list_units(&admin, &PropertyId::from(property_id)).await?;
+            Ok(list.into_iter().map(Unit::from).collect())
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Residents
+
+    /// Moves a resident into a unit by hand (Residence, full), optionally sending the mobile
+    /// activation email and giving amenities.
+    #[napi]
+    pub fn move_in<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        unit_id: String,
+        first_name: String,
+        last_name: String,
+        options: Option<MoveInOptions>,
+    ) -> Result<PromiseRaw<'env, Resident>> {
+        let mut req = MoveIn::new(&UnitId::from(unit_id), first_name, last_name);
+        let mut checks = Checks::new();
+        if let Some(o) = options {
+            req.email = o.email;
+            req.phone = o.phone;
+            if let Some(role) = o
+                .role
+                .as_deref()
+                .and_then(|r| args::role(&mut checks, "role", r))
+            {
+                req.role = role;
+            }
+            req.move_in = args::date(&mut checks, "move_in", o.move_in.as_deref());
+            req.send_mobile_activation = o.send_mobile_activation.unwrap_or(false);
+            req.amenities = o
+                .amenities
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect();
+        }
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let resident = c.move_in(&admin, req).await?;
+            Ok(Resident::at(resident, c.now()))
+        })
+    }
+
+    /// Sends the welcome email with a new activation link (Residence, full).
+    #[napi]
+    pub fn invite<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        resident_id: String,
+    ) -> Result<PromiseRaw<'env, Resident>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let resident = c.invite(&admin, &ResidentId::from(resident_id)).await?;
+            Ok(Resident::at(resident, c.now()))
+        })
+    }
+
+    /// Activates an account with the token from the activation link; `acceptTerms` must be
+    /// true. The resident acts here, not an admin.
+    #[napi]
+    pub fn activate<'env>(
+        &self,
+        env: &'env Env,
+        token: String,
+        accept_terms: bool,
+    ) -> Result<PromiseRaw<'env, Resident>> {
+        let c = self.inner.clone();
+        promise(env, async move {
+            let resident = c.activate(&token, accept_terms).await?;
+            Ok(Resident::at(resident, c.now()))
+        })
+    }
+
+    /// A resident's account status now (Residence, read).
+    #[napi(ts_return_type = "Promise<AccountStatus>")]
+    pub fn account_status<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        resident_id: String,
+    ) -> Result<PromiseRaw<'env, &'static str>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let status = c
+                .account_status(&admin, &ResidentId::from(resident_id))
+                .await?;
+            Ok(status.as_str())
+        })
+    }
+
+    /// One resident (Residence, read).
+    #[napi]
+    pub fn get_resident<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        resident_id: String,
+    ) -> Result<PromiseRaw<'env, Resident>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let resident = c
+                .get_resident(&admin, &ResidentId::from(resident_id))
+                .await?;
+            Ok(Resident::at(resident, c.now()))
+        })
+    }
+
+    /// Residents matching every given filter, ordered by id (Residence, read).
+    #[napi]
+    pub fn list_residents<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        filter: Option<ResidentFilterOptions>,
+    ) -> Result<PromiseRaw<'env, Vec<Resident>>> {
+        let mut checks = Checks::new();
+        let mut query = ResidentFilter::default();
+        if let Some(f) = filter {
+            query.property_id = f.property_id.map(PropertyId::from);
+            query.unit_id = f.unit_id.map(UnitId::from);
+            query.status = f
+                .status
+                .and_then(|s| args::account_status(&mut checks, "status", &s));
+            query.phase = f.phase.and_then(|s| args::phase(&mut checks, "phase", &s));
+            query.source = f
+                .source
+                .and_then(|s| args::source(&mut checks, "source", &s));
+        }
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let list = c.list_residents(&admin, query).await?;
+            let now = c.now();
+            Ok(list.into_iter().map(|r| Resident::at(r, now)).collect())
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Outbox
+
+    /// Delivers every outbox entry that is due.
+    #[napi]
+    pub fn dispatch_outbox<'env>(
+        &self,
+        env: &'env Env,
+    ) -> Result<PromiseRaw<'env, DispatchReport>> {
+        let c = self.inner.clone();
+        promise(env, async move { Ok(c.dispatch_outbox().await?.into()) })
+    }
+
+    /// Outbox entries with `status` (Integrations, read).
+    #[napi]
+    pub fn list_outbox<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        #[napi(ts_arg_type = "OutboxStatus")] status: String,
+    ) -> Result<PromiseRaw<'env, Vec<OutboxEntry>>> {
+        let mut checks = Checks::new();
+        let status = args::outbox_status(&mut checks, "status", &status);
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let Some(status) = status else {
+                return Ok(Vec::new());
+            };
+            let list = c.list_outbox(&admin, status).await?;
+            Ok(list.into_iter().map(OutboxEntry::from).collect())
+        })
+    }
+
+    /// Puts a parked outbox entry back in the queue, due now (Integrations, full).
+    #[napi]
+    pub fn retry_outbox_entry<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        entry_id: String,
+    ) -> Result<PromiseRaw<'env, OutboxEntry>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            Ok(c.retry_outbox_entry(&admin, &OutboxId::from(entry_id))
+                .await?
+                .into())
+        })
+    }
+}

@@ -1,0 +1,73 @@
+"""Concierge: residents, accounts and building integrations for residential building staff.
+
+``Concierge`` blocks; ``AsyncConcierge`` returns awaitables; both have the same methods
+(docs/api.md). Start on the sandbox::
+
+    from concierge import Admin, Concierge
+
+    concierge = Concierge.sandbox(seed=7)
+    admin = Admin.full_access("Front desk")
+    prop = concierge.register_property(admin, "Harbour View", "harbour-view")
+"""
+
+from concierge._native import (
+    Admin,
+    Amenity,
+    AsyncConcierge,
+    Building,
+    ClosedError,
+    Concierge,
+    ConciergeError,
+    ConflictError,
+    DispatchReport,
+    ExternalRef,
+    FieldIssue,
+    InvalidTransitionError,
+    InvitationEmailSettings,
+    NotFoundError,
+    OutboxEntry,
+    PermissionDeniedError,
+    Property,
+    PropertySettings,
+    ProviderError,
+    Resident,
+    SandboxControls,
+    SentEmail,
+    SmtpConfig,
+    StoreError,
+    TokenRejectedError,
+    Unit,
+    ValidationError,
+    __version__,
+)
+
+__all__ = [
+    "Admin",
+    "Amenity",
+    "AsyncConcierge",
+    "Building",
+    "ClosedError",
+    "Concierge",
+    "ConciergeError",
+    "ConflictError",
+    "DispatchReport",
+    "ExternalRef",
+    "FieldIssue",
+    "InvalidTransitionError",
+    "InvitationEmailSettings",
+    "NotFoundError",
+    "OutboxEntry",
+    "PermissionDeniedError",
+    "Property",
+    "PropertySettings",
+    "ProviderError",
+    "Resident",
+    "SandboxControls",
+    "SentEmail",
+    "SmtpConfig",
+    "StoreError",
+    "TokenRejectedError",
+    "Unit",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,482 @@
+"""Type stubs of the native module ``concierge._native`` (re-exported by ``concierge``)."""
+
+import datetime
+from typing import Awaitable, List, Literal, NamedTuple, Optional, Sequence, Union, final
+
+from concierge.types import (
+    AccessLevel,
+    AccountAction,
+    AccountStatus,
+    EntityKind,
+    ErrorCode,
+    OccupancyPhase,
+    OccupancyRole,
+    OutboxKind,
+    OutboxStatus,
+    Permission,
+    ProviderErrorKind,
+    ResidentSource,
+    SmtpTls,
+    TokenRejection,
+)
+
+__all__ = [
+    "__version__",
+    "Concierge",
+    "AsyncConcierge",
+    "Admin",
+    "SandboxControls",
+    "SentEmail",
+    "SmtpConfig",
+    "Property",
+    "PropertySettings",
+    "Amenity",
+    "InvitationEmailSettings",
+    "ExternalRef",
+    "Building",
+    "Unit",
+    "Resident",
+    "OutboxEntry",
+    "DispatchReport",
+    "ConciergeError",
+    "PermissionDeniedError",
+    "InvalidTransitionError",
+    "TokenRejectedError",
+    "NotFoundError",
+    "ValidationError",
+    "ConflictError",
+    "ProviderError",
+    "StoreError",
+    "ClosedError",
+    "FieldIssue",
+]
+__version__: str
+
+# --------------------------------------------------------------------------------------------
+# Admins
+
+@final
+class Admin:
+    """Who acts. Access levels per area: ``"none"``, ``"read"`` or ``"full"``.
+
+    A bad level raises ``ValueError``."""
+
+    def __new__(
+        cls, name: str, *, integrations: AccessLevel = "none", residence: AccessLevel = "none"
+    ) -> Admin: ...
+    @staticmethod
+    def full_access(name: str) -> Admin: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def integrations(self) -> AccessLevel: ...
+    @property
+    def residence(self) -> AccessLevel: ...
+
+# --------------------------------------------------------------------------------------------
+# Records (read-only snapshots)
+
+@final
+class ExternalRef:
+    """A record's identity in an outside system."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+
+@final
+class Amenity:
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class InvitationEmailSettings:
+    """The welcome / activation email template. Placeholders: ``{first_name}``,
+    ``{last_name}``, ``{property_name}``, ``{activation_link}``, ``{expires_at}``.
+    Fields left out keep the SDK's defaults. The sender is ``from_`` (``from`` is a keyword)."""
+
+    def __new__(
+        cls,
+        *,
+        from_: Optional[str] = None,
+        subject: Optional[str] = None,
+        body: Optional[str] = None,
+        activation_url: Optional[str] = None,
+    ) -> InvitationEmailSettings: ...
+    @property
+    def from_(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def activation_url(self) -> str: ...
+
+@final
+class PropertySettings:
+    """A property's settings. ``amenities`` takes names (new amenities) or ``Amenity``
+    records (kept with their ids). ``sync_interval_seconds`` defaults to 14400 (4 hours)."""
+
+    def __new__(
+        cls,
+        *,
+        future_resident_sync: bool = False,
+        auto_grant_mobile_access: bool = False,
+        sync_interval_seconds: Optional[int] = None,
+        amenities: Optional[Sequence[Union[str, Amenity]]] = None,
+        invitation_email: Optional[InvitationEmailSettings] = None,
+    ) -> PropertySettings: ...
+    @property
+    def future_resident_sync(self) -> bool: ...
+    @property
+    def auto_grant_mobile_access(self) -> bool: ...
+    @property
+    def sync_interval_seconds(self) -> int: ...
+    @property
+    def amenities(self) -> List[Amenity]: ...
+    @property
+    def invitation_email(self) -> InvitationEmailSettings: ...
+
+@final
+class Property:
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def site_name(self) -> str: ...
+    @property
+    def settings(self) -> PropertySettings: ...
+    @property
+    def external_ref(self) -> Optional[ExternalRef]: ...
+    @property
+    def created_at(self) -> datetime.datetime:
+        """UTC, tz-aware."""
+
+@final
+class Building:
+    @property
+    def id(self) -> str: ...
+    @property
+    def property_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class Unit:
+    @property
+    def id(self) -> str: ...
+    @property
+    def property_id(self) -> str: ...
+    @property
+    def building_id(self) -> str: ...
+    @property
+    def floor(self) -> Optional[str]: ...
+    @property
+    def number(self) -> str: ...
+
+@final
+class Resident:
+    """A resident; ``status`` is the account status when the record was read."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def property_id(self) -> str: ...
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def email(self) -> Optional[str]: ...
+    @property
+    def phone(self) -> Optional[str]: ...
+    @property
+    def role(self) -> OccupancyRole: ...
+    @property
+    def move_in(self) -> Optional[datetime.date]: ...
+    @property
+    def move_out(self) -> Optional[datetime.date]: ...
+    @property
+    def source(self) -> ResidentSource: ...
+    @property
+    def status(self) -> AccountStatus: ...
+    @property
+    def invited_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def activation_expires_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def activated_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def invitations_sent(self) -> int: ...
+    @property
+    def mobile_access_granted(self) -> bool: ...
+    @property
+    def amenities(self) -> List[str]:
+        """Amenity ids."""
+    @property
+    def external_ref(self) -> Optional[ExternalRef]: ...
+
+@final
+class OutboxEntry:
+    """A side effect of a committed change. Never holds the activation token."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> OutboxKind: ...
+    @property
+    def status(self) -> OutboxStatus: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def last_error(self) -> Optional[str]: ...
+    @property
+    def next_attempt_at(self) -> datetime.datetime: ...
+
+@final
+class DispatchReport:
+    @property
+    def delivered(self) -> int: ...
+    @property
+    def retrying(self) -> int: ...
+    @property
+    def parked(self) -> int: ...
+    @property
+    def skipped(self) -> int: ...
+
+# --------------------------------------------------------------------------------------------
+# Sandbox
+
+@final
+class SentEmail:
+    """An email the sandbox accepted. ``repr`` leaves out ``body`` (it holds the link)."""
+
+    @property
+    def to(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+
+@final
+class SandboxControls:
+    def now(self) -> datetime.datetime:
+        """The sandbox clock (UTC, tz-aware)."""
+    def advance(self, *, days: int = 0, hours: int = 0, minutes: int = 0, seconds: int = 0) -> None: ...
+    def sent_emails(self) -> List[SentEmail]: ...
+    def last_activation_token(self, email: str) -> Optional[str]: ...
+    def fail_next(self, operation: str, kind: ProviderErrorKind) -> None:
+        """The next call of ``operation`` (e.g. ``"send"``) fails; an unknown kind raises
+        ``ValueError``."""
+    def calls(self, operation: str) -> int: ...
+
+# --------------------------------------------------------------------------------------------
+# Production mail
+
+@final
+class SmtpConfig:
+    """Where and how to send email. The password is write-only: it is not an attribute and
+    ``repr`` shows ``password=<redacted>``. A bad ``tls`` raises ``ValueError``."""
+
+    def __new__(
+        cls,
+        host: str,
+        port: int,
+        *,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        tls: SmtpTls = "starttls",
+        timeout_seconds: float = 30.0,
+    ) -> SmtpConfig: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def username(self) -> Optional[str]: ...
+    @property
+    def tls(self) -> SmtpTls: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+# --------------------------------------------------------------------------------------------
+# Handles
+
+@final
+class Concierge:
+    """The Concierge handle; every method blocks (with the GIL released) until done."""
+
+    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge: ...
+    @classmethod
+    def sandbox(cls, seed: int = 7) -> Concierge: ...
+    @property
+    def sandbox_controls(self) -> Optional[SandboxControls]: ...
+    def register_property(
+        self, admin: Admin, name: str, site_name: str, *, settings: Optional[PropertySettings] = None
+    ) -> Property: ...
+    def update_property_settings(
+        self, admin: Admin, property_id: str, settings: PropertySettings
+    ) -> Property: ...
+    def get_property(self, admin: Admin, property_id: str) -> Property: ...
+    def list_properties(self, admin: Admin) -> List[Property]: ...
+    def register_building(self, admin: Admin, property_id: str, name: str) -> Building: ...
+    def register_unit(
+        self, admin: Admin, building_id: str, number: str, *, floor: Optional[str] = None
+    ) -> Unit: ...
+    def list_buildings(self, admin: Admin, property_id: str) -> List[Building]: ...
+    def list_units(self, admin: Admin, property_id: str) -> List[Unit]: ...
+    def move_in(
+        self,
+        admin: Admin,
+        unit_id: str,
+        first_name: str,
+        last_name: str,
+        *,
+        email: Optional[str] = None,
+        phone: Optional[str] = None,
+        role: OccupancyRole = "primary",
+        move_in: Optional[datetime.date] = None,
+        send_mobile_activation: bool = False,
+        amenities: Optional[Sequence[str]] = None,
+    ) -> Resident: ...
+    def invite(self, admin: Admin, resident_id: str) -> Resident: ...
+    def activate(self, token: str, accept_terms: bool) -> Resident: ...
+    def account_status(self, admin: Admin, resident_id: str) -> AccountStatus: ...
+    def get_resident(self, admin: Admin, resident_id: str) -> Resident: ...
+    def list_residents(
+        self,
+        admin: Admin,
+        *,
+        property_id: Optional[str] = None,
+        unit_id: Optional[str] = None,
+        status: Optional[AccountStatus] = None,
+        phase: Optional[OccupancyPhase] = None,
+        source: Optional[ResidentSource] = None,
+    ) -> List[Resident]: ...
+    def dispatch_outbox(self) -> DispatchReport: ...
+    def list_outbox(self, admin: Admin, status: OutboxStatus) -> List[OutboxEntry]: ...
+    def retry_outbox_entry(self, admin: Admin, entry_id: str) -> OutboxEntry: ...
+
+@final
+class AsyncConcierge:
+    """The Concierge handle for asyncio. Operations return awaitables and must be called
+    while an event loop runs (inside a coroutine)."""
+
+    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> AsyncConcierge: ...
+    @classmethod
+    def sandbox(cls, seed: int = 7) -> AsyncConcierge: ...
+    @property
+    def sandbox_controls(self) -> Optional[SandboxControls]: ...
+    def register_property(
+        self, admin: Admin, name: str, site_name: str, *, settings: Optional[PropertySettings] = None
+    ) -> Awaitable[Property]: ...
+    def update_property_settings(
+        self, admin: Admin, property_id: str, settings: PropertySettings
+    ) -> Awaitable[Property]: ...
+    def get_property(self, admin: Admin, property_id: str) -> Awaitable[Property]: ...
+    def list_properties(self, admin: Admin) -> Awaitable[List[Property]]: ...
+    def register_building(self, admin: Admin, property_id: str, name: str) -> Awaitable[Building]: ...
+    def register_unit(
+        self, admin: Admin, building_id: str, number: str, *, floor: Optional[str] = None
+    ) -> Awaitable[Unit]: ...
+    def list_buildings(self, admin: Admin, property_id: str) -> Awaitable[List[Building]]: ...
+    def list_units(self, admin: Admin, property_id: str) -> Awaitable[List[Unit]]: ...
+    def move_in(
+        self,
+        admin: Admin,
+        unit_id: str,
+        first_name: str,
+        last_name: str,
+        *,
+        email: Optional[str] = None,
+        phone: Optional[str] = None,
+        role: OccupancyRole = "primary",
+        move_in: Optional[datetime.date] = None,
+        send_mobile_activation: bool = False,
+        amenities: Optional[Sequence[str]] = None,
+    ) -> Awaitable[Resident]: ...
+    def invite(self, admin: Admin, resident_id: str) -> Awaitable[Resident]: ...
+    def activate(self, token: str, accept_terms: bool) -> Awaitable[Resident]: ...
+    def account_status(self, admin: Admin, resident_id: str) -> Awaitable[AccountStatus]: ...
+    def get_resident(self, admin: Admin, resident_id: str) -> Awaitable[Resident]: ...
+    def list_residents(
+        self,
+        admin: Admin,
+        *,
+        property_id: Optional[str] = None,
+        unit_id: Optional[str] = None,
+        status: Optional[AccountStatus] = None,
+        phase: Optional[OccupancyPhase] = None,
+        source: Optional[ResidentSource] = None,
+    ) -> Awaitable[List[Resident]]: ...
+    def dispatch_outbox(self) -> Awaitable[DispatchReport]: ...
+    def list_outbox(self, admin: Admin, status: OutboxStatus) -> Awaitable[List[OutboxEntry]]: ...
+    def retry_outbox_entry(self, admin: Admin, entry_id: str) -> Awaitable[OutboxEntry]: ...
+
+# --------------------------------------------------------------------------------------------
+# Errors: every class has `code` and `message`; `str(err) == err.message`. All pickle with
+# their attributes.
+
+class FieldIssue(NamedTuple):
+    """One problem with one input field; unpacks as ``(field, message)``."""
+
+    field: str
+    message: str
+
+class ConciergeError(Exception):
+    code: ErrorCode
+    message: str
+
+class PermissionDeniedError(ConciergeError):
+    code: Literal["PERMISSION_DENIED"]
+    admin: str
+    """The admin's id."""
+    action: str
+    permission: Permission
+    required: AccessLevel
+    held: AccessLevel
+
+class InvalidTransitionError(ConciergeError):
+    code: Literal["INVALID_TRANSITION"]
+    from_status: AccountStatus
+    action: AccountAction
+
+class TokenRejectedError(ConciergeError):
+    code: Literal["TOKEN_REJECTED"]
+    reason: TokenRejection
+
+class NotFoundError(ConciergeError):
+    code: Literal["NOT_FOUND"]
+    entity: EntityKind
+    id: str
+
+class ValidationError(ConciergeError):
+    code: Literal["VALIDATION"]
+    issues: List[FieldIssue]
+    """Every problem found, in the order the fields were checked; never the rejected values."""
+
+class ConflictError(ConciergeError):
+    code: Literal["CONFLICT"]
+
+class ProviderError(ConciergeError):
+    code: Literal["PROVIDER"]
+    provider: str
+    operation: str
+    kind: ProviderErrorKind
+    retryable: bool
+    request_id: Optional[str]
+
+class StoreError(ConciergeError):
+    code: Literal["STORE"]
+    retryable: bool
+
+class ClosedError(ConciergeError):
+    code: Literal["CLOSED"]

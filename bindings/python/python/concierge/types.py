@@ -1,0 +1,70 @@
+"""The snake_case strings that enumerations cross the boundary as, as `Literal` types for
+annotations: ``def show(status: concierge.types.AccountStatus) -> str``."""
+
+from typing import Literal
+
+__all__ = [
+    "AccessLevel",
+    "AccountAction",
+    "AccountStatus",
+    "EntityKind",
+    "ErrorCode",
+    "OccupancyPhase",
+    "OccupancyRole",
+    "OutboxKind",
+    "OutboxStatus",
+    "Permission",
+    "ProviderErrorKind",
+    "ResidentSource",
+    "SmtpTls",
+    "TokenRejection",
+]
+
+AccessLevel = Literal["none", "read", "full"]
+AccountStatus = Literal["not_invited", "pending_activation", "live", "activation_expired"]
+OccupancyPhase = Literal["future", "current", "past"]
+ResidentSource = Literal["pms", "strata", "manual"]
+OccupancyRole = Literal["primary", "secondary", "occupant"]
+OutboxStatus = Literal["pending", "done", "parked", "skipped"]
+OutboxKind = Literal["activation_email"]
+SmtpTls = Literal["none", "starttls", "tls"]
+Permission = Literal["integrations", "residence"]
+AccountAction = Literal["invite", "activate"]
+TokenRejection = Literal["invalid", "expired", "already_used", "superseded"]
+EntityKind = Literal[
+    "property",
+    "building",
+    "unit",
+    "resident",
+    "spare_holder",
+    "key",
+    "visitor_pass",
+    "admin",
+    "sync_run",
+    "outbox_entry",
+]
+ProviderErrorKind = Literal[
+    "timeout",
+    "connection",
+    "rate_limited",
+    "unavailable",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "rejected",
+    "invalid_response",
+    "device_busy",
+    "device_offline",
+    "other",
+]
+ErrorCode = Literal[
+    "PERMISSION_DENIED",
+    "INVALID_TRANSITION",
+    "TOKEN_REJECTED",
+    "NOT_FOUND",
+    "VALIDATION",
+    "CONFLICT",
+    "PROVIDER",
+    "STORE",
+    "CLOSED",
+]

@@ -1,0 +1,38 @@
+//! Python binding of Concierge: the native module `concierge._native`, re-exported by the
+//! `concierge` package. Thin by design: each method parses its arguments, calls the
+//! `concierge` facade, and converts the result or the error (docs/api.md is the contract).
+
+mod admin;
+mod client;
+mod error;
+mod parse;
+mod records;
+mod runtime;
+mod sandbox;
+mod smtp;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+#[pyo3(name = "_native")]
+fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::PyConcierge>()?;
+    m.add_class::<client::PyAsyncConcierge>()?;
+    m.add_class::<admin::PyAdmin>()?;
+    m.add_class::<sandbox::PySandboxControls>()?;
+    m.add_class::<sandbox::PySentEmail>()?;
+    m.add_class::<smtp::PySmtpConfig>()?;
+    m.add_class::<records::PyProperty>()?;
+    m.add_class::<records::PyPropertySettings>()?;
+    m.add_class::<records::PyAmenity>()?;
+    m.add_class::<records::PyInvitationEmailSettings>()?;
+    m.add_class::<records::PyExternalRef>()?;
+    m.add_class::<records::PyBuilding>()?;
+    m.add_class::<records::PyUnit>()?;
+    m.add_class::<records::PyResident>()?;
+    m.add_class::<records::PyOutboxEntry>()?;
+    m.add_class::<records::PyDispatchReport>()?;
+    error::register(m)?;
+    Ok(())
+}

@@ -1,0 +1,571 @@
+//! Read-only snapshots of the facade's records, as frozen Python classes. Enumerations cross as
+//! their snake_case names; dates as `datetime.date`, instants as UTC `datetime`.
+//!
+//! No record here ever holds an activation token: an outbox entry keeps only its kind.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use concierge::{AmenityId, OutboxMessage};
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+/// `Class(name=repr(value), …)`, with Python's `repr` of each value.
+macro_rules! py_repr {
+    ($py:expr, $class:literal $(, $name:literal = $value:expr)* $(,)?) => {{
+        let py = $py;
+        let parts: Vec<String> = vec![
+            $(format!("{}={}", $name, $crate::records::repr_value(py, $value)?)),*
+        ];
+        Ok::<String, pyo3::PyErr>(format!("{}({})", $class, parts.join(", ")))
+    }};
+}
+pub(crate) use py_repr;
+
+/// Python's `repr` of `value`.
+pub fn repr_value<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> PyResult<String> {
+    Ok(value.into_bound_py_any(py)?.repr()?.to_string())
+}
+
+/// A record's identity in an outside system.
+#[pyclass(frozen, eq, name = "ExternalRef", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyExternalRef {
+    /// The provider's stable name.
+    #[pyo3(get)]
+    provider: String,
+    /// The id the provider gave the record.
+    #[pyo3(get)]
+    id: String,
+}
+
+#[pymethods]
+impl PyExternalRef {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "ExternalRef",
+            "provider" = &self.provider,
+            "id" = &self.id
+        )
+    }
+}
+
+fn external(r: Option<&concierge::ExternalRef>) -> Option<PyExternalRef> {
+    r.map(|r| PyExternalRef {
+        provider: r.provider.clone(),
+        id: r.id.clone(),
+    })
+}
+
+/// An amenity of a property.
+#[pyclass(
+    frozen,
+    eq,
+    from_py_object,
+    name = "Amenity",
+    module = "concierge._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyAmenity {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    name: String,
+}
+
+#[pymethods]
+impl PyAmenity {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(py, "Amenity", "id" = &self.id, "name" = &self.name)
+    }
+}
+
+impl From<&concierge::Amenity> for PyAmenity {
+    fn from(a: &concierge::Amenity) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+        }
+    }
+}
+
+/// An amenity as given to `PropertySettings`: an existing `Amenity` (kept with its id) or a
+/// name (a new amenity).
+#[derive(FromPyObject)]
+pub enum AmenityArg {
+    Existing(PyAmenity),
+    Name(String),
+}
+
+impl AmenityArg {
+    fn into_amenity(self) -> concierge::Amenity {
+        match self {
+            AmenityArg::Existing(a) => concierge::Amenity {
+                id: AmenityId::from_string(a.id),
+                name: a.name,
+            },
+            AmenityArg::Name(name) => concierge::Amenity::new(name),
+        }
+    }
+}
+
+/// The template of the welcome / activation email.
+#[pyclass(
+    frozen,
+    eq,
+    from_py_object,
+    name = "InvitationEmailSettings",
+    module = "concierge._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyInvitationEmailSettings {
+    pub inner: concierge::InvitationEmailSettings,
+}
+
+#[pymethods]
+impl PyInvitationEmailSettings {
+    /// Any field left out keeps the SDK's default.
+    #[new]
+    #[pyo3(signature = (*, from_ = None, subject = None, body = None, activation_url = None))]
+    fn new(
+        from_: Option<String>,
+        subject: Option<String>,
+        body: Option<String>,
+        activation_url: Option<String>,
+    ) -> Self {
+        let mut inner = concierge::InvitationEmailSettings::default();
+        if let Some(v) = from_ {
+            inner.from = v;
+        }
+        if let Some(v) = subject {
+            inner.subject = v;
+        }
+        if let Some(v) = body {
+            inner.body = v;
+        }
+        if let Some(v) = activation_url {
+            inner.activation_url = v;
+        }
+        Self { inner }
+    }
+
+    /// The sender (`from` is a Python keyword).
+    #[getter]
+    fn from_(&self) -> &str {
+        &self.inner.from
+    }
+
+    #[getter]
+    fn subject(&self) -> &str {
+        &self.inner.subject
+    }
+
+    #[getter]
+    fn body(&self) -> &str {
+        &self.inner.body
+    }
+
+    #[getter]
+    fn activation_url(&self) -> &str {
+        &self.inner.activation_url
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "InvitationEmailSettings",
+            "from_" = &self.inner.from,
+            "subject" = &self.inner.subject,
+            "activation_url" = &self.inner.activation_url,
+        )
+    }
+}
+
+/// A property's settings.
+#[pyclass(
+    frozen,
+    eq,
+    from_py_object,
+    name = "PropertySettings",
+    module = "concierge._native"
+)]
+#[derive(Clone, PartialEq)]
+pub struct PyPropertySettings {
+    pub inner: concierge::PropertySettings,
+}
+
+#[pymethods]
+impl PyPropertySettings {
+    /// Any field left out keeps the SDK's default. `amenities` takes names (new amenities) or
+    /// `Amenity` records (kept, with their ids).
+    #[new]
+    #[pyo3(signature = (
+        *,
+        future_resident_sync = false,
+        auto_grant_mobile_access = false,
+        sync_interval_seconds = None,
+        amenities = None,
+        invitation_email = None,
+    ))]
+    fn new(
+        future_resident_sync: bool,
+        auto_grant_mobile_access: bool,
+        sync_interval_seconds: Option<i64>,
+        amenities: Option<Vec<AmenityArg>>,
+        invitation_email: Option<PyInvitationEmailSettings>,
+    ) -> PyResult<Self> {
+        let mut inner = concierge::PropertySettings {
+            future_resident_sync,
+            auto_grant_mobile_access,
+            ..Default::default()
+        };
+        if let Some(secs) = sync_interval_seconds {
+            inner.sync_interval = chrono::Duration::try_seconds(secs)
+                .ok_or_else(|| PyValueError::new_err("sync_interval_seconds is out of range"))?;
+        }
+        if let Some(list) = amenities {
+            inner.amenities = list.into_iter().map(AmenityArg::into_amenity).collect();
+        }
+        if let Some(email) = invitation_email {
+            inner.invitation_email = email.inner;
+        }
+        Ok(Self { inner })
+    }
+
+    #[getter]
+    fn future_resident_sync(&self) -> bool {
+        self.inner.future_resident_sync
+    }
+
+    #[getter]
+    fn auto_grant_mobile_access(&self) -> bool {
+        self.inner.auto_grant_mobile_access
+    }
+
+    #[getter]
+    fn sync_interval_seconds(&self) -> i64 {
+        self.inner.sync_interval.num_seconds()
+    }
+
+    #[getter]
+    fn amenities(&self) -> Vec<PyAmenity> {
+        self.inner.amenities.iter().map(PyAmenity::from).collect()
+    }
+
+    #[getter]
+    fn invitation_email(&self) -> PyInvitationEmailSettings {
+        PyInvitationEmailSettings {
+            inner: self.inner.invitation_email.clone(),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "PropertySettings",
+            "future_resident_sync" = self.inner.future_resident_sync,
+            "auto_grant_mobile_access" = self.inner.auto_grant_mobile_access,
+            "sync_interval_seconds" = self.inner.sync_interval.num_seconds(),
+            "amenities" = self.amenities(),
+            "invitation_email" = self.invitation_email(),
+        )
+    }
+}
+
+/// A managed residential property.
+#[pyclass(frozen, eq, name = "Property", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyProperty {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    name: String,
+    #[pyo3(get)]
+    site_name: String,
+    #[pyo3(get)]
+    settings: PyPropertySettings,
+    #[pyo3(get)]
+    external_ref: Option<PyExternalRef>,
+    #[pyo3(get)]
+    created_at: DateTime<Utc>,
+}
+
+#[pymethods]
+impl PyProperty {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Property",
+            "id" = &self.id,
+            "name" = &self.name,
+            "site_name" = &self.site_name,
+        )
+    }
+}
+
+impl From<concierge::Property> for PyProperty {
+    fn from(p: concierge::Property) -> Self {
+        Self {
+            id: p.id.to_string(),
+            external_ref: external(p.external.as_ref()),
+            name: p.name,
+            site_name: p.site_name,
+            settings: PyPropertySettings { inner: p.settings },
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A building of a property.
+#[pyclass(frozen, eq, name = "Building", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyBuilding {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    property_id: String,
+    #[pyo3(get)]
+    name: String,
+}
+
+#[pymethods]
+impl PyBuilding {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Building",
+            "id" = &self.id,
+            "property_id" = &self.property_id,
+            "name" = &self.name,
+        )
+    }
+}
+
+impl From<concierge::Building> for PyBuilding {
+    fn from(b: concierge::Building) -> Self {
+        Self {
+            id: b.id.to_string(),
+            property_id: b.property_id.to_string(),
+            name: b.name,
+        }
+    }
+}
+
+/// One home in a building.
+#[pyclass(frozen, eq, name = "Unit", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyUnit {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    property_id: String,
+    #[pyo3(get)]
+    building_id: String,
+    #[pyo3(get)]
+    floor: Option<String>,
+    #[pyo3(get)]
+    number: String,
+}
+
+#[pymethods]
+impl PyUnit {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Unit",
+            "id" = &self.id,
+            "building_id" = &self.building_id,
+            "floor" = &self.floor,
+            "number" = &self.number,
+        )
+    }
+}
+
+impl From<concierge::Unit> for PyUnit {
+    fn from(u: concierge::Unit) -> Self {
+        Self {
+            id: u.id.to_string(),
+            property_id: u.property_id.to_string(),
+            building_id: u.building_id.to_string(),
+            floor: u.floor,
+            number: u.number,
+        }
+    }
+}
+
+/// A resident, with the account status it had when it was read.
+#[pyclass(frozen, eq, name = "Resident", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyResident {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    property_id: String,
+    #[pyo3(get)]
+    unit_id: String,
+    #[pyo3(get)]
+    first_name: String,
+    #[pyo3(get)]
+    last_name: String,
+    #[pyo3(get)]
+    email: Option<String>,
+    #[pyo3(get)]
+    phone: Option<String>,
+    #[pyo3(get)]
+    role: &'static str,
+    #[pyo3(get)]
+    move_in: Option<NaiveDate>,
+    #[pyo3(get)]
+    move_out: Option<NaiveDate>,
+    #[pyo3(get)]
+    source: &'static str,
+    #[pyo3(get)]
+    status: &'static str,
+    #[pyo3(get)]
+    invited_at: Option<DateTime<Utc>>,
+    #[pyo3(get)]
+    activation_expires_at: Option<DateTime<Utc>>,
+    #[pyo3(get)]
+    activated_at: Option<DateTime<Utc>>,
+    #[pyo3(get)]
+    invitations_sent: u32,
+    #[pyo3(get)]
+    mobile_access_granted: bool,
+    #[pyo3(get)]
+    amenities: Vec<String>,
+    #[pyo3(get)]
+    external_ref: Option<PyExternalRef>,
+}
+
+#[pymethods]
+impl PyResident {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Resident",
+            "id" = &self.id,
+            "first_name" = &self.first_name,
+            "last_name" = &self.last_name,
+            "unit_id" = &self.unit_id,
+            "status" = self.status,
+        )
+    }
+}
+
+impl PyResident {
+    /// The snapshot of `r`, with its status at `now` (the facade's clock).
+    pub fn at(r: concierge::Resident, now: DateTime<Utc>) -> Self {
+        Self {
+            id: r.id.to_string(),
+            property_id: r.property_id.to_string(),
+            unit_id: r.occupancy.unit_id.to_string(),
+            role: r.occupancy.role.as_str(),
+            move_in: r.occupancy.move_in,
+            move_out: r.occupancy.move_out,
+            source: r.source.as_str(),
+            status: r.status(now).as_str(),
+            invited_at: r.account.invited_at(),
+            activation_expires_at: r.account.activation_expires_at(),
+            activated_at: r.account.activated_at(),
+            invitations_sent: r.account.invitations_sent(),
+            mobile_access_granted: matches!(
+                r.mobile_access,
+                concierge::MobileAccess::Granted { .. }
+            ),
+            amenities: r.amenities.iter().map(ToString::to_string).collect(),
+            external_ref: external(r.external.as_ref()),
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            phone: r.phone,
+        }
+    }
+}
+
+/// A side effect waiting for, or done by, the outbox dispatcher. Never holds the token.
+#[pyclass(frozen, eq, name = "OutboxEntry", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyOutboxEntry {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    kind: &'static str,
+    #[pyo3(get)]
+    status: &'static str,
+    #[pyo3(get)]
+    attempts: u32,
+    #[pyo3(get)]
+    last_error: Option<String>,
+    #[pyo3(get)]
+    next_attempt_at: DateTime<Utc>,
+}
+
+#[pymethods]
+impl PyOutboxEntry {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "OutboxEntry",
+            "id" = &self.id,
+            "kind" = self.kind,
+            "status" = self.status,
+            "attempts" = self.attempts,
+            "next_attempt_at" = self.next_attempt_at,
+        )
+    }
+}
+
+impl From<concierge::OutboxEntry> for PyOutboxEntry {
+    fn from(e: concierge::OutboxEntry) -> Self {
+        let kind = match e.message {
+            OutboxMessage::ActivationEmail { .. } => "activation_email",
+        };
+        Self {
+            id: e.id.to_string(),
+            kind,
+            status: e.status.as_str(),
+            attempts: e.attempts,
+            last_error: e.last_error,
+            next_attempt_at: e.next_attempt_at,
+        }
+    }
+}
+
+/// What one `dispatch_outbox()` pass did.
+#[pyclass(frozen, eq, name = "DispatchReport", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyDispatchReport {
+    #[pyo3(get)]
+    delivered: u32,
+    #[pyo3(get)]
+    retrying: u32,
+    #[pyo3(get)]
+    parked: u32,
+    #[pyo3(get)]
+    skipped: u32,
+}
+
+#[pymethods]
+impl PyDispatchReport {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "DispatchReport",
+            "delivered" = self.delivered,
+            "retrying" = self.retrying,
+            "parked" = self.parked,
+            "skipped" = self.skipped,
+        )
+    }
+}
+
+impl From<concierge::DispatchReport> for PyDispatchReport {
+    fn from(r: concierge::DispatchReport) -> Self {
+        Self {
+            delivered: r.delivered,
+            retrying: r.retrying,
+            parked: r.parked,
+            skipped: r.skipped,
+        }
+    }
+}

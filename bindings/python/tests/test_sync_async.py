@@ -1,0 +1,108 @@
+"""`Concierge` and `AsyncConcierge` are one API: the same scenario gives the same results on
+both (R-SDK-5)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from typing import Any, Union
+
+import pytest
+
+from concierge import Admin, AsyncConcierge, Concierge, ConciergeError, NotFoundError
+
+
+async def done(value: Any) -> Any:
+    """The value of a blocking call, or the awaited value of an async one."""
+    return await value if inspect.isawaitable(value) else value
+
+
+async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
+    """R-STATUS-1..5 and R-MOVE-2 in one go, recording everything observable."""
+    controls = concierge.sandbox_controls
+    assert controls is not None
+    admin = Admin.full_access("Front desk")
+    reader = Admin("Reader", residence="read")
+    trace: list[object] = []
+
+    async def attempt(call: Any) -> None:
+        try:
+            result = await done(call())
+            trace.append(("ok", getattr(result, "status", result)))
+        except ConciergeError as e:
+            fields = {k: v for k, v in vars(e).items() if k not in ("admin", "message")}
+            trace.append((type(e).__name__, fields))
+
+    prop = await done(concierge.register_property(admin, "Harbour View", "harbour-view"))
+    tower = await done(concierge.register_building(admin, prop.id, "Tower A"))
+    unit = await done(concierge.register_unit(admin, tower.id, "1204", floor="12"))
+    ada = await done(concierge.move_in(admin, unit.id, "Ada", "Lovelace", email="ada@example.org"))
+    trace.append(("moved in", ada.status, ada.first_name, ada.role, ada.move_in))
+
+    await attempt(lambda: concierge.invite(reader, ada.id))
+    await attempt(lambda: concierge.invite(admin, ada.id))
+    await attempt(lambda: concierge.invite(admin, ada.id))
+    first = controls.last_activation_token("ada@example.org")
+    assert first is not None
+    controls.advance(days=8)
+    await attempt(lambda: concierge.account_status(admin, ada.id))
+    await attempt(lambda: concierge.activate(first, True))
+    await attempt(lambda: concierge.invite(admin, ada.id))
+    await attempt(lambda: concierge.activate(first, True))
+    second = controls.last_activation_token("ada@example.org")
+    assert second is not None
+    await attempt(lambda: concierge.activate(second, False))
+    await attempt(lambda: concierge.activate(second, True))
+    await attempt(lambda: concierge.activate(second, True))
+    await attempt(lambda: concierge.move_in(admin, "unit_nope", "Bob", "Brown"))
+    await attempt(lambda: concierge.move_in(admin, unit.id, "", "Brown", send_mobile_activation=True))
+
+    controls.fail_next("send", "unavailable")
+    bob = await done(concierge.move_in(admin, unit.id, "Bob", "Brown", email="bob@example.org", send_mobile_activation=True))
+    trace.append(("bob", bob.status, len(controls.sent_emails())))
+    controls.advance(hours=1)
+    report = await done(concierge.dispatch_outbox())
+    trace.append(("dispatch", report.delivered, report.retrying, report.parked, report.skipped))
+
+    residents = await done(concierge.list_residents(admin, property_id=prop.id))
+    trace.append(("residents", sorted((r.first_name, r.status, r.invitations_sent) for r in residents)))
+    trace.append(("emails", [(m.to, m.subject) for m in controls.sent_emails()], controls.calls("send")))
+    outbox = await done(concierge.list_outbox(admin, "done"))
+    trace.append(("outbox", sorted((e.kind, e.status, e.attempts) for e in outbox)))
+    return trace
+
+
+async def test_the_blocking_and_async_handles_give_the_same_results_for_the_same_scenario() -> None:
+    # R-SDK-5
+    blocking = await scenario(Concierge.sandbox(seed=7))
+    awaited = await scenario(AsyncConcierge.sandbox(seed=7))
+
+    assert awaited == blocking
+    assert ("ok", "live") in blocking
+    assert ("TokenRejectedError", {"code": "TOKEN_REJECTED", "reason": "superseded"}) in blocking
+
+
+async def test_async_operations_return_awaitables_and_raise_the_same_errors() -> None:
+    # R-SDK-5
+    concierge = AsyncConcierge.sandbox()
+    admin = Admin.full_access("Front desk")
+
+    pending = concierge.list_properties(admin)
+    assert inspect.isawaitable(pending)
+    assert await pending == []
+    with pytest.raises(NotFoundError) as info:
+        await concierge.get_property(admin, "prop_nope")
+    assert (info.value.code, info.value.entity) == ("NOT_FOUND", "property")
+
+
+async def test_async_operations_run_concurrently() -> None:
+    # R-SDK-5
+    concierge = AsyncConcierge.sandbox()
+    admin = Admin.full_access("Front desk")
+    prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
+    tower = await concierge.register_building(admin, prop.id, "Tower A")
+
+    units = await asyncio.gather(*(concierge.register_unit(admin, tower.id, str(n)) for n in range(20)))
+
+    assert sorted(int(u.number) for u in units) == list(range(20))
+    assert len(await concierge.list_units(admin, prop.id)) == 20
