@@ -154,6 +154,9 @@ pub enum ResidentSource {
 }
 
 impl ResidentSource {
+    /// Every source.
+    pub const ALL: [ResidentSource; 3] = [ResidentSource::Pms, ResidentSource::Strata, ResidentSource::Manual];
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -161,6 +164,11 @@ impl ResidentSource {
             ResidentSource::Strata => "strata",
             ResidentSource::Manual => "manual",
         }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -230,6 +238,9 @@ pub enum OccupancyPhase {
 }
 
 impl OccupancyPhase {
+    /// Every phase.
+    pub const ALL: [OccupancyPhase; 3] = [OccupancyPhase::Future, OccupancyPhase::Current, OccupancyPhase::Past];
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -237,6 +248,11 @@ impl OccupancyPhase {
             OccupancyPhase::Current => "current",
             OccupancyPhase::Past => "past",
         }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
     }
 }
 

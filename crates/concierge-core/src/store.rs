@@ -290,6 +290,15 @@ pub enum OutboxMessage {
     },
 }
 
+impl OutboxMessage {
+    /// The kind of side effect, as a stable snake_case name (`activation_email`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OutboxMessage::ActivationEmail { .. } => "activation_email",
+        }
+    }
+}
+
 /// Where an outbox entry stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -305,6 +314,19 @@ pub enum OutboxStatus {
 }
 
 impl OutboxStatus {
+    /// Every status.
+    pub const ALL: [OutboxStatus; 4] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Done,
+        OutboxStatus::Parked,
+        OutboxStatus::Skipped,
+    ];
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -378,6 +400,14 @@ pub enum IntentStatus {
 }
 
 impl IntentStatus {
+    /// Every status.
+    pub const ALL: [IntentStatus; 3] = [IntentStatus::Recorded, IntentStatus::Succeeded, IntentStatus::Failed];
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -476,6 +506,8 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
+    /// Closes connections and files; later calls may fail. The default does nothing.
+    async fn close(&self) {}
 }
 
 /// Typed reads over any [`Store`], turning "absent" into [`Error::NotFound`].

@@ -35,9 +35,17 @@ impl ManualClock {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Moves the clock forward (or back, with a negative duration).
-    pub fn advance(&self, by: Duration) {
-        *self.now.lock().unwrap_or_else(|p| p.into_inner()) += by;
+    /// Moves the clock forward (or back, with a negative duration). Returns `false`, leaving
+    /// the clock where it was, if that would leave the representable range of dates.
+    pub fn advance(&self, by: Duration) -> bool {
+        let mut now = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        match now.checked_add_signed(by) {
+            Some(next) => {
+                *now = next;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Sets the clock.

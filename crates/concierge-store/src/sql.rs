@@ -448,6 +448,10 @@ macro_rules! sql_store {
                     .map_err(unavailable)?;
                 Ok(())
             }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
         }
 
         impl $store {

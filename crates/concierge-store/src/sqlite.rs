@@ -109,11 +109,6 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Closes every connection; later calls fail.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
     async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")

@@ -151,6 +151,7 @@ impl ConciergeBuilder {
                 intercom: self.intercom,
                 key_encoder: self.key_encoder,
                 config: self.config,
+                closed: Default::default(),
             }),
         })
     }

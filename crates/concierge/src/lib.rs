@@ -51,6 +51,12 @@ pub mod sandbox {
     pub use concierge_sandbox::*;
 }
 
+/// The durable stores: [`SqliteStore`](store::SqliteStore), the embedded default, and
+/// [`PgStore`](store::PgStore), for several processes sharing one PostgreSQL database.
+pub mod store {
+    pub use concierge_store::{PgStore, SCHEMA_VERSION, SqliteStore};
+}
+
 use std::sync::Arc;
 
 /// The Concierge handle. Cheap to clone, `Send + Sync`: share one per process.
@@ -69,6 +75,7 @@ struct Inner {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl Concierge {
@@ -110,6 +117,37 @@ impl Concierge {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Closes the handle and its store. Every later call, on this handle or its clones, fails
+    /// with [`Error::Closed`]. Closing twice is harmless.
+    pub async fn close(&self) {
+        if !self.inner.closed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            self.inner.store.close().await;
+        }
+    }
+
+    /// Whether [`Concierge::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Fails with [`Error::Closed`] once the handle is closed.
+    pub(crate) fn ensure_open(&self) -> Result<()> {
+        if self.is_closed() { Err(Error::Closed) } else { Ok(()) }
+    }
+
+    /// The first step of every operation that acts for an admin: the handle is open and the
+    /// admin holds `level` in `permission`'s area.
+    pub(crate) fn authorize(
+        &self,
+        admin: &Admin,
+        permission: Permission,
+        level: AccessLevel,
+        action: &str,
+    ) -> Result<()> {
+        self.ensure_open()?;
+        admin.require(permission, level, action)
     }
 }
 

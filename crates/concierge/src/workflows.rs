@@ -19,11 +19,7 @@ impl Concierge {
     /// Registers a property (Integrations, full: its settings drive the integrations).
     #[tracing::instrument(skip_all, fields(site = %req.site_name))]
     pub async fn register_property(&self, admin: &Admin, req: NewProperty) -> Result<Property> {
-        admin.require(
-            Permission::Integrations,
-            AccessLevel::Full,
-            "register_property",
-        )?;
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "register_property")?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         let site_name = checks.site_name("site_name", &req.site_name);
@@ -58,11 +54,7 @@ impl Concierge {
         property_id: &PropertyId,
         settings: PropertySettings,
     ) -> Result<Property> {
-        admin.require(
-            Permission::Integrations,
-            AccessLevel::Full,
-            "update_property_settings",
-        )?;
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "update_property_settings")?;
         let mut checks = Checks::new();
         check_settings(&mut checks, &settings);
         checks.finish()?;
@@ -79,23 +71,19 @@ impl Concierge {
 
     /// One property (Residence, read).
     pub async fn get_property(&self, admin: &Admin, property_id: &PropertyId) -> Result<Property> {
-        admin.require(Permission::Residence, AccessLevel::Read, "get_property")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "get_property")?;
         self.inner.store.load(property_id.as_str()).await
     }
 
     /// Every property (Residence, read).
     pub async fn list_properties(&self, admin: &Admin) -> Result<Vec<Property>> {
-        admin.require(Permission::Residence, AccessLevel::Read, "list_properties")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_properties")?;
         Ok(self.inner.store.list_properties().await?)
     }
 
     /// Registers a building of a property (Residence, full).
     pub async fn register_building(&self, admin: &Admin, req: NewBuilding) -> Result<Building> {
-        admin.require(
-            Permission::Residence,
-            AccessLevel::Full,
-            "register_building",
-        )?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, "register_building")?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         checks.finish()?;
@@ -124,7 +112,7 @@ impl Concierge {
 
     /// Registers a unit of a building, with an optional floor (Residence, full).
     pub async fn register_unit(&self, admin: &Admin, req: NewUnit) -> Result<Unit> {
-        admin.require(Permission::Residence, AccessLevel::Full, "register_unit")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, "register_unit")?;
         let mut checks = Checks::new();
         let number = checks.label("number", &req.number);
         let floor = req.floor.as_deref().map(|f| checks.label("floor", f));
@@ -160,14 +148,14 @@ impl Concierge {
         admin: &Admin,
         property_id: &PropertyId,
     ) -> Result<Vec<Building>> {
-        admin.require(Permission::Residence, AccessLevel::Read, "list_buildings")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_buildings")?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.list_buildings(&property.id).await?)
     }
 
     /// A property's units (Residence, read).
     pub async fn list_units(&self, admin: &Admin, property_id: &PropertyId) -> Result<Vec<Unit>> {
-        admin.require(Permission::Residence, AccessLevel::Read, "list_units")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_units")?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.list_units(&property.id).await?)
     }
@@ -181,7 +169,7 @@ impl Concierge {
     /// is refused as a conflict, so a retried call never creates a second resident.
     #[tracing::instrument(skip_all, fields(unit = %req.unit_id))]
     pub async fn move_in(&self, admin: &Admin, req: MoveIn) -> Result<Resident> {
-        admin.require(Permission::Residence, AccessLevel::Full, "move_in")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, "move_in")?;
         let mut checks = Checks::new();
         let first_name = checks.name("first_name", &req.first_name);
         let last_name = checks.name("last_name", &req.last_name);
@@ -275,7 +263,7 @@ impl Concierge {
     /// Sends the welcome email with a new activation link: Not Invited or Activation Expired
     /// become Pending Activation for 7 days (R-STATUS-2, R-STATUS-4). Residence, full.
     pub async fn invite(&self, admin: &Admin, resident_id: &ResidentId) -> Result<Resident> {
-        admin.require(Permission::Residence, AccessLevel::Full, "invite")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, "invite")?;
         let (resident, entry) = self
             .retry_concurrent(|| async {
                 let mut resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
@@ -339,14 +327,14 @@ impl Concierge {
         admin: &Admin,
         resident_id: &ResidentId,
     ) -> Result<AccountStatus> {
-        admin.require(Permission::Residence, AccessLevel::Read, "account_status")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "account_status")?;
         let resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
         Ok(resident.status(self.now()))
     }
 
     /// One resident (Residence, read).
     pub async fn get_resident(&self, admin: &Admin, resident_id: &ResidentId) -> Result<Resident> {
-        admin.require(Permission::Residence, AccessLevel::Read, "get_resident")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "get_resident")?;
         self.inner.store.load(resident_id.as_str()).await
     }
 
@@ -356,7 +344,7 @@ impl Concierge {
         admin: &Admin,
         filter: ResidentFilter,
     ) -> Result<Vec<Resident>> {
-        admin.require(Permission::Residence, AccessLevel::Read, "list_residents")?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_residents")?;
         let mut query = ResidentQuery::at(self.now());
         query.property_id = filter.property_id;
         query.unit_id = filter.unit_id;
@@ -372,6 +360,7 @@ impl Concierge {
     /// Delivers every outbox entry that is due (emails, later key cancellations). Safe to run
     /// from several processes at once: each effect carries an idempotency key.
     pub async fn dispatch_outbox(&self) -> Result<DispatchReport> {
+        self.ensure_open()?;
         self.dispatch_due().await
     }
 
@@ -382,17 +371,13 @@ impl Concierge {
         admin: &Admin,
         status: OutboxStatus,
     ) -> Result<Vec<OutboxEntry>> {
-        admin.require(Permission::Integrations, AccessLevel::Read, "list_outbox")?;
+        self.authorize(admin, Permission::Integrations, AccessLevel::Read, "list_outbox")?;
         Ok(self.inner.store.list_outbox(status).await?)
     }
 
     /// Puts a parked outbox entry back in the queue, due now (Integrations, full).
     pub async fn retry_outbox_entry(&self, admin: &Admin, id: &OutboxId) -> Result<OutboxEntry> {
-        admin.require(
-            Permission::Integrations,
-            AccessLevel::Full,
-            "retry_outbox_entry",
-        )?;
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "retry_outbox_entry")?;
         let entry = self
             .retry_concurrent(|| async {
                 let mut entry: OutboxEntry = self.inner.store.load(id.as_str()).await?;
