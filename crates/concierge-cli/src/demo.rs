@@ -2,13 +2,37 @@
 
 use chrono::Duration;
 use concierge::sandbox::Sandbox;
+use concierge::store::SqliteStore;
 use concierge::*;
 use std::io::Write;
+use std::path::Path;
 
-/// Runs the demo, writing to `out`.
-pub async fn run(seed: u64, out: &mut impl Write) -> Result<()> {
+/// The demo's database when `--db` is not given; it is replaced on every run.
+pub const DEFAULT_DB: &str = "concierge-demo.db";
+
+/// Runs the demo on a SQLite file at `db`, writing to `out`. The default file is replaced; any
+/// other must not exist yet, so the demo never writes into a real database.
+pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> Result<()> {
+    if db.exists() {
+        if !replace {
+            return Err(Error::Conflict {
+                message: format!(
+                    "{} exists; the demo starts from an empty database (remove it or choose another --db)",
+                    db.display()
+                ),
+            });
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = db.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
     let sandbox = Sandbox::new(seed);
-    let concierge = Concierge::builder().sandbox(&sandbox).build()?;
+    let concierge = Concierge::builder()
+        .sandbox(&sandbox)
+        .store(SqliteStore::open(db).await?)
+        .build()?;
     let desk = Admin::full_access("Front desk");
     let auditor = Admin::new("Auditor").with_residence(AccessLevel::Read);
     let mut say = |line: String| {
@@ -16,7 +40,8 @@ pub async fn run(seed: u64, out: &mut impl Write) -> Result<()> {
     };
 
     say(format!(
-        "Concierge demo: sandbox providers (seed {seed}), in-memory store, clock at {}",
+        "Concierge demo: sandbox providers (seed {seed}), SQLite file {}, clock at {}",
+        db.display(),
         concierge.now().format("%Y-%m-%d %H:%M UTC")
     ));
 
@@ -208,10 +233,57 @@ pub async fn run(seed: u64, out: &mut impl Write) -> Result<()> {
         ));
     }
     say(format!(
-        "\n{} emails sent in all. Done.",
+        "\n{} emails sent in all.",
         sandbox.mailer().sent().len()
     ));
+
+    say(heading("7. Restart: everything acknowledged is on disk"));
+    let before = statuses(&concierge, &desk, &property.id).await?;
+    concierge.close().await;
+    let reopened = Concierge::builder()
+        .sandbox(&sandbox)
+        .store(SqliteStore::open(db).await?)
+        .build()?;
+    let after = statuses(&reopened, &desk, &property.id).await?;
+    say(format!(
+        "  Closed and reopened {}: {} residents, statuses {}",
+        db.display(),
+        after.len(),
+        if after == before {
+            "unchanged"
+        } else {
+            "!! CHANGED"
+        }
+    ));
+    let delivered = reopened.list_outbox(&desk, OutboxStatus::Done).await?.len();
+    let pending = reopened
+        .list_outbox(&desk, OutboxStatus::Pending)
+        .await?
+        .len();
+    say(format!(
+        "  Outbox on disk: {delivered} emails delivered, {pending} pending"
+    ));
+    reopened.close().await;
+    say(format!(
+        "\nDone. Look around: concierge --db {} residents",
+        db.display()
+    ));
     Ok(())
+}
+
+/// Each resident's name and status now, in a stable order.
+async fn statuses(
+    c: &Concierge,
+    admin: &Admin,
+    property: &PropertyId,
+) -> Result<Vec<(String, AccountStatus)>> {
+    let residents = c
+        .list_residents(admin, ResidentFilter::property(property))
+        .await?;
+    Ok(sorted(residents)
+        .into_iter()
+        .map(|r| (r.full_name(), r.status(c.now())))
+        .collect())
 }
 
 /// Residents in the order they moved in, for output that reads the same on every run.
@@ -234,8 +306,10 @@ fn heading(title: &str) -> String {
 mod tests {
     #[tokio::test]
     async fn the_demo_runs_every_flow_and_nothing_unexpected_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("demo.db");
         let mut out = Vec::new();
-        super::run(7, &mut out).await.unwrap();
+        super::run(7, &db, false, &mut out).await.unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!text.contains("!!"), "{text}");
         assert!(
@@ -254,5 +328,12 @@ mod tests {
         assert!(text.contains("[INVALID_TRANSITION]"));
         assert!(text.contains("[VALIDATION]"));
         assert!(text.contains("[TOKEN_REJECTED]"));
+        assert!(text.contains("statuses unchanged"), "{text}");
+        // A database that exists is never written into unless it is the default demo file.
+        let again = super::run(7, &db, false, &mut Vec::new())
+            .await
+            .unwrap_err();
+        assert_eq!(again.code(), concierge::ErrorCode::Conflict);
+        super::run(7, &db, true, &mut Vec::new()).await.unwrap();
     }
 }

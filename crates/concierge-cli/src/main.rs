@@ -1,8 +1,10 @@
 //! `concierge`: the demo and operator commands.
 
 mod demo;
+mod ops;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Concierge: move residents in, cut smart keys, import strata owners and tenants, activate
@@ -10,7 +12,12 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "concierge", version, about, long_about = None)]
 struct Cli {
-    /// Log verbosity (error, warn, info, debug, trace); also read from RUST_LOG.
+    /// The database: a SQLite file (created if missing), or a postgres:// URL.
+    /// Default: concierge.db (concierge-demo.db for the demo).
+    #[arg(long, global = true, env = "CONCIERGE_DB")]
+    db: Option<String>,
+
+    /// Log verbosity (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "warn", env = "CONCIERGE_LOG")]
     log: String,
 
@@ -20,21 +27,24 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs every flow Concierge has on the sandbox providers and prints what happens.
+    /// Runs every flow Concierge has on the sandbox providers and a SQLite file, and prints
+    /// what happens. Starts from an empty database each time.
     Demo {
         /// Seed of the sandbox's generated data.
         #[arg(long, default_value_t = 7)]
         seed: u64,
     },
+    /// Lists residents with their account status.
+    Residents(ops::ResidentsArgs),
+    /// The outbox of side effects (emails): list, deliver, retry parked entries.
+    #[command(subcommand)]
+    Outbox(ops::OutboxCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&cli.log)),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -47,9 +57,18 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let mut out = std::io::stdout();
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo { seed } => demo::run(seed, &mut std::io::stdout()).await,
+            Command::Demo { seed } => {
+                let (path, is_default) = match cli.db {
+                    Some(db) => (PathBuf::from(db), false),
+                    None => (PathBuf::from(demo::DEFAULT_DB), true),
+                };
+                demo::run(seed, &path, is_default, &mut out).await
+            }
+            Command::Residents(args) => ops::residents(cli.db.as_deref(), args, &mut out).await,
+            Command::Outbox(cmd) => ops::outbox(cli.db.as_deref(), cmd, &mut out).await,
         }
     });
     match result {

@@ -122,7 +122,11 @@ impl Concierge {
     /// Closes the handle and its store. Every later call, on this handle or its clones, fails
     /// with [`Error::Closed`]. Closing twice is harmless.
     pub async fn close(&self) {
-        if !self.inner.closed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if !self
+            .inner
+            .closed
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
             self.inner.store.close().await;
         }
     }
@@ -134,7 +138,11 @@ impl Concierge {
 
     /// Fails with [`Error::Closed`] once the handle is closed.
     pub(crate) fn ensure_open(&self) -> Result<()> {
-        if self.is_closed() { Err(Error::Closed) } else { Ok(()) }
+        if self.is_closed() {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
     }
 
     /// The first step of every operation that acts for an admin: the handle is open and the

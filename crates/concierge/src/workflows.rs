@@ -19,7 +19,12 @@ impl Concierge {
     /// Registers a property (Integrations, full: its settings drive the integrations).
     #[tracing::instrument(skip_all, fields(site = %req.site_name))]
     pub async fn register_property(&self, admin: &Admin, req: NewProperty) -> Result<Property> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "register_property")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "register_property",
+        )?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         let site_name = checks.site_name("site_name", &req.site_name);
@@ -54,7 +59,12 @@ impl Concierge {
         property_id: &PropertyId,
         settings: PropertySettings,
     ) -> Result<Property> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "update_property_settings")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "update_property_settings",
+        )?;
         let mut checks = Checks::new();
         check_settings(&mut checks, &settings);
         checks.finish()?;
@@ -71,19 +81,34 @@ impl Concierge {
 
     /// One property (Residence, read).
     pub async fn get_property(&self, admin: &Admin, property_id: &PropertyId) -> Result<Property> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "get_property")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "get_property",
+        )?;
         self.inner.store.load(property_id.as_str()).await
     }
 
     /// Every property (Residence, read).
     pub async fn list_properties(&self, admin: &Admin) -> Result<Vec<Property>> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_properties")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_properties",
+        )?;
         Ok(self.inner.store.list_properties().await?)
     }
 
     /// Registers a building of a property (Residence, full).
     pub async fn register_building(&self, admin: &Admin, req: NewBuilding) -> Result<Building> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Full, "register_building")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Full,
+            "register_building",
+        )?;
         let mut checks = Checks::new();
         let name = checks.label("name", &req.name);
         checks.finish()?;
@@ -112,7 +137,12 @@ impl Concierge {
 
     /// Registers a unit of a building, with an optional floor (Residence, full).
     pub async fn register_unit(&self, admin: &Admin, req: NewUnit) -> Result<Unit> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Full, "register_unit")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Full,
+            "register_unit",
+        )?;
         let mut checks = Checks::new();
         let number = checks.label("number", &req.number);
         let floor = req.floor.as_deref().map(|f| checks.label("floor", f));
@@ -148,14 +178,24 @@ impl Concierge {
         admin: &Admin,
         property_id: &PropertyId,
     ) -> Result<Vec<Building>> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_buildings")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_buildings",
+        )?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.list_buildings(&property.id).await?)
     }
 
     /// A property's units (Residence, read).
     pub async fn list_units(&self, admin: &Admin, property_id: &PropertyId) -> Result<Vec<Unit>> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_units")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_units",
+        )?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.list_units(&property.id).await?)
     }
@@ -290,6 +330,7 @@ impl Concierge {
     /// acts here, not an admin: the token is the proof. `accept_terms` must be true. An expired,
     /// used, superseded or unknown token is refused (R-STATUS-5).
     pub async fn activate(&self, token: &str, accept_terms: bool) -> Result<Resident> {
+        self.ensure_open()?;
         if !accept_terms {
             return Err(Error::invalid(
                 "accept_terms",
@@ -327,14 +368,24 @@ impl Concierge {
         admin: &Admin,
         resident_id: &ResidentId,
     ) -> Result<AccountStatus> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "account_status")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "account_status",
+        )?;
         let resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
         Ok(resident.status(self.now()))
     }
 
     /// One resident (Residence, read).
     pub async fn get_resident(&self, admin: &Admin, resident_id: &ResidentId) -> Result<Resident> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "get_resident")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "get_resident",
+        )?;
         self.inner.store.load(resident_id.as_str()).await
     }
 
@@ -344,7 +395,12 @@ impl Concierge {
         admin: &Admin,
         filter: ResidentFilter,
     ) -> Result<Vec<Resident>> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_residents")?;
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_residents",
+        )?;
         let mut query = ResidentQuery::at(self.now());
         query.property_id = filter.property_id;
         query.unit_id = filter.unit_id;
@@ -371,13 +427,23 @@ impl Concierge {
         admin: &Admin,
         status: OutboxStatus,
     ) -> Result<Vec<OutboxEntry>> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Read, "list_outbox")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Read,
+            "list_outbox",
+        )?;
         Ok(self.inner.store.list_outbox(status).await?)
     }
 
     /// Puts a parked outbox entry back in the queue, due now (Integrations, full).
     pub async fn retry_outbox_entry(&self, admin: &Admin, id: &OutboxId) -> Result<OutboxEntry> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "retry_outbox_entry")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "retry_outbox_entry",
+        )?;
         let entry = self
             .retry_concurrent(|| async {
                 let mut entry: OutboxEntry = self.inner.store.load(id.as_str()).await?;

@@ -1,0 +1,245 @@
+//! Operator commands over a durable store.
+
+use async_trait::async_trait;
+use concierge::store::{PgStore, SqliteStore};
+use concierge::*;
+use std::io::Write;
+use std::sync::Arc;
+
+/// The database used when `--db` is not given.
+pub const DEFAULT_DB: &str = "concierge.db";
+
+/// Arguments of `concierge residents`.
+#[derive(Debug, clap::Args)]
+pub struct ResidentsArgs {
+    /// Only this property (its site name).
+    #[arg(long)]
+    site: Option<String>,
+    /// Only this account status (not_invited, pending_activation, live, activation_expired).
+    #[arg(long)]
+    status: Option<String>,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `concierge outbox …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum OutboxCommand {
+    /// Lists entries with a status (pending, done, parked, skipped).
+    List {
+        #[arg(long, default_value = "pending")]
+        status: String,
+        /// Print JSON lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delivers every due entry through an SMTP server.
+    Dispatch(SmtpArgs),
+    /// Queues a parked entry again and delivers it.
+    Retry {
+        /// The entry's id.
+        id: String,
+        #[command(flatten)]
+        smtp: SmtpArgs,
+    },
+}
+
+/// Where to send email. The password is read from `CONCIERGE_SMTP_PASSWORD`, never from the
+/// command line (which other users of the machine can see).
+#[derive(Debug, clap::Args)]
+pub struct SmtpArgs {
+    /// The SMTP server.
+    #[arg(long, env = "CONCIERGE_SMTP_HOST")]
+    smtp_host: String,
+    /// Its port.
+    #[arg(long, env = "CONCIERGE_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// The user to log in as.
+    #[arg(long, env = "CONCIERGE_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// none, starttls or tls.
+    #[arg(long, env = "CONCIERGE_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: String,
+}
+
+impl SmtpArgs {
+    fn mailer(&self) -> Result<SmtpMailer> {
+        let tls = SmtpTls::parse(&self.smtp_tls)
+            .ok_or_else(|| Error::invalid("smtp_tls", "must be none, starttls or tls"))?;
+        let mut config = SmtpConfig::new(&self.smtp_host, self.smtp_port).tls(tls);
+        if let Some(user) = &self.smtp_user {
+            let password = std::env::var("CONCIERGE_SMTP_PASSWORD").map_err(|_| {
+                Error::invalid(
+                    "CONCIERGE_SMTP_PASSWORD",
+                    "must be set when --smtp-user is given",
+                )
+            })?;
+            config = config.credentials(user, password);
+        }
+        SmtpMailer::new(config)
+    }
+}
+
+/// A mailer for commands that send nothing: any attempt leaves the email queued.
+#[derive(Debug)]
+struct NoMailer;
+
+#[async_trait]
+impl Mailer for NoMailer {
+    fn name(&self) -> &str {
+        "cli"
+    }
+
+    async fn send(&self, _message: EmailMessage) -> ProviderResult<SendEmailResponse> {
+        Err(ProviderError::new(
+            "cli",
+            "send",
+            ProviderErrorKind::Unavailable,
+            "no SMTP server was given to this command; the email stays queued",
+        ))
+    }
+}
+
+/// Opens the store `--db` names: a postgres:// URL or a SQLite file.
+pub async fn open_store(db: Option<&str>) -> Result<Arc<dyn Store>> {
+    let db = db.unwrap_or(DEFAULT_DB);
+    Ok(
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            Arc::new(PgStore::connect(db).await?)
+        } else {
+            Arc::new(SqliteStore::open(db).await?)
+        },
+    )
+}
+
+async fn handle(db: Option<&str>, mailer: Arc<dyn Mailer>) -> Result<Concierge> {
+    Concierge::builder()
+        .store_arc(open_store(db).await?)
+        .mailer_arc(mailer)
+        .build()
+}
+
+/// The operator at the machine: the CLI acts with full access.
+fn operator() -> Admin {
+    Admin::full_access("concierge-cli")
+}
+
+/// `concierge residents`.
+pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Write) -> Result<()> {
+    let c = handle(db, Arc::new(NoMailer)).await?;
+    let admin = operator();
+    let status = args
+        .status
+        .as_deref()
+        .map(|s| {
+            AccountStatus::parse(s)
+                .ok_or_else(|| Error::invalid("status", "is not an account status"))
+        })
+        .transpose()?;
+    let properties = c.list_properties(&admin).await?;
+    let properties: Vec<_> = properties
+        .into_iter()
+        .filter(|p| args.site.as_deref().is_none_or(|s| p.site_name == s))
+        .collect();
+    if args.site.is_some() && properties.is_empty() {
+        return Err(Error::not_found(
+            EntityKind::Property,
+            args.site.unwrap_or_default(),
+        ));
+    }
+    let now = c.now();
+    if !args.json {
+        let _ = writeln!(
+            out,
+            "{:<16} {:<24} {:<8} {:<20} {}",
+            "site", "name", "unit", "status", "email"
+        );
+    }
+    for property in properties {
+        let units = c.list_units(&admin, &property.id).await?;
+        let mut filter = ResidentFilter::property(&property.id);
+        filter.status = status;
+        for r in c.list_residents(&admin, filter).await? {
+            let unit = units
+                .iter()
+                .find(|u| u.id == r.occupancy.unit_id)
+                .map(|u| u.number.as_str())
+                .unwrap_or("?");
+            if args.json {
+                let line = serde_json::json!({
+                    "site": property.site_name, "id": r.id, "first_name": r.first_name,
+                    "last_name": r.last_name, "unit": unit, "status": r.status(now).as_str(),
+                    "email": r.email,
+                });
+                let _ = writeln!(out, "{line}");
+            } else {
+                let _ = writeln!(
+                    out,
+                    "{:<16} {:<24} {:<8} {:<20} {}",
+                    property.site_name,
+                    r.full_name(),
+                    unit,
+                    r.status(now).as_str(),
+                    r.email.as_deref().unwrap_or("-")
+                );
+            }
+        }
+    }
+    c.close().await;
+    Ok(())
+}
+
+/// `concierge outbox …`.
+pub async fn outbox(db: Option<&str>, cmd: OutboxCommand, out: &mut impl Write) -> Result<()> {
+    let admin = operator();
+    match cmd {
+        OutboxCommand::List { status, json } => {
+            let status = OutboxStatus::parse(&status).ok_or_else(|| {
+                Error::invalid("status", "must be pending, done, parked or skipped")
+            })?;
+            let c = handle(db, Arc::new(NoMailer)).await?;
+            for e in c.list_outbox(&admin, status).await? {
+                if json {
+                    let line = serde_json::json!({
+                        "id": e.id, "kind": e.message.kind(), "status": e.status.as_str(),
+                        "attempts": e.attempts, "next_attempt_at": e.next_attempt_at.to_rfc3339(),
+                        "last_error": e.last_error,
+                    });
+                    let _ = writeln!(out, "{line}");
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<16} {:<8} attempts {:<2} next {}  {}",
+                        e.id,
+                        e.message.kind(),
+                        e.status.as_str(),
+                        e.attempts,
+                        e.next_attempt_at.format("%Y-%m-%d %H:%M:%S"),
+                        e.last_error.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            c.close().await;
+        }
+        OutboxCommand::Dispatch(smtp) => {
+            let c = handle(db, Arc::new(smtp.mailer()?)).await?;
+            let r = c.dispatch_outbox().await?;
+            let _ = writeln!(
+                out,
+                "delivered {}, retrying later {}, parked {}, skipped {}",
+                r.delivered, r.retrying, r.parked, r.skipped
+            );
+            c.close().await;
+        }
+        OutboxCommand::Retry { id, smtp } => {
+            let c = handle(db, Arc::new(smtp.mailer()?)).await?;
+            let e = c
+                .retry_outbox_entry(&admin, &OutboxId::from_string(id))
+                .await?;
+            let _ = writeln!(out, "{} is now {}", e.id, e.status.as_str());
+            c.close().await;
+        }
+    }
+    Ok(())
+}
