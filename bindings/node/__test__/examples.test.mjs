@@ -1,6 +1,9 @@
-// The README's snippets come from examples/node/move_in_and_activate.mjs; this runs it.
+// The README's snippets come from examples/node/*.mjs; this runs them.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 // R-STATUS-3, R-MOVE-2
 test('the quick start example moves a resident in, activates her and shows a refused token', async (t) => {
@@ -10,4 +13,17 @@ test('the quick start example moves a resident in, activates her and shows a ref
   const { concierge, admin, ada } = await main()
   assert.deepEqual(logged, ['live', 'refused: already_used'])
   assert.equal(await concierge.accountStatus(admin, ada.id), 'live')
+})
+
+// R-SDK-4
+test('the durable quick start example finds the resident again after reopening its SQLite file', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concierge-node-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'concierge.db')
+  const logged = []
+  t.mock.method(console, 'log', (...args) => logged.push(args.join(' ')))
+  const { main } = await import('../../../examples/node/durable.mjs')
+  await main(file)
+  assert.deepEqual(logged, ['Ada not_invited'])
+  assert.ok(fs.statSync(file).size > 0)
 })

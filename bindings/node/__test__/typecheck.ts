@@ -59,4 +59,29 @@ async function main(): Promise<void> {
   console.log(status, expires, residents.length, report.delivered, lastError, production.sandboxControls)
 }
 
+async function durable(): Promise<void> {
+  const smtp = new SmtpConfig('smtp.example.org', 587)
+  const onFile: Concierge = await Concierge.open('concierge.db', { smtp, activationValidityDays: 7 })
+  const shared: Concierge = await Concierge.connect('postgres://concierge@db.example.org/concierge', { smtp })
+  const sandbox: Concierge = await Concierge.openSandbox('sandbox.db', 7)
+  const closed: void = await sandbox.close()
+  try {
+    await Concierge.openSandbox('damaged.db')
+  } catch (e) {
+    const err = e as Error & ConciergeErrorFields
+    if (err.code === 'STORE') {
+      const retryable: boolean | undefined = err.retryable
+      const location: string | undefined = err.location
+      const found: number | null | undefined = err.found
+      const supported: number | undefined = err.supported
+      console.log(retryable, location, found, supported)
+    }
+    if (err.code === 'CLOSED') console.log(err.message)
+  }
+  await onFile.close()
+  await shared.close()
+  console.log(closed)
+}
+
 void main()
+void durable()

@@ -1,5 +1,8 @@
 //! Argument parsing: JS strings into the facade's enums and dates. Every problem becomes a
 //! VALIDATION issue named after the facade's field (snake_case, as in every language).
+//!
+//! The names themselves are the core's (`parse` / `as_str` / `ALL`); the binding keeps no
+//! table of its own, except for the two enums whose variants the core does not list.
 
 use chrono::NaiveDate;
 use concierge::validate::Checks;
@@ -8,20 +11,20 @@ use concierge::{
     ResidentSource,
 };
 
-/// The value named `value` among `names`; if none, records "must be one of …" for `field`.
-pub(crate) fn one_of<T: Copy>(
+/// `value` parsed by `parse`; if it names nothing, records "must be one of …" (the names of
+/// `all`) for `field`.
+fn one_of<T: Copy>(
     checks: &mut Checks,
     field: &str,
     value: &str,
-    names: &[(&str, T)],
+    parse: fn(&str) -> Option<T>,
+    all: &[T],
+    name: fn(T) -> &'static str,
 ) -> Option<T> {
-    let found = names
-        .iter()
-        .find(|(name, _)| *name == value)
-        .map(|(_, v)| *v);
+    let found = parse(value);
     if found.is_none() {
-        let list: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-        checks.fail(field, format!("must be one of {}", list.join(", ")));
+        let names: Vec<&str> = all.iter().map(|v| name(*v)).collect();
+        checks.fail(field, format!("must be one of {}", names.join(", ")));
     }
     found
 }
@@ -38,48 +41,31 @@ pub(crate) fn date(checks: &mut Checks, field: &str, value: Option<&str>) -> Opt
     }
 }
 
-macro_rules! names {
-    ($fn_name:ident, $ty:ty, [$($variant:expr),* $(,)?]) => {
+macro_rules! parsed {
+    ($fn_name:ident, $ty:ident, $all:expr) => {
+        #[doc = concat!("A [`", stringify!($ty), "`] by its snake_case name.")]
         pub(crate) fn $fn_name(checks: &mut Checks, field: &str, value: &str) -> Option<$ty> {
-            one_of(checks, field, value, &[$(($variant.as_str(), $variant)),*])
+            one_of(checks, field, value, $ty::parse, &$all, $ty::as_str)
         }
     };
 }
 
-names!(
+parsed!(account_status, AccountStatus, AccountStatus::ALL);
+parsed!(phase, OccupancyPhase, OccupancyPhase::ALL);
+parsed!(source, ResidentSource, ResidentSource::ALL);
+parsed!(outbox_status, OutboxStatus, OutboxStatus::ALL);
+parsed!(
+    provider_error_kind,
+    ProviderErrorKind,
+    ProviderErrorKind::ALL
+);
+// The core parses these two but has no `ALL` for them; the lists only word the message.
+parsed!(
     access_level,
     AccessLevel,
     [AccessLevel::None, AccessLevel::Read, AccessLevel::Full]
 );
-names!(
-    account_status,
-    AccountStatus,
-    [
-        AccountStatus::NotInvited,
-        AccountStatus::PendingActivation,
-        AccountStatus::Live,
-        AccountStatus::ActivationExpired,
-    ]
-);
-names!(
-    phase,
-    OccupancyPhase,
-    [
-        OccupancyPhase::Future,
-        OccupancyPhase::Current,
-        OccupancyPhase::Past
-    ]
-);
-names!(
-    source,
-    ResidentSource,
-    [
-        ResidentSource::Pms,
-        ResidentSource::Strata,
-        ResidentSource::Manual
-    ]
-);
-names!(
+parsed!(
     role,
     OccupancyRole,
     [
@@ -88,26 +74,3 @@ names!(
         OccupancyRole::Occupant
     ]
 );
-names!(
-    outbox_status,
-    OutboxStatus,
-    [
-        OutboxStatus::Pending,
-        OutboxStatus::Done,
-        OutboxStatus::Parked,
-        OutboxStatus::Skipped
-    ]
-);
-
-/// A provider error kind, by its snake_case name.
-pub(crate) fn provider_error_kind(
-    checks: &mut Checks,
-    field: &str,
-    value: &str,
-) -> Option<ProviderErrorKind> {
-    let names: Vec<(&str, ProviderErrorKind)> = ProviderErrorKind::ALL
-        .iter()
-        .map(|k| (k.as_str(), *k))
-        .collect();
-    one_of(checks, field, value, &names)
-}

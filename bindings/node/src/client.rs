@@ -8,16 +8,18 @@ use crate::sandbox::SandboxControls;
 use crate::smtp::SmtpConfig;
 use chrono::Duration;
 use concierge::sandbox::Sandbox;
+use concierge::store::{PgStore, SqliteStore};
 use concierge::validate::Checks;
 use concierge::{
-    BuildingId, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId, ResidentFilter,
-    ResidentId, UnitId,
+    BuildingId, ConciergeBuilder, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
+    ResidentFilter, ResidentId, UnitId,
 };
 use napi::Env;
 use napi::bindgen_prelude::{ClassInstance, PromiseRaw, Result};
 use napi_derive::napi;
+use std::sync::Arc;
 
-/// How to build a production handle.
+/// How to build a production handle (`new Concierge`, `Concierge.open`, `Concierge.connect`).
 #[napi(object, object_to_js = false)]
 pub struct ConciergeOptions<'a> {
     /// The SMTP server residents' emails go through.
@@ -69,8 +71,47 @@ pub struct UnitOptions {
     pub floor: Option<String>,
 }
 
-/// The Concierge handle: `Concierge.sandbox(seed)` for fakes of every provider and a clock
-/// you move, or `new Concierge({ smtp })` for production mail.
+/// The mailer and settings of a production handle, checked before any store is opened.
+struct Production {
+    mailer: Arc<concierge::SmtpMailer>,
+    activation_validity: Option<Duration>,
+}
+
+impl Production {
+    /// Checks `options` by the facade's rules: a refused SMTP config or validity is a
+    /// VALIDATION error, and nothing has been opened or created yet.
+    fn parse(options: &ConciergeOptions) -> concierge::Result<Self> {
+        let activation_validity = match options.activation_validity_days {
+            Some(days) => Some(Duration::try_days(days).ok_or_else(|| {
+                concierge::Error::invalid("activation_validity", "is out of range")
+            })?),
+            None => None,
+        };
+        let mailer = Arc::new(concierge::SmtpMailer::new(options.smtp.inner.clone())?);
+        let production = Self {
+            mailer,
+            activation_validity,
+        };
+        // The builder's own checks, on a handle that holds nothing.
+        production.builder().build()?;
+        Ok(production)
+    }
+
+    /// A builder with this mailer and settings.
+    fn builder(&self) -> ConciergeBuilder {
+        let builder = concierge::Concierge::builder().mailer_arc(self.mailer.clone());
+        match self.activation_validity {
+            Some(validity) => builder.activation_validity(validity),
+            None => builder,
+        }
+    }
+}
+
+/// The Concierge handle. `Concierge.sandbox(seed)` / `await Concierge.openSandbox(path, seed)`
+/// for fakes of every provider and a clock you move; `await Concierge.open(path, { smtp })`
+/// (a SQLite file) or `await Concierge.connect(url, { smtp })` (PostgreSQL) for production;
+/// `new Concierge({ smtp })` for production mail with state in memory. `await close()` when
+/// done.
 #[napi]
 pub struct Concierge {
     inner: concierge::Concierge,
@@ -79,24 +120,11 @@ pub struct Concierge {
 
 #[napi]
 impl Concierge {
-    /// A handle sending mail through `options.smtp`. Invalid settings throw an `Error` with
-    /// code `VALIDATION`.
+    /// A handle sending mail through `options.smtp`, with state in memory (tests). Invalid
+    /// settings throw an `Error` with code `VALIDATION`.
     #[napi(constructor)]
     pub fn new(env: Env, options: ConciergeOptions) -> Result<Self> {
-        let mut builder = concierge::Concierge::builder();
-        if let Some(days) = options.activation_validity_days {
-            match Duration::try_days(days) {
-                Some(validity) => builder = builder.activation_validity(validity),
-                None => {
-                    return throw(
-                        &env,
-                        concierge::Error::invalid("activation_validity", "is out of range"),
-                    );
-                }
-            }
-        }
-        let built = concierge::SmtpMailer::new(options.smtp.inner.clone())
-            .and_then(|mailer| builder.mailer(mailer).build());
+        let built = Production::parse(&options).and_then(|p| p.builder().build());
         match built {
             Ok(inner) => Ok(Self {
                 inner,
@@ -119,6 +147,85 @@ impl Concierge {
             }),
             Err(e) => throw(&env, e),
         }
+    }
+
+    /// A sandbox handle (fakes of every provider, a clock you move) whose state lives in the
+    /// SQLite file at `path`, created if missing. A file that is damaged, not Concierge's or
+    /// written by a newer version rejects with code `STORE` and is left unchanged.
+    #[napi(ts_return_type = "Promise<Concierge>")]
+    pub fn open_sandbox<'env>(
+        env: &'env Env,
+        path: String,
+        seed: Option<u32>,
+    ) -> Result<PromiseRaw<'env, Concierge>> {
+        promise(env, async move {
+            let sandbox = Sandbox::new(seed.unwrap_or(0).into());
+            let store = SqliteStore::open(&path).await?;
+            let inner = concierge::Concierge::builder()
+                .sandbox(&sandbox)
+                .store(store)
+                .build()?;
+            Ok(Self {
+                inner,
+                sandbox: Some(sandbox),
+            })
+        })
+    }
+
+    /// A handle whose state lives in the SQLite file at `path` (created if missing), sending
+    /// mail through `options.smtp`: one process. Refused settings reject with code
+    /// `VALIDATION` before the file is touched; a file that is damaged, not Concierge's or
+    /// written by a newer version rejects with code `STORE` and is left unchanged.
+    #[napi(ts_return_type = "Promise<Concierge>")]
+    pub fn open<'env>(
+        env: &'env Env,
+        path: String,
+        options: ConciergeOptions,
+    ) -> Result<PromiseRaw<'env, Concierge>> {
+        let production = Production::parse(&options);
+        promise(env, async move {
+            let production = production?;
+            let store = SqliteStore::open(&path).await?;
+            let inner = production.builder().store(store).build()?;
+            Ok(Self {
+                inner,
+                sandbox: None,
+            })
+        })
+    }
+
+    /// A handle whose state lives in the PostgreSQL database at `url`
+    /// (`postgres://user:password@host:port/database`), sending mail through `options.smtp`:
+    /// several processes may share the database. Refused settings reject with code
+    /// `VALIDATION`; an unreachable server rejects with code `STORE` and `retryable: true`,
+    /// naming the host, never the password.
+    #[napi(ts_return_type = "Promise<Concierge>")]
+    pub fn connect<'env>(
+        env: &'env Env,
+        url: String,
+        options: ConciergeOptions,
+    ) -> Result<PromiseRaw<'env, Concierge>> {
+        let production = Production::parse(&options);
+        promise(env, async move {
+            let production = production?;
+            let store = PgStore::connect(&url).await?;
+            let inner = production.builder().store(store).build()?;
+            Ok(Self {
+                inner,
+                sandbox: None,
+            })
+        })
+    }
+
+    /// Closes the handle and its store. Every later call rejects with code `CLOSED`; closing
+    /// again resolves and does nothing.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let c = self.inner.clone();
+        promise(env, async move {
+            c.close().await;
+            Ok(())
+        })
     }
 
     /// The sandbox's clock, mailbox and fault script; `null` when not a sandbox.

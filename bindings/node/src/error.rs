@@ -5,7 +5,7 @@
 //! the future is done and rejects the Promise with that very object. Synchronous functions
 //! throw the same kind of object ([`throw`]).
 
-use concierge::{Error, ProviderError};
+use concierge::{Error, ProviderError, StoreError};
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue};
 use napi_derive::napi;
@@ -67,6 +67,16 @@ pub struct ConciergeErrorFields {
     /// PROVIDER: the vendor's request id, or `null`.
     #[napi(ts_type = "string | null")]
     pub request_id: Option<String>,
+    /// STORE, for a database this version cannot use (damaged, not Concierge's, newer): the
+    /// file, or the host and database (never a password).
+    pub location: Option<String>,
+    /// STORE, for a database this version cannot use: the schema version found, or `null`
+    /// when none could be read.
+    #[napi(ts_type = "number | null")]
+    pub found: Option<i64>,
+    /// STORE, for a database this version cannot use: the newest schema version this
+    /// Concierge knows.
+    pub supported: Option<i64>,
 }
 
 /// Runs `fut` on napi's tokio runtime and settles the returned Promise on the JS thread:
@@ -130,7 +140,20 @@ fn build(env: &Env, err: &Error) -> Result<napi::Error> {
             obj.set("issues", issues)?;
         }
         Error::Provider(p) => set_provider(&mut obj, p)?,
-        Error::Store(s) => obj.set("retryable", s.is_retryable())?,
+        Error::Store(s) => {
+            obj.set("retryable", s.is_retryable())?;
+            if let StoreError::Incompatible {
+                location,
+                found,
+                supported,
+                ..
+            } = s
+            {
+                obj.set("location", location.as_str())?;
+                obj.set("found", *found)?;
+                obj.set("supported", *supported)?;
+            }
+        }
         _ => {}
     }
     Ok(napi::Error::from(obj.to_unknown()))

@@ -378,12 +378,9 @@ pub struct OutboxEntry {
 
 impl From<concierge::OutboxEntry> for OutboxEntry {
     fn from(e: concierge::OutboxEntry) -> Self {
-        let kind = match e.message {
-            concierge::OutboxMessage::ActivationEmail { .. } => "activation_email",
-        };
         Self {
             id: e.id.to_string(),
-            kind: kind.to_owned(),
+            kind: e.message.kind().to_owned(),
             status: e.status.as_str().to_owned(),
             attempts: e.attempts,
             last_error: e.last_error,
