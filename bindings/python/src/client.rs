@@ -1,82 +1,32 @@
 //! `Concierge` (blocking) and `AsyncConcierge` (asyncio): one set of methods, generated twice by
 //! [`handle_class!`], so the two cannot drift apart. Each method parses its arguments, calls the
 //! facade, and converts the result; `run_blocking` / `run_async` decide how Python waits.
+//!
+//! The durable constructors (`open_sandbox`, `open`, `connect`) build a [`Target`]: the blocking
+//! class opens it at once, the async one returns an `AsyncConciergeOpening` to await or enter.
 
 use crate::admin::PyAdmin;
-use crate::error::to_py_err;
+use crate::handle::{Core, Mail, Target};
+use crate::opening::PyAsyncOpening;
 use crate::parse;
 use crate::records::{
     PyBuilding, PyDispatchReport, PyOutboxEntry, PyProperty, PyPropertySettings, PyResident, PyUnit,
 };
-use crate::runtime::{run_async, run_blocking, runtime};
+use crate::runtime::{block_on, run_async, run_blocking};
 use crate::sandbox::PySandboxControls;
-use crate::smtp::{PySmtpConfig, describe};
+use crate::smtp::PySmtpConfig;
 use chrono::NaiveDate;
-use concierge::sandbox::Sandbox;
 use concierge::{
     AmenityId, BuildingId, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
-    ResidentFilter, ResidentId, SmtpMailer, UnitId,
+    ResidentFilter, ResidentId, UnitId,
 };
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
-
-/// What both handle classes hold: the facade, and the sandbox when it is one.
-#[derive(Clone)]
-pub struct Core {
-    facade: concierge::Concierge,
-    sandbox: Option<Sandbox>,
-    /// What `repr` shows after the class name: how the handle was made. Never a secret.
-    origin: String,
-}
-
-impl Core {
-    fn sandbox(py: Python<'_>, seed: u64) -> PyResult<Self> {
-        let sandbox = Sandbox::new(seed);
-        let facade = concierge::Concierge::builder()
-            .sandbox(&sandbox)
-            .build()
-            .map_err(|e| to_py_err(py, e))?;
-        Ok(Self {
-            facade,
-            sandbox: Some(sandbox),
-            origin: format!(".sandbox(seed={seed})"),
-        })
-    }
-
-    fn smtp(py: Python<'_>, smtp: &PySmtpConfig, activation_validity_days: i64) -> PyResult<Self> {
-        let validity = chrono::Duration::try_days(activation_validity_days)
-            .ok_or_else(|| PyValueError::new_err("activation_validity_days is out of range"))?;
-        let origin = format!(
-            "(smtp={}, activation_validity_days={activation_validity_days})",
-            describe(py, &smtp.inner)?
-        );
-        // The transport may need a runtime context to start.
-        let _guard = runtime().enter();
-        let facade = SmtpMailer::new(smtp.inner.clone())
-            .and_then(|mailer| {
-                concierge::Concierge::builder()
-                    .mailer(mailer)
-                    .activation_validity(validity)
-                    .build()
-            })
-            .map_err(|e| to_py_err(py, e))?;
-        Ok(Self {
-            facade,
-            sandbox: None,
-            origin,
-        })
-    }
-
-    fn controls(&self) -> Option<PySandboxControls> {
-        self.sandbox
-            .clone()
-            .map(|sandbox| PySandboxControls { sandbox })
-    }
-}
+use secrecy::SecretString;
+use std::path::PathBuf;
 
 macro_rules! handle_class {
-    ($class:ident, $name:literal, $run:ident, $doc:literal) => {
+    ($class:ident, $name:literal, $run:ident, $doc:literal, { $($extra:tt)* }) => {
         #[doc = $doc]
         #[pyclass(frozen, name = $name, module = "concierge._native")]
         pub struct $class {
@@ -106,6 +56,62 @@ macro_rules! handle_class {
                     core: Core::sandbox(py, seed)?,
                 })
             }
+
+            /// The sandbox on a SQLite file (created if missing): its fakes and clock, the state
+            /// durable. The clock starts at the sandbox's start each time.
+            #[classmethod]
+            #[pyo3(signature = (path, seed = 7))]
+            fn open_sandbox<'py>(
+                _cls: &Bound<'py, PyType>,
+                py: Python<'py>,
+                path: PathBuf,
+                seed: u64,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                $class::start(py, Target::SandboxFile { path, seed })
+            }
+
+            /// A production handle: state in a SQLite file (created if missing), mail over SMTP.
+            #[classmethod]
+            #[pyo3(signature = (path, *, smtp, activation_validity_days = 7))]
+            fn open<'py>(
+                _cls: &Bound<'py, PyType>,
+                py: Python<'py>,
+                path: PathBuf,
+                smtp: PyRef<'py, PySmtpConfig>,
+                activation_validity_days: i64,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let mail = Mail::new(py, &smtp, activation_validity_days)?;
+                $class::start(py, Target::File { path, mail })
+            }
+
+            /// A production handle: state in PostgreSQL (several processes may share it), mail
+            /// over SMTP. The URL's password never appears in errors or `repr`.
+            #[classmethod]
+            #[pyo3(signature = (url, *, smtp, activation_validity_days = 7))]
+            fn connect<'py>(
+                _cls: &Bound<'py, PyType>,
+                py: Python<'py>,
+                url: String,
+                smtp: PyRef<'py, PySmtpConfig>,
+                activation_validity_days: i64,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let mail = Mail::new(py, &smtp, activation_validity_days)?;
+                let url = SecretString::from(url);
+                $class::start(py, Target::Postgres { url, mail })
+            }
+
+            /// Closes the handle and its store: later calls raise `ClosedError`. Closing twice
+            /// is harmless.
+            fn close<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let c = self.core.facade.clone();
+                $run(py, async move {
+                    c.close().await;
+                    // `None`, not `()` (an empty tuple in Python).
+                    Ok(None::<()>)
+                })
+            }
+
+            $($extra)*
 
             /// The sandbox's controls, or `None` when this is not a sandbox handle.
             #[getter]
@@ -411,11 +417,66 @@ handle_class!(
     PyConcierge,
     "Concierge",
     run_blocking,
-    "The Concierge handle; every method blocks (with the GIL released) until done."
+    "The Concierge handle; every method blocks (with the GIL released) until done.",
+    {
+        fn __enter__(slf: Py<Self>) -> Py<Self> {
+            slf
+        }
+
+        /// Closes the handle; an exception raised in the block propagates.
+        #[pyo3(signature = (_exc_type, _exc, _tb))]
+        fn __exit__<'py>(
+            &self,
+            py: Python<'py>,
+            _exc_type: Option<Bound<'py, PyAny>>,
+            _exc: Option<Bound<'py, PyAny>>,
+            _tb: Option<Bound<'py, PyAny>>,
+        ) -> PyResult<()> {
+            self.close(py).map(drop)
+        }
+    }
 );
 handle_class!(
     PyAsyncConcierge,
     "AsyncConcierge",
     run_async,
-    "The Concierge handle for asyncio; every operation returns an awaitable."
+    "The Concierge handle for asyncio; every operation returns an awaitable.",
+    {
+        fn __aenter__<'py>(slf: Py<Self>, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            run_async(py, async move { Ok(slf) })
+        }
+
+        /// Closes the handle; an exception raised in the block propagates.
+        #[pyo3(signature = (_exc_type, _exc, _tb))]
+        fn __aexit__<'py>(
+            &self,
+            py: Python<'py>,
+            _exc_type: Option<Bound<'py, PyAny>>,
+            _exc: Option<Bound<'py, PyAny>>,
+            _tb: Option<Bound<'py, PyAny>>,
+        ) -> PyResult<Bound<'py, PyAny>> {
+            self.close(py)
+        }
+    }
 );
+
+impl PyConcierge {
+    /// Opens `target` now, blocking with the GIL released.
+    fn start(py: Python<'_>, target: Target) -> PyResult<Bound<'_, PyAny>> {
+        let core = block_on(py, target.open())?;
+        Ok(Bound::new(py, Self { core })?.into_any())
+    }
+}
+
+impl PyAsyncConcierge {
+    /// What to await (or enter) to open `target`.
+    fn start(py: Python<'_>, target: Target) -> PyResult<Bound<'_, PyAny>> {
+        Ok(Bound::new(py, PyAsyncOpening::new(target))?.into_any())
+    }
+}
+
+impl From<Core> for PyAsyncConcierge {
+    fn from(core: Core) -> Self {
+        Self { core }
+    }
+}

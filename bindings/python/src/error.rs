@@ -4,7 +4,7 @@
 //! instance. They live in the instance's `__dict__`, which `BaseException.__reduce__` pickles,
 //! so they survive `pickle.dumps`/`loads`.
 
-use concierge::Error;
+use concierge::{Error, StoreError as CoreStoreError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -62,7 +62,7 @@ create_exception!(
     concierge._native,
     StoreError,
     ConciergeError,
-    "The store failed. Attribute: retryable."
+    "The store failed. Attributes: retryable; location, found, supported (the file or host, the schema version found and the newest one supported) when the database was refused, else None."
 );
 create_exception!(
     concierge._native,
@@ -167,6 +167,18 @@ fn build(py: Python<'_>, err: &Error) -> PyResult<PyErr> {
         }
         Error::Store(s) => {
             value.setattr("retryable", s.is_retryable())?;
+            let (location, found, supported) = match s {
+                CoreStoreError::Incompatible {
+                    location,
+                    found,
+                    supported,
+                    ..
+                } => (Some(location.as_str()), *found, Some(*supported)),
+                _ => (None, None, None),
+            };
+            value.setattr("location", location)?;
+            value.setattr("found", found)?;
+            value.setattr("supported", supported)?;
         }
         _ => {}
     }

@@ -5,6 +5,8 @@
 mod admin;
 mod client;
 mod error;
+mod handle;
+mod opening;
 mod parse;
 mod records;
 mod runtime;
@@ -19,6 +21,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<client::PyConcierge>()?;
     m.add_class::<client::PyAsyncConcierge>()?;
+    m.add_class::<opening::PyAsyncOpening>()?;
     m.add_class::<admin::PyAdmin>()?;
     m.add_class::<sandbox::PySandboxControls>()?;
     m.add_class::<sandbox::PySentEmail>()?;
@@ -34,5 +37,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::PyOutboxEntry>()?;
     m.add_class::<records::PyDispatchReport>()?;
     error::register(m)?;
+    // Not an attribute of the module: only `atexit` holds it.
+    let wait = wrap_pyfunction!(runtime::wait_at_exit, m)?;
+    m.py().import("atexit")?.call_method1("register", (wait,))?;
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Enumerations arrive as snake_case strings; an unknown name is a `ValueError` naming the
-//! accepted ones.
+//! Enumerations arrive as snake_case strings and are read by the core's own `parse`; an unknown
+//! name is a `ValueError` naming the accepted ones.
 
 use concierge::{
     AccessLevel, AccountStatus, OccupancyPhase, OccupancyRole, OutboxStatus, ProviderErrorKind,
@@ -8,70 +8,54 @@ use concierge::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-fn pick<T: Copy>(what: &str, name: &str, all: &[T], as_str: fn(T) -> &'static str) -> PyResult<T> {
-    all.iter()
-        .copied()
-        .find(|v| as_str(*v) == name)
-        .ok_or_else(|| {
-            let names: Vec<String> = all.iter().map(|v| format!("{:?}", as_str(*v))).collect();
-            PyValueError::new_err(format!(
-                "{what} must be one of {}, not {name:?}",
-                names.join(", ")
-            ))
-        })
+/// `parse(name)`, or a `ValueError` listing `names`.
+fn read<T>(
+    what: &str,
+    name: &str,
+    parse: fn(&str) -> Option<T>,
+    names: impl IntoIterator<Item = &'static str>,
+) -> PyResult<T> {
+    parse(name).ok_or_else(|| {
+        let names: Vec<String> = names.into_iter().map(|n| format!("{n:?}")).collect();
+        PyValueError::new_err(format!(
+            "{what} must be one of {}, not {name:?}",
+            names.join(", ")
+        ))
+    })
 }
 
 pub fn access_level(what: &str, name: &str) -> PyResult<AccessLevel> {
-    let all = [AccessLevel::None, AccessLevel::Read, AccessLevel::Full];
-    pick(what, name, &all, AccessLevel::as_str)
+    // The core has no `AccessLevel::ALL`; these names are only for the message.
+    read(what, name, AccessLevel::parse, ["none", "read", "full"])
 }
 
 pub fn account_status(name: &str) -> PyResult<AccountStatus> {
-    pick("status", name, &AccountStatus::ALL, AccountStatus::as_str)
+    let names = AccountStatus::ALL.map(AccountStatus::as_str);
+    read("status", name, AccountStatus::parse, names)
 }
 
 pub fn phase(name: &str) -> PyResult<OccupancyPhase> {
-    let all = [
-        OccupancyPhase::Future,
-        OccupancyPhase::Current,
-        OccupancyPhase::Past,
-    ];
-    pick("phase", name, &all, OccupancyPhase::as_str)
+    let names = OccupancyPhase::ALL.map(OccupancyPhase::as_str);
+    read("phase", name, OccupancyPhase::parse, names)
 }
 
 pub fn source(name: &str) -> PyResult<ResidentSource> {
-    let all = [
-        ResidentSource::Pms,
-        ResidentSource::Strata,
-        ResidentSource::Manual,
-    ];
-    pick("source", name, &all, ResidentSource::as_str)
+    let names = ResidentSource::ALL.map(ResidentSource::as_str);
+    read("source", name, ResidentSource::parse, names)
 }
 
 pub fn role(name: &str) -> PyResult<OccupancyRole> {
-    let all = [
-        OccupancyRole::Primary,
-        OccupancyRole::Secondary,
-        OccupancyRole::Occupant,
-    ];
-    pick("role", name, &all, OccupancyRole::as_str)
+    // The core has no `OccupancyRole::ALL`; these names are only for the message.
+    let names = ["primary", "secondary", "occupant"];
+    read("role", name, OccupancyRole::parse, names)
 }
 
 pub fn outbox_status(name: &str) -> PyResult<OutboxStatus> {
-    let all = [
-        OutboxStatus::Pending,
-        OutboxStatus::Done,
-        OutboxStatus::Parked,
-        OutboxStatus::Skipped,
-    ];
-    pick("status", name, &all, OutboxStatus::as_str)
+    let names = OutboxStatus::ALL.map(OutboxStatus::as_str);
+    read("status", name, OutboxStatus::parse, names)
 }
 
 pub fn provider_error_kind(name: &str) -> PyResult<ProviderErrorKind> {
-    pick(
-        "kind",
-        name,
-        &ProviderErrorKind::ALL,
-        ProviderErrorKind::as_str,
-    )
+    let names = ProviderErrorKind::ALL.map(ProviderErrorKind::as_str);
+    read("kind", name, ProviderErrorKind::parse, names)
 }

@@ -4,7 +4,7 @@
 //! No record here ever holds an activation token: an outbox entry keeps only its kind.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use concierge::{AmenityId, OutboxMessage};
+use concierge::AmenityId;
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -517,12 +517,9 @@ impl PyOutboxEntry {
 
 impl From<concierge::OutboxEntry> for PyOutboxEntry {
     fn from(e: concierge::OutboxEntry) -> Self {
-        let kind = match e.message {
-            OutboxMessage::ActivationEmail { .. } => "activation_email",
-        };
         Self {
             id: e.id.to_string(),
-            kind,
+            kind: e.message.kind(),
             status: e.status.as_str(),
             attempts: e.attempts,
             last_error: e.last_error,

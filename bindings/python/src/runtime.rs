@@ -6,6 +6,11 @@
 //! The runtime survives `os.fork()`: a forked child has none of the parent's worker threads, so
 //! the first use in a new process builds a fresh runtime (the parent's is leaked, never dropped:
 //! dropping it would wait for threads that do not exist in the child).
+//!
+//! The runtime's threads are not Python's: one that is inside Python (setting an asyncio
+//! future's result) while the interpreter finalizes is killed mid-call, and the process aborts.
+//! So every task `AsyncConcierge` starts is counted, and an `atexit` hook ([`wait_at_exit`])
+//! cancels those not yet done and waits, with the GIL released, for the rest to leave Python.
 
 use crate::error::to_py_err;
 use pyo3::IntoPyObjectExt;
@@ -15,8 +20,11 @@ use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
 use std::cell::OnceCell;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::Duration;
 use tokio::runtime::Runtime;
+use tokio::sync::watch;
 
 static RUNTIME: Mutex<Option<(u32, &'static Runtime)>> = Mutex::new(None);
 
@@ -40,6 +48,15 @@ pub fn runtime() -> &'static Runtime {
     }
 }
 
+/// Runs `fut` on the runtime with the GIL released.
+pub fn block_on<T: Send>(
+    py: Python<'_>,
+    fut: impl Future<Output = concierge::Result<T>> + Send,
+) -> PyResult<T> {
+    py.detach(|| runtime().block_on(fut))
+        .map_err(|e| to_py_err(py, e))
+}
+
 /// Runs `fut` on the runtime with the GIL released and converts its output.
 pub fn run_blocking<'py, T>(
     py: Python<'py>,
@@ -48,11 +65,7 @@ pub fn run_blocking<'py, T>(
 where
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    let result = py.detach(|| runtime().block_on(fut));
-    match result {
-        Ok(value) => value.into_bound_py_any(py),
-        Err(e) => Err(to_py_err(py, e)),
-    }
+    block_on(py, fut)?.into_bound_py_any(py)
 }
 
 /// Returns an asyncio awaitable of `fut`'s output. Needs a running event loop, so it is called
@@ -84,15 +97,87 @@ impl GenericRuntime for ConciergeRuntime {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        runtime().spawn(fut)
+        let tracked = Tracked::start();
+        let mut exit = exit_signal().subscribe();
+        runtime().spawn(async move {
+            let _tracked = tracked;
+            tokio::select! {
+                biased;
+                _ = exit.wait_for(|exiting| *exiting) => {}
+                () = fut => {}
+            }
+        })
     }
 
     fn spawn_blocking<F>(f: F) -> Self::JoinHandle
     where
         F: FnOnce() + Send + 'static,
     {
-        runtime().spawn_blocking(f)
+        let tracked = Tracked::start();
+        runtime().spawn_blocking(move || {
+            let _tracked = tracked;
+            if !EXITING.load(Ordering::SeqCst) {
+                f();
+            }
+        })
     }
+}
+
+/// Set by [`wait_at_exit`]: tasks not yet done are dropped instead of run on.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Wakes the tasks waiting on I/O when [`EXITING`] is set.
+fn exit_signal() -> &'static watch::Sender<bool> {
+    static SIGNAL: OnceLock<watch::Sender<bool>> = OnceLock::new();
+    SIGNAL.get_or_init(|| watch::channel(false).0)
+}
+
+/// How many tracked tasks of this process (pid) are not done.
+static RUNNING: Mutex<(u32, usize)> = Mutex::new((0, 0));
+static ALL_DONE: Condvar = Condvar::new();
+
+/// One tracked task: counted from when it is spawned until it is dropped.
+struct Tracked;
+
+impl Tracked {
+    fn start() -> Self {
+        let pid = std::process::id();
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if running.0 != pid {
+            // Forked: the parent's tasks do not exist here.
+            *running = (pid, 0);
+        }
+        running.1 += 1;
+        Tracked
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        if running.0 == std::process::id() {
+            running.1 = running.1.saturating_sub(1);
+            if running.1 == 0 {
+                ALL_DONE.notify_all();
+            }
+        }
+    }
+}
+
+/// Registered with `atexit`: cancels the async tasks not yet done and waits (GIL released, at
+/// most a few seconds) until none is left inside Python, so none is there when the interpreter
+/// finalizes.
+#[pyfunction]
+pub fn wait_at_exit(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    exit_signal().send_replace(true);
+    py.detach(|| {
+        let running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+        let pid = std::process::id();
+        let _ = ALL_DONE.wait_timeout_while(running, Duration::from_secs(5), |running| {
+            running.0 == pid && running.1 > 0
+        });
+    });
 }
 
 impl ContextExt for ConciergeRuntime {

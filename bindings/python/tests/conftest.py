@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -49,3 +50,11 @@ def snapshot(concierge: Concierge, admin: Admin) -> tuple[object, ...]:
     residents = [(r.id, r.first_name, r.last_name, r.status) for r in concierge.list_residents(admin)]
     emails = [(m.to, m.subject) for m in controls.sent_emails()]
     return residents, emails, controls.calls("send")
+
+
+def closed_port() -> int:
+    """A local port nothing listens on: bind one, then free it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port

@@ -3,22 +3,12 @@ error text (R-SDK-2)."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-from conftest import Place
+from conftest import Place, closed_port
 
 from concierge import Admin, Concierge, ConciergeError, SandboxControls, SmtpConfig, ValidationError
 
 CANARY = "canary-SMTP-pa55word-7f3a"
-
-
-def closed_port() -> int:
-    """A local port nothing listens on: bind one, then free it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def shown(obj: object) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Union
 
 import pytest
@@ -106,3 +109,56 @@ async def test_async_operations_run_concurrently() -> None:
 
     assert sorted(int(u.number) for u in units) == list(range(20))
     assert len(await concierge.list_units(admin, prop.id)) == 20
+
+
+
+EXIT_SCRIPTS = {
+    # Every call awaited, the handle closed: the runtime's threads are still leaving Python
+    # (setting the last results) as the interpreter exits.
+    "awaited": """
+import asyncio, sys
+from concierge import Admin, AsyncConcierge
+
+async def main() -> None:
+    admin = Admin.full_access("Front desk")
+    concierge = await AsyncConcierge.open_sandbox(sys.argv[1])
+    await concierge.register_property(admin, "Harbour View", "harbour-view")
+    await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
+    await concierge.close()
+
+asyncio.run(main())
+print("done")
+""",
+    # Calls still running when the loop closes.
+    "abandoned": """
+import asyncio, sys
+from concierge import Admin, AsyncConcierge
+
+async def main() -> None:
+    admin = Admin.full_access("Front desk")
+    concierge = AsyncConcierge.sandbox()
+    await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
+    asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
+
+asyncio.run(main())
+print("done")
+""",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXIT_SCRIPTS))
+def test_an_asyncio_script_exits_cleanly_right_after_its_last_await(kind: str, tmp_path: Path) -> None:
+    # R-SDK-5: no runtime thread is inside Python when the interpreter finalizes (it would
+    # abort the process). The crash was a race, so the script runs a few times.
+    script = tmp_path / "script.py"
+    script.write_text(EXIT_SCRIPTS[kind])
+    for run in range(5):
+        done = subprocess.run(
+            [sys.executable, str(script), str(tmp_path / f"run{run}.db")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (done.returncode, done.stdout) == (0, "done\n"), (run, done.stderr[-2000:])
+        if kind == "awaited":
+            assert done.stderr == ""

@@ -8,12 +8,16 @@
     concierge = Concierge.sandbox(seed=7)
     admin = Admin.full_access("Front desk")
     prop = concierge.register_property(admin, "Harbour View", "harbour-view")
+
+Keep the state in a file with ``Concierge.open(path, smtp=...)`` (or ``open_sandbox``), in
+PostgreSQL with ``Concierge.connect(url, smtp=...)``; ``close()`` it, or use ``with``.
 """
 
 from concierge._native import (
     Admin,
     Amenity,
     AsyncConcierge,
+    AsyncConciergeOpening,
     Building,
     ClosedError,
     Concierge,
@@ -45,6 +49,7 @@ __all__ = [
     "Admin",
     "Amenity",
     "AsyncConcierge",
+    "AsyncConciergeOpening",
     "Building",
     "ClosedError",
     "Concierge",

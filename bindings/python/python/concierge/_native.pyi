@@ -1,7 +1,21 @@
 """Type stubs of the native module ``concierge._native`` (re-exported by ``concierge``)."""
 
 import datetime
-from typing import Awaitable, List, Literal, NamedTuple, Optional, Sequence, Union, final
+import os
+from types import TracebackType
+from typing import (
+    Any,
+    Awaitable,
+    Generator,
+    List,
+    Literal,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Type,
+    Union,
+    final,
+)
 
 from concierge.types import (
     AccessLevel,
@@ -24,6 +38,7 @@ __all__ = [
     "__version__",
     "Concierge",
     "AsyncConcierge",
+    "AsyncConciergeOpening",
     "Admin",
     "SandboxControls",
     "SentEmail",
@@ -51,6 +66,8 @@ __all__ = [
     "FieldIssue",
 ]
 __version__: str
+
+_StrPath = Union[str, "os.PathLike[str]"]
 
 # --------------------------------------------------------------------------------------------
 # Admins
@@ -312,11 +329,38 @@ class SmtpConfig:
 
 @final
 class Concierge:
-    """The Concierge handle; every method blocks (with the GIL released) until done."""
+    """The Concierge handle; every method blocks (with the GIL released) until done.
 
-    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge: ...
+    ``with Concierge.open(...) as concierge:`` closes it on the way out. After ``close()``
+    every operation raises ``ClosedError``; closing twice is harmless."""
+
+    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
+        """Mail over SMTP, state in memory (for tests)."""
     @classmethod
-    def sandbox(cls, seed: int = 7) -> Concierge: ...
+    def sandbox(cls, seed: int = 7) -> Concierge:
+        """The sandbox in memory: fakes of every provider and a clock you move."""
+    @classmethod
+    def open_sandbox(cls, path: _StrPath, seed: int = 7) -> Concierge:
+        """The sandbox with its state in a SQLite file (created if missing). The clock starts
+        at the sandbox's start each time. A damaged file, or one that is not Concierge's,
+        raises ``StoreError`` and is left unchanged."""
+    @classmethod
+    def open(cls, path: _StrPath, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
+        """State in a SQLite file (created if missing), mail over SMTP: one process."""
+    @classmethod
+    def connect(cls, url: str, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
+        """State in PostgreSQL (``postgres://user:password@host:port/database``), mail over
+        SMTP: several processes may share the database. The password never appears in errors
+        or ``repr``; an unreachable server raises ``StoreError`` with ``retryable`` true."""
+    def close(self) -> None:
+        """Closes the handle and its store; later calls raise ``ClosedError``."""
+    def __enter__(self) -> Concierge: ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None: ...
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]: ...
     def register_property(
@@ -366,13 +410,58 @@ class Concierge:
     def retry_outbox_entry(self, admin: Admin, entry_id: str) -> OutboxEntry: ...
 
 @final
+class AsyncConciergeOpening:
+    """What ``AsyncConcierge.open``, ``open_sandbox`` and ``connect`` return: await it for the
+    handle, or enter it (``async with AsyncConcierge.open(...) as concierge:``) to have the
+    handle closed on the way out. Nothing is opened before that, and it opens once (a second
+    ``await`` raises ``RuntimeError``). Opening errors (``StoreError``, ``ValidationError``)
+    are raised there."""
+
+    def __await__(self) -> Generator[Any, None, AsyncConcierge]: ...
+    def __aenter__(self) -> Awaitable[AsyncConcierge]: ...
+    def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Awaitable[None]: ...
+
+@final
 class AsyncConcierge:
     """The Concierge handle for asyncio. Operations return awaitables and must be called
-    while an event loop runs (inside a coroutine)."""
+    while an event loop runs (inside a coroutine).
 
-    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> AsyncConcierge: ...
+    ``async with AsyncConcierge.open(...) as concierge:`` closes it on the way out (so does
+    ``async with`` on a handle). After ``await close()`` every operation raises
+    ``ClosedError``; closing twice is harmless."""
+
+    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> AsyncConcierge:
+        """Mail over SMTP, state in memory (for tests)."""
     @classmethod
-    def sandbox(cls, seed: int = 7) -> AsyncConcierge: ...
+    def sandbox(cls, seed: int = 7) -> AsyncConcierge:
+        """The sandbox in memory: fakes of every provider and a clock you move."""
+    @classmethod
+    def open_sandbox(cls, path: _StrPath, seed: int = 7) -> AsyncConciergeOpening:
+        """The sandbox with its state in a SQLite file; see ``Concierge.open_sandbox``."""
+    @classmethod
+    def open(
+        cls, path: _StrPath, *, smtp: SmtpConfig, activation_validity_days: int = 7
+    ) -> AsyncConciergeOpening:
+        """State in a SQLite file, mail over SMTP; see ``Concierge.open``."""
+    @classmethod
+    def connect(
+        cls, url: str, *, smtp: SmtpConfig, activation_validity_days: int = 7
+    ) -> AsyncConciergeOpening:
+        """State in PostgreSQL, mail over SMTP; see ``Concierge.connect``."""
+    def close(self) -> Awaitable[None]:
+        """Closes the handle and its store; later calls raise ``ClosedError``."""
+    def __aenter__(self) -> Awaitable[AsyncConcierge]: ...
+    def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> Awaitable[None]: ...
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]: ...
     def register_property(
@@ -475,8 +564,20 @@ class ProviderError(ConciergeError):
     request_id: Optional[str]
 
 class StoreError(ConciergeError):
+    """The store failed, or refused the database (``location`` set: damaged, not
+    Concierge's, or written by a newer version; nothing in it was changed)."""
+
     code: Literal["STORE"]
     retryable: bool
+    location: Optional[str]
+    """The file, or ``postgres://host:port/database`` (never a password), when the database
+    was refused; else ``None``."""
+    found: Optional[int]
+    """The schema version found in a refused database, if one could be read."""
+    supported: Optional[int]
+    """The newest schema version this Concierge knows, when the database was refused."""
 
 class ClosedError(ConciergeError):
+    """The handle was closed."""
+
     code: Literal["CLOSED"]

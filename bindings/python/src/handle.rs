@@ -1,0 +1,176 @@
+//! [`Core`], what both handle classes hold, and the ways to make one: in memory (`sandbox`, the
+//! SMTP constructor) at once; on a durable store (`open_sandbox`, `open`, `connect`) through a
+//! [`Target`], whose [`Target::open`] the blocking class waits on and the async one awaits.
+
+use crate::error::to_py_err;
+use crate::records::repr_value;
+use crate::runtime::runtime;
+use crate::sandbox::PySandboxControls;
+use crate::smtp::{PySmtpConfig, describe};
+use concierge::sandbox::Sandbox;
+use concierge::store::{PgStore, SqliteStore};
+use concierge::{Concierge, ConciergeBuilder, SmtpMailer};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+use std::path::PathBuf;
+
+/// What both handle classes hold: the facade, and the sandbox when it is one.
+#[derive(Clone)]
+pub struct Core {
+    pub facade: Concierge,
+    sandbox: Option<Sandbox>,
+    /// What `repr` shows after the class name: how the handle was made. Never a secret.
+    pub origin: String,
+}
+
+impl Core {
+    /// The sandbox in memory.
+    pub fn sandbox(py: Python<'_>, seed: u64) -> PyResult<Self> {
+        let sandbox = Sandbox::new(seed);
+        let facade = Concierge::builder()
+            .sandbox(&sandbox)
+            .build()
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(Self {
+            facade,
+            sandbox: Some(sandbox),
+            origin: format!(".sandbox(seed={seed})"),
+        })
+    }
+
+    /// Mail over SMTP, state in memory.
+    pub fn smtp(
+        py: Python<'_>,
+        smtp: &PySmtpConfig,
+        activation_validity_days: i64,
+    ) -> PyResult<Self> {
+        let mail = Mail::new(py, smtp, activation_validity_days)?;
+        // The transport may need a runtime context to start.
+        let _guard = runtime().enter();
+        let facade = mail
+            .wire(Concierge::builder())
+            .and_then(ConciergeBuilder::build)
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(Self {
+            facade,
+            sandbox: None,
+            origin: format!("({})", mail.shown),
+        })
+    }
+
+    pub fn controls(&self) -> Option<PySandboxControls> {
+        self.sandbox
+            .clone()
+            .map(|sandbox| PySandboxControls { sandbox })
+    }
+}
+
+/// The SMTP settings of a production handle, checked.
+pub struct Mail {
+    smtp: concierge::SmtpConfig,
+    validity: chrono::Duration,
+    /// `smtp=SmtpConfig(…), activation_validity_days=…`, for `repr`.
+    shown: String,
+}
+
+impl Mail {
+    pub fn new(
+        py: Python<'_>,
+        smtp: &PySmtpConfig,
+        activation_validity_days: i64,
+    ) -> PyResult<Self> {
+        let validity = chrono::Duration::try_days(activation_validity_days)
+            .ok_or_else(|| PyValueError::new_err("activation_validity_days is out of range"))?;
+        Ok(Self {
+            smtp: smtp.inner.clone(),
+            validity,
+            shown: format!(
+                "smtp={}, activation_validity_days={activation_validity_days}",
+                describe(py, &smtp.inner)?
+            ),
+        })
+    }
+
+    /// `builder` with this mailer and validity. Needs a runtime context.
+    fn wire(&self, builder: ConciergeBuilder) -> concierge::Result<ConciergeBuilder> {
+        let mailer = SmtpMailer::new(self.smtp.clone())?;
+        Ok(builder.mailer(mailer).activation_validity(self.validity))
+    }
+
+    /// A builder with this mailer and validity, once the facade has accepted them: a bad
+    /// setting is refused before a store is opened (a file created). The facade checks settings
+    /// only in `build`, so this builds a throwaway in-memory handle first.
+    fn checked(&self) -> concierge::Result<ConciergeBuilder> {
+        self.wire(Concierge::builder())?.build()?;
+        self.wire(Concierge::builder())
+    }
+}
+
+/// A handle on a durable store, to be opened.
+pub enum Target {
+    /// The sandbox's fakes, state in a SQLite file.
+    SandboxFile { path: PathBuf, seed: u64 },
+    /// State in a SQLite file, mail over SMTP.
+    File { path: PathBuf, mail: Mail },
+    /// State in PostgreSQL, mail over SMTP. The URL may hold a password.
+    Postgres { url: SecretString, mail: Mail },
+}
+
+impl Target {
+    /// `class.method(…)`, e.g. `Concierge.open`, for messages.
+    pub fn call(&self, class: &str) -> String {
+        let method = match self {
+            Target::SandboxFile { .. } => "open_sandbox",
+            Target::File { .. } => "open",
+            Target::Postgres { .. } => "connect",
+        };
+        format!("{class}.{method}(…)")
+    }
+
+    /// Opens the store (creating or migrating it as needed) and builds the handle. Runs on the
+    /// binding's runtime; a store that is refused leaves its file or database unchanged.
+    pub async fn open(self) -> concierge::Result<Core> {
+        match self {
+            Target::SandboxFile { path, seed } => {
+                let sandbox = Sandbox::new(seed);
+                let store = SqliteStore::open(&path).await?;
+                let facade = Concierge::builder()
+                    .sandbox(&sandbox)
+                    .store(store)
+                    .build()?;
+                Ok(Core {
+                    facade,
+                    sandbox: Some(sandbox),
+                    origin: format!(".open_sandbox({}, seed={seed})", py_str(&path)),
+                })
+            }
+            Target::File { path, mail } => {
+                let builder = mail.checked()?;
+                let store = SqliteStore::open(&path).await?;
+                Ok(Core {
+                    facade: builder.store(store).build()?,
+                    sandbox: None,
+                    origin: format!(".open({}, {})", py_str(&path), mail.shown),
+                })
+            }
+            Target::Postgres { url, mail } => {
+                let builder = mail.checked()?;
+                let store = PgStore::connect(url.expose_secret()).await?;
+                // Host, port and database; never the URL, which may hold the password.
+                let location = store.location().to_owned();
+                Ok(Core {
+                    facade: builder.store(store).build()?,
+                    sandbox: None,
+                    origin: format!(".connect({}, {})", py_str(&location), mail.shown),
+                })
+            }
+        }
+    }
+}
+
+/// Python's `repr` of a path or text, e.g. `'/srv/concierge.db'`.
+fn py_str(text: &(impl AsRef<std::ffi::OsStr> + ?Sized)) -> String {
+    let text = text.as_ref().to_string_lossy();
+    Python::attach(|py| repr_value(py, text.as_ref())).unwrap_or_else(|_| format!("{text:?}"))
+}
