@@ -179,6 +179,8 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
             moved_out: 0,
             unchanged: 0,
             failed: 1,
+            deferred: 2,
+            pages: 1,
         },
         errors: vec![SyncError {
             kind: SyncErrorKind::UnitNotFound,
@@ -186,6 +188,8 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
             field: Some("unit".into()),
             message: "unit u-9 is not known".into(),
         }],
+        mode: SyncMode::Incremental,
+        aborted: Some("stopped".into()),
         version: 0,
     };
     let mut entry = OutboxEntry::new(
@@ -648,6 +652,47 @@ pub async fn concurrent_updates_lose_nothing(store: Arc<dyn Store>) {
     let _ = property;
 }
 
+/// Keys list by holder and unit, spare holders by unit, and the latest sync run per property.
+pub async fn keys_spares_and_runs_are_listed(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, unit) = place(store).await;
+    let (_, _, other_unit) = place(store).await;
+    let mut spare = SpareHolder { id: SpareHolderId::new(), unit_id: unit.id.clone(), label: "Spare".into(), version: 0 };
+    commit_one(store, &mut spare).await.expect("spare");
+    let ada = KeyHolder::Resident(ResidentId::new());
+    let mut k1 = key(ada.clone(), &unit, KeyState::Active);
+    let mut k2 = key(ada.clone(), &other_unit, KeyState::Active);
+    let mut k3 = key(KeyHolder::Spare(spare.id.clone()), &unit, KeyState::Cancelled);
+    let mut batch = Batch::new();
+    batch.put(&mut k1).put(&mut k2).put(&mut k3);
+    store.commit(batch).await.expect("keys");
+    let ids = |keys: Vec<SmartKey>| { let mut v: Vec<_> = keys.into_iter().map(|k| k.id).collect(); v.sort(); v };
+    let sorted = |mut v: Vec<KeyId>| { v.sort(); v };
+    assert_eq!(ids(store.list_keys(Some(&ada), None).await.expect("by holder")), sorted(vec![k1.id.clone(), k2.id.clone()]));
+    assert_eq!(ids(store.list_keys(None, Some(&unit.id)).await.expect("by unit")), sorted(vec![k1.id.clone(), k3.id.clone()]));
+    assert_eq!(ids(store.list_keys(Some(&ada), Some(&unit.id)).await.expect("both")), vec![k1.id.clone()]);
+    assert_eq!(store.list_spare_holders(&unit.id).await.expect("spares"), vec![spare]);
+    assert!(store.list_spare_holders(&other_unit.id).await.expect("none").is_empty());
+
+    assert_eq!(store.latest_sync_run(&property.id).await.expect("none yet"), None);
+    let run = |minutes: i64| SyncRun {
+        id: SyncRunId::new(),
+        property_id: property.id.clone(),
+        started_at: t0() + Duration::minutes(minutes),
+        finished_at: None,
+        counts: SyncCounts::default(),
+        errors: vec![],
+        mode: SyncMode::Full,
+        aborted: None,
+        version: 0,
+    };
+    let (mut older, mut newer) = (run(0), run(240));
+    let mut batch = Batch::new();
+    batch.put(&mut newer).put(&mut older);
+    store.commit(batch).await.expect("runs");
+    assert_eq!(store.latest_sync_run(&property.id).await.expect("latest").map(|r| r.id), Some(newer.id));
+}
+
 /// Expands to one `#[tokio::test]` per conformance check for the store built by `$make`
 /// (an async expression yielding `Option<Arc<dyn Store>>`; `None` skips, saying so).
 #[macro_export]
@@ -662,6 +707,7 @@ macro_rules! conformance_tests {
             resident_queries_filter_and_page,
             outbox_and_ledger_queries,
             leases_have_one_holder,
+            keys_spares_and_runs_are_listed,
             concurrent_updates_lose_nothing
         );
     };

@@ -507,6 +507,17 @@ pub enum SyncErrorKind {
 }
 
 impl SyncErrorKind {
+    /// Every kind.
+    pub const ALL: [SyncErrorKind; 7] = [
+        SyncErrorKind::UnitNotFound,
+        SyncErrorKind::InvalidName,
+        SyncErrorKind::InvalidEmail,
+        SyncErrorKind::InvalidDates,
+        SyncErrorKind::DuplicateResident,
+        SyncErrorKind::ConflictingOccupancy,
+        SyncErrorKind::UnreadableRecord,
+    ];
+
     /// The snake_case code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -549,6 +560,12 @@ pub struct SyncCounts {
     pub unchanged: u64,
     /// Records that became sync errors.
     pub failed: u64,
+    /// Future residents not imported because future-resident sync is off (R-PMS-2).
+    #[serde(default)]
+    pub deferred: u64,
+    /// Pages read from the provider.
+    #[serde(default)]
+    pub pages: u64,
 }
 
 /// One run of a sync of one property.
@@ -566,8 +583,46 @@ pub struct SyncRun {
     pub counts: SyncCounts,
     /// The records it could not apply; the next run's list replaces this one.
     pub errors: Vec<SyncError>,
+    /// A full listing (which may move residents out) or an incremental pull (which never does).
+    #[serde(default)]
+    pub mode: SyncMode,
+    /// Why the run stopped before the end, if it did (a provider kept failing). What it applied
+    /// before stopping stays applied; nobody is moved out by an incomplete listing.
+    #[serde(default)]
+    pub aborted: Option<String>,
     /// Store version.
     pub version: u64,
+}
+
+/// How much of the PMS a sync reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMode {
+    /// Every resident of the property. Residents the PMS no longer lists are moved out.
+    #[default]
+    Full,
+    /// Only residents changed since the last run (with a few minutes of overlap). Never moves
+    /// anyone out: a resident missing from an incremental page may simply be unchanged.
+    Incremental,
+}
+
+impl SyncMode {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncMode::Full => "full",
+            SyncMode::Incremental => "incremental",
+        }
+    }
+
+    /// Parses a snake_case name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "full" => Some(SyncMode::Full),
+            "incremental" => Some(SyncMode::Incremental),
+            _ => None,
+        }
+    }
 }
 
 mod duration_secs {

@@ -267,6 +267,39 @@ impl Store for MemoryStore {
         Ok(free)
     }
 
+    async fn list_keys(&self, holder: Option<&KeyHolder>, unit: Option<&UnitId>) -> StoreResult<Vec<SmartKey>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::Key(k) => Some(k),
+            _ => None,
+        })
+        .filter(|k| holder.is_none_or(|h| &k.holder == h) && unit.is_none_or(|u| &k.unit_id == u))
+        .cloned()
+        .collect())
+    }
+
+    async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::SpareHolder(s) => Some(s),
+            _ => None,
+        })
+        .filter(|s| &s.unit_id == unit)
+        .cloned()
+        .collect())
+    }
+
+    async fn latest_sync_run(&self, property: &PropertyId) -> StoreResult<Option<SyncRun>> {
+        let map = self.read();
+        Ok(Self::values(&map, |r| match r {
+            Record::SyncRun(s) => Some(s),
+            _ => None,
+        })
+        .filter(|s| &s.property_id == property)
+        .max_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)))
+        .cloned())
+    }
+
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()> {
         let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
         if leases

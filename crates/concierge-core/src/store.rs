@@ -288,6 +288,13 @@ pub enum OutboxMessage {
         /// The link's token; `None` once delivered.
         token: Option<ActivationToken>,
     },
+    /// Cancel a key in the lock system (a resident moved out, R-PMS-8).
+    CancelKey {
+        /// Our key.
+        key_id: KeyId,
+        /// The key in the lock system.
+        key: ExternalRef,
+    },
 }
 
 impl OutboxMessage {
@@ -295,6 +302,7 @@ impl OutboxMessage {
     pub fn kind(&self) -> &'static str {
         match self {
             OutboxMessage::ActivationEmail { .. } => "activation_email",
+            OutboxMessage::CancelKey { .. } => "cancel_key",
         }
     }
 }
@@ -506,6 +514,12 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
+    /// Smart keys of a holder, of a unit, or of both, ordered by id.
+    async fn list_keys(&self, holder: Option<&KeyHolder>, unit: Option<&UnitId>) -> StoreResult<Vec<SmartKey>>;
+    /// A unit's spare key holders, ordered by id.
+    async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>>;
+    /// The most recently started sync run of a property.
+    async fn latest_sync_run(&self, property: &PropertyId) -> StoreResult<Option<SyncRun>>;
     /// Closes connections and files; later calls may fail. The default does nothing.
     async fn close(&self) {}
 }

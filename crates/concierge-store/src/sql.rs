@@ -58,10 +58,7 @@ impl Row {
             Record::SpareHolder(s) => row.unit_id = Some(s.unit_id.to_string()),
             Record::Key(k) => {
                 row.unit_id = Some(k.unit_id.to_string());
-                row.holder = Some(match &k.holder {
-                    KeyHolder::Resident(id) => id.to_string(),
-                    KeyHolder::Spare(id) => id.to_string(),
-                });
+                row.holder = Some(holder_id(&k.holder));
                 row.live = Some(i64::from(k.state.is_live()));
             }
             Record::VisitorPass(v) => row.property_id = Some(v.property_id.to_string()),
@@ -86,6 +83,14 @@ impl Row {
     }
 }
 
+/// The `holder` column of a key.
+pub(crate) fn holder_id(holder: &KeyHolder) -> String {
+    match holder {
+        KeyHolder::Resident(id) => id.to_string(),
+        KeyHolder::Spare(id) => id.to_string(),
+    }
+}
+
 pub(crate) const INSERT: &str = "INSERT INTO records \
     (kind, id, version, property_id, unit_id, ext_provider, ext_id, holder, live, status, due_at, idem_key, created_at, body) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
@@ -105,6 +110,11 @@ pub(crate) const DUE: &str = "SELECT body FROM records WHERE kind = 'outbox_entr
     AND due_at <= $1 ORDER BY due_at, id LIMIT $2";
 pub(crate) const BY_STATUS: &str =
     "SELECT body FROM records WHERE kind = $1 AND status = $2 ORDER BY created_at, id";
+pub(crate) const KEYS: &str = "SELECT body FROM records WHERE kind = 'key' \
+    AND ($1 IS NULL OR holder = $1) AND ($2 IS NULL OR unit_id = $2) ORDER BY id";
+pub(crate) const SPARES: &str = "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
+pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
+    ORDER BY created_at DESC, id DESC LIMIT 1";
 pub(crate) const ACQUIRE: &str = "INSERT INTO leases (property_id, holder, expires_at) VALUES ($1, $2, $3) \
     ON CONFLICT (property_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
     WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder";
@@ -449,6 +459,33 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn list_keys(
+                &self,
+                holder: Option<&concierge_core::KeyHolder>,
+                unit: Option<&concierge_core::UnitId>,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::SmartKey>> {
+                let holder = holder.map(crate::sql::holder_id);
+                let unit = unit.map(|u| u.to_string());
+                self.list_bound(crate::sql::KEYS, &[holder, unit]).await
+            }
+
+            async fn list_spare_holders(
+                &self,
+                unit: &concierge_core::UnitId,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::SpareHolder>> {
+                self.list_bound(crate::sql::SPARES, &[Some(unit.to_string())]).await
+            }
+
+            async fn latest_sync_run(
+                &self,
+                property: &concierge_core::PropertyId,
+            ) -> concierge_core::StoreResult<Option<concierge_core::SyncRun>> {
+                let runs: Vec<concierge_core::SyncRun> = self
+                    .list_bound(crate::sql::LATEST_RUN, &[Some(property.to_string())])
+                    .await?;
+                Ok(runs.into_iter().next())
+            }
+
             async fn close(&self) {
                 self.pool.close().await;
             }
@@ -461,11 +498,21 @@ macro_rules! sql_store {
                 kind: &str,
                 property: Option<&str>,
             ) -> concierge_core::StoreResult<Vec<R>> {
+                let mut binds = vec![Some(kind.to_owned())];
+                binds.extend(property.map(|p| Some(p.to_owned())));
+                self.list_bound(sql, &binds).await
+            }
+
+            async fn list_bound<R: concierge_core::Versioned>(
+                &self,
+                sql: &'static str,
+                binds: &[Option<String>],
+            ) -> concierge_core::StoreResult<Vec<R>> {
                 use crate::sql::*;
                 use sqlx::Row as _;
-                let mut query = sqlx::query(sql).bind(kind.to_owned());
-                if let Some(p) = property {
-                    query = query.bind(p.to_owned());
+                let mut query = sqlx::query(sql);
+                for value in binds {
+                    query = query.bind(value.clone());
                 }
                 let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
                 let mut out = Vec::with_capacity(rows.len());
@@ -482,21 +529,8 @@ macro_rules! sql_store {
                 kind: &str,
                 status: &str,
             ) -> concierge_core::StoreResult<Vec<R>> {
-                use crate::sql::*;
-                use sqlx::Row as _;
-                let rows = sqlx::query(BY_STATUS)
-                    .bind(kind.to_owned())
-                    .bind(status.to_owned())
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
-                        out.push(r);
-                    }
-                }
-                Ok(out)
+                let binds = [Some(kind.to_owned()), Some(status.to_owned())];
+                self.list_bound(crate::sql::BY_STATUS, &binds).await
             }
         }
     };

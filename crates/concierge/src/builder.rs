@@ -152,6 +152,8 @@ impl ConciergeBuilder {
                 key_encoder: self.key_encoder,
                 config: self.config,
                 closed: Default::default(),
+                running: Default::default(),
+                instance_id: format!("concierge-{}-{}", std::process::id(), PropertyId::new().as_str().trim_start_matches("prop_")),
             }),
         })
     }

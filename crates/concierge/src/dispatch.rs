@@ -76,6 +76,7 @@ impl Concierge {
                 self.send_activation_email(resident_id, token.as_ref(), &entry.idempotency_key)
                     .await?
             }
+            OutboxMessage::CancelKey { key, .. } => self.cancel_key_in_lock_system(key, &entry.idempotency_key).await,
         };
         entry.attempts += 1;
         let outcome = match result {
@@ -159,6 +160,32 @@ impl Concierge {
         Ok(self.inner.mailer.send(message).await.map(|_| true))
     }
 
+    /// Cancels a key in the lock system. `Ok(Ok(true))`: cancelled (or already gone).
+    async fn cancel_key_in_lock_system(
+        &self,
+        key: &ExternalRef,
+        idempotency_key: &str,
+    ) -> std::result::Result<bool, ProviderError> {
+        let Some(encoder) = self.inner.key_encoder.as_ref() else {
+            return Err(ProviderError::new(
+                "concierge",
+                "cancel_key",
+                ProviderErrorKind::Unavailable,
+                "no key encoder is configured; the cancellation stays queued",
+            ));
+        };
+        let request = CancelKeyRequest {
+            key: key.clone(),
+            idempotency_key: idempotency_key.to_owned(),
+        };
+        match encoder.cancel_key(request).await {
+            Ok(()) => Ok(true),
+            // A key the lock system no longer has is as cancelled as it gets.
+            Err(e) if e.kind == ProviderErrorKind::NotFound => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
     fn backoff(&self, attempts: u32) -> Duration {
         let config = &self.inner.config;
         let factor = 1i32 << attempts.saturating_sub(1).min(20);
@@ -172,5 +199,6 @@ impl Concierge {
 fn scrub(message: &mut OutboxMessage) {
     match message {
         OutboxMessage::ActivationEmail { token, .. } => *token = None,
+        OutboxMessage::CancelKey { .. } => {}
     }
 }

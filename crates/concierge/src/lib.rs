@@ -38,6 +38,7 @@ mod builder;
 mod dispatch;
 mod requests;
 pub mod smtp;
+mod sync;
 mod workflows;
 
 pub use builder::{ConciergeBuilder, Config};
@@ -45,6 +46,7 @@ pub use concierge_core::*;
 pub use dispatch::DispatchReport;
 pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};
 pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
+pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 
 /// The sandbox: deterministic fakes of every provider.
 pub mod sandbox {
@@ -76,6 +78,10 @@ struct Inner {
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
     closed: std::sync::atomic::AtomicBool,
+    /// Syncs running in this process.
+    running: sync::Running,
+    /// This handle's name as a lease holder.
+    instance_id: String,
 }
 
 impl Concierge {

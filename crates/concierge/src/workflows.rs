@@ -501,7 +501,7 @@ impl Concierge {
     }
 
     /// Runs `op`, reading again and retrying when a concurrent change got there first.
-    async fn retry_concurrent<T, F, Fut>(&self, op: F) -> Result<T>
+    pub(crate) async fn retry_concurrent<T, F, Fut>(&self, op: F) -> Result<T>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T>>,
