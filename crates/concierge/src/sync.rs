@@ -72,6 +72,51 @@ enum Start {
 }
 
 impl Concierge {
+    /// The properties the configured PMS has, to link ours to (Integrations, read).
+    pub async fn list_pms_properties(&self, admin: &Admin) -> Result<Vec<PmsProperty>> {
+        self.authorize(admin, Permission::Integrations, AccessLevel::Read, "list_pms_properties")?;
+        let pms = self.inner.pms.clone().ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = pms.list_properties(ListPmsPropertiesRequest { cursor }).await?;
+            out.extend(page.items.into_iter().flatten());
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Links a property to its record in the configured PMS, so syncs can run (R-PMS-1).
+    /// Integrations, full.
+    pub async fn link_pms_property(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+        pms_property_id: &str,
+    ) -> Result<Property> {
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "link_pms_property")?;
+        let mut checks = Checks::new();
+        let pms_property_id = checks.label("pms_property_id", pms_property_id);
+        checks.finish()?;
+        let pms = self.inner.pms.clone().ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let external = ExternalRef::new(pms.name(), pms_property_id);
+        let others = self.inner.store.list_properties().await?;
+        if let Some(other) = others.iter().find(|p| p.external.as_ref() == Some(&external) && &p.id != property_id) {
+            return Err(Error::Conflict { message: format!("PMS property {external} is already linked to {}", other.id) });
+        }
+        self.retry_concurrent(|| async {
+            let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
+            property.external = Some(external.clone());
+            let mut batch = Batch::new();
+            batch.put(&mut property);
+            self.inner.store.commit(batch).await?;
+            Ok(property)
+        })
+        .await
+    }
+
     /// Syncs a property with its PMS now: a full listing (R-PMS-6). Integrations, full.
     /// Joins the sync of that property already running, if any.
     pub async fn sync_now(&self, admin: &Admin, property_id: &PropertyId) -> Result<SyncReport> {
