@@ -28,7 +28,12 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
             let _ = std::fs::remove_file(file);
         }
     }
-    let sandbox = Sandbox::new(seed);
+    let portfolio = concierge::sandbox::PortfolioSpec {
+        properties: 3,
+        units_per_property: 40,
+        ..Default::default()
+    };
+    let sandbox = Sandbox::with_portfolio(seed, portfolio);
     let concierge = Concierge::builder()
         .sandbox(&sandbox)
         .store(SqliteStore::open(db).await?)
@@ -207,6 +212,82 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         Ok(_) => say("  !! bad input was accepted".to_owned()),
     }
 
+    say(heading("7. Move residents in from the PMS"));
+    let pms = sandbox.pms();
+    let pms_property = concierge.list_pms_properties(&desk).await?.remove(0);
+    let synced_settings = PropertySettings {
+        future_resident_sync: true,
+        auto_grant_mobile_access: true,
+        ..Default::default()
+    };
+    let synced = concierge
+        .register_property(
+            &desk,
+            NewProperty::new(&pms_property.name, "pms-site").settings(synced_settings),
+        )
+        .await?;
+    concierge
+        .link_pms_property(&desk, &synced.id, &pms_property.external.id)
+        .await?;
+    // A few records staff will have to correct in the PMS.
+    let template = pms.residents(&pms_property.external.id)[0].clone();
+    let mut nameless = template.clone();
+    nameless.external = ExternalRef::new(pms.name(), "pms-res-typo");
+    nameless.first_name = String::new();
+    nameless.email = Some("typo@example.org".into());
+    pms.add_resident(&pms_property.external.id, nameless);
+    let mut lost = template.clone();
+    lost.external = ExternalRef::new(pms.name(), "pms-res-lost");
+    lost.unit = ExternalRef::new(pms.name(), "pms-unit-99-1");
+    lost.email = Some("lost@example.org".into());
+    pms.add_resident(&pms_property.external.id, lost);
+    pms.inject_unreadable(
+        &pms_property.external.id,
+        RecordError {
+            external: Some(ExternalRef::new(pms.name(), "pms-res-garbled")),
+            message: "the record could not be decoded".into(),
+        },
+    );
+    let report = concierge.sync_now(&desk, &synced.id).await?;
+    let n = report.run.counts;
+    say(format!(
+        "  {} linked to PMS property {}; sync: {} read in {} page(s), {} created, {} future deferred, {} errors",
+        synced.name, pms_property.external.id, n.seen, n.pages, n.created, n.deferred, n.failed
+    ));
+    for e in concierge.sync_errors(&desk, &synced.id).await? {
+        let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
+        say(format!(
+            "    sync error {:<18} {who}: {}",
+            e.kind.as_str(),
+            e.message
+        ));
+    }
+    let mut future_filter = ResidentFilter::property(&synced.id);
+    future_filter.phase = Some(OccupancyPhase::Future);
+    let future = concierge.list_residents(&desk, future_filter).await?;
+    say(format!(
+        "  {} future residents listed ahead of their move-in date",
+        future.len()
+    ));
+    let leaving = pms.residents(&pms_property.external.id)[1]
+        .external
+        .id
+        .clone();
+    pms.remove_resident(&leaving);
+    let report = concierge.sync_now(&desk, &synced.id).await?;
+    say(format!(
+        "  The PMS ended one lease; the next sync moved {} resident out, {} unchanged, nothing written for them",
+        report.run.counts.moved_out, report.run.counts.unchanged
+    ));
+    let manual_still_there = concierge
+        .list_residents(&desk, ResidentFilter::property(&property.id))
+        .await?
+        .len();
+    say(format!(
+        "  Manual residents of {} untouched by any sync: {manual_still_there}",
+        property.name
+    ));
+
     say(heading("Residents"));
     say(format!(
         "  {:<14} {:<6} {:<9} {:<20} {}",
@@ -237,7 +318,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         sandbox.mailer().sent().len()
     ));
 
-    say(heading("7. Restart: everything acknowledged is on disk"));
+    say(heading("8. Restart: everything acknowledged is on disk"));
     let before = statuses(&concierge, &desk, &property.id).await?;
     concierge.close().await;
     let reopened = Concierge::builder()
@@ -329,6 +410,10 @@ mod tests {
         assert!(text.contains("[VALIDATION]"));
         assert!(text.contains("[TOKEN_REJECTED]"));
         assert!(text.contains("statuses unchanged"), "{text}");
+        for kind in ["invalid_name", "unit_not_found", "unreadable_record"] {
+            assert!(text.contains(&format!("sync error {kind}")), "{text}");
+        }
+        assert!(text.contains("moved 1 resident out"), "{text}");
         // A database that exists is never written into unless it is the default demo file.
         let again = super::run(7, &db, false, &mut Vec::new())
             .await

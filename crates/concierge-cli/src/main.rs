@@ -36,6 +36,8 @@ enum Command {
     },
     /// Lists residents with their account status.
     Residents(ops::ResidentsArgs),
+    /// Syncs properties with the PMS now (every linked property, or one), with progress.
+    Sync(ops::SyncArgs),
     /// The outbox of side effects (emails): list, deliver, retry parked entries.
     #[command(subcommand)]
     Outbox(ops::OutboxCommand),
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
                 demo::run(seed, &path, is_default, &mut out).await
             }
             Command::Residents(args) => ops::residents(cli.db.as_deref(), args, &mut out).await,
+            Command::Sync(args) => ops::sync(cli.db.as_deref(), args, &mut out).await,
             Command::Outbox(cmd) => ops::outbox(cli.db.as_deref(), cmd, &mut out).await,
         }
     });

@@ -23,6 +23,26 @@ pub struct ResidentsArgs {
     json: bool,
 }
 
+/// Arguments of `concierge sync`.
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Only this property (its site name); default: every property linked to the PMS.
+    #[arg(long)]
+    site: Option<String>,
+    /// `full` (the default: may move out residents the PMS no longer lists) or `incremental`.
+    #[arg(long, default_value = "full")]
+    mode: String,
+    /// The PMS: `sandbox` (the sandbox's generated portfolio; `--seed`).
+    #[arg(long, default_value = "sandbox", env = "CONCIERGE_PMS")]
+    pms: String,
+    /// Seed of the sandbox PMS.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Print each run as a JSON line instead of a summary, and no progress.
+    #[arg(long)]
+    json: bool,
+}
+
 /// `concierge outbox …`.
 #[derive(Debug, clap::Subcommand)]
 pub enum OutboxCommand {
@@ -187,6 +207,115 @@ pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Wri
         }
     }
     c.close().await;
+    Ok(())
+}
+
+/// `concierge sync`.
+pub async fn sync(db: Option<&str>, args: SyncArgs, out: &mut impl Write) -> Result<()> {
+    let mode = SyncMode::parse(&args.mode)
+        .ok_or_else(|| Error::invalid("mode", "must be full or incremental"))?;
+    let pms: Arc<dyn PmsProvider> = match args.pms.as_str() {
+        "sandbox" => concierge::sandbox::Sandbox::new(args.seed).pms().clone(),
+        _ => return Err(Error::invalid("pms", "must be sandbox")),
+    };
+    let c = Concierge::builder()
+        .store_arc(open_store(db).await?)
+        .mailer_arc(Arc::new(NoMailer))
+        .pms(pms)
+        .build()?;
+    let admin = operator();
+    let properties: Vec<Property> = c
+        .list_properties(&admin)
+        .await?
+        .into_iter()
+        .filter(|p| p.external.is_some() && args.site.as_deref().is_none_or(|s| p.site_name == s))
+        .collect();
+    if properties.is_empty() {
+        return Err(Error::invalid(
+            "site",
+            "no property linked to the PMS matches (link one with link_pms_property)",
+        ));
+    }
+    let mut failed = 0;
+    for property in properties {
+        let bar = (!args.json).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_message(format!("{}: starting", property.site_name));
+            bar
+        });
+        let progress: Option<ProgressFn> = bar.clone().map(|bar| {
+            let site = property.site_name.clone();
+            Arc::new(move |p: &SyncProgress| {
+                bar.set_message(format!(
+                    "{site}: page {}, {} residents read, {} created, {} updated, {} errors",
+                    p.counts.pages,
+                    p.counts.seen,
+                    p.counts.created,
+                    p.counts.updated,
+                    p.counts.failed
+                ));
+                bar.tick();
+            }) as ProgressFn
+        });
+        let result = c
+            .sync_property(&admin, &property.id, SyncOptions { mode, progress })
+            .await;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        match result {
+            Ok(report) if args.json => {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&report.run).unwrap_or_default()
+                );
+            }
+            Ok(report) => {
+                let n = report.run.counts;
+                let _ = writeln!(
+                    out,
+                    "{}: {} read, {} created, {} updated, {} moved out, {} unchanged, {} future deferred, {} errors{}",
+                    property.site_name,
+                    n.seen,
+                    n.created,
+                    n.updated,
+                    n.moved_out,
+                    n.unchanged,
+                    n.deferred,
+                    n.failed,
+                    if report.joined {
+                        " (joined a running sync)"
+                    } else {
+                        ""
+                    }
+                );
+                for e in report.run.errors.iter().take(20) {
+                    let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
+                    let _ = writeln!(out, "  {:<22} {who}: {}", e.kind.as_str(), e.message);
+                }
+                if report.run.errors.len() > 20 {
+                    let _ = writeln!(out, "  … and {} more", report.run.errors.len() - 20);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                let _ = writeln!(
+                    out,
+                    "{}: sync failed [{}]: {e}",
+                    property.site_name,
+                    e.code()
+                );
+            }
+        }
+    }
+    c.close().await;
+    if failed > 0 {
+        return Err(Error::Conflict {
+            message: format!("{failed} property sync(s) failed"),
+        });
+    }
     Ok(())
 }
 
