@@ -1,0 +1,8 @@
+//! The transport against wiremock: one `MockServer` per test, every mock with `.expect(n)`, and
+//! a catch-all mounted last that expects no request.
+
+mod auth;
+mod errors;
+mod limits;
+mod retries;
+mod support;
