@@ -657,24 +657,67 @@ pub async fn keys_spares_and_runs_are_listed(store: Arc<dyn Store>) {
     let store = store.as_ref();
     let (property, _, unit) = place(store).await;
     let (_, _, other_unit) = place(store).await;
-    let mut spare = SpareHolder { id: SpareHolderId::new(), unit_id: unit.id.clone(), label: "Spare".into(), version: 0 };
+    let mut spare = SpareHolder {
+        id: SpareHolderId::new(),
+        unit_id: unit.id.clone(),
+        label: "Spare".into(),
+        version: 0,
+    };
     commit_one(store, &mut spare).await.expect("spare");
     let ada = KeyHolder::Resident(ResidentId::new());
     let mut k1 = key(ada.clone(), &unit, KeyState::Active);
     let mut k2 = key(ada.clone(), &other_unit, KeyState::Active);
-    let mut k3 = key(KeyHolder::Spare(spare.id.clone()), &unit, KeyState::Cancelled);
+    let mut k3 = key(
+        KeyHolder::Spare(spare.id.clone()),
+        &unit,
+        KeyState::Cancelled,
+    );
     let mut batch = Batch::new();
     batch.put(&mut k1).put(&mut k2).put(&mut k3);
     store.commit(batch).await.expect("keys");
-    let ids = |keys: Vec<SmartKey>| { let mut v: Vec<_> = keys.into_iter().map(|k| k.id).collect(); v.sort(); v };
-    let sorted = |mut v: Vec<KeyId>| { v.sort(); v };
-    assert_eq!(ids(store.list_keys(Some(&ada), None).await.expect("by holder")), sorted(vec![k1.id.clone(), k2.id.clone()]));
-    assert_eq!(ids(store.list_keys(None, Some(&unit.id)).await.expect("by unit")), sorted(vec![k1.id.clone(), k3.id.clone()]));
-    assert_eq!(ids(store.list_keys(Some(&ada), Some(&unit.id)).await.expect("both")), vec![k1.id.clone()]);
-    assert_eq!(store.list_spare_holders(&unit.id).await.expect("spares"), vec![spare]);
-    assert!(store.list_spare_holders(&other_unit.id).await.expect("none").is_empty());
+    let ids = |keys: Vec<SmartKey>| {
+        let mut v: Vec<_> = keys.into_iter().map(|k| k.id).collect();
+        v.sort();
+        v
+    };
+    let sorted = |mut v: Vec<KeyId>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        ids(store.list_keys(Some(&ada), None).await.expect("by holder")),
+        sorted(vec![k1.id.clone(), k2.id.clone()])
+    );
+    assert_eq!(
+        ids(store
+            .list_keys(None, Some(&unit.id))
+            .await
+            .expect("by unit")),
+        sorted(vec![k1.id.clone(), k3.id.clone()])
+    );
+    assert_eq!(
+        ids(store
+            .list_keys(Some(&ada), Some(&unit.id))
+            .await
+            .expect("both")),
+        vec![k1.id.clone()]
+    );
+    assert_eq!(
+        store.list_spare_holders(&unit.id).await.expect("spares"),
+        vec![spare]
+    );
+    assert!(
+        store
+            .list_spare_holders(&other_unit.id)
+            .await
+            .expect("none")
+            .is_empty()
+    );
 
-    assert_eq!(store.latest_sync_run(&property.id).await.expect("none yet"), None);
+    assert_eq!(
+        store.latest_sync_run(&property.id).await.expect("none yet"),
+        None
+    );
     let run = |minutes: i64| SyncRun {
         id: SyncRunId::new(),
         property_id: property.id.clone(),
@@ -690,7 +733,14 @@ pub async fn keys_spares_and_runs_are_listed(store: Arc<dyn Store>) {
     let mut batch = Batch::new();
     batch.put(&mut newer).put(&mut older);
     store.commit(batch).await.expect("runs");
-    assert_eq!(store.latest_sync_run(&property.id).await.expect("latest").map(|r| r.id), Some(newer.id));
+    assert_eq!(
+        store
+            .latest_sync_run(&property.id)
+            .await
+            .expect("latest")
+            .map(|r| r.id),
+        Some(newer.id)
+    );
 }
 
 /// Expands to one `#[tokio::test]` per conformance check for the store built by `$make`

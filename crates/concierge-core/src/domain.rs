@@ -155,7 +155,11 @@ pub enum ResidentSource {
 
 impl ResidentSource {
     /// Every source.
-    pub const ALL: [ResidentSource; 3] = [ResidentSource::Pms, ResidentSource::Strata, ResidentSource::Manual];
+    pub const ALL: [ResidentSource; 3] = [
+        ResidentSource::Pms,
+        ResidentSource::Strata,
+        ResidentSource::Manual,
+    ];
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
@@ -239,7 +243,11 @@ pub enum OccupancyPhase {
 
 impl OccupancyPhase {
     /// Every phase.
-    pub const ALL: [OccupancyPhase; 3] = [OccupancyPhase::Future, OccupancyPhase::Current, OccupancyPhase::Past];
+    pub const ALL: [OccupancyPhase; 3] = [
+        OccupancyPhase::Future,
+        OccupancyPhase::Current,
+        OccupancyPhase::Past,
+    ];
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {

@@ -267,7 +267,11 @@ impl Store for MemoryStore {
         Ok(free)
     }
 
-    async fn list_keys(&self, holder: Option<&KeyHolder>, unit: Option<&UnitId>) -> StoreResult<Vec<SmartKey>> {
+    async fn list_keys(
+        &self,
+        holder: Option<&KeyHolder>,
+        unit: Option<&UnitId>,
+    ) -> StoreResult<Vec<SmartKey>> {
         let map = self.read();
         Ok(Self::values(&map, |r| match r {
             Record::Key(k) => Some(k),

@@ -409,7 +409,11 @@ pub enum IntentStatus {
 
 impl IntentStatus {
     /// Every status.
-    pub const ALL: [IntentStatus; 3] = [IntentStatus::Recorded, IntentStatus::Succeeded, IntentStatus::Failed];
+    pub const ALL: [IntentStatus; 3] = [
+        IntentStatus::Recorded,
+        IntentStatus::Succeeded,
+        IntentStatus::Failed,
+    ];
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
@@ -515,7 +519,11 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
     /// Smart keys of a holder, of a unit, or of both, ordered by id.
-    async fn list_keys(&self, holder: Option<&KeyHolder>, unit: Option<&UnitId>) -> StoreResult<Vec<SmartKey>>;
+    async fn list_keys(
+        &self,
+        holder: Option<&KeyHolder>,
+        unit: Option<&UnitId>,
+    ) -> StoreResult<Vec<SmartKey>>;
     /// A unit's spare key holders, ordered by id.
     async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>>;
     /// The most recently started sync run of a property.

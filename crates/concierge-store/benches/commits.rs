@@ -46,12 +46,19 @@ async fn run(store: Arc<dyn Store>, writers: usize, commits: usize) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 4)]
 async fn main() {
-    let commits: usize = std::env::var("BENCH_COMMITS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let commits: usize = std::env::var("BENCH_COMMITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
     println!("committed changes per second ({commits} commits per run)");
     let dir = tempfile::tempdir().expect("temp dir");
     for writers in [1, 4] {
         let path = dir.path().join(format!("bench-{writers}.db"));
-        let store = Arc::new(concierge_store::SqliteStore::open(&path).await.expect("open"));
+        let store = Arc::new(
+            concierge_store::SqliteStore::open(&path)
+                .await
+                .expect("open"),
+        );
         let rate = run(store, writers, commits).await;
         println!("  sqlite     {writers} writer(s): {rate:>8.0} commits/s");
     }
@@ -60,12 +67,21 @@ async fn main() {
             for writers in [1, 4] {
                 let schema = format!("ccb_{}_{writers}", std::process::id());
                 let store = Arc::new(
-                    concierge_store::PgStore::connect_in_schema(&url, Some(&schema)).await.expect("connect"),
+                    concierge_store::PgStore::connect_in_schema(&url, Some(&schema))
+                        .await
+                        .expect("connect"),
                 );
                 let rate = run(store, writers, commits).await;
                 println!("  postgres   {writers} writer(s): {rate:>8.0} commits/s");
-                if let Ok(pool) = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect(&url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+                if let Ok(pool) = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&url)
+                    .await
+                {
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(&pool)
+                            .await;
                 }
             }
         }

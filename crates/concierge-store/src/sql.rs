@@ -112,7 +112,8 @@ pub(crate) const BY_STATUS: &str =
     "SELECT body FROM records WHERE kind = $1 AND status = $2 ORDER BY created_at, id";
 pub(crate) const KEYS: &str = "SELECT body FROM records WHERE kind = 'key' \
     AND ($1 IS NULL OR holder = $1) AND ($2 IS NULL OR unit_id = $2) ORDER BY id";
-pub(crate) const SPARES: &str = "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
+pub(crate) const SPARES: &str =
+    "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
     ORDER BY created_at DESC, id DESC LIMIT 1";
 pub(crate) const ACQUIRE: &str = "INSERT INTO leases (property_id, holder, expires_at) VALUES ($1, $2, $3) \
@@ -473,7 +474,8 @@ macro_rules! sql_store {
                 &self,
                 unit: &concierge_core::UnitId,
             ) -> concierge_core::StoreResult<Vec<concierge_core::SpareHolder>> {
-                self.list_bound(crate::sql::SPARES, &[Some(unit.to_string())]).await
+                self.list_bound(crate::sql::SPARES, &[Some(unit.to_string())])
+                    .await
             }
 
             async fn latest_sync_run(

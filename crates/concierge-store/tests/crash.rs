@@ -20,16 +20,26 @@ use std::time::{Duration, Instant};
 const CHILD_ENV: &str = "CONCIERGE_CRASH_CHILD";
 
 fn iterations() -> usize {
-    std::env::var("CRASH_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(50)
+    std::env::var("CRASH_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
 }
 
 async fn open(backend: &str, target: &str) -> Arc<dyn Store> {
     match backend {
-        "sqlite" => Arc::new(concierge_store::SqliteStore::open(target).await.expect("open sqlite")),
-        _ => Arc::new(
-            concierge_store::PgStore::connect_in_schema(&support::database_url().expect("url"), Some(target))
+        "sqlite" => Arc::new(
+            concierge_store::SqliteStore::open(target)
                 .await
-                .expect("connect postgres"),
+                .expect("open sqlite"),
+        ),
+        _ => Arc::new(
+            concierge_store::PgStore::connect_in_schema(
+                &support::database_url().expect("url"),
+                Some(target),
+            )
+            .await
+            .expect("connect postgres"),
         ),
     }
 }
@@ -38,7 +48,9 @@ async fn open(backend: &str, target: &str) -> Arc<dyn Store> {
 #[tokio::test]
 #[ignore = "run by the crash tests as a child process"]
 async fn crash_child_writer() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let (backend, target) = spec.split_once('|').expect("backend|target");
     let store = open(backend, target).await;
     let (property, _, _) = concierge_core::conformance::place(store.as_ref()).await;
@@ -70,12 +82,21 @@ async fn crash_child_writer() {
 /// Runs `iterations()` kills against `backend` and checks the store after each.
 async fn kill_repeatedly(backend: &str, target: &str) {
     let exe = std::env::current_exe().expect("test binary");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7);
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
     let mut total_acks = 0;
     for round in 0..iterations() {
         let mut child = Command::new(&exe)
-            .args(["crash_child_writer", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_child_writer",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, format!("{backend}|{target}"))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -96,7 +117,10 @@ async fn kill_repeatedly(backend: &str, target: &str) {
         while !lines.iter().any(|l: &String| l.starts_with("PROP ")) {
             match rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(line) => lines.push(line),
-                Err(_) => panic!("round {round}: the child never started writing (after {:?})", started.elapsed()),
+                Err(_) => panic!(
+                    "round {round}: the child never started writing (after {:?})",
+                    started.elapsed()
+                ),
             }
         }
         std::thread::sleep(Duration::from_millis(rng.random_range(0..60)));
@@ -105,8 +129,15 @@ async fn kill_repeatedly(backend: &str, target: &str) {
         reader.join().expect("reader");
         lines.extend(rx.try_iter());
 
-        let property = lines.iter().find_map(|l| l.strip_prefix("PROP ")).expect("property").to_owned();
-        let acked: Vec<u64> = lines.iter().filter_map(|l| l.strip_prefix("ACK ")?.parse().ok()).collect();
+        let property = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("PROP "))
+            .expect("property")
+            .to_owned();
+        let acked: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("ACK ")?.parse().ok())
+            .collect();
         total_acks += acked.len();
 
         let store = open(backend, target).await;
@@ -114,21 +145,49 @@ async fn kill_repeatedly(backend: &str, target: &str) {
         let buildings = store.list_buildings(&property).await.expect("buildings");
         let units = store.list_units(&property).await.expect("units");
         for n in &acked {
-            assert!(buildings.iter().any(|b| b.name == format!("b-{n}")), "round {round}: acknowledged building {n} lost");
-            assert!(units.iter().any(|u| u.number == format!("u-{n}")), "round {round}: acknowledged unit {n} lost");
+            assert!(
+                buildings.iter().any(|b| b.name == format!("b-{n}")),
+                "round {round}: acknowledged building {n} lost"
+            );
+            assert!(
+                units.iter().any(|u| u.number == format!("u-{n}")),
+                "round {round}: acknowledged unit {n} lost"
+            );
         }
         // The place helper adds one building and unit of its own.
-        assert_eq!(buildings.len(), units.len(), "round {round}: a half-applied batch is visible");
+        assert_eq!(
+            buildings.len(),
+            units.len(),
+            "round {round}: a half-applied batch is visible"
+        );
         for b in buildings.iter().filter(|b| b.name.starts_with("b-")) {
             let n = &b.name[2..];
-            assert!(units.iter().any(|u| u.number == format!("u-{n}") && u.building_id == b.id), "round {round}: building {n} without its unit");
+            assert!(
+                units
+                    .iter()
+                    .any(|u| u.number == format!("u-{n}") && u.building_id == b.id),
+                "round {round}: building {n} without its unit"
+            );
         }
         // At most one commit can have landed without its acknowledgement being read.
-        let stored = buildings.iter().filter(|b| b.name.starts_with("b-")).count();
-        assert!(stored == acked.len() || stored == acked.len() + 1, "round {round}: {stored} stored, {} acknowledged", acked.len());
+        let stored = buildings
+            .iter()
+            .filter(|b| b.name.starts_with("b-"))
+            .count();
+        assert!(
+            stored == acked.len() || stored == acked.len() + 1,
+            "round {round}: {stored} stored, {} acknowledged",
+            acked.len()
+        );
     }
-    assert!(total_acks > 0, "no round acknowledged anything: the test proved nothing");
-    eprintln!("{backend}: {} kills, {total_acks} acknowledged commits, none lost", iterations());
+    assert!(
+        total_acks > 0,
+        "no round acknowledged anything: the test proved nothing"
+    );
+    eprintln!(
+        "{backend}: {} kills, {total_acks} acknowledged commits, none lost",
+        iterations()
+    );
 }
 
 // R-SDK-4

@@ -153,7 +153,11 @@ impl ConciergeBuilder {
                 config: self.config,
                 closed: Default::default(),
                 running: Default::default(),
-                instance_id: format!("concierge-{}-{}", std::process::id(), PropertyId::new().as_str().trim_start_matches("prop_")),
+                instance_id: format!(
+                    "concierge-{}-{}",
+                    std::process::id(),
+                    PropertyId::new().as_str().trim_start_matches("prop_")
+                ),
             }),
         })
     }

@@ -76,7 +76,10 @@ impl Concierge {
                 self.send_activation_email(resident_id, token.as_ref(), &entry.idempotency_key)
                     .await?
             }
-            OutboxMessage::CancelKey { key, .. } => self.cancel_key_in_lock_system(key, &entry.idempotency_key).await,
+            OutboxMessage::CancelKey { key, .. } => {
+                self.cancel_key_in_lock_system(key, &entry.idempotency_key)
+                    .await
+            }
         };
         entry.attempts += 1;
         let outcome = match result {

@@ -50,7 +50,9 @@ pub struct SyncOptions {
 
 impl std::fmt::Debug for SyncOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SyncOptions").field("mode", &self.mode).finish_non_exhaustive()
+        f.debug_struct("SyncOptions")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
     }
 }
 
@@ -74,12 +76,23 @@ enum Start {
 impl Concierge {
     /// The properties the configured PMS has, to link ours to (Integrations, read).
     pub async fn list_pms_properties(&self, admin: &Admin) -> Result<Vec<PmsProperty>> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Read, "list_pms_properties")?;
-        let pms = self.inner.pms.clone().ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Read,
+            "list_pms_properties",
+        )?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
         let mut out = Vec::new();
         let mut cursor = None;
         loop {
-            let page = pms.list_properties(ListPmsPropertiesRequest { cursor }).await?;
+            let page = pms
+                .list_properties(ListPmsPropertiesRequest { cursor })
+                .await?;
             out.extend(page.items.into_iter().flatten());
             match page.next {
                 Some(next) => cursor = Some(next),
@@ -96,15 +109,29 @@ impl Concierge {
         property_id: &PropertyId,
         pms_property_id: &str,
     ) -> Result<Property> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "link_pms_property")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "link_pms_property",
+        )?;
         let mut checks = Checks::new();
         let pms_property_id = checks.label("pms_property_id", pms_property_id);
         checks.finish()?;
-        let pms = self.inner.pms.clone().ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
         let external = ExternalRef::new(pms.name(), pms_property_id);
         let others = self.inner.store.list_properties().await?;
-        if let Some(other) = others.iter().find(|p| p.external.as_ref() == Some(&external) && &p.id != property_id) {
-            return Err(Error::Conflict { message: format!("PMS property {external} is already linked to {}", other.id) });
+        if let Some(other) = others
+            .iter()
+            .find(|p| p.external.as_ref() == Some(&external) && &p.id != property_id)
+        {
+            return Err(Error::Conflict {
+                message: format!("PMS property {external} is already linked to {}", other.id),
+            });
         }
         self.retry_concurrent(|| async {
             let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
@@ -120,7 +147,8 @@ impl Concierge {
     /// Syncs a property with its PMS now: a full listing (R-PMS-6). Integrations, full.
     /// Joins the sync of that property already running, if any.
     pub async fn sync_now(&self, admin: &Admin, property_id: &PropertyId) -> Result<SyncReport> {
-        self.sync_property(admin, property_id, SyncOptions::default()).await
+        self.sync_property(admin, property_id, SyncOptions::default())
+            .await
     }
 
     /// Syncs a property with its PMS with `options`. Integrations, full.
@@ -130,17 +158,34 @@ impl Concierge {
         property_id: &PropertyId,
         options: SyncOptions,
     ) -> Result<SyncReport> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "sync_now")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "sync_now",
+        )?;
         self.sync_unchecked(property_id, options).await
     }
 
     /// The typed errors of the property's latest sync (R-PMS-5). Residence, read.
-    pub async fn sync_errors(&self, admin: &Admin, property_id: &PropertyId) -> Result<Vec<SyncError>> {
-        Ok(self.last_sync(admin, property_id).await?.map(|r| r.errors).unwrap_or_default())
+    pub async fn sync_errors(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+    ) -> Result<Vec<SyncError>> {
+        Ok(self
+            .last_sync(admin, property_id)
+            .await?
+            .map(|r| r.errors)
+            .unwrap_or_default())
     }
 
     /// The property's latest sync run. Residence, read.
-    pub async fn last_sync(&self, admin: &Admin, property_id: &PropertyId) -> Result<Option<SyncRun>> {
+    pub async fn last_sync(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+    ) -> Result<Option<SyncRun>> {
         self.authorize(admin, Permission::Residence, AccessLevel::Read, "last_sync")?;
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.latest_sync_run(&property.id).await?)
@@ -162,9 +207,14 @@ impl Concierge {
                 Some(run) => run.started_at + property.settings.sync_interval <= now,
             };
             if due {
-                match self.sync_unchecked(&property.id, SyncOptions::default()).await {
+                match self
+                    .sync_unchecked(&property.id, SyncOptions::default())
+                    .await
+                {
                     Ok(report) => reports.push(report),
-                    Err(e) => tracing::warn!(property = %property.id, error = %e, "scheduled sync failed"),
+                    Err(e) => {
+                        tracing::warn!(property = %property.id, error = %e, "scheduled sync failed")
+                    }
                 }
             }
         }
@@ -193,7 +243,12 @@ impl Concierge {
     /// Moves a resident out on `on` (today when `None`): their occupancy ends, mobile access is
     /// withdrawn and their keys for the unit are cancelled through the outbox (R-PMS-8).
     /// Residence, full.
-    pub async fn move_out(&self, admin: &Admin, resident_id: &ResidentId, on: Option<NaiveDate>) -> Result<Resident> {
+    pub async fn move_out(
+        &self,
+        admin: &Admin,
+        resident_id: &ResidentId,
+        on: Option<NaiveDate>,
+    ) -> Result<Resident> {
         self.authorize(admin, Permission::Residence, AccessLevel::Full, "move_out")?;
         let (resident, entries) = self
             .retry_concurrent(|| async {
@@ -203,7 +258,10 @@ impl Concierge {
                 if let Some(move_in) = resident.occupancy.move_in
                     && date < move_in
                 {
-                    return Err(Error::invalid("move_out", "must not be before the move-in date"));
+                    return Err(Error::invalid(
+                        "move_out",
+                        "must not be before the move-in date",
+                    ));
                 }
                 if resident.occupancy.move_out.is_some_and(|d| d <= today) {
                     return Err(Error::Conflict {
@@ -212,7 +270,11 @@ impl Concierge {
                 }
                 let mut batch = Batch::new();
                 resident.occupancy.move_out = Some(date);
-                let entries = if date <= today { self.withdraw_access(&mut resident, &mut batch).await? } else { vec![] };
+                let entries = if date <= today {
+                    self.withdraw_access(&mut resident, &mut batch).await?
+                } else {
+                    vec![]
+                };
                 resident.updated_at = self.now();
                 batch.put(&mut resident);
                 self.inner.store.commit(batch).await?;
@@ -227,13 +289,28 @@ impl Concierge {
 
     /// Adds a named spare key holder to a unit (R-PMS-7): a first-class holder of the unit's
     /// spare key, never a fake resident, never moved out by a sync. Residence, full.
-    pub async fn add_spare_holder(&self, admin: &Admin, unit_id: &UnitId, label: &str) -> Result<SpareHolder> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Full, "add_spare_holder")?;
+    pub async fn add_spare_holder(
+        &self,
+        admin: &Admin,
+        unit_id: &UnitId,
+        label: &str,
+    ) -> Result<SpareHolder> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Full,
+            "add_spare_holder",
+        )?;
         let mut checks = Checks::new();
         let label = checks.label("label", label);
         checks.finish()?;
         let unit: Unit = self.inner.store.load(unit_id.as_str()).await?;
-        let mut spare = SpareHolder { id: SpareHolderId::new(), unit_id: unit.id, label, version: 0 };
+        let mut spare = SpareHolder {
+            id: SpareHolderId::new(),
+            unit_id: unit.id,
+            label,
+            version: 0,
+        };
         let mut batch = Batch::new();
         batch.put(&mut spare);
         self.inner.store.commit(batch).await?;
@@ -241,19 +318,37 @@ impl Concierge {
     }
 
     /// A unit's spare key holders. Residence, read.
-    pub async fn list_spare_holders(&self, admin: &Admin, unit_id: &UnitId) -> Result<Vec<SpareHolder>> {
-        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_spare_holders")?;
+    pub async fn list_spare_holders(
+        &self,
+        admin: &Admin,
+        unit_id: &UnitId,
+    ) -> Result<Vec<SpareHolder>> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_spare_holders",
+        )?;
         let unit: Unit = self.inner.store.load(unit_id.as_str()).await?;
         Ok(self.inner.store.list_spare_holders(&unit.id).await?)
     }
 
     /// Ends mobile access and queues the cancellation of the resident's live keys for their
     /// unit; returns the outbox entries added to `batch`.
-    async fn withdraw_access(&self, resident: &mut Resident, batch: &mut Batch) -> Result<Vec<OutboxEntry>> {
+    async fn withdraw_access(
+        &self,
+        resident: &mut Resident,
+        batch: &mut Batch,
+    ) -> Result<Vec<OutboxEntry>> {
         resident.mobile_access = MobileAccess::NotGranted;
         let holder = KeyHolder::Resident(resident.id.clone());
         let mut entries = Vec::new();
-        for mut key in self.inner.store.list_keys(Some(&holder), Some(&resident.occupancy.unit_id)).await? {
+        for mut key in self
+            .inner
+            .store
+            .list_keys(Some(&holder), Some(&resident.occupancy.unit_id))
+            .await?
+        {
             if !key.state.is_live() {
                 continue;
             }
@@ -263,7 +358,10 @@ impl Concierge {
                 let mut entry = OutboxEntry::new(
                     resident.property_id.clone(),
                     format!("cancel-key:{}", key.id),
-                    OutboxMessage::CancelKey { key_id: key.id.clone(), key: external },
+                    OutboxMessage::CancelKey {
+                        key_id: key.id.clone(),
+                        key: external,
+                    },
                     self.now(),
                 );
                 batch.put(&mut entry);
@@ -285,14 +383,25 @@ impl Concierge {
     }
 
     /// The sync without the permission check: used by `sync_now` and the scheduler.
-    pub(crate) async fn sync_unchecked(&self, property_id: &PropertyId, options: SyncOptions) -> Result<SyncReport> {
+    pub(crate) async fn sync_unchecked(
+        &self,
+        property_id: &PropertyId,
+        options: SyncOptions,
+    ) -> Result<SyncReport> {
         self.ensure_open()?;
         let tx = match self.start_or_join(property_id) {
             Start::Join(mut rx) => {
-                let run = rx.wait_for(Option::is_some).await.map_err(|_| Error::Conflict {
-                    message: "the running sync this trigger joined stopped without a result".into(),
-                })?;
-                return Ok(SyncReport { run: run.clone().unwrap_or_else(|| unreachable_run(property_id)), joined: true });
+                let run = rx
+                    .wait_for(Option::is_some)
+                    .await
+                    .map_err(|_| Error::Conflict {
+                        message: "the running sync this trigger joined stopped without a result"
+                            .into(),
+                    })?;
+                return Ok(SyncReport {
+                    run: run.clone().unwrap_or_else(|| unreachable_run(property_id)),
+                    joined: true,
+                });
             }
             Start::Run(tx) => tx,
         };
@@ -305,18 +414,36 @@ impl Concierge {
                 tx.send_replace(Some(run))
             }
         };
-        self.inner.running.lock().unwrap_or_else(|p| p.into_inner()).remove(property_id);
+        self.inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(property_id);
         result
     }
 
     /// Takes the property's lease (across processes), or waits for the holder's run.
-    async fn sync_leased(&self, property_id: &PropertyId, options: SyncOptions) -> Result<SyncReport> {
+    async fn sync_leased(
+        &self,
+        property_id: &PropertyId,
+        options: SyncOptions,
+    ) -> Result<SyncReport> {
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         let holder = self.inner.instance_id.as_str();
-        let before = self.inner.store.latest_sync_run(&property.id).await?.map(|r| r.id);
+        let before = self
+            .inner
+            .store
+            .latest_sync_run(&property.id)
+            .await?
+            .map(|r| r.id);
         let deadline = std::time::Instant::now() + LEASE_TTL.to_std().unwrap_or_default();
         loop {
-            if self.inner.store.try_acquire_lease(&property.id, holder, self.now(), LEASE_TTL).await? {
+            if self
+                .inner
+                .store
+                .try_acquire_lease(&property.id, holder, self.now(), LEASE_TTL)
+                .await?
+            {
                 break;
             }
             // Another process syncs this property: wait for its run to finish and report it.
@@ -328,7 +455,10 @@ impl Concierge {
             }
             if std::time::Instant::now() > deadline {
                 return Err(Error::Conflict {
-                    message: format!("property {} is being synced by another process", property.id),
+                    message: format!(
+                        "property {} is being synced by another process",
+                        property.id
+                    ),
                 });
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -340,7 +470,11 @@ impl Concierge {
 
     /// The sync proper. Holds the lease.
     async fn reconcile(&self, property: &Property, options: SyncOptions) -> Result<SyncRun> {
-        let pms = self.inner.pms.clone().ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
         let external = property.external.clone().ok_or_else(|| {
             Error::invalid("property", "the property is not linked to a PMS property")
         })?;
@@ -372,7 +506,8 @@ impl Concierge {
                     .filter(|r| r.aborted.is_none())
                     .map(|r| r.started_at - INCREMENTAL_OVERLAP),
             };
-            ctx.sync_residents(self, &external, updated_since, &mut run, &options).await?;
+            ctx.sync_residents(self, &external, updated_since, &mut run, &options)
+                .await?;
             // Residents whose dates alone changed their phase (R-PMS-2, R-PMS-8).
             ctx.apply_dates(self).await?;
             if options.mode == SyncMode::Full {
@@ -504,7 +639,8 @@ impl<'a> SyncContext<'a> {
                 Ok(page) => return Ok(page),
                 Err(e) if e.retryable && attempt < PAGE_ATTEMPTS => {
                     tracing::debug!(error = %e, attempt, "page fetch failed, trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt))).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
+                        .await;
                     attempt += 1;
                 }
                 Err(e) => return Err(e.into()),
@@ -516,7 +652,12 @@ impl<'a> SyncContext<'a> {
         let mut cursor = None;
         loop {
             let page = self
-                .page(|| self.pms.list_units(ListPmsUnitsRequest { property: Some(external.clone()), cursor: cursor.clone() }))
+                .page(|| {
+                    self.pms.list_units(ListPmsUnitsRequest {
+                        property: Some(external.clone()),
+                        cursor: cursor.clone(),
+                    })
+                })
                 .await?;
             let mut batch = Batch::new();
             for unit in page.items.into_iter().flatten() {
@@ -543,7 +684,10 @@ impl<'a> SyncContext<'a> {
                 };
                 match self.units.get_mut(&unit.external.id) {
                     Some(existing) => {
-                        if existing.number != unit.number || existing.floor != unit.floor || existing.building_id != building_id {
+                        if existing.number != unit.number
+                            || existing.floor != unit.floor
+                            || existing.building_id != building_id
+                        {
                             existing.number = unit.number.clone();
                             existing.floor = unit.floor.clone();
                             existing.building_id = building_id;
@@ -600,7 +744,13 @@ impl<'a> SyncContext<'a> {
             for item in page.items {
                 run.counts.seen += 1;
                 match item {
-                    Err(e) => fail(run, SyncErrorKind::UnreadableRecord, e.external, None, e.message),
+                    Err(e) => fail(
+                        run,
+                        SyncErrorKind::UnreadableRecord,
+                        e.external,
+                        None,
+                        e.message,
+                    ),
                     Ok(record) => {
                         if let Some(resident) = self.apply_record(c, record, run) {
                             changes.push(resident);
@@ -613,8 +763,15 @@ impl<'a> SyncContext<'a> {
                 progress(&SyncProgress { counts: run.counts });
             }
             // Keep the lease while the sync runs.
-            if !c.inner.store.try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL).await? {
-                return Err(Error::Conflict { message: "the sync lost its lease to another process".into() });
+            if !c
+                .inner
+                .store
+                .try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL)
+                .await?
+            {
+                return Err(Error::Conflict {
+                    message: "the sync lost its lease to another process".into(),
+                });
             }
             match page.next {
                 Some(next) => cursor = Some(next),
@@ -627,36 +784,76 @@ impl<'a> SyncContext<'a> {
     }
 
     /// Decides what one PMS record means. Returns the resident to write, if anything changed.
-    fn apply_record(&mut self, c: &Concierge, record: PmsResident, run: &mut SyncRun) -> Option<Resident> {
+    fn apply_record(
+        &mut self,
+        c: &Concierge,
+        record: PmsResident,
+        run: &mut SyncRun,
+    ) -> Option<Resident> {
         let ext = record.external.clone();
         if !self.seen.insert(ext.clone()) {
-            fail(run, SyncErrorKind::DuplicateResident, Some(ext), None, "the PMS lists this resident twice".into());
+            fail(
+                run,
+                SyncErrorKind::DuplicateResident,
+                Some(ext),
+                None,
+                "the PMS lists this resident twice".into(),
+            );
             return None;
         }
         let mut checks = Checks::new();
         let first_name = checks.name("first_name", &record.first_name);
         let last_name = checks.name("last_name", &record.last_name);
         if checks.finish().is_err() {
-            fail(run, SyncErrorKind::InvalidName, Some(ext), Some("name"), "first or last name is missing or invalid".into());
+            fail(
+                run,
+                SyncErrorKind::InvalidName,
+                Some(ext),
+                Some("name"),
+                "first or last name is missing or invalid".into(),
+            );
             return None;
         }
         let mut checks = Checks::new();
         let email = checks.email("email", record.email.as_deref());
         if checks.finish().is_err() {
-            fail(run, SyncErrorKind::InvalidEmail, Some(ext), Some("email"), "the email address is not valid".into());
+            fail(
+                run,
+                SyncErrorKind::InvalidEmail,
+                Some(ext),
+                Some("email"),
+                "the email address is not valid".into(),
+            );
             return None;
         }
         if let (Some(inn), Some(out)) = (record.move_in, record.move_out)
             && out < inn
         {
-            fail(run, SyncErrorKind::InvalidDates, Some(ext), Some("move_out"), "the move-out date is before the move-in date".into());
+            fail(
+                run,
+                SyncErrorKind::InvalidDates,
+                Some(ext),
+                Some("move_out"),
+                "the move-out date is before the move-in date".into(),
+            );
             return None;
         }
         let Some(unit) = self.units.get(&record.unit.id) else {
-            fail(run, SyncErrorKind::UnitNotFound, Some(ext), Some("unit"), format!("unit {} is not one of the property's units", record.unit.id));
+            fail(
+                run,
+                SyncErrorKind::UnitNotFound,
+                Some(ext),
+                Some("unit"),
+                format!("unit {} is not one of the property's units", record.unit.id),
+            );
             return None;
         };
-        let occupancy = Occupancy { unit_id: unit.id.clone(), role: record.role, move_in: record.move_in, move_out: record.move_out };
+        let occupancy = Occupancy {
+            unit_id: unit.id.clone(),
+            role: record.role,
+            move_in: record.move_in,
+            move_out: record.move_out,
+        };
         let phase = occupancy.phase(self.today);
         // Another record of this listing already holds this person (same email) in this unit.
         if let Some(email) = &email
@@ -665,8 +862,15 @@ impl<'a> SyncContext<'a> {
             let claim = (occupancy.unit_id.clone(), email.clone());
             match self.claims.get(&claim) {
                 Some(other) if other != &ext => {
-                    let message = format!("the same person is already listed as {other} in this unit");
-                    fail(run, SyncErrorKind::ConflictingOccupancy, Some(ext), Some("email"), message);
+                    let message =
+                        format!("the same person is already listed as {other} in this unit");
+                    fail(
+                        run,
+                        SyncErrorKind::ConflictingOccupancy,
+                        Some(ext),
+                        Some("email"),
+                        message,
+                    );
                     return None;
                 }
                 _ => {
@@ -712,7 +916,8 @@ impl<'a> SyncContext<'a> {
                 }
                 _ => {
                     run.counts.created += 1;
-                    let grant = phase == OccupancyPhase::Current && self.property.settings.auto_grant_mobile_access;
+                    let grant = phase == OccupancyPhase::Current
+                        && self.property.settings.auto_grant_mobile_access;
                     Some(Resident {
                         id: ResidentId::new(),
                         property_id: self.property.id.clone(),
@@ -724,7 +929,11 @@ impl<'a> SyncContext<'a> {
                         source: ResidentSource::Pms,
                         external: Some(ext),
                         account: Account::new(),
-                        mobile_access: if grant { MobileAccess::Granted { at: now } } else { MobileAccess::NotGranted },
+                        mobile_access: if grant {
+                            MobileAccess::Granted { at: now }
+                        } else {
+                            MobileAccess::NotGranted
+                        },
                         amenities: Vec::new(),
                         user_types: Default::default(),
                         created_at: now,
@@ -738,7 +947,12 @@ impl<'a> SyncContext<'a> {
 
     /// Commits a page's changes in one batch; if the batch is refused, record by record, so one
     /// bad record becomes a sync error and the others land.
-    async fn commit_changes(&mut self, c: &Concierge, changes: Vec<Resident>, run: &mut SyncRun) -> Result<()> {
+    async fn commit_changes(
+        &mut self,
+        c: &Concierge,
+        changes: Vec<Resident>,
+        run: &mut SyncRun,
+    ) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
@@ -755,12 +969,15 @@ impl<'a> SyncContext<'a> {
         match c.inner.store.commit(batch).await {
             Ok(()) => {
                 for r in staged {
-                    self.residents.insert(r.external.clone().expect("pms resident"), r);
+                    self.residents
+                        .insert(r.external.clone().expect("pms resident"), r);
                 }
                 self.queued.extend(entries);
                 Ok(())
             }
-            Err(StoreError::Unavailable { message }) => Err(Error::Store(StoreError::Unavailable { message })),
+            Err(StoreError::Unavailable { message }) => {
+                Err(Error::Store(StoreError::Unavailable { message }))
+            }
             Err(_) => {
                 for mut r in changes {
                     let mut batch = Batch::new();
@@ -772,12 +989,16 @@ impl<'a> SyncContext<'a> {
                     match c.inner.store.commit(batch).await {
                         Ok(()) => {
                             self.queued.extend(entries);
-                            self.residents.insert(r.external.clone().expect("pms resident"), r);
+                            self.residents
+                                .insert(r.external.clone().expect("pms resident"), r);
                         }
                         Err(e @ StoreError::Unavailable { .. }) => return Err(e.into()),
                         Err(e) => {
                             let kind = match &e {
-                                StoreError::Constraint { constraint: "resident_external_ref", .. } => SyncErrorKind::DuplicateResident,
+                                StoreError::Constraint {
+                                    constraint: "resident_external_ref",
+                                    ..
+                                } => SyncErrorKind::DuplicateResident,
                                 _ => SyncErrorKind::ConflictingOccupancy,
                             };
                             if r.version == 1 {
@@ -808,12 +1029,17 @@ impl<'a> SyncContext<'a> {
             // Only residents whose move-out date passed since the previous run can still hold
             // keys the sync has not cancelled.
             let recently_past = phase == OccupancyPhase::Past
-                && self.previous_day.is_none_or(|d| r.occupancy.move_out.is_some_and(|out| out >= d));
+                && self
+                    .previous_day
+                    .is_none_or(|d| r.occupancy.move_out.is_some_and(|out| out >= d));
             let live_keys = recently_past
                 && !c
                     .inner
                     .store
-                    .list_keys(Some(&KeyHolder::Resident(r.id.clone())), Some(&r.occupancy.unit_id))
+                    .list_keys(
+                        Some(&KeyHolder::Resident(r.id.clone())),
+                        Some(&r.occupancy.unit_id),
+                    )
                     .await?
                     .iter()
                     .all(|k| !k.state.is_live());
@@ -826,10 +1052,12 @@ impl<'a> SyncContext<'a> {
             if grant {
                 r.mobile_access = MobileAccess::Granted { at: c.now() };
             } else {
-                self.queued.extend(c.withdraw_access(&mut r, &mut batch).await?);
+                self.queued
+                    .extend(c.withdraw_access(&mut r, &mut batch).await?);
             }
             batch.put(&mut r);
-            self.residents.insert(r.external.clone().expect("pms resident"), r);
+            self.residents
+                .insert(r.external.clone().expect("pms resident"), r);
         }
         if !batch.is_empty() {
             c.inner.store.commit(batch).await?;
@@ -847,7 +1075,9 @@ impl<'a> SyncContext<'a> {
             .residents
             .values()
             .filter(|r| {
-                !self.seen.contains(r.external.as_ref().expect("pms resident"))
+                !self
+                    .seen
+                    .contains(r.external.as_ref().expect("pms resident"))
                     && r.occupancy.phase(self.today) != OccupancyPhase::Past
             })
             .cloned()
@@ -862,12 +1092,14 @@ impl<'a> SyncContext<'a> {
                 }
                 r.occupancy.move_out = Some(self.today);
                 if r.occupancy.phase(self.today) == OccupancyPhase::Past {
-                    self.queued.extend(c.withdraw_access(&mut r, &mut batch).await?);
+                    self.queued
+                        .extend(c.withdraw_access(&mut r, &mut batch).await?);
                 }
                 r.updated_at = c.now();
                 batch.put(&mut r);
                 run.counts.moved_out += 1;
-                self.residents.insert(r.external.clone().expect("pms resident"), r);
+                self.residents
+                    .insert(r.external.clone().expect("pms resident"), r);
             }
             c.inner.store.commit(batch).await?;
         }
@@ -875,7 +1107,18 @@ impl<'a> SyncContext<'a> {
     }
 }
 
-fn fail(run: &mut SyncRun, kind: SyncErrorKind, external: Option<ExternalRef>, field: Option<&str>, message: String) {
+fn fail(
+    run: &mut SyncRun,
+    kind: SyncErrorKind,
+    external: Option<ExternalRef>,
+    field: Option<&str>,
+    message: String,
+) {
     run.counts.failed += 1;
-    run.errors.push(SyncError { kind, external, field: field.map(str::to_owned), message });
+    run.errors.push(SyncError {
+        kind,
+        external,
+        field: field.map(str::to_owned),
+        message,
+    });
 }

@@ -16,17 +16,29 @@ struct World {
 async fn world(settings: PropertySettings) -> World {
     let sandbox = Sandbox::new(21);
     let store = Arc::new(MemoryStore::new());
-    let c = Concierge::builder().sandbox(&sandbox).store_arc(store.clone()).build().unwrap();
+    let c = Concierge::builder()
+        .sandbox(&sandbox)
+        .store_arc(store.clone())
+        .build()
+        .unwrap();
     let admin = Admin::full_access("desk");
     let pms_property = sandbox.pms().properties()[0].clone();
     let property = c
         .register_property(
             &admin,
-            NewProperty::new(&pms_property.name, "synced").settings(settings).external(pms_property.external),
+            NewProperty::new(&pms_property.name, "synced")
+                .settings(settings)
+                .external(pms_property.external),
         )
         .await
         .unwrap();
-    World { sandbox, store, c, admin, property }
+    World {
+        sandbox,
+        store,
+        c,
+        admin,
+        property,
+    }
 }
 
 impl World {
@@ -52,7 +64,11 @@ impl World {
     }
 
     async fn sync(&self) -> SyncRun {
-        let report = self.c.sync_now(&self.admin, &self.property.id).await.unwrap();
+        let report = self
+            .c
+            .sync_now(&self.admin, &self.property.id)
+            .await
+            .unwrap();
         assert!(!report.joined);
         assert_eq!(report.run.aborted, None);
         report.run
@@ -60,7 +76,10 @@ impl World {
 }
 
 fn future_on() -> PropertySettings {
-    PropertySettings { future_resident_sync: true, ..Default::default() }
+    PropertySettings {
+        future_resident_sync: true,
+        ..Default::default()
+    }
 }
 
 // R-PMS-1
@@ -81,7 +100,9 @@ async fn a_sync_creates_updates_and_moves_out_residents_as_the_pms_says() {
     // The PMS renames one resident and drops another.
     let renamed = listed[0].external.id.clone();
     let dropped = listed[1].external.id.clone();
-    w.sandbox.pms().update_resident(&renamed, |r| r.last_name = "Renamed".into());
+    w.sandbox
+        .pms()
+        .update_resident(&renamed, |r| r.last_name = "Renamed".into());
     w.sandbox.pms().remove_resident(&dropped);
     let run = w.sync().await;
     assert_eq!((run.counts.updated, run.counts.moved_out), (1, 1));
@@ -98,31 +119,69 @@ async fn an_unchanged_resync_writes_no_resident() {
     let commits = w.store.stats().commits;
     let run = w.sync().await;
     assert_eq!(run.counts.unchanged, run.counts.seen);
-    assert_eq!((run.counts.created, run.counts.updated, run.counts.moved_out), (0, 0, 0));
-    assert_eq!(w.store.stats().commits - commits, 1, "only the sync run itself is written");
+    assert_eq!(
+        (run.counts.created, run.counts.updated, run.counts.moved_out),
+        (0, 0, 0)
+    );
+    assert_eq!(
+        w.store.stats().commits - commits,
+        1,
+        "only the sync run itself is written"
+    );
 }
 
 // R-PMS-2
 #[tokio::test]
 async fn future_residents_are_listed_as_future_and_move_in_on_their_date_without_a_pms_change() {
-    let w = world(PropertySettings { future_resident_sync: true, auto_grant_mobile_access: true, ..Default::default() }).await;
+    let w = world(PropertySettings {
+        future_resident_sync: true,
+        auto_grant_mobile_access: true,
+        ..Default::default()
+    })
+    .await;
     w.sync().await;
     let future = w.residents(Some(OccupancyPhase::Future)).await;
-    assert!(!future.is_empty(), "the default portfolio has future residents");
-    assert!(future.iter().all(|r| r.occupancy.move_in.unwrap() > w.today()));
-    assert!(future.iter().all(|r| r.mobile_access == MobileAccess::NotGranted));
-    let first = future.iter().min_by_key(|r| r.occupancy.move_in).unwrap().clone();
+    assert!(
+        !future.is_empty(),
+        "the default portfolio has future residents"
+    );
+    assert!(
+        future
+            .iter()
+            .all(|r| r.occupancy.move_in.unwrap() > w.today())
+    );
+    assert!(
+        future
+            .iter()
+            .all(|r| r.mobile_access == MobileAccess::NotGranted)
+    );
+    let first = future
+        .iter()
+        .min_by_key(|r| r.occupancy.move_in)
+        .unwrap()
+        .clone();
 
     // The move-in date arrives; the PMS sends nothing new.
     let days = (first.occupancy.move_in.unwrap() - w.today()).num_days();
     w.sandbox.clock().advance(Duration::days(days));
     let current = w.residents(Some(OccupancyPhase::Current)).await;
-    assert!(current.iter().any(|r| r.id == first.id), "moved into the unit by the clock alone");
-    assert!(!w.residents(Some(OccupancyPhase::Future)).await.iter().any(|r| r.id == first.id));
+    assert!(
+        current.iter().any(|r| r.id == first.id),
+        "moved into the unit by the clock alone"
+    );
+    assert!(
+        !w.residents(Some(OccupancyPhase::Future))
+            .await
+            .iter()
+            .any(|r| r.id == first.id)
+    );
     // The next sync grants the mobile access the property gives at move-in (R-PMS-3).
     w.sync().await;
     let now_current = w.c.get_resident(&w.admin, &first.id).await.unwrap();
-    assert!(matches!(now_current.mobile_access, MobileAccess::Granted { .. }));
+    assert!(matches!(
+        now_current.mobile_access,
+        MobileAccess::Granted { .. }
+    ));
 }
 
 // R-PMS-2
@@ -130,13 +189,18 @@ async fn future_residents_are_listed_as_future_and_move_in_on_their_date_without
 async fn with_future_sync_off_future_residents_wait_until_their_move_in_date() {
     let w = world(PropertySettings::default()).await;
     let listed = w.sandbox.pms().residents(&w.pms_id());
-    let future_count = listed.iter().filter(|r| r.move_in.unwrap() > w.today()).count();
+    let future_count = listed
+        .iter()
+        .filter(|r| r.move_in.unwrap() > w.today())
+        .count();
     assert!(future_count > 0);
     let run = w.sync().await;
     assert_eq!(run.counts.deferred as usize, future_count);
     assert!(w.residents(Some(OccupancyPhase::Future)).await.is_empty());
     let latest = listed.iter().filter_map(|r| r.move_in).max().unwrap();
-    w.sandbox.clock().advance(Duration::days((latest - w.today()).num_days()));
+    w.sandbox
+        .clock()
+        .advance(Duration::days((latest - w.today()).num_days()));
     let run = w.sync().await;
     assert_eq!(run.counts.created as usize, future_count);
     assert_eq!(w.residents(None).await.len(), listed.len());
@@ -146,11 +210,19 @@ async fn with_future_sync_off_future_residents_wait_until_their_move_in_date() {
 #[tokio::test]
 async fn mobile_access_at_move_in_follows_the_property_setting() {
     for auto in [true, false] {
-        let w = world(PropertySettings { auto_grant_mobile_access: auto, ..Default::default() }).await;
+        let w = world(PropertySettings {
+            auto_grant_mobile_access: auto,
+            ..Default::default()
+        })
+        .await;
         w.sync().await;
         let current = w.residents(Some(OccupancyPhase::Current)).await;
         assert!(!current.is_empty());
-        assert!(current.iter().all(|r| matches!(r.mobile_access, MobileAccess::Granted { .. }) == auto));
+        assert!(
+            current
+                .iter()
+                .all(|r| matches!(r.mobile_access, MobileAccess::Granted { .. }) == auto)
+        );
     }
 }
 
@@ -169,30 +241,80 @@ async fn records_that_cannot_be_applied_become_typed_errors_and_the_rest_is_appl
         r
     };
     pms.add_resident(&w.pms_id(), bad("no-name", &|r| r.first_name = " ".into()));
-    pms.add_resident(&w.pms_id(), bad("bad-email", &|r| r.email = Some("nope@".into())));
-    pms.add_resident(&w.pms_id(), bad("no-unit", &|r| r.unit = ExternalRef::new("sandbox-pms", "pms-unit-9-9")));
-    pms.add_resident(&w.pms_id(), bad("dates", &|r| {
-        r.move_in = Some(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
-        r.move_out = Some(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
-    }));
-    pms.add_resident(&w.pms_id(), bad("twin", &|r| r.email = template.email.clone()));
-    pms.inject_unreadable(&w.pms_id(), RecordError { external: Some(ExternalRef::new("sandbox-pms", "garbled")), message: "not JSON".into() });
+    pms.add_resident(
+        &w.pms_id(),
+        bad("bad-email", &|r| r.email = Some("nope@".into())),
+    );
+    pms.add_resident(
+        &w.pms_id(),
+        bad("no-unit", &|r| {
+            r.unit = ExternalRef::new("sandbox-pms", "pms-unit-9-9")
+        }),
+    );
+    pms.add_resident(
+        &w.pms_id(),
+        bad("dates", &|r| {
+            r.move_in = Some(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+            r.move_out = Some(NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+        }),
+    );
+    pms.add_resident(
+        &w.pms_id(),
+        bad("twin", &|r| r.email = template.email.clone()),
+    );
+    pms.inject_unreadable(
+        &w.pms_id(),
+        RecordError {
+            external: Some(ExternalRef::new("sandbox-pms", "garbled")),
+            message: "not JSON".into(),
+        },
+    );
 
     let run = w.sync().await;
     let mut kinds: Vec<&str> = run.errors.iter().map(|e| e.kind.as_str()).collect();
     kinds.sort();
-    assert_eq!(kinds, ["conflicting_occupancy", "invalid_dates", "invalid_email", "invalid_name", "unit_not_found", "unreadable_record"]);
+    assert_eq!(
+        kinds,
+        [
+            "conflicting_occupancy",
+            "invalid_dates",
+            "invalid_email",
+            "invalid_name",
+            "unit_not_found",
+            "unreadable_record"
+        ]
+    );
     assert_eq!(run.counts.created as usize, good);
-    assert_eq!(w.c.sync_errors(&w.admin, &w.property.id).await.unwrap(), run.errors);
-    let no_unit = run.errors.iter().find(|e| e.kind == SyncErrorKind::UnitNotFound).unwrap();
+    assert_eq!(
+        w.c.sync_errors(&w.admin, &w.property.id).await.unwrap(),
+        run.errors
+    );
+    let no_unit = run
+        .errors
+        .iter()
+        .find(|e| e.kind == SyncErrorKind::UnitNotFound)
+        .unwrap();
     assert_eq!(no_unit.external.as_ref().unwrap().id, "no-unit");
-    assert!(!no_unit.message.contains("no-unit@example.org"), "errors carry no personal data");
+    assert!(
+        !no_unit.message.contains("no-unit@example.org"),
+        "errors carry no personal data"
+    );
 
     // The admin fixes the name in the PMS: the next run's list no longer has it.
     pms.update_resident("no-name", |r| r.first_name = "Named".into());
     let run = w.sync().await;
-    assert!(!run.errors.iter().any(|e| e.kind == SyncErrorKind::InvalidName));
-    assert_eq!(w.c.sync_errors(&w.admin, &w.property.id).await.unwrap().len(), 5);
+    assert!(
+        !run.errors
+            .iter()
+            .any(|e| e.kind == SyncErrorKind::InvalidName)
+    );
+    assert_eq!(
+        w.c.sync_errors(&w.admin, &w.property.id)
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
 }
 
 // R-PMS-5
@@ -202,17 +324,36 @@ async fn the_same_resident_listed_twice_is_a_duplicate_error() {
     let first = w.sandbox.pms().residents(&w.pms_id())[0].clone();
     w.sandbox.pms().add_resident(&w.pms_id(), first.clone());
     let run = w.sync().await;
-    assert_eq!(run.errors.iter().filter(|e| e.kind == SyncErrorKind::DuplicateResident).count(), 1);
-    assert_eq!(w.residents(None).await.iter().filter(|r| r.external == Some(first.external.clone())).count(), 1);
+    assert_eq!(
+        run.errors
+            .iter()
+            .filter(|e| e.kind == SyncErrorKind::DuplicateResident)
+            .count(),
+        1
+    );
+    assert_eq!(
+        w.residents(None)
+            .await
+            .iter()
+            .filter(|r| r.external == Some(first.external.clone()))
+            .count(),
+        1
+    );
 }
 
 // R-PMS-6
 #[tokio::test]
 async fn the_scheduler_syncs_every_four_hours_by_default() {
     let w = world(future_on()).await;
-    assert_eq!(w.c.run_due_syncs().await.unwrap().len(), 1, "never synced: due");
+    assert_eq!(
+        w.c.run_due_syncs().await.unwrap().len(),
+        1,
+        "never synced: due"
+    );
     assert!(w.c.run_due_syncs().await.unwrap().is_empty());
-    w.sandbox.clock().advance(Duration::hours(3) + Duration::minutes(59));
+    w.sandbox
+        .clock()
+        .advance(Duration::hours(3) + Duration::minutes(59));
     assert!(w.c.run_due_syncs().await.unwrap().is_empty());
     w.sandbox.clock().advance(Duration::minutes(1));
     assert_eq!(w.c.run_due_syncs().await.unwrap().len(), 1);
@@ -222,8 +363,13 @@ async fn the_scheduler_syncs_every_four_hours_by_default() {
 #[tokio::test]
 async fn a_trigger_while_the_property_syncs_joins_the_running_sync() {
     let w = world(future_on()).await;
-    w.sandbox.faults().set_latency("list_residents", std::time::Duration::from_millis(150));
-    let (a, b) = tokio::join!(w.c.sync_now(&w.admin, &w.property.id), w.c.sync_now(&w.admin, &w.property.id));
+    w.sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::from_millis(150));
+    let (a, b) = tokio::join!(
+        w.c.sync_now(&w.admin, &w.property.id),
+        w.c.sync_now(&w.admin, &w.property.id)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_ne!(a.joined, b.joined, "one ran, the other joined");
     assert_eq!(a.run.id, b.run.id);
@@ -236,8 +382,17 @@ async fn manual_residents_and_spare_holders_are_never_moved_out_by_a_sync() {
     let w = world(future_on()).await;
     w.sync().await;
     let unit = w.c.list_units(&w.admin, &w.property.id).await.unwrap()[0].clone();
-    let minor = w.c.move_in(&w.admin, MoveIn::new(&unit.id, "Tom", "Minor").role(OccupancyRole::Occupant)).await.unwrap();
-    let spare = w.c.add_spare_holder(&w.admin, &unit.id, "Spare: cleaner").await.unwrap();
+    let minor =
+        w.c.move_in(
+            &w.admin,
+            MoveIn::new(&unit.id, "Tom", "Minor").role(OccupancyRole::Occupant),
+        )
+        .await
+        .unwrap();
+    let spare =
+        w.c.add_spare_holder(&w.admin, &unit.id, "Spare: cleaner")
+            .await
+            .unwrap();
     for r in w.sandbox.pms().residents(&w.pms_id()) {
         w.sandbox.pms().remove_resident(&r.external.id);
     }
@@ -245,17 +400,27 @@ async fn manual_residents_and_spare_holders_are_never_moved_out_by_a_sync() {
     assert!(run.counts.moved_out > 0);
     let minor = w.c.get_resident(&w.admin, &minor.id).await.unwrap();
     assert_eq!(minor.occupancy.phase(w.today()), OccupancyPhase::Current);
-    assert_eq!(w.c.list_spare_holders(&w.admin, &unit.id).await.unwrap(), vec![spare]);
+    assert_eq!(
+        w.c.list_spare_holders(&w.admin, &unit.id).await.unwrap(),
+        vec![spare]
+    );
 }
 
 // R-PMS-8
 #[tokio::test]
-async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_through_the_outbox() {
-    let w = world(PropertySettings { auto_grant_mobile_access: true, ..future_on() }).await;
+async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_through_the_outbox()
+{
+    let w = world(PropertySettings {
+        auto_grant_mobile_access: true,
+        ..future_on()
+    })
+    .await;
     w.sync().await;
     let resident = w.residents(Some(OccupancyPhase::Current)).await[0].clone();
     // A key made for them earlier (the key workflow records it like this).
-    w.sandbox.encoder().set_write_time(std::time::Duration::from_millis(1));
+    w.sandbox
+        .encoder()
+        .set_write_time(std::time::Duration::from_millis(1));
     let written = w
         .sandbox
         .encoder()
@@ -282,14 +447,32 @@ async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_
     batch.put(&mut key);
     w.store.commit(batch).await.unwrap();
 
-    w.sandbox.pms().remove_resident(&resident.external.as_ref().unwrap().id);
+    w.sandbox
+        .pms()
+        .remove_resident(&resident.external.as_ref().unwrap().id);
     w.sync().await;
     let after = w.c.get_resident(&w.admin, &resident.id).await.unwrap();
     assert_eq!(after.mobile_access, MobileAccess::NotGranted);
-    let keys = w.store.list_keys(Some(&KeyHolder::Resident(resident.id.clone())), None).await.unwrap();
+    let keys = w
+        .store
+        .list_keys(Some(&KeyHolder::Resident(resident.id.clone())), None)
+        .await
+        .unwrap();
     assert_eq!(keys[0].state, KeyState::Cancelled);
-    let state = w.sandbox.encoder().key_state(KeyStateRequest { key: Some(written.key), idempotency_key: None }).await.unwrap();
-    assert_eq!(state.state, EncoderKeyState::Outdated, "the lock system was told");
+    let state = w
+        .sandbox
+        .encoder()
+        .key_state(KeyStateRequest {
+            key: Some(written.key),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        state.state,
+        EncoderKeyState::Outdated,
+        "the lock system was told"
+    );
     let done = w.c.list_outbox(&w.admin, OutboxStatus::Done).await.unwrap();
     assert!(done.iter().any(|e| e.message.kind() == "cancel_key"));
 }
@@ -298,16 +481,28 @@ async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_
 async fn an_incremental_pull_never_moves_anyone_out_and_a_full_listing_does() {
     let w = world(future_on()).await;
     w.sync().await;
-    let dropped = w.sandbox.pms().residents(&w.pms_id())[0].external.id.clone();
+    let dropped = w.sandbox.pms().residents(&w.pms_id())[0]
+        .external
+        .id
+        .clone();
     w.sandbox.pms().remove_resident(&dropped);
     w.sandbox.clock().advance(Duration::minutes(30));
-    let report = w
-        .c
-        .sync_property(&w.admin, &w.property.id, SyncOptions { mode: SyncMode::Incremental, progress: None })
+    let report =
+        w.c.sync_property(
+            &w.admin,
+            &w.property.id,
+            SyncOptions {
+                mode: SyncMode::Incremental,
+                progress: None,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(report.run.counts.moved_out, 0);
-    assert_eq!(w.by_ext(&dropped).await.unwrap().occupancy.phase(w.today()), OccupancyPhase::Current);
+    assert_eq!(
+        w.by_ext(&dropped).await.unwrap().occupancy.phase(w.today()),
+        OccupancyPhase::Current
+    );
     assert_eq!(w.sync().await.counts.moved_out, 1);
 }
 
@@ -316,27 +511,48 @@ async fn a_pms_that_keeps_failing_aborts_the_run_without_moving_anyone_out() {
     let w = world(future_on()).await;
     w.sync().await;
     let before = w.residents(Some(OccupancyPhase::Current)).await.len();
-    w.sandbox.faults().fail_times("list_residents", ProviderErrorKind::Unavailable, 10);
+    w.sandbox
+        .faults()
+        .fail_times("list_residents", ProviderErrorKind::Unavailable, 10);
     let err = w.c.sync_now(&w.admin, &w.property.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Provider);
     assert!(err.is_retryable());
-    let run = w.c.last_sync(&w.admin, &w.property.id).await.unwrap().unwrap();
-    assert!(run.aborted.as_deref().unwrap().contains("sandbox-pms list_residents failed"));
-    assert_eq!(w.residents(Some(OccupancyPhase::Current)).await.len(), before);
+    let run =
+        w.c.last_sync(&w.admin, &w.property.id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(
+        run.aborted
+            .as_deref()
+            .unwrap()
+            .contains("sandbox-pms list_residents failed")
+    );
+    assert_eq!(
+        w.residents(Some(OccupancyPhase::Current)).await.len(),
+        before
+    );
     // A transient failure is retried and the run completes.
     w.sandbox.faults().clear();
-    w.sandbox.faults().fail_next("list_residents", ProviderErrorKind::Timeout);
+    w.sandbox
+        .faults()
+        .fail_next("list_residents", ProviderErrorKind::Timeout);
     assert_eq!(w.sync().await.aborted, None);
 }
 
 #[tokio::test]
 async fn syncing_needs_full_integrations_access_and_a_linked_property() {
     let w = world(future_on()).await;
-    let desk = Admin::new("desk").with_residence(AccessLevel::Full).with_integrations(AccessLevel::Read);
+    let desk = Admin::new("desk")
+        .with_residence(AccessLevel::Full)
+        .with_integrations(AccessLevel::Read);
     let err = w.c.sync_now(&desk, &w.property.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
     assert_eq!(w.sandbox.faults().total_calls(), 0);
-    let unlinked = w.c.register_property(&w.admin, NewProperty::new("Manual", "manual")).await.unwrap();
+    let unlinked =
+        w.c.register_property(&w.admin, NewProperty::new("Manual", "manual"))
+            .await
+            .unwrap();
     let err = w.c.sync_now(&w.admin, &unlinked.id).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
 }
@@ -347,9 +563,22 @@ async fn an_admin_moves_a_resident_out_by_hand() {
     let w = world(future_on()).await;
     w.sync().await;
     let r = w.residents(Some(OccupancyPhase::Current)).await[0].clone();
-    let err = w.c.move_out(&w.admin, &r.id, Some(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())).await.unwrap_err();
+    let err =
+        w.c.move_out(
+            &w.admin,
+            &r.id,
+            Some(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     let out = w.c.move_out(&w.admin, &r.id, None).await.unwrap();
     assert_eq!(out.occupancy.phase(w.today()), OccupancyPhase::Past);
-    assert_eq!(w.c.move_out(&w.admin, &r.id, None).await.unwrap_err().code(), ErrorCode::Conflict);
+    assert_eq!(
+        w.c.move_out(&w.admin, &r.id, None)
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::Conflict
+    );
 }
