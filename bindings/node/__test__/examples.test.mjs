@@ -27,3 +27,13 @@ test('the durable quick start example finds the resident again after reopening i
   assert.deepEqual(logged, ['Ada not_invited'])
   assert.ok(fs.statSync(file).size > 0)
 })
+
+// R-PMS-1, R-PMS-5
+test('the PMS sync example links a property, syncs it and lists the typed error', async (t) => {
+  const logged = []
+  t.mock.method(console, 'log', (...args) => logged.push(args.join(' ')))
+  const { main } = await import('../../../examples/node/pms_sync.mjs')
+  const { concierge, admin, property } = await main()
+  assert.deepEqual(logged, ['created 6 of 6', 'updated 1, moved out 1, failed 1', 'invalid_name pms-res-1-3-1'])
+  assert.equal((await concierge.lastSync(admin, property.id)).counts.failed, 1)
+})

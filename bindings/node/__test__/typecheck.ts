@@ -7,7 +7,16 @@ import {
   type ConciergeErrorFields,
   type DispatchReport,
   type OutboxEntry,
+  type PmsProperty,
+  type PmsResidentRecord,
   type Resident,
+  type SpareHolder,
+  type SyncCounts,
+  type SyncError,
+  type SyncErrorKind,
+  type SyncMode,
+  type SyncReport,
+  type SyncRun,
 } from '../index.js'
 
 async function main(): Promise<void> {
@@ -83,5 +92,43 @@ async function durable(): Promise<void> {
   console.log(closed)
 }
 
+async function pmsSync(): Promise<void> {
+  const concierge = Concierge.sandbox(21)
+  const owner = Admin.fullAccess('Owner')
+  const [pms]: PmsProperty[] = await concierge.listPmsProperties(owner)
+  const registered = await concierge.registerProperty(owner, pms.name, 'synced', { futureResidentSync: true })
+  const property = await concierge.linkPmsProperty(owner, registered.id, pms.externalRef.id)
+  const mode: SyncMode = 'incremental'
+  const report: SyncReport = await concierge.syncNow(owner, property.id, { mode })
+  const joined: boolean = report.joined
+  const counts: SyncCounts = report.run.counts
+  const finished: Date | null = report.run.finishedAt
+  const last: SyncRun | null = await concierge.lastSync(owner, property.id)
+  const aborted: string | null = last?.aborted ?? null
+  const errors: SyncError[] = await concierge.syncErrors(owner, property.id)
+  const kind: SyncErrorKind | undefined = errors[0]?.kind
+  const ref: string | null = errors[0]?.externalRef?.id ?? null
+  const due: SyncReport[] = await concierge.runDueSyncs()
+
+  const [unit] = await concierge.listUnits(owner, property.id)
+  const spare: SpareHolder = await concierge.addSpareHolder(owner, unit.id, 'Spare: cleaner')
+  const spares: SpareHolder[] = await concierge.listSpareHolders(owner, unit.id)
+  const [resident] = await concierge.listResidents(owner, { propertyId: property.id, source: 'pms' })
+  const out: Resident = await concierge.moveOut(owner, resident.id, { on: '2026-02-01' })
+
+  const controls = concierge.sandboxControls
+  if (controls !== null) {
+    const pmsResidents: PmsResidentRecord[] = controls.pmsResidents(controls.pmsProperties()[0].externalRef.id)
+    const moveIn: string | null = pmsResidents[0].moveIn
+    const found: boolean = controls.pmsUpdateResident(pmsResidents[0].externalId, { firstName: ' ', moveOut: '2026-03-01' })
+    controls.pmsRemoveResident(pmsResidents[1].externalId)
+    controls.pmsAddUnreadable(pms.externalRef.id, 'not JSON')
+    controls.setLatency('list_residents', 150)
+    console.log(moveIn, found)
+  }
+  console.log(joined, counts.movedOut, finished, aborted, kind, ref, due.length, spare.label, spares, out.moveOut)
+}
+
 void main()
 void durable()
+void pmsSync()

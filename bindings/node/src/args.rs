@@ -2,13 +2,13 @@
 //! VALIDATION issue named after the facade's field (snake_case, as in every language).
 //!
 //! The names themselves are the core's (`parse` / `as_str` / `ALL`); the binding keeps no
-//! table of its own, except for the two enums whose variants the core does not list.
+//! table of its own, except for the enums whose variants the core does not list.
 
 use chrono::NaiveDate;
 use concierge::validate::Checks;
 use concierge::{
     AccessLevel, AccountStatus, OccupancyPhase, OccupancyRole, OutboxStatus, ProviderErrorKind,
-    ResidentSource,
+    ResidentSource, SyncMode,
 };
 
 /// `value` parsed by `parse`; if it names nothing, records "must be one of …" (the names of
@@ -59,7 +59,7 @@ parsed!(
     ProviderErrorKind,
     ProviderErrorKind::ALL
 );
-// The core parses these two but has no `ALL` for them; the lists only word the message.
+// The core parses these but has no `ALL` for them; the lists only word the message.
 parsed!(
     access_level,
     AccessLevel,
@@ -74,3 +74,4 @@ parsed!(
         OccupancyRole::Occupant
     ]
 );
+parsed!(sync_mode, SyncMode, [SyncMode::Full, SyncMode::Incremental]);

@@ -12,12 +12,28 @@ use concierge::store::{PgStore, SqliteStore};
 use concierge::validate::Checks;
 use concierge::{
     BuildingId, ConciergeBuilder, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
-    ResidentFilter, ResidentId, UnitId,
+    ResidentFilter, ResidentId, SyncOptions, UnitId,
 };
 use napi::Env;
 use napi::bindgen_prelude::{ClassInstance, PromiseRaw, Result};
 use napi_derive::napi;
 use std::sync::Arc;
+
+/// Optional arguments of `moveOut`.
+#[napi(object, object_to_js = false)]
+pub struct MoveOutOptions {
+    /// The move-out date, `YYYY-MM-DD`. Default: today.
+    pub on: Option<String>,
+}
+
+/// Optional arguments of `syncNow`.
+#[napi(object, object_to_js = false)]
+pub struct SyncNowOptions {
+    /// `"full"` (the default: residents the PMS no longer lists are moved out) or
+    /// `"incremental"` (only residents changed since the last run; never moves anyone out).
+    #[napi(ts_type = "SyncMode")]
+    pub mode: Option<String>,
+}
 
 /// How to build a production handle (`new Concierge`, `Concierge.open`, `Concierge.connect`).
 #[napi(object, object_to_js = false)]
@@ -521,6 +537,171 @@ impl Concierge {
             let list = c.list_residents(&admin, query).await?;
             let now = c.now();
             Ok(list.into_iter().map(|r| Resident::at(r, now)).collect())
+        })
+    }
+
+    /// Moves a resident out on `on` (today by default): their occupancy ends, mobile access is
+    /// withdrawn and their keys are cancelled through the outbox (Residence, full).
+    #[napi]
+    pub fn move_out<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        resident_id: String,
+        options: Option<MoveOutOptions>,
+    ) -> Result<PromiseRaw<'env, Resident>> {
+        let mut checks = Checks::new();
+        let on = args::date(&mut checks, "on", options.and_then(|o| o.on).as_deref());
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let resident = c
+                .move_out(&admin, &ResidentId::from(resident_id), on)
+                .await?;
+            Ok(Resident::at(resident, c.now()))
+        })
+    }
+
+    /// Adds a named spare key holder to a unit (Residence, full). A sync never moves one out.
+    #[napi]
+    pub fn add_spare_holder<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        unit_id: String,
+        label: String,
+    ) -> Result<PromiseRaw<'env, SpareHolder>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let spare = c
+                .add_spare_holder(&admin, &UnitId::from(unit_id), &label)
+                .await?;
+            Ok(spare.into())
+        })
+    }
+
+    /// A unit's spare key holders (Residence, read).
+    #[napi]
+    pub fn list_spare_holders<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        unit_id: String,
+    ) -> Result<PromiseRaw<'env, Vec<SpareHolder>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c.list_spare_holders(&admin, &UnitId::from(unit_id)).await?;
+            Ok(list.into_iter().map(SpareHolder::from).collect())
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // PMS sync
+
+    /// The properties the PMS has, to link ours to (Integrations, read).
+    #[napi]
+    pub fn list_pms_properties<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+    ) -> Result<PromiseRaw<'env, Vec<PmsProperty>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c.list_pms_properties(&admin).await?;
+            Ok(list.into_iter().map(PmsProperty::from).collect())
+        })
+    }
+
+    /// Links a property to its PMS record (`pmsProperty.externalRef.id`), so syncs can run
+    /// (Integrations, full).
+    #[napi]
+    pub fn link_pms_property<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+        pms_property_id: String,
+    ) -> Result<PromiseRaw<'env, Property>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let id = PropertyId::from(property_id);
+            Ok(c.link_pms_property(&admin, &id, &pms_property_id)
+                .await?
+                .into())
+        })
+    }
+
+    /// Syncs a property with its PMS now (Integrations, full); a full listing unless
+    /// `mode: "incremental"`. Joins the sync of that property already running, if any
+    /// (`joined: true`, same run). A PMS that keeps failing rejects with code `PROVIDER`; the
+    /// run is recorded with `aborted` set.
+    #[napi]
+    pub fn sync_now<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+        options: Option<SyncNowOptions>,
+    ) -> Result<PromiseRaw<'env, SyncReport>> {
+        let mut checks = Checks::new();
+        let mode = options
+            .and_then(|o| o.mode)
+            .and_then(|m| args::sync_mode(&mut checks, "mode", &m));
+        let parsed = checks.finish();
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            parsed?;
+            let options = SyncOptions {
+                mode: mode.unwrap_or_default(),
+                progress: None,
+            };
+            let id = PropertyId::from(property_id);
+            Ok(c.sync_property(&admin, &id, options).await?.into())
+        })
+    }
+
+    /// The property's latest sync run, or `null` (Residence, read).
+    #[napi(ts_return_type = "Promise<SyncRun | null>")]
+    pub fn last_sync<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+    ) -> Result<PromiseRaw<'env, Option<SyncRun>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let run = c.last_sync(&admin, &PropertyId::from(property_id)).await?;
+            Ok(run.map(SyncRun::from))
+        })
+    }
+
+    /// The typed errors of the property's latest sync (Residence, read).
+    #[napi]
+    pub fn sync_errors<'env>(
+        &self,
+        env: &'env Env,
+        admin: &Admin,
+        property_id: String,
+    ) -> Result<PromiseRaw<'env, Vec<SyncError>>> {
+        let (c, admin) = (self.inner.clone(), admin.inner.clone());
+        promise(env, async move {
+            let list = c
+                .sync_errors(&admin, &PropertyId::from(property_id))
+                .await?;
+            Ok(list.into_iter().map(SyncError::from).collect())
+        })
+    }
+
+    /// Runs the sync of every PMS-linked property whose interval has passed since its last
+    /// run (4 hours by default). Acts as the system, not as an admin; a property whose sync
+    /// fails is left out of the reports.
+    #[napi]
+    pub fn run_due_syncs<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Vec<SyncReport>>> {
+        let c = self.inner.clone();
+        promise(env, async move {
+            let reports = c.run_due_syncs().await?;
+            Ok(reports.into_iter().map(SyncReport::from).collect())
         })
     }
 

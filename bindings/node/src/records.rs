@@ -32,7 +32,7 @@ fn instant(at: Option<DateTime<Utc>>) -> Option<Instant> {
     at.map(Instant)
 }
 
-fn date(d: Option<NaiveDate>) -> Option<String> {
+pub(crate) fn date(d: Option<NaiveDate>) -> Option<String> {
     d.map(|d| d.format("%Y-%m-%d").to_string())
 }
 
@@ -45,7 +45,7 @@ pub struct ExternalRef {
     pub id: String,
 }
 
-fn external(r: Option<concierge::ExternalRef>) -> Option<ExternalRef> {
+pub(crate) fn external(r: Option<concierge::ExternalRef>) -> Option<ExternalRef> {
     r.map(|r| ExternalRef {
         provider: r.provider,
         id: r.id,
@@ -413,6 +413,172 @@ impl From<concierge::DispatchReport> for DispatchReport {
     }
 }
 
+/// A named holder of a unit's spare key (never a resident, never moved out by a sync).
+#[napi(object, object_from_js = false)]
+pub struct SpareHolder {
+    /// Its id.
+    pub id: String,
+    /// The unit.
+    pub unit_id: String,
+    /// Its label, e.g. "Spare: cleaner".
+    pub label: String,
+}
+
+impl From<concierge::SpareHolder> for SpareHolder {
+    fn from(s: concierge::SpareHolder) -> Self {
+        Self {
+            id: s.id.to_string(),
+            unit_id: s.unit_id.to_string(),
+            label: s.label,
+        }
+    }
+}
+
+/// A property as the PMS has it; link one of ours to it with `linkPmsProperty`.
+#[napi(object, object_from_js = false)]
+pub struct PmsProperty {
+    /// Its record in the PMS; `externalRef.id` is what `linkPmsProperty` takes.
+    pub external_ref: ExternalRef,
+    /// Its name in the PMS.
+    pub name: String,
+}
+
+impl From<concierge::PmsProperty> for PmsProperty {
+    fn from(p: concierge::PmsProperty) -> Self {
+        Self {
+            external_ref: ExternalRef {
+                provider: p.external.provider,
+                id: p.external.id,
+            },
+            name: p.name,
+        }
+    }
+}
+
+/// A count, as a JS number.
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// What a sync run did.
+#[napi(object, object_from_js = false)]
+pub struct SyncCounts {
+    /// Records read.
+    pub seen: i64,
+    /// Residents created.
+    pub created: i64,
+    /// Residents updated.
+    pub updated: i64,
+    /// Residents moved out.
+    pub moved_out: i64,
+    /// Records that needed no change.
+    pub unchanged: i64,
+    /// Records that became sync errors.
+    pub failed: i64,
+    /// Future residents not imported because future-resident sync is off.
+    pub deferred: i64,
+    /// Pages read from the PMS.
+    pub pages: i64,
+}
+
+impl From<concierge::SyncCounts> for SyncCounts {
+    fn from(c: concierge::SyncCounts) -> Self {
+        Self {
+            seen: count(c.seen),
+            created: count(c.created),
+            updated: count(c.updated),
+            moved_out: count(c.moved_out),
+            unchanged: count(c.unchanged),
+            failed: count(c.failed),
+            deferred: count(c.deferred),
+            pages: count(c.pages),
+        }
+    }
+}
+
+/// One PMS record a sync could not apply. Never holds the record's personal data.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct SyncError {
+    /// The type, for the admin to act on.
+    #[napi(ts_type = "SyncErrorKind")]
+    pub kind: String,
+    /// The record in the PMS, when its id could be read.
+    pub external_ref: Option<ExternalRef>,
+    /// The field at fault, when one is.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl From<concierge::SyncError> for SyncError {
+    fn from(e: concierge::SyncError) -> Self {
+        Self {
+            kind: e.kind.as_str().to_owned(),
+            external_ref: external(e.external),
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// One run of a property's PMS sync.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct SyncRun {
+    /// Its id.
+    pub id: String,
+    /// The property.
+    pub property_id: String,
+    /// A full listing (may move residents out) or an incremental pull (never does).
+    #[napi(ts_type = "SyncMode")]
+    pub mode: String,
+    /// When it started.
+    #[napi(ts_type = "Date")]
+    pub started_at: Instant,
+    /// When it finished; `null` while running.
+    #[napi(ts_type = "Date")]
+    pub finished_at: Option<Instant>,
+    /// What it did.
+    pub counts: SyncCounts,
+    /// The records it could not apply; the next run's list replaces this one.
+    pub errors: Vec<SyncError>,
+    /// Why it stopped before the end, or `null`. What it applied stays applied; nobody is
+    /// moved out by an incomplete listing.
+    pub aborted: Option<String>,
+}
+
+impl From<concierge::SyncRun> for SyncRun {
+    fn from(r: concierge::SyncRun) -> Self {
+        Self {
+            id: r.id.to_string(),
+            property_id: r.property_id.to_string(),
+            mode: r.mode.as_str().to_owned(),
+            started_at: Instant(r.started_at),
+            finished_at: instant(r.finished_at),
+            counts: r.counts.into(),
+            errors: r.errors.into_iter().map(SyncError::from).collect(),
+            aborted: r.aborted,
+        }
+    }
+}
+
+/// The result of a sync trigger.
+#[napi(object, object_from_js = false)]
+pub struct SyncReport {
+    /// The run: counts and errors.
+    pub run: SyncRun,
+    /// Whether this trigger joined a sync of the property already running.
+    pub joined: bool,
+}
+
+impl From<concierge::SyncReport> for SyncReport {
+    fn from(r: concierge::SyncReport) -> Self {
+        Self {
+            run: r.run.into(),
+            joined: r.joined,
+        }
+    }
+}
+
 /// The snake_case names that cross the boundary, as TypeScript types.
 #[allow(dead_code)]
 mod names {
@@ -458,6 +624,25 @@ mod names {
         Done,
         Parked,
         Skipped,
+    }
+
+    /// How much of the PMS a sync reads.
+    #[napi(string_enum = "snake_case")]
+    pub enum SyncMode {
+        Full,
+        Incremental,
+    }
+
+    /// Why a PMS record could not be applied by a sync.
+    #[napi(string_enum = "snake_case")]
+    pub enum SyncErrorKind {
+        UnitNotFound,
+        InvalidName,
+        InvalidEmail,
+        InvalidDates,
+        DuplicateResident,
+        ConflictingOccupancy,
+        UnreadableRecord,
     }
 
     /// How much of an area an admin may do.

@@ -1,9 +1,10 @@
-//! `concierge.sandboxControls`: the sandbox's clock, mailbox and fault script.
+//! `concierge.sandboxControls`: the sandbox's clock, mailbox, fault script and PMS.
 
 use crate::args;
 use crate::error::throw;
-use crate::records::Instant;
+use crate::records::{Instant, PmsProperty, date};
 use chrono::Duration;
+use concierge::RecordError;
 use concierge::sandbox::Sandbox;
 use concierge::validate::Checks;
 use napi::Env;
@@ -32,6 +33,38 @@ pub struct SentEmail {
     pub subject: String,
     /// Body.
     pub body: String,
+}
+
+/// A resident as the sandbox PMS holds it.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct PmsResidentRecord {
+    /// Its id in the PMS (`pms-res-…`).
+    pub external_id: String,
+    /// Its unit's id in the PMS (`pms-unit-…`).
+    pub unit_id: String,
+    /// First name, as the PMS sends it.
+    pub first_name: String,
+    /// Last name, as the PMS sends it.
+    pub last_name: String,
+    /// Email, as the PMS sends it.
+    pub email: Option<String>,
+    /// Move-in date, `YYYY-MM-DD`.
+    pub move_in: Option<String>,
+    /// Move-out date, `YYYY-MM-DD`.
+    pub move_out: Option<String>,
+}
+
+/// Fields of a sandbox PMS resident to change; the others stay.
+#[napi(object, object_to_js = false)]
+pub struct PmsResidentChange {
+    /// First name (may be blank: the next sync reports it as `invalid_name`).
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Move-out date, `YYYY-MM-DD`.
+    pub move_out: Option<String>,
 }
 
 /// The sandbox behind a `Concierge.sandbox()` handle.
@@ -116,6 +149,96 @@ impl SandboxControls {
             self.sandbox.faults().fail_next(&operation, kind);
         }
         Ok(())
+    }
+
+    /// Every call of `operation` (e.g. `"list_residents"`) waits `milliseconds` first; 0
+    /// removes the latency. A negative value throws an `Error` with code `VALIDATION`.
+    #[napi]
+    pub fn set_latency(&self, env: Env, operation: String, milliseconds: i64) -> Result<()> {
+        let Ok(ms) = u64::try_from(milliseconds) else {
+            let refused = concierge::Error::invalid("milliseconds", "must not be negative");
+            return throw(&env, refused);
+        };
+        self.sandbox
+            .faults()
+            .set_latency(&operation, std::time::Duration::from_millis(ms));
+        Ok(())
+    }
+
+    /// The properties the sandbox PMS holds.
+    #[napi]
+    pub fn pms_properties(&self) -> Vec<PmsProperty> {
+        let list = self.sandbox.pms().properties();
+        list.into_iter().map(PmsProperty::from).collect()
+    }
+
+    /// The readable residents of the sandbox PMS property `pmsPropertyId`, in listing order
+    /// (empty if unknown).
+    #[napi]
+    pub fn pms_residents(&self, pms_property_id: String) -> Vec<PmsResidentRecord> {
+        let list = self.sandbox.pms().residents(&pms_property_id);
+        list.into_iter()
+            .map(|r| PmsResidentRecord {
+                external_id: r.external.id,
+                unit_id: r.unit.id,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                email: r.email,
+                move_in: date(r.move_in),
+                move_out: date(r.move_out),
+            })
+            .collect()
+    }
+
+    /// Changes the given fields of the sandbox PMS resident `externalId`, as the PMS would
+    /// (the record counts as changed now). Returns whether the resident was found. A
+    /// malformed `moveOut` throws an `Error` with code `VALIDATION`.
+    #[napi]
+    pub fn pms_update_resident(
+        &self,
+        env: Env,
+        external_id: String,
+        change: PmsResidentChange,
+    ) -> Result<bool> {
+        let mut checks = Checks::new();
+        let move_out = args::date(&mut checks, "move_out", change.move_out.as_deref());
+        if let Err(e) = checks.finish() {
+            return throw(&env, e.into());
+        }
+        Ok(self.sandbox.pms().update_resident(&external_id, |r| {
+            if let Some(v) = change.first_name {
+                r.first_name = v;
+            }
+            if let Some(v) = change.last_name {
+                r.last_name = v;
+            }
+            if change.email.is_some() {
+                r.email = change.email;
+            }
+            if move_out.is_some() {
+                r.move_out = move_out;
+            }
+        }))
+    }
+
+    /// Removes the sandbox PMS resident `externalId`. Returns whether one was removed.
+    #[napi]
+    pub fn pms_remove_resident(&self, external_id: String) -> bool {
+        self.sandbox.pms().remove_resident(&external_id)
+    }
+
+    /// Adds a record the sandbox PMS cannot read to property `pmsPropertyId`: the next syncs
+    /// report it as `unreadable_record` with `message`. Returns `false` if the property is
+    /// unknown.
+    #[napi]
+    pub fn pms_add_unreadable(&self, pms_property_id: String, message: String) -> bool {
+        let error = RecordError {
+            external: None,
+            message,
+        };
+        self.sandbox
+            .pms()
+            .inject_unreadable(&pms_property_id, error)
     }
 
     /// How many times `operation` was called, failed calls included.

@@ -10,7 +10,8 @@ use crate::handle::{Core, Mail, Target};
 use crate::opening::PyAsyncOpening;
 use crate::parse;
 use crate::records::{
-    PyBuilding, PyDispatchReport, PyOutboxEntry, PyProperty, PyPropertySettings, PyResident, PyUnit,
+    PyBuilding, PyDispatchReport, PyOutboxEntry, PyPmsProperty, PyProperty, PyPropertySettings,
+    PyResident, PySpareHolder, PySyncError, PySyncReport, PySyncRun, PyUnit,
 };
 use crate::runtime::{block_on, run_async, run_blocking};
 use crate::sandbox::PySandboxControls;
@@ -18,7 +19,7 @@ use crate::smtp::PySmtpConfig;
 use chrono::NaiveDate;
 use concierge::{
     AmenityId, BuildingId, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
-    ResidentFilter, ResidentId, UnitId,
+    ResidentFilter, ResidentId, SyncOptions, UnitId,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -364,6 +365,158 @@ macro_rules! handle_class {
                     Ok(list
                         .into_iter()
                         .map(|r| PyResident::at(r, now))
+                        .collect::<Vec<_>>())
+                })
+            }
+
+            /// Moves a resident out on `on` (today when `None`): mobile access ends and their
+            /// keys are cancelled through the outbox.
+            #[pyo3(signature = (admin, resident_id, *, on = None))]
+            fn move_out<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                resident_id: String,
+                on: Option<NaiveDate>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = ResidentId::from_string(resident_id);
+                $run(py, async move {
+                    let r = c.move_out(&admin, &id, on).await?;
+                    Ok(PyResident::at(r, c.now()))
+                })
+            }
+
+            fn add_spare_holder<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                unit_id: String,
+                label: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = UnitId::from_string(unit_id);
+                $run(py, async move {
+                    c.add_spare_holder(&admin, &id, &label)
+                        .await
+                        .map(PySpareHolder::from)
+                })
+            }
+
+            fn list_spare_holders<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                unit_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = UnitId::from_string(unit_id);
+                $run(py, async move {
+                    let list = c.list_spare_holders(&admin, &id).await?;
+                    Ok(list
+                        .into_iter()
+                        .map(PySpareHolder::from)
+                        .collect::<Vec<_>>())
+                })
+            }
+
+            // ---------------------------------------------------------------------------------
+            // PMS sync
+
+            fn list_pms_properties<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                $run(py, async move {
+                    let list = c.list_pms_properties(&admin).await?;
+                    Ok(list
+                        .into_iter()
+                        .map(PyPmsProperty::from)
+                        .collect::<Vec<_>>())
+                })
+            }
+
+            fn link_pms_property<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                property_id: String,
+                pms_property_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = PropertyId::from_string(property_id);
+                $run(py, async move {
+                    c.link_pms_property(&admin, &id, &pms_property_id)
+                        .await
+                        .map(PyProperty::from)
+                })
+            }
+
+            /// Syncs the property with its PMS now: `"full"` (may move residents out) or
+            /// `"incremental"` (never does). Joins the property's sync already running.
+            #[pyo3(signature = (admin, property_id, *, mode = "full"))]
+            fn sync_now<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                property_id: String,
+                mode: &str,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = PropertyId::from_string(property_id);
+                let options = SyncOptions {
+                    mode: parse::sync_mode(mode)?,
+                    progress: None,
+                };
+                $run(py, async move {
+                    c.sync_property(&admin, &id, options)
+                        .await
+                        .map(PySyncReport::from)
+                })
+            }
+
+            fn last_sync<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                property_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = PropertyId::from_string(property_id);
+                $run(py, async move {
+                    let run = c.last_sync(&admin, &id).await?;
+                    Ok(run.map(PySyncRun::from))
+                })
+            }
+
+            fn sync_errors<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                property_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = PropertyId::from_string(property_id);
+                $run(py, async move {
+                    let list = c.sync_errors(&admin, &id).await?;
+                    Ok(list
+                        .into_iter()
+                        .map(PySyncError::from)
+                        .collect::<Vec<_>>())
+                })
+            }
+
+            /// Syncs every PMS-linked property whose interval has passed since its last run.
+            /// Acts as the system; a property whose sync fails is left out of the list.
+            fn run_due_syncs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let c = self.core.facade.clone();
+                $run(py, async move {
+                    let list = c.run_due_syncs().await?;
+                    Ok(list
+                        .into_iter()
+                        .map(PySyncReport::from)
                         .collect::<Vec<_>>())
                 })
             }

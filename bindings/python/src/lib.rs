@@ -25,6 +25,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<admin::PyAdmin>()?;
     m.add_class::<sandbox::PySandboxControls>()?;
     m.add_class::<sandbox::PySentEmail>()?;
+    m.add_class::<sandbox::PyPmsResidentRecord>()?;
     m.add_class::<smtp::PySmtpConfig>()?;
     m.add_class::<records::PyProperty>()?;
     m.add_class::<records::PyPropertySettings>()?;
@@ -36,6 +37,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::PyResident>()?;
     m.add_class::<records::PyOutboxEntry>()?;
     m.add_class::<records::PyDispatchReport>()?;
+    m.add_class::<records::PySpareHolder>()?;
+    m.add_class::<records::PyPmsProperty>()?;
+    m.add_class::<records::PySyncReport>()?;
+    m.add_class::<records::PySyncRun>()?;
+    m.add_class::<records::PySyncCounts>()?;
+    m.add_class::<records::PySyncError>()?;
     error::register(m)?;
     // Not an attribute of the module: only `atexit` holds it.
     let wait = wrap_pyfunction!(runtime::wait_at_exit, m)?;

@@ -3,7 +3,7 @@
 
 use concierge::{
     AccessLevel, AccountStatus, OccupancyPhase, OccupancyRole, OutboxStatus, ProviderErrorKind,
-    ResidentSource,
+    ResidentSource, SyncMode,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -58,4 +58,9 @@ pub fn outbox_status(name: &str) -> PyResult<OutboxStatus> {
 pub fn provider_error_kind(name: &str) -> PyResult<ProviderErrorKind> {
     let names = ProviderErrorKind::ALL.map(ProviderErrorKind::as_str);
     read("kind", name, ProviderErrorKind::parse, names)
+}
+
+pub fn sync_mode(name: &str) -> PyResult<SyncMode> {
+    // The core has no `SyncMode::ALL`; these names are only for the message.
+    read("mode", name, SyncMode::parse, ["full", "incremental"])
 }

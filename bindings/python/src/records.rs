@@ -566,3 +566,250 @@ impl From<concierge::DispatchReport> for PyDispatchReport {
         }
     }
 }
+
+/// A named holder of a unit's spare key (not a resident; a sync never moves it out).
+#[pyclass(frozen, eq, name = "SpareHolder", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySpareHolder {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    unit_id: String,
+    #[pyo3(get)]
+    label: String,
+}
+
+#[pymethods]
+impl PySpareHolder {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SpareHolder",
+            "id" = &self.id,
+            "unit_id" = &self.unit_id,
+            "label" = &self.label,
+        )
+    }
+}
+
+impl From<concierge::SpareHolder> for PySpareHolder {
+    fn from(s: concierge::SpareHolder) -> Self {
+        Self {
+            id: s.id.to_string(),
+            unit_id: s.unit_id.to_string(),
+            label: s.label,
+        }
+    }
+}
+
+/// A property as the PMS has it; link one of ours to it with `link_pms_property(admin,
+/// property_id, pms_property.external_ref.id)`.
+#[pyclass(frozen, eq, name = "PmsProperty", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyPmsProperty {
+    #[pyo3(get)]
+    external_ref: PyExternalRef,
+    #[pyo3(get)]
+    name: String,
+}
+
+#[pymethods]
+impl PyPmsProperty {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "PmsProperty",
+            "external_ref" = self.external_ref.clone(),
+            "name" = &self.name,
+        )
+    }
+}
+
+impl From<concierge::PmsProperty> for PyPmsProperty {
+    fn from(p: concierge::PmsProperty) -> Self {
+        Self {
+            external_ref: PyExternalRef {
+                provider: p.external.provider,
+                id: p.external.id,
+            },
+            name: p.name,
+        }
+    }
+}
+
+/// What a sync run did, record by record.
+#[pyclass(frozen, eq, name = "SyncCounts", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySyncCounts {
+    #[pyo3(get)]
+    seen: u64,
+    #[pyo3(get)]
+    created: u64,
+    #[pyo3(get)]
+    updated: u64,
+    #[pyo3(get)]
+    moved_out: u64,
+    #[pyo3(get)]
+    unchanged: u64,
+    #[pyo3(get)]
+    failed: u64,
+    #[pyo3(get)]
+    deferred: u64,
+    #[pyo3(get)]
+    pages: u64,
+}
+
+#[pymethods]
+impl PySyncCounts {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SyncCounts",
+            "seen" = self.seen,
+            "created" = self.created,
+            "updated" = self.updated,
+            "moved_out" = self.moved_out,
+            "unchanged" = self.unchanged,
+            "failed" = self.failed,
+            "deferred" = self.deferred,
+            "pages" = self.pages,
+        )
+    }
+}
+
+impl From<concierge::SyncCounts> for PySyncCounts {
+    fn from(c: concierge::SyncCounts) -> Self {
+        Self {
+            seen: c.seen,
+            created: c.created,
+            updated: c.updated,
+            moved_out: c.moved_out,
+            unchanged: c.unchanged,
+            failed: c.failed,
+            deferred: c.deferred,
+            pages: c.pages,
+        }
+    }
+}
+
+/// One PMS record a sync could not apply. Never holds the record's personal data.
+#[pyclass(frozen, eq, name = "SyncError", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySyncError {
+    #[pyo3(get)]
+    kind: &'static str,
+    #[pyo3(get)]
+    external_ref: Option<PyExternalRef>,
+    #[pyo3(get)]
+    field: Option<String>,
+    #[pyo3(get)]
+    message: String,
+}
+
+#[pymethods]
+impl PySyncError {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SyncError",
+            "kind" = self.kind,
+            "external_ref" = self.external_ref.clone(),
+            "field" = &self.field,
+            "message" = &self.message,
+        )
+    }
+}
+
+impl From<concierge::SyncError> for PySyncError {
+    fn from(e: concierge::SyncError) -> Self {
+        Self {
+            kind: e.kind.as_str(),
+            external_ref: external(e.external.as_ref()),
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// One sync of one property: what it did and what it could not apply.
+#[pyclass(frozen, eq, name = "SyncRun", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySyncRun {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    property_id: String,
+    #[pyo3(get)]
+    mode: &'static str,
+    #[pyo3(get)]
+    started_at: DateTime<Utc>,
+    #[pyo3(get)]
+    finished_at: Option<DateTime<Utc>>,
+    #[pyo3(get)]
+    counts: PySyncCounts,
+    #[pyo3(get)]
+    errors: Vec<PySyncError>,
+    #[pyo3(get)]
+    aborted: Option<String>,
+}
+
+#[pymethods]
+impl PySyncRun {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SyncRun",
+            "id" = &self.id,
+            "property_id" = &self.property_id,
+            "mode" = self.mode,
+            "counts" = self.counts.clone(),
+            "aborted" = &self.aborted,
+        )
+    }
+}
+
+impl From<concierge::SyncRun> for PySyncRun {
+    fn from(r: concierge::SyncRun) -> Self {
+        Self {
+            id: r.id.to_string(),
+            property_id: r.property_id.to_string(),
+            mode: r.mode.as_str(),
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            counts: r.counts.into(),
+            errors: r.errors.into_iter().map(PySyncError::from).collect(),
+            aborted: r.aborted,
+        }
+    }
+}
+
+/// What one sync trigger got: the run, and whether it joined one already running.
+#[pyclass(frozen, eq, name = "SyncReport", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySyncReport {
+    #[pyo3(get)]
+    run: PySyncRun,
+    #[pyo3(get)]
+    joined: bool,
+}
+
+#[pymethods]
+impl PySyncReport {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SyncReport",
+            "run" = self.run.clone(),
+            "joined" = self.joined,
+        )
+    }
+}
+
+impl From<concierge::SyncReport> for PySyncReport {
+    fn from(r: concierge::SyncReport) -> Self {
+        Self {
+            run: r.run.into(),
+            joined: r.joined,
+        }
+    }
+}

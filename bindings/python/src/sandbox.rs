@@ -1,8 +1,9 @@
-//! `SandboxControls`: the sandbox's clock, mailbox and fault script, for tests and demos.
+//! `SandboxControls`: the sandbox's clock, mailbox, fault script and PMS, for tests and demos.
 
 use crate::parse;
-use crate::records::py_repr;
-use chrono::{DateTime, Duration, Utc};
+use crate::records::{PyPmsProperty, py_repr};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use concierge::RecordError;
 use concierge::sandbox::Sandbox;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -70,6 +71,78 @@ impl PySandboxControls {
         self.sandbox.faults().calls(operation)
     }
 
+    /// Every call of `operation` (`"*"`: any) waits `milliseconds` of real time first; 0
+    /// removes the latency.
+    fn set_latency(&self, operation: &str, milliseconds: u64) {
+        let latency = std::time::Duration::from_millis(milliseconds);
+        self.sandbox.faults().set_latency(operation, latency);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // The sandbox PMS
+
+    /// The properties the sandbox PMS holds.
+    fn pms_properties(&self) -> Vec<PyPmsProperty> {
+        let pms = self.sandbox.pms();
+        pms.properties()
+            .into_iter()
+            .map(PyPmsProperty::from)
+            .collect()
+    }
+
+    /// The readable residents the sandbox PMS holds for `pms_property_id`, in listing order
+    /// (empty if it has no such property).
+    fn pms_residents(&self, pms_property_id: &str) -> Vec<PyPmsResidentRecord> {
+        let residents = self.sandbox.pms().residents(pms_property_id);
+        residents
+            .into_iter()
+            .map(PyPmsResidentRecord::from)
+            .collect()
+    }
+
+    /// Changes a resident in the sandbox PMS, as its staff would; the fields left out stay.
+    /// Returns whether the PMS has the resident.
+    #[pyo3(signature = (external_id, *, first_name = None, last_name = None, email = None, move_out = None))]
+    fn pms_update_resident(
+        &self,
+        external_id: &str,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        email: Option<String>,
+        move_out: Option<NaiveDate>,
+    ) -> bool {
+        self.sandbox.pms().update_resident(external_id, |r| {
+            if let Some(v) = first_name {
+                r.first_name = v;
+            }
+            if let Some(v) = last_name {
+                r.last_name = v;
+            }
+            if email.is_some() {
+                r.email = email;
+            }
+            if move_out.is_some() {
+                r.move_out = move_out;
+            }
+        })
+    }
+
+    /// Removes a resident from the sandbox PMS. Returns whether the PMS had the resident.
+    fn pms_remove_resident(&self, external_id: &str) -> bool {
+        self.sandbox.pms().remove_resident(external_id)
+    }
+
+    /// Adds a record the sandbox PMS cannot read (without an id) to `pms_property_id`'s
+    /// residents; a sync reports it as an `unreadable_record` error with `message`. Returns
+    /// whether the PMS has the property.
+    fn pms_add_unreadable(&self, pms_property_id: &str, message: String) -> bool {
+        let error = RecordError {
+            external: None,
+            message,
+        };
+        self.sandbox.pms().inject_unreadable(pms_property_id, error)
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
             py,
@@ -97,5 +170,56 @@ pub struct PySentEmail {
 impl PySentEmail {
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(py, "SentEmail", "to" = &self.to, "subject" = &self.subject)
+    }
+}
+
+/// A resident as the sandbox PMS holds it. Ids are the PMS's own (`unit_id` is the PMS unit).
+/// Its `repr` leaves out the email.
+#[pyclass(frozen, eq, name = "PmsResidentRecord", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyPmsResidentRecord {
+    #[pyo3(get)]
+    external_id: String,
+    #[pyo3(get)]
+    unit_id: String,
+    #[pyo3(get)]
+    first_name: String,
+    #[pyo3(get)]
+    last_name: String,
+    #[pyo3(get)]
+    email: Option<String>,
+    #[pyo3(get)]
+    move_in: Option<NaiveDate>,
+    #[pyo3(get)]
+    move_out: Option<NaiveDate>,
+}
+
+#[pymethods]
+impl PyPmsResidentRecord {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "PmsResidentRecord",
+            "external_id" = &self.external_id,
+            "unit_id" = &self.unit_id,
+            "first_name" = &self.first_name,
+            "last_name" = &self.last_name,
+            "move_in" = self.move_in,
+            "move_out" = self.move_out,
+        )
+    }
+}
+
+impl From<concierge::PmsResident> for PyPmsResidentRecord {
+    fn from(r: concierge::PmsResident) -> Self {
+        Self {
+            external_id: r.external.id,
+            unit_id: r.unit.id,
+            first_name: r.first_name,
+            last_name: r.last_name,
+            email: r.email,
+            move_in: r.move_in,
+            move_out: r.move_out,
+        }
     }
 }

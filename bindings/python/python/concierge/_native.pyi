@@ -31,6 +31,8 @@ from concierge.types import (
     ProviderErrorKind,
     ResidentSource,
     SmtpTls,
+    SyncErrorKind,
+    SyncMode,
     TokenRejection,
 )
 
@@ -42,6 +44,7 @@ __all__ = [
     "Admin",
     "SandboxControls",
     "SentEmail",
+    "PmsResidentRecord",
     "SmtpConfig",
     "Property",
     "PropertySettings",
@@ -53,6 +56,12 @@ __all__ = [
     "Resident",
     "OutboxEntry",
     "DispatchReport",
+    "SpareHolder",
+    "PmsProperty",
+    "SyncReport",
+    "SyncRun",
+    "SyncCounts",
+    "SyncError",
     "ConciergeError",
     "PermissionDeniedError",
     "InvalidTransitionError",
@@ -269,6 +278,95 @@ class DispatchReport:
     @property
     def skipped(self) -> int: ...
 
+@final
+class SpareHolder:
+    """A named holder of a unit's spare key: not a resident, never moved out by a sync."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+@final
+class PmsProperty:
+    """A property as the PMS has it. Link one of ours to it with
+    ``link_pms_property(admin, property_id, pms_property.external_ref.id)``."""
+
+    @property
+    def external_ref(self) -> ExternalRef: ...
+    @property
+    def name(self) -> str: ...
+
+@final
+class SyncCounts:
+    """What a sync run did, record by record."""
+
+    @property
+    def seen(self) -> int: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def updated(self) -> int: ...
+    @property
+    def moved_out(self) -> int: ...
+    @property
+    def unchanged(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def deferred(self) -> int:
+        """Future residents not imported yet: the property's ``future_resident_sync`` is off."""
+    @property
+    def pages(self) -> int: ...
+
+@final
+class SyncError:
+    """One PMS record a sync could not apply; never holds the record's personal data."""
+
+    @property
+    def kind(self) -> SyncErrorKind: ...
+    @property
+    def external_ref(self) -> Optional[ExternalRef]:
+        """The record in the PMS, when its id could be read."""
+    @property
+    def field(self) -> Optional[str]: ...
+    @property
+    def message(self) -> str: ...
+
+@final
+class SyncRun:
+    """One sync of one property."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def property_id(self) -> str: ...
+    @property
+    def mode(self) -> SyncMode: ...
+    @property
+    def started_at(self) -> datetime.datetime: ...
+    @property
+    def finished_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def counts(self) -> SyncCounts: ...
+    @property
+    def errors(self) -> List[SyncError]:
+        """The records this run could not apply; the next run's list replaces it."""
+    @property
+    def aborted(self) -> Optional[str]:
+        """Why the run stopped early (the PMS kept failing), else ``None``. What it applied
+        stays applied; nobody is moved out by an incomplete listing."""
+
+@final
+class SyncReport:
+    @property
+    def run(self) -> SyncRun: ...
+    @property
+    def joined(self) -> bool:
+        """This trigger joined the property's sync already running instead of starting one."""
+
 # --------------------------------------------------------------------------------------------
 # Sandbox
 
@@ -294,6 +392,47 @@ class SandboxControls:
         """The next call of ``operation`` (e.g. ``"send"``) fails; an unknown kind raises
         ``ValueError``."""
     def calls(self, operation: str) -> int: ...
+    def set_latency(self, operation: str, milliseconds: int) -> None:
+        """Every call of ``operation`` (``"*"``: any) waits this long (real time) first; 0
+        removes it."""
+    def pms_properties(self) -> List[PmsProperty]: ...
+    def pms_residents(self, pms_property_id: str) -> List[PmsResidentRecord]:
+        """The readable residents the sandbox PMS holds for the property, in listing order
+        (empty for an unknown property). The ``pms_*`` methods below return whether the PMS
+        has the resident (or the property)."""
+    def pms_update_resident(
+        self,
+        external_id: str,
+        *,
+        first_name: Optional[str] = None,
+        last_name: Optional[str] = None,
+        email: Optional[str] = None,
+        move_out: Optional[datetime.date] = None,
+    ) -> bool:
+        """Changes a resident in the sandbox PMS, as its staff would; fields left out stay."""
+    def pms_remove_resident(self, external_id: str) -> bool: ...
+    def pms_add_unreadable(self, pms_property_id: str, message: str) -> bool:
+        """Adds a record the PMS cannot read; a sync reports it as ``unreadable_record``."""
+
+@final
+class PmsResidentRecord:
+    """A resident as the sandbox PMS holds it; ``unit_id`` is the PMS's unit id. ``repr``
+    leaves out the email."""
+
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def first_name(self) -> str: ...
+    @property
+    def last_name(self) -> str: ...
+    @property
+    def email(self) -> Optional[str]: ...
+    @property
+    def move_in(self) -> Optional[datetime.date]: ...
+    @property
+    def move_out(self) -> Optional[datetime.date]: ...
 
 # --------------------------------------------------------------------------------------------
 # Production mail
@@ -405,6 +544,27 @@ class Concierge:
         phase: Optional[OccupancyPhase] = None,
         source: Optional[ResidentSource] = None,
     ) -> List[Resident]: ...
+    def move_out(
+        self, admin: Admin, resident_id: str, *, on: Optional[datetime.date] = None
+    ) -> Resident:
+        """Moves the resident out on ``on`` (today when ``None``): mobile access ends and
+        their keys are cancelled. A date before the move-in raises ``ValidationError``; a
+        resident already moved out, ``ConflictError``."""
+    def add_spare_holder(self, admin: Admin, unit_id: str, label: str) -> SpareHolder: ...
+    def list_spare_holders(self, admin: Admin, unit_id: str) -> List[SpareHolder]: ...
+    def list_pms_properties(self, admin: Admin) -> List[PmsProperty]: ...
+    def link_pms_property(self, admin: Admin, property_id: str, pms_property_id: str) -> Property: ...
+    def sync_now(self, admin: Admin, property_id: str, *, mode: SyncMode = "full") -> SyncReport:
+        """Syncs the property with its PMS now: ``"full"`` moves out residents the PMS no
+        longer lists, ``"incremental"`` never does. Joins the property's sync already running.
+        An unlinked property raises ``ValidationError``; a PMS that keeps failing,
+        ``ProviderError`` (and ``last_sync(...).aborted`` says why)."""
+    def last_sync(self, admin: Admin, property_id: str) -> Optional[SyncRun]: ...
+    def sync_errors(self, admin: Admin, property_id: str) -> List[SyncError]:
+        """The errors of the property's latest sync."""
+    def run_due_syncs(self) -> List[SyncReport]:
+        """Syncs every PMS-linked property whose ``sync_interval_seconds`` has passed since
+        its last run; acts as the system. A property whose sync fails is left out."""
     def dispatch_outbox(self) -> DispatchReport: ...
     def list_outbox(self, admin: Admin, status: OutboxStatus) -> List[OutboxEntry]: ...
     def retry_outbox_entry(self, admin: Admin, entry_id: str) -> OutboxEntry: ...
@@ -506,6 +666,27 @@ class AsyncConcierge:
         phase: Optional[OccupancyPhase] = None,
         source: Optional[ResidentSource] = None,
     ) -> Awaitable[List[Resident]]: ...
+    def move_out(
+        self, admin: Admin, resident_id: str, *, on: Optional[datetime.date] = None
+    ) -> Awaitable[Resident]:
+        """Moves the resident out on ``on`` (today when ``None``): mobile access ends and
+        their keys are cancelled. A date before the move-in raises ``ValidationError``; a
+        resident already moved out, ``ConflictError``."""
+    def add_spare_holder(self, admin: Admin, unit_id: str, label: str) -> Awaitable[SpareHolder]: ...
+    def list_spare_holders(self, admin: Admin, unit_id: str) -> Awaitable[List[SpareHolder]]: ...
+    def list_pms_properties(self, admin: Admin) -> Awaitable[List[PmsProperty]]: ...
+    def link_pms_property(self, admin: Admin, property_id: str, pms_property_id: str) -> Awaitable[Property]: ...
+    def sync_now(self, admin: Admin, property_id: str, *, mode: SyncMode = "full") -> Awaitable[SyncReport]:
+        """Syncs the property with its PMS now: ``"full"`` moves out residents the PMS no
+        longer lists, ``"incremental"`` never does. Joins the property's sync already running.
+        An unlinked property raises ``ValidationError``; a PMS that keeps failing,
+        ``ProviderError`` (and ``last_sync(...).aborted`` says why)."""
+    def last_sync(self, admin: Admin, property_id: str) -> Awaitable[Optional[SyncRun]]: ...
+    def sync_errors(self, admin: Admin, property_id: str) -> Awaitable[List[SyncError]]:
+        """The errors of the property's latest sync."""
+    def run_due_syncs(self) -> Awaitable[List[SyncReport]]:
+        """Syncs every PMS-linked property whose ``sync_interval_seconds`` has passed since
+        its last run; acts as the system. A property whose sync fails is left out."""
     def dispatch_outbox(self) -> Awaitable[DispatchReport]: ...
     def list_outbox(self, admin: Admin, status: OutboxStatus) -> Awaitable[List[OutboxEntry]]: ...
     def retry_outbox_entry(self, admin: Admin, entry_id: str) -> Awaitable[OutboxEntry]: ...

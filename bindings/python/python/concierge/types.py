@@ -17,6 +17,8 @@ __all__ = [
     "ProviderErrorKind",
     "ResidentSource",
     "SmtpTls",
+    "SyncErrorKind",
+    "SyncMode",
     "TokenRejection",
 ]
 
@@ -26,8 +28,18 @@ OccupancyPhase = Literal["future", "current", "past"]
 ResidentSource = Literal["pms", "strata", "manual"]
 OccupancyRole = Literal["primary", "secondary", "occupant"]
 OutboxStatus = Literal["pending", "done", "parked", "skipped"]
-OutboxKind = Literal["activation_email"]
+OutboxKind = Literal["activation_email", "cancel_key"]
 SmtpTls = Literal["none", "starttls", "tls"]
+SyncMode = Literal["full", "incremental"]
+SyncErrorKind = Literal[
+    "unit_not_found",
+    "invalid_name",
+    "invalid_email",
+    "invalid_dates",
+    "duplicate_resident",
+    "conflicting_occupancy",
+    "unreadable_record",
+]
 Permission = Literal["integrations", "residence"]
 AccountAction = Literal["invite", "activate"]
 TokenRejection = Literal["invalid", "expired", "already_used", "superseded"]
