@@ -172,8 +172,8 @@ pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Wri
     if !args.json {
         let _ = writeln!(
             out,
-            "{:<16} {:<24} {:<8} {:<20} {}",
-            "site", "name", "unit", "status", "email"
+            "{:<16} {:<24} {:<8} {:<20} email",
+            "site", "name", "unit", "status"
         );
     }
     for property in properties {

@@ -615,6 +615,9 @@ pub enum SyncMode {
 }
 
 impl SyncMode {
+    /// Every mode.
+    pub const ALL: [SyncMode; 2] = [SyncMode::Full, SyncMode::Incremental];
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

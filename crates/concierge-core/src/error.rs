@@ -160,6 +160,79 @@ impl Error {
         }
     }
 
+    /// An error of the same code, fields and message, for handing one failure to several
+    /// waiters (the `source` of a provider error is not carried over).
+    pub fn replicate(&self) -> Error {
+        match self {
+            Error::PermissionDenied {
+                admin,
+                action,
+                permission,
+                required,
+                held,
+            } => Error::PermissionDenied {
+                admin: admin.clone(),
+                action: action.clone(),
+                permission: *permission,
+                required: *required,
+                held: *held,
+            },
+            Error::InvalidTransition { from, action } => Error::InvalidTransition {
+                from: *from,
+                action: *action,
+            },
+            Error::TokenRejected { reason } => Error::TokenRejected { reason: *reason },
+            Error::NotFound { entity, id } => Error::NotFound {
+                entity: *entity,
+                id: id.clone(),
+            },
+            Error::Validation(v) => Error::Validation(v.clone()),
+            Error::Conflict { message } => Error::Conflict {
+                message: message.clone(),
+            },
+            Error::Provider(p) => Error::Provider(ProviderError {
+                provider: p.provider.clone(),
+                operation: p.operation.clone(),
+                kind: p.kind,
+                retryable: p.retryable,
+                request_id: p.request_id.clone(),
+                message: p.message.clone(),
+                source: None,
+            }),
+            Error::Store(e) => Error::Store(match e {
+                StoreError::Concurrent { entity, id } => StoreError::Concurrent {
+                    entity: *entity,
+                    id: id.clone(),
+                },
+                StoreError::Constraint {
+                    constraint,
+                    message,
+                } => StoreError::Constraint {
+                    constraint,
+                    message: message.clone(),
+                },
+                StoreError::Unavailable { message } => StoreError::Unavailable {
+                    message: message.clone(),
+                },
+                StoreError::Corrupt { message } => StoreError::Corrupt {
+                    message: message.clone(),
+                },
+                StoreError::Incompatible {
+                    location,
+                    found,
+                    supported,
+                    message,
+                } => StoreError::Incompatible {
+                    location: location.clone(),
+                    found: *found,
+                    supported: *supported,
+                    message: message.clone(),
+                },
+            }),
+            Error::Closed => Error::Closed,
+        }
+    }
+
     /// A [`Error::NotFound`] for `entity` with `id`.
     pub fn not_found(entity: EntityKind, id: impl fmt::Display) -> Self {
         Error::NotFound {

@@ -3,7 +3,7 @@
 
 mod support;
 
-use concierge_core::StoreError;
+use concierge_core::{Store as _, StoreError};
 use concierge_store::{SCHEMA_VERSION, SqliteStore};
 
 fn incompatible(result: Result<SqliteStore, StoreError>) -> (String, Option<i64>, i64, String) {
@@ -25,7 +25,7 @@ async fn a_damaged_file_is_refused_naming_it_and_left_untouched() {
     let path = dir.path().join("garbage.db");
     let garbage = b"this is not a database, it is a shopping list: eggs, milk, flour ".repeat(100);
     std::fs::write(&path, &garbage).unwrap();
-    let err = SqliteStore::open(&path).await.err().expect("refused");
+    let err = SqliteStore::open(&path).await.expect_err("refused");
     let text = err.to_string();
     assert!(text.contains("garbage.db"), "{text}");
     assert!(
@@ -84,7 +84,7 @@ async fn a_database_from_a_newer_version_is_refused_with_both_versions() {
             .unwrap();
         pool.close().await;
     }
-    let err = SqliteStore::open(&path).await.err().expect("refused");
+    let err = SqliteStore::open(&path).await.expect_err("refused");
     assert_eq!(
         err.to_string(),
         format!(
@@ -127,7 +127,7 @@ async fn an_unreachable_postgres_names_the_host_but_never_the_password() {
         .unwrap()
         .port();
     let url = format!("postgres://concierge:canary-PG-pa55@127.0.0.1:{port}/concierge");
-    let err = PgStore::connect(&url).await.err().expect("unreachable");
+    let err = PgStore::connect(&url).await.expect_err("unreachable");
     let text = format!("{err} {err:?}");
     assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
     assert!(!text.contains("canary-PG-pa55"), "{text}");
@@ -135,8 +135,7 @@ async fn an_unreachable_postgres_names_the_host_but_never_the_password() {
 
     let err = PgStore::connect("postgres://u:canary-PG-pa55@[not a host/x")
         .await
-        .err()
-        .expect("bad url");
+        .expect_err("bad url");
     assert!(!format!("{err} {err:?}").contains("canary-PG-pa55"));
 }
 
@@ -153,8 +152,7 @@ async fn a_wrong_postgres_password_names_the_host_but_never_the_password() {
         .unwrap();
     let err = concierge_store::PgStore::connect(&bad)
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let text = err.to_string();
     assert!(
         text.contains("127.0.0.1") || text.contains("localhost"),

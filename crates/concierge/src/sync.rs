@@ -65,12 +65,15 @@ pub struct SyncReport {
     pub joined: bool,
 }
 
+/// What a running sync hands to the triggers that joined it.
+type Outcome = Option<Result<SyncRun, Arc<Error>>>;
+
 /// Syncs running in this process, by property: later triggers wait on the channel.
-pub(crate) type Running = std::sync::Mutex<HashMap<PropertyId, watch::Receiver<Option<SyncRun>>>>;
+pub(crate) type Running = std::sync::Mutex<HashMap<PropertyId, watch::Receiver<Outcome>>>;
 
 enum Start {
-    Run(watch::Sender<Option<SyncRun>>),
-    Join(watch::Receiver<Option<SyncRun>>),
+    Run(watch::Sender<Outcome>),
+    Join(watch::Receiver<Outcome>),
 }
 
 impl Concierge {
@@ -173,8 +176,14 @@ impl Concierge {
         admin: &Admin,
         property_id: &PropertyId,
     ) -> Result<Vec<SyncError>> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "sync_errors",
+        )?;
         Ok(self
-            .last_sync(admin, property_id)
+            .latest_run(property_id)
             .await?
             .map(|r| r.errors)
             .unwrap_or_default())
@@ -187,13 +196,18 @@ impl Concierge {
         property_id: &PropertyId,
     ) -> Result<Option<SyncRun>> {
         self.authorize(admin, Permission::Residence, AccessLevel::Read, "last_sync")?;
+        self.latest_run(property_id).await
+    }
+
+    async fn latest_run(&self, property_id: &PropertyId) -> Result<Option<SyncRun>> {
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         Ok(self.inner.store.latest_sync_run(&property.id).await?)
     }
 
     /// Runs the sync of every PMS-linked property whose interval has passed since its last run
     /// (4 hours by default, per property). The scheduler calls this; call it yourself from a
-    /// job runner if you prefer. Acts as the system, not as an admin.
+    /// job runner if you prefer. Acts as the system, not as an admin. A property whose sync
+    /// failed is reported with its run, whose `aborted` says why.
     pub async fn run_due_syncs(&self) -> Result<Vec<SyncReport>> {
         self.ensure_open()?;
         let now = self.now();
@@ -213,7 +227,12 @@ impl Concierge {
                 {
                     Ok(report) => reports.push(report),
                     Err(e) => {
-                        tracing::warn!(property = %property.id, error = %e, "scheduled sync failed")
+                        tracing::warn!(property = %property.id, error = %e, "scheduled sync failed");
+                        if let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
+                            && run.aborted.is_some()
+                        {
+                            reports.push(SyncReport { run, joined: false });
+                        }
                     }
                 }
             }
@@ -391,35 +410,43 @@ impl Concierge {
         self.ensure_open()?;
         let tx = match self.start_or_join(property_id) {
             Start::Join(mut rx) => {
-                let run = rx
+                let outcome = rx
                     .wait_for(Option::is_some)
                     .await
                     .map_err(|_| Error::Conflict {
                         message: "the running sync this trigger joined stopped without a result"
                             .into(),
                     })?;
-                return Ok(SyncReport {
-                    run: run.clone().unwrap_or_else(|| unreachable_run(property_id)),
-                    joined: true,
-                });
+                // The joined sync's result is this trigger's result, failure included.
+                return match outcome.as_ref() {
+                    Some(Ok(run)) => Ok(SyncReport {
+                        run: run.clone(),
+                        joined: true,
+                    }),
+                    Some(Err(e)) => Err(e.replicate()),
+                    None => Err(Error::Conflict {
+                        message: "the joined sync left no result".into(),
+                    }),
+                };
             }
             Start::Run(tx) => tx,
         };
         let result = self.sync_leased(property_id, options).await;
-        match &result {
-            Ok(report) => tx.send_replace(Some(report.run.clone())),
-            Err(e) => {
-                let mut run = unreachable_run(property_id);
-                run.aborted = Some(e.to_string());
-                tx.send_replace(Some(run))
-            }
-        };
         self.inner
             .running
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(property_id);
-        result
+        match result {
+            Ok(report) => {
+                tx.send_replace(Some(Ok(report.run.clone())));
+                Ok(report)
+            }
+            Err(e) => {
+                tx.send_replace(Some(Err(Arc::new(e.replicate()))));
+                Err(e)
+            }
+        }
     }
 
     /// Takes the property's lease (across processes), or waits for the holder's run.
@@ -548,20 +575,6 @@ impl SchedulerHandle {
 impl Drop for SchedulerHandle {
     fn drop(&mut self) {
         self.task.abort();
-    }
-}
-
-fn unreachable_run(property: &PropertyId) -> SyncRun {
-    SyncRun {
-        id: SyncRunId::new(),
-        property_id: property.clone(),
-        started_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
-        finished_at: None,
-        counts: SyncCounts::default(),
-        errors: Vec::new(),
-        mode: SyncMode::Full,
-        aborted: None,
-        version: 0,
     }
 }
 

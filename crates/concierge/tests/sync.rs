@@ -532,6 +532,30 @@ async fn a_pms_that_keeps_failing_aborts_the_run_without_moving_anyone_out() {
         w.residents(Some(OccupancyPhase::Current)).await.len(),
         before
     );
+    // The scheduler reports the failed property with its aborted run.
+    w.sandbox
+        .faults()
+        .fail_times("list_residents", ProviderErrorKind::Unavailable, 10);
+    w.sandbox
+        .clock()
+        .advance(Duration::hours(4) + Duration::minutes(1));
+    let reports = w.c.run_due_syncs().await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].run.aborted.is_some());
+    // A trigger that joins a failing sync fails the same way.
+    w.sandbox.faults().clear();
+    w.sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::from_millis(100));
+    w.sandbox
+        .faults()
+        .fail_times("list_residents", ProviderErrorKind::Rejected, 1);
+    let (a, b) = tokio::join!(
+        w.c.sync_now(&w.admin, &w.property.id),
+        w.c.sync_now(&w.admin, &w.property.id)
+    );
+    assert_eq!(a.unwrap_err().code(), ErrorCode::Provider);
+    assert_eq!(b.unwrap_err().code(), ErrorCode::Provider);
     // A transient failure is retried and the run completes.
     w.sandbox.faults().clear();
     w.sandbox
