@@ -1,0 +1,652 @@
+//! From Buildium's messages to the provider-neutral records: properties, units, and one
+//! resident per (tenant, lease).
+
+use crate::config::{BuildiumConfig, LeaseEndMoveOut, ResidentKey};
+use crate::wire::{
+    self, LeaseMessage, LeaseMoveOutDataMessage, LeaseTenantMessage, RentalMessage,
+    RentalUnitMessage, TenantMessage, decode, parse_opt_date, parse_timestamp, raw_id,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use concierge_core::{ExternalRef, OccupancyRole, PmsProperty, PmsResident, PmsUnit, RecordError};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// The provider name in every [`ExternalRef`].
+pub(crate) const PROVIDER: &str = "buildium";
+
+fn record_error(external: Option<String>, message: String) -> RecordError {
+    RecordError {
+        external: external.map(|id| ExternalRef::new(PROVIDER, id)),
+        message,
+    }
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Properties and units
+
+/// A rental property. Its name is `Name`, else the first address line, else `Rental <Id>`.
+pub(crate) fn property(value: Value) -> Result<PmsProperty, RecordError> {
+    let id = raw_id(&value);
+    let rental: RentalMessage = decode(value).map_err(|e| {
+        record_error(
+            id.map(|i| i.to_string()),
+            format!("rental property cannot be read: {e}"),
+        )
+    })?;
+    let name = non_empty(rental.name)
+        .or_else(|| rental.address.and_then(|a| non_empty(a.address_line1)))
+        .unwrap_or_else(|| format!("Rental {}", rental.id));
+    Ok(PmsProperty {
+        external: ExternalRef::new(PROVIDER, rental.id.to_string()),
+        name,
+    })
+}
+
+/// A rental unit. `BuildingName` is its building (empty: the property itself); `UnitNumber` is
+/// required.
+pub(crate) fn unit(value: Value, config: &BuildiumConfig) -> Result<PmsUnit, RecordError> {
+    let id = raw_id(&value);
+    let unit: RentalUnitMessage = decode(value).map_err(|e| {
+        record_error(
+            id.map(|i| i.to_string()),
+            format!("rental unit cannot be read: {e}"),
+        )
+    })?;
+    let number = non_empty(unit.unit_number).ok_or_else(|| {
+        record_error(
+            Some(unit.id.to_string()),
+            "the rental unit has no `UnitNumber`".into(),
+        )
+    })?;
+    let building_name = if config.use_building_name {
+        non_empty(unit.building_name)
+    } else {
+        None
+    };
+    Ok(PmsUnit {
+        external: ExternalRef::new(PROVIDER, unit.id.to_string()),
+        building_name,
+        floor: None,
+        number,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tenants
+
+/// A lease of a tenant, from `TenantMessage.Leases[]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct LeaseRef {
+    pub id: i64,
+    pub property_id: Option<i64>,
+}
+
+/// A tenant's contact details and, when Buildium sent them, their leases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Tenant {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// `None` when the message carried no `Leases` (an embedded `CurrentTenants` entry).
+    pub leases: Option<Vec<LeaseRef>>,
+}
+
+/// Decodes a `TenantMessage`.
+pub(crate) fn tenant(value: Value) -> Result<Tenant, String> {
+    let t: TenantMessage = decode(value).map_err(|e| format!("the tenant cannot be read: {e}"))?;
+    let phone = t
+        .phone_numbers
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.get("Number").and_then(Value::as_str))
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+        .map(str::to_string);
+    let leases = t.leases.map(|leases| {
+        leases
+            .iter()
+            .filter_map(|l| {
+                Some(LeaseRef {
+                    id: raw_id(l)?,
+                    property_id: l.get("PropertyId").and_then(Value::as_i64),
+                })
+            })
+            .collect()
+    });
+    Ok(Tenant {
+        id: t.id,
+        first_name: t.first_name.unwrap_or_default(),
+        last_name: t.last_name.unwrap_or_default(),
+        email: non_empty(t.email),
+        phone,
+        leases,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Leases
+
+/// One entry of `LeaseMessage.Tenants[]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub tenant_id: i64,
+    /// `Status == MovedOut`.
+    pub moved_out: bool,
+    /// `MoveInDate`, or why it cannot be read.
+    pub move_in: Result<Option<NaiveDate>, String>,
+}
+
+/// A lease, decoded; its tenants' own problems are kept per tenant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Lease {
+    pub id: i64,
+    pub unit_id: i64,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// `LeaseStatus == Past`.
+    pub past: bool,
+    pub auto_move_out: bool,
+    pub updated_at: Option<DateTime<Utc>>,
+    /// `Tenants[]` in order (or, without it, `CurrentTenants[]`); an unreadable entry is an
+    /// `Err`.
+    pub entries: Vec<Result<Entry, String>>,
+    /// `MoveOutData` by tenant: the latest date, or why it cannot be read.
+    pub move_outs: HashMap<i64, Result<NaiveDate, String>>,
+    /// `CurrentTenants[]` by tenant id.
+    pub embedded: HashMap<i64, Result<Tenant, String>>,
+}
+
+impl Lease {
+    /// The tenant ids of the lease's readable entries.
+    pub(crate) fn tenant_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.entries
+            .iter()
+            .filter_map(|e| e.as_ref().ok().map(|e| e.tenant_id))
+    }
+}
+
+fn lease_error(id: Option<i64>, what: String) -> RecordError {
+    let lease = id.map_or_else(|| "?".to_string(), |i| i.to_string());
+    record_error(None, format!("lease {lease}: {what}"))
+}
+
+/// Decodes a `LeaseMessage`. A lease without `Id` or `UnitId`, with unreadable dates, or with a
+/// move-out that names no tenant, is one error (the message names the lease).
+pub(crate) fn lease(value: Value) -> Result<Lease, RecordError> {
+    let raw = raw_id(&value);
+    let l: LeaseMessage =
+        decode(value).map_err(|e| lease_error(raw, format!("cannot be read: {e}")))?;
+    let id = Some(l.id);
+    let unit_id = l
+        .unit_id
+        .ok_or_else(|| lease_error(id, "has no `UnitId`".into()))?;
+    let from = parse_opt_date("LeaseFromDate", l.lease_from_date.as_deref())
+        .map_err(|e| lease_error(id, e))?;
+    let to = parse_opt_date("LeaseToDate", l.lease_to_date.as_deref())
+        .map_err(|e| lease_error(id, e))?;
+    let updated_at = match l.last_updated_date_time.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(t) => Some(parse_timestamp("LastUpdatedDateTime", t).map_err(|e| lease_error(id, e))?),
+    };
+
+    let mut embedded = HashMap::new();
+    let mut current_order = Vec::new();
+    for value in l.current_tenants.unwrap_or_default() {
+        let Some(tenant_id) = raw_id(&value) else {
+            continue;
+        };
+        current_order.push(tenant_id);
+        embedded.insert(tenant_id, tenant(value));
+    }
+
+    let mut move_outs: HashMap<i64, Result<NaiveDate, String>> = HashMap::new();
+    for value in l.move_out_data.unwrap_or_default() {
+        let m: LeaseMoveOutDataMessage = decode(value)
+            .map_err(|e| lease_error(id, format!("a `MoveOutData` entry cannot be read: {e}")))?;
+        let date = match m.move_out_date.as_deref() {
+            None => Err("its `MoveOutData` has no `MoveOutDate`".to_string()),
+            Some(t) => wire::parse_date("MoveOutDate", t),
+        };
+        let merged = match (move_outs.remove(&m.tenant_id), date) {
+            (Some(Err(e)), _) | (_, Err(e)) => Err(e),
+            (Some(Ok(a)), Ok(b)) => Ok(a.max(b)),
+            (None, Ok(b)) => Ok(b),
+        };
+        move_outs.insert(m.tenant_id, merged);
+    }
+
+    let tenants = l.tenants.unwrap_or_default();
+    let entries = if tenants.is_empty() {
+        current_order
+            .into_iter()
+            .map(|tenant_id| {
+                Ok(Entry {
+                    tenant_id,
+                    moved_out: false,
+                    move_in: Ok(None),
+                })
+            })
+            .collect()
+    } else {
+        tenants
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let t: LeaseTenantMessage = decode(value)
+                    .map_err(|e| format!("tenant entry {} cannot be read: {e}", i + 1))?;
+                Ok(Entry {
+                    tenant_id: t.id,
+                    moved_out: t.status.as_deref() == Some("MovedOut"),
+                    move_in: parse_opt_date("MoveInDate", t.move_in_date.as_deref()),
+                })
+            })
+            .collect()
+    };
+
+    Ok(Lease {
+        id: l.id,
+        unit_id,
+        from,
+        to,
+        past: l.lease_status.as_deref() == Some("Past"),
+        auto_move_out: l.automatically_move_out_tenants.unwrap_or(false),
+        updated_at,
+        entries,
+        move_outs,
+        embedded,
+    })
+}
+
+/// Whether the adapter must fetch this tenant's `TenantMessage`: they are not embedded in
+/// `CurrentTenants` (future or moved out), or the resident key needs their leases and the
+/// embedded message has none.
+pub(crate) fn needs_lookup(lease: &Lease, tenant_id: i64, config: &BuildiumConfig) -> bool {
+    match lease.embedded.get(&tenant_id) {
+        Some(Ok(t)) => config.resident_key == ResidentKey::TenantFirstLease && t.leases.is_none(),
+        _ => true,
+    }
+}
+
+/// What mapping a page of leases knows besides each lease.
+pub(crate) struct PageContext<'a> {
+    pub config: &'a BuildiumConfig,
+    /// The property listed.
+    pub property_id: i64,
+    /// Tenants fetched for this page, by id.
+    pub fetched: &'a HashMap<i64, Result<Tenant, String>>,
+    /// Every tenant's leases on this page.
+    pub page_leases: HashMap<i64, BTreeSet<i64>>,
+}
+
+impl<'a> PageContext<'a> {
+    pub(crate) fn new(
+        config: &'a BuildiumConfig,
+        property_id: i64,
+        fetched: &'a HashMap<i64, Result<Tenant, String>>,
+        leases: &[Result<Lease, RecordError>],
+    ) -> Self {
+        let mut page_leases: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        for lease in leases.iter().flatten() {
+            for tenant_id in lease.tenant_ids() {
+                page_leases.entry(tenant_id).or_default().insert(lease.id);
+            }
+        }
+        Self {
+            config,
+            property_id,
+            fetched,
+            page_leases,
+        }
+    }
+
+    /// The resident's external id (see [`ResidentKey`]).
+    fn key(&self, tenant_id: i64, lease_id: i64, tenant: Option<&Tenant>) -> String {
+        let composite = format!("{tenant_id}:{lease_id}");
+        if self.config.resident_key == ResidentKey::TenantAndLease {
+            return composite;
+        }
+        let mut first = lease_id;
+        if let Some(ids) = self.page_leases.get(&tenant_id) {
+            first = first.min(ids.iter().copied().min().unwrap_or(lease_id));
+        }
+        let in_property = tenant
+            .and_then(|t| t.leases.as_ref())
+            .into_iter()
+            .flatten()
+            .filter(|l| l.property_id.is_none_or(|p| p == self.property_id));
+        for l in in_property {
+            first = first.min(l.id);
+        }
+        if first == lease_id {
+            tenant_id.to_string()
+        } else {
+            composite
+        }
+    }
+
+    /// The best `TenantMessage` known for a tenant: fetched, else embedded in the lease.
+    fn tenant<'l>(&'l self, lease: &'l Lease, tenant_id: i64) -> Result<&'l Tenant, String> {
+        match (self.fetched.get(&tenant_id), lease.embedded.get(&tenant_id)) {
+            (Some(Ok(t)), _) | (_, Some(Ok(t))) => Ok(t),
+            (Some(Err(e)), _) | (None, Some(Err(e))) => Err(e.clone()),
+            (None, None) => Err("the tenant was not found".into()),
+        }
+    }
+
+    /// One resident per readable tenant entry of the lease; the others are errors.
+    pub(crate) fn residents(&self, lease: &Lease) -> Vec<Result<PmsResident, RecordError>> {
+        lease
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                let entry = entry
+                    .as_ref()
+                    .map_err(|e| lease_error(Some(lease.id), e.clone()))?;
+                self.resident(lease, index, entry)
+            })
+            .collect()
+    }
+
+    fn resident(
+        &self,
+        lease: &Lease,
+        index: usize,
+        entry: &Entry,
+    ) -> Result<PmsResident, RecordError> {
+        let tenant = self.tenant(lease, entry.tenant_id);
+        let key = self.key(entry.tenant_id, lease.id, tenant.as_ref().ok().copied());
+        let fail = |what: String| {
+            record_error(
+                Some(key.clone()),
+                format!("tenant {} of lease {}: {what}", entry.tenant_id, lease.id),
+            )
+        };
+        let tenant = tenant.map_err(&fail)?;
+        let move_in = entry.move_in.clone().map_err(&fail)?.or(lease.from);
+        let move_out = self.move_out(lease, entry).map_err(&fail)?;
+        Ok(PmsResident {
+            external: ExternalRef::new(PROVIDER, key.clone()),
+            unit: ExternalRef::new(PROVIDER, lease.unit_id.to_string()),
+            first_name: tenant.first_name.clone(),
+            last_name: tenant.last_name.clone(),
+            email: tenant.email.clone(),
+            phone: tenant.phone.clone(),
+            role: if index == 0 {
+                OccupancyRole::Primary
+            } else {
+                OccupancyRole::Secondary
+            },
+            move_in,
+            move_out,
+            updated_at: lease.updated_at,
+        })
+    }
+
+    /// `MoveOutData` for the tenant; else the lease end per [`LeaseEndMoveOut`]; else, for a
+    /// tenant Buildium shows as moved out (`MovedOut`, or a `Past` lease), the earlier of the
+    /// lease end and the day the lease was last updated.
+    fn move_out(&self, lease: &Lease, entry: &Entry) -> Result<Option<NaiveDate>, String> {
+        if let Some(date) = lease.move_outs.get(&entry.tenant_id) {
+            return date.clone().map(Some);
+        }
+        let lease_end = match self.config.lease_end_move_out {
+            LeaseEndMoveOut::WhenAutomatic => lease.to.filter(|_| lease.auto_move_out),
+            LeaseEndMoveOut::Always => lease.to,
+            LeaseEndMoveOut::Never => None,
+        };
+        if lease_end.is_some() {
+            return Ok(lease_end);
+        }
+        if entry.moved_out || lease.past {
+            // The earlier of the lease end and the day the move-out was recorded: a tenant who
+            // left a running lease must not stay until its end.
+            return [lease.to, lease.updated_at.map(|at| at.date_naive())]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(Some)
+                .ok_or_else(|| "moved out, but Buildium gives no move-out date".to_string());
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concierge_http::SecretString;
+    use serde_json::json;
+
+    fn config() -> BuildiumConfig {
+        BuildiumConfig::new("id", SecretString::from("secret"))
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn map(
+        lease_json: Value,
+        fetched: &HashMap<i64, Result<Tenant, String>>,
+        config: &BuildiumConfig,
+    ) -> Vec<Result<PmsResident, RecordError>> {
+        let leases = vec![lease(lease_json)];
+        let ctx = PageContext::new(config, 1001, fetched, &leases);
+        ctx.residents(leases[0].as_ref().unwrap())
+    }
+
+    fn person(id: i64, leases: Option<Vec<LeaseRef>>) -> Tenant {
+        Tenant {
+            id,
+            first_name: "Ada".into(),
+            last_name: "Lovelace".into(),
+            email: Some("ada@example.com".into()),
+            phone: None,
+            leases,
+        }
+    }
+
+    #[test]
+    fn an_empty_building_name_is_the_property_itself() {
+        let u = unit(
+            json!({"Id": 7, "BuildingName": "  ", "UnitNumber": "101"}),
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(u.building_name, None);
+        let u = unit(
+            json!({"Id": 7, "BuildingName": "North", "UnitNumber": "101"}),
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(u.building_name.as_deref(), Some("North"));
+        let mut flat = config();
+        flat.use_building_name = false;
+        assert_eq!(
+            unit(
+                json!({"Id": 7, "BuildingName": "North", "UnitNumber": "1"}),
+                &flat
+            )
+            .unwrap()
+            .building_name,
+            None
+        );
+        let e = unit(json!({"Id": 7, "UnitNumber": null}), &config()).unwrap_err();
+        assert_eq!(e.external, Some(ExternalRef::new(PROVIDER, "7")));
+    }
+
+    #[test]
+    fn a_property_without_a_name_is_named_by_its_address_or_id() {
+        assert_eq!(
+            property(json!({"Id": 3, "Name": "Maple"})).unwrap().name,
+            "Maple"
+        );
+        assert_eq!(
+            property(json!({"Id": 3, "Name": "", "Address": {"AddressLine1": "1 Main St"}}))
+                .unwrap()
+                .name,
+            "1 Main St"
+        );
+        assert_eq!(property(json!({"Id": 3})).unwrap().name, "Rental 3");
+        assert!(property(json!({"Name": "no id"})).is_err());
+    }
+
+    #[test]
+    fn move_in_falls_back_to_the_lease_start_and_move_out_to_the_automatic_lease_end() {
+        let fetched = HashMap::from([(5, Ok(person(5, Some(vec![]))))]);
+        let body = json!({"Id": 9, "UnitId": 70, "LeaseFromDate": "2026-03-01", "LeaseToDate": "2027-02-28",
+            "AutomaticallyMoveOutTenants": true, "LeaseStatus": "Future",
+            "Tenants": [{"Id": 5, "Status": "Future", "MoveInDate": null}]});
+        let r = map(body.clone(), &fetched, &config()).remove(0).unwrap();
+        assert_eq!(
+            (r.move_in, r.move_out),
+            (Some(d(2026, 3, 1)), Some(d(2027, 2, 28)))
+        );
+        let mut never = config();
+        never.lease_end_move_out = LeaseEndMoveOut::Never;
+        assert_eq!(
+            map(body, &fetched, &never).remove(0).unwrap().move_out,
+            None
+        );
+    }
+
+    #[test]
+    fn a_moved_out_tenant_without_move_out_data_leaves_at_the_lease_end_or_last_update() {
+        let fetched = HashMap::from([(5, Ok(person(5, Some(vec![]))))]);
+        let past = json!({"Id": 9, "UnitId": 70, "LeaseFromDate": "2023-01-01", "LeaseToDate": "2024-12-31",
+            "LeaseStatus": "Past", "Tenants": [{"Id": 5, "Status": "MovedOut"}]});
+        assert_eq!(
+            map(past, &fetched, &config()).remove(0).unwrap().move_out,
+            Some(d(2024, 12, 31))
+        );
+        let at_will = json!({"Id": 9, "UnitId": 70, "LeaseFromDate": "2023-01-01", "LeaseType": "AtWill",
+            "LastUpdatedDateTime": "2025-04-02T08:00:00Z", "LeaseStatus": "Active",
+            "Tenants": [{"Id": 5, "Status": "MovedOut"}]});
+        assert_eq!(
+            map(at_will, &fetched, &config())
+                .remove(0)
+                .unwrap()
+                .move_out,
+            Some(d(2025, 4, 2))
+        );
+        let running = json!({"Id": 9, "UnitId": 70, "LeaseFromDate": "2025-01-01", "LeaseToDate": "2026-12-31",
+            "LastUpdatedDateTime": "2025-08-20T08:00:00Z", "LeaseStatus": "Active",
+            "Tenants": [{"Id": 5, "Status": "MovedOut"}]});
+        let r = map(running, &fetched, &config()).remove(0).unwrap();
+        assert_eq!(r.move_out, Some(d(2025, 8, 20)));
+        let unknown = json!({"Id": 9, "UnitId": 70, "LeaseStatus": "Past", "Tenants": [{"Id": 5, "Status": "MovedOut"}]});
+        let e = map(unknown, &fetched, &config()).remove(0).unwrap_err();
+        assert_eq!(e.external, Some(ExternalRef::new(PROVIDER, "5")));
+        assert!(e.message.contains("no move-out date"), "{}", e.message);
+    }
+
+    #[test]
+    fn the_first_lease_of_a_tenant_in_the_property_keeps_the_plain_tenant_id() {
+        let leases = Some(vec![
+            LeaseRef {
+                id: 8,
+                property_id: Some(2002),
+            }, // another property: ignored
+            LeaseRef {
+                id: 9,
+                property_id: Some(1001),
+            },
+            LeaseRef {
+                id: 12,
+                property_id: Some(1001),
+            },
+        ]);
+        let fetched = HashMap::from([(5, Ok(person(5, leases)))]);
+        let body =
+            |id: i64| json!({"Id": id, "UnitId": 70, "Tenants": [{"Id": 5, "Status": "Current"}]});
+        assert_eq!(
+            map(body(9), &fetched, &config())
+                .remove(0)
+                .unwrap()
+                .external
+                .id,
+            "5"
+        );
+        assert_eq!(
+            map(body(12), &fetched, &config())
+                .remove(0)
+                .unwrap()
+                .external
+                .id,
+            "5:12"
+        );
+        let mut always = config();
+        always.resident_key = ResidentKey::TenantAndLease;
+        assert_eq!(
+            map(body(9), &fetched, &always)
+                .remove(0)
+                .unwrap()
+                .external
+                .id,
+            "5:9"
+        );
+    }
+
+    #[test]
+    fn unreadable_parts_of_a_lease_fail_only_the_tenants_they_concern() {
+        let fetched = HashMap::from([
+            (5, Ok(person(5, Some(vec![])))),
+            (6, Err("the tenant cannot be read".into())),
+            (7, Ok(person(7, Some(vec![])))),
+        ]);
+        let body = json!({"Id": 9, "UnitId": 70, "Tenants": [
+            {"Id": 5, "Status": "Current", "MoveInDate": "2025-01-01"},
+            {"Id": 6, "Status": "Current"},
+            {"Status": "Current"},
+            {"Id": 7, "Status": "Current", "MoveInDate": "01/02/2025"}
+        ]});
+        let items = map(body, &fetched, &config());
+        assert_eq!(items.len(), 4);
+        assert_eq!(items[0].as_ref().unwrap().role, OccupancyRole::Primary);
+        let e = items[1].as_ref().unwrap_err();
+        assert_eq!(e.external, Some(ExternalRef::new(PROVIDER, "6")));
+        assert_eq!(items[2].as_ref().unwrap_err().external, None);
+        assert!(
+            items[3]
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("MoveInDate")
+        );
+    }
+
+    #[test]
+    fn a_lease_without_a_unit_is_one_error_naming_the_lease() {
+        let e = lease(json!({"Id": 9, "Tenants": []})).unwrap_err();
+        assert_eq!(e.message, "lease 9: has no `UnitId`");
+        let e = lease(json!({"Id": "nine"})).unwrap_err();
+        assert!(
+            e.message.starts_with("lease ?: cannot be read"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn embedded_tenants_need_no_lookup_only_when_their_leases_are_known() {
+        let body = json!({"Id": 9, "UnitId": 70,
+            "CurrentTenants": [{"Id": 5, "FirstName": "A", "Leases": [{"Id": 9, "PropertyId": 1001}]}, {"Id": 6, "FirstName": "B", "Leases": null}],
+            "Tenants": [{"Id": 5, "Status": "Current"}, {"Id": 6, "Status": "Current"}, {"Id": 7, "Status": "Future"}]});
+        let l = lease(body).unwrap();
+        let c = config();
+        assert!(!needs_lookup(&l, 5, &c));
+        assert!(needs_lookup(&l, 6, &c));
+        assert!(needs_lookup(&l, 7, &c));
+        let mut always = config();
+        always.resident_key = ResidentKey::TenantAndLease;
+        assert!(!needs_lookup(&l, 6, &always));
+        assert!(needs_lookup(&l, 7, &always));
+    }
+}

@@ -1,0 +1,262 @@
+//! Buildium's wire messages, as far as the adapter reads them (field names as in the vendor's
+//! OpenAPI file). Every field is optional here, as it is in the vendor file; what the mapping
+//! needs is checked there, so that a record missing it becomes a per-record error.
+//!
+//! List items, and nested tenants and move-outs, are kept as [`serde_json::Value`]s and decoded
+//! one by one, so one unreadable record never fails its page. Unknown fields are ignored.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// `RentalMessage`: a rental property.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RentalMessage {
+    pub id: i64,
+    pub name: Option<String>,
+    pub address: Option<AddressMessage>,
+}
+
+/// `AddressMessage`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AddressMessage {
+    pub address_line1: Option<String>,
+}
+
+/// `RentalUnitMessage`: a rental unit.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RentalUnitMessage {
+    pub id: i64,
+    pub building_name: Option<String>,
+    pub unit_number: Option<String>,
+}
+
+/// `LeaseMessage`. `CurrentTenants`, `Tenants` and `MoveOutData` items are decoded one by one.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LeaseMessage {
+    pub id: i64,
+    pub unit_id: Option<i64>,
+    pub lease_from_date: Option<String>,
+    pub lease_to_date: Option<String>,
+    pub lease_status: Option<String>,
+    pub automatically_move_out_tenants: Option<bool>,
+    pub last_updated_date_time: Option<String>,
+    pub current_tenants: Option<Vec<Value>>,
+    pub tenants: Option<Vec<Value>>,
+    pub move_out_data: Option<Vec<Value>>,
+}
+
+/// `LeaseTenantMessage`: `{Id, Status: MovedOut|Current|Future, MoveInDate}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LeaseTenantMessage {
+    pub id: i64,
+    pub status: Option<String>,
+    pub move_in_date: Option<String>,
+}
+
+/// `LeaseMoveOutDataMessage`: `{TenantId, MoveOutDate, NoticeGivenDate}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LeaseMoveOutDataMessage {
+    pub tenant_id: i64,
+    pub move_out_date: Option<String>,
+}
+
+/// `TenantMessage`: a person. `Leases` (full `LeaseMessage`s) is read for `Id` and `PropertyId`
+/// only.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TenantMessage {
+    pub id: i64,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone_numbers: Option<Vec<Value>>,
+    pub leases: Option<Vec<Value>>,
+}
+
+/// `ApiErrorResponse`: Buildium's error body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ApiErrorResponse {
+    pub user_message: Option<String>,
+    pub error_code: Option<String>,
+    pub errors: Option<Vec<ApiError>>,
+}
+
+/// `ApiError`: one `{Key, Value}` detail of an [`ApiErrorResponse`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ApiError {
+    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+/// The `Id` of a raw record, when it has a readable one.
+pub(crate) fn raw_id(value: &Value) -> Option<i64> {
+    value.get("Id").and_then(Value::as_i64)
+}
+
+/// Decodes one record. The error says what is wrong without quoting the record's values.
+pub(crate) fn decode<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| redact_quoted(&e.to_string()))
+}
+
+/// Blanks double-quoted strings in a serde message, which may quote record data
+/// (`invalid type: string "jane@example.com", expected i64`).
+pub(crate) fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' {
+            out.push(c);
+            continue;
+        }
+        out.push_str("<value>");
+        while let Some(inner) = chars.next() {
+            match inner {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => break,
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// A `date` field: `YYYY-MM-DD` (a date-time's date part is accepted too).
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    let day = match t.as_bytes().get(10) {
+        Some(b'T' | b' ') => &t[..10],
+        _ => t,
+    };
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| format!("`{field}` is not a date"))
+}
+
+/// An optional `date` field; an empty string counts as absent.
+pub(crate) fn parse_opt_date(field: &str, text: Option<&str>) -> Result<Option<NaiveDate>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => parse_date(field, t).map(Some),
+    }
+}
+
+/// A `date-time` field: RFC 3339, or without an offset (read as UTC, as Buildium documents its
+/// date-times to be).
+pub(crate) fn parse_timestamp(field: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(at.and_utc());
+        }
+    }
+    Err(format!("`{field}` is not a date-time"))
+}
+
+/// Formats a UTC instant the way Buildium's `lastupdatedfrom` wants it: `YYYY-MM-DDTHH:MM:SSZ`
+/// (whole seconds, truncated, so nothing at the boundary is missed).
+pub(crate) fn format_timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// The message of an `ApiErrorResponse` body: `UserMessage (ErrorCode) [Key: Value; ...]`, or
+/// `None` when the body is not one (the transport then falls back to common fields).
+pub(crate) fn api_error_message(body: &[u8]) -> Option<String> {
+    let e: ApiErrorResponse = serde_json::from_slice(body).ok()?;
+    let text = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let mut message = text(e.user_message).unwrap_or_default();
+    if let Some(code) = text(e.error_code) {
+        if message.is_empty() {
+            message = code;
+        } else {
+            message = format!("{message} ({code})");
+        }
+    }
+    let details: Vec<String> = e
+        .errors
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|d| match (text(d.key), text(d.value)) {
+            (Some(k), Some(v)) => Some(format!("{k}: {v}")),
+            (Some(one), None) | (None, Some(one)) => Some(one),
+            (None, None) => None,
+        })
+        .collect();
+    if !details.is_empty() {
+        if !message.is_empty() {
+            message.push(' ');
+        }
+        message.push_str(&format!("[{}]", details.join("; ")));
+    }
+    (!message.is_empty()).then_some(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn dates_are_read_as_days_and_date_times_as_utc() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(parse_date("f", "2026-01-05").unwrap(), d(2026, 1, 5));
+        assert_eq!(
+            parse_date("f", "2026-01-05T00:00:00").unwrap(),
+            d(2026, 1, 5)
+        );
+        assert!(parse_date("f", "05/01/2026").is_err());
+        assert_eq!(parse_opt_date("f", Some(" ")).unwrap(), None);
+        let at = Utc.with_ymd_and_hms(2025, 11, 2, 10, 15, 0).unwrap();
+        assert_eq!(parse_timestamp("f", "2025-11-02T10:15:00Z").unwrap(), at);
+        assert_eq!(parse_timestamp("f", "2025-11-02T10:15:00").unwrap(), at);
+        assert_eq!(
+            parse_timestamp("f", "2025-11-02T12:15:00+02:00").unwrap(),
+            at
+        );
+        assert!(parse_timestamp("f", "yesterday").is_err());
+    }
+
+    #[test]
+    fn lastupdatedfrom_is_formatted_in_whole_utc_seconds_with_a_z() {
+        let at = Utc.with_ymd_and_hms(2026, 1, 5, 7, 8, 9).unwrap()
+            + chrono::Duration::milliseconds(750);
+        assert_eq!(format_timestamp(at), "2026-01-05T07:08:09Z");
+    }
+
+    #[test]
+    fn an_api_error_response_becomes_one_line() {
+        let body = br#"{"UserMessage":"Unable to process the request.","ErrorCode":"BadRequest","Errors":[{"Key":"orderby","Value":"'Colour' is not a sortable field."}]}"#;
+        assert_eq!(
+            api_error_message(body).as_deref(),
+            Some(
+                "Unable to process the request. (BadRequest) [orderby: 'Colour' is not a sortable field.]"
+            )
+        );
+        assert_eq!(
+            api_error_message(br#"{"ErrorCode":"NotFound","Errors":null}"#).as_deref(),
+            Some("NotFound")
+        );
+        assert_eq!(api_error_message(br#"{}"#), None);
+        assert_eq!(api_error_message(b"<html>down</html>"), None);
+    }
+
+    #[test]
+    fn decode_errors_do_not_quote_record_values() {
+        let err =
+            decode::<TenantMessage>(serde_json::json!({"Id": "jane@example.com"})).unwrap_err();
+        assert!(!err.contains("jane"), "{err}");
+        assert!(err.contains("<value>"), "{err}");
+    }
+}

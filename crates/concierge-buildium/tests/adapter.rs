@@ -1,0 +1,763 @@
+//! The adapter against a mock Buildium: headers, paging, ordering, incremental pulls, tenant
+//! look-ups, per-record errors, error bodies and chunking.
+
+mod common;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use common::*;
+use concierge_buildium::{BuildiumPms, ResidentKey};
+use concierge_core::{
+    Cursor, ExternalRef, ListPmsPropertiesRequest, ListPmsResidentsRequest, ListPmsUnitsRequest,
+    OccupancyRole, PmsProvider, ProviderErrorKind,
+};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn full_listing() -> ListPmsResidentsRequest {
+    ListPmsResidentsRequest {
+        property: property(),
+        updated_since: None,
+        cursor: None,
+    }
+}
+
+#[tokio::test]
+async fn every_request_sends_both_credential_headers_and_asks_for_json() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/rentals"))
+        .and(header("x-buildium-client-id", CLIENT_ID))
+        .and(header("x-buildium-client-secret", CANARY))
+        .and(header("accept", "application/json"))
+        .respond_with(listing(fixture("rentals_page2.json"), 1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server)
+        .list_properties(ListPmsPropertiesRequest::default())
+        .await
+        .unwrap();
+
+    // Assert: a property without a name is named by its address.
+    let property = page.items[0].as_ref().unwrap();
+    assert_eq!(property.external, ExternalRef::new("buildium", "1003"));
+    assert_eq!(property.name, "40 Elm Row");
+    assert!(page.next.is_none());
+}
+
+#[tokio::test]
+async fn properties_are_paged_with_limit_and_offset_until_x_total_count() {
+    // Arrange: three rentals, two per page.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/rentals"))
+        .and(query_param("orderby", "Id"))
+        .and(query_param("limit", "2"))
+        .and(query_param("offset", "0"))
+        .respond_with(listing(fixture("rentals_page1.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/rentals"))
+        .and(query_param("orderby", "Id"))
+        .and(query_param("limit", "2"))
+        .and(query_param("offset", "2"))
+        .respond_with(listing(fixture("rentals_page2.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let mut config = config(&server);
+    config.page_size = 2;
+    let pms = BuildiumPms::new(config).unwrap();
+
+    // Act
+    let first = pms
+        .list_properties(ListPmsPropertiesRequest::default())
+        .await
+        .unwrap();
+    let second = pms
+        .list_properties(ListPmsPropertiesRequest {
+            cursor: first.next.clone(),
+        })
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(first.next, Some(Cursor("2".into())));
+    assert_eq!(second.next, None);
+    let names: Vec<String> = first
+        .items
+        .into_iter()
+        .chain(second.items)
+        .map(|p| p.unwrap().name)
+        .collect();
+    assert_eq!(names, ["Maple Court", "Birch House", "40 Elm Row"]);
+}
+
+#[tokio::test]
+async fn units_are_listed_per_property_by_id_and_an_empty_building_name_means_the_property() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/rentals/units"))
+        .and(query_param("propertyids", "1001"))
+        .and(query_param("orderby", "Id"))
+        .and(query_param("limit", "1000"))
+        .and(query_param("offset", "0"))
+        .respond_with(listing(fixture("units.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server)
+        .list_units(ListPmsUnitsRequest {
+            property: property(),
+            cursor: None,
+        })
+        .await
+        .unwrap();
+
+    // Assert
+    let units: Vec<(String, Option<String>, String)> = page
+        .items
+        .into_iter()
+        .map(|u| u.unwrap())
+        .map(|u| (u.external.id, u.building_name, u.number))
+        .collect();
+    assert_eq!(
+        units,
+        [
+            ("100001".into(), Some("North".into()), "101".into()),
+            ("100002".into(), None, "102".into()),
+            ("100003".into(), None, "103".into()),
+        ]
+    );
+    assert!(page.next.is_none());
+}
+
+#[tokio::test]
+async fn a_full_listing_sends_no_lastupdatedfrom_and_orders_by_id() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .and(query_param("propertyids", "1001"))
+        .and(query_param("orderby", "Id"))
+        .and(query_param_is_missing("lastupdatedfrom"))
+        .and(query_param_is_missing("leasestatuses"))
+        .respond_with(listing(fixture("leases_with_bad.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server).list_residents(full_listing()).await.unwrap();
+
+    // Assert
+    assert_eq!(page.items.len(), 3);
+}
+
+#[tokio::test]
+async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orders_by_id() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .and(query_param("propertyids", "1001"))
+        .and(query_param("lastupdatedfrom", "2026-01-04T21:55:09Z"))
+        .and(query_param("orderby", "Id"))
+        .respond_with(listing(fixture("leases_with_bad.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .and(query_param("lastupdatedfrom", "2026-01-04T21:55:09Z"))
+        .and(query_param("orderby", "LastUpdatedDateTime asc,Id asc"))
+        .respond_with(listing(fixture("leases_with_bad.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let since = Utc.with_ymd_and_hms(2026, 1, 4, 21, 55, 9).unwrap()
+        + chrono::Duration::microseconds(123_456);
+    let request = ListPmsResidentsRequest {
+        property: property(),
+        updated_since: Some(since),
+        cursor: None,
+    };
+    let mut by_last_update = config(&server);
+    by_last_update.incremental_order = concierge_buildium::LeaseOrder::LastUpdatedThenId;
+
+    // Act
+    let default_order = pms(&server).list_residents(request.clone()).await.unwrap();
+    let other_order = BuildiumPms::new(by_last_update)
+        .unwrap()
+        .list_residents(request)
+        .await
+        .unwrap();
+
+    // Assert: both orders end in Id (checked by the mocks' matchers).
+    assert_eq!(default_order.items.len(), 3);
+    assert_eq!(other_order.items.len(), 3);
+}
+
+#[tokio::test]
+async fn a_full_listing_without_past_leases_asks_for_active_and_future_leases_only() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .and(query_param("leasestatuses", "Active"))
+        .and(query_param("leasestatuses", "Future"))
+        .and(query_param_is_missing("lastupdatedfrom"))
+        .respond_with(listing(fixture("leases_with_bad.json"), 3))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let mut config = config(&server);
+    config.include_past_leases = false;
+
+    // Act
+    let page = BuildiumPms::new(config)
+        .unwrap()
+        .list_residents(full_listing())
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(page.items.len(), 3);
+}
+
+#[tokio::test]
+async fn a_bad_lease_is_an_error_item_while_the_other_leases_map() {
+    // Arrange: lease 600031 has no UnitId; a fourth lease is not even a LeaseMessage.
+    let server = MockServer::start().await;
+    let mut body = fixture("leases_with_bad.json");
+    body.as_array_mut()
+        .unwrap()
+        .push(json!({"Id": 600033, "UnitId": "one-oh-one", "Tenants": "everyone"}));
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .respond_with(listing(body, 4))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act: every tenant is embedded with its leases, so no look-up is needed.
+    let page = pms(&server).list_residents(full_listing()).await.unwrap();
+
+    // Assert
+    assert_eq!(page.items.len(), 4);
+    let ok: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|i| i.as_ref().ok())
+        .map(|r| format!("{}@{}", r.external.id, r.unit.id))
+        .collect();
+    assert_eq!(ok, ["2000030@100001", "2000032@100002"]);
+    let errors: Vec<&str> = page
+        .items
+        .iter()
+        .filter_map(|i| i.as_ref().err())
+        .map(|e| e.message.as_str())
+        .collect();
+    assert_eq!(errors[0], "lease 600031: has no `UnitId`");
+    assert!(
+        errors[1].starts_with("lease 600033: cannot be read: invalid type: string <value>"),
+        "{}",
+        errors[1]
+    );
+    assert!(!errors[1].contains("one-oh-one"));
+    assert!(page.next.is_none());
+}
+
+#[tokio::test]
+async fn future_current_and_moved_out_tenants_get_their_move_in_and_move_out_dates() {
+    // Arrange: the leases embed current tenants without their leases, so every tenant is
+    // looked up, in one tenant listing for the page's three units.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases"))
+        .and(query_param("propertyids", "1001"))
+        .respond_with(listing(fixture("leases.json"), 4))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases/tenants"))
+        .and(query_param("unitids", "100001"))
+        .and(query_param("unitids", "100002"))
+        .and(query_param("unitids", "100003"))
+        .and(query_param("orderby", "Id"))
+        .and(query_param("offset", "0"))
+        .respond_with(listing(fixture("tenants_by_units.json"), 7))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server).list_residents(full_listing()).await.unwrap();
+
+    // Assert
+    let got: Vec<_> = residents(page)
+        .into_iter()
+        .map(|r| (r.external.id, r.unit.id, r.role, r.move_in, r.move_out))
+        .collect();
+    let p = OccupancyRole::Primary;
+    let s = OccupancyRole::Secondary;
+    let expected = vec![
+        // Active lease: current, moved out (MoveOutData), future (own MoveInDate).
+        (
+            "2000001".to_string(),
+            "100001".to_string(),
+            p,
+            Some(d(2025, 1, 1)),
+            None,
+        ),
+        (
+            "2000002".into(),
+            "100001".into(),
+            s,
+            Some(d(2025, 1, 1)),
+            Some(d(2025, 6, 30)),
+        ),
+        (
+            "2000003".into(),
+            "100001".into(),
+            s,
+            Some(d(2026, 2, 1)),
+            None,
+        ),
+        // Future lease with automatic move-out: lease start and end.
+        (
+            "2000004".into(),
+            "100002".into(),
+            p,
+            Some(d(2026, 3, 1)),
+            Some(d(2027, 2, 28)),
+        ),
+        // Past lease: MoveOutData, else the lease end.
+        (
+            "2000005".into(),
+            "100003".into(),
+            p,
+            Some(d(2023, 1, 15)),
+            Some(d(2024, 11, 30)),
+        ),
+        (
+            "2000006".into(),
+            "100003".into(),
+            s,
+            Some(d(2023, 1, 1)),
+            Some(d(2024, 12, 31)),
+        ),
+        // The same tenant's second lease in the property, on another unit (R-KEY-3).
+        (
+            "2000001:600004".into(),
+            "100003".into(),
+            p,
+            Some(d(2025, 6, 1)),
+            None,
+        ),
+    ];
+    assert_eq!(got, expected);
+}
+
+#[tokio::test]
+async fn contact_details_and_timestamps_come_from_the_tenant_and_the_lease() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/leases"))
+        .respond_with(listing(fixture("leases.json"), 4))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/leases/tenants"))
+        .respond_with(listing(fixture("tenants_by_units.json"), 7))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let all = residents(pms(&server).list_residents(full_listing()).await.unwrap());
+
+    // Assert
+    let by_id: BTreeMap<&str, _> = all.iter().map(|r| (r.external.id.as_str(), r)).collect();
+    let ada = by_id["2000001"];
+    assert_eq!(
+        (ada.first_name.as_str(), ada.last_name.as_str()),
+        ("Ada", "Lovelace")
+    );
+    assert_eq!(ada.email.as_deref(), Some("ada.lovelace@example.com"));
+    assert_eq!(ada.phone.as_deref(), Some("(617) 555-0101"));
+    assert_eq!(
+        ada.updated_at,
+        Some(Utc.with_ymd_and_hms(2025, 11, 2, 10, 15, 0).unwrap())
+    );
+    assert_eq!(by_id["2000002"].phone, None);
+    assert_eq!(
+        by_id["2000003"].phone.as_deref(),
+        Some("(617) 555-0303"),
+        "the first non-empty number"
+    );
+    assert_eq!(by_id["2000006"].email, None);
+}
+
+#[tokio::test]
+async fn a_single_tenant_missing_from_current_tenants_is_fetched_by_id() {
+    // Arrange: 2000008 is embedded with its leases; the future co-tenant 2000009 is not.
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/leases"))
+        .respond_with(listing(fixture("leases_incremental.json"), 1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/leases/tenants/2000009"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("tenant_2000009.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let all = residents(pms(&server).list_residents(full_listing()).await.unwrap());
+
+    // Assert
+    let got: Vec<_> = all
+        .iter()
+        .map(|r| (r.external.id.as_str(), r.first_name.as_str(), r.move_in))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("2000008", "Linus", Some(d(2025, 9, 1))),
+            ("2000009", "Margaret", Some(d(2026, 2, 15))),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_tenant_deleted_before_its_look_up_fails_only_its_own_resident() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/leases"))
+        .respond_with(listing(fixture("leases_incremental.json"), 1))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/leases/tenants/2000009"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "UserMessage": "Resource not found.", "ErrorCode": "NotFound", "Errors": []
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server).list_residents(full_listing()).await.unwrap();
+
+    // Assert
+    assert!(page.items[0].is_ok());
+    let e = page.items[1].as_ref().unwrap_err();
+    assert_eq!(e.external, Some(ExternalRef::new("buildium", "2000009")));
+    assert!(
+        e.message.starts_with("tenant 2000009 of lease 600010:"),
+        "{}",
+        e.message
+    );
+}
+
+#[tokio::test]
+async fn always_lease_qualified_ids_need_no_look_up_for_embedded_tenants() {
+    // Arrange: the same page; the embedded tenant is not looked up, the others are.
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/leases"))
+        .respond_with(listing(fixture("leases.json"), 4))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/leases/tenants"))
+        .respond_with(listing(fixture("tenants_by_units.json"), 7))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let mut config = config(&server);
+    config.resident_key = ResidentKey::TenantAndLease;
+
+    // Act: 5 tenants to fetch on 3 units: one listing beats 5 look-ups.
+    let all = residents(
+        BuildiumPms::new(config)
+            .unwrap()
+            .list_residents(full_listing())
+            .await
+            .unwrap(),
+    );
+
+    // Assert
+    let ids: Vec<&str> = all.iter().map(|r| r.external.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "2000001:600001",
+            "2000002:600001",
+            "2000003:600001",
+            "2000004:600002",
+            "2000005:600003",
+            "2000006:600003",
+            "2000001:600004"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_api_error_response_message_surfaces_in_the_provider_error() {
+    // Arrange
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/rentals/units"))
+        .respond_with(
+            ResponseTemplate::new(400).set_body_json(fixture("api_error_bad_request.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let e = pms(&server)
+        .list_units(ListPmsUnitsRequest {
+            property: property(),
+            cursor: None,
+        })
+        .await
+        .unwrap_err();
+
+    // Assert: a 400 is permanent, so it is sent once.
+    assert_eq!(e.provider, "buildium");
+    assert_eq!(e.operation, "list_units");
+    assert_eq!(e.kind, ProviderErrorKind::Rejected);
+    assert!(!e.retryable);
+    assert_eq!(
+        e.message,
+        "HTTP 400 Bad Request: Unable to process the request due to malformed request syntax or \
+         invalid parameters. (BadRequest) [propertyids: The value 'abc' is not valid.]"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_key_is_unauthorized_and_the_client_secret_never_shows() {
+    // Arrange: the error body even echoes the secret.
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/rentals"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(fixture("api_error_unauthorized.json"))
+                .insert_header("x-request-id", "req-401"),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let pms = pms(&server);
+
+    // Act
+    let e = pms
+        .list_properties(ListPmsPropertiesRequest::default())
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(e.kind, ProviderErrorKind::Unauthorized);
+    assert!(!e.retryable);
+    assert_eq!(e.request_id.as_deref(), Some("req-401"));
+    assert!(
+        e.message
+            .contains("The client credentials are missing or invalid. (Unauthorized)"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("[x-buildium-client-secret: <redacted>]"),
+        "{}",
+        e.message
+    );
+    for shown in [
+        e.to_string(),
+        format!("{e:?}"),
+        format!("{pms:?}"),
+        format!("{:?}", pms.config()),
+    ] {
+        assert!(!shown.contains(CANARY), "the secret leaked: {shown}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_retried_without_retry_after() {
+    // Arrange: a 429 and a 503 (neither with Retry-After), then the page.
+    let server = MockServer::start().await;
+    Mock::given(path("/v1/rentals"))
+        .respond_with(
+            ResponseTemplate::new(429).set_body_json(json!({"UserMessage": "Too many requests."})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/rentals"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"UserMessage": "Maintenance."})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/rentals"))
+        .respond_with(listing(fixture("rentals_page1.json"), 2))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let page = pms(&server)
+        .list_properties(ListPmsPropertiesRequest::default())
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(page.items.len(), 2);
+}
+
+#[tokio::test]
+async fn a_foreign_cursor_or_property_is_refused_before_any_request() {
+    // Arrange
+    let server = MockServer::start().await;
+    mount_catch_all(&server).await;
+    let pms = pms(&server);
+
+    // Act
+    let bad_cursor = pms
+        .list_residents(ListPmsResidentsRequest {
+            cursor: Some(Cursor("page-2".into())),
+            ..full_listing()
+        })
+        .await
+        .unwrap_err();
+    let bad_property = pms
+        .list_units(ListPmsUnitsRequest {
+            property: Some(ExternalRef::new("buildium", "../leases")),
+            cursor: None,
+        })
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(bad_cursor.kind, ProviderErrorKind::Rejected);
+    assert_eq!(bad_property.kind, ProviderErrorKind::Rejected);
+}
+
+/// Answers `/v1/leases/tenants?unitids=...` with one tenant per requested unit (tenant id =
+/// unit id + 3,000,000, on lease unit id + 500,000), and records each query string.
+struct TenantsOfUnits {
+    template: Value,
+}
+
+impl Respond for TenantsOfUnits {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let tenants: Vec<Value> = request
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == "unitids")
+            .map(|(_, v)| v.parse::<i64>().unwrap())
+            .map(|unit| {
+                let mut t = self.template.clone();
+                t["Id"] = json!(unit + 3_000_000);
+                t["Leases"] = json!([{ "Id": unit + 500_000, "PropertyId": 1001, "UnitId": unit }]);
+                t
+            })
+            .collect();
+        let total = tenants.len();
+        listing(Value::Array(tenants), total)
+    }
+}
+
+#[tokio::test]
+async fn unit_id_lists_are_chunked_so_no_query_string_exceeds_4096_characters() {
+    // Arrange: 700 leases on 700 units, each with a future tenant that is not embedded.
+    let server = MockServer::start().await;
+    let lease = fixture("leases_incremental.json")[0].clone();
+    let leases: Vec<Value> = (0..700)
+        .map(|i| {
+            let unit = 100_000 + i;
+            let mut l = lease.clone();
+            l["Id"] = json!(unit + 500_000);
+            l["UnitId"] = json!(unit);
+            l["CurrentTenants"] = json!([]);
+            l["Tenants"] =
+                json!([{ "Id": unit + 3_000_000, "Status": "Future", "MoveInDate": "2026-02-15" }]);
+            l
+        })
+        .collect();
+    Mock::given(path("/v1/leases"))
+        .respond_with(listing(Value::Array(leases), 700))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/v1/leases/tenants"))
+        .respond_with(TenantsOfUnits {
+            template: fixture("tenant_2000009.json"),
+        })
+        .expect(3)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let all = residents(pms(&server).list_residents(full_listing()).await.unwrap());
+
+    // Assert: every resident, every unit asked for once, every query within the limit.
+    assert_eq!(all.len(), 700);
+    assert!(all.iter().all(|r| r.first_name == "Margaret"));
+    let requests = server.received_requests().await.unwrap();
+    let mut asked: Vec<i64> = Vec::new();
+    for r in requests
+        .iter()
+        .filter(|r| r.url.path() == "/v1/leases/tenants")
+    {
+        let query = r.url.query().unwrap_or_default();
+        assert!(
+            query.len() <= 4096,
+            "a query string of {} characters",
+            query.len()
+        );
+        asked.extend(
+            r.url
+                .query_pairs()
+                .filter(|(k, _)| k == "unitids")
+                .map(|(_, v)| v.parse::<i64>().unwrap()),
+        );
+    }
+    assert_eq!(asked, (100_000..100_700).collect::<Vec<i64>>());
+}
