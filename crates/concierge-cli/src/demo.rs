@@ -212,49 +212,44 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         Ok(_) => say("  !! bad input was accepted".to_owned()),
     }
 
-    say(heading("7. Move residents in from the PMS"));
-    let pms = sandbox.pms();
-    let pms_property = concierge.list_pms_properties(&desk).await?.remove(0);
+    say(heading(
+        "7. Move residents in from the PMS (Buildium, simulated)",
+    ));
+    let (buildium, sim) = start_buildium(seed, concierge.now().date_naive()).await?;
+    let synced_handle = Concierge::builder()
+        .sandbox(&sandbox)
+        .store_arc(concierge.store().clone())
+        .pms(buildium)
+        .build()?;
+    let pms_property = synced_handle.list_pms_properties(&desk).await?.remove(0);
     let synced_settings = PropertySettings {
         future_resident_sync: true,
         auto_grant_mobile_access: true,
         ..Default::default()
     };
-    let synced = concierge
+    let synced = synced_handle
         .register_property(
             &desk,
-            NewProperty::new(&pms_property.name, "pms-site").settings(synced_settings),
+            NewProperty::new(format!("{} (Buildium)", pms_property.name), "pms-site")
+                .settings(synced_settings),
         )
         .await?;
-    concierge
+    synced_handle
         .link_pms_property(&desk, &synced.id, &pms_property.external.id)
         .await?;
-    // A few records staff will have to correct in the PMS.
-    let template = pms.residents(&pms_property.external.id)[0].clone();
-    let mut nameless = template.clone();
-    nameless.external = ExternalRef::new(pms.name(), "pms-res-typo");
-    nameless.first_name = String::new();
-    nameless.email = Some("typo@example.org".into());
-    pms.add_resident(&pms_property.external.id, nameless);
-    let mut lost = template.clone();
-    lost.external = ExternalRef::new(pms.name(), "pms-res-lost");
-    lost.unit = ExternalRef::new(pms.name(), "pms-unit-99-1");
-    lost.email = Some("lost@example.org".into());
-    pms.add_resident(&pms_property.external.id, lost);
-    pms.inject_unreadable(
-        &pms_property.external.id,
-        RecordError {
-            external: Some(ExternalRef::new(pms.name(), "pms-res-garbled")),
-            message: "the record could not be decoded".into(),
-        },
-    );
-    let report = concierge.sync_now(&desk, &synced.id).await?;
+    let report = synced_handle.sync_now(&desk, &synced.id).await?;
     let n = report.run.counts;
     say(format!(
-        "  {} linked to PMS property {}; sync: {} read in {} page(s), {} created, {} future deferred, {} errors",
-        synced.name, pms_property.external.id, n.seen, n.pages, n.created, n.deferred, n.failed
+        "  {} linked to Buildium rental {} at {}; sync: {} read in {} page(s), {} created, {} errors",
+        synced.name,
+        pms_property.external.id,
+        sim.base_url(),
+        n.seen,
+        n.pages,
+        n.created,
+        n.failed
     ));
-    for e in concierge.sync_errors(&desk, &synced.id).await? {
+    for e in synced_handle.sync_errors(&desk, &synced.id).await? {
         let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
         say(format!(
             "    sync error {:<18} {who}: {}",
@@ -264,19 +259,27 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     }
     let mut future_filter = ResidentFilter::property(&synced.id);
     future_filter.phase = Some(OccupancyPhase::Future);
-    let future = concierge.list_residents(&desk, future_filter).await?;
+    let future = synced_handle.list_residents(&desk, future_filter).await?;
     say(format!(
         "  {} future residents listed ahead of their move-in date",
         future.len()
     ));
-    let leaving = pms.residents(&pms_property.external.id)[1]
-        .external
-        .id
-        .clone();
-    pms.remove_resident(&leaving);
-    let report = concierge.sync_now(&desk, &synced.id).await?;
+    // The PMS records a move-out for a current tenant.
+    let today = synced_handle.now().date_naive();
+    let mut current_filter = ResidentFilter::property(&synced.id);
+    current_filter.phase = Some(OccupancyPhase::Current);
+    let leaving = synced_handle
+        .list_residents(&desk, current_filter)
+        .await?
+        .into_iter()
+        .find_map(|r| r.external.and_then(|e| e.id.parse::<i32>().ok()));
+    if let Some(tenant) = leaving {
+        sim.move_out(tenant, today)
+            .map_err(|e| Error::invalid("simulator", e.to_string()))?;
+    }
+    let report = synced_handle.sync_now(&desk, &synced.id).await?;
     say(format!(
-        "  The PMS ended one lease; the next sync moved {} resident out, {} unchanged, nothing written for them",
+        "  Buildium recorded a move-out; the next sync moved {} resident out, {} unchanged, nothing written for them",
         report.run.counts.moved_out, report.run.counts.unchanged
     ));
     let manual_still_there = concierge
@@ -287,6 +290,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         "  Manual residents of {} untouched by any sync: {manual_still_there}",
         property.name
     ));
+    sim.stop().await;
 
     say(heading("Residents"));
     say(format!(
@@ -352,6 +356,40 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     Ok(())
 }
 
+/// A Buildium simulator on this machine (a generated portfolio, a few records with the kind of
+/// mistakes staff meet) and the real Buildium adapter pointed at it.
+async fn start_buildium(
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> Result<(
+    std::sync::Arc<concierge::buildium::BuildiumPms>,
+    concierge_buildium_sim::SimHandle,
+)> {
+    use concierge_buildium_sim::{BuildiumSimulator, SimConfig};
+    let sim = BuildiumSimulator::start(SimConfig {
+        seed,
+        properties: 3,
+        units_per_property: 40,
+        bad_record_share: 0.05,
+        today,
+        ..SimConfig::default()
+    })
+    .await
+    .map_err(|e| {
+        Error::invalid(
+            "simulator",
+            format!("cannot start the Buildium simulator: {e}"),
+        )
+    })?;
+    let mut config = concierge::buildium::BuildiumConfig::new(
+        sim.client_id(),
+        secrecy::SecretString::from(sim.client_secret().to_owned()),
+    );
+    config.base_url = sim.base_url().to_owned();
+    let pms = concierge::buildium::BuildiumPms::new(config)?;
+    Ok((std::sync::Arc::new(pms), sim))
+}
+
 /// Each resident's name and status now, in a stable order.
 async fn statuses(
     c: &Concierge,
@@ -410,9 +448,10 @@ mod tests {
         assert!(text.contains("[VALIDATION]"));
         assert!(text.contains("[TOKEN_REJECTED]"));
         assert!(text.contains("statuses unchanged"), "{text}");
-        for kind in ["invalid_name", "unit_not_found", "unreadable_record"] {
-            assert!(text.contains(&format!("sync error {kind}")), "{text}");
-        }
+        assert!(
+            text.contains("sync error "),
+            "the simulator's bad records are reported: {text}"
+        );
         assert!(text.contains("moved 1 resident out"), "{text}");
         // A database that exists is never written into unless it is the default demo file.
         let again = super::run(7, &db, false, &mut Vec::new())

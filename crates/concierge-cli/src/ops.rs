@@ -32,7 +32,9 @@ pub struct SyncArgs {
     /// `full` (the default: may move out residents the PMS no longer lists) or `incremental`.
     #[arg(long, default_value = "full")]
     mode: String,
-    /// The PMS: `sandbox` (the sandbox's generated portfolio; `--seed`).
+    /// The PMS: `buildium` (credentials from CONCIERGE_BUILDIUM_CLIENT_ID and
+    /// CONCIERGE_BUILDIUM_CLIENT_SECRET, base URL from CONCIERGE_BUILDIUM_URL, default the
+    /// production API) or `sandbox` (the sandbox's generated portfolio; `--seed`).
     #[arg(long, default_value = "sandbox", env = "CONCIERGE_PMS")]
     pms: String,
     /// Seed of the sandbox PMS.
@@ -216,7 +218,21 @@ pub async fn sync(db: Option<&str>, args: SyncArgs, out: &mut impl Write) -> Res
         .ok_or_else(|| Error::invalid("mode", "must be full or incremental"))?;
     let pms: Arc<dyn PmsProvider> = match args.pms.as_str() {
         "sandbox" => concierge::sandbox::Sandbox::new(args.seed).pms().clone(),
-        _ => return Err(Error::invalid("pms", "must be sandbox")),
+        "buildium" => {
+            let var = |name: &str| {
+                std::env::var(name)
+                    .map_err(|_| Error::invalid(name, "must be set to sync with Buildium"))
+            };
+            let mut config = concierge::buildium::BuildiumConfig::new(
+                var("CONCIERGE_BUILDIUM_CLIENT_ID")?,
+                secrecy::SecretString::from(var("CONCIERGE_BUILDIUM_CLIENT_SECRET")?),
+            );
+            if let Ok(url) = std::env::var("CONCIERGE_BUILDIUM_URL") {
+                config.base_url = url;
+            }
+            Arc::new(concierge::buildium::BuildiumPms::new(config)?)
+        }
+        _ => return Err(Error::invalid("pms", "must be buildium or sandbox")),
     };
     let c = Concierge::builder()
         .store_arc(open_store(db).await?)

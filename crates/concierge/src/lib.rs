@@ -53,6 +53,12 @@ pub mod sandbox {
     pub use concierge_sandbox::*;
 }
 
+/// Buildium, the property management system with a public OpenAPI contract: the
+/// [`BuildiumPms`](buildium::BuildiumPms) adapter and its [`BuildiumConfig`](buildium::BuildiumConfig).
+pub mod buildium {
+    pub use concierge_buildium::*;
+}
+
 /// The durable stores: [`SqliteStore`](store::SqliteStore), the embedded default, and
 /// [`PgStore`](store::PgStore), for several processes sharing one PostgreSQL database.
 pub mod store {
