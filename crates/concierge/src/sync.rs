@@ -465,6 +465,14 @@ impl Concierge {
             .map(|r| r.id);
         let deadline = std::time::Instant::now() + LEASE_TTL.to_std().unwrap_or_default();
         loop {
+            // Another process finished a run since this trigger: that run answers it. Checked
+            // before the lease, which the other process frees only after committing its run.
+            if let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
+                && Some(&run.id) != before.as_ref()
+                && run.finished_at.is_some()
+            {
+                return Ok(SyncReport { run, joined: true });
+            }
             if self
                 .inner
                 .store
@@ -472,13 +480,6 @@ impl Concierge {
                 .await?
             {
                 break;
-            }
-            // Another process syncs this property: wait for its run to finish and report it.
-            if let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
-                && Some(&run.id) != before.as_ref()
-                && run.finished_at.is_some()
-            {
-                return Ok(SyncReport { run, joined: true });
             }
             if std::time::Instant::now() > deadline {
                 return Err(Error::Conflict {
@@ -488,7 +489,7 @@ impl Concierge {
                     ),
                 });
             }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         let result = self.reconcile(&property, options).await;
         let _ = self.inner.store.release_lease(&property.id, holder).await;

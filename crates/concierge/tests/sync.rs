@@ -606,3 +606,66 @@ async fn an_admin_moves_a_resident_out_by_hand() {
         ErrorCode::Conflict
     );
 }
+
+/// Two handles on one store stand for two processes: each has its own in-process registry of
+/// running syncs, so only the store's lease keeps them apart.
+async fn two_processes_share_one_sync(store: Arc<dyn Store>) {
+    let sandbox = Sandbox::new(21);
+    let handle = || {
+        Concierge::builder()
+            .sandbox(&sandbox)
+            .store_arc(store.clone())
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (handle(), handle());
+    let admin = Admin::full_access("desk");
+    let pms_property = sandbox.pms().properties()[0].clone();
+    let site = format!("lease-{}", &PropertyId::new().as_str()[5..15]);
+    let property = one
+        .register_property(
+            &admin,
+            NewProperty::new("Leased", &site)
+                .settings(future_on())
+                .external(pms_property.external),
+        )
+        .await
+        .unwrap();
+    sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::from_millis(300));
+    let (a, b) = tokio::join!(one.sync_now(&admin, &property.id), async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        two.sync_now(&admin, &property.id).await
+    });
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(
+        a.joined != b.joined,
+        "one process ran the sync, the other waited for its run"
+    );
+    assert_eq!(a.run.id, b.run.id);
+    assert_eq!(
+        sandbox.faults().calls("list_residents"),
+        1,
+        "the PMS was read once"
+    );
+}
+
+// R-PMS-6
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_joins_the_sync_another_process_runs() {
+    two_processes_share_one_sync(Arc::new(MemoryStore::new())).await;
+}
+
+// R-PMS-6
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_a_second_process_joins_the_sync_another_process_runs() {
+    let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
+        eprintln!(
+            "SKIPPED: DATABASE_URL is not set, so there is no PostgreSQL server to test against"
+        );
+        return;
+    };
+    let store = concierge::store::PgStore::connect(&url).await.unwrap();
+    two_processes_share_one_sync(Arc::new(store)).await;
+}
