@@ -23,6 +23,8 @@ use tokio::sync::watch;
 
 /// How long a sync's lease lasts without renewal; it is renewed after every page.
 const LEASE_TTL: Duration = Duration::minutes(5);
+/// How long a sync goes between renewals of its lease (a third of its life).
+const LEASE_RENEW_AFTER: std::time::Duration = std::time::Duration::from_secs(100);
 /// How far an incremental pull reaches back before the previous run's start.
 const INCREMENTAL_OVERLAP: Duration = Duration::minutes(5);
 /// How often a page fetch that failed with a retryable error is tried again by the engine
@@ -742,6 +744,7 @@ impl<'a> SyncContext<'a> {
         options: &SyncOptions,
     ) -> Result<()> {
         let holder = c.inner.instance_id.as_str();
+        let mut renewed = std::time::Instant::now();
         let mut cursor = None;
         loop {
             let page = self
@@ -776,16 +779,20 @@ impl<'a> SyncContext<'a> {
             if let Some(progress) = &options.progress {
                 progress(&SyncProgress { counts: run.counts });
             }
-            // Keep the lease while the sync runs.
-            if !c
-                .inner
-                .store
-                .try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL)
-                .await?
-            {
-                return Err(Error::Conflict {
-                    message: "the sync lost its lease to another process".into(),
-                });
+            // Keep the lease while the sync runs: renewed once a third of it has passed (each
+            // renewal is a durable write).
+            if renewed.elapsed() > LEASE_RENEW_AFTER {
+                if !c
+                    .inner
+                    .store
+                    .try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL)
+                    .await?
+                {
+                    return Err(Error::Conflict {
+                        message: "the sync lost its lease to another process".into(),
+                    });
+                }
+                renewed = std::time::Instant::now();
             }
             match page.next {
                 Some(next) => cursor = Some(next),
