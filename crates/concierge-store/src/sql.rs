@@ -102,16 +102,45 @@ pub(crate) const GET: &str = "SELECT body FROM records WHERE kind = $1 AND id = 
 pub(crate) const BY_KIND: &str = "SELECT body FROM records WHERE kind = $1 ORDER BY id";
 pub(crate) const BY_PROPERTY: &str =
     "SELECT body FROM records WHERE kind = $1 AND property_id = $2 ORDER BY id";
-pub(crate) const RESIDENTS: &str = "SELECT body FROM records WHERE kind = 'resident' \
-    AND ($1 IS NULL OR property_id = $1) AND ($2 IS NULL OR unit_id = $2) AND id > $3 ORDER BY id LIMIT $4";
+/// Resident listings, one text per filter so each can use its index (an `$n IS NULL OR …`
+/// predicate would make the engine scan every resident). Parameters: the filters present
+/// (property, unit), then the id to start after, then the limit.
+pub(crate) fn residents_sql(property: bool, unit: bool) -> &'static str {
+    match (property, unit) {
+        (true, true) => {
+            "SELECT body FROM records WHERE kind = 'resident' AND property_id = $1 \
+            AND unit_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+        }
+        (true, false) => {
+            "SELECT body FROM records WHERE kind = 'resident' AND property_id = $1 \
+            AND id > $2 ORDER BY id LIMIT $3"
+        }
+        (false, true) => {
+            "SELECT body FROM records WHERE kind = 'resident' AND unit_id = $1 \
+            AND id > $2 ORDER BY id LIMIT $3"
+        }
+        (false, false) => {
+            "SELECT body FROM records WHERE kind = 'resident' AND id > $1 ORDER BY id LIMIT $2"
+        }
+    }
+}
 pub(crate) const BY_EXTERNAL: &str = "SELECT body FROM records WHERE kind = 'resident' \
     AND property_id = $1 AND ext_provider = $2 AND ext_id = $3";
 pub(crate) const DUE: &str = "SELECT body FROM records WHERE kind = 'outbox_entry' AND status = 'pending' \
     AND due_at <= $1 ORDER BY due_at, id LIMIT $2";
 pub(crate) const BY_STATUS: &str =
     "SELECT body FROM records WHERE kind = $1 AND status = $2 ORDER BY created_at, id";
-pub(crate) const KEYS: &str = "SELECT body FROM records WHERE kind = 'key' \
-    AND ($1 IS NULL OR holder = $1) AND ($2 IS NULL OR unit_id = $2) ORDER BY id";
+/// Key listings, one text per filter (see [`residents_sql`]). Parameters: holder, unit, as present.
+pub(crate) fn keys_sql(holder: bool, unit: bool) -> &'static str {
+    match (holder, unit) {
+        (true, true) => {
+            "SELECT body FROM records WHERE kind = 'key' AND holder = $1 AND unit_id = $2 ORDER BY id"
+        }
+        (true, false) => "SELECT body FROM records WHERE kind = 'key' AND holder = $1 ORDER BY id",
+        (false, true) => "SELECT body FROM records WHERE kind = 'key' AND unit_id = $1 ORDER BY id",
+        (false, false) => "SELECT body FROM records WHERE kind = 'key' ORDER BY id",
+    }
+}
 pub(crate) const SPARES: &str =
     "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
@@ -334,10 +363,16 @@ macro_rules! sql_store {
                     .map(|a| a.to_string())
                     .unwrap_or_default();
                 let want = query.limit.unwrap_or(usize::MAX);
+                let sql = residents_sql(query.property_id.is_some(), query.unit_id.is_some());
                 loop {
-                    let rows = sqlx::query(RESIDENTS)
-                        .bind(query.property_id.as_ref().map(|p| p.to_string()))
-                        .bind(query.unit_id.as_ref().map(|u| u.to_string()))
+                    let mut q = sqlx::query(sql);
+                    if let Some(p) = &query.property_id {
+                        q = q.bind(p.to_string());
+                    }
+                    if let Some(u) = &query.unit_id {
+                        q = q.bind(u.to_string());
+                    }
+                    let rows = q
                         .bind(&after)
                         .bind(RESIDENT_CHUNK)
                         .fetch_all(&self.pool)
@@ -465,9 +500,15 @@ macro_rules! sql_store {
                 holder: Option<&concierge_core::KeyHolder>,
                 unit: Option<&concierge_core::UnitId>,
             ) -> concierge_core::StoreResult<Vec<concierge_core::SmartKey>> {
-                let holder = holder.map(crate::sql::holder_id);
-                let unit = unit.map(|u| u.to_string());
-                self.list_bound(crate::sql::KEYS, &[holder, unit]).await
+                let sql = crate::sql::keys_sql(holder.is_some(), unit.is_some());
+                let binds: Vec<Option<String>> = [
+                    holder.map(crate::sql::holder_id),
+                    unit.map(|u| u.to_string()),
+                ]
+                .into_iter()
+                .filter(Option::is_some)
+                .collect();
+                self.list_bound(sql, &binds).await
             }
 
             async fn list_spare_holders(
