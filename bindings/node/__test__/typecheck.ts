@@ -1,8 +1,10 @@
 // A typical program against index.d.ts; __test__/types.test.mjs type-checks it with tsc --strict.
 import {
   Admin,
+  BuildiumConfig,
   Concierge,
   SmtpConfig,
+  type BuildiumConfigJson,
   type AccountStatus,
   type ConciergeErrorFields,
   type DispatchReport,
@@ -129,6 +131,39 @@ async function pmsSync(): Promise<void> {
   console.log(joined, counts.movedOut, finished, aborted, kind, ref, due.length, spare.label, spares, out.moveOut)
 }
 
+async function buildium(): Promise<void> {
+  const smtp = new SmtpConfig('smtp.example.org', 587)
+  const config = new BuildiumConfig('client-id', 'client-secret', {
+    baseUrl: 'https://apisandbox.buildium.com',
+    pageSize: 500,
+    rateLimitPerSec: null,
+    timeoutSeconds: 10,
+  })
+  const defaults = new BuildiumConfig('client-id', 'client-secret')
+  const shown: BuildiumConfigJson = config.toJSON()
+  const hasSecret: boolean = shown.hasClientSecret
+  const rate: number | null = config.rateLimitPerSec
+  const inMemory = new Concierge({ smtp, buildium: config })
+  const onFile: Concierge = await Concierge.open('concierge.db', { smtp, buildium: defaults })
+  const shared: Concierge = await Concierge.connect('postgres://concierge@db.example.org/concierge', {
+    smtp,
+    buildium: config,
+    activationValidityDays: 7,
+  })
+  const owner = Admin.fullAccess('Owner')
+  try {
+    const [pms]: PmsProperty[] = await inMemory.listPmsProperties(owner)
+    console.log(pms.externalRef.provider)
+  } catch (e) {
+    const err = e as Error & ConciergeErrorFields
+    if (err.code === 'PROVIDER') console.log(err.provider, err.operation, err.kind, err.retryable, err.requestId)
+  }
+  console.log(hasSecret, rate, config.clientId, config.baseUrl, config.pageSize, config.timeoutSeconds)
+  await onFile.close()
+  await shared.close()
+}
+
 void main()
 void durable()
 void pmsSync()
+void buildium()

@@ -2,11 +2,13 @@
 
 use crate::admin::Admin;
 use crate::args;
+use crate::buildium::BuildiumConfig;
 use crate::error::{promise, throw};
 use crate::records::*;
 use crate::sandbox::SandboxControls;
 use crate::smtp::SmtpConfig;
 use chrono::Duration;
+use concierge::buildium::BuildiumPms;
 use concierge::sandbox::Sandbox;
 use concierge::store::{PgStore, SqliteStore};
 use concierge::validate::Checks;
@@ -42,6 +44,9 @@ pub struct ConciergeOptions<'a> {
     pub smtp: ClassInstance<'a, SmtpConfig>,
     /// How long an activation link works, in days. Default: 7.
     pub activation_validity_days: Option<i64>,
+    /// The Buildium account to sync residents from (`listPmsProperties`, `syncNow`, …).
+    /// Without it, the handle has no PMS.
+    pub buildium: Option<ClassInstance<'a, BuildiumConfig>>,
 }
 
 /// Optional arguments of `moveIn`.
@@ -87,15 +92,17 @@ pub struct UnitOptions {
     pub floor: Option<String>,
 }
 
-/// The mailer and settings of a production handle, checked before any store is opened.
+/// The mailer, PMS and settings of a production handle, checked before any store is opened.
 struct Production {
     mailer: Arc<concierge::SmtpMailer>,
+    pms: Option<Arc<BuildiumPms>>,
     activation_validity: Option<Duration>,
 }
 
 impl Production {
     /// Checks `options` by the facade's rules: a refused SMTP config or validity is a
-    /// VALIDATION error, and nothing has been opened or created yet.
+    /// VALIDATION error, a refused Buildium config a PROVIDER error (provider `buildium`,
+    /// retryable false), and nothing has been opened or created yet.
     fn parse(options: &ConciergeOptions) -> concierge::Result<Self> {
         let activation_validity = match options.activation_validity_days {
             Some(days) => Some(Duration::try_days(days).ok_or_else(|| {
@@ -104,8 +111,13 @@ impl Production {
             None => None,
         };
         let mailer = Arc::new(concierge::SmtpMailer::new(options.smtp.inner.clone())?);
+        let pms = match &options.buildium {
+            Some(config) => Some(Arc::new(BuildiumPms::new(config.inner.clone())?)),
+            None => None,
+        };
         let production = Self {
             mailer,
+            pms,
             activation_validity,
         };
         // The builder's own checks, on a handle that holds nothing.
@@ -113,9 +125,12 @@ impl Production {
         Ok(production)
     }
 
-    /// A builder with this mailer and settings.
+    /// A builder with this mailer, PMS and settings.
     fn builder(&self) -> ConciergeBuilder {
-        let builder = concierge::Concierge::builder().mailer_arc(self.mailer.clone());
+        let mut builder = concierge::Concierge::builder().mailer_arc(self.mailer.clone());
+        if let Some(pms) = &self.pms {
+            builder = builder.pms(pms.clone());
+        }
         match self.activation_validity {
             Some(validity) => builder.activation_validity(validity),
             None => builder,
@@ -136,8 +151,11 @@ pub struct Concierge {
 
 #[napi]
 impl Concierge {
-    /// A handle sending mail through `options.smtp`, with state in memory (tests). Invalid
-    /// settings throw an `Error` with code `VALIDATION`.
+    /// A handle sending mail through `options.smtp` (and syncing from `options.buildium`, if
+    /// given), with state in memory (tests). Invalid settings throw an `Error` with code
+    /// `VALIDATION`; a Buildium config the adapter refuses (empty client id or secret, page
+    /// size outside 1 to 1000, rate limit 0, base URL not http(s)) throws code `PROVIDER`
+    /// with `provider: "buildium"`, `kind: "other"`, `retryable: false`.
     #[napi(constructor)]
     pub fn new(env: Env, options: ConciergeOptions) -> Result<Self> {
         let built = Production::parse(&options).and_then(|p| p.builder().build());
@@ -189,8 +207,9 @@ impl Concierge {
     }
 
     /// A handle whose state lives in the SQLite file at `path` (created if missing), sending
-    /// mail through `options.smtp`: one process. Refused settings reject with code
-    /// `VALIDATION` before the file is touched; a file that is damaged, not Concierge's or
+    /// mail through `options.smtp` (and syncing from `options.buildium`, if given): one
+    /// process. Refused settings reject with code `VALIDATION` (a refused Buildium config:
+    /// `PROVIDER`, as in `new Concierge`) before the file is touched; a file that is damaged, not Concierge's or
     /// written by a newer version rejects with code `STORE` and is left unchanged.
     #[napi(ts_return_type = "Promise<Concierge>")]
     pub fn open<'env>(
@@ -211,9 +230,10 @@ impl Concierge {
     }
 
     /// A handle whose state lives in the PostgreSQL database at `url`
-    /// (`postgres://user:password@host:port/database`), sending mail through `options.smtp`:
-    /// several processes may share the database. Refused settings reject with code
-    /// `VALIDATION`; an unreachable server rejects with code `STORE` and `retryable: true`,
+    /// (`postgres://user:password@host:port/database`), sending mail through `options.smtp`
+    /// (and syncing from `options.buildium`, if given): several processes may share the
+    /// database. Refused settings reject with code `VALIDATION` (a refused Buildium config:
+    /// `PROVIDER`, as in `new Concierge`) before the server is contacted; an unreachable server rejects with code `STORE` and `retryable: true`,
     /// naming the host, never the password.
     #[napi(ts_return_type = "Promise<Concierge>")]
     pub fn connect<'env>(

@@ -8,6 +8,7 @@
 
 mod admin;
 mod args;
+mod buildium;
 mod client;
 mod error;
 mod records;

@@ -6,7 +6,8 @@
 //! class opens it at once, the async one returns an `AsyncConciergeOpening` to await or enter.
 
 use crate::admin::PyAdmin;
-use crate::handle::{Core, Mail, Target};
+use crate::buildium::PyBuildiumConfig;
+use crate::handle::{Core, Production, Target};
 use crate::opening::PyAsyncOpening;
 use crate::parse;
 use crate::records::{
@@ -36,16 +37,20 @@ macro_rules! handle_class {
 
         #[pymethods]
         impl $class {
-            /// A production handle sending email over SMTP.
+            /// A production handle sending email over SMTP, state in memory; Buildium as the
+            /// PMS when `buildium` is given.
             #[new]
-            #[pyo3(signature = (*, smtp, activation_validity_days = 7))]
+            #[pyo3(signature = (*, smtp, activation_validity_days = 7, buildium = None))]
             fn new(
                 py: Python<'_>,
                 smtp: PyRef<'_, PySmtpConfig>,
                 activation_validity_days: i64,
+                buildium: Option<PyRef<'_, PyBuildiumConfig>>,
             ) -> PyResult<Self> {
+                let settings =
+                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
                 Ok(Self {
-                    core: Core::smtp(py, &smtp, activation_validity_days)?,
+                    core: Core::production(py, settings)?,
                 })
             }
 
@@ -73,32 +78,36 @@ macro_rules! handle_class {
 
             /// A production handle: state in a SQLite file (created if missing), mail over SMTP.
             #[classmethod]
-            #[pyo3(signature = (path, *, smtp, activation_validity_days = 7))]
+            #[pyo3(signature = (path, *, smtp, activation_validity_days = 7, buildium = None))]
             fn open<'py>(
                 _cls: &Bound<'py, PyType>,
                 py: Python<'py>,
                 path: PathBuf,
                 smtp: PyRef<'py, PySmtpConfig>,
                 activation_validity_days: i64,
+                buildium: Option<PyRef<'py, PyBuildiumConfig>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let mail = Mail::new(py, &smtp, activation_validity_days)?;
-                $class::start(py, Target::File { path, mail })
+                let settings =
+                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
+                $class::start(py, Target::File { path, settings })
             }
 
             /// A production handle: state in PostgreSQL (several processes may share it), mail
             /// over SMTP. The URL's password never appears in errors or `repr`.
             #[classmethod]
-            #[pyo3(signature = (url, *, smtp, activation_validity_days = 7))]
+            #[pyo3(signature = (url, *, smtp, activation_validity_days = 7, buildium = None))]
             fn connect<'py>(
                 _cls: &Bound<'py, PyType>,
                 py: Python<'py>,
                 url: String,
                 smtp: PyRef<'py, PySmtpConfig>,
                 activation_validity_days: i64,
+                buildium: Option<PyRef<'py, PyBuildiumConfig>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let mail = Mail::new(py, &smtp, activation_validity_days)?;
+                let settings =
+                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
                 let url = SecretString::from(url);
-                $class::start(py, Target::Postgres { url, mail })
+                $class::start(py, Target::Postgres { url, settings })
             }
 
             /// Closes the handle and its store: later calls raise `ClosedError`. Closing twice

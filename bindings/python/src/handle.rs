@@ -1,7 +1,10 @@
 //! [`Core`], what both handle classes hold, and the ways to make one: in memory (`sandbox`, the
 //! SMTP constructor) at once; on a durable store (`open_sandbox`, `open`, `connect`) through a
 //! [`Target`], whose [`Target::open`] the blocking class waits on and the async one awaits.
+//! A production handle's settings ([`Production`]: SMTP, and optionally Buildium as the PMS) are
+//! checked before any store is opened.
 
+use crate::buildium::{self, PyBuildiumConfig};
 use crate::error::to_py_err;
 use crate::records::repr_value;
 use crate::runtime::runtime;
@@ -39,23 +42,18 @@ impl Core {
         })
     }
 
-    /// Mail over SMTP, state in memory.
-    pub fn smtp(
-        py: Python<'_>,
-        smtp: &PySmtpConfig,
-        activation_validity_days: i64,
-    ) -> PyResult<Self> {
-        let mail = Mail::new(py, smtp, activation_validity_days)?;
-        // The transport may need a runtime context to start.
+    /// Mail over SMTP (and Buildium as the PMS, when given), state in memory.
+    pub fn production(py: Python<'_>, settings: Production) -> PyResult<Self> {
+        // The transports may need a runtime context to start.
         let _guard = runtime().enter();
-        let facade = mail
+        let facade = settings
             .wire(Concierge::builder())
             .and_then(ConciergeBuilder::build)
             .map_err(|e| to_py_err(py, e))?;
         Ok(Self {
             facade,
             sandbox: None,
-            origin: format!("({})", mail.shown),
+            origin: format!("({})", settings.shown),
         })
     }
 
@@ -66,41 +64,55 @@ impl Core {
     }
 }
 
-/// The SMTP settings of a production handle, checked.
-pub struct Mail {
+/// The settings of a production handle: SMTP, the activation validity, and the PMS.
+pub struct Production {
     smtp: concierge::SmtpConfig,
     validity: chrono::Duration,
-    /// `smtp=SmtpConfig(…), activation_validity_days=…`, for `repr`.
+    buildium: Option<concierge::buildium::BuildiumConfig>,
+    /// `smtp=SmtpConfig(…), activation_validity_days=…[, buildium=BuildiumConfig(…)]`, for
+    /// `repr`. Never a secret.
     shown: String,
 }
 
-impl Mail {
+impl Production {
     pub fn new(
         py: Python<'_>,
         smtp: &PySmtpConfig,
         activation_validity_days: i64,
+        pms: Option<&PyBuildiumConfig>,
     ) -> PyResult<Self> {
         let validity = chrono::Duration::try_days(activation_validity_days)
             .ok_or_else(|| PyValueError::new_err("activation_validity_days is out of range"))?;
+        let mut shown = format!(
+            "smtp={}, activation_validity_days={activation_validity_days}",
+            describe(py, &smtp.inner)?
+        );
+        if let Some(b) = pms {
+            shown.push_str(", buildium=");
+            shown.push_str(&buildium::describe(py, &b.inner)?);
+        }
         Ok(Self {
             smtp: smtp.inner.clone(),
             validity,
-            shown: format!(
-                "smtp={}, activation_validity_days={activation_validity_days}",
-                describe(py, &smtp.inner)?
-            ),
+            buildium: pms.map(|b| b.inner.clone()),
+            shown,
         })
     }
 
-    /// `builder` with this mailer and validity. Needs a runtime context.
+    /// `builder` with this mailer, validity and PMS. Needs a runtime context. A Buildium
+    /// configuration the adapter refuses is its `ProviderError`.
     fn wire(&self, builder: ConciergeBuilder) -> concierge::Result<ConciergeBuilder> {
         let mailer = SmtpMailer::new(self.smtp.clone())?;
-        Ok(builder.mailer(mailer).activation_validity(self.validity))
+        let mut builder = builder.mailer(mailer).activation_validity(self.validity);
+        if let Some(cfg) = &self.buildium {
+            builder = builder.pms(buildium::pms(cfg)?);
+        }
+        Ok(builder)
     }
 
-    /// A builder with this mailer and validity, once the facade has accepted them: a bad
-    /// setting is refused before a store is opened (a file created). The facade checks settings
-    /// only in `build`, so this builds a throwaway in-memory handle first.
+    /// A builder with these settings, once the facade has accepted them: a bad setting is
+    /// refused before a store is opened (a file created). The facade checks settings only in
+    /// `build`, so this builds a throwaway in-memory handle first.
     fn checked(&self) -> concierge::Result<ConciergeBuilder> {
         self.wire(Concierge::builder())?.build()?;
         self.wire(Concierge::builder())
@@ -112,9 +124,12 @@ pub enum Target {
     /// The sandbox's fakes, state in a SQLite file.
     SandboxFile { path: PathBuf, seed: u64 },
     /// State in a SQLite file, mail over SMTP.
-    File { path: PathBuf, mail: Mail },
+    File { path: PathBuf, settings: Production },
     /// State in PostgreSQL, mail over SMTP. The URL may hold a password.
-    Postgres { url: SecretString, mail: Mail },
+    Postgres {
+        url: SecretString,
+        settings: Production,
+    },
 }
 
 impl Target {
@@ -145,24 +160,24 @@ impl Target {
                     origin: format!(".open_sandbox({}, seed={seed})", py_str(&path)),
                 })
             }
-            Target::File { path, mail } => {
-                let builder = mail.checked()?;
+            Target::File { path, settings } => {
+                let builder = settings.checked()?;
                 let store = SqliteStore::open(&path).await?;
                 Ok(Core {
                     facade: builder.store(store).build()?,
                     sandbox: None,
-                    origin: format!(".open({}, {})", py_str(&path), mail.shown),
+                    origin: format!(".open({}, {})", py_str(&path), settings.shown),
                 })
             }
-            Target::Postgres { url, mail } => {
-                let builder = mail.checked()?;
+            Target::Postgres { url, settings } => {
+                let builder = settings.checked()?;
                 let store = PgStore::connect(url.expose_secret()).await?;
                 // Host, port and database; never the URL, which may hold the password.
                 let location = store.location().to_owned();
                 Ok(Core {
                     facade: builder.store(store).build()?,
                     sandbox: None,
-                    origin: format!(".connect({}, {})", py_str(&location), mail.shown),
+                    origin: format!(".connect({}, {})", py_str(&location), settings.shown),
                 })
             }
         }

@@ -3,6 +3,7 @@
 //! `concierge` facade, and converts the result or the error (docs/api.md is the contract).
 
 mod admin;
+mod buildium;
 mod client;
 mod error;
 mod handle;
@@ -27,6 +28,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sandbox::PySentEmail>()?;
     m.add_class::<sandbox::PyPmsResidentRecord>()?;
     m.add_class::<smtp::PySmtpConfig>()?;
+    m.add_class::<buildium::PyBuildiumConfig>()?;
     m.add_class::<records::PyProperty>()?;
     m.add_class::<records::PyPropertySettings>()?;
     m.add_class::<records::PyAmenity>()?;

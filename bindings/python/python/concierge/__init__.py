@@ -10,7 +10,8 @@
     prop = concierge.register_property(admin, "Harbour View", "harbour-view")
 
 Keep the state in a file with ``Concierge.open(path, smtp=...)`` (or ``open_sandbox``), in
-PostgreSQL with ``Concierge.connect(url, smtp=...)``; ``close()`` it, or use ``with``.
+PostgreSQL with ``Concierge.connect(url, smtp=...)``; ``close()`` it, or use ``with``. Sync
+residents from Buildium with ``buildium=BuildiumConfig(client_id, client_secret)``.
 """
 
 from concierge._native import (
@@ -19,6 +20,7 @@ from concierge._native import (
     AsyncConcierge,
     AsyncConciergeOpening,
     Building,
+    BuildiumConfig,
     ClosedError,
     Concierge,
     ConciergeError,
@@ -58,6 +60,7 @@ __all__ = [
     "AsyncConcierge",
     "AsyncConciergeOpening",
     "Building",
+    "BuildiumConfig",
     "ClosedError",
     "Concierge",
     "ConciergeError",

@@ -46,6 +46,7 @@ __all__ = [
     "SentEmail",
     "PmsResidentRecord",
     "SmtpConfig",
+    "BuildiumConfig",
     "Property",
     "PropertySettings",
     "Amenity",
@@ -464,6 +465,44 @@ class SmtpConfig:
     def timeout_seconds(self) -> float: ...
 
 # --------------------------------------------------------------------------------------------
+# Production PMS
+
+@final
+class BuildiumConfig:
+    """How a production handle reaches its Buildium account (the PMS); pass it as
+    ``buildium=`` to ``Concierge(...)``, ``open`` or ``connect``. The client secret is
+    write-only: it is not an attribute and ``repr`` shows ``client_secret=<redacted>``.
+    ``base_url`` defaults to ``"https://api.buildium.com"`` (the sandbox is
+    ``"https://apisandbox.buildium.com"``); ``rate_limit_per_sec=None`` sends without a limit.
+
+    A ``timeout_seconds`` that is not positive raises ``ValueError``. The adapter checks the
+    rest when the handle is built: an empty id or secret, a page size outside 1 to 1000, a bad
+    base URL or a zero rate limit raises ``ProviderError`` (``provider == "buildium"``,
+    ``operation`` ``"new"`` or ``"build_client"``, ``retryable`` false), before any store is
+    opened."""
+
+    def __new__(
+        cls,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: Optional[str] = None,
+        page_size: int = 1000,
+        rate_limit_per_sec: Optional[int] = 10,
+        timeout_seconds: float = 30.0,
+    ) -> BuildiumConfig: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def page_size(self) -> int: ...
+    @property
+    def rate_limit_per_sec(self) -> Optional[int]: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+# --------------------------------------------------------------------------------------------
 # Handles
 
 @final
@@ -473,8 +512,14 @@ class Concierge:
     ``with Concierge.open(...) as concierge:`` closes it on the way out. After ``close()``
     every operation raises ``ClosedError``; closing twice is harmless."""
 
-    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
-        """Mail over SMTP, state in memory (for tests)."""
+    def __new__(
+        cls,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
+    ) -> Concierge:
+        """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
     def sandbox(cls, seed: int = 7) -> Concierge:
         """The sandbox in memory: fakes of every provider and a clock you move."""
@@ -484,13 +529,29 @@ class Concierge:
         at the sandbox's start each time. A damaged file, or one that is not Concierge's,
         raises ``StoreError`` and is left unchanged."""
     @classmethod
-    def open(cls, path: _StrPath, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
-        """State in a SQLite file (created if missing), mail over SMTP: one process."""
+    def open(
+        cls,
+        path: _StrPath,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
+    ) -> Concierge:
+        """State in a SQLite file (created if missing), mail over SMTP: one process. Buildium
+        as the PMS when given."""
     @classmethod
-    def connect(cls, url: str, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> Concierge:
+    def connect(
+        cls,
+        url: str,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
+    ) -> Concierge:
         """State in PostgreSQL (``postgres://user:password@host:port/database``), mail over
         SMTP: several processes may share the database. The password never appears in errors
-        or ``repr``; an unreachable server raises ``StoreError`` with ``retryable`` true."""
+        or ``repr``; an unreachable server raises ``StoreError`` with ``retryable`` true.
+        Buildium as the PMS when given."""
     def close(self) -> None:
         """Closes the handle and its store; later calls raise ``ClosedError``."""
     def __enter__(self) -> Concierge: ...
@@ -595,8 +656,14 @@ class AsyncConcierge:
     ``async with`` on a handle). After ``await close()`` every operation raises
     ``ClosedError``; closing twice is harmless."""
 
-    def __new__(cls, *, smtp: SmtpConfig, activation_validity_days: int = 7) -> AsyncConcierge:
-        """Mail over SMTP, state in memory (for tests)."""
+    def __new__(
+        cls,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
+    ) -> AsyncConcierge:
+        """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
     def sandbox(cls, seed: int = 7) -> AsyncConcierge:
         """The sandbox in memory: fakes of every provider and a clock you move."""
@@ -605,12 +672,22 @@ class AsyncConcierge:
         """The sandbox with its state in a SQLite file; see ``Concierge.open_sandbox``."""
     @classmethod
     def open(
-        cls, path: _StrPath, *, smtp: SmtpConfig, activation_validity_days: int = 7
+        cls,
+        path: _StrPath,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
     ) -> AsyncConciergeOpening:
         """State in a SQLite file, mail over SMTP; see ``Concierge.open``."""
     @classmethod
     def connect(
-        cls, url: str, *, smtp: SmtpConfig, activation_validity_days: int = 7
+        cls,
+        url: str,
+        *,
+        smtp: SmtpConfig,
+        activation_validity_days: int = 7,
+        buildium: Optional[BuildiumConfig] = None,
     ) -> AsyncConciergeOpening:
         """State in PostgreSQL, mail over SMTP; see ``Concierge.connect``."""
     def close(self) -> Awaitable[None]:
