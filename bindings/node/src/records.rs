@@ -697,6 +697,7 @@ mod names {
         InvalidResponse,
         DeviceBusy,
         DeviceOffline,
+        NoCard,
         Other,
     }
 

@@ -408,6 +408,8 @@ pub enum ProviderErrorKind {
     DeviceBusy,
     /// A device is offline.
     DeviceOffline,
+    /// No card (or no readable card) was on the key encoder in time.
+    NoCard,
     /// Anything else.
     Other,
 }
@@ -439,6 +441,7 @@ impl ProviderErrorKind {
             ProviderErrorKind::InvalidResponse => "invalid_response",
             ProviderErrorKind::DeviceBusy => "device_busy",
             ProviderErrorKind::DeviceOffline => "device_offline",
+            ProviderErrorKind::NoCard => "no_card",
             ProviderErrorKind::Other => "other",
         }
     }
@@ -449,7 +452,7 @@ impl ProviderErrorKind {
     }
 
     /// Every kind.
-    pub const ALL: [ProviderErrorKind; 12] = [
+    pub const ALL: [ProviderErrorKind; 13] = [
         ProviderErrorKind::Timeout,
         ProviderErrorKind::Connection,
         ProviderErrorKind::RateLimited,
@@ -461,6 +464,7 @@ impl ProviderErrorKind {
         ProviderErrorKind::InvalidResponse,
         ProviderErrorKind::DeviceBusy,
         ProviderErrorKind::DeviceOffline,
+        ProviderErrorKind::NoCard,
         ProviderErrorKind::Other,
     ];
 }

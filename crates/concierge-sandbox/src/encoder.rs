@@ -248,7 +248,7 @@ impl KeyEncoder for SandboxEncoder {
                     );
                 }
                 if !device.card_present {
-                    return refuse(ProviderErrorKind::Rejected, "no card on the encoder");
+                    return refuse(ProviderErrorKind::NoCard, "no card on the encoder");
                 }
                 let written_at = now + write_time;
                 device.busy_until = Some(written_at);
@@ -444,7 +444,7 @@ mod tests {
         let e = SandboxEncoder::new(Faults::new()).with_write_time(Duration::ZERO);
         assert!(e.set_card_present("ncoder-1", false));
         let err = e.encode_key(req("k")).await.unwrap_err();
-        assert_eq!(err.kind, ProviderErrorKind::Rejected);
+        assert_eq!(err.kind, ProviderErrorKind::NoCard);
         assert_eq!(err.message, "no card on the encoder");
         assert_eq!(e.keys_written(), 0);
         assert!(!e.set_card_present("ncoder-9", true));

@@ -16,6 +16,9 @@ pub struct Config {
     pub outbox_base_backoff: Duration,
     /// The longest wait between outbox retries. Default: 1 hour.
     pub outbox_max_backoff: Duration,
+    /// How long a key write may take before the SDK stops waiting and asks the lock system what
+    /// became of it. Default: 90 seconds.
+    pub key_write_deadline: std::time::Duration,
     /// Deliver outbox entries right after the operation that queued them commits. When off,
     /// only [`Concierge::dispatch_outbox`] delivers them. Default: on.
     pub dispatch_inline: bool,
@@ -28,6 +31,7 @@ impl Default for Config {
             outbox_max_attempts: 8,
             outbox_base_backoff: Duration::seconds(30),
             outbox_max_backoff: Duration::hours(1),
+            key_write_deadline: std::time::Duration::from_secs(90),
             dispatch_inline: true,
         }
     }

@@ -36,6 +36,7 @@
 
 mod builder;
 mod dispatch;
+mod keys;
 mod requests;
 pub mod smtp;
 mod sync;
@@ -44,6 +45,7 @@ mod workflows;
 pub use builder::{ConciergeBuilder, Config};
 pub use concierge_core::*;
 pub use dispatch::DispatchReport;
+pub use keys::{KeyPreview, MakeKey};
 pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};
 pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};

@@ -1,0 +1,381 @@
+//! Smart keys (R-KEY-1..4, R-PMS-4, R-PMS-7, R-PMS-8).
+//!
+//! A key is written for one holder (a resident, or a spare holder of the unit) and one unit, on
+//! one of the lock system's encoders. [`Concierge::preview_key`] says what will be written, for
+//! the admin to confirm; [`Concierge::make_key`] writes it. Only one live key exists per holder and
+//! unit (the store enforces it): a second one is refused naming the first, unless the caller asks
+//! to replace it, which cancels the old key through the outbox.
+//!
+//! Retry safety (R-KEY-4): the intent is recorded in the idempotency ledger, with the key in
+//! state `Encoding`, before the encoder is called, and the encoder gets the intent's id as its
+//! idempotency key. A retry, or [`Concierge::reconcile_keys`] after a crash, first asks the lock
+//! system what became of the intent, and finishes it (the key was written) or writes it with the
+//! same idempotency key (it was not): never a second key.
+
+use crate::Concierge;
+use concierge_core::*;
+
+/// Write a key for a holder on an encoder.
+#[derive(Clone, Debug)]
+pub struct MakeKey {
+    /// Who gets the key.
+    pub holder: KeyHolder,
+    /// The encoder (its id in the lock system, as `list_encoders` gives it).
+    pub encoder: String,
+    /// Replace the holder's live key for the unit (a lost card): the old key is cancelled.
+    pub replace: bool,
+}
+
+impl MakeKey {
+    /// A key for a resident, in their unit.
+    pub fn resident(resident_id: &ResidentId, encoder: impl Into<String>) -> Self {
+        Self {
+            holder: KeyHolder::Resident(resident_id.clone()),
+            encoder: encoder.into(),
+            replace: false,
+        }
+    }
+
+    /// A spare key of a unit, for its spare holder.
+    pub fn spare(spare_id: &SpareHolderId, encoder: impl Into<String>) -> Self {
+        Self {
+            holder: KeyHolder::Spare(spare_id.clone()),
+            encoder: encoder.into(),
+            replace: false,
+        }
+    }
+
+    /// Replace the holder's live key (lost card).
+    pub fn replacing(mut self) -> Self {
+        self.replace = true;
+        self
+    }
+}
+
+/// What a key write will do, for the admin to confirm (R-KEY-1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyPreview {
+    /// Who gets the key.
+    pub holder: KeyHolder,
+    /// Their name (a resident's full name, or the spare holder's label).
+    pub holder_name: String,
+    /// The one unit the key opens (R-KEY-3).
+    pub unit: Unit,
+    /// The encoder that writes it.
+    pub encoder: EncoderInfo,
+    /// The live key this one replaces, if any.
+    pub replaces: Option<KeyId>,
+}
+
+/// The ledger entry of a key write: its id is the idempotency key the encoder sees, stable across
+/// retries and unique to this key (a replacement is another key, another intent).
+fn intent_for(key: &KeyId) -> IntentId {
+    IntentId::from_string(format!("encode.{key}"))
+}
+
+impl Concierge {
+    /// The lock system's encoders and their state. Residence, read.
+    pub async fn list_encoders(&self, admin: &Admin) -> Result<Vec<EncoderInfo>> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "list_encoders",
+        )?;
+        let encoder = self.encoder()?;
+        Ok(encoder
+            .list_encoders(ListEncodersRequest {})
+            .await?
+            .encoders)
+    }
+
+    /// Says what [`Concierge::make_key`] will write, without writing anything (R-KEY-1).
+    /// Residence, full. Refuses what `make_key` would refuse.
+    pub async fn preview_key(&self, admin: &Admin, req: &MakeKey) -> Result<KeyPreview> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Full,
+            "preview_key",
+        )?;
+        self.plan_key(req).await
+    }
+
+    /// Writes a key (R-KEY-1): for a current or future resident (R-PMS-4) or a spare holder
+    /// (R-PMS-7), one unit per key (R-KEY-3), one live key per holder and unit (R-KEY-2).
+    /// Residence, full, checked before the encoder is called. Retries are safe (R-KEY-4).
+    pub async fn make_key(&self, admin: &Admin, req: MakeKey) -> Result<SmartKey> {
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, "make_key")?;
+        let plan = self.plan_key(&req).await?;
+        let unit_id = plan.unit.id.clone();
+        // An unfinished write for this holder and unit: finish it rather than start another.
+        if let Some(pending) = self
+            .live_key(&plan.holder, &unit_id)
+            .await?
+            .filter(|k| k.state == KeyState::Encoding)
+        {
+            return self.finish_intent(pending, &req.encoder).await;
+        }
+        let now = self.now();
+        let mut batch = Batch::new();
+        if let Some(old_id) = &plan.replaces {
+            let mut old: SmartKey = self.inner.store.load(old_id.as_str()).await?;
+            old.state = KeyState::Replaced;
+            batch.put(&mut old);
+            if let Some(external) = old.external.clone() {
+                let mut entry = OutboxEntry::new(
+                    plan.unit.property_id.clone(),
+                    format!("cancel-key:{}", old.id),
+                    OutboxMessage::CancelKey {
+                        key_id: old.id.clone(),
+                        key: external,
+                    },
+                    now,
+                );
+                batch.put(&mut entry);
+            }
+        }
+        let mut key = SmartKey {
+            id: KeyId::new(),
+            holder: plan.holder.clone(),
+            unit_id: unit_id.clone(),
+            encoder: plan.encoder.external.clone(),
+            state: KeyState::Encoding,
+            external: None,
+            created_at: now,
+            version: 0,
+        };
+        let mut intent = Intent::record(
+            intent_for(&key.id),
+            plan.unit.property_id.clone(),
+            "encode_key",
+            format!("{} {}", plan.holder, unit_id),
+            now,
+        );
+        intent.outcome = Some(serde_json::json!({ "key_id": key.id }));
+        batch.put(&mut key).put(&mut intent);
+        self.inner.store.commit(batch).await.map_err(|e| match e {
+            StoreError::Constraint {
+                constraint: "one_live_key_per_holder_and_unit",
+                ..
+            } => Error::Conflict {
+                message: format!(
+                    "{} already has a live key for unit {}; replace it to make another",
+                    plan.holder_name, plan.unit.number
+                ),
+            },
+            other => other.into(),
+        })?;
+        // The cancellation of a replaced key goes out now if it can.
+        self.dispatch_due().await.ok();
+        self.finish_intent(key, &req.encoder).await
+    }
+
+    /// Cancels a key (Residence, full): the lock system is told through the outbox.
+    pub async fn cancel_key(&self, admin: &Admin, key_id: &KeyId) -> Result<SmartKey> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Full,
+            "cancel_key",
+        )?;
+        let (key, entry) = self
+            .retry_concurrent(|| async {
+                let mut key: SmartKey = self.inner.store.load(key_id.as_str()).await?;
+                if !key.state.is_live() {
+                    return Err(Error::Conflict {
+                        message: format!("key {} is already {:?}", key.id, key.state),
+                    });
+                }
+                let unit: Unit = self.inner.store.load(key.unit_id.as_str()).await?;
+                key.state = KeyState::Cancelled;
+                let mut batch = Batch::new();
+                batch.put(&mut key);
+                let entry = match key.external.clone() {
+                    Some(external) => {
+                        let mut entry = OutboxEntry::new(
+                            unit.property_id,
+                            format!("cancel-key:{}", key.id),
+                            OutboxMessage::CancelKey {
+                                key_id: key.id.clone(),
+                                key: external,
+                            },
+                            self.now(),
+                        );
+                        batch.put(&mut entry);
+                        Some(entry)
+                    }
+                    None => None,
+                };
+                self.inner.store.commit(batch).await?;
+                Ok((key, entry))
+            })
+            .await?;
+        if let Some(entry) = entry {
+            self.deliver_inline(entry).await;
+        }
+        Ok(key)
+    }
+
+    /// Keys of a holder or a unit (Residence, read).
+    pub async fn list_keys(
+        &self,
+        admin: &Admin,
+        holder: Option<&KeyHolder>,
+        unit: Option<&UnitId>,
+    ) -> Result<Vec<SmartKey>> {
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_keys")?;
+        Ok(self.inner.store.list_keys(holder, unit).await?)
+    }
+
+    /// Finishes every key write whose outcome is not recorded (after a crash or a lost reply):
+    /// asks the lock system about each and records the key, or writes it with the same
+    /// idempotency key. Returns how many it settled. Acts as the system.
+    pub async fn reconcile_keys(&self) -> Result<usize> {
+        self.ensure_open()?;
+        let mut settled = 0;
+        for intent in self
+            .inner
+            .store
+            .list_intents(IntentStatus::Recorded)
+            .await?
+        {
+            if intent.operation != "encode_key" {
+                continue;
+            }
+            let Some(key_id) = intent
+                .outcome
+                .as_ref()
+                .and_then(|o| o["key_id"].as_str().map(KeyId::from_string))
+            else {
+                continue;
+            };
+            let key: SmartKey = self.inner.store.load(key_id.as_str()).await?;
+            let encoder = key.encoder.id.clone();
+            if self.finish_intent(key, &encoder).await.is_ok() {
+                settled += 1;
+            }
+        }
+        Ok(settled)
+    }
+
+    fn encoder(&self) -> Result<&std::sync::Arc<dyn KeyEncoder>> {
+        self.inner
+            .key_encoder
+            .as_ref()
+            .ok_or_else(|| Error::invalid("key_encoder", "no key encoder is configured"))
+    }
+
+    async fn live_key(&self, holder: &KeyHolder, unit: &UnitId) -> Result<Option<SmartKey>> {
+        Ok(self
+            .inner
+            .store
+            .list_keys(Some(holder), Some(unit))
+            .await?
+            .into_iter()
+            .find(|k| k.state.is_live()))
+    }
+
+    /// Checks a request and says what it will write.
+    async fn plan_key(&self, req: &MakeKey) -> Result<KeyPreview> {
+        let today = self.now().date_naive();
+        let (holder_name, unit_id) = match &req.holder {
+            KeyHolder::Resident(id) => {
+                let r: Resident = self.inner.store.load(id.as_str()).await?;
+                if r.occupancy.phase(today) == OccupancyPhase::Past {
+                    return Err(Error::Conflict {
+                        message: format!("{} has moved out of the unit", r.full_name()),
+                    });
+                }
+                (r.full_name(), r.occupancy.unit_id)
+            }
+            KeyHolder::Spare(id) => {
+                let s: SpareHolder = self.inner.store.load(id.as_str()).await?;
+                (s.label, s.unit_id)
+            }
+        };
+        let unit: Unit = self.inner.store.load(unit_id.as_str()).await?;
+        let encoders = self
+            .encoder()?
+            .list_encoders(ListEncodersRequest {})
+            .await?
+            .encoders;
+        let encoder = encoders
+            .into_iter()
+            .find(|e| e.external.id == req.encoder || e.name == req.encoder)
+            .ok_or_else(|| Error::not_found(EntityKind::Key, format!("encoder {}", req.encoder)))?;
+        let existing = self.live_key(&req.holder, &unit.id).await?;
+        let replaces = match existing {
+            Some(k) if k.state == KeyState::Encoding => None,
+            Some(k) if !req.replace => {
+                return Err(Error::Conflict {
+                    message: format!(
+                        "{holder_name} already holds key {} for unit {}; only one key per resident and unit (replace it if the card was lost)",
+                        k.id, unit.number
+                    ),
+                });
+            }
+            Some(k) => Some(k.id),
+            None => None,
+        };
+        Ok(KeyPreview {
+            holder: req.holder.clone(),
+            holder_name,
+            unit,
+            encoder,
+            replaces,
+        })
+    }
+
+    /// Writes, or finishes writing, a key whose intent is recorded.
+    async fn finish_intent(&self, mut key: SmartKey, encoder_id: &str) -> Result<SmartKey> {
+        let encoder = self.encoder()?.clone();
+        let intent_id = intent_for(&key.id);
+        let mut intent: Intent = self.inner.store.load(intent_id.as_str()).await?;
+        // What became of it? (After a crash or a lost reply the key may already be written.)
+        let state = encoder
+            .key_state(KeyStateRequest {
+                key: None,
+                idempotency_key: Some(intent_id.to_string()),
+            })
+            .await?;
+        let written = match state.state {
+            EncoderKeyState::Active | EncoderKeyState::Pending if state.key.is_some() => state.key,
+            _ => {
+                let request = EncodeKeyRequest {
+                    encoder: ExternalRef::new(encoder.name(), encoder_id),
+                    holder_ref: key.holder.to_string(),
+                    unit_ref: key.unit_id.to_string(),
+                    idempotency_key: intent_id.to_string(),
+                    deadline: self.inner.config.key_write_deadline,
+                };
+                match encoder.encode_key(request).await {
+                    Ok(done) => Some(done.key),
+                    Err(e) if e.retryable => return Err(e.into()), // outcome unknown: stays Encoding
+                    Err(e) => {
+                        // The lock system refused: nothing was written.
+                        key.state = KeyState::Cancelled;
+                        intent.status = IntentStatus::Failed;
+                        intent.outcome =
+                            Some(serde_json::json!({ "key_id": key.id, "error": e.to_string() }));
+                        intent.updated_at = self.now();
+                        let mut batch = Batch::new();
+                        batch.put(&mut key).put(&mut intent);
+                        self.inner.store.commit(batch).await?;
+                        return Err(e.into());
+                    }
+                }
+            }
+        };
+        key.state = KeyState::Active;
+        key.external = written;
+        intent.status = IntentStatus::Succeeded;
+        intent.outcome = Some(serde_json::json!({ "key_id": key.id, "key": key.external }));
+        intent.updated_at = self.now();
+        let mut batch = Batch::new();
+        batch.put(&mut key).put(&mut intent);
+        self.inner.store.commit(batch).await?;
+        tracing::info!(key = %key.id, "key written");
+        Ok(key)
+    }
+}
