@@ -69,7 +69,7 @@ test('scripting a fault with an unknown error kind throws a validation error', a
       {
         field: 'kind',
         message:
-          'must be one of timeout, connection, rate_limited, unavailable, unauthorized, forbidden, not_found, rejected, invalid_response, device_busy, device_offline, other',
+          'must be one of timeout, connection, rate_limited, unavailable, unauthorized, forbidden, not_found, rejected, invalid_response, device_busy, device_offline, no_card, other',
       },
     ],
   })
