@@ -292,6 +292,105 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     ));
     sim.stop().await;
 
+    say(heading("8. Smart keys on the NCoder"));
+    sandbox
+        .encoder()
+        .set_write_time(std::time::Duration::from_millis(300));
+    let encoders = concierge.list_encoders(&desk).await?;
+    say(format!(
+        "  Encoders: {}",
+        encoders
+            .iter()
+            .map(|e| format!(
+                "{} ({})",
+                e.name,
+                if e.online && e.initialized {
+                    "ready"
+                } else {
+                    "not ready"
+                }
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let lobby = encoders
+        .iter()
+        .find(|e| e.initialized)
+        .map(|e| e.external.id.clone())
+        .unwrap_or_default();
+    let preview = concierge
+        .preview_key(&desk, &MakeKey::resident(&ada.id, &lobby))
+        .await?;
+    say(format!(
+        "  Confirm: a key for {}, unit {} (floor {}), written on {}",
+        preview.holder_name,
+        preview.unit.number,
+        preview.unit.floor.as_deref().unwrap_or("-"),
+        preview.encoder.name
+    ));
+    let first = concierge
+        .make_key(&desk, MakeKey::resident(&ada.id, &lobby))
+        .await?;
+    say(format!(
+        "  Card placed, key written: {} ({:?})",
+        first.id, first.state
+    ));
+    match concierge
+        .make_key(&desk, MakeKey::resident(&ada.id, &lobby))
+        .await
+    {
+        Err(e) => say(format!(
+            "  A second key for Ada in 1204 [{}]: {e}",
+            e.code()
+        )),
+        Ok(_) => say("  !! a duplicate key was written".to_owned()),
+    }
+    let second = concierge
+        .make_key(&desk, MakeKey::resident(&ada.id, &lobby).replacing())
+        .await?;
+    say(format!(
+        "  Ada lost her card: {} replaces {}, the old key is cancelled in the lock system",
+        second.id, first.id
+    ));
+    let ada_in_801 = concierge
+        .move_in(
+            &desk,
+            MoveIn::new(&u0801.id, "Ada", "Lovelace").email("ada@example.org"),
+        )
+        .await?;
+    concierge
+        .make_key(&desk, MakeKey::resident(&ada_in_801.id, &lobby))
+        .await?;
+    let mut ada_keys = concierge
+        .list_keys(&desk, Some(&KeyHolder::Resident(ada.id.clone())), None)
+        .await?;
+    ada_keys.extend(
+        concierge
+            .list_keys(
+                &desk,
+                Some(&KeyHolder::Resident(ada_in_801.id.clone())),
+                None,
+            )
+            .await?,
+    );
+    let live: Vec<_> = ada_keys.iter().filter(|k| k.state.is_live()).collect();
+    let units: std::collections::HashSet<_> = live.iter().map(|k| &k.unit_id).collect();
+    say(format!(
+        "  Ada also rents 801: one key per unit, {} live keys for {} units in her name",
+        live.len(),
+        units.len()
+    ));
+    let spare = concierge
+        .add_spare_holder(&desk, &u0801.id, "Spare: cleaner")
+        .await?;
+    let spare_key = concierge
+        .make_key(&desk, MakeKey::spare(&spare.id, &lobby))
+        .await?;
+    say(format!(
+        "  Spare key for 801 held by \"{}\" (no fake resident): {}",
+        spare.label, spare_key.id
+    ));
+
     say(heading("Residents"));
     say(format!(
         "  {:<14} {:<6} {:<9} {:<20} {}",
@@ -322,7 +421,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         sandbox.mailer().sent().len()
     ));
 
-    say(heading("8. Restart: everything acknowledged is on disk"));
+    say(heading("9. Restart: everything acknowledged is on disk"));
     let before = statuses(&concierge, &desk, &property.id).await?;
     concierge.close().await;
     let reopened = Concierge::builder()
@@ -453,6 +552,14 @@ mod tests {
             "the simulator's bad records are reported: {text}"
         );
         assert!(text.contains("moved 1 resident out"), "{text}");
+        assert!(
+            text.contains("A second key for Ada in 1204 [CONFLICT]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("2 live keys for 2 units in her name"),
+            "{text}"
+        );
         // A database that exists is never written into unless it is the default demo file.
         let again = super::run(7, &db, false, &mut Vec::new())
             .await
