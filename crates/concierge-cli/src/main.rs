@@ -38,6 +38,11 @@ enum Command {
     Residents(ops::ResidentsArgs),
     /// Syncs properties with the PMS now (every linked property, or one), with progress.
     Sync(ops::SyncArgs),
+    /// Smart keys: make, replace (lost card), cancel, list.
+    #[command(subcommand)]
+    Key(ops::KeyCommand),
+    /// The lock system's key encoders and whether they are ready.
+    Encoders(ops::LockArgs),
     /// The outbox of side effects (emails): list, deliver, retry parked entries.
     #[command(subcommand)]
     Outbox(ops::OutboxCommand),
@@ -71,6 +76,8 @@ fn main() -> ExitCode {
             }
             Command::Residents(args) => ops::residents(cli.db.as_deref(), args, &mut out).await,
             Command::Sync(args) => ops::sync(cli.db.as_deref(), args, &mut out).await,
+            Command::Key(cmd) => ops::key(cli.db.as_deref(), cmd, &mut out).await,
+            Command::Encoders(lock) => ops::encoders(cli.db.as_deref(), lock, &mut out).await,
             Command::Outbox(cmd) => ops::outbox(cli.db.as_deref(), cmd, &mut out).await,
         }
     });

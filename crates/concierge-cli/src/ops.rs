@@ -45,6 +45,202 @@ pub struct SyncArgs {
     json: bool,
 }
 
+/// The lock system to write keys with.
+#[derive(Debug, clap::Args)]
+pub struct LockArgs {
+    /// `sandbox`: the sandbox NCoder (keys are written in this process only; for trying the
+    /// commands out).
+    #[arg(long, default_value = "sandbox", env = "CONCIERGE_LOCK")]
+    lock: String,
+}
+
+impl LockArgs {
+    fn encoder(&self) -> Result<Arc<dyn KeyEncoder>> {
+        match self.lock.as_str() {
+            "sandbox" => {
+                let sandbox = concierge::sandbox::Sandbox::new(7);
+                sandbox
+                    .encoder()
+                    .set_write_time(std::time::Duration::from_millis(500));
+                Ok(sandbox.encoder().clone())
+            }
+            _ => Err(Error::invalid("lock", "must be sandbox")),
+        }
+    }
+}
+
+/// `concierge key …`.
+#[derive(Debug, clap::Subcommand)]
+pub enum KeyCommand {
+    /// Writes a key for a resident (or a spare holder) on an encoder.
+    Make(MakeArgs),
+    /// Writes a new key for a holder whose card was lost; the old key is cancelled.
+    Replace(MakeArgs),
+    /// Cancels a key.
+    Cancel {
+        /// The key's id.
+        id: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Lists the keys of a resident, a spare holder or a unit.
+    List {
+        /// A resident's id.
+        #[arg(long)]
+        resident: Option<String>,
+        /// A unit's id.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Arguments of `concierge key make|replace`.
+#[derive(Debug, clap::Args)]
+pub struct MakeArgs {
+    /// The resident's id.
+    #[arg(long, conflicts_with = "spare", required_unless_present = "spare")]
+    resident: Option<String>,
+    /// The spare holder's id.
+    #[arg(long)]
+    spare: Option<String>,
+    /// The encoder's id or name (see `concierge encoders`).
+    #[arg(long)]
+    encoder: String,
+    /// Write without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    lock: LockArgs,
+}
+
+/// `concierge key …`.
+pub async fn key(db: Option<&str>, cmd: KeyCommand, out: &mut impl Write) -> Result<()> {
+    let admin = operator();
+    match cmd {
+        KeyCommand::Make(args) => make_key(db, args, false, out).await,
+        KeyCommand::Replace(args) => make_key(db, args, true, out).await,
+        KeyCommand::Cancel { id, lock } => {
+            let c = key_handle(db, &lock).await?;
+            let key = c.cancel_key(&admin, &KeyId::from_string(id)).await?;
+            let _ = writeln!(
+                out,
+                "{} is {:?}; the lock system is told through the outbox",
+                key.id, key.state
+            );
+            c.close().await;
+            Ok(())
+        }
+        KeyCommand::List {
+            resident,
+            unit,
+            json,
+        } => {
+            let c = handle(db, Arc::new(NoMailer)).await?;
+            let holder = resident.map(|r| KeyHolder::Resident(ResidentId::from_string(r)));
+            let unit = unit.map(UnitId::from_string);
+            for k in c.list_keys(&admin, holder.as_ref(), unit.as_ref()).await? {
+                if json {
+                    let _ = writeln!(out, "{}", serde_json::to_string(&k).unwrap_or_default());
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "{}  {:<10} holder {}  unit {}",
+                        k.id,
+                        format!("{:?}", k.state),
+                        k.holder,
+                        k.unit_id
+                    );
+                }
+            }
+            c.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn make_key(
+    db: Option<&str>,
+    args: MakeArgs,
+    replace: bool,
+    out: &mut impl Write,
+) -> Result<()> {
+    let admin = operator();
+    let c = key_handle(db, &args.lock).await?;
+    let mut req = match (&args.resident, &args.spare) {
+        (Some(r), _) => MakeKey::resident(&ResidentId::from_string(r.clone()), &args.encoder),
+        (None, Some(s)) => MakeKey::spare(&SpareHolderId::from_string(s.clone()), &args.encoder),
+        (None, None) => return Err(Error::invalid("resident", "give --resident or --spare")),
+    };
+    if replace {
+        req = req.replacing();
+    }
+    let preview = c.preview_key(&admin, &req).await?;
+    let _ = writeln!(
+        out,
+        "A key for {}, unit {}{}, on {}{}",
+        preview.holder_name,
+        preview.unit.number,
+        preview
+            .unit
+            .floor
+            .as_deref()
+            .map(|f| format!(" (floor {f})"))
+            .unwrap_or_default(),
+        preview.encoder.name,
+        preview
+            .replaces
+            .as_ref()
+            .map(|k| format!(", replacing {k}"))
+            .unwrap_or_default()
+    );
+    if !args.yes {
+        let _ = write!(
+            out,
+            "Place the card on the encoder and press Enter to write it (Ctrl-C to stop) "
+        );
+        let _ = out.flush();
+        let mut line = String::new();
+        if std::io::stdin().read_line(&mut line).unwrap_or(0) == 0 {
+            return Err(Error::invalid(
+                "confirmation",
+                "no confirmation on standard input; pass --yes",
+            ));
+        }
+    }
+    let key = c.make_key(&admin, req).await?;
+    let _ = writeln!(out, "Key {} written ({:?})", key.id, key.state);
+    c.close().await;
+    Ok(())
+}
+
+/// `concierge encoders`.
+pub async fn encoders(db: Option<&str>, lock: LockArgs, out: &mut impl Write) -> Result<()> {
+    let c = key_handle(db, &lock).await?;
+    for e in c.list_encoders(&operator()).await? {
+        let ready = if e.online && e.initialized {
+            "ready"
+        } else if e.online {
+            "not initialized"
+        } else {
+            "offline"
+        };
+        let _ = writeln!(out, "{:<12} {:<22} {ready}", e.external.id, e.name);
+    }
+    c.close().await;
+    Ok(())
+}
+
+async fn key_handle(db: Option<&str>, lock: &LockArgs) -> Result<Concierge> {
+    Concierge::builder()
+        .store_arc(open_store(db).await?)
+        .mailer_arc(Arc::new(NoMailer))
+        .key_encoder(lock.encoder()?)
+        .build()
+}
+
 /// `concierge outbox …`.
 #[derive(Debug, clap::Subcommand)]
 pub enum OutboxCommand {
