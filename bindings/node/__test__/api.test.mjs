@@ -23,6 +23,12 @@ const OPERATIONS = [
   'dispatchOutbox',
   'listOutbox',
   'retryOutboxEntry',
+  'listEncoders',
+  'previewKey',
+  'makeKey',
+  'cancelKey',
+  'listKeys',
+  'reconcileKeys',
 ]
 
 const CODES = [
@@ -60,6 +66,12 @@ test('every operation returns a Promise, and every rejection is an Error with a 
     dispatchOutbox: () => c.dispatchOutbox(),
     listOutbox: () => c.listOutbox(a, 'parked'),
     retryOutboxEntry: () => c.retryOutboxEntry(a, 'obx_missing'),
+    listEncoders: () => c.listEncoders(a),
+    previewKey: () => c.previewKey(a, { residentId: 'res_missing', encoder: 'ncoder-1' }),
+    makeKey: () => c.makeKey(a, { residentId: 'res_missing', encoder: 'ncoder-1' }),
+    cancelKey: () => c.cancelKey(a, 'key_missing'),
+    listKeys: () => c.listKeys(a, { unitId: w.unit.id }),
+    reconcileKeys: () => c.reconcileKeys(),
   }
   assert.deepEqual(Object.keys(calls), OPERATIONS)
   for (const [name, call] of Object.entries(calls)) {
@@ -83,7 +95,7 @@ test('the TypeScript declarations describe every class, operation, record and er
   for (const op of OPERATIONS) {
     assert.match(dts, new RegExp(`\\n  ${op}\\(.*\\): Promise<`), op)
   }
-  assert.match(dts, /static sandbox\(seed\?: number \| undefined \| null\): Concierge/)
+  assert.match(dts, /static sandbox\(seed\?: number \| undefined \| null, options\?: SandboxOptions \| undefined \| null\): Concierge/)
   assert.match(dts, /static fullAccess\(name: string\): Admin/)
   assert.match(dts, /get sandboxControls\(\): SandboxControls \| null/)
   assert.match(dts, /constructor\(options: ConciergeOptions\)/)
@@ -94,11 +106,15 @@ test('the TypeScript declarations describe every class, operation, record and er
     assert.ok(dts.includes(method), method)
   }
   for (const record of ['Property', 'PropertySettings', 'Building', 'Unit', 'Resident', 'OutboxEntry',
-    'DispatchReport', 'SentEmail', 'ConciergeErrorFields', 'FieldIssue', 'MoveInOptions']) {
+    'DispatchReport', 'SentEmail', 'ConciergeErrorFields', 'FieldIssue', 'MoveInOptions', 'Encoder', 'SmartKey',
+    'KeyPreview', 'MakeKeyOptions', 'KeyFilterOptions', 'SandboxOptions']) {
     assert.match(dts, new RegExp(`export interface ${record} \\{`), record)
   }
   assert.match(dts, /export type ErrorCode = 'PERMISSION_DENIED' \| 'INVALID_TRANSITION' \| 'TOKEN_REJECTED' \| 'NOT_FOUND' \| 'VALIDATION' \| 'CONFLICT' \| 'PROVIDER' \| 'STORE' \| 'CLOSED'/)
   assert.match(dts, /export type AccountStatus = 'not_invited' \| 'pending_activation' \| 'live' \| 'activation_expired'/)
+  assert.match(dts, /export type KeyState = 'encoding' \| 'active' \| 'cancelled' \| 'replaced'/)
+  assert.match(dts, /export type KeyHolderKind = 'resident' \| 'spare'/)
+  assert.match(dts, /'device_offline' \| 'no_card'/)
   assert.match(dts, /invitedAt: Date \| null/)
   assert.match(dts, /fromStatus\?: AccountStatus/)
   assert.doesNotMatch(dts, /password\(\)|get password/)

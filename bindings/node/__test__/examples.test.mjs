@@ -37,3 +37,19 @@ test('the PMS sync example links a property, syncs it and lists the typed error'
   assert.deepEqual(logged, ['created 6 of 6', 'updated 1, moved out 1, failed 1', 'invalid_name pms-res-1-3-1'])
   assert.equal((await concierge.lastSync(admin, property.id)).counts.failed, 1)
 })
+
+// R-KEY-1, R-KEY-2
+test('the smart keys example previews, writes and replaces a key and shows a typed encoder failure', async (t) => {
+  const logged = []
+  t.mock.method(console, 'log', (...args) => logged.push(args.join(' ')))
+  const { main } = await import('../../../examples/node/smart_keys.mjs')
+  const { concierge, admin, ada, replacement } = await main()
+  assert.deepEqual(logged, [
+    'Ada Lovelace, unit 1204, on NCoder Lobby',
+    'active',
+    'replaced active',
+    'refused: no_card',
+  ])
+  const live = (await concierge.listKeys(admin, { residentId: ada.id })).filter((k) => k.state === 'active')
+  assert.deepEqual(live.map((k) => k.id), [replacement.id])
+})

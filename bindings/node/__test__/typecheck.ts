@@ -8,10 +8,16 @@ import {
   type AccountStatus,
   type ConciergeErrorFields,
   type DispatchReport,
+  type Encoder,
+  type KeyHolderKind,
+  type KeyPreview,
+  type KeyState,
   type OutboxEntry,
   type PmsProperty,
   type PmsResidentRecord,
+  type ProviderErrorKind,
   type Resident,
+  type SmartKey,
   type SpareHolder,
   type SyncCounts,
   type SyncError,
@@ -163,7 +169,53 @@ async function buildium(): Promise<void> {
   await shared.close()
 }
 
+async function keys(): Promise<void> {
+  const concierge = Concierge.sandbox(5, { keyWriteDeadlineSeconds: 0.2 })
+  const reopened: Concierge = await Concierge.openSandbox('sandbox.db', 5, { keyWriteDeadlineSeconds: 90 })
+  const owner = Admin.fullAccess('Owner')
+  const property = await concierge.registerProperty(owner, 'Keys', 'keys')
+  const tower = await concierge.registerBuilding(owner, property.id, 'A')
+  const unit = await concierge.registerUnit(owner, tower.id, '101')
+  const ada = await concierge.moveIn(owner, unit.id, 'Ada', 'Key')
+  const spare: SpareHolder = await concierge.addSpareHolder(owner, unit.id, 'Spare: cleaner')
+
+  const encoders: Encoder[] = await concierge.listEncoders(owner)
+  const ready: boolean = encoders[0].online && encoders[0].initialized
+  const preview: KeyPreview = await concierge.previewKey(owner, { residentId: ada.id, encoder: encoders[0].id })
+  const replaces: string | null = preview.replaces
+  const who: KeyHolderKind = preview.holderKind
+  const key: SmartKey = await concierge.makeKey(owner, { residentId: ada.id, encoder: 'ncoder-1', replace: true })
+  const state: KeyState = key.state
+  const lockRef: string | null = key.externalRef?.id ?? null
+  const created: Date = key.createdAt
+  const spareKey: SmartKey = await concierge.makeKey(owner, { spareHolderId: spare.id, encoder: 'ncoder-1' })
+  const cancelled: SmartKey = await concierge.cancelKey(owner, spareKey.id)
+  const mine: SmartKey[] = await concierge.listKeys(owner, { residentId: ada.id, unitId: unit.id })
+  const all: SmartKey[] = await concierge.listKeys(owner)
+  const settled: number = await concierge.reconcileKeys()
+
+  const controls = concierge.sandboxControls
+  if (controls !== null) {
+    const found: boolean = controls.encoderSetCardPresent('ncoder-1', false)
+    controls.encoderSetOnline('NCoder Lobby', true)
+    controls.encoderSetWriteTime(400)
+    const written: number = controls.encoderKeysWritten()
+    console.log(found, written)
+  }
+  try {
+    await concierge.makeKey(owner, { residentId: ada.id, encoder: 'ncoder-1' })
+  } catch (e) {
+    const err = e as Error & ConciergeErrorFields
+    const noCard: ProviderErrorKind = 'no_card'
+    if (err.code === 'PROVIDER' && err.kind === noCard) console.log(err.retryable)
+    if (err.code === 'CONFLICT') console.log(err.message)
+  }
+  console.log(ready, replaces, who, state, lockRef, created, cancelled.state, mine.length, all.length, settled)
+  await reopened.close()
+}
+
 void main()
 void durable()
 void pmsSync()
 void buildium()
+void keys()

@@ -13,8 +13,8 @@ use concierge::sandbox::Sandbox;
 use concierge::store::{PgStore, SqliteStore};
 use concierge::validate::Checks;
 use concierge::{
-    BuildingId, ConciergeBuilder, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
-    ResidentFilter, ResidentId, SyncOptions, UnitId,
+    BuildingId, ConciergeBuilder, Config, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId,
+    PropertyId, ResidentFilter, ResidentId, SyncOptions, UnitId,
 };
 use napi::Env;
 use napi::bindgen_prelude::{ClassInstance, PromiseRaw, Result};
@@ -92,6 +92,33 @@ pub struct UnitOptions {
     pub floor: Option<String>,
 }
 
+/// Optional settings of a sandbox handle (`Concierge.sandbox`, `Concierge.openSandbox`).
+#[napi(object, object_to_js = false)]
+pub struct SandboxOptions {
+    /// How long `makeKey` waits for the encoder before it stops waiting and the write is left
+    /// to a retry or `reconcileKeys()` (its reply is lost), in seconds. Default: 90.
+    pub key_write_deadline_seconds: Option<f64>,
+}
+
+impl SandboxOptions {
+    /// The facade's config with these settings, or the VALIDATION error.
+    fn config(options: Option<Self>) -> concierge::Result<Config> {
+        let mut config = Config::default();
+        if let Some(secs) = options.and_then(|o| o.key_write_deadline_seconds) {
+            config.key_write_deadline = std::time::Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    concierge::Error::invalid(
+                        "key_write_deadline",
+                        "must be a positive number of seconds",
+                    )
+                })?;
+        }
+        Ok(config)
+    }
+}
+
 /// The mailer, PMS and settings of a production handle, checked before any store is opened.
 struct Production {
     mailer: Arc<concierge::SmtpMailer>,
@@ -145,7 +172,7 @@ impl Production {
 /// done.
 #[napi]
 pub struct Concierge {
-    inner: concierge::Concierge,
+    pub(crate) inner: concierge::Concierge,
     sandbox: Option<Sandbox>,
 }
 
@@ -170,11 +197,18 @@ impl Concierge {
 
     /// A handle on the sandbox: fakes of every provider, an in-memory store and a clock that
     /// moves only when told (`sandboxControls.advance`). `seed` (default 0) fixes generated
-    /// data.
+    /// data. `options.keyWriteDeadlineSeconds` sets how long `makeKey` waits for the encoder;
+    /// a value that is not positive throws code `VALIDATION`.
     #[napi(factory)]
-    pub fn sandbox(env: Env, seed: Option<u32>) -> Result<Self> {
+    pub fn sandbox(env: Env, seed: Option<u32>, options: Option<SandboxOptions>) -> Result<Self> {
         let sandbox = Sandbox::new(seed.unwrap_or(0).into());
-        match concierge::Concierge::builder().sandbox(&sandbox).build() {
+        let built = SandboxOptions::config(options).and_then(|config| {
+            concierge::Concierge::builder()
+                .sandbox(&sandbox)
+                .config(config)
+                .build()
+        });
+        match built {
             Ok(inner) => Ok(Self {
                 inner,
                 sandbox: Some(sandbox),
@@ -185,18 +219,23 @@ impl Concierge {
 
     /// A sandbox handle (fakes of every provider, a clock you move) whose state lives in the
     /// SQLite file at `path`, created if missing. A file that is damaged, not Concierge's or
-    /// written by a newer version rejects with code `STORE` and is left unchanged.
+    /// written by a newer version rejects with code `STORE` and is left unchanged. `options` as
+    /// in `Concierge.sandbox` (refused ones reject before the file is touched).
     #[napi(ts_return_type = "Promise<Concierge>")]
     pub fn open_sandbox<'env>(
         env: &'env Env,
         path: String,
         seed: Option<u32>,
+        options: Option<SandboxOptions>,
     ) -> Result<PromiseRaw<'env, Concierge>> {
+        let config = SandboxOptions::config(options);
         promise(env, async move {
+            let config = config?;
             let sandbox = Sandbox::new(seed.unwrap_or(0).into());
             let store = SqliteStore::open(&path).await?;
             let inner = concierge::Concierge::builder()
                 .sandbox(&sandbox)
+                .config(config)
                 .store(store)
                 .build()?;
             Ok(Self {

@@ -11,6 +11,7 @@ mod args;
 mod buildium;
 mod client;
 mod error;
+mod keys;
 mod records;
 mod sandbox;
 mod smtp;

@@ -1,4 +1,5 @@
-//! `concierge.sandboxControls`: the sandbox's clock, mailbox, fault script and PMS.
+//! `concierge.sandboxControls`: the sandbox's clock, mailbox, fault script, PMS and key
+//! encoder.
 
 use crate::args;
 use crate::error::throw;
@@ -239,6 +240,43 @@ impl SandboxControls {
         self.sandbox
             .pms()
             .inject_unreadable(&pms_property_id, error)
+    }
+
+    /// Puts a card on (or takes it off) the sandbox encoder with id or name `encoder`
+    /// (`"ncoder-1"` / "NCoder Lobby", `"ncoder-2"` / "NCoder Back Office"). Without a card a
+    /// key write fails with `PROVIDER`, kind `no_card`. Returns whether the encoder exists.
+    #[napi]
+    pub fn encoder_set_card_present(&self, encoder: String, present: bool) -> bool {
+        self.sandbox.encoder().set_card_present(&encoder, present)
+    }
+
+    /// Connects or disconnects the sandbox encoder with id or name `encoder`. Offline, a key
+    /// write fails with `PROVIDER`, kind `device_offline`. Returns whether the encoder exists.
+    #[napi]
+    pub fn encoder_set_online(&self, encoder: String, online: bool) -> bool {
+        self.sandbox.encoder().set_online(&encoder, online)
+    }
+
+    /// Writing a key takes `milliseconds` of real time from now on (3000 by default). A write
+    /// that outlasts the handle's key write deadline loses its reply but goes on. A negative
+    /// value throws an `Error` with code `VALIDATION`.
+    #[napi]
+    pub fn encoder_set_write_time(&self, env: Env, milliseconds: i64) -> Result<()> {
+        let Ok(ms) = u64::try_from(milliseconds) else {
+            let refused = concierge::Error::invalid("milliseconds", "must not be negative");
+            return throw(&env, refused);
+        };
+        self.sandbox
+            .encoder()
+            .set_write_time(std::time::Duration::from_millis(ms));
+        Ok(())
+    }
+
+    /// How many key writes the sandbox encoders started (a replayed idempotency key starts
+    /// none).
+    #[napi]
+    pub fn encoder_keys_written(&self) -> i64 {
+        i64::try_from(self.sandbox.encoder().keys_written()).unwrap_or(i64::MAX)
     }
 
     /// How many times `operation` was called, failed calls included.

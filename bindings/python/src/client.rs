@@ -7,21 +7,23 @@
 
 use crate::admin::PyAdmin;
 use crate::buildium::PyBuildiumConfig;
-use crate::handle::{Core, Production, Target};
+use crate::handle::{Core, KeyWriteDeadline, Production, Target};
 use crate::opening::PyAsyncOpening;
 use crate::parse;
 use crate::records::{
-    PyBuilding, PyDispatchReport, PyOutboxEntry, PyPmsProperty, PyProperty, PyPropertySettings,
-    PyResident, PySpareHolder, PySyncError, PySyncReport, PySyncRun, PyUnit,
+    PyBuilding, PyDispatchReport, PyEncoder, PyKeyPreview, PyOutboxEntry, PyPmsProperty,
+    PyProperty, PyPropertySettings, PyResident, PySmartKey, PySpareHolder, PySyncError,
+    PySyncReport, PySyncRun, PyUnit,
 };
 use crate::runtime::{block_on, run_async, run_blocking};
 use crate::sandbox::PySandboxControls;
 use crate::smtp::PySmtpConfig;
 use chrono::NaiveDate;
 use concierge::{
-    AmenityId, BuildingId, MoveIn, NewBuilding, NewProperty, NewUnit, OutboxId, PropertyId,
-    ResidentFilter, ResidentId, SyncOptions, UnitId,
+    AmenityId, BuildingId, KeyHolder, KeyId, MakeKey, MoveIn, NewBuilding, NewProperty, NewUnit,
+    OutboxId, PropertyId, ResidentFilter, ResidentId, SyncOptions, UnitId,
 };
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use secrecy::SecretString;
@@ -55,25 +57,35 @@ macro_rules! handle_class {
             }
 
             /// A handle on the sandbox: fakes of every provider and a clock you move.
+            /// `key_write_deadline_seconds`: how long a key write may take before the SDK stops
+            /// waiting and asks the lock system later (90 by default).
             #[classmethod]
-            #[pyo3(signature = (seed = 7))]
-            fn sandbox(_cls: &Bound<'_, PyType>, py: Python<'_>, seed: u64) -> PyResult<Self> {
+            #[pyo3(signature = (seed = 7, *, key_write_deadline_seconds = None))]
+            fn sandbox(
+                _cls: &Bound<'_, PyType>,
+                py: Python<'_>,
+                seed: u64,
+                key_write_deadline_seconds: Option<f64>,
+            ) -> PyResult<Self> {
+                let deadline = KeyWriteDeadline::new(key_write_deadline_seconds)?;
                 Ok(Self {
-                    core: Core::sandbox(py, seed)?,
+                    core: Core::sandbox(py, seed, deadline)?,
                 })
             }
 
             /// The sandbox on a SQLite file (created if missing): its fakes and clock, the state
             /// durable. The clock starts at the sandbox's start each time.
             #[classmethod]
-            #[pyo3(signature = (path, seed = 7))]
+            #[pyo3(signature = (path, seed = 7, *, key_write_deadline_seconds = None))]
             fn open_sandbox<'py>(
                 _cls: &Bound<'py, PyType>,
                 py: Python<'py>,
                 path: PathBuf,
                 seed: u64,
+                key_write_deadline_seconds: Option<f64>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                $class::start(py, Target::SandboxFile { path, seed })
+                let deadline = KeyWriteDeadline::new(key_write_deadline_seconds)?;
+                $class::start(py, Target::SandboxFile { path, seed, deadline })
             }
 
             /// A production handle: state in a SQLite file (created if missing), mail over SMTP.
@@ -531,6 +543,103 @@ macro_rules! handle_class {
             }
 
             // ---------------------------------------------------------------------------------
+            // Smart keys
+
+            /// The lock system's encoders and their state. Residence, read.
+            fn list_encoders<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                $run(py, async move {
+                    let list = c.list_encoders(&admin).await?;
+                    Ok(list.into_iter().map(PyEncoder::from).collect::<Vec<_>>())
+                })
+            }
+
+            /// What `make_key` will write, without writing anything. Residence, full.
+            #[pyo3(signature = (admin, *, resident_id = None, spare_holder_id = None, encoder, replace = false))]
+            fn preview_key<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                resident_id: Option<String>,
+                spare_holder_id: Option<String>,
+                encoder: String,
+                replace: bool,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let req = make_key_request(resident_id, spare_holder_id, encoder, replace)?;
+                $run(py, async move {
+                    c.preview_key(&admin, &req).await.map(PyKeyPreview::from)
+                })
+            }
+
+            /// Writes a key for a resident (current or future) or a spare holder, on `encoder`
+            /// (an id or name from `list_encoders`). Residence, full. One live key per holder
+            /// and unit: `replace=True` replaces it (a lost card). Retrying is safe.
+            #[pyo3(signature = (admin, *, resident_id = None, spare_holder_id = None, encoder, replace = false))]
+            fn make_key<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                resident_id: Option<String>,
+                spare_holder_id: Option<String>,
+                encoder: String,
+                replace: bool,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let req = make_key_request(resident_id, spare_holder_id, encoder, replace)?;
+                $run(py, async move {
+                    c.make_key(&admin, req).await.map(PySmartKey::from)
+                })
+            }
+
+            /// Cancels a key; the lock system is told through the outbox. Residence, full.
+            fn cancel_key<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                key_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let id = KeyId::from_string(key_id);
+                $run(py, async move {
+                    c.cancel_key(&admin, &id).await.map(PySmartKey::from)
+                })
+            }
+
+            /// Keys of a holder (at most one of `resident_id` / `spare_holder_id`) and/or a
+            /// unit; every key when no filter is given. Residence, read.
+            #[pyo3(signature = (admin, *, resident_id = None, spare_holder_id = None, unit_id = None))]
+            fn list_keys<'py>(
+                &self,
+                py: Python<'py>,
+                admin: &Bound<'py, PyAdmin>,
+                resident_id: Option<String>,
+                spare_holder_id: Option<String>,
+                unit_id: Option<String>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let (c, admin) = (self.core.facade.clone(), admin.get().inner.clone());
+                let holder: Option<KeyHolder> =
+                    parse::key_holder(resident_id, spare_holder_id)?;
+                let unit = unit_id.map(UnitId::from_string);
+                $run(py, async move {
+                    let list = c.list_keys(&admin, holder.as_ref(), unit.as_ref()).await?;
+                    Ok(list.into_iter().map(PySmartKey::from).collect::<Vec<_>>())
+                })
+            }
+
+            /// Finishes every key write whose outcome is unknown (after a crash or a lost
+            /// reply), asking the lock system first: never a second key. Returns how many it
+            /// settled. Acts as the system.
+            fn reconcile_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let c = self.core.facade.clone();
+                $run(py, async move { c.reconcile_keys().await })
+            }
+
+            // ---------------------------------------------------------------------------------
             // Outbox
 
             fn dispatch_outbox<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -641,4 +750,21 @@ impl From<Core> for PyAsyncConcierge {
     fn from(core: Core) -> Self {
         Self { core }
     }
+}
+
+/// The `MakeKey` of a `make_key` / `preview_key` call.
+fn make_key_request(
+    resident_id: Option<String>,
+    spare_holder_id: Option<String>,
+    encoder: String,
+    replace: bool,
+) -> PyResult<MakeKey> {
+    let holder = parse::key_holder(resident_id, spare_holder_id)?.ok_or_else(|| {
+        PyValueError::new_err("give exactly one of resident_id and spare_holder_id")
+    })?;
+    let req = match &holder {
+        KeyHolder::Resident(id) => MakeKey::resident(id, encoder),
+        KeyHolder::Spare(id) => MakeKey::spare(id, encoder),
+    };
+    Ok(if replace { req.replacing() } else { req })
 }

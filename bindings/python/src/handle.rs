@@ -12,7 +12,7 @@ use crate::sandbox::PySandboxControls;
 use crate::smtp::{PySmtpConfig, describe};
 use concierge::sandbox::Sandbox;
 use concierge::store::{PgStore, SqliteStore};
-use concierge::{Concierge, ConciergeBuilder, SmtpMailer};
+use concierge::{Concierge, ConciergeBuilder, Config, SmtpMailer};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -29,16 +29,16 @@ pub struct Core {
 
 impl Core {
     /// The sandbox in memory.
-    pub fn sandbox(py: Python<'_>, seed: u64) -> PyResult<Self> {
+    pub fn sandbox(py: Python<'_>, seed: u64, deadline: KeyWriteDeadline) -> PyResult<Self> {
         let sandbox = Sandbox::new(seed);
-        let facade = Concierge::builder()
-            .sandbox(&sandbox)
+        let facade = deadline
+            .apply(Concierge::builder().sandbox(&sandbox))
             .build()
             .map_err(|e| to_py_err(py, e))?;
         Ok(Self {
             facade,
             sandbox: Some(sandbox),
-            origin: format!(".sandbox(seed={seed})"),
+            origin: format!(".sandbox(seed={seed}{})", deadline.shown()),
         })
     }
 
@@ -61,6 +61,46 @@ impl Core {
         self.sandbox
             .clone()
             .map(|sandbox| PySandboxControls { sandbox })
+    }
+}
+
+/// A sandbox handle's `key_write_deadline_seconds`: how long a key write may take before the
+/// SDK stops waiting (the default of `Config` when `None`).
+#[derive(Clone, Copy)]
+pub struct KeyWriteDeadline(Option<(f64, std::time::Duration)>);
+
+impl KeyWriteDeadline {
+    pub fn new(seconds: Option<f64>) -> PyResult<Self> {
+        seconds
+            .map(|s| {
+                std::time::Duration::try_from_secs_f64(s)
+                    .map(|d| (s, d))
+                    .map_err(|_| {
+                        PyValueError::new_err(
+                            "key_write_deadline_seconds must be a finite number of seconds, 0 or more",
+                        )
+                    })
+            })
+            .transpose()
+            .map(Self)
+    }
+
+    fn apply(self, builder: ConciergeBuilder) -> ConciergeBuilder {
+        match self.0 {
+            Some((_, deadline)) => builder.config(Config {
+                key_write_deadline: deadline,
+                ..Config::default()
+            }),
+            None => builder,
+        }
+    }
+
+    /// `, key_write_deadline_seconds=…` when given, for `repr`.
+    fn shown(self) -> String {
+        match self.0 {
+            Some((s, _)) => format!(", key_write_deadline_seconds={s:?}"),
+            None => String::new(),
+        }
     }
 }
 
@@ -122,7 +162,11 @@ impl Production {
 /// A handle on a durable store, to be opened.
 pub enum Target {
     /// The sandbox's fakes, state in a SQLite file.
-    SandboxFile { path: PathBuf, seed: u64 },
+    SandboxFile {
+        path: PathBuf,
+        seed: u64,
+        deadline: KeyWriteDeadline,
+    },
     /// State in a SQLite file, mail over SMTP.
     File { path: PathBuf, settings: Production },
     /// State in PostgreSQL, mail over SMTP. The URL may hold a password.
@@ -147,17 +191,25 @@ impl Target {
     /// binding's runtime; a store that is refused leaves its file or database unchanged.
     pub async fn open(self) -> concierge::Result<Core> {
         match self {
-            Target::SandboxFile { path, seed } => {
+            Target::SandboxFile {
+                path,
+                seed,
+                deadline,
+            } => {
                 let sandbox = Sandbox::new(seed);
                 let store = SqliteStore::open(&path).await?;
-                let facade = Concierge::builder()
-                    .sandbox(&sandbox)
+                let facade = deadline
+                    .apply(Concierge::builder().sandbox(&sandbox))
                     .store(store)
                     .build()?;
                 Ok(Core {
                     facade,
                     sandbox: Some(sandbox),
-                    origin: format!(".open_sandbox({}, seed={seed})", py_str(&path)),
+                    origin: format!(
+                        ".open_sandbox({}, seed={seed}{})",
+                        py_str(&path),
+                        deadline.shown()
+                    ),
                 })
             }
             Target::File { path, settings } => {

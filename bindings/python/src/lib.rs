@@ -45,6 +45,9 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<records::PySyncRun>()?;
     m.add_class::<records::PySyncCounts>()?;
     m.add_class::<records::PySyncError>()?;
+    m.add_class::<records::PyEncoder>()?;
+    m.add_class::<records::PySmartKey>()?;
+    m.add_class::<records::PyKeyPreview>()?;
     error::register(m)?;
     // Not an attribute of the module: only `atexit` holds it.
     let wait = wrap_pyfunction!(runtime::wait_at_exit, m)?;

@@ -2,8 +2,8 @@
 //! name is a `ValueError` naming the accepted ones.
 
 use concierge::{
-    AccessLevel, AccountStatus, OccupancyPhase, OccupancyRole, OutboxStatus, ProviderErrorKind,
-    ResidentSource, SyncMode,
+    AccessLevel, AccountStatus, KeyHolder, OccupancyPhase, OccupancyRole, OutboxStatus,
+    ProviderErrorKind, ResidentId, ResidentSource, SpareHolderId, SyncMode,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -63,4 +63,20 @@ pub fn provider_error_kind(name: &str) -> PyResult<ProviderErrorKind> {
 pub fn sync_mode(name: &str) -> PyResult<SyncMode> {
     // The core has no `SyncMode::ALL`; these names are only for the message.
     read("mode", name, SyncMode::parse, ["full", "incremental"])
+}
+
+/// The key holder named by `resident_id` or `spare_holder_id` (`None` when neither is given);
+/// a `ValueError` when both are.
+pub fn key_holder(
+    resident_id: Option<String>,
+    spare_holder_id: Option<String>,
+) -> PyResult<Option<KeyHolder>> {
+    match (resident_id, spare_holder_id) {
+        (Some(id), None) => Ok(Some(KeyHolder::Resident(ResidentId::from_string(id)))),
+        (None, Some(id)) => Ok(Some(KeyHolder::Spare(SpareHolderId::from_string(id)))),
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(PyValueError::new_err(
+            "give one of resident_id and spare_holder_id, not both",
+        )),
+    }
 }

@@ -813,3 +813,164 @@ impl From<concierge::SyncReport> for PySyncReport {
         }
     }
 }
+
+/// One of the lock system's key encoders.
+#[pyclass(frozen, eq, name = "Encoder", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyEncoder {
+    /// Its id in the lock system: what `make_key(..., encoder=...)` takes (its name works too).
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    name: String,
+    #[pyo3(get)]
+    online: bool,
+    #[pyo3(get)]
+    initialized: bool,
+}
+
+#[pymethods]
+impl PyEncoder {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Encoder",
+            "id" = &self.id,
+            "name" = &self.name,
+            "online" = self.online,
+            "initialized" = self.initialized,
+        )
+    }
+}
+
+impl From<concierge::EncoderInfo> for PyEncoder {
+    fn from(e: concierge::EncoderInfo) -> Self {
+        Self {
+            id: e.external.id,
+            name: e.name,
+            online: e.online,
+            initialized: e.initialized,
+        }
+    }
+}
+
+/// `("resident" | "spare", id)` of a key holder.
+fn holder_parts(h: &concierge::KeyHolder) -> (&'static str, String) {
+    match h {
+        concierge::KeyHolder::Resident(id) => ("resident", id.to_string()),
+        concierge::KeyHolder::Spare(id) => ("spare", id.to_string()),
+    }
+}
+
+/// A key state's snake_case name.
+fn key_state(s: concierge::KeyState) -> &'static str {
+    match s {
+        concierge::KeyState::Encoding => "encoding",
+        concierge::KeyState::Active => "active",
+        concierge::KeyState::Cancelled => "cancelled",
+        concierge::KeyState::Replaced => "replaced",
+    }
+}
+
+/// A smart key: one holder (a resident or a spare holder), one unit.
+#[pyclass(frozen, eq, name = "SmartKey", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PySmartKey {
+    #[pyo3(get)]
+    id: String,
+    #[pyo3(get)]
+    holder_kind: &'static str,
+    #[pyo3(get)]
+    holder_id: String,
+    #[pyo3(get)]
+    unit_id: String,
+    #[pyo3(get)]
+    encoder_id: String,
+    #[pyo3(get)]
+    state: &'static str,
+    #[pyo3(get)]
+    external_ref: Option<PyExternalRef>,
+    #[pyo3(get)]
+    created_at: DateTime<Utc>,
+}
+
+#[pymethods]
+impl PySmartKey {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "SmartKey",
+            "id" = &self.id,
+            "holder_kind" = self.holder_kind,
+            "holder_id" = &self.holder_id,
+            "unit_id" = &self.unit_id,
+            "encoder_id" = &self.encoder_id,
+            "state" = self.state,
+        )
+    }
+}
+
+impl From<concierge::SmartKey> for PySmartKey {
+    fn from(k: concierge::SmartKey) -> Self {
+        let (holder_kind, holder_id) = holder_parts(&k.holder);
+        Self {
+            id: k.id.to_string(),
+            holder_kind,
+            holder_id,
+            unit_id: k.unit_id.to_string(),
+            encoder_id: k.encoder.id,
+            state: key_state(k.state),
+            external_ref: external(k.external.as_ref()),
+            created_at: k.created_at,
+        }
+    }
+}
+
+/// What `make_key` will write, for the admin to confirm; nothing is written.
+#[pyclass(frozen, eq, name = "KeyPreview", module = "concierge._native")]
+#[derive(Clone, PartialEq)]
+pub struct PyKeyPreview {
+    #[pyo3(get)]
+    holder_kind: &'static str,
+    #[pyo3(get)]
+    holder_id: String,
+    #[pyo3(get)]
+    holder_name: String,
+    #[pyo3(get)]
+    unit: PyUnit,
+    #[pyo3(get)]
+    encoder: PyEncoder,
+    /// The id of the live key this one replaces, if any.
+    #[pyo3(get)]
+    replaces: Option<String>,
+}
+
+#[pymethods]
+impl PyKeyPreview {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "KeyPreview",
+            "holder_kind" = self.holder_kind,
+            "holder_id" = &self.holder_id,
+            "holder_name" = &self.holder_name,
+            "unit" = self.unit.clone(),
+            "encoder" = self.encoder.clone(),
+            "replaces" = &self.replaces,
+        )
+    }
+}
+
+impl From<concierge::KeyPreview> for PyKeyPreview {
+    fn from(p: concierge::KeyPreview) -> Self {
+        let (holder_kind, holder_id) = holder_parts(&p.holder);
+        Self {
+            holder_kind,
+            holder_id,
+            holder_name: p.holder_name,
+            unit: p.unit.into(),
+            encoder: p.encoder.into(),
+            replaces: p.replaces.map(|id| id.to_string()),
+        }
+    }
+}

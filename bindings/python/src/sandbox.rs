@@ -79,6 +79,34 @@ impl PySandboxControls {
     }
 
     // -----------------------------------------------------------------------------------------
+    // The sandbox key encoders ("ncoder-1", "NCoder Lobby"; "ncoder-2", not initialised)
+
+    /// Puts a card on (or takes it off) the encoder with id or name `encoder`; without one,
+    /// `make_key` fails with a `ProviderError` of kind `"no_card"`. Returns whether the encoder
+    /// exists.
+    fn encoder_set_card_present(&self, encoder: &str, present: bool) -> bool {
+        self.sandbox.encoder().set_card_present(encoder, present)
+    }
+
+    /// Connects or disconnects the encoder with id or name `encoder` (offline: kind
+    /// `"device_offline"`). Returns whether the encoder exists.
+    fn encoder_set_online(&self, encoder: &str, online: bool) -> bool {
+        self.sandbox.encoder().set_online(encoder, online)
+    }
+
+    /// Writing a key takes `milliseconds` of real time from now on (3000 by default). A write
+    /// longer than the handle's key write deadline loses its reply but goes on.
+    fn encoder_set_write_time(&self, milliseconds: u64) {
+        let time = std::time::Duration::from_millis(milliseconds);
+        self.sandbox.encoder().set_write_time(time);
+    }
+
+    /// How many key writes the encoders started (a retry of the same write starts none).
+    fn encoder_keys_written(&self) -> u64 {
+        self.sandbox.encoder().keys_written()
+    }
+
+    // -----------------------------------------------------------------------------------------
     // The sandbox PMS
 
     /// The properties the sandbox PMS holds.

@@ -11,7 +11,8 @@
 
 Keep the state in a file with ``Concierge.open(path, smtp=...)`` (or ``open_sandbox``), in
 PostgreSQL with ``Concierge.connect(url, smtp=...)``; ``close()`` it, or use ``with``. Sync
-residents from Buildium with ``buildium=BuildiumConfig(client_id, client_secret)``.
+residents from Buildium with ``buildium=BuildiumConfig(client_id, client_secret)``. Write
+smart keys with ``preview_key`` / ``make_key`` on an encoder from ``list_encoders``.
 """
 
 from concierge._native import (
@@ -26,10 +27,12 @@ from concierge._native import (
     ConciergeError,
     ConflictError,
     DispatchReport,
+    Encoder,
     ExternalRef,
     FieldIssue,
     InvalidTransitionError,
     InvitationEmailSettings,
+    KeyPreview,
     NotFoundError,
     OutboxEntry,
     PermissionDeniedError,
@@ -41,6 +44,7 @@ from concierge._native import (
     Resident,
     SandboxControls,
     SentEmail,
+    SmartKey,
     SmtpConfig,
     SpareHolder,
     StoreError,
@@ -66,10 +70,12 @@ __all__ = [
     "ConciergeError",
     "ConflictError",
     "DispatchReport",
+    "Encoder",
     "ExternalRef",
     "FieldIssue",
     "InvalidTransitionError",
     "InvitationEmailSettings",
+    "KeyPreview",
     "NotFoundError",
     "OutboxEntry",
     "PermissionDeniedError",
@@ -81,6 +87,7 @@ __all__ = [
     "Resident",
     "SandboxControls",
     "SentEmail",
+    "SmartKey",
     "SmtpConfig",
     "SpareHolder",
     "StoreError",

@@ -23,6 +23,8 @@ from concierge.types import (
     AccountStatus,
     EntityKind,
     ErrorCode,
+    KeyHolderKind,
+    KeyState,
     OccupancyPhase,
     OccupancyRole,
     OutboxKind,
@@ -63,6 +65,9 @@ __all__ = [
     "SyncRun",
     "SyncCounts",
     "SyncError",
+    "Encoder",
+    "SmartKey",
+    "KeyPreview",
     "ConciergeError",
     "PermissionDeniedError",
     "InvalidTransitionError",
@@ -368,6 +373,68 @@ class SyncReport:
     def joined(self) -> bool:
         """This trigger joined the property's sync already running instead of starting one."""
 
+@final
+class Encoder:
+    """One of the lock system's key encoders."""
+
+    @property
+    def id(self) -> str:
+        """Its id in the lock system: what ``make_key(..., encoder=...)`` takes (the name works
+        too)."""
+    @property
+    def name(self) -> str: ...
+    @property
+    def online(self) -> bool: ...
+    @property
+    def initialized(self) -> bool:
+        """Whether it can write keys."""
+
+@final
+class SmartKey:
+    """A smart key: one holder (a resident or a spare holder) and one unit. A holder has at
+    most one live (``"encoding"`` or ``"active"``) key per unit."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def holder_kind(self) -> KeyHolderKind: ...
+    @property
+    def holder_id(self) -> str:
+        """The resident's or the spare holder's id."""
+    @property
+    def unit_id(self) -> str: ...
+    @property
+    def encoder_id(self) -> str: ...
+    @property
+    def state(self) -> KeyState:
+        """``"encoding"`` while the outcome of the write is unknown (a lost reply: retry
+        ``make_key`` or run ``reconcile_keys``)."""
+    @property
+    def external_ref(self) -> Optional[ExternalRef]:
+        """The key in the lock system, once written."""
+    @property
+    def created_at(self) -> datetime.datetime: ...
+
+@final
+class KeyPreview:
+    """What ``make_key`` will write, for the admin to confirm; nothing is written."""
+
+    @property
+    def holder_kind(self) -> KeyHolderKind: ...
+    @property
+    def holder_id(self) -> str: ...
+    @property
+    def holder_name(self) -> str:
+        """The resident's full name, or the spare holder's label."""
+    @property
+    def unit(self) -> Unit:
+        """The one unit the key opens."""
+    @property
+    def encoder(self) -> Encoder: ...
+    @property
+    def replaces(self) -> Optional[str]:
+        """The id of the live key this one replaces (``replace=True``), if any."""
+
 # --------------------------------------------------------------------------------------------
 # Sandbox
 
@@ -396,6 +463,18 @@ class SandboxControls:
     def set_latency(self, operation: str, milliseconds: int) -> None:
         """Every call of ``operation`` (``"*"``: any) waits this long (real time) first; 0
         removes it."""
+    def encoder_set_card_present(self, encoder: str, present: bool) -> bool:
+        """Puts a card on (or takes it off) the encoder with this id or name (``"ncoder-1"``,
+        "NCoder Lobby"; ``"ncoder-2"`` is not initialised). Without a card ``make_key`` raises
+        ``ProviderError`` of kind ``"no_card"``. Returns whether the encoder exists."""
+    def encoder_set_online(self, encoder: str, online: bool) -> bool:
+        """Connects or disconnects the encoder (offline: kind ``"device_offline"``). Returns
+        whether it exists."""
+    def encoder_set_write_time(self, milliseconds: int) -> None:
+        """Writing a key takes this much real time from now on (3000 by default). A write
+        longer than the handle's key write deadline loses its reply but goes on."""
+    def encoder_keys_written(self) -> int:
+        """How many key writes the encoders started (a retried write starts none)."""
     def pms_properties(self) -> List[PmsProperty]: ...
     def pms_residents(self, pms_property_id: str) -> List[PmsResidentRecord]:
         """The readable residents the sandbox PMS holds for the property, in listing order
@@ -521,10 +600,14 @@ class Concierge:
     ) -> Concierge:
         """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
-    def sandbox(cls, seed: int = 7) -> Concierge:
-        """The sandbox in memory: fakes of every provider and a clock you move."""
+    def sandbox(cls, seed: int = 7, *, key_write_deadline_seconds: Optional[float] = None) -> Concierge:
+        """The sandbox in memory: fakes of every provider and a clock you move.
+        ``key_write_deadline_seconds``: how long a key write may take before the SDK stops
+        waiting and the key stays ``"encoding"`` (90 by default)."""
     @classmethod
-    def open_sandbox(cls, path: _StrPath, seed: int = 7) -> Concierge:
+    def open_sandbox(
+        cls, path: _StrPath, seed: int = 7, *, key_write_deadline_seconds: Optional[float] = None
+    ) -> Concierge:
         """The sandbox with its state in a SQLite file (created if missing). The clock starts
         at the sandbox's start each time. A damaged file, or one that is not Concierge's,
         raises ``StoreError`` and is left unchanged."""
@@ -626,6 +709,52 @@ class Concierge:
     def run_due_syncs(self) -> List[SyncReport]:
         """Syncs every PMS-linked property whose ``sync_interval_seconds`` has passed since
         its last run; acts as the system. A property whose sync fails is left out."""
+    def list_encoders(self, admin: Admin) -> List[Encoder]:
+        """The lock system's encoders and their state. Residence read."""
+    def preview_key(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        encoder: str,
+        replace: bool = False,
+    ) -> KeyPreview:
+        """What ``make_key`` with the same arguments will write; writes nothing, refuses what
+        ``make_key`` would refuse. Residence full."""
+    def make_key(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        encoder: str,
+        replace: bool = False,
+    ) -> SmartKey:
+        """Writes a key on ``encoder`` (an id or name from ``list_encoders``) for a current or
+        future resident, or a spare holder: exactly one of ``resident_id`` /
+        ``spare_holder_id`` (else ``ValueError``). Residence full, checked before the encoder
+        is called. A second live key for the holder and unit raises ``ConflictError`` naming
+        the first; ``replace=True`` replaces it (a lost card). A refusing encoder raises
+        ``ProviderError`` (``kind`` e.g. ``"no_card"``, ``"device_offline"``) and leaves no
+        live key; a lost reply (``retryable``) leaves the key ``"encoding"``, and calling
+        again finishes it without writing a second key."""
+    def cancel_key(self, admin: Admin, key_id: str) -> SmartKey:
+        """Cancels a live key; the lock system is told through the outbox. Residence full."""
+    def list_keys(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        unit_id: Optional[str] = None,
+    ) -> List[SmartKey]:
+        """Keys of a holder (at most one of ``resident_id`` / ``spare_holder_id``) and/or a
+        unit; every key without a filter. Residence read."""
+    def reconcile_keys(self) -> int:
+        """Finishes every key write whose outcome is unknown (after a crash or a lost reply),
+        asking the lock system first: never a second key. Returns how many it settled; acts
+        as the system."""
     def dispatch_outbox(self) -> DispatchReport: ...
     def list_outbox(self, admin: Admin, status: OutboxStatus) -> List[OutboxEntry]: ...
     def retry_outbox_entry(self, admin: Admin, entry_id: str) -> OutboxEntry: ...
@@ -665,10 +794,12 @@ class AsyncConcierge:
     ) -> AsyncConcierge:
         """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
-    def sandbox(cls, seed: int = 7) -> AsyncConcierge:
-        """The sandbox in memory: fakes of every provider and a clock you move."""
+    def sandbox(cls, seed: int = 7, *, key_write_deadline_seconds: Optional[float] = None) -> AsyncConcierge:
+        """The sandbox in memory; see ``Concierge.sandbox``."""
     @classmethod
-    def open_sandbox(cls, path: _StrPath, seed: int = 7) -> AsyncConciergeOpening:
+    def open_sandbox(
+        cls, path: _StrPath, seed: int = 7, *, key_write_deadline_seconds: Optional[float] = None
+    ) -> AsyncConciergeOpening:
         """The sandbox with its state in a SQLite file; see ``Concierge.open_sandbox``."""
     @classmethod
     def open(
@@ -764,6 +895,52 @@ class AsyncConcierge:
     def run_due_syncs(self) -> Awaitable[List[SyncReport]]:
         """Syncs every PMS-linked property whose ``sync_interval_seconds`` has passed since
         its last run; acts as the system. A property whose sync fails is left out."""
+    def list_encoders(self, admin: Admin) -> Awaitable[List[Encoder]]:
+        """The lock system's encoders and their state. Residence read."""
+    def preview_key(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        encoder: str,
+        replace: bool = False,
+    ) -> Awaitable[KeyPreview]:
+        """What ``make_key`` with the same arguments will write; writes nothing, refuses what
+        ``make_key`` would refuse. Residence full."""
+    def make_key(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        encoder: str,
+        replace: bool = False,
+    ) -> Awaitable[SmartKey]:
+        """Writes a key on ``encoder`` (an id or name from ``list_encoders``) for a current or
+        future resident, or a spare holder: exactly one of ``resident_id`` /
+        ``spare_holder_id`` (else ``ValueError``). Residence full, checked before the encoder
+        is called. A second live key for the holder and unit raises ``ConflictError`` naming
+        the first; ``replace=True`` replaces it (a lost card). A refusing encoder raises
+        ``ProviderError`` (``kind`` e.g. ``"no_card"``, ``"device_offline"``) and leaves no
+        live key; a lost reply (``retryable``) leaves the key ``"encoding"``, and calling
+        again finishes it without writing a second key."""
+    def cancel_key(self, admin: Admin, key_id: str) -> Awaitable[SmartKey]:
+        """Cancels a live key; the lock system is told through the outbox. Residence full."""
+    def list_keys(
+        self,
+        admin: Admin,
+        *,
+        resident_id: Optional[str] = None,
+        spare_holder_id: Optional[str] = None,
+        unit_id: Optional[str] = None,
+    ) -> Awaitable[List[SmartKey]]:
+        """Keys of a holder (at most one of ``resident_id`` / ``spare_holder_id``) and/or a
+        unit; every key without a filter. Residence read."""
+    def reconcile_keys(self) -> Awaitable[int]:
+        """Finishes every key write whose outcome is unknown (after a crash or a lost reply),
+        asking the lock system first: never a second key. Returns how many it settled; acts
+        as the system."""
     def dispatch_outbox(self) -> Awaitable[DispatchReport]: ...
     def list_outbox(self, admin: Admin, status: OutboxStatus) -> Awaitable[List[OutboxEntry]]: ...
     def retry_outbox_entry(self, admin: Admin, entry_id: str) -> Awaitable[OutboxEntry]: ...

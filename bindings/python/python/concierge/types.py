@@ -9,6 +9,8 @@ __all__ = [
     "AccountStatus",
     "EntityKind",
     "ErrorCode",
+    "KeyHolderKind",
+    "KeyState",
     "OccupancyPhase",
     "OccupancyRole",
     "OutboxKind",
@@ -41,6 +43,8 @@ SyncErrorKind = Literal[
     "unreadable_record",
 ]
 Permission = Literal["integrations", "residence"]
+KeyHolderKind = Literal["resident", "spare"]
+KeyState = Literal["encoding", "active", "cancelled", "replaced"]
 AccountAction = Literal["invite", "activate"]
 TokenRejection = Literal["invalid", "expired", "already_used", "superseded"]
 EntityKind = Literal[
@@ -67,6 +71,7 @@ ProviderErrorKind = Literal[
     "invalid_response",
     "device_busy",
     "device_offline",
+    "no_card",
     "other",
 ]
 ErrorCode = Literal[
