@@ -48,7 +48,9 @@ pub struct SyncArgs {
 /// The lock system to write keys with.
 #[derive(Debug, clap::Args)]
 pub struct LockArgs {
-    /// `sandbox`: the sandbox NCoder (keys are written in this process only; for trying the
+    /// `salto` (SALTO Nebula: installation, client id and secret from
+    /// CONCIERGE_SALTO_INSTALLATION, CONCIERGE_SALTO_CLIENT_ID and CONCIERGE_SALTO_CLIENT_SECRET)
+    /// or `sandbox` (the sandbox NCoder: keys are written in this process only, for trying the
     /// commands out).
     #[arg(long, default_value = "sandbox", env = "CONCIERGE_LOCK")]
     lock: String,
@@ -64,7 +66,19 @@ impl LockArgs {
                     .set_write_time(std::time::Duration::from_millis(500));
                 Ok(sandbox.encoder().clone())
             }
-            _ => Err(Error::invalid("lock", "must be sandbox")),
+            "salto" => {
+                let var = |name: &str| {
+                    std::env::var(name)
+                        .map_err(|_| Error::invalid(name, "must be set to write keys with SALTO"))
+                };
+                let config = concierge::salto::SaltoConfig::new(
+                    var("CONCIERGE_SALTO_INSTALLATION")?,
+                    var("CONCIERGE_SALTO_CLIENT_ID")?,
+                    secrecy::SecretString::from(var("CONCIERGE_SALTO_CLIENT_SECRET")?),
+                );
+                Ok(Arc::new(concierge::salto::SaltoEncoder::new(config)?))
+            }
+            _ => Err(Error::invalid("lock", "must be salto or sandbox")),
         }
     }
 }

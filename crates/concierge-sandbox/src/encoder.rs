@@ -59,6 +59,7 @@ struct EncoderState {
 struct Device {
     info: EncoderInfo,
     card_present: bool,
+    card_foreign: bool,
     busy_until: Option<Instant>,
 }
 
@@ -104,6 +105,7 @@ impl SandboxEncoder {
                 initialized,
             },
             card_present: true,
+            card_foreign: false,
             busy_until: None,
         };
         Self {
@@ -140,6 +142,12 @@ impl SandboxEncoder {
     /// encoding is rejected. Returns whether the encoder exists.
     pub fn set_card_present(&self, encoder: &str, present: bool) -> bool {
         self.with_device(encoder, |d| d.card_present = present)
+    }
+
+    /// Puts a wrong card on `encoder` (another system's format, or a damaged card): writes are
+    /// refused with `Rejected` until it is taken off. Returns whether the encoder exists.
+    pub fn set_wrong_card(&self, encoder: &str, wrong: bool) -> bool {
+        self.with_device(encoder, |d| d.card_foreign = wrong)
     }
 
     /// Connects or disconnects the encoder with id or name `encoder`. Returns whether it exists.
@@ -249,6 +257,12 @@ impl KeyEncoder for SandboxEncoder {
                 }
                 if !device.card_present {
                     return refuse(ProviderErrorKind::NoCard, "no card on the encoder");
+                }
+                if device.card_foreign {
+                    return refuse(
+                        ProviderErrorKind::Rejected,
+                        "the card on the encoder is of another system or damaged",
+                    );
                 }
                 let written_at = now + write_time;
                 device.busy_until = Some(written_at);
@@ -448,6 +462,12 @@ mod tests {
         assert_eq!(err.message, "no card on the encoder");
         assert_eq!(e.keys_written(), 0);
         assert!(!e.set_card_present("ncoder-9", true));
+        assert!(e.set_card_present("ncoder-1", true));
+        assert!(e.set_wrong_card("ncoder-1", true));
+        let err = e.encode_key(req("k")).await.unwrap_err();
+        assert_eq!(err.kind, ProviderErrorKind::Rejected);
+        assert!(err.message.contains("another system"));
+        assert_eq!(e.keys_written(), 0);
     }
 
     #[tokio::test(start_paused = true)]

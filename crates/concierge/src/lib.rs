@@ -61,6 +61,12 @@ pub mod buildium {
     pub use concierge_buildium::*;
 }
 
+/// SALTO Nebula (Homelok), the lock system whose NCoders write the keys: the
+/// [`SaltoEncoder`](salto::SaltoEncoder) adapter and its [`SaltoConfig`](salto::SaltoConfig).
+pub mod salto {
+    pub use concierge_salto::*;
+}
+
 /// The durable stores: [`SqliteStore`](store::SqliteStore), the embedded default, and
 /// [`PgStore`](store::PgStore), for several processes sharing one PostgreSQL database.
 pub mod store {
