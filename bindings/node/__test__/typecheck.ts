@@ -3,8 +3,10 @@ import {
   Admin,
   BuildiumConfig,
   Concierge,
+  SaltoConfig,
   SmtpConfig,
   type BuildiumConfigJson,
+  type SaltoConfigJson,
   type AccountStatus,
   type ConciergeErrorFields,
   type DispatchReport,
@@ -169,6 +171,34 @@ async function buildium(): Promise<void> {
   await shared.close()
 }
 
+async function salto(): Promise<void> {
+  const smtp = new SmtpConfig('smtp.example.org', 587)
+  const config = new SaltoConfig('inst-1', 'client-id', 'client-secret', {
+    baseUrl: 'https://nebula.saltoapis.com/v1',
+    tokenUrl: 'https://account.saltosystems.com/oauth2/token',
+    timeoutSeconds: 10,
+  })
+  const defaults = new SaltoConfig('inst-1', 'client-id', 'client-secret')
+  const shown: SaltoConfigJson = config.toJSON()
+  const hasSecret: boolean = shown.hasClientSecret
+  const inMemory = new Concierge({ smtp, salto: config, buildium: new BuildiumConfig('id', 'secret') })
+  const onFile: Concierge = await Concierge.open('concierge.db', { smtp, salto: defaults })
+  const shared: Concierge = await Concierge.connect('postgres://concierge@db.example.org/concierge', {
+    smtp,
+    salto: config,
+  })
+  try {
+    const encoders: Encoder[] = await inMemory.listEncoders(Admin.fullAccess('Owner'))
+    console.log(encoders.length)
+  } catch (e) {
+    const err = e as Error & ConciergeErrorFields
+    if (err.code === 'PROVIDER') console.log(err.provider, err.retryable)
+  }
+  console.log(hasSecret, config.installation, config.clientId, config.baseUrl, config.tokenUrl, config.timeoutSeconds)
+  await onFile.close()
+  await shared.close()
+}
+
 async function keys(): Promise<void> {
   const concierge = Concierge.sandbox(5, { keyWriteDeadlineSeconds: 0.2 })
   const reopened: Concierge = await Concierge.openSandbox('sandbox.db', 5, { keyWriteDeadlineSeconds: 90 })
@@ -218,4 +248,5 @@ void main()
 void durable()
 void pmsSync()
 void buildium()
+void salto()
 void keys()

@@ -5,10 +5,12 @@ use crate::args;
 use crate::buildium::BuildiumConfig;
 use crate::error::{promise, throw};
 use crate::records::*;
+use crate::salto::SaltoConfig;
 use crate::sandbox::SandboxControls;
 use crate::smtp::SmtpConfig;
 use chrono::Duration;
 use concierge::buildium::BuildiumPms;
+use concierge::salto::SaltoEncoder;
 use concierge::sandbox::Sandbox;
 use concierge::store::{PgStore, SqliteStore};
 use concierge::validate::Checks;
@@ -47,6 +49,9 @@ pub struct ConciergeOptions<'a> {
     /// The Buildium account to sync residents from (`listPmsProperties`, `syncNow`, …).
     /// Without it, the handle has no PMS.
     pub buildium: Option<ClassInstance<'a, BuildiumConfig>>,
+    /// The SALTO installation to write smart keys with (`listEncoders`, `makeKey`, …).
+    /// Without it, the handle has no key encoder.
+    pub salto: Option<ClassInstance<'a, SaltoConfig>>,
 }
 
 /// Optional arguments of `moveIn`.
@@ -119,17 +124,19 @@ impl SandboxOptions {
     }
 }
 
-/// The mailer, PMS and settings of a production handle, checked before any store is opened.
+/// The mailer, PMS, key encoder and settings of a production handle, checked before any store
+/// is opened.
 struct Production {
     mailer: Arc<concierge::SmtpMailer>,
     pms: Option<Arc<BuildiumPms>>,
+    encoder: Option<Arc<SaltoEncoder>>,
     activation_validity: Option<Duration>,
 }
 
 impl Production {
     /// Checks `options` by the facade's rules: a refused SMTP config or validity is a
-    /// VALIDATION error, a refused Buildium config a PROVIDER error (provider `buildium`,
-    /// retryable false), and nothing has been opened or created yet.
+    /// VALIDATION error, a refused Buildium or SALTO config a PROVIDER error (provider
+    /// `buildium` or `salto`, retryable false), and nothing has been opened or created yet.
     fn parse(options: &ConciergeOptions) -> concierge::Result<Self> {
         let activation_validity = match options.activation_validity_days {
             Some(days) => Some(Duration::try_days(days).ok_or_else(|| {
@@ -142,9 +149,14 @@ impl Production {
             Some(config) => Some(Arc::new(BuildiumPms::new(config.inner.clone())?)),
             None => None,
         };
+        let encoder = match &options.salto {
+            Some(config) => Some(Arc::new(SaltoEncoder::new(config.inner.clone())?)),
+            None => None,
+        };
         let production = Self {
             mailer,
             pms,
+            encoder,
             activation_validity,
         };
         // The builder's own checks, on a handle that holds nothing.
@@ -152,11 +164,14 @@ impl Production {
         Ok(production)
     }
 
-    /// A builder with this mailer, PMS and settings.
+    /// A builder with this mailer, PMS, key encoder and settings.
     fn builder(&self) -> ConciergeBuilder {
         let mut builder = concierge::Concierge::builder().mailer_arc(self.mailer.clone());
         if let Some(pms) = &self.pms {
             builder = builder.pms(pms.clone());
+        }
+        if let Some(encoder) = &self.encoder {
+            builder = builder.key_encoder(encoder.clone());
         }
         match self.activation_validity {
             Some(validity) => builder.activation_validity(validity),
@@ -178,11 +193,13 @@ pub struct Concierge {
 
 #[napi]
 impl Concierge {
-    /// A handle sending mail through `options.smtp` (and syncing from `options.buildium`, if
-    /// given), with state in memory (tests). Invalid settings throw an `Error` with code
-    /// `VALIDATION`; a Buildium config the adapter refuses (empty client id or secret, page
-    /// size outside 1 to 1000, rate limit 0, base URL not http(s)) throws code `PROVIDER`
-    /// with `provider: "buildium"`, `kind: "other"`, `retryable: false`.
+    /// A handle sending mail through `options.smtp` (and syncing from `options.buildium`,
+    /// writing keys with `options.salto`, if given), with state in memory (tests). Invalid
+    /// settings throw an `Error` with code `VALIDATION`; a Buildium config the adapter refuses
+    /// (empty client id or secret, page size outside 1 to 1000, rate limit 0, base URL not
+    /// http(s)) throws code `PROVIDER` with `provider: "buildium"`, `kind: "other"`,
+    /// `retryable: false`; a refused SALTO config (empty client id or secret, an installation
+    /// that is not an id, a bad URL) likewise, with `provider: "salto"`.
     #[napi(constructor)]
     pub fn new(env: Env, options: ConciergeOptions) -> Result<Self> {
         let built = Production::parse(&options).and_then(|p| p.builder().build());
@@ -246,8 +263,9 @@ impl Concierge {
     }
 
     /// A handle whose state lives in the SQLite file at `path` (created if missing), sending
-    /// mail through `options.smtp` (and syncing from `options.buildium`, if given): one
-    /// process. Refused settings reject with code `VALIDATION` (a refused Buildium config:
+    /// mail through `options.smtp` (and syncing from `options.buildium`, writing keys with
+    /// `options.salto`, if given): one process. Refused settings reject with code
+    /// `VALIDATION` (a refused Buildium or SALTO config:
     /// `PROVIDER`, as in `new Concierge`) before the file is touched; a file that is damaged, not Concierge's or
     /// written by a newer version rejects with code `STORE` and is left unchanged.
     #[napi(ts_return_type = "Promise<Concierge>")]
@@ -270,8 +288,9 @@ impl Concierge {
 
     /// A handle whose state lives in the PostgreSQL database at `url`
     /// (`postgres://user:password@host:port/database`), sending mail through `options.smtp`
-    /// (and syncing from `options.buildium`, if given): several processes may share the
-    /// database. Refused settings reject with code `VALIDATION` (a refused Buildium config:
+    /// (and syncing from `options.buildium`, writing keys with `options.salto`, if given):
+    /// several processes may share the database. Refused settings reject with code
+    /// `VALIDATION` (a refused Buildium or SALTO config:
     /// `PROVIDER`, as in `new Concierge`) before the server is contacted; an unreachable server rejects with code `STORE` and `retryable: true`,
     /// naming the host, never the password.
     #[napi(ts_return_type = "Promise<Concierge>")]

@@ -13,5 +13,6 @@ mod client;
 mod error;
 mod keys;
 mod records;
+mod salto;
 mod sandbox;
 mod smtp;

@@ -16,6 +16,7 @@ use crate::records::{
     PySyncReport, PySyncRun, PyUnit,
 };
 use crate::runtime::{block_on, run_async, run_blocking};
+use crate::salto::PySaltoConfig;
 use crate::sandbox::PySandboxControls;
 use crate::smtp::PySmtpConfig;
 use chrono::NaiveDate;
@@ -40,17 +41,23 @@ macro_rules! handle_class {
         #[pymethods]
         impl $class {
             /// A production handle sending email over SMTP, state in memory; Buildium as the
-            /// PMS when `buildium` is given.
+            /// PMS when `buildium` is given, SALTO as the key encoder when `salto` is.
             #[new]
-            #[pyo3(signature = (*, smtp, activation_validity_days = 7, buildium = None))]
+            #[pyo3(signature = (*, smtp, activation_validity_days = 7, buildium = None, salto = None))]
             fn new(
                 py: Python<'_>,
                 smtp: PyRef<'_, PySmtpConfig>,
                 activation_validity_days: i64,
                 buildium: Option<PyRef<'_, PyBuildiumConfig>>,
+                salto: Option<PyRef<'_, PySaltoConfig>>,
             ) -> PyResult<Self> {
-                let settings =
-                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
+                let settings = Production::new(
+                    py,
+                    &smtp,
+                    activation_validity_days,
+                    buildium.as_deref(),
+                    salto.as_deref(),
+                )?;
                 Ok(Self {
                     core: Core::production(py, settings)?,
                 })
@@ -90,7 +97,7 @@ macro_rules! handle_class {
 
             /// A production handle: state in a SQLite file (created if missing), mail over SMTP.
             #[classmethod]
-            #[pyo3(signature = (path, *, smtp, activation_validity_days = 7, buildium = None))]
+            #[pyo3(signature = (path, *, smtp, activation_validity_days = 7, buildium = None, salto = None))]
             fn open<'py>(
                 _cls: &Bound<'py, PyType>,
                 py: Python<'py>,
@@ -98,16 +105,22 @@ macro_rules! handle_class {
                 smtp: PyRef<'py, PySmtpConfig>,
                 activation_validity_days: i64,
                 buildium: Option<PyRef<'py, PyBuildiumConfig>>,
+                salto: Option<PyRef<'py, PySaltoConfig>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let settings =
-                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
+                let settings = Production::new(
+                    py,
+                    &smtp,
+                    activation_validity_days,
+                    buildium.as_deref(),
+                    salto.as_deref(),
+                )?;
                 $class::start(py, Target::File { path, settings })
             }
 
             /// A production handle: state in PostgreSQL (several processes may share it), mail
             /// over SMTP. The URL's password never appears in errors or `repr`.
             #[classmethod]
-            #[pyo3(signature = (url, *, smtp, activation_validity_days = 7, buildium = None))]
+            #[pyo3(signature = (url, *, smtp, activation_validity_days = 7, buildium = None, salto = None))]
             fn connect<'py>(
                 _cls: &Bound<'py, PyType>,
                 py: Python<'py>,
@@ -115,9 +128,15 @@ macro_rules! handle_class {
                 smtp: PyRef<'py, PySmtpConfig>,
                 activation_validity_days: i64,
                 buildium: Option<PyRef<'py, PyBuildiumConfig>>,
+                salto: Option<PyRef<'py, PySaltoConfig>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let settings =
-                    Production::new(py, &smtp, activation_validity_days, buildium.as_deref())?;
+                let settings = Production::new(
+                    py,
+                    &smtp,
+                    activation_validity_days,
+                    buildium.as_deref(),
+                    salto.as_deref(),
+                )?;
                 let url = SecretString::from(url);
                 $class::start(py, Target::Postgres { url, settings })
             }

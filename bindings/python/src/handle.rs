@@ -1,13 +1,14 @@
 //! [`Core`], what both handle classes hold, and the ways to make one: in memory (`sandbox`, the
 //! SMTP constructor) at once; on a durable store (`open_sandbox`, `open`, `connect`) through a
 //! [`Target`], whose [`Target::open`] the blocking class waits on and the async one awaits.
-//! A production handle's settings ([`Production`]: SMTP, and optionally Buildium as the PMS) are
-//! checked before any store is opened.
+//! A production handle's settings ([`Production`]: SMTP, and optionally Buildium as the PMS and
+//! SALTO as the key encoder) are checked before any store is opened.
 
 use crate::buildium::{self, PyBuildiumConfig};
 use crate::error::to_py_err;
 use crate::records::repr_value;
 use crate::runtime::runtime;
+use crate::salto::{self, PySaltoConfig};
 use crate::sandbox::PySandboxControls;
 use crate::smtp::{PySmtpConfig, describe};
 use concierge::sandbox::Sandbox;
@@ -42,7 +43,8 @@ impl Core {
         })
     }
 
-    /// Mail over SMTP (and Buildium as the PMS, when given), state in memory.
+    /// Mail over SMTP (and Buildium as the PMS, SALTO as the key encoder, when given), state in
+    /// memory.
     pub fn production(py: Python<'_>, settings: Production) -> PyResult<Self> {
         // The transports may need a runtime context to start.
         let _guard = runtime().enter();
@@ -109,8 +111,9 @@ pub struct Production {
     smtp: concierge::SmtpConfig,
     validity: chrono::Duration,
     buildium: Option<concierge::buildium::BuildiumConfig>,
-    /// `smtp=SmtpConfig(…), activation_validity_days=…[, buildium=BuildiumConfig(…)]`, for
-    /// `repr`. Never a secret.
+    salto: Option<concierge::salto::SaltoConfig>,
+    /// `smtp=SmtpConfig(…), activation_validity_days=…[, buildium=BuildiumConfig(…)]
+    /// [, salto=SaltoConfig(…)]`, for `repr`. Never a secret.
     shown: String,
 }
 
@@ -120,6 +123,7 @@ impl Production {
         smtp: &PySmtpConfig,
         activation_validity_days: i64,
         pms: Option<&PyBuildiumConfig>,
+        encoder: Option<&PySaltoConfig>,
     ) -> PyResult<Self> {
         let validity = chrono::Duration::try_days(activation_validity_days)
             .ok_or_else(|| PyValueError::new_err("activation_validity_days is out of range"))?;
@@ -131,21 +135,29 @@ impl Production {
             shown.push_str(", buildium=");
             shown.push_str(&buildium::describe(py, &b.inner)?);
         }
+        if let Some(s) = encoder {
+            shown.push_str(", salto=");
+            shown.push_str(&salto::describe(py, &s.inner)?);
+        }
         Ok(Self {
             smtp: smtp.inner.clone(),
             validity,
             buildium: pms.map(|b| b.inner.clone()),
+            salto: encoder.map(|s| s.inner.clone()),
             shown,
         })
     }
 
-    /// `builder` with this mailer, validity and PMS. Needs a runtime context. A Buildium
-    /// configuration the adapter refuses is its `ProviderError`.
+    /// `builder` with this mailer, validity, PMS and key encoder. Needs a runtime context. A
+    /// Buildium or SALTO configuration the adapter refuses is its `ProviderError`.
     fn wire(&self, builder: ConciergeBuilder) -> concierge::Result<ConciergeBuilder> {
         let mailer = SmtpMailer::new(self.smtp.clone())?;
         let mut builder = builder.mailer(mailer).activation_validity(self.validity);
         if let Some(cfg) = &self.buildium {
             builder = builder.pms(buildium::pms(cfg)?);
+        }
+        if let Some(cfg) = &self.salto {
+            builder = builder.key_encoder(salto::encoder(cfg)?);
         }
         Ok(builder)
     }

@@ -11,6 +11,7 @@ mod opening;
 mod parse;
 mod records;
 mod runtime;
+mod salto;
 mod sandbox;
 mod smtp;
 
@@ -29,6 +30,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sandbox::PyPmsResidentRecord>()?;
     m.add_class::<smtp::PySmtpConfig>()?;
     m.add_class::<buildium::PyBuildiumConfig>()?;
+    m.add_class::<salto::PySaltoConfig>()?;
     m.add_class::<records::PyProperty>()?;
     m.add_class::<records::PyPropertySettings>()?;
     m.add_class::<records::PyAmenity>()?;

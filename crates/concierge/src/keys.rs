@@ -114,7 +114,7 @@ impl Concierge {
             .await?
             .filter(|k| k.state == KeyState::Encoding)
         {
-            return self.finish_intent(pending, &req.encoder).await;
+            return self.finish_intent(pending).await;
         }
         let now = self.now();
         let mut batch = Batch::new();
@@ -168,7 +168,7 @@ impl Concierge {
         })?;
         // The cancellation of a replaced key goes out now if it can.
         self.dispatch_due().await.ok();
-        self.finish_intent(key, &req.encoder).await
+        self.finish_intent(key).await
     }
 
     /// Cancels a key (Residence, full): the lock system is told through the outbox.
@@ -251,8 +251,7 @@ impl Concierge {
                 continue;
             };
             let key: SmartKey = self.inner.store.load(key_id.as_str()).await?;
-            let encoder = key.encoder.id.clone();
-            if self.finish_intent(key, &encoder).await.is_ok() {
+            if self.finish_intent(key).await.is_ok() {
                 settled += 1;
             }
         }
@@ -302,7 +301,11 @@ impl Concierge {
             .encoders;
         let encoder = encoders
             .into_iter()
-            .find(|e| e.external.id == req.encoder || e.name == req.encoder)
+            .find(|e| {
+                e.external.id == req.encoder
+                    || e.external.id.rsplit('/').next() == Some(req.encoder.as_str())
+                    || e.name == req.encoder
+            })
             .ok_or_else(|| Error::not_found(EntityKind::Key, format!("encoder {}", req.encoder)))?;
         let existing = self.live_key(&req.holder, &unit.id).await?;
         let replaces = match existing {
@@ -328,7 +331,7 @@ impl Concierge {
     }
 
     /// Writes, or finishes writing, a key whose intent is recorded.
-    async fn finish_intent(&self, mut key: SmartKey, encoder_id: &str) -> Result<SmartKey> {
+    async fn finish_intent(&self, mut key: SmartKey) -> Result<SmartKey> {
         let encoder = self.encoder()?.clone();
         let intent_id = intent_for(&key.id);
         let mut intent: Intent = self.inner.store.load(intent_id.as_str()).await?;
@@ -343,7 +346,7 @@ impl Concierge {
             EncoderKeyState::Active | EncoderKeyState::Pending if state.key.is_some() => state.key,
             _ => {
                 let request = EncodeKeyRequest {
-                    encoder: ExternalRef::new(encoder.name(), encoder_id),
+                    encoder: key.encoder.clone(),
                     holder_ref: key.holder.to_string(),
                     unit_ref: key.unit_id.to_string(),
                     idempotency_key: intent_id.to_string(),

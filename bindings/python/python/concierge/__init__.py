@@ -12,7 +12,8 @@
 Keep the state in a file with ``Concierge.open(path, smtp=...)`` (or ``open_sandbox``), in
 PostgreSQL with ``Concierge.connect(url, smtp=...)``; ``close()`` it, or use ``with``. Sync
 residents from Buildium with ``buildium=BuildiumConfig(client_id, client_secret)``. Write
-smart keys with ``preview_key`` / ``make_key`` on an encoder from ``list_encoders``.
+smart keys with ``preview_key`` / ``make_key`` on an encoder from ``list_encoders``; in
+production, through SALTO with ``salto=SaltoConfig(installation, client_id, client_secret)``.
 """
 
 from concierge._native import (
@@ -42,6 +43,7 @@ from concierge._native import (
     PropertySettings,
     ProviderError,
     Resident,
+    SaltoConfig,
     SandboxControls,
     SentEmail,
     SmartKey,
@@ -85,6 +87,7 @@ __all__ = [
     "PropertySettings",
     "ProviderError",
     "Resident",
+    "SaltoConfig",
     "SandboxControls",
     "SentEmail",
     "SmartKey",

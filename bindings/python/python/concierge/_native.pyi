@@ -49,6 +49,7 @@ __all__ = [
     "PmsResidentRecord",
     "SmtpConfig",
     "BuildiumConfig",
+    "SaltoConfig",
     "Property",
     "PropertySettings",
     "Amenity",
@@ -582,6 +583,43 @@ class BuildiumConfig:
     def timeout_seconds(self) -> float: ...
 
 # --------------------------------------------------------------------------------------------
+# Production lock system
+
+@final
+class SaltoConfig:
+    """How a production handle reaches its SALTO Nebula (Homelok) installation (the key
+    encoder); pass it as ``salto=`` to ``Concierge(...)``, ``open`` or ``connect``. The client
+    secret is write-only: it is not an attribute and ``repr`` shows ``client_secret=<redacted>``.
+    ``base_url`` defaults to ``"https://nebula.saltoapis.com/v1"``, ``token_url`` to
+    ``"https://account.saltosystems.com/oauth2/token"``.
+
+    A ``timeout_seconds`` that is not positive raises ``ValueError``. The adapter checks the
+    rest when the handle is built: an empty id or secret, an installation that is not an id or a
+    bad URL raises ``ProviderError`` (``provider == "salto"``, ``retryable`` false), before any
+    store is opened."""
+
+    def __new__(
+        cls,
+        installation: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        base_url: Optional[str] = None,
+        token_url: Optional[str] = None,
+        timeout_seconds: float = 30.0,
+    ) -> SaltoConfig: ...
+    @property
+    def installation(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def token_url(self) -> str: ...
+    @property
+    def timeout_seconds(self) -> float: ...
+
+# --------------------------------------------------------------------------------------------
 # Handles
 
 @final
@@ -597,6 +635,7 @@ class Concierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> Concierge:
         """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
@@ -619,6 +658,7 @@ class Concierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> Concierge:
         """State in a SQLite file (created if missing), mail over SMTP: one process. Buildium
         as the PMS when given."""
@@ -630,6 +670,7 @@ class Concierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> Concierge:
         """State in PostgreSQL (``postgres://user:password@host:port/database``), mail over
         SMTP: several processes may share the database. The password never appears in errors
@@ -791,6 +832,7 @@ class AsyncConcierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> AsyncConcierge:
         """Mail over SMTP, state in memory (for tests); Buildium as the PMS when given."""
     @classmethod
@@ -809,6 +851,7 @@ class AsyncConcierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> AsyncConciergeOpening:
         """State in a SQLite file, mail over SMTP; see ``Concierge.open``."""
     @classmethod
@@ -819,6 +862,7 @@ class AsyncConcierge:
         smtp: SmtpConfig,
         activation_validity_days: int = 7,
         buildium: Optional[BuildiumConfig] = None,
+        salto: Optional[SaltoConfig] = None,
     ) -> AsyncConciergeOpening:
         """State in PostgreSQL, mail over SMTP; see ``Concierge.connect``."""
     def close(self) -> Awaitable[None]:
