@@ -198,8 +198,11 @@ async fn without_a_card_the_encoding_times_out_with_deadline_exceeded() {
         .unwrap_err();
 
     // Assert
-    assert_eq!(e.kind, ProviderErrorKind::Timeout, "{e}");
-    assert!(e.retryable);
+    assert_eq!(e.kind, ProviderErrorKind::NoCard, "{e}");
+    assert!(
+        !e.retryable,
+        "staff must place a card; a blind retry would wait again"
+    );
     assert!(e.message.contains("DEADLINE_EXCEEDED"), "{}", e.message);
     assert_eq!(sim.keys_written(), 0);
     assert_eq!(

@@ -77,7 +77,7 @@
 //! | --- | --- | --- | --- |
 //! | 1 `CANCELLED` | `Timeout` | yes | the operation was cancelled (by us at the deadline, or by staff) |
 //! | 3 `INVALID_ARGUMENT` | `Rejected` | no | |
-//! | 4 `DEADLINE_EXCEEDED` | `Timeout` | yes | no card on the encoder in time |
+//! | 4 `DEADLINE_EXCEEDED` | `NoCard` for a finished encoding (`Timeout` in an HTTP body) | no (yes) | no card on the encoder in time |
 //! | 5 `NOT_FOUND` | `NotFound` | no | |
 //! | 6 `ALREADY_EXISTS` | `Rejected` | no | the card holds another key |
 //! | 7 `PERMISSION_DENIED` | `Forbidden` | no | |

@@ -167,6 +167,7 @@ fn code_of_name(name: &str) -> Option<i64> {
 }
 
 pub(crate) const NOT_FOUND: i64 = 5;
+pub(crate) const DEADLINE_EXCEEDED: i64 = 4;
 pub(crate) const ALREADY_EXISTS: i64 = 6;
 pub(crate) const FAILED_PRECONDITION: i64 = 9;
 pub(crate) const ABORTED: i64 = 10;
@@ -206,10 +207,15 @@ pub(crate) fn classify(code: i64) -> (ProviderErrorKind, bool, &'static str) {
     (kind, retryable, why)
 }
 
-/// The error of a finished operation that carries `status`.
+/// The error of a finished operation that carries `status`. An encoding that ran out of time
+/// waiting for a card (`DEADLINE_EXCEEDED`) wrote nothing and needs a card placed: `NoCard`, not
+/// retried by itself. (An HTTP 504 body naming the same code stays a retryable timeout.)
 pub(crate) fn operation_error(operation: &str, status: &Status) -> ProviderError {
     let code = status.grpc_code().unwrap_or(2);
-    let (kind, retryable, why) = classify(code);
+    let (kind, retryable, why) = match classify(code) {
+        (_, _, why) if code == DEADLINE_EXCEEDED => (ProviderErrorKind::NoCard, false, why),
+        classified => classified,
+    };
     let name = code_name(code).unwrap_or("UNKNOWN");
     let vendor = status.message.trim();
     let message = if vendor.is_empty() {

@@ -358,8 +358,8 @@ async fn every_grpc_code_of_a_failed_operation_maps_to_its_kind_with_the_vendor_
         (3, ProviderErrorKind::Rejected, false, "invalid"),
         (
             4,
-            ProviderErrorKind::Timeout,
-            true,
+            ProviderErrorKind::NoCard,
+            false,
             "no card on the encoder in time",
         ),
         (5, ProviderErrorKind::NotFound, false, "no such"),
