@@ -393,11 +393,25 @@ async fn manual_residents_and_spare_holders_are_never_moved_out_by_a_sync() {
         w.c.add_spare_holder(&w.admin, &unit.id, "Spare: cleaner")
             .await
             .unwrap();
+    w.sandbox
+        .encoder()
+        .set_write_time(std::time::Duration::from_millis(1));
+    let spare_key =
+        w.c.make_key(&w.admin, MakeKey::spare(&spare.id, "ncoder-1"))
+            .await
+            .unwrap();
     for r in w.sandbox.pms().residents(&w.pms_id()) {
         w.sandbox.pms().remove_resident(&r.external.id);
     }
     let run = w.sync().await;
     assert!(run.counts.moved_out > 0);
+    let keys = w.store.list_keys(None, Some(&unit.id)).await.unwrap();
+    let kept = keys.iter().find(|k| k.id == spare_key.id).unwrap();
+    assert_eq!(
+        kept.state,
+        KeyState::Active,
+        "the sync left the spare key alone"
+    );
     let minor = w.c.get_resident(&w.admin, &minor.id).await.unwrap();
     assert_eq!(minor.occupancy.phase(w.today()), OccupancyPhase::Current);
     assert_eq!(
