@@ -33,8 +33,13 @@ impl FileEncoder {
     fn written(&self) -> HashMap<String, Vec<String>> {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
         if let Ok(text) = std::fs::read_to_string(&self.path) {
-            for line in text.lines() {
-                if let Some((intent, key)) = line.split_once(' ') {
+            // Only whole records count: a line torn by a kill mid-write was never written.
+            for line in text.split_inclusive('\n').filter(|l| l.ends_with('\n')) {
+                let mut parts = line.split_whitespace();
+                if let (Some(intent), Some(key), None) = (parts.next(), parts.next(), parts.next())
+                    && intent.starts_with("encode.")
+                    && key.starts_with("card-")
+                {
                     map.entry(intent.to_owned())
                         .or_default()
                         .push(key.to_owned());
@@ -76,12 +81,18 @@ impl KeyEncoder for FileEncoder {
         tokio::time::sleep(self.write_time).await;
         let _guard = self.lock.lock().unwrap();
         let key = format!("card-{}", KeyId::new());
+        let torn = std::fs::read(&self.path).is_ok_and(|b| b.last().is_some_and(|c| *c != b'\n'));
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)
             .unwrap();
-        writeln!(file, "{} {key}", req.idempotency_key).unwrap();
+        let record = format!(
+            "{}{} {key}\n",
+            if torn { "\n" } else { "" },
+            req.idempotency_key
+        );
+        file.write_all(record.as_bytes()).unwrap();
         file.sync_all().unwrap();
         Ok(EncodeKeyResponse {
             key: ExternalRef::new("file-lock", key),
@@ -222,19 +233,36 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
         reader.join().unwrap();
         acked_total += rx.try_iter().filter(|l| l.starts_with("KEY ")).count();
 
-        // Restart: settle what the killed process left unfinished.
+        // Restart: settle what the killed process left unfinished. Read everything, close the
+        // store, then judge (a failed check must not leave a pool open).
         let (c, encoder) = open(dir.path(), Duration::from_millis(1)).await;
-        reconciled_total += c.reconcile_keys().await.unwrap();
-        let store = c.store();
-        assert!(
-            store
-                .list_intents(IntentStatus::Recorded)
-                .await
-                .unwrap()
-                .is_empty(),
+        let settled = c.reconcile_keys().await;
+        let unsettled = c
+            .store()
+            .list_intents(IntentStatus::Recorded)
+            .await
+            .map(|v| v.len());
+        let admin = Admin::full_access("desk");
+        let property = c.list_properties(&admin).await.map(|p| p[0].id.clone());
+        let keys = match &property {
+            Ok(p) => match c.list_units(&admin, p).await {
+                Ok(units) => c
+                    .store()
+                    .list_keys(None, Some(&units[0].id))
+                    .await
+                    .map_err(Error::from),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e.replicate()),
+        };
+        c.close().await;
+        let written = encoder.written();
+        reconciled_total += settled.expect("reconcile");
+        assert_eq!(
+            unsettled.expect("intents"),
+            0,
             "round {round}: an intent is unsettled"
         );
-        let written = encoder.written();
         for (intent, keys) in &written {
             assert_eq!(
                 keys.len(),
@@ -243,12 +271,7 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
                 keys.len()
             );
         }
-        let admin = Admin::full_access("desk");
-        let units = c
-            .list_units(&admin, &c.list_properties(&admin).await.unwrap()[0].id)
-            .await
-            .unwrap();
-        let keys = store.list_keys(None, Some(&units[0].id)).await.unwrap();
+        let keys = keys.expect("keys");
         let mut per_holder: HashMap<String, usize> = HashMap::new();
         for k in &keys {
             assert_eq!(
@@ -277,7 +300,6 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
             written.len(),
             "round {round}: a key in the lock system is unknown to the store"
         );
-        c.close().await;
     }
     eprintln!(
         "{iterations} kills; {acked_total} keys acknowledged, {reconciled_total} interrupted key writes settled after restart"
