@@ -159,8 +159,8 @@ impl Production {
             encoder,
             activation_validity,
         };
-        // The builder's own checks, on a handle that holds nothing.
-        production.builder().build()?;
+        // The facade's own checks, before anything is opened.
+        production.builder().check()?;
         Ok(production)
     }
 

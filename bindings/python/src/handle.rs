@@ -163,11 +163,11 @@ impl Production {
     }
 
     /// A builder with these settings, once the facade has accepted them: a bad setting is
-    /// refused before a store is opened (a file created). The facade checks settings only in
-    /// `build`, so this builds a throwaway in-memory handle first.
+    /// refused before a store is opened (a file created).
     fn checked(&self) -> concierge::Result<ConciergeBuilder> {
-        self.wire(Concierge::builder())?.build()?;
-        self.wire(Concierge::builder())
+        let builder = self.wire(Concierge::builder())?;
+        builder.check()?;
+        Ok(builder)
     }
 }
 

@@ -2,7 +2,7 @@
 //! both engines accept, with `$n` placeholders), error mapping, and the `Store` implementation
 //! itself, written once as a macro over the two sqlx drivers.
 
-use concierge_core::{EntityKind, KeyHolder, OutboxStatus, Record, StoreError};
+use concierge_core::{EntityKind, KeyHolder, Record, StoreError};
 
 /// The columns of the `records` table for one record.
 pub(crate) struct Row {
@@ -229,10 +229,6 @@ pub(crate) fn concurrent(row: &Row) -> StoreError {
     }
 }
 
-pub(crate) fn outbox_status(status: OutboxStatus) -> &'static str {
-    status.as_str()
-}
-
 /// Binds the 14 columns of a [`Row`] to a query, in the order of [`INSERT`] and [`UPDATE`].
 macro_rules! bind_row {
     ($query:expr, $row:expr) => {
@@ -450,8 +446,7 @@ macro_rules! sql_store {
                 &self,
                 status: concierge_core::OutboxStatus,
             ) -> concierge_core::StoreResult<Vec<concierge_core::OutboxEntry>> {
-                self.list_status("outbox_entry", crate::sql::outbox_status(status))
-                    .await
+                self.list_status("outbox_entry", status.as_str()).await
             }
 
             async fn list_intents(

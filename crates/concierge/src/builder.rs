@@ -131,20 +131,34 @@ impl ConciergeBuilder {
         self
     }
 
-    /// The handle. Fails if no mailer was given or a setting is out of range.
-    pub fn build(self) -> Result<Concierge> {
-        let Some(mailer) = self.mailer else {
+    /// Refuses what [`ConciergeBuilder::build`] would refuse (no mailer, a setting out of
+    /// range), without building: check before opening a store, so nothing is created for a
+    /// handle that cannot be built.
+    pub fn check(&self) -> Result<()> {
+        if self.mailer.is_none() {
             return Err(Error::invalid(
                 "mailer",
                 "is required: invitations and activation emails need one",
             ));
-        };
+        }
         if self.config.activation_validity <= Duration::zero() {
             return Err(Error::invalid("activation_validity", "must be positive"));
         }
         if self.config.outbox_max_attempts == 0 {
             return Err(Error::invalid("outbox_max_attempts", "must be at least 1"));
         }
+        Ok(())
+    }
+
+    /// The handle. Fails if no mailer was given or a setting is out of range.
+    pub fn build(self) -> Result<Concierge> {
+        self.check()?;
+        let Some(mailer) = self.mailer else {
+            return Err(Error::invalid(
+                "mailer",
+                "is required: invitations and activation emails need one",
+            ));
+        };
         Ok(Concierge {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),

@@ -67,6 +67,25 @@ pub struct KeyPreview {
     pub replaces: Option<KeyId>,
 }
 
+/// The outbox entry that cancels `key` in the lock system (R-PMS-8, R-KEY-2), if the lock system
+/// has it.
+pub(crate) fn cancel_key_entry(
+    property_id: &PropertyId,
+    key: &SmartKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<OutboxEntry> {
+    let external = key.external.clone()?;
+    Some(OutboxEntry::new(
+        property_id.clone(),
+        format!("cancel-key:{}", key.id),
+        OutboxMessage::CancelKey {
+            key_id: key.id.clone(),
+            key: external,
+        },
+        now,
+    ))
+}
+
 /// The ledger entry of a key write: its id is the idempotency key the encoder sees, stable across
 /// retries and unique to this key (a replacement is another key, another intent).
 fn intent_for(key: &KeyId) -> IntentId {
@@ -118,21 +137,14 @@ impl Concierge {
         }
         let now = self.now();
         let mut batch = Batch::new();
+        let mut cancellation = None;
         if let Some(old_id) = &plan.replaces {
             let mut old: SmartKey = self.inner.store.load(old_id.as_str()).await?;
             old.state = KeyState::Replaced;
             batch.put(&mut old);
-            if let Some(external) = old.external.clone() {
-                let mut entry = OutboxEntry::new(
-                    plan.unit.property_id.clone(),
-                    format!("cancel-key:{}", old.id),
-                    OutboxMessage::CancelKey {
-                        key_id: old.id.clone(),
-                        key: external,
-                    },
-                    now,
-                );
-                batch.put(&mut entry);
+            cancellation = cancel_key_entry(&plan.unit.property_id, &old, now);
+            if let Some(entry) = cancellation.as_mut() {
+                batch.put(entry);
             }
         }
         let mut key = SmartKey {
@@ -167,7 +179,9 @@ impl Concierge {
             other => other.into(),
         })?;
         // The cancellation of a replaced key goes out now if it can.
-        self.dispatch_due().await.ok();
+        if let Some(entry) = cancellation {
+            self.deliver_inline(entry).await;
+        }
         self.finish_intent(key).await
     }
 
@@ -191,22 +205,10 @@ impl Concierge {
                 key.state = KeyState::Cancelled;
                 let mut batch = Batch::new();
                 batch.put(&mut key);
-                let entry = match key.external.clone() {
-                    Some(external) => {
-                        let mut entry = OutboxEntry::new(
-                            unit.property_id,
-                            format!("cancel-key:{}", key.id),
-                            OutboxMessage::CancelKey {
-                                key_id: key.id.clone(),
-                                key: external,
-                            },
-                            self.now(),
-                        );
-                        batch.put(&mut entry);
-                        Some(entry)
-                    }
-                    None => None,
-                };
+                let mut entry = cancel_key_entry(&unit.property_id, &key, self.now());
+                if let Some(entry) = entry.as_mut() {
+                    batch.put(entry);
+                }
                 self.inner.store.commit(batch).await?;
                 Ok((key, entry))
             })

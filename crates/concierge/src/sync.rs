@@ -375,16 +375,9 @@ impl Concierge {
             }
             key.state = KeyState::Cancelled;
             batch.put(&mut key);
-            if let Some(external) = key.external.clone() {
-                let mut entry = OutboxEntry::new(
-                    resident.property_id.clone(),
-                    format!("cancel-key:{}", key.id),
-                    OutboxMessage::CancelKey {
-                        key_id: key.id.clone(),
-                        key: external,
-                    },
-                    self.now(),
-                );
+            if let Some(mut entry) =
+                crate::keys::cancel_key_entry(&resident.property_id, &key, self.now())
+            {
                 batch.put(&mut entry);
                 entries.push(entry);
             }
