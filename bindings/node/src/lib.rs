@@ -1,18 +1,80 @@
-//! Node binding of Concierge (`@concierge/sdk`).
-//!
-//! Thin by design: every method parses its arguments, calls the [`concierge`] facade, and
-//! converts the result or the error. Operations that do I/O return a Promise; a rejected one
-//! carries a JS `Error` whose `code` is the stable [`concierge::ErrorCode`] (see `error.rs`).
+//! Node binding of Concierge (`@concierge/sdk`): the native `NativeHandle`. It only moves JSON
+//! between JavaScript and the facade's one door (`concierge::api`): `open` a handle from its
+//! settings, `call` an operation by name. The classes Node users see (`Concierge`, its
+//! records, options and errors) are generated from the facade's declaration into
+//! `concierge.js` and `concierge.d.ts`.
 
 #![deny(clippy::all)]
 
-mod admin;
-mod args;
-mod buildium;
-mod client;
 mod error;
-mod keys;
-mod records;
-mod salto;
-mod sandbox;
-mod smtp;
+
+use concierge::Concierge;
+use error::promise;
+use napi::bindgen_prelude::*;
+use napi::Env;
+use napi_derive::napi;
+use serde_json::Value;
+
+fn parse(field: &str, text: &str) -> concierge::Result<Value> {
+    serde_json::from_str(text).map_err(|_| concierge::Error::invalid(field, "is not valid JSON"))
+}
+
+/// An open handle of the facade.
+#[napi]
+pub struct NativeHandle {
+    inner: Concierge,
+}
+
+#[napi]
+impl NativeHandle {
+    /// Opens a handle from its settings (JSON).
+    #[napi(ts_return_type = "Promise<NativeHandle>")]
+    pub fn open<'env>(env: &'env Env, settings: String) -> Result<PromiseRaw<'env, NativeHandle>> {
+        promise(env, async move {
+            let settings = parse("settings", &settings)?;
+            let inner = concierge::api::open(settings).await?;
+            Ok(NativeHandle { inner })
+        })
+    }
+
+    /// Runs an operation; its result as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn call<'env>(
+        &self,
+        env: &'env Env,
+        op: String,
+        admin: Option<String>,
+        positional: String,
+        options: String,
+    ) -> Result<PromiseRaw<'env, String>> {
+        let c = self.inner.clone();
+        promise(env, async move {
+            let admin = admin.map(|a| parse("admin", &a)).transpose()?;
+            let positional = parse("", &positional)?;
+            let options = parse("options", &options)?;
+            Ok(c.call(&op, admin, positional, options).await?.to_string())
+        })
+    }
+
+    /// Closes the handle and its store.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let c = self.inner.clone();
+        promise(env, async move {
+            c.close().await;
+            Ok(())
+        })
+    }
+
+    /// What the handle was opened on, without secrets.
+    #[napi]
+    pub fn summary(&self) -> String {
+        self.inner.settings_summary().to_owned()
+    }
+
+    /// Whether the handle is on the sandbox.
+    #[napi]
+    pub fn is_sandbox(&self) -> bool {
+        self.inner.sandbox().is_some()
+    }
+}

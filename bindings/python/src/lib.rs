@@ -1,56 +1,133 @@
-//! Python binding of Concierge: the native module `concierge._native`, re-exported by the
-//! `concierge` package. Thin by design: each method parses its arguments, calls the
-//! `concierge` facade, and converts the result or the error (docs/api.md is the contract).
+//! Python binding of Concierge: the native module `concierge._native`. It only moves JSON
+//! between Python and the facade's one door (`concierge::api`): `open` a handle from its
+//! settings, `call` an operation by name. The classes Python users see (`Concierge`,
+//! `AsyncConcierge`, records, errors) are generated from the facade's declaration into
+//! `concierge/_generated.py`.
 
-mod admin;
-mod buildium;
-mod client;
 mod error;
-mod handle;
-mod opening;
-mod parse;
-mod records;
 mod runtime;
-mod salto;
-mod sandbox;
-mod smtp;
 
+use concierge::Concierge;
 use pyo3::prelude::*;
+use runtime::{block_on, run_async};
+use serde_json::Value;
+
+fn parse(py: Python<'_>, field: &str, text: &str) -> PyResult<Value> {
+    serde_json::from_str(text)
+        .map_err(|_| error::to_py_err(py, concierge::Error::invalid(field, "is not valid JSON")))
+}
+
+fn parse_admin(py: Python<'_>, admin: Option<&str>) -> PyResult<Option<Value>> {
+    admin.map(|a| parse(py, "admin", a)).transpose()
+}
+
+/// An open handle of the facade.
+#[pyclass(frozen, module = "concierge._native")]
+pub struct NativeHandle {
+    inner: Concierge,
+}
+
+#[pymethods]
+impl NativeHandle {
+    /// Runs an operation and waits (the GIL released); its result as JSON.
+    fn call(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        admin: Option<&str>,
+        positional: &str,
+        options: &str,
+    ) -> PyResult<String> {
+        let (admin, positional, options) = (
+            parse_admin(py, admin)?,
+            parse(py, "", positional)?,
+            parse(py, "options", options)?,
+        );
+        let c = self.inner.clone();
+        let op = op.to_owned();
+        block_on(py, async move {
+            let out = c.call(&op, admin, positional, options).await?;
+            Ok(out.to_string())
+        })
+    }
+
+    /// Runs an operation; an awaitable of its result as JSON.
+    fn call_async<'py>(
+        &self,
+        py: Python<'py>,
+        op: &str,
+        admin: Option<&str>,
+        positional: &str,
+        options: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (admin, positional, options) = (
+            parse_admin(py, admin)?,
+            parse(py, "", positional)?,
+            parse(py, "options", options)?,
+        );
+        let c = self.inner.clone();
+        let op = op.to_owned();
+        run_async(py, async move {
+            let out = c.call(&op, admin, positional, options).await?;
+            Ok(out.to_string())
+        })
+    }
+
+    /// Closes the handle and its store.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let c = self.inner.clone();
+        block_on(py, async move {
+            c.close().await;
+            Ok(())
+        })
+    }
+
+    /// Closes the handle and its store; an awaitable.
+    fn close_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let c = self.inner.clone();
+        run_async(py, async move {
+            c.close().await;
+            Ok(None::<()>)
+        })
+    }
+
+    /// What the handle was opened on, without secrets.
+    fn summary(&self) -> String {
+        self.inner.settings_summary().to_owned()
+    }
+
+    /// Whether the handle is on the sandbox.
+    fn is_sandbox(&self) -> bool {
+        self.inner.sandbox().is_some()
+    }
+}
+
+/// Opens a handle from its settings (JSON) and waits.
+#[pyfunction]
+fn open(py: Python<'_>, settings: &str) -> PyResult<NativeHandle> {
+    let settings = parse(py, "settings", settings)?;
+    block_on(py, async move { concierge::api::open(settings).await })
+        .map(|inner| NativeHandle { inner })
+}
+
+/// Opens a handle from its settings (JSON); an awaitable.
+#[pyfunction]
+fn open_async<'py>(py: Python<'py>, settings: &str) -> PyResult<Bound<'py, PyAny>> {
+    let settings = parse(py, "settings", settings)?;
+    run_async(py, async move {
+        concierge::api::open(settings)
+            .await
+            .map(|inner| NativeHandle { inner })
+    })
+}
 
 #[pymodule]
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add_class::<client::PyConcierge>()?;
-    m.add_class::<client::PyAsyncConcierge>()?;
-    m.add_class::<opening::PyAsyncOpening>()?;
-    m.add_class::<admin::PyAdmin>()?;
-    m.add_class::<sandbox::PySandboxControls>()?;
-    m.add_class::<sandbox::PySentEmail>()?;
-    m.add_class::<sandbox::PyPmsResidentRecord>()?;
-    m.add_class::<smtp::PySmtpConfig>()?;
-    m.add_class::<buildium::PyBuildiumConfig>()?;
-    m.add_class::<salto::PySaltoConfig>()?;
-    m.add_class::<records::PyProperty>()?;
-    m.add_class::<records::PyPropertySettings>()?;
-    m.add_class::<records::PyAmenity>()?;
-    m.add_class::<records::PyInvitationEmailSettings>()?;
-    m.add_class::<records::PyExternalRef>()?;
-    m.add_class::<records::PyBuilding>()?;
-    m.add_class::<records::PyUnit>()?;
-    m.add_class::<records::PyResident>()?;
-    m.add_class::<records::PyOutboxEntry>()?;
-    m.add_class::<records::PyDispatchReport>()?;
-    m.add_class::<records::PySpareHolder>()?;
-    m.add_class::<records::PyPmsProperty>()?;
-    m.add_class::<records::PySyncReport>()?;
-    m.add_class::<records::PySyncRun>()?;
-    m.add_class::<records::PySyncCounts>()?;
-    m.add_class::<records::PySyncError>()?;
-    m.add_class::<records::PyEncoder>()?;
-    m.add_class::<records::PySmartKey>()?;
-    m.add_class::<records::PyKeyPreview>()?;
-    error::register(m)?;
+    m.add_class::<NativeHandle>()?;
+    m.add_function(wrap_pyfunction!(open, m)?)?;
+    m.add_function(wrap_pyfunction!(open_async, m)?)?;
     // Not an attribute of the module: only `atexit` holds it.
     let wait = wrap_pyfunction!(runtime::wait_at_exit, m)?;
     m.py().import("atexit")?.call_method1("register", (wait,))?;

@@ -57,17 +57,6 @@ pub fn block_on<T: Send>(
         .map_err(|e| to_py_err(py, e))
 }
 
-/// Runs `fut` on the runtime with the GIL released and converts its output.
-pub fn run_blocking<'py, T>(
-    py: Python<'py>,
-    fut: impl Future<Output = concierge::Result<T>> + Send + 'static,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    block_on(py, fut)?.into_bound_py_any(py)
-}
-
 /// Returns an asyncio awaitable of `fut`'s output. Needs a running event loop, so it is called
 /// from within a coroutine (`await handle.op(...)`).
 pub fn run_async<'py, T>(

@@ -32,7 +32,7 @@ pub const DEFAULT_ACTIVATION_VALIDITY: Duration = Duration::days(7);
 const REMEMBERED_SUPERSEDED: usize = 4;
 
 /// A resident account's status (R-STATUS-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     /// Known, but no welcome email sent yet.
@@ -77,7 +77,7 @@ impl fmt::Display for AccountStatus {
 }
 
 /// An action on an account, as named in [`Error::InvalidTransition`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccountAction {
     /// Send (or send again) the welcome email with a new activation link.
@@ -103,7 +103,7 @@ impl fmt::Display for AccountAction {
 }
 
 /// What is stored; `ActivationExpired` is never stored, it is derived.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 enum Stage {
     NotInvited,
@@ -112,7 +112,7 @@ enum Stage {
 }
 
 /// The stored half of an activation link: the hash, never the token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 struct Invitation {
     token_hash: String,
     issued_at: DateTime<Utc>,
@@ -134,7 +134,7 @@ impl fmt::Debug for Invitation {
 /// A resident's account: its stage and the current activation link's stored half.
 ///
 /// The fields are private so the only way to change an account is a transition method.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Account {
     stage: Stage,
     invitation: Option<Invitation>,

@@ -13,7 +13,7 @@ use std::fmt;
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::hours(4);
 
 /// A managed residential property (a site).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Property {
     /// Our id.
     pub id: PropertyId,
@@ -33,7 +33,8 @@ pub struct Property {
 }
 
 /// A property's settings, as an admin sets them on the integrations screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct PropertySettings {
     /// Import residents whose move-in date is ahead as *future* residents (R-PMS-2).
     pub future_resident_sync: bool,
@@ -42,6 +43,7 @@ pub struct PropertySettings {
     pub auto_grant_mobile_access: bool,
     /// How often the PMS sync runs (R-PMS-6); 4 hours by default.
     #[serde(with = "duration_secs")]
+    #[schemars(with = "i64")]
     pub sync_interval: Duration,
     /// The property's amenities (R-MOVE-3); empty when it has none.
     pub amenities: Vec<Amenity>,
@@ -62,7 +64,7 @@ impl Default for PropertySettings {
 }
 
 /// An amenity of a property.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Amenity {
     /// Its id.
     pub id: AmenityId,
@@ -82,7 +84,8 @@ impl Amenity {
 
 /// The template of the welcome / activation email. Placeholders: `{first_name}`,
 /// `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default)]
 pub struct InvitationEmailSettings {
     /// The sender shown to residents.
     pub from: String,
@@ -108,7 +111,7 @@ impl Default for InvitationEmailSettings {
 }
 
 /// A building of a property (strata: a community, a plan).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Building {
     /// Our id.
     pub id: BuildingId,
@@ -123,7 +126,7 @@ pub struct Building {
 }
 
 /// One home (strata: a lot).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Unit {
     /// Our id.
     pub id: UnitId,
@@ -142,7 +145,7 @@ pub struct Unit {
 }
 
 /// Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ResidentSource {
     /// Synced from the property management system.
@@ -183,7 +186,7 @@ impl fmt::Display for ResidentSource {
 }
 
 /// A resident's role in their unit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OccupancyRole {
     /// The lease holder or owner.
@@ -217,7 +220,7 @@ impl OccupancyRole {
 }
 
 /// One resident's occupancy of one unit. A person in two units is two residents (R-KEY-3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Occupancy {
     /// The unit.
     pub unit_id: UnitId,
@@ -230,7 +233,7 @@ pub struct Occupancy {
 }
 
 /// Where a resident stands in time relative to their unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OccupancyPhase {
     /// Move-in date ahead: listed as a future resident, not yet in the unit (R-PMS-2).
@@ -277,7 +280,7 @@ impl Occupancy {
 }
 
 /// Whether the resident has mobile-key access (R-PMS-3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum MobileAccess {
     /// Not granted; an admin may grant it.
@@ -292,7 +295,7 @@ pub enum MobileAccess {
 
 /// The strata user types (R-STRATA-4). Property Manager and Other are not delivered by the
 /// strata APIs, so they are not in this set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StrataUserType {
     /// Owner who lives in the lot.
@@ -334,7 +337,7 @@ impl StrataUserType {
 pub type StrataUserTypes = BTreeSet<StrataUserType>;
 
 /// A resident: one person's occupancy of one unit, with their account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resident {
     /// Our id.
     pub id: ResidentId,
@@ -384,7 +387,7 @@ impl Resident {
 
 /// A named spare-key holder of a unit (R-PMS-7): first-class, never a fake person, and never
 /// moved out by a sync.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SpareHolder {
     /// Its id.
     pub id: SpareHolderId,
@@ -397,7 +400,7 @@ pub struct SpareHolder {
 }
 
 /// Who holds a smart key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "id")]
 pub enum KeyHolder {
     /// A resident.
@@ -416,7 +419,7 @@ impl fmt::Display for KeyHolder {
 }
 
 /// A smart key's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
     /// Being written on a card.
@@ -437,7 +440,7 @@ impl KeyState {
 }
 
 /// A smart key: one per holder per unit (R-KEY-2, R-KEY-3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SmartKey {
     /// Our id.
     pub id: KeyId,
@@ -458,7 +461,7 @@ pub struct SmartKey {
 }
 
 /// A time window, start inclusive and end exclusive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeWindow {
     /// Start.
     pub starts_at: DateTime<Utc>,
@@ -474,7 +477,7 @@ impl TimeWindow {
 }
 
 /// A visitor's QR pass for the visit's window (R-VISIT-3).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VisitorPass {
     /// Our id.
     pub id: VisitorPassId,
@@ -495,7 +498,7 @@ pub struct VisitorPass {
 }
 
 /// Why a provider record could not be applied (R-PMS-5). Stable snake_case codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncErrorKind {
     /// The record names a unit we do not know.
@@ -541,7 +544,7 @@ impl SyncErrorKind {
 }
 
 /// One record a sync could not apply (R-PMS-5).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncError {
     /// The type, for the admin to act on.
     pub kind: SyncErrorKind,
@@ -554,7 +557,7 @@ pub struct SyncError {
 }
 
 /// What a sync run did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncCounts {
     /// Records read.
     pub seen: u64,
@@ -577,7 +580,7 @@ pub struct SyncCounts {
 }
 
 /// One run of a sync of one property.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncRun {
     /// Its id.
     pub id: SyncRunId,
@@ -603,7 +606,7 @@ pub struct SyncRun {
 }
 
 /// How much of the PMS a sync reads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncMode {
     /// Every resident of the property. Residents the PMS no longer lists are moved out.

@@ -247,8 +247,220 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error's fields besides its code and message: the same names in every language
+    /// (Python exception attributes; Node `Error` properties, in camelCase). Every error has
+    /// `retryable`; the others are listed by [`ErrorCode::fields`].
+    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let value = match self {
+            Error::PermissionDenied {
+                admin,
+                action,
+                permission,
+                required,
+                held,
+            } => json!({
+                "admin": admin, "action": action, "permission": permission,
+                "required": required, "held": held,
+            }),
+            Error::InvalidTransition { from, action } => {
+                json!({ "from_status": from, "action": action })
+            }
+            Error::TokenRejected { reason } => json!({ "reason": reason }),
+            Error::NotFound { entity, id } => json!({ "entity": entity, "id": id }),
+            Error::Validation(v) => json!({ "issues": v.issues }),
+            Error::Conflict { .. } | Error::Closed => json!({}),
+            Error::Provider(p) => json!({
+                "provider": p.provider, "operation": p.operation, "kind": p.kind,
+                "request_id": p.request_id,
+            }),
+            Error::Store(StoreError::Incompatible {
+                location,
+                found,
+                supported,
+                ..
+            }) => json!({ "location": location, "found": found, "supported": supported }),
+            Error::Store(_) => json!({}),
+        };
+        let mut fields = match value {
+            serde_json::Value::Object(map) => map,
+            _ => unreachable!("every arm builds an object"),
+        };
+        fields.insert("retryable".into(), self.is_retryable().into());
+        fields
+    }
+
+    /// The error's text followed by its causes (`…: caused by …`), each shown once: what the
+    /// bindings put in a Python exception's or a JS `Error`'s message.
+    pub fn full_message(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let shown = cause.to_string();
+            if !text.contains(&shown) {
+                text.push_str(": ");
+                text.push_str(&shown);
+            }
+            source = cause.source();
+        }
+        text
+    }
+}
+
+/// One field an error carries, for the bindings' generated exception classes and types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorField {
+    /// The field's name (snake_case).
+    pub name: &'static str,
+    /// Its type, as a JSON Schema type name or the name of an enum of this crate; `?` at the
+    /// end when it may be null or absent.
+    pub ty: &'static str,
+    /// What it says.
+    pub doc: &'static str,
+}
+
+macro_rules! field {
+    ($name:literal, $ty:literal, $doc:literal) => {
+        ErrorField { name: $name, ty: $ty, doc: $doc }
+    };
+}
+
+impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::PermissionDenied,
+        ErrorCode::InvalidTransition,
+        ErrorCode::TokenRejected,
+        ErrorCode::NotFound,
+        ErrorCode::Validation,
+        ErrorCode::Conflict,
+        ErrorCode::Provider,
+        ErrorCode::Store,
+        ErrorCode::Closed,
+    ];
+
+    /// The fields [`Error::fields`] gives for an error of this code (`retryable` is on all).
+    pub fn fields(self) -> &'static [ErrorField] {
+        const RETRYABLE: ErrorField = field!("retryable", "boolean", "Whether trying the same call again later can succeed.");
+        match self {
+            ErrorCode::PermissionDenied => &[
+                field!("admin", "string", "The admin's id, as the host application gave it."),
+                field!("action", "string", "The refused operation."),
+                field!("permission", "Permission", "The area it needs."),
+                field!("required", "AccessLevel", "The level it needs."),
+                field!("held", "AccessLevel", "The level the admin holds."),
+                RETRYABLE,
+            ],
+            ErrorCode::InvalidTransition => &[
+                field!("from_status", "AccountStatus", "The account's status."),
+                field!("action", "AccountAction", "The refused action."),
+                RETRYABLE,
+            ],
+            ErrorCode::TokenRejected => &[
+                field!("reason", "TokenRejection", "Why the token was refused."),
+                RETRYABLE,
+            ],
+            ErrorCode::NotFound => &[
+                field!("entity", "EntityKind", "The kind of record."),
+                field!("id", "string", "The id asked for."),
+                RETRYABLE,
+            ],
+            ErrorCode::Validation => &[
+                field!("issues", "FieldIssue[]", "Every problem, in the order the fields were checked."),
+                RETRYABLE,
+            ],
+            ErrorCode::Provider => &[
+                field!("provider", "string", "The provider's stable name."),
+                field!("operation", "string", "The provider operation."),
+                field!("kind", "ProviderErrorKind", "The class of failure."),
+                field!("request_id", "string?", "The vendor's request id, where it sent one."),
+                RETRYABLE,
+            ],
+            ErrorCode::Store => &[
+                field!("location", "string?", "For a database this version cannot use: the file, or host and database."),
+                field!("found", "integer?", "For a database this version cannot use: the schema version found."),
+                field!("supported", "integer?", "For a database this version cannot use: the newest schema version known."),
+                RETRYABLE,
+            ],
+            ErrorCode::Conflict | ErrorCode::Closed => &[RETRYABLE],
+        }
+    }
+
+    /// The name of the error class in the bindings, e.g. `PermissionDeniedError`.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            ErrorCode::PermissionDenied => "PermissionDeniedError",
+            ErrorCode::InvalidTransition => "InvalidTransitionError",
+            ErrorCode::TokenRejected => "TokenRejectedError",
+            ErrorCode::NotFound => "NotFoundError",
+            ErrorCode::Validation => "ValidationError",
+            ErrorCode::Conflict => "ConflictError",
+            ErrorCode::Provider => "ProviderError",
+            ErrorCode::Store => "StoreError",
+            ErrorCode::Closed => "ClosedError",
+        }
+    }
+}
+
+impl ValidationError {
+    /// The validation error for input that did not deserialise: the field's path (`settings.
+    /// invitation_email.subject`, `status`, `limit`) and the rule, never the rejected value.
+    pub fn from_deserialize(err: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = err.path().to_string();
+        let inner = err.inner().to_string();
+        let (field, message) = describe_serde_error(&path, &inner);
+        Self::single(field, message)
+    }
+}
+
+/// The field and rule of a serde error message, without the value it quotes.
+fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
+    let join = |name: &str| {
+        if path.is_empty() || path == "." {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let field = if path == "." { String::new() } else { path.to_owned() };
+    let ticked = |text: &str| text.split('`').nth(1).map(str::to_owned);
+    let expected = |text: &str| {
+        text.split_once("expected ")
+            .map(|(_, rest)| rest.replace('`', ""))
+            .unwrap_or_default()
+    };
+    if let Some(rest) = inner.strip_prefix("unknown field ") {
+        let name = ticked(rest).unwrap_or_default();
+        let known = expected(rest);
+        let message = if known.is_empty() {
+            "is not a known field".to_owned()
+        } else {
+            format!("is not a known field (known: {known})")
+        };
+        // The path already ends at the unknown key when the deserializer saw it.
+        let field = if field.ends_with(&name) { field } else { join(&name) };
+        return (field, message);
+    }
+    if let Some(rest) = inner.strip_prefix("missing field ") {
+        return (join(&ticked(rest).unwrap_or_default()), "is required".into());
+    }
+    if inner.starts_with("unknown variant ") {
+        return (field, format!("must be one of: {}", expected(inner)));
+    }
+    if inner.starts_with("invalid type") || inner.starts_with("invalid value") || inner.starts_with("invalid length") {
+        return (field, format!("must be {}", expected(inner)));
+    }
+    let message = if inner.contains('`') || inner.contains('"') {
+        "is not valid".to_owned()
+    } else {
+        inner.to_owned()
+    };
+    (field, message)
+}
+
 /// The kinds of record an error can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntityKind {
@@ -302,7 +514,7 @@ impl fmt::Display for EntityKind {
 }
 
 /// Why an activation token was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TokenRejection {
@@ -341,7 +553,7 @@ impl fmt::Display for TokenRejection {
 }
 
 /// One problem with one input field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FieldIssue {
     /// The field, e.g. `first_name`.
     pub field: String,
@@ -382,7 +594,7 @@ impl fmt::Display for ValidationError {
 }
 
 /// What went wrong in an outside system, in classes a caller can act on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ProviderErrorKind {

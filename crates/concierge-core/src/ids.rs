@@ -7,9 +7,20 @@ use std::fmt;
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(#[schemars(length(min = 1))] String);
+
+        /// Refuses an empty (or blank) id, so a caller's `""` is a validation error on its field.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let value = String::deserialize(d)?;
+                if value.trim().is_empty() {
+                    return Err(serde::de::Error::custom("must not be empty"));
+                }
+                Ok(Self(value))
+            }
+        }
 
         impl $name {
             /// The prefix every id of this type starts with.
@@ -90,7 +101,7 @@ id_type!(/// An intent of the idempotency ledger; its text is the idempotency ke
 
 /// A record's identity in an outside system: which provider, and the id it gave the record.
 /// A re-sync matches records on this, never on names.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExternalRef {
     /// The provider's stable name, e.g. `buildium`.
     pub provider: String,

@@ -41,7 +41,7 @@ pub use account::{
 };
 pub use domain::*;
 pub use error::{
-    EntityKind, Error, ErrorCode, FieldIssue, ProviderError, ProviderErrorKind, Result, StoreError,
+    EntityKind, Error, ErrorCode, ErrorField, FieldIssue, ProviderError, ProviderErrorKind, Result, StoreError,
     TokenRejection, ValidationError,
 };
 pub use ids::*;

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A permission area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Permission {
     /// Managing integrations: providers, import, Go Live, sync settings (R-PERM-1).
@@ -39,7 +39,7 @@ impl fmt::Display for Permission {
 
 /// How much of an area an admin may do. Ordered: `None < Read < Full`.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum AccessLevel {
@@ -80,7 +80,8 @@ impl fmt::Display for AccessLevel {
 }
 
 /// An admin's access, per area.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct Permissions {
     /// Integrations access.
     pub integrations: AccessLevel,
@@ -100,13 +101,15 @@ impl Permissions {
 
 /// An operator acting through the SDK. The host application authenticates its staff and builds
 /// an `Admin` for each; Concierge checks the permissions on every call that acts for one.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Admin {
     /// Who.
     pub id: AdminId,
     /// A display name for logs and audit.
     pub name: String,
-    /// What they may do.
+    /// What they may do; no access when left out.
+    #[serde(default)]
     pub permissions: Permissions,
 }
 

@@ -19,12 +19,12 @@ use std::time::Duration;
 pub type ProviderResult<T> = Result<T, ProviderError>;
 
 /// An opaque position in a paged list, as the provider defines it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Cursor(pub String);
 
 /// An item of a page the adapter could not read. It names the record when it can, and says why
 /// without echoing the record's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecordError {
     /// The record, when its id could be read.
     pub external: Option<ExternalRef>,
@@ -70,7 +70,7 @@ impl Clock for SystemClock {
 // PMS
 
 /// A property as the PMS has it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PmsProperty {
     /// Its id in the PMS.
     pub external: ExternalRef,
@@ -79,7 +79,7 @@ pub struct PmsProperty {
 }
 
 /// A unit as the PMS has it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PmsUnit {
     /// Its id in the PMS.
     pub external: ExternalRef,
@@ -92,7 +92,7 @@ pub struct PmsUnit {
 }
 
 /// A resident as the PMS has it, provider-neutral.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PmsResident {
     /// The resident in the PMS.
     pub external: ExternalRef,
@@ -166,7 +166,7 @@ pub trait PmsProvider: Send + Sync + Debug + 'static {
 // Strata
 
 /// A building (plan, community) in a strata system.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StrataBuilding {
     /// Its id in the strata system.
     pub external: ExternalRef,
@@ -175,7 +175,7 @@ pub struct StrataBuilding {
 }
 
 /// A user (owner, tenant, committee member) of a strata building.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StrataUser {
     /// The user in the strata system.
     pub external: ExternalRef,
@@ -260,7 +260,7 @@ pub struct PreflightRequest {
 }
 
 /// One preflight check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PreflightCheck {
     /// What was checked, e.g. `integration_enabled`.
     pub name: String,
@@ -280,7 +280,7 @@ pub struct PreflightResponse {
 }
 
 /// A tenant's contact preference on the intercom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactPreference {
     /// Phone calls (the intercom's default): no video calls.
@@ -368,7 +368,7 @@ pub trait IntercomProvider: Send + Sync + Debug + 'static {
 // Key encoder
 
 /// A key encoder (an NCoder) as the lock system reports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct EncoderInfo {
     /// The encoder.
     pub external: ExternalRef,
@@ -414,7 +414,7 @@ pub struct EncodeKeyResponse {
 }
 
 /// The lock system's view of a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EncoderKeyState {
     /// No key was made for the intent.

@@ -308,7 +308,7 @@ impl OutboxMessage {
 }
 
 /// Where an outbox entry stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutboxStatus {
     /// Waiting to be delivered (again).
@@ -395,7 +395,7 @@ impl OutboxEntry {
 }
 
 /// Where an intent of the idempotency ledger stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntentStatus {
     /// Recorded before the outside call; its outcome is not known yet. After a crash, ask the

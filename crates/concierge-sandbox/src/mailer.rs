@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// An email the sandbox mailer accepted.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SentEmail {
     /// Sender.
     pub from: String,

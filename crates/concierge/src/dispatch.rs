@@ -11,7 +11,7 @@ use concierge_core::*;
 const DISPATCH_PAGE: usize = 100;
 
 /// What a dispatch pass did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct DispatchReport {
     /// Entries delivered.
     pub delivered: u32,

@@ -16,13 +16,15 @@ use crate::Concierge;
 use concierge_core::*;
 
 /// Write a key for a holder on an encoder.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MakeKey {
     /// Who gets the key.
     pub holder: KeyHolder,
     /// The encoder (its id in the lock system, as `list_encoders` gives it).
     pub encoder: String,
     /// Replace the holder's live key for the unit (a lost card): the old key is cancelled.
+    #[serde(default)]
     pub replace: bool,
 }
 
@@ -53,7 +55,7 @@ impl MakeKey {
 }
 
 /// What a key write will do, for the admin to confirm (R-KEY-1).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct KeyPreview {
     /// Who gets the key.
     pub holder: KeyHolder,

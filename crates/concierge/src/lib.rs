@@ -34,6 +34,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 mod builder;
 mod dispatch;
 mod keys;

@@ -5,15 +5,18 @@ use chrono::NaiveDate;
 use concierge_core::*;
 
 /// Register a property.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewProperty {
     /// Display name.
     pub name: String,
     /// Site name (lower-case letters, digits, dashes).
     pub site_name: String,
     /// Settings.
+    #[serde(default)]
     pub settings: PropertySettings,
     /// Its id in the PMS, if it has one.
+    #[serde(default)]
     pub external: Option<ExternalRef>,
 }
 
@@ -42,7 +45,8 @@ impl NewProperty {
 }
 
 /// Register a building of a property.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewBuilding {
     /// The property.
     pub property_id: PropertyId,
@@ -61,13 +65,15 @@ impl NewBuilding {
 }
 
 /// Register a unit of a building.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewUnit {
     /// The building.
     pub building_id: BuildingId,
     /// The unit's number or name.
     pub number: String,
     /// Its floor, if the building has floors.
+    #[serde(default)]
     pub floor: Option<String>,
 }
 
@@ -89,7 +95,8 @@ impl NewUnit {
 }
 
 /// Move a resident into a unit by hand (R-MOVE-1..3, R-PMS-7).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MoveIn {
     /// The unit.
     pub unit_id: UnitId,
@@ -98,16 +105,22 @@ pub struct MoveIn {
     /// Last name.
     pub last_name: String,
     /// Email; required to send the activation email.
+    #[serde(default)]
     pub email: Option<String>,
     /// Phone.
+    #[serde(default)]
     pub phone: Option<String>,
     /// Role in the unit.
+    #[serde(default)]
     pub role: OccupancyRole,
     /// The move-in date; today when `None`.
+    #[serde(default)]
     pub move_in: Option<NaiveDate>,
     /// Send the mobile activation email now (R-MOVE-2).
+    #[serde(default)]
     pub send_mobile_activation: bool,
     /// Amenities of the property to give (R-MOVE-3).
+    #[serde(default)]
     pub amenities: Vec<AmenityId>,
 }
 
@@ -169,7 +182,8 @@ impl MoveIn {
 }
 
 /// Which residents to list.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct ResidentFilter {
     /// Only this property's.
     pub property_id: Option<PropertyId>,

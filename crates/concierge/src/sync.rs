@@ -59,7 +59,7 @@ impl std::fmt::Debug for SyncOptions {
 }
 
 /// The result of a sync trigger.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct SyncReport {
     /// The run: counts and errors.
     pub run: SyncRun,

@@ -1,0 +1,173 @@
+'use strict';
+// How the generated classes (concierge.js) talk to the native module: arguments to JSON
+// (option keys from camelCase to the facade's snake_case), results decoded into plain objects
+// with camelCase keys and `Date`s, listings fetched page after page, errors given their fields.
+// Conversion only: every name, default, check and rule lives in the Rust facade
+// (`concierge::api`) from which concierge.js is generated.
+
+const { NativeHandle } = require('./native.js');
+
+const records = new Map();
+const errors = new Map();
+
+function register(name, fields) {
+  records.set(name, fields);
+}
+
+function registerError(code, fields) {
+  errors.set(code, fields);
+}
+
+const snakeKey = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camelKey = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+function isPlain(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** A value as the facade reads it: plain objects' keys in snake_case, dates as ISO text. */
+function snake(v) {
+  if (Array.isArray(v)) return v.map(snake);
+  if (v instanceof Date) return v.toISOString();
+  if (isPlain(v)) {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) out[snakeKey(k)] = snake(x);
+    return out;
+  }
+  return v;
+}
+
+/** The JS value of `value` (JSON) for a decoding tag of the generated code. */
+function decode(tag, value) {
+  if (tag.endsWith('?')) return value === null || value === undefined ? null : decode(tag.slice(0, -1), value);
+  if (tag.startsWith('[')) return value.map((v) => decode(tag.slice(1, -1), v));
+  if (tag === 's' || tag === 'date') return value;
+  if (tag === 'datetime') return new Date(value);
+  const fields = records.get(tag);
+  const out = {};
+  for (const [name, t] of Object.entries(fields)) out[camelKey(name)] = decode(t, value[name]);
+  return out;
+}
+
+function json(v) {
+  return JSON.stringify(v === undefined ? {} : snake(v));
+}
+
+/** Gives a rejected operation's `Error` its code's fields as properties, in camelCase. */
+function enrich(err) {
+  if (err && typeof err.fieldsJson === 'string') {
+    const fields = JSON.parse(err.fieldsJson);
+    const types = errors.get(err.code) || {};
+    delete err.fieldsJson;
+    for (const [name, v] of Object.entries(fields)) err[camelKey(name)] = decode(types[name] || 's', v);
+  }
+  return err;
+}
+
+async function call(native, op, admin, positional, options, tag) {
+  try {
+    const raw = await native.call(op, admin == null ? null : json(admin), json(positional), json(options));
+    return decode(tag, JSON.parse(raw));
+  } catch (err) {
+    throw enrich(err);
+  }
+}
+
+/** One page of a listing: its items and the cursor of the next page (null on the last). */
+class Page {
+  constructor(items, nextCursor) {
+    this.items = items;
+    this.nextCursor = nextCursor;
+  }
+}
+
+/** A listing: `for await` every item, page after page (each fetched when needed), or `pages()`. */
+class Paginator {
+  constructor(fetch, tag) {
+    this._fetch = fetch;
+    this._tag = tag;
+  }
+
+  async *pages() {
+    let cursor = null;
+    for (;;) {
+      const raw = await this._fetch(cursor);
+      const page = new Page(raw.items.map((v) => decode(this._tag, v)), raw.next_cursor);
+      yield page;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for await (const page of this.pages()) yield* page.items;
+  }
+
+  /** Every item of every page, in one array. */
+  async toArray() {
+    const all = [];
+    for await (const item of this) all.push(item);
+    return all;
+  }
+}
+
+let Controls = null;
+
+class Handle {
+  constructor(native) {
+    this._native = native;
+  }
+
+  static async open(settings) {
+    try {
+      return new this(await NativeHandle.open(json(settings)));
+    } catch (err) {
+      throw enrich(err);
+    }
+  }
+
+  get sandboxControls() {
+    return this._native.isSandbox() ? new Controls(this._native) : null;
+  }
+
+  async close() {
+    await this._native.close();
+  }
+
+  _call(op, admin, positional, options, tag) {
+    return call(this._native, op, admin, positional, options, tag);
+  }
+
+  _paged(op, admin, positional, options, tag) {
+    const base = options === undefined ? {} : snake(options);
+    const fetch = async (cursor) => {
+      const page = cursor === null ? base : { ...base, cursor };
+      try {
+        return JSON.parse(await this._native.call(op, json(admin), json(positional), JSON.stringify(page)));
+      } catch (err) {
+        throw enrich(err);
+      }
+    };
+    return new Paginator(fetch, tag);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `${this.constructor.name}(${this._native.summary()})`;
+  }
+}
+
+class SandboxBase {
+  constructor(native) {
+    this._native = native;
+  }
+
+  _call(op, admin, positional, options, tag) {
+    return call(this._native, op, null, positional, options, tag);
+  }
+}
+
+function bind(_concierge, controls) {
+  Controls = controls;
+}
+
+module.exports = { register, registerError, decode, Handle, SandboxBase, Paginator, Page, bind };

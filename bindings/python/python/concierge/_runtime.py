@@ -1,0 +1,264 @@
+"""How the generated classes talk to the native module: arguments to JSON and back, results
+decoded into the generated records, pages fetched one after another, errors raised as the
+generated exception classes. Conversion only: every name, default, check and rule lives in the
+Rust facade (``concierge::api``) from which ``_generated.py`` is generated."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
+
+from concierge import _native
+
+T = TypeVar("T")
+
+# name -> (class, {field: tag}); filled by _generated.py.
+_RECORDS: Dict[str, Any] = {}
+
+
+def _register(name: str, cls: Any, fields: Dict[str, str]) -> None:
+    _RECORDS[name] = (cls, fields)
+
+
+def _datetime(text: str) -> datetime.datetime:
+    # Python 3.9 and 3.10 do not read a trailing "Z".
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def decode(tag: str, value: Any) -> Any:
+    """The Python value of ``value`` (JSON) for a decoding tag of the generated code."""
+    if tag.endswith("?"):
+        return None if value is None else decode(tag[:-1], value)
+    if tag.startswith("["):
+        return [decode(tag[1:-1], v) for v in value]
+    if tag == "s":
+        return value
+    if tag == "datetime":
+        return _datetime(value)
+    if tag == "date":
+        return datetime.date.fromisoformat(value)
+    cls, fields = _RECORDS[tag]
+    return cls(**{name: decode(fields[name], value.get(name)) for name in fields})
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    return value
+
+
+def encode(value: Any) -> str:
+    """JSON of an argument: dataclasses and mappings as objects, dates as ISO 8601."""
+    return json.dumps(_plain(value))
+
+
+def _given(args: Dict[str, Any]) -> Dict[str, Any]:
+    # An option left at None is not given: the facade's default applies.
+    return {k: v for k, v in args.items() if v is not None}
+
+
+class ConciergeError(Exception):
+    """Every Concierge failure: ``code`` is stable across languages; the fields of the code
+    are attributes (see the subclasses)."""
+
+    code: str = ""
+    retryable: bool = False
+    _types: Dict[str, str] = {}
+
+    def __init__(self, message: str, code: str, fields: str = "{}") -> None:
+        super().__init__(message)
+        self.code = code
+        self._fields_json = fields
+        values = json.loads(fields)
+        for name, value in values.items():
+            setattr(self, name, decode(self._types.get(name, "s"), value))
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.args[0], self.code, self._fields_json))
+
+
+class Page(Generic[T]):
+    """One page of a listing: its items and the cursor of the next page (None on the last)."""
+
+    def __init__(self, items: List[T], next_cursor: Optional[str]) -> None:
+        self.items = items
+        self.next_cursor = next_cursor
+
+    def __repr__(self) -> str:
+        return f"Page(items=<{len(self.items)}>, next_cursor={self.next_cursor!r})"
+
+
+class Paginator(Generic[T]):
+    """A listing: iterate it for every item, page after page (each page fetched when needed),
+    or call ``pages()`` for the pages themselves."""
+
+    def __init__(self, fetch: Any, tag: str) -> None:
+        self._fetch = fetch
+        self._tag = tag
+
+    def pages(self) -> Iterator[Page[T]]:
+        cursor: Optional[str] = None
+        while True:
+            raw = self._fetch(cursor)
+            page: Page[T] = Page([decode(self._tag, v) for v in raw["items"]], raw["next_cursor"])
+            yield page
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    def __iter__(self) -> Iterator[T]:
+        for page in self.pages():
+            yield from page.items
+
+
+class AsyncPaginator(Generic[T]):
+    """A listing for asyncio: ``async for`` every item, or ``pages()`` for the pages."""
+
+    def __init__(self, fetch: Any, tag: str) -> None:
+        self._fetch = fetch
+        self._tag = tag
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        cursor: Optional[str] = None
+        while True:
+            raw = await self._fetch(cursor)
+            page: Page[T] = Page([decode(self._tag, v) for v in raw["items"]], raw["next_cursor"])
+            yield page
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+
+def _settings(settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> str:
+    merged: Dict[str, Any] = dict(settings or {})
+    merged.update(kwargs)
+    return encode(merged)
+
+
+class SandboxBase:
+    """The sandbox's controls of one handle."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    def _call(self, op: str, admin: Any, positional: Dict[str, Any], options: Dict[str, Any], tag: str) -> Any:
+        raw = self._native.call(op, None, encode(positional), encode(_given(options)))
+        return decode(tag, json.loads(raw))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _controls(handle: Any) -> Any:
+    if not handle._native.is_sandbox():
+        return None
+    from concierge._generated import SandboxControls
+
+    return SandboxControls(handle._native)
+
+
+class Handle:
+    """A blocking handle; ``Concierge`` adds the operations."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    @classmethod
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """Opens a handle from its settings (a mapping, keyword arguments, or both):
+        ``store``, ``smtp``, ``buildium``, ``salto``, ``sandbox`` and the rest of
+        ``concierge::Settings``. Everything is checked before a file or connection is made."""
+        return cls(_native.open(_settings(settings, kwargs)))
+
+    @property
+    def sandbox_controls(self) -> Any:
+        """The sandbox's controls, or None when the handle is not on the sandbox."""
+        return _controls(self)
+
+    def close(self) -> None:
+        """Closes the handle and its store; later calls raise ``ClosedError``."""
+        self._native.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._native.summary()})"
+
+    def _call(self, op: str, admin: Any, positional: Dict[str, Any], options: Dict[str, Any], tag: str) -> Any:
+        raw = self._native.call(op, None if admin is None else encode(admin), encode(positional), encode(_given(options)))
+        return decode(tag, json.loads(raw))
+
+    def _paged(self, op: str, admin: Any, positional: Dict[str, Any], options: Dict[str, Any], tag: str) -> Any:
+        options = _given(options)
+
+        def fetch(cursor: Optional[str]) -> Any:
+            page = dict(options)
+            if cursor is not None:
+                page["cursor"] = cursor
+            return json.loads(self._native.call(op, encode(admin), encode(positional), encode(page)))
+
+        return Paginator(fetch, tag)
+
+
+class AsyncHandle:
+    """An asyncio handle; ``AsyncConcierge`` adds the operations."""
+
+    def __init__(self, native: Any) -> None:
+        self._native = native
+
+    @classmethod
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
+        """Opens a handle from its settings, as ``Concierge.open`` does."""
+        return cls(await _native.open_async(_settings(settings, kwargs)))
+
+    @property
+    def sandbox_controls(self) -> Any:
+        """The sandbox's controls, or None when the handle is not on the sandbox."""
+        return _controls(self)
+
+    async def close(self) -> None:
+        """Closes the handle and its store; later calls raise ``ClosedError``."""
+        await self._native.close_async()
+
+    async def __aenter__(self) -> Any:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._native.summary()})"
+
+    async def _call(self, op: str, admin: Any, positional: Dict[str, Any], options: Dict[str, Any], tag: str) -> Any:
+        raw = await self._native.call_async(
+            op, None if admin is None else encode(admin), encode(positional), encode(_given(options))
+        )
+        return decode(tag, json.loads(raw))
+
+    def _paged(self, op: str, admin: Any, positional: Dict[str, Any], options: Dict[str, Any], tag: str) -> Any:
+        options = _given(options)
+
+        async def fetch(cursor: Optional[str]) -> Any:
+            page = dict(options)
+            if cursor is not None:
+                page["cursor"] = cursor
+            return json.loads(await self._native.call_async(op, encode(admin), encode(positional), encode(page)))
+
+        return AsyncPaginator(fetch, tag)

@@ -1,0 +1,459 @@
+//! Every operation the bindings offer, declared once: its name, which arguments are
+//! positional, its request and response types. From this table come the dispatcher the Python
+//! and Node bindings call ([`Concierge::call`]) and the description ([`describe`]) from which
+//! their classes, stubs and TypeScript types are generated, so the three languages cannot
+//! drift apart. A bad argument is refused here, with its field path, the same way for every
+//! language.
+
+mod views;
+
+pub use views::{OutboxEntryView, OutboxKind, ResidentView};
+
+use crate::{Concierge, KeyPreview, MakeKey, MoveIn, NewBuilding, NewProperty, NewUnit};
+use crate::{DispatchReport, ResidentFilter, SyncOptions, SyncReport};
+use concierge_core::*;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// One operation of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct OperationInfo {
+    /// Its name (snake_case; camelCase in Node).
+    pub name: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+    /// `concierge` for the handle's operations, `sandbox` for the sandbox's controls.
+    pub group: &'static str,
+    /// Whether it acts for an admin (the first argument in every language).
+    pub admin: bool,
+    /// Whether it is a listing, paged with `cursor` and `limit`.
+    pub paged: bool,
+    /// The request fields passed positionally, in order; the rest are keyword-only (Python)
+    /// or in an options object (Node).
+    pub positional: &'static [&'static str],
+    request: fn(&mut SchemaGenerator) -> Schema,
+    response: fn(&mut SchemaGenerator) -> Schema,
+}
+
+fn schema_of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Reads an operation's request from JSON: unknown fields, bad values and missing fields are
+/// one `VALIDATION` error naming the field's path.
+fn read<T: DeserializeOwned>(value: Value) -> Result<T> {
+    let value = if value.is_null() { json!({}) } else { value };
+    serde_path_to_error::deserialize(value).map_err(|e| ValidationError::from_deserialize(e).into())
+}
+
+/// The admin an operation acts for, from JSON, with paths under `admin`.
+fn read_admin(value: Option<Value>) -> Result<Admin> {
+    let value = value.ok_or_else(|| Error::invalid("admin", "is required"))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut v = ValidationError::from_deserialize(e);
+        for issue in &mut v.issues {
+            issue.field = if issue.field.is_empty() {
+                "admin".into()
+            } else {
+                format!("admin.{}", issue.field)
+            };
+        }
+        v.into()
+    })
+}
+
+/// A listing's request and its page: `cursor` and `limit` are taken out, the rest is the
+/// filter.
+fn read_paged<T: DeserializeOwned>(value: Value) -> Result<(T, crate::PageRequest)> {
+    let mut map = match value {
+        Value::Object(map) => map,
+        Value::Null => Map::new(),
+        _ => return Err(Error::invalid("", "must be an object of named arguments")),
+    };
+    let mut page = Map::new();
+    for key in ["cursor", "limit"] {
+        if let Some(v) = map.remove(key) {
+            page.insert(key.into(), v);
+        }
+    }
+    Ok((read(Value::Object(map))?, read(Value::Object(page))?))
+}
+
+fn write<T: Serialize>(value: T) -> Result<Value> {
+    serde_json::to_value(value)
+        .map_err(|e| Error::invalid("", format!("the result could not be converted: {e}")))
+}
+
+/// Names a property.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyArgs {
+    /// The property.
+    pub property_id: PropertyId,
+}
+
+/// Names a unit.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitArgs {
+    /// The unit.
+    pub unit_id: UnitId,
+}
+
+/// Names a resident.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResidentArgs {
+    /// The resident.
+    pub resident_id: ResidentId,
+}
+
+/// No arguments.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// A property's new settings.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePropertySettings {
+    /// The property.
+    pub property_id: PropertyId,
+    /// Its settings; fields left out take their defaults.
+    pub settings: PropertySettings,
+}
+
+/// Links a property to its record in the PMS.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkPmsProperty {
+    /// The property.
+    pub property_id: PropertyId,
+    /// The PMS's id of the property (from `list_pms_properties`).
+    pub pms_property_id: String,
+}
+
+/// Syncs one property from the PMS.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncPropertyArgs {
+    /// The property.
+    pub property_id: PropertyId,
+    /// `full` (may move out residents the PMS no longer lists) or `incremental`.
+    #[serde(default)]
+    pub mode: SyncMode,
+}
+
+/// Moves a resident out.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveOutArgs {
+    /// The resident.
+    pub resident_id: ResidentId,
+    /// The move-out date; today when left out.
+    #[serde(default)]
+    pub on: Option<chrono::NaiveDate>,
+}
+
+/// Adds a spare key holder to a unit.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddSpareHolder {
+    /// The unit.
+    pub unit_id: UnitId,
+    /// Its label, e.g. `Cleaner`.
+    pub label: String,
+}
+
+/// Names an outbox entry.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxArgs {
+    /// The entry.
+    pub outbox_id: OutboxId,
+}
+
+/// Which outbox entries to list.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxFilter {
+    /// Entries in this status.
+    pub status: OutboxStatus,
+}
+
+/// Names a key.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyArgs {
+    /// The key.
+    pub key_id: KeyId,
+}
+
+/// Activates an account with the token of its activation link.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateArgs {
+    /// The token from the activation link.
+    pub token: String,
+    /// The resident accepted the terms (required to go live).
+    #[serde(default)]
+    pub accept_terms: bool,
+}
+
+macro_rules! admin_of {
+    (admin, $v:expr) => {
+        read_admin($v)?
+    };
+    (paged, $v:expr) => {
+        read_admin($v)?
+    };
+    (plain, $v:expr) => {{
+        let _ = $v;
+    }};
+}
+
+macro_rules! args_of {
+    (paged, $t:ty, $v:expr) => {
+        read_paged::<$t>($v)?
+    };
+    ($kind:ident, $t:ty, $v:expr) => {
+        read::<$t>($v)?
+    };
+}
+
+macro_rules! operations {
+    (group $group:literal, table $table:ident, dispatch $dispatch:ident; $(
+        $(#[doc = $doc:literal])+
+        $kind:ident $name:ident [$($pos:literal),*] ($req:ty) -> $resp:ty =
+            |$c:ident, $admin:pat_param, $r:pat_param| $body:expr;
+    )*) => {
+        /// The operations of this group, in the order the bindings list them.
+        pub const $table: &[OperationInfo] = &[$(
+            OperationInfo {
+                name: stringify!($name),
+                doc: concat!($($doc, "\n"),+),
+                group: $group,
+                admin: !matches!(stringify!($kind).as_bytes(), b"plain"),
+                paged: matches!(stringify!($kind).as_bytes(), b"paged"),
+                positional: &[$($pos),*],
+                request: schema_of::<$req>,
+                response: schema_of::<$resp>,
+            },
+        )*];
+
+        pub(crate) async fn $dispatch(c: &Concierge, op: &str, admin: Option<Value>, args: Value) -> Result<Value> {
+            match op {
+                $(stringify!($name) => {
+                    let $admin = admin_of!($kind, admin);
+                    let $r = args_of!($kind, $req, args);
+                    let $c = c;
+                    let out: $resp = $body;
+                    write(out)
+                })*
+                _ => Err(Error::invalid("operation", format!("{op:?} is not an operation of {}", $group))),
+            }
+        }
+    };
+}
+
+// After the macros, which it uses.
+mod sandbox;
+
+operations! {
+    group "concierge", table OPERATIONS, dispatch dispatch;
+
+    /// Registers a property.
+    admin register_property["name", "site_name"](NewProperty) -> Property =
+        |c, admin, r| c.register_property(&admin, r).await?;
+    /// Replaces a property's settings.
+    admin update_property_settings["property_id", "settings"](UpdatePropertySettings) -> Property =
+        |c, admin, r| c.update_property_settings(&admin, &r.property_id, r.settings).await?;
+    /// A property.
+    admin get_property["property_id"](PropertyArgs) -> Property =
+        |c, admin, r| c.get_property(&admin, &r.property_id).await?;
+    /// Every property.
+    admin list_properties[](NoArgs) -> Vec<Property> =
+        |c, admin, _r| c.list_properties(&admin).await?;
+    /// Registers a building of a property.
+    admin register_building["property_id", "name"](NewBuilding) -> Building =
+        |c, admin, r| c.register_building(&admin, r).await?;
+    /// Registers a unit of a building.
+    admin register_unit["building_id", "number"](NewUnit) -> Unit =
+        |c, admin, r| c.register_unit(&admin, r).await?;
+    /// A property's buildings.
+    admin list_buildings["property_id"](PropertyArgs) -> Vec<Building> =
+        |c, admin, r| c.list_buildings(&admin, &r.property_id).await?;
+    /// A property's units.
+    admin list_units["property_id"](PropertyArgs) -> Vec<Unit> =
+        |c, admin, r| c.list_units(&admin, &r.property_id).await?;
+    /// Moves a resident into a unit by hand (R-MOVE-1..3).
+    admin move_in["unit_id", "first_name", "last_name"](MoveIn) -> ResidentView =
+        |c, admin, r| ResidentView::at(c.move_in(&admin, r).await?, c.now());
+    /// Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4).
+    admin invite["resident_id"](ResidentArgs) -> ResidentView =
+        |c, admin, r| ResidentView::at(c.invite(&admin, &r.resident_id).await?, c.now());
+    /// Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5).
+    plain activate["token"](ActivateArgs) -> ResidentView =
+        |c, _admin, r| ResidentView::at(c.activate(&r.token, r.accept_terms).await?, c.now());
+    /// A resident's account status now.
+    admin account_status["resident_id"](ResidentArgs) -> AccountStatus =
+        |c, admin, r| c.account_status(&admin, &r.resident_id).await?;
+    /// A resident.
+    admin get_resident["resident_id"](ResidentArgs) -> ResidentView =
+        |c, admin, r| ResidentView::at(c.get_resident(&admin, &r.resident_id).await?, c.now());
+    /// Residents, page by page, filtered by property, unit, status, phase or source.
+    paged list_residents[](ResidentFilter) -> crate::Listing<ResidentView> =
+        |c, admin, (filter, page)| {
+            let now = c.now();
+            c.list_residents(&admin, filter, page).await?.map(|r| ResidentView::at(r, now))
+        };
+    /// Delivers the outbox entries that are due; what it did.
+    plain dispatch_outbox[](NoArgs) -> DispatchReport =
+        |c, _admin, _r| c.dispatch_outbox().await?;
+    /// Outbox entries in a status, page by page.
+    paged list_outbox["status"](OutboxFilter) -> crate::Listing<OutboxEntryView> =
+        |c, admin, (filter, page)| c.list_outbox(&admin, filter.status, page).await?.map(OutboxEntryView::from);
+    /// Queues a parked outbox entry again.
+    admin retry_outbox_entry["outbox_id"](OutboxArgs) -> OutboxEntryView =
+        |c, admin, r| c.retry_outbox_entry(&admin, &r.outbox_id).await?.into();
+    /// The PMS's properties, to link one.
+    admin list_pms_properties[](NoArgs) -> Vec<PmsProperty> =
+        |c, admin, _r| c.list_pms_properties(&admin).await?;
+    /// Links a property to its record in the PMS.
+    admin link_pms_property["property_id", "pms_property_id"](LinkPmsProperty) -> Property =
+        |c, admin, r| c.link_pms_property(&admin, &r.property_id, &r.pms_property_id).await?;
+    /// Syncs a property from the PMS now (a full sync).
+    admin sync_now["property_id"](PropertyArgs) -> SyncReport =
+        |c, admin, r| c.sync_now(&admin, &r.property_id).await?;
+    /// Syncs a property from the PMS in the given mode.
+    admin sync_property["property_id"](SyncPropertyArgs) -> SyncReport =
+        |c, admin, r| c.sync_property(&admin, &r.property_id, SyncOptions { mode: r.mode, ..SyncOptions::default() }).await?;
+    /// The errors of a property's last sync, page by page (R-PMS-5).
+    paged sync_errors["property_id"](PropertyArgs) -> crate::Listing<SyncError> =
+        |c, admin, (r, page)| c.sync_errors(&admin, &r.property_id, page).await?;
+    /// A property's last sync run, if any.
+    admin last_sync["property_id"](PropertyArgs) -> Option<SyncRun> =
+        |c, admin, r| c.last_sync(&admin, &r.property_id).await?;
+    /// Syncs every property whose interval has passed; one report per property, failed ones
+    /// included with their aborted run.
+    plain run_due_syncs[](NoArgs) -> Vec<SyncReport> =
+        |c, _admin, _r| c.run_due_syncs().await?;
+    /// Moves a resident out (R-MOVE-4); their keys are cancelled.
+    admin move_out["resident_id"](MoveOutArgs) -> ResidentView =
+        |c, admin, r| ResidentView::at(c.move_out(&admin, &r.resident_id, r.on).await?, c.now());
+    /// Adds a spare key holder to a unit (R-KEY-4).
+    admin add_spare_holder["unit_id", "label"](AddSpareHolder) -> SpareHolder =
+        |c, admin, r| c.add_spare_holder(&admin, &r.unit_id, &r.label).await?;
+    /// A unit's spare key holders, page by page.
+    paged list_spare_holders["unit_id"](UnitArgs) -> crate::Listing<SpareHolder> =
+        |c, admin, (r, page)| c.list_spare_holders(&admin, &r.unit_id, page).await?;
+    /// The lock system's encoders and their state.
+    admin list_encoders[](NoArgs) -> Vec<EncoderInfo> =
+        |c, admin, _r| c.list_encoders(&admin).await?;
+    /// What a key write would do, to confirm before writing (R-KEY-1).
+    admin preview_key["holder", "encoder"](MakeKey) -> KeyPreview =
+        |c, admin, r| c.preview_key(&admin, &r).await?;
+    /// Writes a key on an encoder (R-KEY-1..3).
+    admin make_key["holder", "encoder"](MakeKey) -> SmartKey =
+        |c, admin, r| c.make_key(&admin, r).await?;
+    /// Cancels a key.
+    admin cancel_key["key_id"](KeyArgs) -> SmartKey =
+        |c, admin, r| c.cancel_key(&admin, &r.key_id).await?;
+    /// Keys, page by page, by holder or unit.
+    paged list_keys[](crate::KeyFilter) -> crate::Listing<SmartKey> =
+        |c, admin, (filter, page)| c.list_keys(&admin, filter, page).await?;
+    /// Settles key writes whose outcome is unknown (a lost reply, a crash); how many.
+    plain reconcile_keys[](NoArgs) -> usize =
+        |c, _admin, _r| c.reconcile_keys().await?;
+}
+
+/// Opens a handle from its settings as JSON (the fields of [`crate::Settings`]): the one
+/// door of the bindings. An unknown or bad setting is a `VALIDATION` error with its path.
+pub async fn open(settings: Value) -> Result<Concierge> {
+    Concierge::open(read(settings)?).await
+}
+
+impl Concierge {
+    /// Runs the operation `op` with its arguments as JSON (snake_case names), for the
+    /// bindings: `admin` for the operations that act for one. The answer is the operation's
+    /// result as JSON; an argument that cannot be read is a `VALIDATION` error with its path.
+    ///
+    /// `positional` holds the arguments the caller passed by position, `options` the others
+    /// (Python keywords, a Node options object); an option that repeats a positional argument
+    /// is refused.
+    pub async fn call(
+        &self,
+        op: &str,
+        admin: Option<Value>,
+        positional: Value,
+        options: Value,
+    ) -> Result<Value> {
+        self.ensure_open()?;
+        let mut args = match positional {
+            Value::Object(map) => map,
+            Value::Null => Map::new(),
+            _ => return Err(Error::invalid("", "positional arguments must be named")),
+        };
+        match options {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    if args.contains_key(&key) {
+                        return Err(Error::invalid(key, "is given twice: by position and as an option"));
+                    }
+                    args.insert(key, value);
+                }
+            }
+            Value::Null => {}
+            _ => return Err(Error::invalid("options", "must be an object of named options")),
+        }
+        let args = Value::Object(args);
+        if let Some(op) = op.strip_prefix("sandbox.") {
+            return sandbox::dispatch(self, op, admin, args).await;
+        }
+        dispatch(self, op, admin, args).await
+    }
+}
+
+/// The whole API as JSON, for the bindings' generators: every operation with its request
+/// (as the caller writes it) and response (as it is returned) schemas, the settings, the
+/// errors with their fields, and the definitions they refer to.
+pub fn describe() -> Value {
+    use schemars::generate::SchemaSettings;
+    let mut input = SchemaSettings::draft2020_12().for_deserialize().into_generator();
+    let mut output = SchemaSettings::draft2020_12().for_serialize().into_generator();
+    let page = schema_of::<crate::PageRequest>(&mut input);
+    let operations: Vec<Value> = OPERATIONS
+        .iter()
+        .chain(sandbox::OPERATIONS)
+        .map(|op| {
+            json!({
+                "name": op.name,
+                "doc": op.doc.trim(),
+                "group": op.group,
+                "admin": op.admin,
+                "paged": op.paged,
+                "positional": op.positional,
+                "request": (op.request)(&mut input),
+                "response": (op.response)(&mut output),
+            })
+        })
+        .collect();
+    let admin = schema_of::<Admin>(&mut input);
+    let settings = schema_of::<crate::Settings>(&mut input);
+    schema_of::<FieldIssue>(&mut output);
+    let errors: Vec<Value> = ErrorCode::ALL
+        .iter()
+        .map(|code| json!({ "code": code.as_str(), "class": code.class_name(), "fields": code.fields() }))
+        .collect();
+    json!({
+        "operations": operations,
+        "page_request": page,
+        "admin": admin,
+        "settings": settings,
+        "errors": errors,
+        "input_definitions": input.take_definitions(true),
+        "output_definitions": output.take_definitions(true),
+    })
+}

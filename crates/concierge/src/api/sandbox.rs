@@ -1,0 +1,213 @@
+//! The sandbox's controls as operations (group `sandbox`): move its clock, read the emails its
+//! mailer took, script faults, drive its key encoders and its PMS. Only a handle opened on the
+//! sandbox has them; any other refuses with a `VALIDATION` error on `sandbox`.
+
+use super::*;
+use concierge_sandbox::Sandbox;
+
+fn sandbox(c: &Concierge) -> Result<&Sandbox> {
+    c.sandbox()
+        .ok_or_else(|| Error::invalid("sandbox", "this handle is not on the sandbox"))
+}
+
+/// Moves the sandbox clock forward.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Advance {
+    /// Days.
+    #[serde(default)]
+    pub days: u32,
+    /// Hours.
+    #[serde(default)]
+    pub hours: u32,
+    /// Minutes.
+    #[serde(default)]
+    pub minutes: u32,
+    /// Seconds.
+    #[serde(default)]
+    pub seconds: u32,
+}
+
+/// Names an email address.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailArgs {
+    /// The address.
+    pub email: String,
+}
+
+/// Makes the next call of a provider operation fail.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FailNext {
+    /// The operation, e.g. `list_residents`, `send`, `encode_key`.
+    pub operation: String,
+    /// How it fails.
+    pub kind: ProviderErrorKind,
+}
+
+/// Names a provider operation.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperationArgs {
+    /// The operation.
+    pub operation: String,
+}
+
+/// Slows a provider operation down.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetLatency {
+    /// The operation.
+    pub operation: String,
+    /// Its latency.
+    pub milliseconds: u64,
+}
+
+/// Sets a sandbox encoder's state.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderState {
+    /// The encoder (`ncoder-1`, `ncoder-2`).
+    pub encoder: String,
+    /// Whether a card lies on it (when setting the card).
+    #[serde(default)]
+    pub card_present: Option<bool>,
+    /// Whether it is online (when setting that).
+    #[serde(default)]
+    pub online: Option<bool>,
+}
+
+/// How long the sandbox encoders take to write a key.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteTime {
+    /// The write time.
+    pub milliseconds: u64,
+}
+
+/// Names a property of the sandbox PMS.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PmsPropertyArgs {
+    /// The PMS's id of the property.
+    pub pms_property_id: String,
+}
+
+/// Changes a resident of the sandbox PMS.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PmsUpdateResident {
+    /// The PMS's id of the resident.
+    pub external_id: String,
+    /// A new first name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// A new last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// A new email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// A move-out date.
+    #[serde(default)]
+    pub move_out: Option<chrono::NaiveDate>,
+}
+
+/// Names a resident of the sandbox PMS.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PmsResidentArgs {
+    /// The PMS's id of the resident.
+    pub external_id: String,
+}
+
+/// Adds a record the sandbox PMS cannot read to a property's listing.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PmsUnreadable {
+    /// The PMS's id of the property.
+    pub pms_property_id: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+fn advance(s: &Sandbox, r: Advance) -> Result<chrono::DateTime<chrono::Utc>> {
+    let by = chrono::Duration::days(r.days.into())
+        + chrono::Duration::hours(r.hours.into())
+        + chrono::Duration::minutes(r.minutes.into())
+        + chrono::Duration::seconds(r.seconds.into());
+    if s.clock().now_utc().checked_add_signed(by).is_none() {
+        return Err(Error::invalid("days", "moves the clock out of range"));
+    }
+    s.clock().advance(by);
+    Ok(s.clock().now_utc())
+}
+
+fn encoder_state(s: &Sandbox, r: EncoderState) -> Result<bool> {
+    let mut found = true;
+    if let Some(present) = r.card_present {
+        found &= s.encoder().set_card_present(&r.encoder, present);
+    }
+    if let Some(online) = r.online {
+        found &= s.encoder().set_online(&r.encoder, online);
+    }
+    Ok(found)
+}
+
+operations! {
+    group "sandbox", table OPERATIONS, dispatch dispatch;
+
+    /// The sandbox clock's now.
+    plain now[](NoArgs) -> chrono::DateTime<chrono::Utc> =
+        |c, _admin, _r| sandbox(c)?.clock().now_utc();
+    /// Moves the sandbox clock forward; its new now.
+    plain advance[](Advance) -> chrono::DateTime<chrono::Utc> =
+        |c, _admin, r| advance(sandbox(c)?, r)?;
+    /// Every email the sandbox mailer took, oldest first.
+    plain sent_emails[](NoArgs) -> Vec<concierge_sandbox::SentEmail> =
+        |c, _admin, _r| sandbox(c)?.mailer().sent();
+    /// The activation token of the last invitation sent to an address.
+    plain last_activation_token["email"](EmailArgs) -> Option<String> =
+        |c, _admin, r| sandbox(c)?.mailer().last_activation_token(&r.email);
+    /// Makes the next call of a provider operation fail with a kind of error.
+    plain fail_next["operation", "kind"](FailNext) -> () =
+        |c, _admin, r| sandbox(c)?.faults().fail_next(&r.operation, r.kind);
+    /// How often a provider operation was called.
+    plain calls["operation"](OperationArgs) -> u64 =
+        |c, _admin, r| sandbox(c)?.faults().calls(&r.operation);
+    /// Slows a provider operation down.
+    plain set_latency["operation", "milliseconds"](SetLatency) -> () =
+        |c, _admin, r| sandbox(c)?.faults().set_latency(&r.operation, std::time::Duration::from_millis(r.milliseconds));
+    /// Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
+    /// the encoder exists.
+    plain set_encoder["encoder"](EncoderState) -> bool =
+        |c, _admin, r| encoder_state(sandbox(c)?, r)?;
+    /// How long the sandbox encoders take to write a key.
+    plain set_encoder_write_time["milliseconds"](WriteTime) -> () =
+        |c, _admin, r| sandbox(c)?.encoder().set_write_time(std::time::Duration::from_millis(r.milliseconds));
+    /// How many keys the sandbox encoders wrote.
+    plain encoder_keys_written[](NoArgs) -> u64 =
+        |c, _admin, _r| sandbox(c)?.encoder().keys_written();
+    /// The sandbox PMS's properties.
+    plain pms_properties[](NoArgs) -> Vec<PmsProperty> =
+        |c, _admin, _r| sandbox(c)?.pms().properties();
+    /// The residents the sandbox PMS lists for a property.
+    plain pms_residents["pms_property_id"](PmsPropertyArgs) -> Vec<PmsResident> =
+        |c, _admin, r| sandbox(c)?.pms().residents(&r.pms_property_id);
+    /// Changes a resident of the sandbox PMS; whether it exists.
+    plain pms_update_resident["external_id"](PmsUpdateResident) -> bool =
+        |c, _admin, r| sandbox(c)?.pms().update_resident(&r.external_id, |p| {
+            if let Some(v) = r.first_name { p.first_name = v; }
+            if let Some(v) = r.last_name { p.last_name = v; }
+            if r.email.is_some() { p.email = r.email; }
+            if r.move_out.is_some() { p.move_out = r.move_out; }
+        });
+    /// Removes a resident from the sandbox PMS; whether it existed.
+    plain pms_remove_resident["external_id"](PmsResidentArgs) -> bool =
+        |c, _admin, r| sandbox(c)?.pms().remove_resident(&r.external_id);
+    /// Adds a record the sandbox PMS cannot read to a property's listing; whether the
+    /// property exists.
+    plain pms_add_unreadable["pms_property_id", "message"](PmsUnreadable) -> bool =
+        |c, _admin, r| sandbox(c)?.pms().inject_unreadable(&r.pms_property_id, RecordError { external: None, message: r.message });
+}
