@@ -1,6 +1,7 @@
 //! The adapter's configuration: connection settings plus every mapping choice the vendor
 //! reference marks as an assumption.
 
+use concierge_core::validate::Checks;
 use concierge_http::{ExposeSecret, RetryPolicy, SecretString};
 use std::fmt;
 use std::time::Duration;
@@ -20,7 +21,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How leases are ordered in an incremental pull (`lastupdatedfrom`). A full listing is always
 /// ordered by `Id`. Both orders end in `Id`, the unique key Buildium needs for stable paging.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum LeaseOrder {
     /// `orderby=Id` (default): an edit during the pull does not move a lease between pages, so
@@ -43,7 +45,8 @@ impl LeaseOrder {
 
 /// When a lease's `LeaseToDate` is a tenant's move-out date, for a tenant without a
 /// `MoveOutData` entry.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum LeaseEndMoveOut {
     /// Only when the lease has `AutomaticallyMoveOutTenants` (default, the vendor reference's
@@ -57,7 +60,8 @@ pub enum LeaseEndMoveOut {
 }
 
 /// How a resident's external id is made from a Buildium tenant and lease.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ResidentKey {
     /// `TenantId` for the tenant's first lease in the property (lowest lease `Id`), and
@@ -84,7 +88,13 @@ pub enum ResidentKey {
 /// config.page_size = 500;
 /// assert!(!format!("{config:?}").contains("client-secret"));
 /// ```
-#[derive(Clone)]
+///
+/// It deserialises (from JSON, TOML, or a binding's dictionary) from the shape of its JSON
+/// schema ([`schemars::JsonSchema`]): `client_id` and `client_secret` required, every other
+/// field optional with the default of [`BuildiumConfig::new`], durations as plain numbers
+/// (`timeout_seconds`), unknown keys refused.
+#[derive(Clone, serde::Deserialize)]
+#[serde(from = "BuildiumSettings")]
 #[non_exhaustive]
 pub struct BuildiumConfig {
     /// The API's base URL, without the `/v1` version. Default [`DEFAULT_BASE_URL`]; the
@@ -145,26 +155,139 @@ impl BuildiumConfig {
         }
     }
 
-    /// Checks the values `BuildiumPms::new` cannot work with.
-    pub(crate) fn problems(&self) -> Option<String> {
+    /// Records every value `BuildiumPms::new` cannot work with in `checks`, each under
+    /// `prefix` and the field's name (e.g. `buildium.page_size`). Messages name the rule, never
+    /// the value.
+    pub fn check(&self, prefix: &str, checks: &mut Checks) {
+        let field = |name: &str| format!("{prefix}{name}");
         if self.client_id.trim().is_empty() {
-            return Some("the client id is empty".into());
+            checks.fail(&field("client_id"), "must not be empty");
         }
         if self.client_secret.expose_secret().is_empty() {
-            return Some("the client secret is empty".into());
+            checks.fail(&field("client_secret"), "must not be empty");
         }
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Some(format!(
-                "the page size must be between 1 and {MAX_PAGE_SIZE}, not {}",
-                self.page_size
-            ));
+            checks.fail(
+                &field("page_size"),
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            );
+        }
+        if self.rate_limit_per_sec == Some(0) {
+            checks.fail(
+                &field("rate_limit_per_sec"),
+                "must be at least 1 (or absent for no limit)",
+            );
+        }
+        if self.timeout.is_zero() {
+            checks.fail(&field("timeout_seconds"), "must be positive");
         }
         if self.max_query_len < MIN_QUERY_LEN {
-            return Some(format!(
-                "the longest query string must be at least {MIN_QUERY_LEN} characters"
-            ));
+            checks.fail(
+                &field("max_query_len"),
+                format!("must be at least {MIN_QUERY_LEN} characters"),
+            );
         }
-        None
+    }
+
+    /// The values `BuildiumPms::new` cannot work with, as one message.
+    pub(crate) fn problems(&self) -> Option<String> {
+        let mut checks = Checks::new();
+        self.check("", &mut checks);
+        checks.finish().err().map(|e| e.to_string())
+    }
+}
+
+/// The serialised form of a [`BuildiumConfig`]. Absent fields take the defaults of
+/// [`BuildiumConfig::new`].
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "BuildiumConfig")]
+struct BuildiumSettings {
+    /// The API's base URL, without the `/v1` version. Default `https://api.buildium.com`; the
+    /// sandbox is `https://apisandbox.buildium.com`.
+    base_url: Option<String>,
+    /// Sent in `x-buildium-client-id`.
+    client_id: String,
+    /// Sent in `x-buildium-client-secret`. Never logged, printed or put in an error.
+    #[schemars(with = "String")]
+    client_secret: SecretString,
+    /// Records per request (`limit`), 1 to 1000. Default 1000.
+    page_size: Option<u32>,
+    /// Client-side rate limit in requests per second. Default 10. `rate_limit_disabled` turns
+    /// it off.
+    rate_limit_per_sec: Option<u32>,
+    /// No client-side rate limit at all. Default false.
+    rate_limit_disabled: Option<bool>,
+    /// The time one attempt may take, in seconds. Default 30.
+    timeout_seconds: Option<u64>,
+    /// Retries of timeouts, connection failures, 429 and 5xx. Default: 5 attempts, 200 ms
+    /// initial backoff, 10 s maximum.
+    retry: Option<RetryPolicy>,
+    /// The longest query string sent; id lists are split to stay within it. Default 4096.
+    max_query_len: Option<usize>,
+    /// Whether a full resident listing includes `Past` leases. Default true.
+    include_past_leases: Option<bool>,
+    /// The order of an incremental pull. Default `id`.
+    incremental_order: Option<LeaseOrder>,
+    /// Whether a unit's `BuildingName` is its building. Default true.
+    use_building_name: Option<bool>,
+    /// When `LeaseToDate` is the move-out date of a tenant without `MoveOutData`. Default
+    /// `when_automatic`.
+    lease_end_move_out: Option<LeaseEndMoveOut>,
+    /// How residents' external ids are made. Default `tenant_first_lease`.
+    resident_key: Option<ResidentKey>,
+}
+
+impl From<BuildiumSettings> for BuildiumConfig {
+    fn from(s: BuildiumSettings) -> Self {
+        let mut c = BuildiumConfig::new(s.client_id, s.client_secret);
+        if let Some(v) = s.base_url {
+            c.base_url = v;
+        }
+        if let Some(v) = s.page_size {
+            c.page_size = v;
+        }
+        if let Some(v) = s.rate_limit_per_sec {
+            c.rate_limit_per_sec = Some(v);
+        }
+        if s.rate_limit_disabled == Some(true) {
+            c.rate_limit_per_sec = None;
+        }
+        if let Some(v) = s.timeout_seconds {
+            c.timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = s.retry {
+            c.retry = v;
+        }
+        if let Some(v) = s.max_query_len {
+            c.max_query_len = v;
+        }
+        if let Some(v) = s.include_past_leases {
+            c.include_past_leases = v;
+        }
+        if let Some(v) = s.incremental_order {
+            c.incremental_order = v;
+        }
+        if let Some(v) = s.use_building_name {
+            c.use_building_name = v;
+        }
+        if let Some(v) = s.lease_end_move_out {
+            c.lease_end_move_out = v;
+        }
+        if let Some(v) = s.resident_key {
+            c.resident_key = v;
+        }
+        c
+    }
+}
+
+impl schemars::JsonSchema for BuildiumConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        BuildiumSettings::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        BuildiumSettings::json_schema(generator)
     }
 }
 
@@ -224,5 +347,26 @@ mod tests {
         assert!(c.problems().is_some());
         c.page_size = 1;
         assert!(c.problems().is_none());
+    }
+
+    #[test]
+    fn deserialises_with_the_defaults_of_new_and_refuses_unknown_keys() {
+        let c: BuildiumConfig = serde_json::from_value(serde_json::json!({
+            "client_id": "id", "client_secret": "s3cret-value", "timeout_seconds": 5,
+            "retry": {"max_attempts": 2}, "resident_key": "tenant_and_lease",
+        }))
+        .unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(c.retry.max_attempts, 2);
+        assert_eq!(c.retry.max_backoff, RetryPolicy::default().max_backoff);
+        assert_eq!(c.resident_key, ResidentKey::TenantAndLease);
+        assert_eq!(c.page_size, 1000);
+        assert_eq!(c.rate_limit_per_sec, Some(10));
+        let err = serde_json::from_value::<BuildiumConfig>(serde_json::json!({
+            "client_id": "id", "client_secret": "s3cret-value", "page_sise": 5,
+        }))
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("page_sise"), "{err}");
     }
 }

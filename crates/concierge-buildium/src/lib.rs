@@ -591,7 +591,7 @@ mod tests {
         config.page_size = 5000;
         let e = BuildiumPms::new(config).unwrap_err();
         assert_eq!(e.kind, ProviderErrorKind::Other);
-        assert!(e.message.contains("page size"), "{}", e.message);
+        assert!(e.message.contains("page_size"), "{}", e.message);
         let mut config = BuildiumConfig::new("id", SecretString::from("hunter2-secret"));
         config.base_url = "not a url".into();
         let e = BuildiumPms::new(config).unwrap_err();

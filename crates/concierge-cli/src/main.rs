@@ -2,6 +2,7 @@
 
 mod demo;
 mod ops;
+mod settings;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -12,10 +13,23 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "concierge", version, about, long_about = None)]
 struct Cli {
-    /// The database: a SQLite file (created if missing), or a postgres:// URL.
-    /// Default: concierge.db (concierge-demo.db for the demo).
-    #[arg(long, global = true, env = "CONCIERGE_DB")]
-    db: Option<String>,
+    /// The database (the setting `store`): a SQLite file (created if missing), or a
+    /// postgres:// URL. Default: CONCIERGE_STORE, then `store` in the config file, then
+    /// concierge.db. The demo takes only this flag (default concierge-demo.db, replaced).
+    #[arg(long = "store", visible_alias = "db", global = true)]
+    store: Option<String>,
+
+    /// A TOML file of settings: the fields of `concierge::Settings` (`store`, `[smtp]`,
+    /// `[buildium]`, `[salto]`, `outbox_max_attempts`, …); unknown keys are refused.
+    /// Environment variables (CONCIERGE_ and the field's path, e.g. CONCIERGE_SMTP_HOST) override
+    /// it, and flags override both.
+    #[arg(long, global = true, env = "CONCIERGE_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Sets any setting by its path, e.g. `--set outbox_max_attempts=3` or
+    /// `--set smtp.tls=tls`; repeatable. Not for secrets (use the environment or the file).
+    #[arg(long = "set", global = true, value_name = "PATH=VALUE")]
+    set: Vec<String>,
 
     /// Log verbosity (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "warn", env = "CONCIERGE_LOG")]
@@ -31,7 +45,7 @@ enum Command {
     /// what happens. Starts from an empty database each time.
     Demo {
         /// Seed of the sandbox's generated data.
-        #[arg(long, default_value_t = 7)]
+        #[arg(long, default_value_t = concierge::DEFAULT_SANDBOX_SEED)]
         seed: u64,
     },
     /// Lists residents with their account status.
@@ -66,19 +80,29 @@ fn main() -> ExitCode {
     };
     let mut out = std::io::stdout();
     let result = runtime.block_on(async {
+        let mut layers = settings::Layers {
+            config: cli.config,
+            flags: Vec::new(),
+        };
+        if let Some(store) = &cli.store {
+            layers.flags.push(("store".to_owned(), store.clone()));
+        }
+        for spec in &cli.set {
+            layers.flags.push(settings::Layers::set_flag(spec)?);
+        }
         match cli.command {
             Command::Demo { seed } => {
-                let (path, is_default) = match cli.db {
+                let (path, is_default) = match cli.store {
                     Some(db) => (PathBuf::from(db), false),
                     None => (PathBuf::from(demo::DEFAULT_DB), true),
                 };
                 demo::run(seed, &path, is_default, &mut out).await
             }
-            Command::Residents(args) => ops::residents(cli.db.as_deref(), args, &mut out).await,
-            Command::Sync(args) => ops::sync(cli.db.as_deref(), args, &mut out).await,
-            Command::Key(cmd) => ops::key(cli.db.as_deref(), cmd, &mut out).await,
-            Command::Encoders(lock) => ops::encoders(cli.db.as_deref(), lock, &mut out).await,
-            Command::Outbox(cmd) => ops::outbox(cli.db.as_deref(), cmd, &mut out).await,
+            Command::Residents(args) => ops::residents(&layers, args, &mut out).await,
+            Command::Sync(args) => ops::sync(&layers, args, &mut out).await,
+            Command::Key(cmd) => ops::key(&layers, cmd, &mut out).await,
+            Command::Encoders(lock) => ops::encoders(&layers, lock, &mut out).await,
+            Command::Outbox(cmd) => ops::outbox(&layers, cmd, &mut out).await,
         }
     });
     match result {

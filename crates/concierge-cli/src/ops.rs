@@ -1,13 +1,17 @@
 //! Operator commands over a durable store.
 
-use async_trait::async_trait;
-use concierge::store::{PgStore, SqliteStore};
+use crate::settings::Layers;
 use concierge::*;
 use std::io::Write;
 use std::sync::Arc;
 
-/// The database used when `--db` is not given.
+/// The database used when no store is set (`--store`, `CONCIERGE_STORE` or `store` in the
+/// config file): the command line works on a file, where `Settings` alone would mean memory.
 pub const DEFAULT_DB: &str = "concierge.db";
+
+/// How long the sandbox NCoder takes to write a key for the operator commands, unless
+/// `sandbox.key_write_time_ms` says otherwise: short, since they are for trying things out.
+const SANDBOX_WRITE_TIME_MS: u64 = 500;
 
 /// Arguments of `concierge residents`.
 #[derive(Debug, clap::Args)]
@@ -32,14 +36,15 @@ pub struct SyncArgs {
     /// `full` (the default: may move out residents the PMS no longer lists) or `incremental`.
     #[arg(long, default_value = "full")]
     mode: String,
-    /// The PMS: `buildium` (credentials from CONCIERGE_BUILDIUM_CLIENT_ID and
-    /// CONCIERGE_BUILDIUM_CLIENT_SECRET, base URL from CONCIERGE_BUILDIUM_URL, default the
-    /// production API) or `sandbox` (the sandbox's generated portfolio; `--seed`).
-    #[arg(long, default_value = "sandbox", env = "CONCIERGE_PMS")]
-    pms: String,
-    /// Seed of the sandbox PMS.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
+    /// The PMS: `buildium` (the `buildium` settings: CONCIERGE_BUILDIUM_CLIENT_ID,
+    /// CONCIERGE_BUILDIUM_CLIENT_SECRET, CONCIERGE_BUILDIUM_BASE_URL, … or `[buildium]` in the
+    /// config file) or `sandbox` (the sandbox's fakes and clock; `--seed`). Default: buildium
+    /// when its settings are given, else sandbox.
+    #[arg(long, env = "CONCIERGE_PMS")]
+    pms: Option<String>,
+    /// Seed of the sandbox (the setting `sandbox.seed`).
+    #[arg(long)]
+    seed: Option<u64>,
     /// Print each run as a JSON line instead of a summary, and no progress.
     #[arg(long)]
     json: bool,
@@ -48,39 +53,42 @@ pub struct SyncArgs {
 /// The lock system to write keys with.
 #[derive(Debug, clap::Args)]
 pub struct LockArgs {
-    /// `salto` (SALTO Nebula: installation, client id and secret from
-    /// CONCIERGE_SALTO_INSTALLATION, CONCIERGE_SALTO_CLIENT_ID and CONCIERGE_SALTO_CLIENT_SECRET)
-    /// or `sandbox` (the sandbox NCoder: keys are written in this process only, for trying the
-    /// commands out).
-    #[arg(long, default_value = "sandbox", env = "CONCIERGE_LOCK")]
-    lock: String,
+    /// `salto` (SALTO Nebula: the `salto` settings, CONCIERGE_SALTO_INSTALLATION,
+    /// CONCIERGE_SALTO_CLIENT_ID, CONCIERGE_SALTO_CLIENT_SECRET, … or `[salto]` in the config
+    /// file) or `sandbox` (the sandbox's fakes and clock: keys are written in this process only,
+    /// for trying the commands out). Default: salto when its settings are given, else sandbox.
+    #[arg(long, env = "CONCIERGE_LOCK")]
+    lock: Option<String>,
 }
 
 impl LockArgs {
-    fn encoder(&self) -> Result<Arc<dyn KeyEncoder>> {
-        match self.lock.as_str() {
-            "sandbox" => {
-                let sandbox = concierge::sandbox::Sandbox::new(7);
-                sandbox
-                    .encoder()
-                    .set_write_time(std::time::Duration::from_millis(500));
-                Ok(sandbox.encoder().clone())
-            }
-            "salto" => {
-                let var = |name: &str| {
-                    std::env::var(name)
-                        .map_err(|_| Error::invalid(name, "must be set to write keys with SALTO"))
-                };
-                let config = concierge::salto::SaltoConfig::new(
-                    var("CONCIERGE_SALTO_INSTALLATION")?,
-                    var("CONCIERGE_SALTO_CLIENT_ID")?,
-                    secrecy::SecretString::from(var("CONCIERGE_SALTO_CLIENT_SECRET")?),
-                );
-                Ok(Arc::new(concierge::salto::SaltoEncoder::new(config)?))
-            }
-            _ => Err(Error::invalid("lock", "must be salto or sandbox")),
+    /// `settings` with the key encoder this command writes with.
+    fn apply(&self, settings: &mut Settings) -> Result<()> {
+        match self.lock.as_deref() {
+            Some("sandbox") => use_sandbox(settings, None),
+            Some("salto") if settings.salto.is_none() => Err(Error::invalid(
+                "salto",
+                "is required to write keys with SALTO: set CONCIERGE_SALTO_INSTALLATION, CONCIERGE_SALTO_CLIENT_ID and CONCIERGE_SALTO_CLIENT_SECRET, or [salto] in the config file",
+            )),
+            Some("salto") => Ok(()),
+            None if settings.salto.is_some() => Ok(()),
+            None => use_sandbox(settings, None),
+            Some(_) => Err(Error::invalid("lock", "must be salto or sandbox")),
         }
     }
+}
+
+/// `settings` on the sandbox (seed `seed` when given), its NCoder writing in
+/// [`SANDBOX_WRITE_TIME_MS`] unless the settings say otherwise.
+fn use_sandbox(settings: &mut Settings, seed: Option<u64>) -> Result<()> {
+    let sandbox = settings.sandbox.get_or_insert_with(Default::default);
+    if let Some(seed) = seed {
+        sandbox.seed = seed;
+    }
+    sandbox
+        .key_write_time_ms
+        .get_or_insert(SANDBOX_WRITE_TIME_MS);
+    Ok(())
 }
 
 /// `concierge key …`.
@@ -131,13 +139,13 @@ pub struct MakeArgs {
 }
 
 /// `concierge key …`.
-pub async fn key(db: Option<&str>, cmd: KeyCommand, out: &mut impl Write) -> Result<()> {
+pub async fn key(layers: &Layers, cmd: KeyCommand, out: &mut impl Write) -> Result<()> {
     let admin = operator();
     match cmd {
-        KeyCommand::Make(args) => make_key(db, args, false, out).await,
-        KeyCommand::Replace(args) => make_key(db, args, true, out).await,
+        KeyCommand::Make(args) => make_key(layers, args, false, out).await,
+        KeyCommand::Replace(args) => make_key(layers, args, true, out).await,
         KeyCommand::Cancel { id, lock } => {
-            let c = key_handle(db, &lock).await?;
+            let c = key_handle(layers, &lock).await?;
             let key = c.cancel_key(&admin, &KeyId::from_string(id)).await?;
             let _ = writeln!(
                 out,
@@ -152,7 +160,7 @@ pub async fn key(db: Option<&str>, cmd: KeyCommand, out: &mut impl Write) -> Res
             unit,
             json,
         } => {
-            let c = handle(db, Arc::new(NoMailer)).await?;
+            let c = open(layers.load(&[])?).await?;
             let holder = resident.map(|r| KeyHolder::Resident(ResidentId::from_string(r)));
             let unit = unit.map(UnitId::from_string);
             for k in c.list_keys(&admin, holder.as_ref(), unit.as_ref()).await? {
@@ -176,13 +184,13 @@ pub async fn key(db: Option<&str>, cmd: KeyCommand, out: &mut impl Write) -> Res
 }
 
 async fn make_key(
-    db: Option<&str>,
+    layers: &Layers,
     args: MakeArgs,
     replace: bool,
     out: &mut impl Write,
 ) -> Result<()> {
     let admin = operator();
-    let c = key_handle(db, &args.lock).await?;
+    let c = key_handle(layers, &args.lock).await?;
     let mut req = match (&args.resident, &args.spare) {
         (Some(r), _) => MakeKey::resident(&ResidentId::from_string(r.clone()), &args.encoder),
         (None, Some(s)) => MakeKey::spare(&SpareHolderId::from_string(s.clone()), &args.encoder),
@@ -231,8 +239,8 @@ async fn make_key(
 }
 
 /// `concierge encoders`.
-pub async fn encoders(db: Option<&str>, lock: LockArgs, out: &mut impl Write) -> Result<()> {
-    let c = key_handle(db, &lock).await?;
+pub async fn encoders(layers: &Layers, lock: LockArgs, out: &mut impl Write) -> Result<()> {
+    let c = key_handle(layers, &lock).await?;
     for e in c.list_encoders(&operator()).await? {
         let ready = if e.online && e.initialized {
             "ready"
@@ -247,12 +255,10 @@ pub async fn encoders(db: Option<&str>, lock: LockArgs, out: &mut impl Write) ->
     Ok(())
 }
 
-async fn key_handle(db: Option<&str>, lock: &LockArgs) -> Result<Concierge> {
-    Concierge::builder()
-        .store_arc(open_store(db).await?)
-        .mailer_arc(Arc::new(NoMailer))
-        .key_encoder(lock.encoder()?)
-        .build()
+async fn key_handle(layers: &Layers, lock: &LockArgs) -> Result<Concierge> {
+    let mut settings = layers.load(&[])?;
+    lock.apply(&mut settings)?;
+    open(settings).await
 }
 
 /// `concierge outbox …`.
@@ -277,79 +283,67 @@ pub enum OutboxCommand {
     },
 }
 
-/// Where to send email. The password is read from `CONCIERGE_SMTP_PASSWORD`, never from the
-/// command line (which other users of the machine can see).
+/// Where to send email: flags for the `smtp` settings (which the environment and the config
+/// file can also give, e.g. CONCIERGE_SMTP_HOST). The password is read from
+/// `CONCIERGE_SMTP_PASSWORD` or the config file, never from the command line (which other users
+/// of the machine can see).
 #[derive(Debug, clap::Args)]
 pub struct SmtpArgs {
-    /// The SMTP server.
-    #[arg(long, env = "CONCIERGE_SMTP_HOST")]
-    smtp_host: String,
-    /// Its port.
-    #[arg(long, env = "CONCIERGE_SMTP_PORT", default_value_t = 587)]
-    smtp_port: u16,
-    /// The user to log in as.
-    #[arg(long, env = "CONCIERGE_SMTP_USER")]
+    /// The SMTP server (`smtp.host`).
+    #[arg(long)]
+    smtp_host: Option<String>,
+    /// Its port (`smtp.port`).
+    #[arg(long)]
+    smtp_port: Option<u16>,
+    /// The user to log in as (`smtp.username`).
+    #[arg(long)]
     smtp_user: Option<String>,
-    /// none, starttls or tls.
-    #[arg(long, env = "CONCIERGE_SMTP_TLS", default_value = "starttls")]
-    smtp_tls: String,
+    /// none, starttls or tls (`smtp.tls`).
+    #[arg(long)]
+    smtp_tls: Option<String>,
 }
 
 impl SmtpArgs {
-    fn mailer(&self) -> Result<SmtpMailer> {
-        let tls = SmtpTls::parse(&self.smtp_tls)
-            .ok_or_else(|| Error::invalid("smtp_tls", "must be none, starttls or tls"))?;
-        let mut config = SmtpConfig::new(&self.smtp_host, self.smtp_port).tls(tls);
-        if let Some(user) = &self.smtp_user {
-            let password = std::env::var("CONCIERGE_SMTP_PASSWORD").map_err(|_| {
-                Error::invalid(
-                    "CONCIERGE_SMTP_PASSWORD",
-                    "must be set when --smtp-user is given",
-                )
-            })?;
-            config = config.credentials(user, password);
+    /// The flags given, as settings paths and values.
+    fn flags(&self) -> Vec<(&'static str, String)> {
+        let mut flags = Vec::new();
+        if let Some(v) = &self.smtp_host {
+            flags.push(("smtp.host", v.clone()));
         }
-        SmtpMailer::new(config)
+        if let Some(v) = self.smtp_port {
+            flags.push(("smtp.port", v.to_string()));
+        }
+        if let Some(v) = &self.smtp_user {
+            flags.push(("smtp.username", v.clone()));
+        }
+        if let Some(v) = &self.smtp_tls {
+            flags.push(("smtp.tls", v.clone()));
+        }
+        flags
+    }
+
+    /// A handle that sends email over SMTP.
+    async fn open(&self, layers: &Layers) -> Result<Concierge> {
+        let settings = layers.load(&self.flags())?;
+        if settings.smtp.is_none() {
+            return Err(Error::invalid(
+                "smtp",
+                "is required to deliver email: give --smtp-host, CONCIERGE_SMTP_HOST or [smtp] in the config file",
+            ));
+        }
+        open(settings).await
     }
 }
 
-/// A mailer for commands that send nothing: any attempt leaves the email queued.
-#[derive(Debug)]
-struct NoMailer;
-
-#[async_trait]
-impl Mailer for NoMailer {
-    fn name(&self) -> &str {
-        "cli"
+/// Opens the handle of a command through [`Concierge::open`]: the store defaults to
+/// [`DEFAULT_DB`], and without a mailer (neither `smtp` nor `sandbox`) email is held in the
+/// outbox (`hold_email`), for the commands that send none.
+async fn open(mut settings: Settings) -> Result<Concierge> {
+    settings.store.get_or_insert_with(|| DEFAULT_DB.to_owned());
+    if settings.smtp.is_none() && settings.sandbox.is_none() && settings.hold_email.is_none() {
+        settings.hold_email = Some(true);
     }
-
-    async fn send(&self, _message: EmailMessage) -> ProviderResult<SendEmailResponse> {
-        Err(ProviderError::new(
-            "cli",
-            "send",
-            ProviderErrorKind::Unavailable,
-            "no SMTP server was given to this command; the email stays queued",
-        ))
-    }
-}
-
-/// Opens the store `--db` names: a postgres:// URL or a SQLite file.
-pub async fn open_store(db: Option<&str>) -> Result<Arc<dyn Store>> {
-    let db = db.unwrap_or(DEFAULT_DB);
-    Ok(
-        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-            Arc::new(PgStore::connect(db).await?)
-        } else {
-            Arc::new(SqliteStore::open(db).await?)
-        },
-    )
-}
-
-async fn handle(db: Option<&str>, mailer: Arc<dyn Mailer>) -> Result<Concierge> {
-    Concierge::builder()
-        .store_arc(open_store(db).await?)
-        .mailer_arc(mailer)
-        .build()
+    Concierge::open(settings).await
 }
 
 /// The operator at the machine: the CLI acts with full access.
@@ -358,8 +352,8 @@ fn operator() -> Admin {
 }
 
 /// `concierge residents`.
-pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Write) -> Result<()> {
-    let c = handle(db, Arc::new(NoMailer)).await?;
+pub async fn residents(layers: &Layers, args: ResidentsArgs, out: &mut impl Write) -> Result<()> {
+    let c = open(layers.load(&[])?).await?;
     let admin = operator();
     let status = args
         .status
@@ -423,32 +417,24 @@ pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Wri
 }
 
 /// `concierge sync`.
-pub async fn sync(db: Option<&str>, args: SyncArgs, out: &mut impl Write) -> Result<()> {
+pub async fn sync(layers: &Layers, args: SyncArgs, out: &mut impl Write) -> Result<()> {
     let mode = SyncMode::parse(&args.mode)
         .ok_or_else(|| Error::invalid("mode", "must be full or incremental"))?;
-    let pms: Arc<dyn PmsProvider> = match args.pms.as_str() {
-        "sandbox" => concierge::sandbox::Sandbox::new(args.seed).pms().clone(),
-        "buildium" => {
-            let var = |name: &str| {
-                std::env::var(name)
-                    .map_err(|_| Error::invalid(name, "must be set to sync with Buildium"))
-            };
-            let mut config = concierge::buildium::BuildiumConfig::new(
-                var("CONCIERGE_BUILDIUM_CLIENT_ID")?,
-                secrecy::SecretString::from(var("CONCIERGE_BUILDIUM_CLIENT_SECRET")?),
-            );
-            if let Ok(url) = std::env::var("CONCIERGE_BUILDIUM_URL") {
-                config.base_url = url;
-            }
-            Arc::new(concierge::buildium::BuildiumPms::new(config)?)
+    let mut settings = layers.load(&[])?;
+    match args.pms.as_deref() {
+        Some("sandbox") => use_sandbox(&mut settings, args.seed)?,
+        Some("buildium") if settings.buildium.is_none() => {
+            return Err(Error::invalid(
+                "buildium",
+                "is required to sync with Buildium: set CONCIERGE_BUILDIUM_CLIENT_ID and CONCIERGE_BUILDIUM_CLIENT_SECRET, or [buildium] in the config file",
+            ));
         }
-        _ => return Err(Error::invalid("pms", "must be buildium or sandbox")),
-    };
-    let c = Concierge::builder()
-        .store_arc(open_store(db).await?)
-        .mailer_arc(Arc::new(NoMailer))
-        .pms(pms)
-        .build()?;
+        Some("buildium") => {}
+        None if settings.buildium.is_some() => {}
+        None => use_sandbox(&mut settings, args.seed)?,
+        Some(_) => return Err(Error::invalid("pms", "must be buildium or sandbox")),
+    }
+    let c = open(settings).await?;
     let admin = operator();
     let properties: Vec<Property> = c
         .list_properties(&admin)
@@ -546,14 +532,14 @@ pub async fn sync(db: Option<&str>, args: SyncArgs, out: &mut impl Write) -> Res
 }
 
 /// `concierge outbox …`.
-pub async fn outbox(db: Option<&str>, cmd: OutboxCommand, out: &mut impl Write) -> Result<()> {
+pub async fn outbox(layers: &Layers, cmd: OutboxCommand, out: &mut impl Write) -> Result<()> {
     let admin = operator();
     match cmd {
         OutboxCommand::List { status, json } => {
             let status = OutboxStatus::parse(&status).ok_or_else(|| {
                 Error::invalid("status", "must be pending, done, parked or skipped")
             })?;
-            let c = handle(db, Arc::new(NoMailer)).await?;
+            let c = open(layers.load(&[])?).await?;
             for e in c.list_outbox(&admin, status).await? {
                 if json {
                     let line = serde_json::json!({
@@ -578,7 +564,7 @@ pub async fn outbox(db: Option<&str>, cmd: OutboxCommand, out: &mut impl Write) 
             c.close().await;
         }
         OutboxCommand::Dispatch(smtp) => {
-            let c = handle(db, Arc::new(smtp.mailer()?)).await?;
+            let c = smtp.open(layers).await?;
             let r = c.dispatch_outbox().await?;
             let _ = writeln!(
                 out,
@@ -588,7 +574,7 @@ pub async fn outbox(db: Option<&str>, cmd: OutboxCommand, out: &mut impl Write) 
             c.close().await;
         }
         OutboxCommand::Retry { id, smtp } => {
-            let c = handle(db, Arc::new(smtp.mailer()?)).await?;
+            let c = smtp.open(layers).await?;
             let e = c
                 .retry_outbox_entry(&admin, &OutboxId::from_string(id))
                 .await?;

@@ -80,5 +80,5 @@ pub use error::ErrorBodyFn;
 pub use request::{RequestBuilder, Response, encode_path_segment};
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, RetryPolicySettings};
 pub use secrecy::{ExposeSecret, SecretString};

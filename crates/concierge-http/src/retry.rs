@@ -15,7 +15,11 @@ use std::time::{Duration, SystemTime};
 /// with a retryable error, so the caller can schedule the retry itself. Without `Retry-After` the
 /// wait is a random duration between zero and `initial_backoff * 2^(retry - 1)` capped at
 /// `max_backoff` ("full jitter"); a 429 without `Retry-After` waits at least `initial_backoff`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// Deserialised (from JSON, TOML, or a binding's dictionary) as [`RetryPolicySettings`]: plain
+/// numbers of milliseconds, every field optional, unknown keys refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "RetryPolicySettings")]
 pub struct RetryPolicy {
     /// How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
     /// retries. Default `5`.
@@ -34,6 +38,53 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
         }
+    }
+}
+
+/// The serialised form of a [`RetryPolicy`]: every field optional (absent: the default of
+/// [`RetryPolicy::default`]), durations in milliseconds.
+#[derive(Clone, Copy, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RetryPolicy")]
+pub struct RetryPolicySettings {
+    /// How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
+    /// retries. Default 5.
+    pub max_attempts: Option<u32>,
+    /// The backoff ceiling of the first retry, in milliseconds; it doubles on each further
+    /// retry. Default 200.
+    pub initial_backoff_ms: Option<u64>,
+    /// The longest wait between two attempts, and the longest `Retry-After` honoured, in
+    /// milliseconds. Default 10000.
+    pub max_backoff_ms: Option<u64>,
+}
+
+impl From<RetryPolicySettings> for RetryPolicy {
+    fn from(s: RetryPolicySettings) -> Self {
+        let mut policy = RetryPolicy::default();
+        if let Some(n) = s.max_attempts {
+            policy.max_attempts = n;
+        }
+        if let Some(ms) = s.initial_backoff_ms {
+            policy.initial_backoff = Duration::from_millis(ms);
+        }
+        if let Some(ms) = s.max_backoff_ms {
+            policy.max_backoff = Duration::from_millis(ms);
+        }
+        policy
+    }
+}
+
+impl schemars::JsonSchema for RetryPolicy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        RetryPolicySettings::schema_name()
+    }
+
+    fn schema_id() -> std::borrow::Cow<'static, str> {
+        RetryPolicySettings::schema_id()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        RetryPolicySettings::json_schema(generator)
     }
 }
 

@@ -2,6 +2,7 @@
 //! reference does not confirm (tagged \[INF\], \[3P\] or \[UNK\] there), as templates.
 
 use crate::names::{Placeholder, template_problem};
+use concierge_core::validate::Checks;
 use concierge_http::{ExposeSecret, RetryPolicy, SecretString};
 use std::fmt;
 use std::time::Duration;
@@ -40,7 +41,10 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// refused by [`SaltoEncoder::new`](crate::SaltoEncoder::new). The defaults follow Google's
 /// HTTP/JSON conventions (AIP-131 to 136), which SALTO's SDK descriptors hint at but do not
 /// publish: verify them on a sandbox.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Deserialised field by field: an absent route keeps its default, an unknown key is refused.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct Routes {
     /// `UserService.GetUser` (`GET`). Knows `{installation}`, `{user}`. Default `/{user}`.
@@ -132,7 +136,13 @@ impl Routes {
 /// config.routes.get_operation = "/{operation}".into();
 /// assert!(!format!("{config:?}").contains("client-secret"));
 /// ```
-#[derive(Clone)]
+///
+/// It deserialises (from JSON, TOML, or a binding's dictionary) from the shape of its JSON
+/// schema ([`schemars::JsonSchema`]): `installation`, `client_id` and `client_secret` required,
+/// every other field optional with the default of [`SaltoConfig::new`], durations as plain
+/// numbers (`poll_initial_ms`, `poll_max_ms`, `timeout_seconds`), unknown keys refused.
+#[derive(Clone, serde::Deserialize)]
+#[serde(from = "SaltoSettings")]
 #[non_exhaustive]
 pub struct SaltoConfig {
     /// Nebula's HTTP/JSON base URL, version included. Default [`DEFAULT_BASE_URL`].
@@ -192,38 +202,139 @@ impl SaltoConfig {
         }
     }
 
-    /// The values `SaltoEncoder::new` cannot work with.
-    pub(crate) fn problems(&self) -> Option<String> {
+    /// Records every value `SaltoEncoder::new` cannot work with in `checks`, each under
+    /// `prefix` and the field's name (e.g. `salto.page_size`). Messages name the rule, never
+    /// the value.
+    pub fn check(&self, prefix: &str, checks: &mut Checks) {
+        let field = |name: &str| format!("{prefix}{name}");
         if self.client_id.trim().is_empty() {
-            return Some("the client id is empty".into());
+            checks.fail(&field("client_id"), "must not be empty");
         }
         if self.client_secret.expose_secret().is_empty() {
-            return Some("the client secret is empty".into());
+            checks.fail(&field("client_secret"), "must not be empty");
         }
         let installation = self.installation.trim();
         if installation.is_empty()
             || installation.contains('/')
             || installation != self.installation
         {
-            return Some(
-                "the installation must be an installation id (the {i} of installations/{i})".into(),
+            checks.fail(
+                &field("installation"),
+                "must be an installation id (the {i} of installations/{i})",
             );
         }
-        if self.poll_initial.is_zero() || self.poll_max < self.poll_initial {
-            return Some("poll_initial must be positive and poll_max at least poll_initial".into());
+        if self.poll_initial.is_zero() {
+            checks.fail(&field("poll_initial_ms"), "must be positive");
+        }
+        if self.poll_max < self.poll_initial {
+            checks.fail(&field("poll_max_ms"), "must be at least poll_initial_ms");
         }
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
-            return Some(format!(
-                "the page size must be between 1 and {MAX_PAGE_SIZE}, not {}",
-                self.page_size
-            ));
+            checks.fail(
+                &field("page_size"),
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            );
+        }
+        if self.timeout.is_zero() {
+            checks.fail(&field("timeout_seconds"), "must be positive");
         }
         for (route, template, known) in self.routes.each() {
             if let Some(problem) = template_problem(template, known) {
-                return Some(format!("route {route}: {problem}"));
+                checks.fail(&field(&format!("routes.{route}")), problem);
             }
         }
-        None
+    }
+
+    /// The values `SaltoEncoder::new` cannot work with, as one message.
+    pub(crate) fn problems(&self) -> Option<String> {
+        let mut checks = Checks::new();
+        self.check("", &mut checks);
+        checks.finish().err().map(|e| e.to_string())
+    }
+}
+
+/// The serialised form of a [`SaltoConfig`]. Absent fields take the defaults of
+/// [`SaltoConfig::new`].
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "SaltoConfig")]
+struct SaltoSettings {
+    /// Nebula's HTTP/JSON base URL, version included. Default
+    /// `https://nebula.saltoapis.com/v1`.
+    base_url: Option<String>,
+    /// The OAuth2 token endpoint. Default `https://account.saltosystems.com/oauth2/token`.
+    token_url: Option<String>,
+    /// The OAuth2 client id (issued by SALTO's technical contact).
+    client_id: String,
+    /// The OAuth2 client secret. Never logged, printed or put in an error.
+    #[schemars(with = "String")]
+    client_secret: SecretString,
+    /// The scope asked for, space separated; empty for none. Default
+    /// `https://saltoapis.com/auth/nebula`.
+    scope: Option<String>,
+    /// The installation's id (the `{i}` of `installations/{i}`).
+    installation: String,
+    /// The first wait between two polls of an encoding operation, in milliseconds; it doubles
+    /// up to `poll_max_ms`. Default 500.
+    poll_initial_ms: Option<u64>,
+    /// The longest wait between two polls, in milliseconds. Default 5000.
+    poll_max_ms: Option<u64>,
+    /// Encoders asked for per page, 1 to 1000. Default 100.
+    page_size: Option<u32>,
+    /// The HTTP routes, as templates; each absent route keeps its default.
+    routes: Option<Routes>,
+    /// The time one HTTP attempt may take, in seconds. Default 30.
+    timeout_seconds: Option<u64>,
+    /// Retries of transient failures. Default: 5 attempts, 200 ms initial backoff, 10 s maximum.
+    retry: Option<RetryPolicy>,
+    /// Whether a card key's `outdated` flag means the key was superseded. Default false.
+    outdated_flag_is_superseded: Option<bool>,
+}
+
+impl From<SaltoSettings> for SaltoConfig {
+    fn from(s: SaltoSettings) -> Self {
+        let mut c = SaltoConfig::new(s.installation, s.client_id, s.client_secret);
+        if let Some(v) = s.base_url {
+            c.base_url = v;
+        }
+        if let Some(v) = s.token_url {
+            c.token_url = v;
+        }
+        if let Some(v) = s.scope {
+            c.scope = v;
+        }
+        if let Some(v) = s.poll_initial_ms {
+            c.poll_initial = Duration::from_millis(v);
+        }
+        if let Some(v) = s.poll_max_ms {
+            c.poll_max = Duration::from_millis(v);
+        }
+        if let Some(v) = s.page_size {
+            c.page_size = v;
+        }
+        if let Some(v) = s.routes {
+            c.routes = v;
+        }
+        if let Some(v) = s.timeout_seconds {
+            c.timeout = Duration::from_secs(v);
+        }
+        if let Some(v) = s.retry {
+            c.retry = v;
+        }
+        if let Some(v) = s.outdated_flag_is_superseded {
+            c.outdated_flag_is_superseded = v;
+        }
+        c
+    }
+}
+
+impl schemars::JsonSchema for SaltoConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        SaltoSettings::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SaltoSettings::json_schema(generator)
     }
 }
 
@@ -307,5 +418,25 @@ mod tests {
         let mut c = config();
         c.client_secret = SecretString::from("");
         assert!(c.problems().is_some());
+    }
+
+    #[test]
+    fn deserialises_with_the_defaults_of_new_and_refuses_unknown_keys() {
+        let c: SaltoConfig = serde_json::from_value(serde_json::json!({
+            "installation": "inst-1", "client_id": "id", "client_secret": "s3cret-value",
+            "poll_max_ms": 2000, "routes": {"get_user": "/users/{user}"},
+        }))
+        .unwrap();
+        assert_eq!(c.poll_max, Duration::from_secs(2));
+        assert_eq!(c.poll_initial, DEFAULT_POLL_INITIAL);
+        assert_eq!(c.routes.get_user, "/users/{user}");
+        assert_eq!(c.routes.create_user, Routes::default().create_user);
+        assert!(c.problems().is_none());
+        for bad in [
+            serde_json::json!({"installation": "i", "client_id": "id", "client_secret": "s", "pol_max_ms": 1}),
+            serde_json::json!({"installation": "i", "client_id": "id", "client_secret": "s", "routes": {"get_usr": "/x"}}),
+        ] {
+            assert!(serde_json::from_value::<SaltoConfig>(bad).is_err());
+        }
     }
 }

@@ -4,7 +4,8 @@ use concierge_core::*;
 use concierge_sandbox::Sandbox;
 use std::sync::Arc;
 
-/// Settings of a [`Concierge`] handle. Every field has a default.
+/// Settings of a [`Concierge`] handle. Every field has a default, declared here once
+/// ([`Config::default`]); [`Settings`](crate::Settings) maps its plain-number fields onto these.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// How long an activation link works (R-STATUS-2). Default: 7 days.
@@ -37,6 +38,33 @@ impl Default for Config {
     }
 }
 
+impl Config {
+    /// Records every value out of range in `checks`, under the field names of
+    /// [`Settings`](crate::Settings) (`activation_validity_days`, `outbox_max_attempts`, …).
+    /// The one place these rules live: [`ConciergeBuilder::check`] and
+    /// [`Settings::validate`](crate::Settings::validate) both use it.
+    pub fn check(&self, checks: &mut validate::Checks) {
+        if self.activation_validity <= Duration::zero() {
+            checks.fail("activation_validity_days", "must be positive");
+        }
+        if self.outbox_max_attempts == 0 {
+            checks.fail("outbox_max_attempts", "must be at least 1");
+        }
+        if self.outbox_base_backoff < Duration::zero() {
+            checks.fail("outbox_base_backoff_seconds", "must not be negative");
+        }
+        if self.outbox_max_backoff < self.outbox_base_backoff {
+            checks.fail(
+                "outbox_max_backoff_seconds",
+                "must be at least outbox_base_backoff_seconds",
+            );
+        }
+        if self.key_write_deadline.is_zero() {
+            checks.fail("key_write_deadline_seconds", "must be positive");
+        }
+    }
+}
+
 /// Builds a [`Concierge`]: a store (default: in memory), a clock (default: the system clock), a
 /// mailer (required) and whichever providers the properties use.
 #[derive(Default)]
@@ -49,11 +77,15 @@ pub struct ConciergeBuilder {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    sandbox: Option<Sandbox>,
+    summary: Option<String>,
 }
 
 impl ConciergeBuilder {
     /// Uses every fake of `sandbox`: its clock, mailer and providers, and an in-memory store.
-    pub fn sandbox(self, sandbox: &Sandbox) -> Self {
+    /// The handle keeps `sandbox`, so callers can drive it ([`Concierge::sandbox`]).
+    pub fn sandbox(mut self, sandbox: &Sandbox) -> Self {
+        self.sandbox = Some(sandbox.clone());
         self.clock_arc(sandbox.clock().clone())
             .mailer_arc(sandbox.mailer().clone())
             .pms(sandbox.pms().clone())
@@ -131,23 +163,27 @@ impl ConciergeBuilder {
         self
     }
 
+    /// What [`Concierge::settings_summary`] shows: a one-line description of how the handle
+    /// was made, never a secret. Default: the mailer's and providers' names.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
+    }
+
     /// Refuses what [`ConciergeBuilder::build`] would refuse (no mailer, a setting out of
     /// range), without building: check before opening a store, so nothing is created for a
     /// handle that cannot be built.
+    /// Every problem is reported at once, as one [`Error::Validation`].
     pub fn check(&self) -> Result<()> {
+        let mut checks = validate::Checks::new();
         if self.mailer.is_none() {
-            return Err(Error::invalid(
+            checks.fail(
                 "mailer",
                 "is required: invitations and activation emails need one",
-            ));
+            );
         }
-        if self.config.activation_validity <= Duration::zero() {
-            return Err(Error::invalid("activation_validity", "must be positive"));
-        }
-        if self.config.outbox_max_attempts == 0 {
-            return Err(Error::invalid("outbox_max_attempts", "must be at least 1"));
-        }
-        Ok(())
+        self.config.check(&mut checks);
+        Ok(checks.finish()?)
     }
 
     /// The handle. Fails if no mailer was given or a setting is out of range.
@@ -159,6 +195,22 @@ impl ConciergeBuilder {
                 "is required: invitations and activation emails need one",
             ));
         };
+        let summary = self.summary.unwrap_or_else(|| {
+            let mut parts = vec![format!("mailer={}", mailer.name())];
+            if let Some(pms) = &self.pms {
+                parts.push(format!("pms={}", pms.name()));
+            }
+            if let Some(strata) = &self.strata {
+                parts.push(format!("strata={}", strata.name()));
+            }
+            if let Some(intercom) = &self.intercom {
+                parts.push(format!("intercom={}", intercom.name()));
+            }
+            if let Some(encoder) = &self.key_encoder {
+                parts.push(format!("key_encoder={}", encoder.name()));
+            }
+            parts.join(", ")
+        });
         Ok(Concierge {
             inner: Arc::new(Inner {
                 store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -169,6 +221,8 @@ impl ConciergeBuilder {
                 intercom: self.intercom,
                 key_encoder: self.key_encoder,
                 config: self.config,
+                sandbox: self.sandbox,
+                summary,
                 closed: Default::default(),
                 running: Default::default(),
                 instance_id: format!(

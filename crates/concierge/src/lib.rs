@@ -39,6 +39,7 @@ mod builder;
 mod dispatch;
 mod keys;
 mod requests;
+mod settings;
 pub mod smtp;
 mod sync;
 mod workflows;
@@ -48,6 +49,7 @@ pub use concierge_core::*;
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};
 pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};
+pub use settings::{DEFAULT_SANDBOX_SEED, SandboxSettings, Settings};
 pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 
@@ -92,6 +94,10 @@ struct Inner {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    /// The sandbox whose fakes the handle uses, if it was built on one.
+    sandbox: Option<concierge_sandbox::Sandbox>,
+    /// [`Concierge::settings_summary`].
+    summary: String,
     closed: std::sync::atomic::AtomicBool,
     /// Syncs running in this process.
     running: sync::Running,
@@ -138,6 +144,20 @@ impl Concierge {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The sandbox, when the handle was opened on one ([`SandboxSettings`] or
+    /// [`ConciergeBuilder::sandbox`]): move its clock, read what its mailer "sent", script
+    /// faults.
+    pub fn sandbox(&self) -> Option<&sandbox::Sandbox> {
+        self.inner.sandbox.as_ref()
+    }
+
+    /// A one-line description of how the handle was made, for a `repr`: the store's location
+    /// (never a password) and which providers, e.g. `store=memory, mailer=sandbox(seed=7)`.
+    /// [`Settings::describe`] for a handle from [`Concierge::open`].
+    pub fn settings_summary(&self) -> &str {
+        &self.inner.summary
     }
 
     /// Closes the handle and its store. Every later call, on this handle or its clones, fails

@@ -16,7 +16,8 @@ use std::fmt;
 use std::time::Duration;
 
 /// How the connection to the SMTP server is secured.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain text. Only for a relay on the same machine or in tests.
     None,
@@ -28,6 +29,15 @@ pub enum SmtpTls {
 }
 
 impl SmtpTls {
+    /// The port this security usually uses: 465 for [`SmtpTls::Tls`], else 587. The default
+    /// port of a deserialised [`SmtpConfig`].
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::Tls => 465,
+            SmtpTls::None | SmtpTls::StartTls => 587,
+        }
+    }
+
     /// `none`, `starttls` or `tls`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -49,7 +59,13 @@ impl SmtpTls {
 }
 
 /// Where and how to send email.
-#[derive(Clone)]
+///
+/// It deserialises (from JSON, TOML, or a binding's dictionary) as
+/// `{"host": …, "port"?: …, "username"?: …, "password"?: …, "tls"?: "none"|"starttls"|"tls",
+/// "timeout_seconds"?: …}`: absent fields take the defaults of [`SmtpConfig::new`] (port:
+/// [`SmtpTls::default_port`]), unknown keys are refused.
+#[derive(Clone, serde::Deserialize)]
+#[serde(from = "SmtpSettings")]
 pub struct SmtpConfig {
     /// The server's host name.
     pub host: String,
@@ -98,6 +114,69 @@ impl SmtpConfig {
     }
 }
 
+impl SmtpConfig {
+    /// Records every value [`SmtpMailer::new`] cannot work with in `checks`, each under
+    /// `prefix` and the field's name (e.g. `smtp.port`). Messages name the rule, never the value.
+    pub fn check(&self, prefix: &str, checks: &mut concierge_core::validate::Checks) {
+        checks.label(&format!("{prefix}host"), &self.host);
+        if self.port == 0 {
+            checks.fail(&format!("{prefix}port"), "must not be 0");
+        }
+        if self.username.is_some() != self.password.is_some() {
+            checks.fail(
+                &format!("{prefix}password"),
+                "username and password go together",
+            );
+        }
+        if self.timeout.is_zero() {
+            checks.fail(&format!("{prefix}timeout_seconds"), "must be positive");
+        }
+    }
+}
+
+/// The serialised form of an [`SmtpConfig`].
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "SmtpConfig")]
+struct SmtpSettings {
+    /// The server's host name.
+    host: String,
+    /// The port. Default: 465 when `tls` is `tls`, else 587.
+    port: Option<u16>,
+    /// The user to log in as, if the server wants a login (then `password` is required too).
+    username: Option<String>,
+    /// The password. Never printed.
+    #[schemars(with = "Option<String>")]
+    password: Option<SecretString>,
+    /// Connection security: `none`, `starttls` or `tls`. Default `starttls`.
+    tls: Option<SmtpTls>,
+    /// How long one send may take, in seconds. Default 30.
+    timeout_seconds: Option<u64>,
+}
+
+impl From<SmtpSettings> for SmtpConfig {
+    fn from(s: SmtpSettings) -> Self {
+        let tls = s.tls.unwrap_or_default();
+        let mut c = SmtpConfig::new(s.host, s.port.unwrap_or(tls.default_port())).tls(tls);
+        c.username = s.username;
+        c.password = s.password;
+        if let Some(seconds) = s.timeout_seconds {
+            c.timeout = Duration::from_secs(seconds);
+        }
+        c
+    }
+}
+
+impl schemars::JsonSchema for SmtpConfig {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        SmtpSettings::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        SmtpSettings::json_schema(generator)
+    }
+}
+
 impl fmt::Debug for SmtpConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpConfig")
@@ -129,13 +208,7 @@ impl SmtpMailer {
     /// A mailer for `config`. Connects lazily, on the first send.
     pub fn new(config: SmtpConfig) -> Result<Self> {
         let mut checks = concierge_core::validate::Checks::new();
-        checks.label("smtp.host", &config.host);
-        if config.port == 0 {
-            checks.fail("smtp.port", "must not be 0");
-        }
-        if config.username.is_some() != config.password.is_some() {
-            checks.fail("smtp.password", "username and password go together");
-        }
+        config.check("smtp.", &mut checks);
         checks.finish()?;
         let builder = match config.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),

@@ -1,0 +1,389 @@
+//! [`Settings`]: every knob of a handle in one serde type, and [`Concierge::open`], the one door
+//! from settings to a handle that the CLI and the Python and Node bindings share.
+//!
+//! This module owns the settings' shape (field names, JSON schema through
+//! [`schemars::JsonSchema`]) and their validation ([`Settings::validate`]); the defaults live once,
+//! in [`Config::default`], [`SandboxSettings::default`] and the adapters' `new` constructors,
+//! and each field's doc comment states its default. Secrets (the SMTP password, the Buildium and
+//! SALTO client secrets, a password in a `postgres://` URL) never appear in `Debug`,
+//! [`Settings::describe`] or an error.
+
+use crate::builder::Config;
+use crate::smtp::{SmtpConfig, SmtpMailer};
+use crate::{Concierge, sandbox::Sandbox};
+use async_trait::async_trait;
+use concierge_buildium::{BuildiumConfig, BuildiumPms};
+use concierge_core::validate::Checks;
+use concierge_core::*;
+use concierge_salto::{SaltoConfig, SaltoEncoder};
+use concierge_store::{PgStore, SqliteStore};
+use std::fmt;
+use std::sync::Arc;
+
+/// The sandbox's seed when [`SandboxSettings::seed`] is not given.
+pub const DEFAULT_SANDBOX_SEED: u64 = 7;
+
+/// Every setting of a [`Concierge`] handle, for [`Concierge::open`].
+///
+/// Deserialise it from JSON, TOML or a binding's dictionary (unknown keys are refused), or
+/// build it field by field from [`Settings::default`]. Every field is optional; an absent one
+/// takes the default its doc comment states. `Debug` and [`Settings::describe`] never show a
+/// secret.
+///
+/// ```
+/// let settings: concierge::Settings = serde_json::from_value(serde_json::json!({
+///     "store": "concierge.db",
+///     "smtp": {"host": "mail.example.org", "username": "desk", "password": "…"},
+///     "key_write_deadline_seconds": 60.0,
+/// })).unwrap();
+/// settings.validate().unwrap();
+/// assert_eq!(settings.describe(), "store=sqlite:concierge.db, mailer=smtp(mail.example.org:587)");
+/// ```
+#[derive(Clone, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where state lives: a SQLite file path (created if missing), or a `postgres://` (or
+    /// `postgresql://`) URL. Absent: in memory, lost when the handle is dropped.
+    pub store: Option<String>,
+    /// The sandbox: fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
+    /// manual clock. Cannot be combined with `smtp`, `buildium`, `salto` or `hold_email`.
+    pub sandbox: Option<SandboxSettings>,
+    /// The SMTP server that sends email. One of `smtp`, `sandbox` or `hold_email` is required.
+    pub smtp: Option<SmtpConfig>,
+    /// Buildium as the property management system. Absent: no PMS.
+    pub buildium: Option<BuildiumConfig>,
+    /// SALTO Nebula (Homelok) as the key encoder. Absent: no key encoder.
+    pub salto: Option<SaltoConfig>,
+    /// No mailer: every email waits in the outbox (a delivery attempt fails as retryable and
+    /// is tried again later, by a handle with a mailer). For tools that only read or queue,
+    /// such as the command line's listing commands. Default false. Cannot be combined with
+    /// `smtp` or `sandbox`.
+    pub hold_email: Option<bool>,
+    /// How long an activation link works, in days. Default 7; at least 1.
+    pub activation_validity_days: Option<u32>,
+    /// How long a key write may take, in seconds, before the SDK stops waiting and asks the
+    /// lock system what became of it. Default 90; a finite number above 0.
+    pub key_write_deadline_seconds: Option<f64>,
+    /// How often an outbox entry is tried before it is parked for an admin. Default 8; at
+    /// least 1.
+    pub outbox_max_attempts: Option<u32>,
+    /// The wait before the first retry of a failed outbox entry, in seconds; it doubles each
+    /// time, up to `outbox_max_backoff_seconds`. Default 30.
+    pub outbox_base_backoff_seconds: Option<u64>,
+    /// The longest wait between outbox retries, in seconds. Default 3600; at least
+    /// `outbox_base_backoff_seconds`.
+    pub outbox_max_backoff_seconds: Option<u64>,
+    /// Deliver outbox entries right after the operation that queued them commits. When false,
+    /// only [`Concierge::dispatch_outbox`] delivers them. Default true.
+    pub dispatch_inline: Option<bool>,
+}
+
+/// The sandbox's settings ([`Settings::sandbox`]).
+#[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSettings {
+    /// The seed of the sandbox's generated data: the same seed, the same portfolio. Default 7
+    /// ([`DEFAULT_SANDBOX_SEED`]).
+    pub seed: u64,
+    /// How long the sandbox encoder takes to write a key, in milliseconds. Default: the
+    /// encoder's own ([`sandbox::DEFAULT_WRITE_TIME`](crate::sandbox::DEFAULT_WRITE_TIME)).
+    pub key_write_time_ms: Option<u64>,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            seed: DEFAULT_SANDBOX_SEED,
+            key_write_time_ms: None,
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("store", &self.store.as_deref().map(redact_store_location))
+            .field("sandbox", &self.sandbox)
+            .field("smtp", &self.smtp)
+            .field("buildium", &self.buildium)
+            .field("salto", &self.salto)
+            .field("hold_email", &self.hold_email)
+            .field("activation_validity_days", &self.activation_validity_days)
+            .field(
+                "key_write_deadline_seconds",
+                &self.key_write_deadline_seconds,
+            )
+            .field("outbox_max_attempts", &self.outbox_max_attempts)
+            .field(
+                "outbox_base_backoff_seconds",
+                &self.outbox_base_backoff_seconds,
+            )
+            .field(
+                "outbox_max_backoff_seconds",
+                &self.outbox_max_backoff_seconds,
+            )
+            .field("dispatch_inline", &self.dispatch_inline)
+            .finish()
+    }
+}
+
+/// Whether `store` names a PostgreSQL database rather than a SQLite file.
+fn is_postgres(store: &str) -> bool {
+    store.starts_with("postgres://") || store.starts_with("postgresql://")
+}
+
+/// A store location fit to print: `memory`, `sqlite:<path>`, or `postgres://host:port/db` with
+/// neither user, password nor query parameters (which may hold a password).
+fn redact_store_location(store: &str) -> String {
+    if !is_postgres(store) {
+        return format!("sqlite:{store}");
+    }
+    let rest = store.split_once("://").map(|(_, r)| r).unwrap_or("");
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let host = authority
+        .rsplit_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or(authority);
+    format!("postgres://{host}{path}")
+}
+
+impl Settings {
+    /// Checks every setting, before any file is created or connection made, and reports every
+    /// problem at once: one [`Error::Validation`] whose issues name the fields by path
+    /// (`key_write_deadline_seconds`, `smtp.port`, `sandbox`, …). Messages never repeat the
+    /// rejected value.
+    pub fn validate(&self) -> Result<()> {
+        let mut checks = Checks::new();
+        if let Some(store) = &self.store
+            && store.trim().is_empty()
+        {
+            checks.fail(
+                "store",
+                "must not be empty (leave it out for an in-memory store)",
+            );
+        }
+        let held = self.hold_email == Some(true);
+        if self.sandbox.is_some()
+            && (self.smtp.is_some() || self.buildium.is_some() || self.salto.is_some() || held)
+        {
+            checks.fail(
+                "sandbox",
+                "cannot be combined with smtp, buildium, salto or hold_email: the sandbox fakes every provider",
+            );
+        }
+        if held && self.smtp.is_some() {
+            checks.fail("hold_email", "cannot be combined with smtp");
+        }
+        if self.sandbox.is_none() && self.smtp.is_none() && !held {
+            checks.fail(
+                "smtp",
+                "is required unless sandbox or hold_email is set: invitations and activation emails need a mailer",
+            );
+        }
+        if let Some(smtp) = &self.smtp {
+            smtp.check("smtp.", &mut checks);
+        }
+        if let Some(buildium) = &self.buildium {
+            buildium.check("buildium.", &mut checks);
+        }
+        if let Some(salto) = &self.salto {
+            salto.check("salto.", &mut checks);
+        }
+        self.config_checked(&mut checks);
+        Ok(checks.finish()?)
+    }
+
+    /// The handle's [`Config`]: [`Config::default`] with every setting given here. Fails like
+    /// [`Settings::validate`] on a value out of range.
+    pub fn config(&self) -> Result<Config> {
+        let mut checks = Checks::new();
+        let config = self.config_checked(&mut checks);
+        checks.finish()?;
+        Ok(config)
+    }
+
+    /// The config, recording in `checks` what is out of range (a value that cannot be
+    /// converted keeps its default in the config returned).
+    fn config_checked(&self, checks: &mut Checks) -> Config {
+        let mut config = Config::default();
+        if let Some(days) = self.activation_validity_days {
+            config.activation_validity = chrono::Duration::days(i64::from(days));
+        }
+        if let Some(seconds) = self.key_write_deadline_seconds {
+            match std::time::Duration::try_from_secs_f64(seconds) {
+                Ok(deadline) => config.key_write_deadline = deadline,
+                Err(_) => checks.fail(
+                    "key_write_deadline_seconds",
+                    "must be a finite number of seconds above 0",
+                ),
+            }
+        }
+        if let Some(attempts) = self.outbox_max_attempts {
+            config.outbox_max_attempts = attempts;
+        }
+        for (field, value, slot) in [
+            (
+                "outbox_base_backoff_seconds",
+                self.outbox_base_backoff_seconds,
+                &mut config.outbox_base_backoff,
+            ),
+            (
+                "outbox_max_backoff_seconds",
+                self.outbox_max_backoff_seconds,
+                &mut config.outbox_max_backoff,
+            ),
+        ] {
+            if let Some(seconds) = value {
+                match i64::try_from(seconds)
+                    .ok()
+                    .and_then(chrono::Duration::try_seconds)
+                {
+                    Some(d) => *slot = d,
+                    None => checks.fail(field, "is too large"),
+                }
+            }
+        }
+        if let Some(inline) = self.dispatch_inline {
+            config.dispatch_inline = inline;
+        }
+        config.check(checks);
+        config
+    }
+
+    /// A one-line summary for a handle's `repr`, without any secret: where the store is (no
+    /// user, password or URL parameters) and which providers, e.g.
+    /// `store=postgres://db.internal:5432/concierge, mailer=smtp(mail.example.org:587),
+    /// pms=buildium, key_encoder=salto(inst-1)`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!(
+            "store={}",
+            self.store
+                .as_deref()
+                .map(redact_store_location)
+                .unwrap_or_else(|| "memory".into())
+        )];
+        if let Some(sandbox) = &self.sandbox {
+            parts.push(format!("sandbox(seed={})", sandbox.seed));
+        }
+        if let Some(smtp) = &self.smtp {
+            parts.push(format!("mailer=smtp({}:{})", smtp.host, smtp.port));
+        }
+        if self.hold_email == Some(true) {
+            parts.push("mailer=held".into());
+        }
+        if self.buildium.is_some() {
+            parts.push("pms=buildium".into());
+        }
+        if let Some(salto) = &self.salto {
+            parts.push(format!("key_encoder=salto({})", salto.installation));
+        }
+        parts.join(", ")
+    }
+}
+
+/// The mailer of a handle with `hold_email`: refuses every send as retryable, so each email
+/// stays in the outbox.
+#[derive(Debug)]
+struct HeldMailer;
+
+#[async_trait]
+impl Mailer for HeldMailer {
+    fn name(&self) -> &str {
+        "held"
+    }
+
+    async fn send(&self, _message: EmailMessage) -> ProviderResult<SendEmailResponse> {
+        Err(ProviderError::new(
+            "held",
+            "send",
+            ProviderErrorKind::Unavailable,
+            "this handle has no mailer (hold_email); the email stays queued",
+        ))
+    }
+}
+
+impl Concierge {
+    /// Opens a handle on `settings`: validates them ([`Settings::validate`]) before anything is
+    /// created or connected, builds the mailer and adapters (or the sandbox), then opens the
+    /// store: a SQLite file (created or migrated), a PostgreSQL database, or memory.
+    ///
+    /// On the sandbox, [`Concierge::sandbox`] gives the fakes to drive.
+    pub async fn open(settings: Settings) -> Result<Concierge> {
+        settings.validate()?;
+        let mut builder = Concierge::builder()
+            .config(settings.config()?)
+            .summary(settings.describe());
+        if let Some(s) = &settings.sandbox {
+            let sandbox = Sandbox::new(s.seed);
+            if let Some(ms) = s.key_write_time_ms {
+                sandbox
+                    .encoder()
+                    .set_write_time(std::time::Duration::from_millis(ms));
+            }
+            builder = builder.sandbox(&sandbox);
+        }
+        if let Some(smtp) = &settings.smtp {
+            builder = builder.mailer(SmtpMailer::new(smtp.clone())?);
+        }
+        if settings.hold_email == Some(true) {
+            builder = builder.mailer(HeldMailer);
+        }
+        if let Some(buildium) = &settings.buildium {
+            builder = builder.pms(Arc::new(BuildiumPms::new(buildium.clone())?));
+        }
+        if let Some(salto) = &settings.salto {
+            builder = builder.key_encoder(Arc::new(SaltoEncoder::new(salto.clone())?));
+        }
+        builder.check()?;
+        let store: Arc<dyn Store> = match settings.store.as_deref() {
+            None => Arc::new(MemoryStore::new()),
+            Some(url) if is_postgres(url) => Arc::new(PgStore::connect(url).await?),
+            Some(path) => Arc::new(SqliteStore::open(path).await?),
+        };
+        builder.store_arc(store).build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_locations_lose_user_password_and_parameters() {
+        assert_eq!(
+            redact_store_location(
+                "postgres://app:pa55@db.internal:5432/concierge?sslmode=require&password=x"
+            ),
+            "postgres://db.internal:5432/concierge"
+        );
+        assert_eq!(
+            redact_store_location("postgresql://db/concierge"),
+            "postgres://db/concierge"
+        );
+        assert_eq!(redact_store_location("/srv/c.db"), "sqlite:/srv/c.db");
+    }
+
+    #[test]
+    fn the_defaults_are_those_of_config() {
+        let config = Settings::default().config().unwrap();
+        let default = Config::default();
+        assert_eq!(config.activation_validity, default.activation_validity);
+        assert_eq!(config.key_write_deadline, default.key_write_deadline);
+        assert_eq!(config.outbox_max_attempts, default.outbox_max_attempts);
+        assert_eq!(config.outbox_base_backoff, default.outbox_base_backoff);
+        assert_eq!(config.outbox_max_backoff, default.outbox_max_backoff);
+        assert_eq!(config.dispatch_inline, default.dispatch_inline);
+        // The documented defaults.
+        assert_eq!(default.activation_validity, chrono::Duration::days(7));
+        assert_eq!(default.key_write_deadline.as_secs(), 90);
+        assert_eq!(default.outbox_max_attempts, 8);
+        assert_eq!(default.outbox_base_backoff, chrono::Duration::seconds(30));
+        assert_eq!(default.outbox_max_backoff, chrono::Duration::seconds(3600));
+        assert!(default.dispatch_inline);
+        assert_eq!(SandboxSettings::default().seed, 7);
+    }
+}
