@@ -55,7 +55,7 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         .pms(buildium(sim))
         .build()
         .expect("handle");
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let settings = PropertySettings {
         future_resident_sync: true,
         ..Default::default()

@@ -198,7 +198,7 @@ async fn run(residents: usize) {
         .pms(pms.clone())
         .build()
         .expect("handle");
-    let admin = Admin::full_access("bench");
+    let admin = Admin::full_access("bench-1", "bench");
     let settings = PropertySettings {
         future_resident_sync: true,
         auto_grant_mobile_access: true,

@@ -38,8 +38,8 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         .sandbox(&sandbox)
         .store(SqliteStore::open(db).await?)
         .build()?;
-    let desk = Admin::full_access("Front desk");
-    let auditor = Admin::new("Auditor").with_residence(AccessLevel::Read);
+    let desk = Admin::full_access("front-desk-1", "Front desk");
+    let auditor = Admin::new("auditor-1", "Auditor").with_residence(AccessLevel::Read);
     let mut say = |line: String| {
         let _ = writeln!(out, "{line}");
     };

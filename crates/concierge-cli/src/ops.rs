@@ -354,7 +354,7 @@ async fn handle(db: Option<&str>, mailer: Arc<dyn Mailer>) -> Result<Concierge> 
 
 /// The operator at the machine: the CLI acts with full access.
 fn operator() -> Admin {
-    Admin::full_access("concierge-cli")
+    Admin::full_access("concierge-cli", "Concierge CLI")
 }
 
 /// `concierge residents`.

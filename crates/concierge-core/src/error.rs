@@ -18,10 +18,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The admin lacks the permission the operation needs (R-PERM-1, R-PERM-2). Raised before
     /// any provider or the store is touched.
-    #[error("permission denied: {action} needs {permission} {required}, admin {admin} has {held}")]
+    #[error(
+        "permission denied: {action} needs {permission} {required}, admin {admin_name} ({admin}) has {held}"
+    )]
     PermissionDenied {
-        /// Who tried.
+        /// Who tried: the host application's id of the admin.
         admin: String,
+        /// The admin's display name.
+        admin_name: String,
         /// The operation that was refused.
         action: String,
         /// The permission it needs.
@@ -166,12 +170,14 @@ impl Error {
         match self {
             Error::PermissionDenied {
                 admin,
+                admin_name,
                 action,
                 permission,
                 required,
                 held,
             } => Error::PermissionDenied {
                 admin: admin.clone(),
+                admin_name: admin_name.clone(),
                 action: action.clone(),
                 permission: *permission,
                 required: *required,

@@ -223,17 +223,19 @@ impl Store for MemoryStore {
         Ok(due)
     }
 
-    async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>> {
+    async fn list_outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxEntry>> {
         let map = self.read();
-        let mut entries: Vec<OutboxEntry> = Self::values(&map, |r| match r {
+        // The map is ordered by (kind, id): entries come out in id order.
+        let matching = Self::values(&map, |r| match r {
             Record::Outbox(o) => Some(o),
             _ => None,
         })
-        .filter(|o| o.status == status)
-        .cloned()
-        .collect();
-        entries.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(entries)
+        .filter(|o| query.matches(o))
+        .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
+        })
     }
 
     async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>> {
@@ -267,19 +269,19 @@ impl Store for MemoryStore {
         Ok(free)
     }
 
-    async fn list_keys(
-        &self,
-        holder: Option<&KeyHolder>,
-        unit: Option<&UnitId>,
-    ) -> StoreResult<Vec<SmartKey>> {
+    async fn list_keys(&self, query: &KeyQuery) -> StoreResult<Vec<SmartKey>> {
         let map = self.read();
-        Ok(Self::values(&map, |r| match r {
+        // The map is ordered by (kind, id): keys come out in id order.
+        let matching = Self::values(&map, |r| match r {
             Record::Key(k) => Some(k),
             _ => None,
         })
-        .filter(|k| holder.is_none_or(|h| &k.holder == h) && unit.is_none_or(|u| &k.unit_id == u))
-        .cloned()
-        .collect())
+        .filter(|k| query.matches(k))
+        .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
+        })
     }
 
     async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>> {

@@ -182,7 +182,7 @@ async fn the_activation_window_is_configurable() {
         .activation_validity(Duration::days(2))
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let p = c
         .register_property(&admin, NewProperty::new("P", "p"))
         .await

@@ -17,7 +17,7 @@ async fn on(sandbox: &Sandbox, store: Arc<dyn Store>) -> Concierge {
 async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store>) {
     let sandbox = Sandbox::new(11);
     let c = on(&sandbox, store).await;
-    let desk = Admin::full_access("desk");
+    let desk = Admin::full_access("desk-1", "desk");
     let site = format!("durable-{}", &PropertyId::new().as_str()[5..17]);
     let p = c
         .register_property(&desk, NewProperty::new("Durable", &site))
@@ -131,7 +131,7 @@ async fn a_closed_handle_refuses_every_call_and_closing_twice_is_harmless() {
     let sandbox = Sandbox::new(1);
     let c = Concierge::builder().sandbox(&sandbox).build().unwrap();
     let clone = c.clone();
-    let desk = Admin::full_access("desk");
+    let desk = Admin::full_access("desk-1", "desk");
     c.close().await;
     c.close().await;
     assert!(clone.is_closed());

@@ -30,7 +30,7 @@ async fn world() -> World {
         .config(config)
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let property = c
         .register_property(&admin, NewProperty::new("Keys", "keys"))
         .await
@@ -337,7 +337,7 @@ async fn reconciling_after_a_crash_asks_the_lock_system_and_writes_at_most_once(
 async fn making_a_key_needs_full_residence_access_checked_before_the_encoder() {
     let w = world().await;
     let ada = w.resident("Ada").await;
-    let reader = Admin::new("auditor").with_residence(AccessLevel::Read);
+    let reader = Admin::new("auditor-1", "auditor").with_residence(AccessLevel::Read);
     let calls = w.sandbox.faults().total_calls();
     for err in [
         w.c.make_key(&reader, MakeKey::resident(&ada.id, LOBBY))

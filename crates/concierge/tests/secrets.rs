@@ -23,7 +23,7 @@ async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
         .mailer(SmtpMailer::new(config.clone()).unwrap())
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let p = concierge
         .register_property(&admin, NewProperty::new("P", "p"))
         .await

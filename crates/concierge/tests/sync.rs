@@ -21,7 +21,7 @@ async fn world(settings: PropertySettings) -> World {
         .store_arc(store.clone())
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let pms_property = sandbox.pms().properties()[0].clone();
     let property = c
         .register_property(
@@ -581,7 +581,7 @@ async fn a_pms_that_keeps_failing_aborts_the_run_without_moving_anyone_out() {
 #[tokio::test]
 async fn syncing_needs_full_integrations_access_and_a_linked_property() {
     let w = world(future_on()).await;
-    let desk = Admin::new("desk")
+    let desk = Admin::new("desk-1", "desk")
         .with_residence(AccessLevel::Full)
         .with_integrations(AccessLevel::Read);
     let err = w.c.sync_now(&desk, &w.property.id).await.unwrap_err();
@@ -633,7 +633,7 @@ async fn two_processes_share_one_sync(store: Arc<dyn Store>) {
             .unwrap()
     };
     let (one, two) = (handle(), handle());
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let pms_property = sandbox.pms().properties()[0].clone();
     let site = format!("lease-{}", &PropertyId::new().as_str()[5..15]);
     let property = one

@@ -27,7 +27,7 @@ pub async fn world_with(settings: PropertySettings) -> World {
         .store_arc(store.clone())
         .build()
         .unwrap();
-    let admin = Admin::full_access("Front desk");
+    let admin = Admin::full_access("front-desk-1", "Front desk");
     let property = concierge
         .register_property(
             &admin,
