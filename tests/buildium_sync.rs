@@ -84,9 +84,14 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         assert_eq!(report.run.aborted, None);
         let units = c.list_units(&admin, &p.id).await.expect("units");
         for r in c
-            .list_residents(&admin, ResidentFilter::property(&p.id))
+            .list_residents(
+                &admin,
+                ResidentFilter::property(&p.id),
+                PageRequest::first(),
+            )
             .await
             .expect("residents")
+            .items
         {
             let unit = units
                 .iter()

@@ -248,7 +248,7 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
             Ok(p) => match c.list_units(&admin, p).await {
                 Ok(units) => c
                     .store()
-                    .list_keys(None, Some(&units[0].id))
+                    .list_keys(&KeyQuery::new(None, Some(&units[0].id)))
                     .await
                     .map_err(Error::from),
                 Err(e) => Err(e),

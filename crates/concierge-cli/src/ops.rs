@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use concierge::store::{PgStore, SqliteStore};
 use concierge::*;
+use futures_util::StreamExt as _;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -155,7 +156,14 @@ pub async fn key(db: Option<&str>, cmd: KeyCommand, out: &mut impl Write) -> Res
             let c = handle(db, Arc::new(NoMailer)).await?;
             let holder = resident.map(|r| KeyHolder::Resident(ResidentId::from_string(r)));
             let unit = unit.map(UnitId::from_string);
-            for k in c.list_keys(&admin, holder.as_ref(), unit.as_ref()).await? {
+            let filter = KeyFilter {
+                holder,
+                unit_id: unit,
+            };
+            // Page by page: memory stays flat however many keys there are.
+            let mut keys = std::pin::pin!(c.stream_keys(&admin, filter));
+            while let Some(k) = keys.next().await {
+                let k = k?;
                 if json {
                     let _ = writeln!(out, "{}", serde_json::to_string(&k).unwrap_or_default());
                 } else {
@@ -392,7 +400,9 @@ pub async fn residents(db: Option<&str>, args: ResidentsArgs, out: &mut impl Wri
         let units = c.list_units(&admin, &property.id).await?;
         let mut filter = ResidentFilter::property(&property.id);
         filter.status = status;
-        for r in c.list_residents(&admin, filter).await? {
+        let mut residents = std::pin::pin!(c.stream_residents(&admin, filter));
+        while let Some(r) = residents.next().await {
+            let r = r?;
             let unit = units
                 .iter()
                 .find(|u| u.id == r.occupancy.unit_id)
@@ -554,7 +564,9 @@ pub async fn outbox(db: Option<&str>, cmd: OutboxCommand, out: &mut impl Write) 
                 Error::invalid("status", "must be pending, done, parked or skipped")
             })?;
             let c = handle(db, Arc::new(NoMailer)).await?;
-            for e in c.list_outbox(&admin, status).await? {
+            let mut entries = std::pin::pin!(c.stream_outbox(&admin, status));
+            while let Some(e) = entries.next().await {
+                let e = e?;
                 if json {
                     let line = serde_json::json!({
                         "id": e.id, "kind": e.message.kind(), "status": e.status.as_str(),

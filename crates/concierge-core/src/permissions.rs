@@ -204,7 +204,8 @@ mod tests {
                 .require(Permission::Integrations, AccessLevel::Read, "x")
                 .is_err()
         );
-        let integrations_only = Admin::new("u-4", "Integrations").with_integrations(AccessLevel::Full);
+        let integrations_only =
+            Admin::new("u-4", "Integrations").with_integrations(AccessLevel::Full);
         assert!(
             integrations_only
                 .require(Permission::Residence, AccessLevel::Read, "x")

@@ -147,7 +147,9 @@ pub(crate) fn keys_sql(holder: bool, unit: bool) -> &'static str {
             "SELECT body FROM records WHERE kind = 'key' AND unit_id = $1 \
             AND id > $2 ORDER BY id LIMIT $3"
         }
-        (false, false) => "SELECT body FROM records WHERE kind = 'key' AND id > $1 ORDER BY id LIMIT $2",
+        (false, false) => {
+            "SELECT body FROM records WHERE kind = 'key' AND id > $1 ORDER BY id LIMIT $2"
+        }
     }
 }
 /// Outbox entries of one status, a keyset page at a time through `records_by_status`.
@@ -459,7 +461,11 @@ macro_rules! sql_store {
                 &self,
                 query: &concierge_core::OutboxQuery,
             ) -> concierge_core::StoreResult<Vec<concierge_core::OutboxEntry>> {
-                let after = query.after.as_ref().map(|a| a.to_string()).unwrap_or_default();
+                let after = query
+                    .after
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
                 self.list_page(
                     crate::sql::OUTBOX_PAGE,
                     vec![query.status.as_str().to_owned(), after],
@@ -521,7 +527,13 @@ macro_rules! sql_store {
                 .into_iter()
                 .flatten()
                 .collect();
-                binds.push(query.after.as_ref().map(|a| a.to_string()).unwrap_or_default());
+                binds.push(
+                    query
+                        .after
+                        .as_ref()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                );
                 self.list_page(sql, binds, query.limit).await
             }
 

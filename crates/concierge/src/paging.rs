@@ -312,7 +312,14 @@ mod tests {
             .after_id(ResidentId::PREFIX)
             .unwrap();
         assert_eq!(ok, Some(id));
-        for bad in ["", "garbage", "res_", "key_abc", "res_a b", "res_'; DROP TABLE"] {
+        for bad in [
+            "",
+            "garbage",
+            "res_",
+            "key_abc",
+            "res_a b",
+            "res_'; DROP TABLE",
+        ] {
             let err = PageRequest::after(bad)
                 .after_id::<ResidentId>(ResidentId::PREFIX)
                 .unwrap_err();

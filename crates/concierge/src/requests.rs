@@ -279,8 +279,7 @@ mod tests {
 
     #[test]
     fn an_activation_is_read_from_json_strictly() {
-        let a: Activation =
-            serde_json::from_str(r#"{"token":"t","accept_terms":true}"#).unwrap();
+        let a: Activation = serde_json::from_str(r#"{"token":"t","accept_terms":true}"#).unwrap();
         assert_eq!((a.token.as_str(), a.accept_terms), ("t", true));
         assert!(serde_json::from_str::<Activation>(r#"{"token":"t","accept":true}"#).is_err());
     }

@@ -99,9 +99,10 @@ async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
     // Read access is enough to look.
     assert_eq!(
         w.concierge
-            .list_residents(&reader, ResidentFilter::default())
+            .list_residents(&reader, ResidentFilter::default(), PageRequest::first())
             .await
             .unwrap()
+            .items
             .len(),
         1
     );

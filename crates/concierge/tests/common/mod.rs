@@ -76,8 +76,13 @@ impl World {
 
     pub async fn residents(&self) -> Vec<Resident> {
         self.concierge
-            .list_residents(&self.admin, ResidentFilter::property(&self.property.id))
+            .list_residents(
+                &self.admin,
+                ResidentFilter::property(&self.property.id),
+                PageRequest::first(),
+            )
             .await
             .unwrap()
+            .items
     }
 }
