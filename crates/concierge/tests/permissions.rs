@@ -114,3 +114,26 @@ async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
 }
+
+#[tokio::test]
+async fn an_admin_without_a_host_id_is_refused_before_anything_is_touched() {
+    let w = world().await;
+    let stats = w.store.stats();
+    for id in ["", "   "] {
+        let err = w
+            .concierge
+            .list_residents(
+                &Admin::full_access(id, "Nobody"),
+                ResidentFilter::default(),
+                PageRequest::first(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Validation);
+        assert_eq!(
+            err.to_string(),
+            "invalid input: admin.id: must not be empty"
+        );
+    }
+    assert_eq!(w.store.stats(), stats);
+}
