@@ -125,7 +125,7 @@ async fn inviting_a_pending_or_live_account_is_refused_naming_the_status_and_the
     );
 
     w.concierge
-        .activate(Activation::new(&w.token_for("ada@example.org")).accept_terms(true))
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
         .await
         .unwrap();
     let err = w.concierge.invite(&w.admin, &ada.id).await.unwrap_err();
@@ -189,7 +189,7 @@ async fn activating_without_accepting_the_terms_is_refused_and_changes_nothing()
     let ada = w.move_in_ada(true).await;
     let err = w
         .concierge
-        .activate(Activation::new(&w.token_for("ada@example.org")).accept_terms(false))
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(false))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);

@@ -54,7 +54,7 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
         .unwrap();
     c.activate(
         Activation::new(
-            &sandbox
+            sandbox
                 .mailer()
                 .last_activation_token("ada@example.org")
                 .unwrap(),

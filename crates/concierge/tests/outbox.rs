@@ -137,7 +137,7 @@ async fn an_undelivered_email_whose_link_was_replaced_is_skipped_not_sent() {
     // Only the new invitation went out.
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
     w.concierge
-        .activate(Activation::new(&w.token_for("ada@example.org")).accept_terms(true))
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
         .await
         .unwrap();
 }
