@@ -55,7 +55,7 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         .pms(buildium(sim))
         .build()
         .expect("handle");
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let settings = PropertySettings {
         future_resident_sync: true,
         ..Default::default()
@@ -84,9 +84,14 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         assert_eq!(report.run.aborted, None);
         let units = c.list_units(&admin, &p.id).await.expect("units");
         for r in c
-            .list_residents(&admin, ResidentFilter::property(&p.id))
+            .list_residents(
+                &admin,
+                ResidentFilter::property(&p.id),
+                PageRequest::first(),
+            )
             .await
             .expect("residents")
+            .items
         {
             let unit = units
                 .iter()

@@ -147,7 +147,7 @@ async fn key_crash_child() {
     };
     let dir = PathBuf::from(dir);
     let (c, _) = open(&dir, Duration::from_millis(15)).await;
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let unit = c.list_properties(&admin).await.unwrap();
     let property = &unit[0];
     let unit = c.list_units(&admin, &property.id).await.unwrap().remove(0);
@@ -175,7 +175,7 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
     let dir = tempfile::tempdir().unwrap();
     {
         let (c, _) = open(dir.path(), Duration::from_millis(3)).await;
-        let admin = Admin::full_access("desk");
+        let admin = Admin::full_access("desk-1", "desk");
         let p = c
             .register_property(&admin, NewProperty::new("Crash", "crash"))
             .await
@@ -242,13 +242,13 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
             .list_intents(IntentStatus::Recorded)
             .await
             .map(|v| v.len());
-        let admin = Admin::full_access("desk");
+        let admin = Admin::full_access("desk-1", "desk");
         let property = c.list_properties(&admin).await.map(|p| p[0].id.clone());
         let keys = match &property {
             Ok(p) => match c.list_units(&admin, p).await {
                 Ok(units) => c
                     .store()
-                    .list_keys(None, Some(&units[0].id))
+                    .list_keys(&KeyQuery::new(None, Some(&units[0].id)))
                     .await
                     .map_err(Error::from),
                 Err(e) => Err(e),

@@ -73,7 +73,7 @@ async fn resident(c: &Concierge, admin: &Admin) -> Resident {
 async fn keys_are_written_refused_twice_and_replaced_through_salto() {
     let sim = simulator().await;
     let c = handle(&sim, Arc::new(MemoryStore::new()), Duration::from_secs(5));
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let ada = resident(&c, &admin).await;
     let encoders = c.list_encoders(&admin).await.unwrap();
     assert_eq!(encoders[0].name, "NCoder Lobby");
@@ -111,7 +111,7 @@ async fn a_write_cut_short_by_the_deadline_is_finished_by_a_retry_with_exactly_o
     let sim = simulator().await;
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let impatient = handle(&sim, store.clone(), Duration::from_millis(60));
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let ada = resident(&impatient, &admin).await;
     let err = impatient
         .make_key(&admin, MakeKey::resident(&ada.id, "enc-1"))

@@ -10,14 +10,17 @@ rt.register("Building", { id: "s", property_id: "s", name: "s", external: "Exter
 rt.register("DispatchReport", { delivered: "s", retrying: "s", parked: "s", skipped: "s" });
 rt.register("EncoderInfo", { external: "ExternalRef", name: "s", online: "s", initialized: "s" });
 rt.register("ExternalRef", { provider: "s", id: "s" });
-rt.register("InvitationEmailSettings", { from: "s", subject: "s", body: "s", activation_url: "s" });
+rt.register("FieldIssue", { field: "s", message: "s" });
+rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", activation_url: "s" });
 rt.register("KeyHolder", { kind: "s", id: "s" });
 rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit", encoder: "EncoderInfo", replaces: "s?" });
 rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" });
 rt.register("PmsProperty", { external: "ExternalRef", name: "s" });
+rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" });
 rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" });
 rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" });
 rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?" });
+rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" });
 rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" });
 rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" });
 rt.register("SyncCounts", { seen: "s", created: "s", updated: "s", moved_out: "s", unchanged: "s", failed: "s", deferred: "s", pages: "s" });
@@ -36,11 +39,11 @@ return permissions === undefined ? { id, name } : { id, name, permissions };
 },
 };
 
-rt.registerError("PERMISSION_DENIED", { admin: "s", action: "s", permission: "s", required: "s", held: "s", retryable: "s" });
+rt.registerError("PERMISSION_DENIED", { admin: "s", admin_name: "s", action: "s", permission: "s", required: "s", held: "s", retryable: "s" });
 rt.registerError("INVALID_TRANSITION", { from_status: "s", action: "s", retryable: "s" });
 rt.registerError("TOKEN_REJECTED", { reason: "s", retryable: "s" });
 rt.registerError("NOT_FOUND", { entity: "s", id: "s", retryable: "s" });
-rt.registerError("VALIDATION", { issues: "[s]", retryable: "s" });
+rt.registerError("VALIDATION", { issues: "[FieldIssue]", retryable: "s" });
 rt.registerError("CONFLICT", { retryable: "s" });
 rt.registerError("PROVIDER", { provider: "s", operation: "s", kind: "s", request_id: "s?", retryable: "s" });
 rt.registerError("STORE", { location: "s?", found: "s?", supported: "s?", retryable: "s" });
@@ -139,10 +142,24 @@ class Concierge extends rt.Handle {
   }
 
   /**
+   * Residents, page by page, filtered by property, unit, status, phase or source.
+   */
+  listResidents(admin, options) {
+    return this._paged("list_residents", admin, {  }, options, "Resident");
+  }
+
+  /**
    * Delivers the outbox entries that are due; what it did.
    */
   dispatchOutbox() {
     return this._call("dispatch_outbox", null, {  }, undefined, "DispatchReport");
+  }
+
+  /**
+   * Outbox entries in a status, page by page.
+   */
+  listOutbox(admin, status, options) {
+    return this._paged("list_outbox", admin, { status: status }, options, "OutboxEntry");
   }
 
   /**
@@ -181,6 +198,13 @@ class Concierge extends rt.Handle {
   }
 
   /**
+   * The errors of a property's last sync, page by page (R-PMS-5).
+   */
+  syncErrors(admin, propertyId, options) {
+    return this._paged("sync_errors", admin, { property_id: propertyId }, options, "SyncError");
+  }
+
+  /**
    * A property's last sync run, if any.
    */
   lastSync(admin, propertyId) {
@@ -207,6 +231,13 @@ class Concierge extends rt.Handle {
    */
   addSpareHolder(admin, unitId, label) {
     return this._call("add_spare_holder", admin, { unit_id: unitId, label: label }, undefined, "SpareHolder");
+  }
+
+  /**
+   * A unit's spare key holders, page by page.
+   */
+  listSpareHolders(admin, unitId, options) {
+    return this._paged("list_spare_holders", admin, { unit_id: unitId }, options, "SpareHolder");
   }
 
   /**
@@ -238,6 +269,13 @@ class Concierge extends rt.Handle {
   }
 
   /**
+   * Keys, page by page, by holder or unit.
+   */
+  listKeys(admin, options) {
+    return this._paged("list_keys", admin, {  }, options, "SmartKey");
+  }
+
+  /**
    * Settles key writes whose outcome is unknown (a lost reply, a crash); how many.
    */
   reconcileKeys() {
@@ -247,13 +285,120 @@ class Concierge extends rt.Handle {
 }
 
 class SandboxControls extends rt.SandboxBase {
+  /**
+   * The sandbox clock's now.
+   */
+  now() {
+    return this._call("sandbox.now", null, {  }, undefined, "datetime");
+  }
+
+  /**
+   * Moves the sandbox clock forward; its new now.
+   */
+  advance(options) {
+    return this._call("sandbox.advance", null, {  }, options, "datetime");
+  }
+
+  /**
+   * Every email the sandbox mailer took, oldest first.
+   */
+  sentEmails() {
+    return this._call("sandbox.sent_emails", null, {  }, undefined, "[SentEmail]");
+  }
+
+  /**
+   * The activation token of the last invitation sent to an address.
+   */
+  lastActivationToken(email) {
+    return this._call("sandbox.last_activation_token", null, { email: email }, undefined, "s?");
+  }
+
+  /**
+   * Makes the next call of a provider operation fail with a kind of error.
+   */
+  failNext(operation, kind) {
+    return this._call("sandbox.fail_next", null, { operation: operation, kind: kind }, undefined, "s?");
+  }
+
+  /**
+   * How often a provider operation was called.
+   */
+  calls(operation) {
+    return this._call("sandbox.calls", null, { operation: operation }, undefined, "s");
+  }
+
+  /**
+   * Slows a provider operation down.
+   */
+  setLatency(operation, milliseconds) {
+    return this._call("sandbox.set_latency", null, { operation: operation, milliseconds: milliseconds }, undefined, "s?");
+  }
+
+  /**
+   * Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
+   *  the encoder exists.
+   */
+  setEncoder(encoder, options) {
+    return this._call("sandbox.set_encoder", null, { encoder: encoder }, options, "s");
+  }
+
+  /**
+   * How long the sandbox encoders take to write a key.
+   */
+  setEncoderWriteTime(milliseconds) {
+    return this._call("sandbox.set_encoder_write_time", null, { milliseconds: milliseconds }, undefined, "s?");
+  }
+
+  /**
+   * How many keys the sandbox encoders wrote.
+   */
+  encoderKeysWritten() {
+    return this._call("sandbox.encoder_keys_written", null, {  }, undefined, "s");
+  }
+
+  /**
+   * The sandbox PMS's properties.
+   */
+  pmsProperties() {
+    return this._call("sandbox.pms_properties", null, {  }, undefined, "[PmsProperty]");
+  }
+
+  /**
+   * The residents the sandbox PMS lists for a property.
+   */
+  pmsResidents(pmsPropertyId) {
+    return this._call("sandbox.pms_residents", null, { pms_property_id: pmsPropertyId }, undefined, "[PmsResident]");
+  }
+
+  /**
+   * Changes a resident of the sandbox PMS; whether it exists.
+   */
+  pmsUpdateResident(externalId, options) {
+    return this._call("sandbox.pms_update_resident", null, { external_id: externalId }, options, "s");
+  }
+
+  /**
+   * Removes a resident from the sandbox PMS; whether it existed.
+   */
+  pmsRemoveResident(externalId) {
+    return this._call("sandbox.pms_remove_resident", null, { external_id: externalId }, undefined, "s");
+  }
+
+  /**
+   * Adds a record the sandbox PMS cannot read to a property's listing; whether the
+   *  property exists.
+   */
+  pmsAddUnreadable(pmsPropertyId, message) {
+    return this._call("sandbox.pms_add_unreadable", null, { pms_property_id: pmsPropertyId, message: message }, undefined, "s");
+  }
+
 }
 
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "dispatchOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listEncoders", "previewKey", "makeKey", "cancelKey", "reconcileKeys"],
-  sandbox: [],
+  concierge: ["registerProperty", "updatePropertySettings", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys"],
+  sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 
 module.exports = { Admin, Concierge, SandboxControls, OPERATIONS };

@@ -62,8 +62,8 @@ impl Store for Counting {
     ) -> StoreResult<Vec<OutboxEntry>> {
         self.inner.due_outbox(now, limit).await
     }
-    async fn list_outbox(&self, s: OutboxStatus) -> StoreResult<Vec<OutboxEntry>> {
-        self.inner.list_outbox(s).await
+    async fn list_outbox(&self, q: &OutboxQuery) -> StoreResult<Vec<OutboxEntry>> {
+        self.inner.list_outbox(q).await
     }
     async fn list_intents(&self, s: IntentStatus) -> StoreResult<Vec<Intent>> {
         self.inner.list_intents(s).await
@@ -80,12 +80,8 @@ impl Store for Counting {
     async fn release_lease(&self, p: &PropertyId, holder: &str) -> StoreResult<()> {
         self.inner.release_lease(p, holder).await
     }
-    async fn list_keys(
-        &self,
-        h: Option<&KeyHolder>,
-        u: Option<&UnitId>,
-    ) -> StoreResult<Vec<SmartKey>> {
-        self.inner.list_keys(h, u).await
+    async fn list_keys(&self, q: &KeyQuery) -> StoreResult<Vec<SmartKey>> {
+        self.inner.list_keys(q).await
     }
     async fn list_spare_holders(&self, u: &UnitId) -> StoreResult<Vec<SpareHolder>> {
         self.inner.list_spare_holders(u).await
@@ -198,7 +194,7 @@ async fn run(residents: usize) {
         .pms(pms.clone())
         .build()
         .expect("handle");
-    let admin = Admin::full_access("bench");
+    let admin = Admin::full_access("bench-1", "bench");
     let settings = PropertySettings {
         future_resident_sync: true,
         auto_grant_mobile_access: true,

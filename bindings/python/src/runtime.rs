@@ -13,7 +13,6 @@
 //! cancels those not yet done and waits, with the GIL released, for the rest to leave Python.
 
 use crate::error::to_py_err;
-use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};

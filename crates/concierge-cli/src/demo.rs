@@ -38,8 +38,8 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         .sandbox(&sandbox)
         .store(SqliteStore::open(db).await?)
         .build()?;
-    let desk = Admin::full_access("Front desk");
-    let auditor = Admin::new("Auditor").with_residence(AccessLevel::Read);
+    let desk = Admin::full_access("front-desk-1", "Front desk");
+    let auditor = Admin::new("auditor-1", "Auditor").with_residence(AccessLevel::Read);
     let mut say = |line: String| {
         let _ = writeln!(out, "{line}");
     };
@@ -131,9 +131,14 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         .mailer()
         .last_activation_token("ada@example.org")
         .unwrap_or_default();
-    concierge.activate(&token, true).await?;
+    concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await?;
     say("  Ada followed her link and accepted the terms: live".to_owned());
-    match concierge.activate(&token, true).await {
+    match concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await
+    {
         Err(e) => say(format!(
             "  The same link again is refused [{}]: {e}",
             e.code()
@@ -153,7 +158,10 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
                 .send_mobile_activation(true),
         )
         .await?;
-    let queued = concierge.list_outbox(&desk, OutboxStatus::Pending).await?;
+    let queued = concierge
+        .list_outbox(&desk, OutboxStatus::Pending, PageRequest::first())
+        .await?
+        .items;
     say(format!(
         "  Alan Turing moved in ({}); the mailer failed, email queued: {}",
         alan.status(concierge.now()),
@@ -177,8 +185,13 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     ));
     for r in sorted(
         concierge
-            .list_residents(&desk, ResidentFilter::property(&property.id))
-            .await?,
+            .list_residents(
+                &desk,
+                ResidentFilter::property(&property.id),
+                PageRequest::first(),
+            )
+            .await?
+            .items,
     ) {
         say(format!(
             "  {:<14} {}",
@@ -249,7 +262,11 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         n.created,
         n.failed
     ));
-    for e in synced_handle.sync_errors(&desk, &synced.id).await? {
+    for e in synced_handle
+        .sync_errors(&desk, &synced.id, PageRequest::first())
+        .await?
+        .items
+    {
         let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
         say(format!(
             "    sync error {:<18} {who}: {}",
@@ -259,7 +276,10 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     }
     let mut future_filter = ResidentFilter::property(&synced.id);
     future_filter.phase = Some(OccupancyPhase::Future);
-    let future = synced_handle.list_residents(&desk, future_filter).await?;
+    let future = synced_handle
+        .list_residents(&desk, future_filter, PageRequest::first())
+        .await?
+        .items;
     say(format!(
         "  {} future residents listed ahead of their move-in date",
         future.len()
@@ -269,8 +289,9 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     let mut current_filter = ResidentFilter::property(&synced.id);
     current_filter.phase = Some(OccupancyPhase::Current);
     let leaving = synced_handle
-        .list_residents(&desk, current_filter)
+        .list_residents(&desk, current_filter, PageRequest::first())
         .await?
+        .items
         .into_iter()
         .find_map(|r| r.external.and_then(|e| e.id.parse::<i32>().ok()));
     if let Some(tenant) = leaving {
@@ -283,8 +304,13 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         report.run.counts.moved_out, report.run.counts.unchanged
     ));
     let manual_still_there = concierge
-        .list_residents(&desk, ResidentFilter::property(&property.id))
+        .list_residents(
+            &desk,
+            ResidentFilter::property(&property.id),
+            PageRequest::first(),
+        )
         .await?
+        .items
         .len();
     say(format!(
         "  Manual residents of {} untouched by any sync: {manual_still_there}",
@@ -362,16 +388,22 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         .make_key(&desk, MakeKey::resident(&ada_in_801.id, &lobby))
         .await?;
     let mut ada_keys = concierge
-        .list_keys(&desk, Some(&KeyHolder::Resident(ada.id.clone())), None)
-        .await?;
+        .list_keys(
+            &desk,
+            KeyFilter::default().holder(&KeyHolder::Resident(ada.id.clone())),
+            PageRequest::first(),
+        )
+        .await?
+        .items;
     ada_keys.extend(
         concierge
             .list_keys(
                 &desk,
-                Some(&KeyHolder::Resident(ada_in_801.id.clone())),
-                None,
+                KeyFilter::default().holder(&KeyHolder::Resident(ada_in_801.id.clone())),
+                PageRequest::first(),
             )
-            .await?,
+            .await?
+            .items,
     );
     let live: Vec<_> = ada_keys.iter().filter(|k| k.state.is_live()).collect();
     let units: std::collections::HashSet<_> = live.iter().map(|k| &k.unit_id).collect();
@@ -399,8 +431,13 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     let units = concierge.list_units(&desk, &property.id).await?;
     for r in sorted(
         concierge
-            .list_residents(&desk, ResidentFilter::property(&property.id))
-            .await?,
+            .list_residents(
+                &desk,
+                ResidentFilter::property(&property.id),
+                PageRequest::first(),
+            )
+            .await?
+            .items,
     ) {
         let unit = units
             .iter()
@@ -439,10 +476,15 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
             "!! CHANGED"
         }
     ));
-    let delivered = reopened.list_outbox(&desk, OutboxStatus::Done).await?.len();
-    let pending = reopened
-        .list_outbox(&desk, OutboxStatus::Pending)
+    let delivered = reopened
+        .list_outbox(&desk, OutboxStatus::Done, PageRequest::first())
         .await?
+        .items
+        .len();
+    let pending = reopened
+        .list_outbox(&desk, OutboxStatus::Pending, PageRequest::first())
+        .await?
+        .items
         .len();
     say(format!(
         "  Outbox on disk: {delivered} emails delivered, {pending} pending"
@@ -496,8 +538,13 @@ async fn statuses(
     property: &PropertyId,
 ) -> Result<Vec<(String, AccountStatus)>> {
     let residents = c
-        .list_residents(admin, ResidentFilter::property(property))
-        .await?;
+        .list_residents(
+            admin,
+            ResidentFilter::property(property),
+            PageRequest::first(),
+        )
+        .await?
+        .items;
     Ok(sorted(residents)
         .into_iter()
         .map(|r| (r.full_name(), r.status(c.now())))

@@ -2,6 +2,7 @@
 
 use crate::settings::Layers;
 use concierge::*;
+use futures_util::StreamExt as _;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -163,7 +164,14 @@ pub async fn key(layers: &Layers, cmd: KeyCommand, out: &mut impl Write) -> Resu
             let c = open(layers.load(&[])?).await?;
             let holder = resident.map(|r| KeyHolder::Resident(ResidentId::from_string(r)));
             let unit = unit.map(UnitId::from_string);
-            for k in c.list_keys(&admin, holder.as_ref(), unit.as_ref()).await? {
+            let filter = KeyFilter {
+                holder,
+                unit_id: unit,
+            };
+            // Page by page: memory stays flat however many keys there are.
+            let mut keys = std::pin::pin!(c.stream_keys(&admin, filter));
+            while let Some(k) = keys.next().await {
+                let k = k?;
                 if json {
                     let _ = writeln!(out, "{}", serde_json::to_string(&k).unwrap_or_default());
                 } else {
@@ -348,7 +356,7 @@ async fn open(mut settings: Settings) -> Result<Concierge> {
 
 /// The operator at the machine: the CLI acts with full access.
 fn operator() -> Admin {
-    Admin::full_access("concierge-cli")
+    Admin::full_access("concierge-cli", "Concierge CLI")
 }
 
 /// `concierge residents`.
@@ -386,7 +394,9 @@ pub async fn residents(layers: &Layers, args: ResidentsArgs, out: &mut impl Writ
         let units = c.list_units(&admin, &property.id).await?;
         let mut filter = ResidentFilter::property(&property.id);
         filter.status = status;
-        for r in c.list_residents(&admin, filter).await? {
+        let mut residents = std::pin::pin!(c.stream_residents(&admin, filter));
+        while let Some(r) = residents.next().await {
+            let r = r?;
             let unit = units
                 .iter()
                 .find(|u| u.id == r.occupancy.unit_id)
@@ -540,7 +550,9 @@ pub async fn outbox(layers: &Layers, cmd: OutboxCommand, out: &mut impl Write) -
                 Error::invalid("status", "must be pending, done, parked or skipped")
             })?;
             let c = open(layers.load(&[])?).await?;
-            for e in c.list_outbox(&admin, status).await? {
+            let mut entries = std::pin::pin!(c.stream_outbox(&admin, status));
+            while let Some(e) = entries.next().await {
+                let e = e?;
                 if json {
                     let line = serde_json::json!({
                         "id": e.id, "kind": e.message.kind(), "status": e.status.as_str(),

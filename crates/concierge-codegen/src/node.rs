@@ -74,7 +74,7 @@ pub fn generate(api: &Api) -> (String, String) {
     let mut js = String::from(HEADER);
     let mut dts = String::from(HEADER);
     js.push_str("'use strict';\n\nconst rt = require('./runtime.js');\n\n");
-    dts.push_str("import type { Paginator, ConciergeErrorBase, Settings } from './runtime';\n\n");
+    dts.push_str("import type { Paginator, ConciergeErrorBase } from './runtime';\n\n");
 
     // Enums and aliases.
     for (name, def) in &all {
@@ -115,7 +115,35 @@ pub fn generate(api: &Api) -> (String, String) {
         }
     }
     js.push('\n');
-    for name in ["Permissions", "Admin"] {
+    // What callers build: the admin and its permissions, and the settings with every record
+    // they hold.
+    let mut built: Vec<String> = vec!["Permissions".into(), "Admin".into()];
+    let mut stack: Vec<Ty> = api.settings.iter().map(|f| f.ty.clone()).collect();
+    while let Some(t) = stack.pop() {
+        match t {
+            Ty::Named(n) => {
+                if let Some(Def::Record { fields, .. }) = api.inputs.get(&n) {
+                    if !built.contains(&n) && !api.outputs.contains_key(&n) {
+                        built.push(n.clone());
+                        stack.extend(fields.iter().map(|f| f.ty.clone()));
+                    }
+                }
+            }
+            Ty::List(inner) | Ty::Optional(inner) => stack.push(*inner),
+            _ => {}
+        }
+    }
+    dts.push_str("/** The settings a handle is opened with (`Concierge.open`); every field is optional. */\nexport interface Settings {\n");
+    for f in &api.settings {
+        doc(&mut dts, "  ", &f.doc);
+        let t = match &f.ty {
+            Ty::Optional(inner) => ts(inner, &all, api, true),
+            other => ts(other, &all, api, true),
+        };
+        let _ = writeln!(dts, "  {}?: {t};", camel(&f.name));
+    }
+    dts.push_str("}\n\n");
+    for name in &built {
         if let Some(Def::Record { doc: d, fields }) = api.inputs.get(name) {
             doc(&mut dts, "", d);
             let _ = writeln!(dts, "export interface {name} {{");

@@ -68,6 +68,9 @@ fn signature(py: &Py<'_>, op: &Operation) -> (String, String, String) {
             params.push(format!("{}: {t} = None", f.name));
         }
     }
+    // An unknown keyword reaches the facade, which refuses it as a VALIDATION error naming it,
+    // as it does an unknown key of a Node options object.
+    params.push("**unknown: Any".into());
     let positional = format!(
         "{{{}}}",
         op.positional
@@ -81,6 +84,7 @@ fn signature(py: &Py<'_>, op: &Operation) -> (String, String, String) {
         op.options
             .iter()
             .map(|f| format!("{:?}: {}", f.name, f.name))
+            .chain(std::iter::once("**unknown".to_owned()))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -146,7 +150,21 @@ fn method(out: &mut String, py: &Py<'_>, op: &Operation, asynchronous: bool) {
     }
 }
 
+const KEYWORDS: &[&str] = &[
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
+];
+
 fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field], input: bool) {
+    for f in fields {
+        assert!(
+            !KEYWORDS.contains(&f.name.as_str()),
+            "{name}.{} is a Python keyword: rename the field in Rust (serde alias for stored data)",
+            f.name
+        );
+    }
     let _ = writeln!(out, "@dataclasses.dataclass(frozen=True)");
     let _ = writeln!(out, "class {name}:");
     let _ = writeln!(out, "    \"\"\"{}\"\"\"\n", doc_line(doc));

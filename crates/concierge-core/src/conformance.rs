@@ -527,7 +527,7 @@ pub async fn outbox_and_ledger_queries(store: Arc<dyn Store>) {
     assert_eq!(
         mine(
             store
-                .list_outbox(OutboxStatus::Parked)
+                .list_outbox(&OutboxQuery::status(OutboxStatus::Parked))
                 .await
                 .expect("parked")
         ),
@@ -685,19 +685,22 @@ pub async fn keys_spares_and_runs_are_listed(store: Arc<dyn Store>) {
         v
     };
     assert_eq!(
-        ids(store.list_keys(Some(&ada), None).await.expect("by holder")),
+        ids(store
+            .list_keys(&KeyQuery::new(Some(&ada), None))
+            .await
+            .expect("by holder")),
         sorted(vec![k1.id.clone(), k2.id.clone()])
     );
     assert_eq!(
         ids(store
-            .list_keys(None, Some(&unit.id))
+            .list_keys(&KeyQuery::new(None, Some(&unit.id)))
             .await
             .expect("by unit")),
         sorted(vec![k1.id.clone(), k3.id.clone()])
     );
     assert_eq!(
         ids(store
-            .list_keys(Some(&ada), Some(&unit.id))
+            .list_keys(&KeyQuery::new(Some(&ada), Some(&unit.id)))
             .await
             .expect("both")),
         vec![k1.id.clone()]
@@ -743,6 +746,76 @@ pub async fn keys_spares_and_runs_are_listed(store: Arc<dyn Store>) {
     );
 }
 
+/// Keys and outbox entries page by id: keyset pages of at most `limit`, every record exactly
+/// once, in id order, whatever else the store holds.
+pub async fn keys_and_outbox_page_by_id(store: Arc<dyn Store>) {
+    let store = store.as_ref();
+    let (property, _, unit) = place(store).await;
+    let tag = property.id.to_string();
+    let mut keys = Vec::new();
+    let mut entries = Vec::new();
+    let mut batch = Batch::new();
+    for i in 0..250 {
+        let mut k = key(
+            KeyHolder::Spare(SpareHolderId::new()),
+            &unit,
+            KeyState::Active,
+        );
+        let mut e = OutboxEntry::new(
+            property.id.clone(),
+            format!("{tag}-page-{i}"),
+            OutboxMessage::ActivationEmail {
+                resident_id: ResidentId::new(),
+                token: None,
+            },
+            t0(),
+        );
+        e.status = OutboxStatus::Skipped;
+        batch.put(&mut k).put(&mut e);
+        keys.push(k.id);
+        entries.push(e.id);
+    }
+    store.commit(batch).await.expect("commit");
+    keys.sort();
+    entries.sort();
+
+    // Keys of the unit: exactly three pages of 100, 100 and 50.
+    let mut q = KeyQuery::new(None, Some(&unit.id)).page(None, Some(100));
+    let mut pages = Vec::new();
+    loop {
+        let page = store.list_keys(&q).await.expect("key page");
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.id.clone());
+        pages.push(page.into_iter().map(|k| k.id).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![100, 100, 50]
+    );
+    assert_eq!(pages.concat(), keys);
+
+    // Outbox entries by status: the store may hold other properties' entries too, so keep
+    // ours; pages never exceed the limit and ours come exactly once, in id order.
+    let mut q = OutboxQuery::status(OutboxStatus::Skipped).page(None, Some(100));
+    let mut seen = Vec::new();
+    let mut previous: Option<OutboxId> = None;
+    loop {
+        let page = store.list_outbox(&q).await.expect("outbox page");
+        assert!(page.len() <= 100);
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.id.clone());
+        for e in page {
+            assert_eq!(e.status, OutboxStatus::Skipped);
+            assert!(previous.as_ref().is_none_or(|p| p < &e.id), "id order");
+            previous = Some(e.id.clone());
+            if e.property_id == property.id {
+                seen.push(e.id);
+            }
+        }
+    }
+    assert_eq!(seen, entries);
+}
+
 /// Expands to one `#[tokio::test]` per conformance check for the store built by `$make`
 /// (an async expression yielding `Option<Arc<dyn Store>>`; `None` skips, saying so).
 #[macro_export]
@@ -758,6 +831,7 @@ macro_rules! conformance_tests {
             outbox_and_ledger_queries,
             leases_have_one_holder,
             keys_spares_and_runs_are_listed,
+            keys_and_outbox_page_by_id,
             concurrent_updates_lose_nothing
         );
     };

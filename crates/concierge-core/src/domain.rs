@@ -88,7 +88,8 @@ impl Amenity {
 #[serde(default)]
 pub struct InvitationEmailSettings {
     /// The sender shown to residents.
-    pub from: String,
+    #[serde(alias = "from")]
+    pub sender: String,
     /// The subject line.
     pub subject: String,
     /// The body.
@@ -100,7 +101,7 @@ pub struct InvitationEmailSettings {
 impl Default for InvitationEmailSettings {
     fn default() -> Self {
         Self {
-            from: "Concierge <no-reply@concierge.invalid>".into(),
+            sender: "Concierge <no-reply@concierge.invalid>".into(),
             subject: "Welcome to {property_name}: activate your account".into(),
             body: "Hello {first_name},\n\nYour account at {property_name} is ready. Activate it \
                    within 7 days:\n\n{activation_link}\n\nThe link works until {expires_at}.\n"

@@ -18,10 +18,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The admin lacks the permission the operation needs (R-PERM-1, R-PERM-2). Raised before
     /// any provider or the store is touched.
-    #[error("permission denied: {action} needs {permission} {required}, admin {admin} has {held}")]
+    #[error(
+        "permission denied: {action} needs {permission} {required}, admin {admin_name} ({admin}) has {held}"
+    )]
     PermissionDenied {
-        /// Who tried.
+        /// Who tried: the host application's id of the admin.
         admin: String,
+        /// The admin's display name.
+        admin_name: String,
         /// The operation that was refused.
         action: String,
         /// The permission it needs.
@@ -166,12 +170,14 @@ impl Error {
         match self {
             Error::PermissionDenied {
                 admin,
+                admin_name,
                 action,
                 permission,
                 required,
                 held,
             } => Error::PermissionDenied {
                 admin: admin.clone(),
+                admin_name: admin_name.clone(),
                 action: action.clone(),
                 permission: *permission,
                 required: *required,
@@ -256,12 +262,13 @@ impl Error {
         let value = match self {
             Error::PermissionDenied {
                 admin,
+                admin_name,
                 action,
                 permission,
                 required,
                 held,
             } => json!({
-                "admin": admin, "action": action, "permission": permission,
+                "admin": admin, "admin_name": admin_name, "action": action, "permission": permission,
                 "required": required, "held": held,
             }),
             Error::InvalidTransition { from, action } => {
@@ -346,6 +353,7 @@ impl ErrorCode {
         match self {
             ErrorCode::PermissionDenied => &[
                 field!("admin", "string", "The admin's id, as the host application gave it."),
+                field!("admin_name", "string", "The admin's display name."),
                 field!("action", "string", "The refused operation."),
                 field!("permission", "Permission", "The area it needs."),
                 field!("required", "AccessLevel", "The level it needs."),
@@ -427,7 +435,7 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
     let ticked = |text: &str| text.split('`').nth(1).map(str::to_owned);
     let expected = |text: &str| {
         text.split_once("expected ")
-            .map(|(_, rest)| rest.replace('`', ""))
+            .map(|(_, rest)| rest.trim_start_matches("one of ").replace('`', ""))
             .unwrap_or_default()
     };
     if let Some(rest) = inner.strip_prefix("unknown field ") {

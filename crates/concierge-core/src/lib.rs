@@ -49,6 +49,6 @@ pub use memory::{MemoryStore, StoreStats};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
 pub use store::{
-    Batch, Intent, IntentStatus, OutboxEntry, OutboxMessage, OutboxStatus, Put, Record, RecordKey,
-    ResidentQuery, Store, StoreExt, StoreResult, Versioned,
+    Batch, Intent, IntentStatus, KeyQuery, OutboxEntry, OutboxMessage, OutboxQuery, OutboxStatus,
+    Put, Record, RecordKey, ResidentQuery, Store, StoreExt, StoreResult, Versioned,
 };

@@ -3,7 +3,7 @@
 //! batches), so a workflow tested on it behaves the same on SQLite and PostgreSQL.
 
 use crate::domain::*;
-use crate::error::StoreError;
+use crate::error::{EntityKind, StoreError};
 use crate::ids::*;
 use crate::store::*;
 use async_trait::async_trait;
@@ -47,6 +47,29 @@ impl MemoryStore {
     fn read(&self) -> std::sync::MutexGuard<'_, BTreeMap<RecordKey, Record>> {
         self.reads.fetch_add(1, Ordering::Relaxed);
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The records of `kind` with ids after `after` (all of them when `None`), in id order: the
+    /// map is ordered by (kind, id), so a keyset page starts where it should instead of
+    /// scanning from the first record.
+    fn kind_after<'a>(
+        map: &'a BTreeMap<RecordKey, Record>,
+        kind: EntityKind,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = &'a Record> + 'a {
+        use std::ops::Bound;
+        let start = RecordKey {
+            kind,
+            id: after.unwrap_or_default().to_owned(),
+        };
+        let lower = if after.is_some() {
+            Bound::Excluded(start)
+        } else {
+            Bound::Included(start)
+        };
+        map.range((lower, Bound::Unbounded))
+            .take_while(move |(k, _)| k.kind == kind)
+            .map(|(_, r)| r)
     }
 
     fn values<'a, T: 'a>(
@@ -183,12 +206,14 @@ impl Store for MemoryStore {
 
     async fn list_residents(&self, query: &ResidentQuery) -> StoreResult<Vec<Resident>> {
         let map = self.read();
-        let matching = Self::values(&map, |r| match r {
-            Record::Resident(r) => Some(r.as_ref()),
-            _ => None,
-        })
-        .filter(|r| query.matches(r))
-        .cloned();
+        let after = query.after.as_ref().map(ResidentId::as_str);
+        let matching = Self::kind_after(&map, EntityKind::Resident, after)
+            .filter_map(|r| match r {
+                Record::Resident(r) => Some(r.as_ref()),
+                _ => None,
+            })
+            .filter(|r| query.matches(r))
+            .cloned();
         Ok(match query.limit {
             Some(limit) => matching.take(limit).collect(),
             None => matching.collect(),
@@ -223,17 +248,20 @@ impl Store for MemoryStore {
         Ok(due)
     }
 
-    async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>> {
+    async fn list_outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxEntry>> {
         let map = self.read();
-        let mut entries: Vec<OutboxEntry> = Self::values(&map, |r| match r {
-            Record::Outbox(o) => Some(o),
-            _ => None,
+        let after = query.after.as_ref().map(OutboxId::as_str);
+        let matching = Self::kind_after(&map, EntityKind::OutboxEntry, after)
+            .filter_map(|r| match r {
+                Record::Outbox(o) => Some(o),
+                _ => None,
+            })
+            .filter(|o| query.matches(o))
+            .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
         })
-        .filter(|o| o.status == status)
-        .cloned()
-        .collect();
-        entries.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        Ok(entries)
     }
 
     async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>> {
@@ -267,19 +295,20 @@ impl Store for MemoryStore {
         Ok(free)
     }
 
-    async fn list_keys(
-        &self,
-        holder: Option<&KeyHolder>,
-        unit: Option<&UnitId>,
-    ) -> StoreResult<Vec<SmartKey>> {
+    async fn list_keys(&self, query: &KeyQuery) -> StoreResult<Vec<SmartKey>> {
         let map = self.read();
-        Ok(Self::values(&map, |r| match r {
-            Record::Key(k) => Some(k),
-            _ => None,
+        let after = query.after.as_ref().map(KeyId::as_str);
+        let matching = Self::kind_after(&map, EntityKind::Key, after)
+            .filter_map(|r| match r {
+                Record::Key(k) => Some(k),
+                _ => None,
+            })
+            .filter(|k| query.matches(k))
+            .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
         })
-        .filter(|k| holder.is_none_or(|h| &k.holder == h) && unit.is_none_or(|u| &k.unit_id == u))
-        .cloned()
-        .collect())
     }
 
     async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>> {

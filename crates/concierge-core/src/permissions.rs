@@ -100,11 +100,13 @@ impl Permissions {
 }
 
 /// An operator acting through the SDK. The host application authenticates its staff and builds
-/// an `Admin` for each; Concierge checks the permissions on every call that acts for one.
+/// an `Admin` for each, with the id and display name its own user directory knows them by (never
+/// a made-up one: logs, audit and permission errors name the admin by it). Concierge checks the
+/// permissions on every call that acts for one, and refuses an admin whose id is empty.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Admin {
-    /// Who.
+    /// The host application's id for this operator.
     pub id: AdminId,
     /// A display name for logs and audit.
     pub name: String,
@@ -114,18 +116,19 @@ pub struct Admin {
 }
 
 impl Admin {
-    /// An admin with no access at all; add access with the `with_*` methods.
-    pub fn new(name: impl Into<String>) -> Self {
+    /// The host's operator `id`, shown as `name`, with no access at all; add access with the
+    /// `with_*` methods. An empty id is refused when the admin is used ([`Admin::require`]).
+    pub fn new(id: impl Into<AdminId>, name: impl Into<String>) -> Self {
         Self {
-            id: AdminId::new(),
+            id: id.into(),
             name: name.into(),
             permissions: Permissions::default(),
         }
     }
 
-    /// An admin with full access to both areas.
-    pub fn full_access(name: impl Into<String>) -> Self {
-        Self::new(name)
+    /// The host's operator `id`, shown as `name`, with full access to both areas.
+    pub fn full_access(id: impl Into<AdminId>, name: impl Into<String>) -> Self {
+        Self::new(id, name)
             .with_integrations(AccessLevel::Full)
             .with_residence(AccessLevel::Full)
     }
@@ -143,19 +146,24 @@ impl Admin {
     }
 
     /// Refuses with [`Error::PermissionDenied`] unless this admin holds `required` or better in
-    /// `permission`'s area.
+    /// `permission`'s area, and with a validation error on `admin.id` when the id is empty (or
+    /// only blanks): every admin is someone the host application knows.
     pub fn require(
         &self,
         permission: Permission,
         required: AccessLevel,
         action: &str,
     ) -> Result<()> {
+        if self.id.as_str().trim().is_empty() {
+            return Err(Error::invalid("admin.id", "must not be empty"));
+        }
         let held = self.permissions.level(permission);
         if held >= required {
             Ok(())
         } else {
             Err(Error::PermissionDenied {
                 admin: self.id.to_string(),
+                admin_name: self.name.clone(),
                 action: action.to_owned(),
                 permission,
                 required,
@@ -172,19 +180,18 @@ mod tests {
     // R-PERM-1
     #[test]
     fn integrations_work_needs_full_integrations_access() {
-        let reader = Admin::new("r").with_integrations(AccessLevel::Read);
+        let reader = Admin::new("u-1", "Reader").with_integrations(AccessLevel::Read);
         let err = reader
             .require(Permission::Integrations, AccessLevel::Full, "go_live")
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(
-                "permission denied: go_live needs integrations full, admin {} has read",
-                reader.id
+                "permission denied: go_live needs integrations full, admin Reader (u-1) has read"
             )
         );
         assert!(
-            Admin::new("f")
+            Admin::new("u-2", "Full")
                 .with_integrations(AccessLevel::Full)
                 .require(Permission::Integrations, AccessLevel::Full, "go_live")
                 .is_ok()
@@ -194,17 +201,54 @@ mod tests {
     // R-PERM-2
     #[test]
     fn residence_access_does_not_grant_integrations_and_vice_versa() {
-        let residence_only = Admin::new("r").with_residence(AccessLevel::Full);
+        let residence_only = Admin::new("u-3", "Residence").with_residence(AccessLevel::Full);
         assert!(
             residence_only
                 .require(Permission::Integrations, AccessLevel::Read, "x")
                 .is_err()
         );
-        let integrations_only = Admin::new("i").with_integrations(AccessLevel::Full);
+        let integrations_only =
+            Admin::new("u-4", "Integrations").with_integrations(AccessLevel::Full);
         assert!(
             integrations_only
                 .require(Permission::Residence, AccessLevel::Read, "x")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn the_admin_is_named_by_the_hosts_id_and_an_empty_id_is_refused() {
+        let desk = Admin::full_access("desk-1", "Front desk");
+        assert_eq!(desk.id.as_str(), "desk-1");
+        assert_eq!(desk.name, "Front desk");
+        assert!(
+            desk.require(Permission::Residence, AccessLevel::Full, "x")
+                .is_ok()
+        );
+        let denied = Admin::new("desk-2", "Night desk")
+            .require(Permission::Residence, AccessLevel::Read, "list_residents")
+            .unwrap_err();
+        match &denied {
+            Error::PermissionDenied {
+                admin, admin_name, ..
+            } => {
+                assert_eq!(admin, "desk-2");
+                assert_eq!(admin_name, "Night desk");
+            }
+            other => panic!("expected PermissionDenied, got {other:?}"),
+        }
+        for id in ["", "  "] {
+            let err = Admin::full_access(id, "Nobody")
+                .require(Permission::Residence, AccessLevel::Read, "x")
+                .unwrap_err();
+            match err {
+                Error::Validation(v) => {
+                    assert_eq!(v.issues.len(), 1);
+                    assert_eq!(v.issues[0].field, "admin.id");
+                    assert_eq!(v.issues[0].message, "must not be empty");
+                }
+                other => panic!("expected a validation error, got {other:?}"),
+            }
+        }
     }
 }

@@ -276,6 +276,79 @@ impl ResidentQuery {
     }
 }
 
+/// Which smart keys to list: a holder's, a unit's, both or all, one keyset page at a time.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyQuery {
+    /// Only this holder's.
+    pub holder: Option<KeyHolder>,
+    /// Only this unit's.
+    pub unit_id: Option<UnitId>,
+    /// Keyset paging: only ids after this one.
+    pub after: Option<KeyId>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl KeyQuery {
+    /// Every key of `holder` (if given) for `unit` (if given), unpaged.
+    pub fn new(holder: Option<&KeyHolder>, unit: Option<&UnitId>) -> Self {
+        Self {
+            holder: holder.cloned(),
+            unit_id: unit.cloned(),
+            after: None,
+            limit: None,
+        }
+    }
+
+    /// Only ids after `after`, at most `limit` of them.
+    pub fn page(mut self, after: Option<KeyId>, limit: Option<usize>) -> Self {
+        self.after = after;
+        self.limit = limit;
+        self
+    }
+
+    /// Whether `k` matches, paging included.
+    pub fn matches(&self, k: &SmartKey) -> bool {
+        self.holder.as_ref().is_none_or(|h| &k.holder == h)
+            && self.unit_id.as_ref().is_none_or(|u| &k.unit_id == u)
+            && self.after.as_ref().is_none_or(|a| &k.id > a)
+    }
+}
+
+/// Which outbox entries to list: those with one status, one keyset page at a time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxQuery {
+    /// Only entries with this status.
+    pub status: OutboxStatus,
+    /// Keyset paging: only ids after this one.
+    pub after: Option<OutboxId>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl OutboxQuery {
+    /// Every entry with `status`, unpaged.
+    pub fn status(status: OutboxStatus) -> Self {
+        Self {
+            status,
+            after: None,
+            limit: None,
+        }
+    }
+
+    /// Only ids after `after`, at most `limit` of them.
+    pub fn page(mut self, after: Option<OutboxId>, limit: Option<usize>) -> Self {
+        self.after = after;
+        self.limit = limit;
+        self
+    }
+
+    /// Whether `o` matches, paging included.
+    pub fn matches(&self, o: &OutboxEntry) -> bool {
+        o.status == self.status && self.after.as_ref().is_none_or(|a| &o.id > a)
+    }
+}
+
 /// What an outbox entry does once delivered.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -501,8 +574,9 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<Option<Resident>>;
     /// Outbox entries that are pending and due at `now`, oldest first.
     async fn due_outbox(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<OutboxEntry>>;
-    /// Outbox entries with `status`, oldest first.
-    async fn list_outbox(&self, status: OutboxStatus) -> StoreResult<Vec<OutboxEntry>>;
+    /// Outbox entries matching `query`, ordered by id (keyset paging: a page reads only its own
+    /// rows, through an index, however long the outbox).
+    async fn list_outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxEntry>>;
     /// Intents with `status`, oldest first: after a crash, the `Recorded` ones are the calls
     /// whose outcome must be asked of the provider.
     async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>>;
@@ -518,12 +592,9 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
-    /// Smart keys of a holder, of a unit, or of both, ordered by id.
-    async fn list_keys(
-        &self,
-        holder: Option<&KeyHolder>,
-        unit: Option<&UnitId>,
-    ) -> StoreResult<Vec<SmartKey>>;
+    /// Smart keys matching `query` (a holder's, a unit's, both or all), ordered by id (keyset
+    /// paging: a page reads only its own rows, through an index).
+    async fn list_keys(&self, query: &KeyQuery) -> StoreResult<Vec<SmartKey>>;
     /// A unit's spare key holders, ordered by id.
     async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>>;
     /// The most recently started sync run of a property.

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 #[derive(Clone, serde::Serialize, schemars::JsonSchema)]
 pub struct SentEmail {
     /// Sender.
-    pub from: String,
+    pub sender: String,
     /// Recipient.
     pub to: String,
     /// Subject.
@@ -113,7 +113,7 @@ impl Mailer for SandboxMailer {
             .by_key
             .insert(message.idempotency_key.clone(), message_id.clone());
         state.sent.push(SentEmail {
-            from: message.from,
+            sender: message.from,
             to: message.to,
             subject: message.subject,
             body: message.body,

@@ -130,17 +130,32 @@ pub(crate) const DUE: &str = "SELECT body FROM records WHERE kind = 'outbox_entr
     AND due_at <= $1 ORDER BY due_at, id LIMIT $2";
 pub(crate) const BY_STATUS: &str =
     "SELECT body FROM records WHERE kind = $1 AND status = $2 ORDER BY created_at, id";
-/// Key listings, one text per filter (see [`residents_sql`]). Parameters: holder, unit, as present.
+/// Key listings, one text per filter (see [`residents_sql`]), each served by an index ending in
+/// `id` (`records_by_holder`, `records_by_unit`, the primary key). Parameters: the filters present
+/// (holder, unit), then the id to start after, then the limit.
 pub(crate) fn keys_sql(holder: bool, unit: bool) -> &'static str {
     match (holder, unit) {
         (true, true) => {
-            "SELECT body FROM records WHERE kind = 'key' AND holder = $1 AND unit_id = $2 ORDER BY id"
+            "SELECT body FROM records WHERE kind = 'key' AND holder = $1 AND unit_id = $2 \
+            AND id > $3 ORDER BY id LIMIT $4"
         }
-        (true, false) => "SELECT body FROM records WHERE kind = 'key' AND holder = $1 ORDER BY id",
-        (false, true) => "SELECT body FROM records WHERE kind = 'key' AND unit_id = $1 ORDER BY id",
-        (false, false) => "SELECT body FROM records WHERE kind = 'key' ORDER BY id",
+        (true, false) => {
+            "SELECT body FROM records WHERE kind = 'key' AND holder = $1 \
+            AND id > $2 ORDER BY id LIMIT $3"
+        }
+        (false, true) => {
+            "SELECT body FROM records WHERE kind = 'key' AND unit_id = $1 \
+            AND id > $2 ORDER BY id LIMIT $3"
+        }
+        (false, false) => {
+            "SELECT body FROM records WHERE kind = 'key' AND id > $1 ORDER BY id LIMIT $2"
+        }
     }
 }
+/// Outbox entries of one status, a keyset page at a time through `records_by_status`.
+/// Parameters: status, the id to start after, the limit.
+pub(crate) const OUTBOX_PAGE: &str = "SELECT body FROM records WHERE kind = 'outbox_entry' \
+    AND status = $1 AND id > $2 ORDER BY id LIMIT $3";
 pub(crate) const SPARES: &str =
     "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
@@ -444,9 +459,19 @@ macro_rules! sql_store {
 
             async fn list_outbox(
                 &self,
-                status: concierge_core::OutboxStatus,
+                query: &concierge_core::OutboxQuery,
             ) -> concierge_core::StoreResult<Vec<concierge_core::OutboxEntry>> {
-                self.list_status("outbox_entry", status.as_str()).await
+                let after = query
+                    .after
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                self.list_page(
+                    crate::sql::OUTBOX_PAGE,
+                    vec![query.status.as_str().to_owned(), after],
+                    query.limit,
+                )
+                .await
             }
 
             async fn list_intents(
@@ -492,18 +517,24 @@ macro_rules! sql_store {
 
             async fn list_keys(
                 &self,
-                holder: Option<&concierge_core::KeyHolder>,
-                unit: Option<&concierge_core::UnitId>,
+                query: &concierge_core::KeyQuery,
             ) -> concierge_core::StoreResult<Vec<concierge_core::SmartKey>> {
-                let sql = crate::sql::keys_sql(holder.is_some(), unit.is_some());
-                let binds: Vec<Option<String>> = [
-                    holder.map(crate::sql::holder_id),
-                    unit.map(|u| u.to_string()),
+                let sql = crate::sql::keys_sql(query.holder.is_some(), query.unit_id.is_some());
+                let mut binds: Vec<String> = [
+                    query.holder.as_ref().map(crate::sql::holder_id),
+                    query.unit_id.as_ref().map(|u| u.to_string()),
                 ]
                 .into_iter()
-                .filter(Option::is_some)
+                .flatten()
                 .collect();
-                self.list_bound(sql, &binds).await
+                binds.push(
+                    query
+                        .after
+                        .as_ref()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                );
+                self.list_page(sql, binds, query.limit).await
             }
 
             async fn list_spare_holders(
@@ -553,6 +584,34 @@ macro_rules! sql_store {
                     query = query.bind(value.clone());
                 }
                 let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
+            }
+
+            /// One keyset page: `sql` takes `binds`, then the limit (every row when `None`).
+            async fn list_page<R: concierge_core::Versioned>(
+                &self,
+                sql: &'static str,
+                binds: Vec<String>,
+                limit: Option<usize>,
+            ) -> concierge_core::StoreResult<Vec<R>> {
+                use crate::sql::*;
+                use sqlx::Row as _;
+                let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+                let mut query = sqlx::query(sql);
+                for value in binds {
+                    query = query.bind(value);
+                }
+                let rows = query
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for row in rows {
                     if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {

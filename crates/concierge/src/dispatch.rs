@@ -154,7 +154,7 @@ impl Concierge {
                 .replace("{activation_link}", &link)
         };
         let message = EmailMessage {
-            from: settings.from.clone(),
+            from: settings.sender.clone(),
             to,
             subject: render(&settings.subject),
             body: render(&settings.body),

@@ -12,7 +12,7 @@
 //! system what became of the intent, and finishes it (the key was written) or writes it with the
 //! same idempotency key (it was not): never a second key.
 
-use crate::Concierge;
+use crate::{Concierge, KeyFilter, Listing, PageRequest};
 use concierge_core::*;
 
 /// Write a key for a holder on an encoder.
@@ -221,15 +221,24 @@ impl Concierge {
         Ok(key)
     }
 
-    /// Keys of a holder or a unit (Residence, read).
+    /// One page of the keys matching `filter` (a holder's, a unit's, both or all), ordered by id
+    /// (Residence, read). The store reads the page by keyset.
     pub async fn list_keys(
         &self,
         admin: &Admin,
-        holder: Option<&KeyHolder>,
-        unit: Option<&UnitId>,
-    ) -> Result<Vec<SmartKey>> {
+        filter: KeyFilter,
+        page: PageRequest,
+    ) -> Result<Listing<SmartKey>> {
         self.authorize(admin, Permission::Residence, AccessLevel::Read, "list_keys")?;
-        Ok(self.inner.store.list_keys(holder, unit).await?)
+        let (limit, after) = page.keyset(KeyId::PREFIX)?;
+        let query = KeyQuery {
+            holder: filter.holder,
+            unit_id: filter.unit_id,
+            after,
+            limit: Some(limit + 1),
+        };
+        let keys = self.inner.store.list_keys(&query).await?;
+        Ok(Listing::keyset(keys, limit, |k| k.id.to_string()))
     }
 
     /// Finishes every key write whose outcome is not recorded (after a crash or a lost reply):
@@ -273,7 +282,7 @@ impl Concierge {
         Ok(self
             .inner
             .store
-            .list_keys(Some(holder), Some(unit))
+            .list_keys(&KeyQuery::new(Some(holder), Some(unit)))
             .await?
             .into_iter()
             .find(|k| k.state.is_live()))

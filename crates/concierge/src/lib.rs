@@ -8,13 +8,13 @@
 //! Start on the sandbox (deterministic fakes of every provider and a clock you can move):
 //!
 //! ```
-//! use concierge::{Admin, Concierge, MoveIn, NewBuilding, NewProperty, NewUnit, AccountStatus};
+//! use concierge::{AccountStatus, Activation, Admin, Concierge, MoveIn, NewBuilding, NewProperty, NewUnit};
 //! use concierge::sandbox::Sandbox;
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
 //! let sandbox = Sandbox::new(7);
 //! let concierge = Concierge::builder().sandbox(&sandbox).build()?;
-//! let admin = Admin::full_access("Front desk");
+//! let admin = Admin::full_access("front-desk-1", "Front desk");
 //!
 //! let property = concierge.register_property(&admin, NewProperty::new("Harbour View", "harbour-view")).await?;
 //! let tower = concierge.register_building(&admin, NewBuilding::new(&property.id, "Tower A")).await?;
@@ -27,7 +27,7 @@
 //!
 //! // The resident follows the link in the welcome email.
 //! let token = sandbox.mailer().last_activation_token("ada@example.org").unwrap();
-//! concierge.activate(&token, true).await?;
+//! concierge.activate(Activation::new(token).accept_terms(true)).await?;
 //! assert_eq!(concierge.account_status(&admin, &ada.id).await?, AccountStatus::Live);
 //! # Ok(()) }
 //! ```
@@ -38,6 +38,7 @@ pub mod api;
 mod builder;
 mod dispatch;
 mod keys;
+mod paging;
 mod requests;
 mod settings;
 pub mod smtp;
@@ -48,7 +49,10 @@ pub use builder::{ConciergeBuilder, Config};
 pub use concierge_core::*;
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};
-pub use requests::{MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter};
+pub use paging::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, PageRequest, paginate};
+pub use requests::{
+    Activation, KeyFilter, MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter,
+};
 pub use settings::{DEFAULT_SANDBOX_SEED, SandboxSettings, Settings};
 pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};

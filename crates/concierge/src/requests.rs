@@ -218,3 +218,84 @@ impl ResidentFilter {
         self
     }
 }
+
+/// Which smart keys to list: a holder's, a unit's, both, or (with neither) every key.
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeyFilter {
+    /// Only this holder's (a resident or a spare holder).
+    pub holder: Option<KeyHolder>,
+    /// Only this unit's.
+    pub unit_id: Option<UnitId>,
+}
+
+impl KeyFilter {
+    /// Only this holder's.
+    pub fn holder(mut self, holder: &KeyHolder) -> Self {
+        self.holder = Some(holder.clone());
+        self
+    }
+
+    /// Only this unit's.
+    pub fn unit(mut self, unit_id: &UnitId) -> Self {
+        self.unit_id = Some(unit_id.clone());
+        self
+    }
+}
+
+/// Activate an account (R-STATUS-3): the token from the activation link, and the resident's
+/// acceptance of the terms, which must be given. Its `Debug` never shows the token.
+#[derive(Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    /// The token from the activation link.
+    pub token: String,
+    /// Whether the resident accepted the terms; activation is refused unless true.
+    #[serde(default)]
+    pub accept_terms: bool,
+}
+
+impl Activation {
+    /// Activation with `token`; the terms are not accepted until [`Activation::accept_terms`].
+    pub fn new(token: impl Into<String>) -> Self {
+        Self {
+            token: token.into(),
+            accept_terms: false,
+        }
+    }
+
+    /// Records whether the resident accepted the terms.
+    pub fn accept_terms(mut self, accepted: bool) -> Self {
+        self.accept_terms = accepted;
+        self
+    }
+}
+
+impl std::fmt::Debug for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Activation")
+            .field("token", &"[redacted]")
+            .field("accept_terms", &self.accept_terms)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_activation_never_shows_its_token() {
+        let a = Activation::new("res_abc.s3cr3t-token").accept_terms(true);
+        let shown = format!("{a:?} {a:#?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("accept_terms: true"), "{shown}");
+    }
+
+    #[test]
+    fn an_activation_is_read_from_json_strictly() {
+        let a: Activation = serde_json::from_str(r#"{"token":"t","accept_terms":true}"#).unwrap();
+        assert_eq!((a.token.as_str(), a.accept_terms), ("t", true));
+        assert!(serde_json::from_str::<Activation>(r#"{"token":"t","accept":true}"#).is_err());
+    }
+}

@@ -13,7 +13,7 @@
 //! it; across processes sharing PostgreSQL, the per-property lease decides and a second trigger
 //! waits for the running sync's result.
 
-use crate::Concierge;
+use crate::{Concierge, Listing, PageRequest};
 use chrono::{Duration, NaiveDate};
 use concierge_core::validate::Checks;
 use concierge_core::*;
@@ -172,23 +172,28 @@ impl Concierge {
         self.sync_unchecked(property_id, options).await
     }
 
-    /// The typed errors of the property's latest sync (R-PMS-5). Residence, read.
+    /// One page of the typed errors of the property's latest sync (R-PMS-5), in the order the
+    /// sync found them. Residence, read.
+    ///
+    /// The errors live inside the sync run record, which is read whole, so this pages in memory
+    /// (a run holds at most one error per PMS record). The cursor names the run it belongs to:
+    /// once a newer run replaced the list, an old cursor is refused on `cursor`.
     pub async fn sync_errors(
         &self,
         admin: &Admin,
         property_id: &PropertyId,
-    ) -> Result<Vec<SyncError>> {
+        page: PageRequest,
+    ) -> Result<Listing<SyncError>> {
         self.authorize(
             admin,
             Permission::Residence,
             AccessLevel::Read,
             "sync_errors",
         )?;
-        Ok(self
-            .latest_run(property_id)
-            .await?
-            .map(|r| r.errors)
-            .unwrap_or_default())
+        match self.latest_run(property_id).await? {
+            Some(run) => page.page_in_memory(run.errors, run.id.as_str()),
+            None => page.page_in_memory(Vec::new(), SyncRunId::PREFIX),
+        }
     }
 
     /// The property's latest sync run. Residence, read.
@@ -338,20 +343,32 @@ impl Concierge {
         Ok(spare)
     }
 
-    /// A unit's spare key holders. Residence, read.
+    /// One page of a unit's spare key holders, ordered by id. Residence, read. A unit has a
+    /// handful, so the store reads them all and this pages in memory, by id.
     pub async fn list_spare_holders(
         &self,
         admin: &Admin,
         unit_id: &UnitId,
-    ) -> Result<Vec<SpareHolder>> {
+        page: PageRequest,
+    ) -> Result<Listing<SpareHolder>> {
         self.authorize(
             admin,
             Permission::Residence,
             AccessLevel::Read,
             "list_spare_holders",
         )?;
+        let (limit, after) = page.keyset::<SpareHolderId>(SpareHolderId::PREFIX)?;
         let unit: Unit = self.inner.store.load(unit_id.as_str()).await?;
-        Ok(self.inner.store.list_spare_holders(&unit.id).await?)
+        let spares: Vec<SpareHolder> = self
+            .inner
+            .store
+            .list_spare_holders(&unit.id)
+            .await?
+            .into_iter()
+            .filter(|s| after.as_ref().is_none_or(|a| &s.id > a))
+            .take(limit + 1)
+            .collect();
+        Ok(Listing::keyset(spares, limit, |s| s.id.to_string()))
     }
 
     /// Ends mobile access and queues the cancellation of the resident's live keys for their
@@ -367,7 +384,10 @@ impl Concierge {
         for mut key in self
             .inner
             .store
-            .list_keys(Some(&holder), Some(&resident.occupancy.unit_id))
+            .list_keys(&KeyQuery::new(
+                Some(&holder),
+                Some(&resident.occupancy.unit_id),
+            ))
             .await?
         {
             if !key.state.is_live() {
@@ -1050,10 +1070,10 @@ impl<'a> SyncContext<'a> {
                 && !c
                     .inner
                     .store
-                    .list_keys(
+                    .list_keys(&KeyQuery::new(
                         Some(&KeyHolder::Resident(r.id.clone())),
                         Some(&r.occupancy.unit_id),
-                    )
+                    ))
                     .await?
                     .iter()
                     .all(|k| !k.state.is_live());

@@ -3,7 +3,7 @@
 //! change in one batch: a refused or invalid call touches no provider and changes nothing.
 
 use crate::requests::*;
-use crate::{Concierge, DispatchReport};
+use crate::{Concierge, DispatchReport, Listing, PageRequest};
 use chrono::{DateTime, Utc};
 use concierge_core::validate::Checks;
 use concierge_core::*;
@@ -327,10 +327,16 @@ impl Concierge {
     }
 
     /// Activates an account with the token from the activation link (R-STATUS-3). The resident
-    /// acts here, not an admin: the token is the proof. `accept_terms` must be true. An expired,
-    /// used, superseded or unknown token is refused (R-STATUS-5).
-    pub async fn activate(&self, token: &str, accept_terms: bool) -> Result<Resident> {
+    /// acts here, not an admin: the token is the proof. The terms must be accepted
+    /// ([`Activation::accept_terms`]). An expired, used, superseded or unknown token is refused
+    /// (R-STATUS-5).
+    pub async fn activate(&self, activation: Activation) -> Result<Resident> {
         self.ensure_open()?;
+        let Activation {
+            token,
+            accept_terms,
+        } = activation;
+        let token = token.as_str();
         if !accept_terms {
             return Err(Error::invalid(
                 "accept_terms",
@@ -389,25 +395,31 @@ impl Concierge {
         self.inner.store.load(resident_id.as_str()).await
     }
 
-    /// Residents matching `filter`, ordered by id (Residence, read).
+    /// One page of the residents matching `filter`, ordered by id (Residence, read). The store
+    /// reads the page by keyset (`page.cursor` is the last id of the previous page).
     pub async fn list_residents(
         &self,
         admin: &Admin,
         filter: ResidentFilter,
-    ) -> Result<Vec<Resident>> {
+        page: PageRequest,
+    ) -> Result<Listing<Resident>> {
         self.authorize(
             admin,
             Permission::Residence,
             AccessLevel::Read,
             "list_residents",
         )?;
+        let (limit, after) = page.keyset(ResidentId::PREFIX)?;
         let mut query = ResidentQuery::at(self.now());
         query.property_id = filter.property_id;
         query.unit_id = filter.unit_id;
         query.status = filter.status;
         query.phase = filter.phase;
         query.source = filter.source;
-        Ok(self.inner.store.list_residents(&query).await?)
+        query.after = after;
+        query.limit = Some(limit + 1);
+        let residents = self.inner.store.list_residents(&query).await?;
+        Ok(Listing::keyset(residents, limit, |r| r.id.to_string()))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -420,20 +432,24 @@ impl Concierge {
         self.dispatch_due().await
     }
 
-    /// Outbox entries with `status` (Integrations, read): parked entries are the ones an admin
-    /// should look at.
+    /// One page of the outbox entries with `status`, ordered by id (Integrations, read): parked
+    /// entries are the ones an admin should look at. The store reads the page by keyset.
     pub async fn list_outbox(
         &self,
         admin: &Admin,
         status: OutboxStatus,
-    ) -> Result<Vec<OutboxEntry>> {
+        page: PageRequest,
+    ) -> Result<Listing<OutboxEntry>> {
         self.authorize(
             admin,
             Permission::Integrations,
             AccessLevel::Read,
             "list_outbox",
         )?;
-        Ok(self.inner.store.list_outbox(status).await?)
+        let (limit, after) = page.keyset(OutboxId::PREFIX)?;
+        let query = OutboxQuery::status(status).page(after, Some(limit + 1));
+        let entries = self.inner.store.list_outbox(&query).await?;
+        Ok(Listing::keyset(entries, limit, |e| e.id.to_string()))
     }
 
     /// Puts a parked outbox entry back in the queue, due now (Integrations, full).

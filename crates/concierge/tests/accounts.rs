@@ -38,7 +38,11 @@ async fn an_invited_resident_is_pending_for_seven_days_and_goes_live_by_followin
 
     w.sandbox.clock().advance(Duration::days(6));
     let token = w.token_for("ada@example.org");
-    let live = w.concierge.activate(&token, true).await.unwrap();
+    let live = w
+        .concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await
+        .unwrap();
     assert_eq!(live.status(w.concierge.now()), AccountStatus::Live);
     assert_eq!(
         w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
@@ -58,7 +62,11 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
         w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
         AccountStatus::ActivationExpired
     );
-    let expired = w.concierge.activate(&old, true).await.unwrap_err();
+    let expired = w
+        .concierge
+        .activate(Activation::new(&old).accept_terms(true))
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             expired,
@@ -77,14 +85,21 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
     );
     let new = w.token_for("ada@example.org");
     assert_ne!(old, new);
-    let superseded = w.concierge.activate(&old, true).await.unwrap_err();
+    let superseded = w
+        .concierge
+        .activate(Activation::new(&old).accept_terms(true))
+        .await
+        .unwrap_err();
     assert!(matches!(
         superseded,
         Error::TokenRejected {
             reason: TokenRejection::Superseded
         }
     ));
-    w.concierge.activate(&new, true).await.unwrap();
+    w.concierge
+        .activate(Activation::new(&new).accept_terms(true))
+        .await
+        .unwrap();
     assert_eq!(
         w.concierge.account_status(&w.admin, &ada.id).await.unwrap(),
         AccountStatus::Live
@@ -110,7 +125,7 @@ async fn inviting_a_pending_or_live_account_is_refused_naming_the_status_and_the
     );
 
     w.concierge
-        .activate(&w.token_for("ada@example.org"), true)
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
         .await
         .unwrap();
     let err = w.concierge.invite(&w.admin, &ada.id).await.unwrap_err();
@@ -129,8 +144,15 @@ async fn a_token_works_once_and_a_made_up_token_never() {
     let w = world().await;
     w.move_in_ada(true).await;
     let token = w.token_for("ada@example.org");
-    w.concierge.activate(&token, true).await.unwrap();
-    let reused = w.concierge.activate(&token, true).await.unwrap_err();
+    w.concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await
+        .unwrap();
+    let reused = w
+        .concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await
+        .unwrap_err();
     assert!(matches!(
         reused,
         Error::TokenRejected {
@@ -143,7 +165,11 @@ async fn a_token_works_once_and_a_made_up_token_never() {
         "nonsense",
         "res_unknown.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ] {
-        let err = w.concierge.activate(forged, true).await.unwrap_err();
+        let err = w
+            .concierge
+            .activate(Activation::new(forged).accept_terms(true))
+            .await
+            .unwrap_err();
         assert!(
             matches!(
                 err,
@@ -163,7 +189,7 @@ async fn activating_without_accepting_the_terms_is_refused_and_changes_nothing()
     let ada = w.move_in_ada(true).await;
     let err = w
         .concierge
-        .activate(&w.token_for("ada@example.org"), false)
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(false))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
@@ -182,7 +208,7 @@ async fn the_activation_window_is_configurable() {
         .activation_validity(Duration::days(2))
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let p = c
         .register_property(&admin, NewProperty::new("P", "p"))
         .await
@@ -230,9 +256,11 @@ async fn statuses_can_be_listed_and_expired_ones_show_up_without_any_sweep() {
         .list_residents(
             &w.admin,
             ResidentFilter::property(&w.property.id).status(AccountStatus::ActivationExpired),
+            PageRequest::first(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(
         expired.iter().map(|r| &r.id).collect::<Vec<_>>(),
         vec![&ada.id]
@@ -242,9 +270,11 @@ async fn statuses_can_be_listed_and_expired_ones_show_up_without_any_sweep() {
         .list_residents(
             &w.admin,
             ResidentFilter::property(&w.property.id).status(AccountStatus::NotInvited),
+            PageRequest::first(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(
         not_invited.iter().map(|r| &r.id).collect::<Vec<_>>(),
         vec![&grace.id]

@@ -60,7 +60,11 @@ async fn expired_and_reused_tokens_are_refused_and_change_nothing() {
     let token = w.token_for("ada@example.org");
     w.sandbox.clock().advance(Duration::days(8));
     let before = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
-    let err = w.concierge.activate(&token, true).await.unwrap_err();
+    let err = w
+        .concierge
+        .activate(Activation::new(&token).accept_terms(true))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::TokenRejected);
     assert_eq!(
         w.concierge.get_resident(&w.admin, &ada.id).await.unwrap(),
@@ -69,9 +73,16 @@ async fn expired_and_reused_tokens_are_refused_and_change_nothing() {
 
     w.concierge.invite(&w.admin, &ada.id).await.unwrap();
     let fresh = w.token_for("ada@example.org");
-    w.concierge.activate(&fresh, true).await.unwrap();
+    w.concierge
+        .activate(Activation::new(&fresh).accept_terms(true))
+        .await
+        .unwrap();
     let live = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
-    let err = w.concierge.activate(&fresh, true).await.unwrap_err();
+    let err = w
+        .concierge
+        .activate(Activation::new(&fresh).accept_terms(true))
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         Error::TokenRejected {

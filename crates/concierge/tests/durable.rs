@@ -17,7 +17,7 @@ async fn on(sandbox: &Sandbox, store: Arc<dyn Store>) -> Concierge {
 async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store>) {
     let sandbox = Sandbox::new(11);
     let c = on(&sandbox, store).await;
-    let desk = Admin::full_access("desk");
+    let desk = Admin::full_access("desk-1", "desk");
     let site = format!("durable-{}", &PropertyId::new().as_str()[5..17]);
     let p = c
         .register_property(&desk, NewProperty::new("Durable", &site))
@@ -53,11 +53,13 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
         .await
         .unwrap();
     c.activate(
-        &sandbox
-            .mailer()
-            .last_activation_token("ada@example.org")
-            .unwrap(),
-        true,
+        Activation::new(
+            sandbox
+                .mailer()
+                .last_activation_token("ada@example.org")
+                .unwrap(),
+        )
+        .accept_terms(true),
     )
     .await
     .unwrap();
@@ -80,7 +82,12 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
             .filter(|e| e.property_id == p.id)
             .collect::<Vec<_>>()
     };
-    let pending = mine(c.list_outbox(&desk, OutboxStatus::Pending).await.unwrap());
+    let pending = mine(
+        c.list_outbox(&desk, OutboxStatus::Pending, PageRequest::first())
+            .await
+            .unwrap()
+            .items,
+    );
     assert_eq!(
         pending.len(),
         1,
@@ -93,9 +100,17 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
         .mailer()
         .last_activation_token("grace@example.org")
         .unwrap();
-    c.activate(&token, true).await.unwrap();
+    c.activate(Activation::new(&token).accept_terms(true))
+        .await
+        .unwrap();
     assert_eq!(
-        mine(c.list_outbox(&desk, OutboxStatus::Done).await.unwrap()).len(),
+        mine(
+            c.list_outbox(&desk, OutboxStatus::Done, PageRequest::first())
+                .await
+                .unwrap()
+                .items
+        )
+        .len(),
         2
     );
     c.close().await;
@@ -131,7 +146,7 @@ async fn a_closed_handle_refuses_every_call_and_closing_twice_is_harmless() {
     let sandbox = Sandbox::new(1);
     let c = Concierge::builder().sandbox(&sandbox).build().unwrap();
     let clone = c.clone();
-    let desk = Admin::full_access("desk");
+    let desk = Admin::full_access("desk-1", "desk");
     c.close().await;
     c.close().await;
     assert!(clone.is_closed());
@@ -140,7 +155,10 @@ async fn a_closed_handle_refuses_every_call_and_closing_twice_is_harmless() {
         ErrorCode::Closed
     );
     assert_eq!(
-        c.activate("x.y", true).await.unwrap_err().code(),
+        c.activate(Activation::new("x.y").accept_terms(true))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::Closed
     );
     assert_eq!(

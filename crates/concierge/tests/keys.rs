@@ -30,7 +30,7 @@ async fn world() -> World {
         .config(config)
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let property = c
         .register_property(&admin, NewProperty::new("Keys", "keys"))
         .await
@@ -132,9 +132,14 @@ async fn encoder_failures_are_typed_and_leave_no_key() {
         "{err}"
     );
     let keys =
-        w.c.list_keys(&w.admin, None, Some(&w.unit.id))
-            .await
-            .unwrap();
+        w.c.list_keys(
+            &w.admin,
+            KeyFilter::default().unit(&w.unit.id),
+            PageRequest::first(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(w.live(&keys), 0);
     assert_eq!(w.sandbox.encoder().keys_written(), 0);
     // The encoder works again: the key is made.
@@ -166,9 +171,14 @@ async fn a_second_key_for_the_same_resident_and_unit_is_refused_unless_replacing
             .await
             .unwrap();
     let keys =
-        w.c.list_keys(&w.admin, Some(&KeyHolder::Resident(ada.id.clone())), None)
-            .await
-            .unwrap();
+        w.c.list_keys(
+            &w.admin,
+            KeyFilter::default().holder(&KeyHolder::Resident(ada.id.clone())),
+            PageRequest::first(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(w.live(&keys), 1);
     let old = keys.iter().find(|k| k.id == first.id).unwrap();
     assert_eq!(old.state, KeyState::Replaced);
@@ -220,13 +230,19 @@ async fn a_resident_of_two_units_holds_two_keys_and_moving_out_of_one_keeps_the_
     w.c.move_out(&w.admin, &there.id, None).await.unwrap();
     let k1 = w
         .store
-        .list_keys(Some(&KeyHolder::Resident(here.id.clone())), None)
+        .list_keys(&KeyQuery::new(
+            Some(&KeyHolder::Resident(here.id.clone())),
+            None,
+        ))
         .await
         .unwrap()
         .remove(0);
     let k2 = w
         .store
-        .list_keys(Some(&KeyHolder::Resident(there.id.clone())), None)
+        .list_keys(&KeyQuery::new(
+            Some(&KeyHolder::Resident(there.id.clone())),
+            None,
+        ))
         .await
         .unwrap()
         .remove(0);
@@ -249,9 +265,14 @@ async fn a_retry_after_a_lost_reply_finishes_the_first_write_and_never_writes_a_
             .unwrap_err();
     assert!(err.is_retryable(), "{err}");
     let keys =
-        w.c.list_keys(&w.admin, None, Some(&w.unit.id))
-            .await
-            .unwrap();
+        w.c.list_keys(
+            &w.admin,
+            KeyFilter::default().unit(&w.unit.id),
+            PageRequest::first(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(
         keys[0].state,
         KeyState::Encoding,
@@ -265,9 +286,14 @@ async fn a_retry_after_a_lost_reply_finishes_the_first_write_and_never_writes_a_
     assert_eq!(key.state, KeyState::Active);
     assert_eq!(w.sandbox.encoder().keys_written(), 1, "one key, not two");
     let keys =
-        w.c.list_keys(&w.admin, None, Some(&w.unit.id))
-            .await
-            .unwrap();
+        w.c.list_keys(
+            &w.admin,
+            KeyFilter::default().unit(&w.unit.id),
+            PageRequest::first(),
+        )
+        .await
+        .unwrap()
+        .items;
     assert_eq!(keys.len(), 1);
 }
 
@@ -325,7 +351,11 @@ async fn reconciling_after_a_crash_asks_the_lock_system_and_writes_at_most_once(
             .unwrap()
             .is_empty()
     );
-    let keys = w.store.list_keys(None, Some(&w.unit.id)).await.unwrap();
+    let keys = w
+        .store
+        .list_keys(&KeyQuery::new(None, Some(&w.unit.id)))
+        .await
+        .unwrap();
     assert_eq!(
         keys.iter().filter(|k| k.state == KeyState::Active).count(),
         2
@@ -337,7 +367,7 @@ async fn reconciling_after_a_crash_asks_the_lock_system_and_writes_at_most_once(
 async fn making_a_key_needs_full_residence_access_checked_before_the_encoder() {
     let w = world().await;
     let ada = w.resident("Ada").await;
-    let reader = Admin::new("auditor").with_residence(AccessLevel::Read);
+    let reader = Admin::new("auditor-1", "auditor").with_residence(AccessLevel::Read);
     let calls = w.sandbox.faults().total_calls();
     for err in [
         w.c.make_key(&reader, MakeKey::resident(&ada.id, LOBBY))
@@ -394,10 +424,15 @@ async fn a_spare_key_belongs_to_a_spare_holder_of_the_unit_not_a_fake_resident()
             .unwrap();
     assert_eq!(key.holder, KeyHolder::Spare(spare.id.clone()));
     assert!(
-        w.c.list_residents(&w.admin, ResidentFilter::property(&w.property.id))
-            .await
-            .unwrap()
-            .is_empty()
+        w.c.list_residents(
+            &w.admin,
+            ResidentFilter::property(&w.property.id),
+            PageRequest::first()
+        )
+        .await
+        .unwrap()
+        .items
+        .is_empty()
     );
     let cancelled = w.c.cancel_key(&w.admin, &key.id).await.unwrap();
     assert_eq!(cancelled.state, KeyState::Cancelled);

@@ -23,9 +23,10 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
     assert!(w.sandbox.mailer().sent().is_empty());
     let pending = w
         .concierge
-        .list_outbox(&w.admin, OutboxStatus::Pending)
+        .list_outbox(&w.admin, OutboxStatus::Pending, PageRequest::first())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(pending.len(), 1);
     assert!(
         pending[0]
@@ -54,9 +55,10 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
     // The delivered entry no longer holds the token.
     let done = w
         .concierge
-        .list_outbox(&w.admin, OutboxStatus::Done)
+        .list_outbox(&w.admin, OutboxStatus::Done, PageRequest::first())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert!(matches!(
         &done[0].message,
         OutboxMessage::ActivationEmail { token: None, .. }
@@ -73,9 +75,10 @@ async fn a_rejected_email_is_parked_for_an_admin_and_can_be_retried() {
     w.move_in_ada(true).await;
     let parked = w
         .concierge
-        .list_outbox(&w.admin, OutboxStatus::Parked)
+        .list_outbox(&w.admin, OutboxStatus::Parked, PageRequest::first())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(parked.len(), 1);
     assert!(
         parked[0]
@@ -107,9 +110,10 @@ async fn an_email_that_keeps_failing_is_parked_after_the_configured_attempts() {
     }
     let parked = w
         .concierge
-        .list_outbox(&w.admin, OutboxStatus::Parked)
+        .list_outbox(&w.admin, OutboxStatus::Parked, PageRequest::first())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     assert_eq!(parked.len(), 1);
     assert_eq!(parked[0].attempts, Config::default().outbox_max_attempts);
     assert_eq!(
@@ -133,7 +137,7 @@ async fn an_undelivered_email_whose_link_was_replaced_is_skipped_not_sent() {
     // Only the new invitation went out.
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
     w.concierge
-        .activate(&w.token_for("ada@example.org"), true)
+        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
         .await
         .unwrap();
 }

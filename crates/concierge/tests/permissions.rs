@@ -9,7 +9,7 @@ use concierge::*;
 #[tokio::test]
 async fn registering_a_property_needs_full_integrations_access() {
     let w = world().await;
-    let residence_only = Admin::new("Concierge desk")
+    let residence_only = Admin::new("concierge-desk-1", "Concierge desk")
         .with_residence(AccessLevel::Full)
         .with_integrations(AccessLevel::Read);
     let before = w.store.stats().commits;
@@ -20,12 +20,15 @@ async fn registering_a_property_needs_full_integrations_access() {
         .unwrap_err();
     match err {
         Error::PermissionDenied {
+            admin,
+            admin_name,
             permission,
             required,
             held,
             action,
-            ..
         } => {
+            assert_eq!(admin, "concierge-desk-1", "named by the host's id");
+            assert_eq!(admin_name, "Concierge desk");
             assert_eq!(permission, Permission::Integrations);
             assert_eq!(required, AccessLevel::Full);
             assert_eq!(held, AccessLevel::Read);
@@ -47,7 +50,7 @@ async fn registering_a_property_needs_full_integrations_access() {
 async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
     let w = world().await;
     let ada = w.move_in_ada(false).await;
-    let reader = Admin::new("Auditor").with_residence(AccessLevel::Read);
+    let reader = Admin::new("auditor-1", "Auditor").with_residence(AccessLevel::Read);
     let stats = w.store.stats();
     let calls = w.sandbox.faults().total_calls();
 
@@ -96,17 +99,41 @@ async fn residence_work_is_refused_before_touching_the_store_or_any_provider() {
     // Read access is enough to look.
     assert_eq!(
         w.concierge
-            .list_residents(&reader, ResidentFilter::default())
+            .list_residents(&reader, ResidentFilter::default(), PageRequest::first())
             .await
             .unwrap()
+            .items
             .len(),
         1
     );
-    let nobody = Admin::new("Visitor");
+    let nobody = Admin::new("visitor-1", "Visitor");
     let err = w
         .concierge
         .account_status(&nobody, &ada.id)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::PermissionDenied);
+}
+
+#[tokio::test]
+async fn an_admin_without_a_host_id_is_refused_before_anything_is_touched() {
+    let w = world().await;
+    let stats = w.store.stats();
+    for id in ["", "   "] {
+        let err = w
+            .concierge
+            .list_residents(
+                &Admin::full_access(id, "Nobody"),
+                ResidentFilter::default(),
+                PageRequest::first(),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Validation);
+        assert_eq!(
+            err.to_string(),
+            "invalid input: admin.id: must not be empty"
+        );
+    }
+    assert_eq!(w.store.stats(), stats);
 }

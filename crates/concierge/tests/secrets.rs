@@ -23,7 +23,7 @@ async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
         .mailer(SmtpMailer::new(config.clone()).unwrap())
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let p = concierge
         .register_property(&admin, NewProperty::new("P", "p"))
         .await
@@ -47,9 +47,10 @@ async fn a_canary_password_in_the_mail_configuration_appears_nowhere() {
         .await
         .unwrap();
     let entries = concierge
-        .list_outbox(&admin, OutboxStatus::Pending)
+        .list_outbox(&admin, OutboxStatus::Pending, PageRequest::first())
         .await
-        .unwrap();
+        .unwrap()
+        .items;
     let last_error = entries[0].last_error.clone().unwrap();
     assert!(last_error.starts_with("smtp send failed"), "{last_error}");
 

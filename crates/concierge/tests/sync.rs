@@ -21,7 +21,7 @@ async fn world(settings: PropertySettings) -> World {
         .store_arc(store.clone())
         .build()
         .unwrap();
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let pms_property = sandbox.pms().properties()[0].clone();
     let property = c
         .register_property(
@@ -53,7 +53,11 @@ impl World {
     async fn residents(&self, phase: Option<OccupancyPhase>) -> Vec<Resident> {
         let mut filter = ResidentFilter::property(&self.property.id);
         filter.phase = phase;
-        self.c.list_residents(&self.admin, filter).await.unwrap()
+        self.c
+            .list_residents(&self.admin, filter, PageRequest::first())
+            .await
+            .unwrap()
+            .items
     }
 
     async fn by_ext(&self, ext: &str) -> Option<Resident> {
@@ -286,7 +290,10 @@ async fn records_that_cannot_be_applied_become_typed_errors_and_the_rest_is_appl
     );
     assert_eq!(run.counts.created as usize, good);
     assert_eq!(
-        w.c.sync_errors(&w.admin, &w.property.id).await.unwrap(),
+        w.c.sync_errors(&w.admin, &w.property.id, PageRequest::first())
+            .await
+            .unwrap()
+            .items,
         run.errors
     );
     let no_unit = run
@@ -309,9 +316,10 @@ async fn records_that_cannot_be_applied_become_typed_errors_and_the_rest_is_appl
             .any(|e| e.kind == SyncErrorKind::InvalidName)
     );
     assert_eq!(
-        w.c.sync_errors(&w.admin, &w.property.id)
+        w.c.sync_errors(&w.admin, &w.property.id, PageRequest::first())
             .await
             .unwrap()
+            .items
             .len(),
         5
     );
@@ -405,7 +413,11 @@ async fn manual_residents_and_spare_holders_are_never_moved_out_by_a_sync() {
     }
     let run = w.sync().await;
     assert!(run.counts.moved_out > 0);
-    let keys = w.store.list_keys(None, Some(&unit.id)).await.unwrap();
+    let keys = w
+        .store
+        .list_keys(&KeyQuery::new(None, Some(&unit.id)))
+        .await
+        .unwrap();
     let kept = keys.iter().find(|k| k.id == spare_key.id).unwrap();
     assert_eq!(
         kept.state,
@@ -415,7 +427,10 @@ async fn manual_residents_and_spare_holders_are_never_moved_out_by_a_sync() {
     let minor = w.c.get_resident(&w.admin, &minor.id).await.unwrap();
     assert_eq!(minor.occupancy.phase(w.today()), OccupancyPhase::Current);
     assert_eq!(
-        w.c.list_spare_holders(&w.admin, &unit.id).await.unwrap(),
+        w.c.list_spare_holders(&w.admin, &unit.id, PageRequest::first())
+            .await
+            .unwrap()
+            .items,
         vec![spare]
     );
 }
@@ -469,7 +484,10 @@ async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_
     assert_eq!(after.mobile_access, MobileAccess::NotGranted);
     let keys = w
         .store
-        .list_keys(Some(&KeyHolder::Resident(resident.id.clone())), None)
+        .list_keys(&KeyQuery::new(
+            Some(&KeyHolder::Resident(resident.id.clone())),
+            None,
+        ))
         .await
         .unwrap();
     assert_eq!(keys[0].state, KeyState::Cancelled);
@@ -487,7 +505,11 @@ async fn a_resident_the_pms_moves_out_loses_access_and_their_keys_are_cancelled_
         EncoderKeyState::Outdated,
         "the lock system was told"
     );
-    let done = w.c.list_outbox(&w.admin, OutboxStatus::Done).await.unwrap();
+    let done =
+        w.c.list_outbox(&w.admin, OutboxStatus::Done, PageRequest::first())
+            .await
+            .unwrap()
+            .items;
     assert!(done.iter().any(|e| e.message.kind() == "cancel_key"));
 }
 
@@ -581,7 +603,7 @@ async fn a_pms_that_keeps_failing_aborts_the_run_without_moving_anyone_out() {
 #[tokio::test]
 async fn syncing_needs_full_integrations_access_and_a_linked_property() {
     let w = world(future_on()).await;
-    let desk = Admin::new("desk")
+    let desk = Admin::new("desk-1", "desk")
         .with_residence(AccessLevel::Full)
         .with_integrations(AccessLevel::Read);
     let err = w.c.sync_now(&desk, &w.property.id).await.unwrap_err();
@@ -633,7 +655,7 @@ async fn two_processes_share_one_sync(store: Arc<dyn Store>) {
             .unwrap()
     };
     let (one, two) = (handle(), handle());
-    let admin = Admin::full_access("desk");
+    let admin = Admin::full_access("desk-1", "desk");
     let pms_property = sandbox.pms().properties()[0].clone();
     let site = format!("lease-{}", &PropertyId::new().as_str()[5..15]);
     let property = one

@@ -10,13 +10,13 @@ import datetime
 from typing import Any, List, Literal, Mapping, Optional, Union
 
 from concierge._runtime import (
-AsyncHandle,
-AsyncPaginator,
-ConciergeError,
-Handle,
-Paginator,
-SandboxBase,
-_register,
+    AsyncHandle,
+    AsyncPaginator,
+    ConciergeError,
+    Handle,
+    Paginator,
+    SandboxBase,
+    _register,
 )
 
 # How much of an area an admin may do. Ordered: `None < Read < Full`.
@@ -40,8 +40,14 @@ KeyId = str
 # A smart key's life.
 KeyState = Literal["encoding", "active", "cancelled", "replaced"]
 
-# No arguments.
-NoArgs = Any
+# When a lease's `LeaseToDate` is a tenant's move-out date, for a tenant without a
+LeaseEndMoveOut = Literal["when_automatic", "always", "never"]
+
+# How leases are ordered in an incremental pull (`lastupdatedfrom`). A full listing is always
+LeaseOrder = Literal["id", "last_updated_then_id"]
+
+# Where a resident stands in time relative to their unit.
+OccupancyPhase = Literal["future", "current", "past"]
 
 # A resident's role in their unit.
 OccupancyRole = Literal["primary", "secondary", "occupant"]
@@ -58,11 +64,20 @@ OutboxStatus = Literal["pending", "done", "parked", "skipped"]
 # A managed residential property (a site).
 PropertyId = str
 
+# What went wrong in an outside system, in classes a caller can act on.
+ProviderErrorKind = Literal["timeout", "connection", "rate_limited", "unavailable", "unauthorized", "forbidden", "not_found", "rejected", "invalid_response", "device_busy", "device_offline", "no_card", "other"]
+
 # A resident: one person's occupancy of one unit.
 ResidentId = str
 
+# How a resident's external id is made from a Buildium tenant and lease.
+ResidentKey = Literal["tenant_first_lease", "tenant_and_lease"]
+
 # Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
 ResidentSource = Literal["pms", "strata", "manual"]
+
+# How the connection to the SMTP server is secured.
+SmtpTls = Literal["none", "starttls", "tls"]
 
 # A spare key holder of a unit (never a fake person).
 SpareHolderId = str
@@ -139,16 +154,26 @@ _register("ExternalRef", ExternalRef, {"provider": "s", "id": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
+class FieldIssue:
+    """One problem with one input field."""
+
+    field: str
+    message: str
+
+_register("FieldIssue", FieldIssue, {"field": "s", "message": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
 class InvitationEmailSettings:
     """The template of the welcome / activation email. Placeholders: `{first_name}`,
 `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`."""
 
-    from: str
+    sender: str
     subject: str
     body: str
     activation_url: str
 
-_register("InvitationEmailSettings", InvitationEmailSettings, {"from": "s", "subject": "s", "body": "s", "activation_url": "s"})
+_register("InvitationEmailSettings", InvitationEmailSettings, {"sender": "s", "subject": "s", "body": "s", "activation_url": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,6 +224,24 @@ class PmsProperty:
     name: str
 
 _register("PmsProperty", PmsProperty, {"external": "ExternalRef", "name": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class PmsResident:
+    """A resident as the PMS has it, provider-neutral."""
+
+    external: ExternalRef
+    unit: ExternalRef
+    first_name: str
+    last_name: str
+    email: Optional[str]
+    phone: Optional[str]
+    role: OccupancyRole
+    move_in: Optional[datetime.date]
+    move_out: Optional[datetime.date]
+    updated_at: Optional[datetime.datetime]
+
+_register("PmsResident", PmsResident, {"external": "ExternalRef", "unit": "ExternalRef", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "updated_at": "datetime?"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,6 +297,20 @@ class Resident:
     external: Optional[ExternalRef]
 
 _register("Resident", Resident, {"id": "s", "property_id": "s", "unit_id": "s", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "source": "s", "status": "s", "invited_at": "datetime?", "activation_expires_at": "datetime?", "activated_at": "datetime?", "invitations_sent": "s", "mobile_access_granted": "s", "amenities": "[s]", "external": "ExternalRef?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class SentEmail:
+    """An email the sandbox mailer accepted."""
+
+    sender: str
+    to: str
+    subject: str
+    body: str
+    idempotency_key: str
+    message_id: str
+
+_register("SentEmail", SentEmail, {"sender": "s", "to": "s", "subject": "s", "body": "s", "idempotency_key": "s", "message_id": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -366,7 +423,9 @@ class Permissions:
 @dataclasses.dataclass(frozen=True)
 class Admin:
     """An operator acting through the SDK. The host application authenticates its staff and builds
-an `Admin` for each; Concierge checks the permissions on every call that acts for one."""
+an `Admin` for each, with the id and display name its own user directory knows them by (never
+a made-up one: logs, audit and permission errors name the admin by it). Concierge checks the
+permissions on every call that acts for one, and refuses an admin whose id is empty."""
 
     id: AdminId
     name: str
@@ -383,12 +442,13 @@ class PermissionDeniedError(ConciergeError):
 
     code = "PERMISSION_DENIED"
     admin: str
+    admin_name: str
     action: str
     permission: Permission
     required: AccessLevel
     held: AccessLevel
     retryable: bool
-    _types = {"admin": "s", "action": "s", "permission": "s", "required": "s", "held": "s", "retryable": "s"}
+    _types = {"admin": "s", "admin_name": "s", "action": "s", "permission": "s", "required": "s", "held": "s", "retryable": "s"}
 
 
 class InvalidTransitionError(ConciergeError):
@@ -426,7 +486,7 @@ class ValidationError(ConciergeError):
     code = "VALIDATION"
     issues: List[FieldIssue]
     retryable: bool
-    _types = {"issues": "[s]", "retryable": "s"}
+    _types = {"issues": "[FieldIssue]", "retryable": "s"}
 
 
 class ConflictError(ConciergeError):
@@ -474,242 +534,411 @@ ERRORS = {"PERMISSION_DENIED": PermissionDeniedError, "INVALID_TRANSITION": Inva
 class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
-    def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None) -> Property:
+    def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
         """Registers a property."""
-        return self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings}, "Property")
+        return self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, **unknown}, "Property")
 
-    def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]]) -> Property:
+    def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]], **unknown: Any) -> Property:
         """Replaces a property's settings."""
-        return self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {}, "Property")
+        return self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {**unknown}, "Property")
 
-    def get_property(self, admin: Admin, property_id: PropertyId) -> Property:
+    def get_property(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Property:
         """A property."""
-        return self._call("get_property", admin, {"property_id": property_id}, {}, "Property")
+        return self._call("get_property", admin, {"property_id": property_id}, {**unknown}, "Property")
 
-    def list_properties(self, admin: Admin) -> List[Property]:
+    def list_properties(self, admin: Admin, **unknown: Any) -> List[Property]:
         """Every property."""
-        return self._call("list_properties", admin, {}, {}, "[Property]")
+        return self._call("list_properties", admin, {}, {**unknown}, "[Property]")
 
-    def register_building(self, admin: Admin, property_id: PropertyId, name: str) -> Building:
+    def register_building(self, admin: Admin, property_id: PropertyId, name: str, **unknown: Any) -> Building:
         """Registers a building of a property."""
-        return self._call("register_building", admin, {"property_id": property_id, "name": name}, {}, "Building")
+        return self._call("register_building", admin, {"property_id": property_id, "name": name}, {**unknown}, "Building")
 
-    def register_unit(self, admin: Admin, building_id: BuildingId, number: str, *, floor: Optional[str] = None) -> Unit:
+    def register_unit(self, admin: Admin, building_id: BuildingId, number: str, *, floor: Optional[str] = None, **unknown: Any) -> Unit:
         """Registers a unit of a building."""
-        return self._call("register_unit", admin, {"building_id": building_id, "number": number}, {"floor": floor}, "Unit")
+        return self._call("register_unit", admin, {"building_id": building_id, "number": number}, {"floor": floor, **unknown}, "Unit")
 
-    def list_buildings(self, admin: Admin, property_id: PropertyId) -> List[Building]:
+    def list_buildings(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> List[Building]:
         """A property's buildings."""
-        return self._call("list_buildings", admin, {"property_id": property_id}, {}, "[Building]")
+        return self._call("list_buildings", admin, {"property_id": property_id}, {**unknown}, "[Building]")
 
-    def list_units(self, admin: Admin, property_id: PropertyId) -> List[Unit]:
+    def list_units(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> List[Unit]:
         """A property's units."""
-        return self._call("list_units", admin, {"property_id": property_id}, {}, "[Unit]")
+        return self._call("list_units", admin, {"property_id": property_id}, {**unknown}, "[Unit]")
 
-    def move_in(self, admin: Admin, unit_id: UnitId, first_name: str, last_name: str, *, amenities: Optional[List[AmenityId]] = None, email: Optional[str] = None, move_in: Optional[datetime.date] = None, phone: Optional[str] = None, role: Optional[OccupancyRole] = None, send_mobile_activation: Optional[bool] = None) -> Resident:
+    def move_in(self, admin: Admin, unit_id: UnitId, first_name: str, last_name: str, *, amenities: Optional[List[AmenityId]] = None, email: Optional[str] = None, move_in: Optional[datetime.date] = None, phone: Optional[str] = None, role: Optional[OccupancyRole] = None, send_mobile_activation: Optional[bool] = None, **unknown: Any) -> Resident:
         """Moves a resident into a unit by hand (R-MOVE-1..3)."""
-        return self._call("move_in", admin, {"unit_id": unit_id, "first_name": first_name, "last_name": last_name}, {"amenities": amenities, "email": email, "move_in": move_in, "phone": phone, "role": role, "send_mobile_activation": send_mobile_activation}, "Resident")
+        return self._call("move_in", admin, {"unit_id": unit_id, "first_name": first_name, "last_name": last_name}, {"amenities": amenities, "email": email, "move_in": move_in, "phone": phone, "role": role, "send_mobile_activation": send_mobile_activation, **unknown}, "Resident")
 
-    def invite(self, admin: Admin, resident_id: ResidentId) -> Resident:
+    def invite(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> Resident:
         """Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4)."""
-        return self._call("invite", admin, {"resident_id": resident_id}, {}, "Resident")
+        return self._call("invite", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    def activate(self, token: str, *, accept_terms: Optional[bool] = None) -> Resident:
+    def activate(self, token: str, *, accept_terms: Optional[bool] = None, **unknown: Any) -> Resident:
         """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5)."""
-        return self._call("activate", None, {"token": token}, {"accept_terms": accept_terms}, "Resident")
+        return self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, **unknown}, "Resident")
 
-    def account_status(self, admin: Admin, resident_id: ResidentId) -> AccountStatus:
+    def account_status(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> AccountStatus:
         """A resident's account status now."""
-        return self._call("account_status", admin, {"resident_id": resident_id}, {}, "s")
+        return self._call("account_status", admin, {"resident_id": resident_id}, {**unknown}, "s")
 
-    def get_resident(self, admin: Admin, resident_id: ResidentId) -> Resident:
+    def get_resident(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> Resident:
         """A resident."""
-        return self._call("get_resident", admin, {"resident_id": resident_id}, {}, "Resident")
+        return self._call("get_resident", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    def dispatch_outbox(self) -> DispatchReport:
+    def list_residents(self, admin: Admin, *, phase: Optional[OccupancyPhase] = None, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, status: Optional[AccountStatus] = None, unit_id: Optional[UnitId] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[Resident]:
+        """Residents, page by page, filtered by property, unit, status, phase or source."""
+        return self._paged("list_residents", admin, {}, {"phase": phase, "property_id": property_id, "source": source, "status": status, "unit_id": unit_id, "cursor": cursor, "limit": limit, **unknown}, "Resident")
+
+    def dispatch_outbox(self, **unknown: Any) -> DispatchReport:
         """Delivers the outbox entries that are due; what it did."""
-        return self._call("dispatch_outbox", None, {}, {}, "DispatchReport")
+        return self._call("dispatch_outbox", None, {}, {**unknown}, "DispatchReport")
 
-    def retry_outbox_entry(self, admin: Admin, outbox_id: OutboxId) -> OutboxEntry:
+    def list_outbox(self, admin: Admin, status: OutboxStatus, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[OutboxEntry]:
+        """Outbox entries in a status, page by page."""
+        return self._paged("list_outbox", admin, {"status": status}, {"cursor": cursor, "limit": limit, **unknown}, "OutboxEntry")
+
+    def retry_outbox_entry(self, admin: Admin, outbox_id: OutboxId, **unknown: Any) -> OutboxEntry:
         """Queues a parked outbox entry again."""
-        return self._call("retry_outbox_entry", admin, {"outbox_id": outbox_id}, {}, "OutboxEntry")
+        return self._call("retry_outbox_entry", admin, {"outbox_id": outbox_id}, {**unknown}, "OutboxEntry")
 
-    def list_pms_properties(self, admin: Admin) -> List[PmsProperty]:
+    def list_pms_properties(self, admin: Admin, **unknown: Any) -> List[PmsProperty]:
         """The PMS's properties, to link one."""
-        return self._call("list_pms_properties", admin, {}, {}, "[PmsProperty]")
+        return self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
 
-    def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str) -> Property:
+    def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
-        return self._call("link_pms_property", admin, {"property_id": property_id, "pms_property_id": pms_property_id}, {}, "Property")
+        return self._call("link_pms_property", admin, {"property_id": property_id, "pms_property_id": pms_property_id}, {**unknown}, "Property")
 
-    def sync_now(self, admin: Admin, property_id: PropertyId) -> SyncReport:
+    def sync_now(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> SyncReport:
         """Syncs a property from the PMS now (a full sync)."""
-        return self._call("sync_now", admin, {"property_id": property_id}, {}, "SyncReport")
+        return self._call("sync_now", admin, {"property_id": property_id}, {**unknown}, "SyncReport")
 
-    def sync_property(self, admin: Admin, property_id: PropertyId, *, mode: Optional[SyncMode] = None) -> SyncReport:
+    def sync_property(self, admin: Admin, property_id: PropertyId, *, mode: Optional[SyncMode] = None, **unknown: Any) -> SyncReport:
         """Syncs a property from the PMS in the given mode."""
-        return self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode}, "SyncReport")
+        return self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode, **unknown}, "SyncReport")
 
-    def last_sync(self, admin: Admin, property_id: PropertyId) -> Optional[SyncRun]:
+    def sync_errors(self, admin: Admin, property_id: PropertyId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[SyncError]:
+        """The errors of a property's last sync, page by page (R-PMS-5)."""
+        return self._paged("sync_errors", admin, {"property_id": property_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
+
+    def last_sync(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Optional[SyncRun]:
         """A property's last sync run, if any."""
-        return self._call("last_sync", admin, {"property_id": property_id}, {}, "SyncRun?")
+        return self._call("last_sync", admin, {"property_id": property_id}, {**unknown}, "SyncRun?")
 
-    def run_due_syncs(self) -> List[SyncReport]:
+    def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
         """Syncs every property whose interval has passed; one report per property, failed ones
  included with their aborted run."""
-        return self._call("run_due_syncs", None, {}, {}, "[SyncReport]")
+        return self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
 
-    def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None) -> Resident:
+    def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
         """Moves a resident out (R-MOVE-4); their keys are cancelled."""
-        return self._call("move_out", admin, {"resident_id": resident_id}, {"on": on}, "Resident")
+        return self._call("move_out", admin, {"resident_id": resident_id}, {"on": on, **unknown}, "Resident")
 
-    def add_spare_holder(self, admin: Admin, unit_id: UnitId, label: str) -> SpareHolder:
+    def add_spare_holder(self, admin: Admin, unit_id: UnitId, label: str, **unknown: Any) -> SpareHolder:
         """Adds a spare key holder to a unit (R-KEY-4)."""
-        return self._call("add_spare_holder", admin, {"unit_id": unit_id, "label": label}, {}, "SpareHolder")
+        return self._call("add_spare_holder", admin, {"unit_id": unit_id, "label": label}, {**unknown}, "SpareHolder")
 
-    def list_encoders(self, admin: Admin) -> List[EncoderInfo]:
+    def list_spare_holders(self, admin: Admin, unit_id: UnitId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[SpareHolder]:
+        """A unit's spare key holders, page by page."""
+        return self._paged("list_spare_holders", admin, {"unit_id": unit_id}, {"cursor": cursor, "limit": limit, **unknown}, "SpareHolder")
+
+    def list_encoders(self, admin: Admin, **unknown: Any) -> List[EncoderInfo]:
         """The lock system's encoders and their state."""
-        return self._call("list_encoders", admin, {}, {}, "[EncoderInfo]")
+        return self._call("list_encoders", admin, {}, {**unknown}, "[EncoderInfo]")
 
-    def preview_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None) -> KeyPreview:
+    def preview_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None, **unknown: Any) -> KeyPreview:
         """What a key write would do, to confirm before writing (R-KEY-1)."""
-        return self._call("preview_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace}, "KeyPreview")
+        return self._call("preview_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace, **unknown}, "KeyPreview")
 
-    def make_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None) -> SmartKey:
+    def make_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None, **unknown: Any) -> SmartKey:
         """Writes a key on an encoder (R-KEY-1..3)."""
-        return self._call("make_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace}, "SmartKey")
+        return self._call("make_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace, **unknown}, "SmartKey")
 
-    def cancel_key(self, admin: Admin, key_id: KeyId) -> SmartKey:
+    def cancel_key(self, admin: Admin, key_id: KeyId, **unknown: Any) -> SmartKey:
         """Cancels a key."""
-        return self._call("cancel_key", admin, {"key_id": key_id}, {}, "SmartKey")
+        return self._call("cancel_key", admin, {"key_id": key_id}, {**unknown}, "SmartKey")
 
-    def reconcile_keys(self) -> int:
+    def list_keys(self, admin: Admin, *, holder: Optional[Union[KeyHolder, Mapping[str, Any]]] = None, unit_id: Optional[UnitId] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[SmartKey]:
+        """Keys, page by page, by holder or unit."""
+        return self._paged("list_keys", admin, {}, {"holder": holder, "unit_id": unit_id, "cursor": cursor, "limit": limit, **unknown}, "SmartKey")
+
+    def reconcile_keys(self, **unknown: Any) -> int:
         """Settles key writes whose outcome is unknown (a lost reply, a crash); how many."""
-        return self._call("reconcile_keys", None, {}, {}, "s")
+        return self._call("reconcile_keys", None, {}, {**unknown}, "s")
 
 
 class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
-    async def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None) -> Property:
+    async def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
         """Registers a property."""
-        return await self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings}, "Property")
+        return await self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, **unknown}, "Property")
 
-    async def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]]) -> Property:
+    async def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]], **unknown: Any) -> Property:
         """Replaces a property's settings."""
-        return await self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {}, "Property")
+        return await self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {**unknown}, "Property")
 
-    async def get_property(self, admin: Admin, property_id: PropertyId) -> Property:
+    async def get_property(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Property:
         """A property."""
-        return await self._call("get_property", admin, {"property_id": property_id}, {}, "Property")
+        return await self._call("get_property", admin, {"property_id": property_id}, {**unknown}, "Property")
 
-    async def list_properties(self, admin: Admin) -> List[Property]:
+    async def list_properties(self, admin: Admin, **unknown: Any) -> List[Property]:
         """Every property."""
-        return await self._call("list_properties", admin, {}, {}, "[Property]")
+        return await self._call("list_properties", admin, {}, {**unknown}, "[Property]")
 
-    async def register_building(self, admin: Admin, property_id: PropertyId, name: str) -> Building:
+    async def register_building(self, admin: Admin, property_id: PropertyId, name: str, **unknown: Any) -> Building:
         """Registers a building of a property."""
-        return await self._call("register_building", admin, {"property_id": property_id, "name": name}, {}, "Building")
+        return await self._call("register_building", admin, {"property_id": property_id, "name": name}, {**unknown}, "Building")
 
-    async def register_unit(self, admin: Admin, building_id: BuildingId, number: str, *, floor: Optional[str] = None) -> Unit:
+    async def register_unit(self, admin: Admin, building_id: BuildingId, number: str, *, floor: Optional[str] = None, **unknown: Any) -> Unit:
         """Registers a unit of a building."""
-        return await self._call("register_unit", admin, {"building_id": building_id, "number": number}, {"floor": floor}, "Unit")
+        return await self._call("register_unit", admin, {"building_id": building_id, "number": number}, {"floor": floor, **unknown}, "Unit")
 
-    async def list_buildings(self, admin: Admin, property_id: PropertyId) -> List[Building]:
+    async def list_buildings(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> List[Building]:
         """A property's buildings."""
-        return await self._call("list_buildings", admin, {"property_id": property_id}, {}, "[Building]")
+        return await self._call("list_buildings", admin, {"property_id": property_id}, {**unknown}, "[Building]")
 
-    async def list_units(self, admin: Admin, property_id: PropertyId) -> List[Unit]:
+    async def list_units(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> List[Unit]:
         """A property's units."""
-        return await self._call("list_units", admin, {"property_id": property_id}, {}, "[Unit]")
+        return await self._call("list_units", admin, {"property_id": property_id}, {**unknown}, "[Unit]")
 
-    async def move_in(self, admin: Admin, unit_id: UnitId, first_name: str, last_name: str, *, amenities: Optional[List[AmenityId]] = None, email: Optional[str] = None, move_in: Optional[datetime.date] = None, phone: Optional[str] = None, role: Optional[OccupancyRole] = None, send_mobile_activation: Optional[bool] = None) -> Resident:
+    async def move_in(self, admin: Admin, unit_id: UnitId, first_name: str, last_name: str, *, amenities: Optional[List[AmenityId]] = None, email: Optional[str] = None, move_in: Optional[datetime.date] = None, phone: Optional[str] = None, role: Optional[OccupancyRole] = None, send_mobile_activation: Optional[bool] = None, **unknown: Any) -> Resident:
         """Moves a resident into a unit by hand (R-MOVE-1..3)."""
-        return await self._call("move_in", admin, {"unit_id": unit_id, "first_name": first_name, "last_name": last_name}, {"amenities": amenities, "email": email, "move_in": move_in, "phone": phone, "role": role, "send_mobile_activation": send_mobile_activation}, "Resident")
+        return await self._call("move_in", admin, {"unit_id": unit_id, "first_name": first_name, "last_name": last_name}, {"amenities": amenities, "email": email, "move_in": move_in, "phone": phone, "role": role, "send_mobile_activation": send_mobile_activation, **unknown}, "Resident")
 
-    async def invite(self, admin: Admin, resident_id: ResidentId) -> Resident:
+    async def invite(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> Resident:
         """Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4)."""
-        return await self._call("invite", admin, {"resident_id": resident_id}, {}, "Resident")
+        return await self._call("invite", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    async def activate(self, token: str, *, accept_terms: Optional[bool] = None) -> Resident:
+    async def activate(self, token: str, *, accept_terms: Optional[bool] = None, **unknown: Any) -> Resident:
         """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5)."""
-        return await self._call("activate", None, {"token": token}, {"accept_terms": accept_terms}, "Resident")
+        return await self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, **unknown}, "Resident")
 
-    async def account_status(self, admin: Admin, resident_id: ResidentId) -> AccountStatus:
+    async def account_status(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> AccountStatus:
         """A resident's account status now."""
-        return await self._call("account_status", admin, {"resident_id": resident_id}, {}, "s")
+        return await self._call("account_status", admin, {"resident_id": resident_id}, {**unknown}, "s")
 
-    async def get_resident(self, admin: Admin, resident_id: ResidentId) -> Resident:
+    async def get_resident(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> Resident:
         """A resident."""
-        return await self._call("get_resident", admin, {"resident_id": resident_id}, {}, "Resident")
+        return await self._call("get_resident", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    async def dispatch_outbox(self) -> DispatchReport:
+    def list_residents(self, admin: Admin, *, phase: Optional[OccupancyPhase] = None, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, status: Optional[AccountStatus] = None, unit_id: Optional[UnitId] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[Resident]:
+        """Residents, page by page, filtered by property, unit, status, phase or source."""
+        return self._paged("list_residents", admin, {}, {"phase": phase, "property_id": property_id, "source": source, "status": status, "unit_id": unit_id, "cursor": cursor, "limit": limit, **unknown}, "Resident")
+
+    async def dispatch_outbox(self, **unknown: Any) -> DispatchReport:
         """Delivers the outbox entries that are due; what it did."""
-        return await self._call("dispatch_outbox", None, {}, {}, "DispatchReport")
+        return await self._call("dispatch_outbox", None, {}, {**unknown}, "DispatchReport")
 
-    async def retry_outbox_entry(self, admin: Admin, outbox_id: OutboxId) -> OutboxEntry:
+    def list_outbox(self, admin: Admin, status: OutboxStatus, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[OutboxEntry]:
+        """Outbox entries in a status, page by page."""
+        return self._paged("list_outbox", admin, {"status": status}, {"cursor": cursor, "limit": limit, **unknown}, "OutboxEntry")
+
+    async def retry_outbox_entry(self, admin: Admin, outbox_id: OutboxId, **unknown: Any) -> OutboxEntry:
         """Queues a parked outbox entry again."""
-        return await self._call("retry_outbox_entry", admin, {"outbox_id": outbox_id}, {}, "OutboxEntry")
+        return await self._call("retry_outbox_entry", admin, {"outbox_id": outbox_id}, {**unknown}, "OutboxEntry")
 
-    async def list_pms_properties(self, admin: Admin) -> List[PmsProperty]:
+    async def list_pms_properties(self, admin: Admin, **unknown: Any) -> List[PmsProperty]:
         """The PMS's properties, to link one."""
-        return await self._call("list_pms_properties", admin, {}, {}, "[PmsProperty]")
+        return await self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
 
-    async def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str) -> Property:
+    async def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
-        return await self._call("link_pms_property", admin, {"property_id": property_id, "pms_property_id": pms_property_id}, {}, "Property")
+        return await self._call("link_pms_property", admin, {"property_id": property_id, "pms_property_id": pms_property_id}, {**unknown}, "Property")
 
-    async def sync_now(self, admin: Admin, property_id: PropertyId) -> SyncReport:
+    async def sync_now(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> SyncReport:
         """Syncs a property from the PMS now (a full sync)."""
-        return await self._call("sync_now", admin, {"property_id": property_id}, {}, "SyncReport")
+        return await self._call("sync_now", admin, {"property_id": property_id}, {**unknown}, "SyncReport")
 
-    async def sync_property(self, admin: Admin, property_id: PropertyId, *, mode: Optional[SyncMode] = None) -> SyncReport:
+    async def sync_property(self, admin: Admin, property_id: PropertyId, *, mode: Optional[SyncMode] = None, **unknown: Any) -> SyncReport:
         """Syncs a property from the PMS in the given mode."""
-        return await self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode}, "SyncReport")
+        return await self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode, **unknown}, "SyncReport")
 
-    async def last_sync(self, admin: Admin, property_id: PropertyId) -> Optional[SyncRun]:
+    def sync_errors(self, admin: Admin, property_id: PropertyId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[SyncError]:
+        """The errors of a property's last sync, page by page (R-PMS-5)."""
+        return self._paged("sync_errors", admin, {"property_id": property_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
+
+    async def last_sync(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Optional[SyncRun]:
         """A property's last sync run, if any."""
-        return await self._call("last_sync", admin, {"property_id": property_id}, {}, "SyncRun?")
+        return await self._call("last_sync", admin, {"property_id": property_id}, {**unknown}, "SyncRun?")
 
-    async def run_due_syncs(self) -> List[SyncReport]:
+    async def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
         """Syncs every property whose interval has passed; one report per property, failed ones
  included with their aborted run."""
-        return await self._call("run_due_syncs", None, {}, {}, "[SyncReport]")
+        return await self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
 
-    async def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None) -> Resident:
+    async def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
         """Moves a resident out (R-MOVE-4); their keys are cancelled."""
-        return await self._call("move_out", admin, {"resident_id": resident_id}, {"on": on}, "Resident")
+        return await self._call("move_out", admin, {"resident_id": resident_id}, {"on": on, **unknown}, "Resident")
 
-    async def add_spare_holder(self, admin: Admin, unit_id: UnitId, label: str) -> SpareHolder:
+    async def add_spare_holder(self, admin: Admin, unit_id: UnitId, label: str, **unknown: Any) -> SpareHolder:
         """Adds a spare key holder to a unit (R-KEY-4)."""
-        return await self._call("add_spare_holder", admin, {"unit_id": unit_id, "label": label}, {}, "SpareHolder")
+        return await self._call("add_spare_holder", admin, {"unit_id": unit_id, "label": label}, {**unknown}, "SpareHolder")
 
-    async def list_encoders(self, admin: Admin) -> List[EncoderInfo]:
+    def list_spare_holders(self, admin: Admin, unit_id: UnitId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[SpareHolder]:
+        """A unit's spare key holders, page by page."""
+        return self._paged("list_spare_holders", admin, {"unit_id": unit_id}, {"cursor": cursor, "limit": limit, **unknown}, "SpareHolder")
+
+    async def list_encoders(self, admin: Admin, **unknown: Any) -> List[EncoderInfo]:
         """The lock system's encoders and their state."""
-        return await self._call("list_encoders", admin, {}, {}, "[EncoderInfo]")
+        return await self._call("list_encoders", admin, {}, {**unknown}, "[EncoderInfo]")
 
-    async def preview_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None) -> KeyPreview:
+    async def preview_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None, **unknown: Any) -> KeyPreview:
         """What a key write would do, to confirm before writing (R-KEY-1)."""
-        return await self._call("preview_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace}, "KeyPreview")
+        return await self._call("preview_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace, **unknown}, "KeyPreview")
 
-    async def make_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None) -> SmartKey:
+    async def make_key(self, admin: Admin, holder: Union[KeyHolder, Mapping[str, Any]], encoder: str, *, replace: Optional[bool] = None, **unknown: Any) -> SmartKey:
         """Writes a key on an encoder (R-KEY-1..3)."""
-        return await self._call("make_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace}, "SmartKey")
+        return await self._call("make_key", admin, {"holder": holder, "encoder": encoder}, {"replace": replace, **unknown}, "SmartKey")
 
-    async def cancel_key(self, admin: Admin, key_id: KeyId) -> SmartKey:
+    async def cancel_key(self, admin: Admin, key_id: KeyId, **unknown: Any) -> SmartKey:
         """Cancels a key."""
-        return await self._call("cancel_key", admin, {"key_id": key_id}, {}, "SmartKey")
+        return await self._call("cancel_key", admin, {"key_id": key_id}, {**unknown}, "SmartKey")
 
-    async def reconcile_keys(self) -> int:
+    def list_keys(self, admin: Admin, *, holder: Optional[Union[KeyHolder, Mapping[str, Any]]] = None, unit_id: Optional[UnitId] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[SmartKey]:
+        """Keys, page by page, by holder or unit."""
+        return self._paged("list_keys", admin, {}, {"holder": holder, "unit_id": unit_id, "cursor": cursor, "limit": limit, **unknown}, "SmartKey")
+
+    async def reconcile_keys(self, **unknown: Any) -> int:
         """Settles key writes whose outcome is unknown (a lost reply, a crash); how many."""
-        return await self._call("reconcile_keys", None, {}, {}, "s")
+        return await self._call("reconcile_keys", None, {}, {**unknown}, "s")
 
 
 class SandboxControls(SandboxBase):
     """The sandbox's controls: its clock, fakes and scripted faults (`handle.sandbox_controls`)."""
 
+    def now(self, **unknown: Any) -> datetime.datetime:
+        """The sandbox clock's now."""
+        return self._call("sandbox.now", None, {}, {**unknown}, "datetime")
+
+    def advance(self, *, days: Optional[int] = None, hours: Optional[int] = None, minutes: Optional[int] = None, seconds: Optional[int] = None, **unknown: Any) -> datetime.datetime:
+        """Moves the sandbox clock forward; its new now."""
+        return self._call("sandbox.advance", None, {}, {"days": days, "hours": hours, "minutes": minutes, "seconds": seconds, **unknown}, "datetime")
+
+    def sent_emails(self, **unknown: Any) -> List[SentEmail]:
+        """Every email the sandbox mailer took, oldest first."""
+        return self._call("sandbox.sent_emails", None, {}, {**unknown}, "[SentEmail]")
+
+    def last_activation_token(self, email: str, **unknown: Any) -> Optional[str]:
+        """The activation token of the last invitation sent to an address."""
+        return self._call("sandbox.last_activation_token", None, {"email": email}, {**unknown}, "s?")
+
+    def fail_next(self, operation: str, kind: ProviderErrorKind, **unknown: Any) -> Optional[Any]:
+        """Makes the next call of a provider operation fail with a kind of error."""
+        return self._call("sandbox.fail_next", None, {"operation": operation, "kind": kind}, {**unknown}, "s?")
+
+    def calls(self, operation: str, **unknown: Any) -> int:
+        """How often a provider operation was called."""
+        return self._call("sandbox.calls", None, {"operation": operation}, {**unknown}, "s")
+
+    def set_latency(self, operation: str, milliseconds: int, **unknown: Any) -> Optional[Any]:
+        """Slows a provider operation down."""
+        return self._call("sandbox.set_latency", None, {"operation": operation, "milliseconds": milliseconds}, {**unknown}, "s?")
+
+    def set_encoder(self, encoder: str, *, card_present: Optional[bool] = None, online: Optional[bool] = None, **unknown: Any) -> bool:
+        """Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
+ the encoder exists."""
+        return self._call("sandbox.set_encoder", None, {"encoder": encoder}, {"card_present": card_present, "online": online, **unknown}, "s")
+
+    def set_encoder_write_time(self, milliseconds: int, **unknown: Any) -> Optional[Any]:
+        """How long the sandbox encoders take to write a key."""
+        return self._call("sandbox.set_encoder_write_time", None, {"milliseconds": milliseconds}, {**unknown}, "s?")
+
+    def encoder_keys_written(self, **unknown: Any) -> int:
+        """How many keys the sandbox encoders wrote."""
+        return self._call("sandbox.encoder_keys_written", None, {}, {**unknown}, "s")
+
+    def pms_properties(self, **unknown: Any) -> List[PmsProperty]:
+        """The sandbox PMS's properties."""
+        return self._call("sandbox.pms_properties", None, {}, {**unknown}, "[PmsProperty]")
+
+    def pms_residents(self, pms_property_id: str, **unknown: Any) -> List[PmsResident]:
+        """The residents the sandbox PMS lists for a property."""
+        return self._call("sandbox.pms_residents", None, {"pms_property_id": pms_property_id}, {**unknown}, "[PmsResident]")
+
+    def pms_update_resident(self, external_id: str, *, email: Optional[str] = None, first_name: Optional[str] = None, last_name: Optional[str] = None, move_out: Optional[datetime.date] = None, **unknown: Any) -> bool:
+        """Changes a resident of the sandbox PMS; whether it exists."""
+        return self._call("sandbox.pms_update_resident", None, {"external_id": external_id}, {"email": email, "first_name": first_name, "last_name": last_name, "move_out": move_out, **unknown}, "s")
+
+    def pms_remove_resident(self, external_id: str, **unknown: Any) -> bool:
+        """Removes a resident from the sandbox PMS; whether it existed."""
+        return self._call("sandbox.pms_remove_resident", None, {"external_id": external_id}, {**unknown}, "s")
+
+    def pms_add_unreadable(self, pms_property_id: str, message: str, **unknown: Any) -> bool:
+        """Adds a record the sandbox PMS cannot read to a property's listing; whether the
+ property exists."""
+        return self._call("sandbox.pms_add_unreadable", None, {"pms_property_id": pms_property_id, "message": message}, {**unknown}, "s")
+
+
+__all__ = [
+    "AccessLevel",
+    "AccountStatus",
+    "Admin",
+    "AdminId",
+    "Amenity",
+    "AmenityId",
+    "AsyncConcierge",
+    "Building",
+    "BuildingId",
+    "ClosedError",
+    "Concierge",
+    "ConflictError",
+    "DispatchReport",
+    "ERRORS",
+    "EncoderInfo",
+    "ExternalRef",
+    "FieldIssue",
+    "InvalidTransitionError",
+    "InvitationEmailSettings",
+    "KeyHolder",
+    "KeyId",
+    "KeyPreview",
+    "KeyState",
+    "LeaseEndMoveOut",
+    "LeaseOrder",
+    "NotFoundError",
+    "OPERATIONS",
+    "OccupancyPhase",
+    "OccupancyRole",
+    "OutboxEntry",
+    "OutboxId",
+    "OutboxKind",
+    "OutboxStatus",
+    "PermissionDeniedError",
+    "Permissions",
+    "PmsProperty",
+    "PmsResident",
+    "Property",
+    "PropertyId",
+    "PropertySettings",
+    "ProviderError",
+    "ProviderErrorKind",
+    "Resident",
+    "ResidentId",
+    "ResidentKey",
+    "ResidentSource",
+    "SandboxControls",
+    "SentEmail",
+    "SmartKey",
+    "SmtpTls",
+    "SpareHolder",
+    "SpareHolderId",
+    "StoreError",
+    "SyncCounts",
+    "SyncError",
+    "SyncErrorKind",
+    "SyncMode",
+    "SyncReport",
+    "SyncRun",
+    "SyncRunId",
+    "TokenRejectedError",
+    "Unit",
+    "UnitId",
+    "ValidationError",
+]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "dispatch_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_encoders", "preview_key", "make_key", "cancel_key", "reconcile_keys"],
-    "sandbox": [],
+    "concierge": ["register_property", "update_property_settings", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys"],
+    "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "pms_remove_resident", "pms_add_unreadable"],
 }

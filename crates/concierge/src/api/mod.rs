@@ -191,16 +191,6 @@ pub struct KeyArgs {
     pub key_id: KeyId,
 }
 
-/// Activates an account with the token of its activation link.
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActivateArgs {
-    /// The token from the activation link.
-    pub token: String,
-    /// The resident accepted the terms (required to go live).
-    #[serde(default)]
-    pub accept_terms: bool,
-}
 
 macro_rules! admin_of {
     (admin, $v:expr) => {
@@ -295,8 +285,8 @@ operations! {
     admin invite["resident_id"](ResidentArgs) -> ResidentView =
         |c, admin, r| ResidentView::at(c.invite(&admin, &r.resident_id).await?, c.now());
     /// Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5).
-    plain activate["token"](ActivateArgs) -> ResidentView =
-        |c, _admin, r| ResidentView::at(c.activate(&r.token, r.accept_terms).await?, c.now());
+    plain activate["token"](crate::Activation) -> ResidentView =
+        |c, _admin, r| ResidentView::at(c.activate(r).await?, c.now());
     /// A resident's account status now.
     admin account_status["resident_id"](ResidentArgs) -> AccountStatus =
         |c, admin, r| c.account_status(&admin, &r.resident_id).await?;

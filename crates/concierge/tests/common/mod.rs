@@ -27,7 +27,7 @@ pub async fn world_with(settings: PropertySettings) -> World {
         .store_arc(store.clone())
         .build()
         .unwrap();
-    let admin = Admin::full_access("Front desk");
+    let admin = Admin::full_access("front-desk-1", "Front desk");
     let property = concierge
         .register_property(
             &admin,
@@ -76,8 +76,13 @@ impl World {
 
     pub async fn residents(&self) -> Vec<Resident> {
         self.concierge
-            .list_residents(&self.admin, ResidentFilter::property(&self.property.id))
+            .list_residents(
+                &self.admin,
+                ResidentFilter::property(&self.property.id),
+                PageRequest::first(),
+            )
             .await
             .unwrap()
+            .items
     }
 }
