@@ -20,7 +20,25 @@ pub fn files() -> Vec<(PathBuf, String)> {
         ),
         (PathBuf::from("bindings/node/concierge.js"), js),
         (PathBuf::from("bindings/node/concierge.d.ts"), dts),
+        (PathBuf::from("tests/fixtures/operations.json"), operations(&api)),
     ]
+}
+
+/// The operation names by class, in snake_case, for the parity tests of every language: the
+/// Rust table, Python's `Concierge`, `AsyncConcierge` and `SandboxControls`, Node's
+/// `Concierge` and `SandboxControls` (camelCase) must all list exactly these.
+fn operations(api: &model::Api) -> String {
+    let names = |group: &str| -> Vec<&str> {
+        api.operations.iter().filter(|o| o.group == group).map(|o| o.name.as_str()).collect()
+    };
+    let value = serde_json::json!({
+        "concierge": names("concierge"),
+        "sandbox": names("sandbox"),
+        "lifecycle": ["open", "close", "sandbox_controls"],
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The workspace root.
