@@ -10,7 +10,7 @@ test('a resident moved in without activation is not invited and gets no email', 
   const ada = await w.moveInAda(false)
   assert.equal(ada.status, 'not_invited')
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'not_invited')
-  assert.deepEqual(w.sandbox.sentEmails(), [])
+  assert.deepEqual(await w.sandbox.sentEmails(), [])
 })
 
 // R-STATUS-2, R-STATUS-3
@@ -26,11 +26,11 @@ test('an invited resident is pending and goes live with the token from the email
     7 * 24 * 3600 * 1000,
   )
 
-  const token = w.sandbox.lastActivationToken('ada@example.org')
+  const token = await w.sandbox.lastActivationToken('ada@example.org')
   assert.equal(typeof token, 'string')
-  const live = await w.concierge.activate(token, true)
+  const live = await w.concierge.activate(token, { acceptTerms: true })
   assert.equal(live.status, 'live')
-  assert.deepEqual(live.activatedAt, w.sandbox.now())
+  assert.deepEqual(live.activatedAt, await w.sandbox.now())
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'live')
 })
 
@@ -38,13 +38,13 @@ test('an invited resident is pending and goes live with the token from the email
 test('a link unused for eight days expires and its token is rejected as expired', async () => {
   const w = await world()
   const ada = await w.moveInAda(true)
-  const token = w.sandbox.lastActivationToken('ada@example.org')
-  w.sandbox.advance({ days: 8 })
+  const token = await w.sandbox.lastActivationToken('ada@example.org')
+  await w.sandbox.advance({ days: 8 })
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'activation_expired')
   assert.equal((await w.concierge.getResident(w.admin, ada.id)).status, 'activation_expired')
 
   const before = await w.snapshot()
-  await rejectsWith(w.concierge.activate(token, true), 'TOKEN_REJECTED', { reason: 'expired' })
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'expired' })
   assert.deepEqual(await w.snapshot(), before)
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'activation_expired')
 })
@@ -53,20 +53,20 @@ test('a link unused for eight days expires and its token is rejected as expired'
 test('inviting again after expiry sends a new link and the old token is superseded', async () => {
   const w = await world()
   const ada = await w.moveInAda(true)
-  const old = w.sandbox.lastActivationToken('ada@example.org')
-  w.sandbox.advance({ days: 8 })
+  const old = await w.sandbox.lastActivationToken('ada@example.org')
+  await w.sandbox.advance({ days: 8 })
 
   const reinvited = await w.concierge.invite(w.admin, ada.id)
   assert.equal(reinvited.status, 'pending_activation')
   assert.equal(reinvited.invitationsSent, 2)
-  assert.equal(w.sandbox.sentEmails().length, 2)
-  const fresh = w.sandbox.lastActivationToken('ada@example.org')
+  assert.equal((await w.sandbox.sentEmails()).length, 2)
+  const fresh = await w.sandbox.lastActivationToken('ada@example.org')
   assert.notEqual(fresh, old)
 
   const before = await w.snapshot()
-  await rejectsWith(w.concierge.activate(old, true), 'TOKEN_REJECTED', { reason: 'superseded' })
+  await rejectsWith(w.concierge.activate(old, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'superseded' })
   assert.deepEqual(await w.snapshot(), before)
-  assert.equal((await w.concierge.activate(fresh, true)).status, 'live')
+  assert.equal((await w.concierge.activate(fresh, { acceptTerms: true })).status, 'live')
 })
 
 // R-STATUS-5
@@ -77,26 +77,26 @@ test('inviting a pending or live account is an invalid transition naming status 
     fromStatus: 'pending_activation',
     action: 'invite',
   })
-  assert.equal(w.sandbox.sentEmails().length, 1)
+  assert.equal((await w.sandbox.sentEmails()).length, 1)
 
-  await w.concierge.activate(w.sandbox.lastActivationToken('ada@example.org'), true)
+  await w.concierge.activate(await w.sandbox.lastActivationToken('ada@example.org'), { acceptTerms: true })
   const err = await rejectsWith(w.concierge.invite(w.admin, ada.id), 'INVALID_TRANSITION', {
     fromStatus: 'live',
     action: 'invite',
   })
   assert.equal(err.message, 'cannot invite an account that is live')
-  assert.equal(w.sandbox.sentEmails().length, 1)
+  assert.equal((await w.sandbox.sentEmails()).length, 1)
 })
 
 // R-STATUS-5
 test('a token used once is rejected as already used the second time', async () => {
   const w = await world()
   await w.moveInAda(true)
-  const token = w.sandbox.lastActivationToken('ada@example.org')
-  await w.concierge.activate(token, true)
+  const token = await w.sandbox.lastActivationToken('ada@example.org')
+  await w.concierge.activate(token, { acceptTerms: true })
   const before = await w.snapshot()
 
-  await rejectsWith(w.concierge.activate(token, true), 'TOKEN_REJECTED', { reason: 'already_used' })
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'already_used' })
   assert.deepEqual(await w.snapshot(), before)
 })
 
@@ -104,22 +104,22 @@ test('a token used once is rejected as already used the second time', async () =
 test('activating without accepting the terms is a validation error and changes nothing', async () => {
   const w = await world()
   const ada = await w.moveInAda(true)
-  const token = w.sandbox.lastActivationToken('ada@example.org')
+  const token = await w.sandbox.lastActivationToken('ada@example.org')
 
-  await rejectsWith(w.concierge.activate(token, false), 'VALIDATION', {
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: false }), 'VALIDATION', {
     issues: [{ field: 'accept_terms', message: 'the terms must be accepted to activate' }],
   })
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'pending_activation')
   // The token still works.
-  assert.equal((await w.concierge.activate(token, true)).status, 'live')
+  assert.equal((await w.concierge.activate(token, { acceptTerms: true })).status, 'live')
 })
 
 // R-STATUS-5
 test('a made-up token is rejected as invalid', async () => {
   const w = await world()
   await w.moveInAda(true)
-  await rejectsWith(w.concierge.activate('res_nobody.' + 'A'.repeat(43), true), 'TOKEN_REJECTED', {
+  await rejectsWith(w.concierge.activate('res_nobody.' + 'A'.repeat(43), { acceptTerms: true }), 'TOKEN_REJECTED', {
     reason: 'invalid',
   })
-  await rejectsWith(w.concierge.activate('garbage', true), 'TOKEN_REJECTED', { reason: 'invalid' })
+  await rejectsWith(w.concierge.activate('garbage', { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'invalid' })
 })

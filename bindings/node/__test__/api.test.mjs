@@ -1,35 +1,15 @@
 // The shape of the Node API (R-SDK-5): one name per operation as in docs/api.md, a Promise
-// from every operation, plain records, and errors with a stable `code`.
+// from every operation (a Paginator from every listing), plain records, and errors with a
+// stable `code`.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { Admin, Concierge, world, rejectsWith } from './world.mjs'
+import { Admin, Concierge, Paginator, Page, world, rejectsWith, fieldsOf } from './world.mjs'
 
-const OPERATIONS = [
-  'registerProperty',
-  'updatePropertySettings',
-  'getProperty',
-  'listProperties',
-  'registerBuilding',
-  'registerUnit',
-  'listBuildings',
-  'listUnits',
-  'moveIn',
-  'invite',
-  'activate',
-  'accountStatus',
-  'getResident',
-  'listResidents',
-  'dispatchOutbox',
-  'listOutbox',
-  'retryOutboxEntry',
-  'listEncoders',
-  'previewKey',
-  'makeKey',
-  'cancelKey',
-  'listKeys',
-  'reconcileKeys',
-]
+const operations = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+const OPERATIONS = operations.concierge.map(camel)
+const LISTINGS = ['listResidents', 'listOutbox', 'syncErrors', 'listSpareHolders', 'listKeys']
 
 const CODES = [
   'PERMISSION_DENIED',
@@ -44,7 +24,7 @@ const CODES = [
 ]
 
 // R-SDK-5
-test('every operation returns a Promise, and every rejection is an Error with a stable code', async () => {
+test('every operation returns a Promise (a listing a Paginator), and every rejection is an Error with a stable code', async () => {
   const w = await world()
   const c = w.concierge
   const a = w.admin
@@ -59,16 +39,26 @@ test('every operation returns a Promise, and every rejection is an Error with a 
     listUnits: () => c.listUnits(a, w.property.id),
     moveIn: () => c.moveIn(a, w.unit.id, 'Ada', 'Lovelace', { email: 'ada@example.org' }),
     invite: () => c.invite(a, 'res_missing'),
-    activate: () => c.activate('garbage', true),
+    activate: () => c.activate('garbage', { acceptTerms: true }),
     accountStatus: () => c.accountStatus(a, 'res_missing'),
     getResident: () => c.getResident(a, 'res_missing'),
     listResidents: () => c.listResidents(a),
     dispatchOutbox: () => c.dispatchOutbox(),
     listOutbox: () => c.listOutbox(a, 'parked'),
     retryOutboxEntry: () => c.retryOutboxEntry(a, 'obx_missing'),
+    listPmsProperties: () => c.listPmsProperties(a),
+    linkPmsProperty: () => c.linkPmsProperty(a, w.property.id, 'pms-prop-missing'),
+    syncNow: () => c.syncNow(a, w.property.id),
+    syncProperty: () => c.syncProperty(a, w.property.id, { mode: 'incremental' }),
+    syncErrors: () => c.syncErrors(a, w.property.id),
+    lastSync: () => c.lastSync(a, w.property.id),
+    runDueSyncs: () => c.runDueSyncs(),
+    moveOut: () => c.moveOut(a, 'res_missing'),
+    addSpareHolder: () => c.addSpareHolder(a, w.unit.id, 'Spare: cleaner'),
+    listSpareHolders: () => c.listSpareHolders(a, w.unit.id),
     listEncoders: () => c.listEncoders(a),
-    previewKey: () => c.previewKey(a, { residentId: 'res_missing', encoder: 'ncoder-1' }),
-    makeKey: () => c.makeKey(a, { residentId: 'res_missing', encoder: 'ncoder-1' }),
+    previewKey: () => c.previewKey(a, { kind: 'resident', id: 'res_missing' }, 'ncoder-1'),
+    makeKey: () => c.makeKey(a, { kind: 'resident', id: 'res_missing' }, 'ncoder-1'),
     cancelKey: () => c.cancelKey(a, 'key_missing'),
     listKeys: () => c.listKeys(a, { unitId: w.unit.id }),
     reconcileKeys: () => c.reconcileKeys(),
@@ -76,48 +66,40 @@ test('every operation returns a Promise, and every rejection is an Error with a 
   assert.deepEqual(Object.keys(calls), OPERATIONS)
   for (const [name, call] of Object.entries(calls)) {
     assert.equal(typeof Concierge.prototype[name], 'function', name)
-    const result = call()
+    let result = call()
+    if (LISTINGS.includes(name)) {
+      assert.ok(result instanceof Paginator, `${name} returns a Paginator`)
+      result = result.toArray()
+    }
     assert.ok(result instanceof Promise, `${name} returns a Promise`)
     const [settled] = await Promise.allSettled([result])
     if (settled.status === 'rejected') {
       assert.ok(settled.reason instanceof Error, name)
       assert.ok(CODES.includes(settled.reason.code), `${name}: ${settled.reason.code}`)
+      assert.equal(typeof settled.reason.retryable, 'boolean', name)
     }
   }
 })
 
 // R-SDK-5
-test('the TypeScript declarations describe every class, operation, record and error field', () => {
-  const dts = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
-  for (const cls of ['Concierge', 'Admin', 'SandboxControls', 'SmtpConfig']) {
+test('the TypeScript declarations declare every operation, with a Promise or a Paginator', () => {
+  const dts = readFileSync(new URL('../concierge.d.ts', import.meta.url), 'utf8')
+  const index = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8')
+  assert.match(index, /export \* from '\.\/concierge'/)
+  for (const cls of ['Concierge', 'SandboxControls']) {
     assert.match(dts, new RegExp(`export declare class ${cls} `), cls)
   }
+  assert.match(dts, /static open\(settings\?: Settings\): Promise<Concierge>/)
+  assert.match(dts, /readonly sandboxControls: SandboxControls \| null/)
   for (const op of OPERATIONS) {
-    assert.match(dts, new RegExp(`\\n  ${op}\\(.*\\): Promise<`), op)
+    const ret = LISTINGS.includes(op) ? 'Paginator<' : 'Promise<'
+    assert.match(dts, new RegExp(`\\n  ${op}\\(.*\\): ${ret}`), op)
   }
-  assert.match(dts, /static sandbox\(seed\?: number \| undefined \| null, options\?: SandboxOptions \| undefined \| null\): Concierge/)
-  assert.match(dts, /static fullAccess\(name: string\): Admin/)
-  assert.match(dts, /get sandboxControls\(\): SandboxControls \| null/)
-  assert.match(dts, /constructor\(options: ConciergeOptions\)/)
-  assert.match(dts, /accountStatus\(admin: Admin, residentId: string\): Promise<AccountStatus>/)
-  for (const method of ['now(): Date', 'advance(by: AdvanceBy): void', 'sentEmails(): Array<SentEmail>',
-    'lastActivationToken(email: string): string | null', 'failNext(operation: string, kind: ProviderErrorKind): void',
-    'calls(operation: string): number']) {
-    assert.ok(dts.includes(method), method)
-  }
-  for (const record of ['Property', 'PropertySettings', 'Building', 'Unit', 'Resident', 'OutboxEntry',
-    'DispatchReport', 'SentEmail', 'ConciergeErrorFields', 'FieldIssue', 'MoveInOptions', 'Encoder', 'SmartKey',
-    'KeyPreview', 'MakeKeyOptions', 'KeyFilterOptions', 'SandboxOptions']) {
-    assert.match(dts, new RegExp(`export interface ${record} \\{`), record)
-  }
-  assert.match(dts, /export type ErrorCode = 'PERMISSION_DENIED' \| 'INVALID_TRANSITION' \| 'TOKEN_REJECTED' \| 'NOT_FOUND' \| 'VALIDATION' \| 'CONFLICT' \| 'PROVIDER' \| 'STORE' \| 'CLOSED'/)
-  assert.match(dts, /export type AccountStatus = 'not_invited' \| 'pending_activation' \| 'live' \| 'activation_expired'/)
-  assert.match(dts, /export type KeyState = 'encoding' \| 'active' \| 'cancelled' \| 'replaced'/)
-  assert.match(dts, /export type KeyHolderKind = 'resident' \| 'spare'/)
-  assert.match(dts, /'device_offline' \| 'no_card'/)
-  assert.match(dts, /invitedAt: Date \| null/)
-  assert.match(dts, /fromStatus\?: AccountStatus/)
-  assert.doesNotMatch(dts, /password\(\)|get password/)
+  assert.match(dts, /export type ErrorCode = "PERMISSION_DENIED" \| "INVALID_TRANSITION" \| "TOKEN_REJECTED" \| "NOT_FOUND" \| "VALIDATION" \| "CONFLICT" \| "PROVIDER" \| "STORE" \| "CLOSED"/)
+  assert.match(dts, /export type AccountStatus = "not_invited" \| "pending_activation" \| "live" \| "activation_expired"/)
+  assert.match(dts, /export type KeyState = "encoding" \| "active" \| "cancelled" \| "replaced"/)
+  assert.match(dts, /readonly invitedAt: Date \| null/)
+  assert.match(dts, /readonly fromStatus: AccountStatus/)
 })
 
 // R-SDK-5
@@ -125,8 +107,8 @@ test('instants are Dates, dates are YYYY-MM-DD strings and absent values are nul
   const w = await world()
   assert.ok(w.property.createdAt instanceof Date)
   assert.deepEqual(w.property.createdAt, new Date('2026-01-05T09:00:00Z'))
-  assert.deepEqual(w.sandbox.now(), new Date('2026-01-05T09:00:00Z'))
-  assert.equal(w.property.externalRef, null)
+  assert.deepEqual(await w.sandbox.now(), new Date('2026-01-05T09:00:00Z'))
+  assert.equal(w.property.external, null)
 
   const ada = await w.moveInAda(false)
   assert.equal(ada.moveIn, '2026-01-05')
@@ -135,29 +117,57 @@ test('instants are Dates, dates are YYYY-MM-DD strings and absent values are nul
   assert.equal(ada.activationExpiresAt, null)
   assert.equal(ada.activatedAt, null)
 
-  w.sandbox.advance({ days: 1, hours: 2, minutes: 3, seconds: 4 })
-  assert.deepEqual(w.sandbox.now(), new Date('2026-01-06T11:03:04Z'))
+  const now = await w.sandbox.advance({ days: 1, hours: 2, minutes: 3, seconds: 4 })
+  assert.deepEqual(now, new Date('2026-01-06T11:03:04Z'))
+  assert.deepEqual(await w.sandbox.now(), new Date('2026-01-06T11:03:04Z'))
   const invited = await w.concierge.invite(w.admin, ada.id)
   assert.deepEqual(invited.invitedAt, new Date('2026-01-06T11:03:04Z'))
   assert.deepEqual(invited.activationExpiresAt, new Date('2026-01-13T11:03:04Z'))
 })
 
+// R-SDK-5
+test('listings are paged: for await, pages() with cursors, toArray(), limit and cursor', async () => {
+  const w = await world()
+  const names = ['Ada', 'Bob', 'Cy', 'Di', 'Ed']
+  for (const n of names) await w.concierge.moveIn(w.admin, w.unit.id, n, 'Resident')
+
+  const seen = []
+  for await (const r of w.concierge.listResidents(w.admin, { limit: 2 })) seen.push(r.firstName)
+  assert.deepEqual(seen.sort(), names)
+
+  const pages = []
+  for await (const page of w.concierge.listResidents(w.admin, { limit: 2 }).pages()) pages.push(page)
+  assert.deepEqual(pages.map((p) => p.items.length), [2, 2, 1])
+  assert.ok(pages.every((p) => p instanceof Page))
+  assert.equal(typeof pages[0].nextCursor, 'string')
+  assert.equal(pages.at(-1).nextCursor, null)
+
+  // A cursor from one page starts the listing after it.
+  const rest = await w.concierge.listResidents(w.admin, { limit: 2, cursor: pages[0].nextCursor }).toArray()
+  assert.deepEqual(rest.map((r) => r.id), pages.slice(1).flatMap((p) => p.items.map((r) => r.id)))
+  assert.equal((await w.concierge.listResidents(w.admin).toArray()).length, 5)
+
+  const err = await rejectsWith(w.concierge.listResidents(w.admin, { limit: 0 }).toArray(), 'VALIDATION')
+  assert.deepEqual(fieldsOf(err), ['limit'])
+})
+
 // R-SDK-5, R-MOVE-3
 test('property settings take defaults, round-trip, and keep amenity ids', async () => {
   const w = await world()
-  assert.equal(w.property.settings.syncIntervalSeconds, 14400)
+  assert.equal(w.property.settings.syncInterval, 14400)
   assert.equal(w.property.settings.futureResidentSync, false)
   assert.match(w.property.settings.invitationEmail.body, /\{activation_link\}/)
 
   const updated = await w.concierge.updatePropertySettings(w.admin, w.property.id, {
     ...w.property.settings,
     futureResidentSync: true,
-    amenities: [{ name: 'Pool' }, { name: 'Gym' }],
-    invitationEmail: { subject: 'Welcome home, {first_name}' },
+    // The caller names each amenity's id (the Rust `Amenity` has no default id).
+    amenities: [{ id: 'amen_pool', name: 'Pool' }, { id: 'amen_gym', name: 'Gym' }],
+    invitationEmail: { ...w.property.settings.invitationEmail, subject: 'Welcome home, {first_name}' },
   })
   assert.equal(updated.settings.futureResidentSync, true)
   assert.deepEqual(updated.settings.amenities.map((a) => a.name), ['Pool', 'Gym'])
-  assert.match(updated.settings.amenities[0].id, /^amen_/)
+  assert.deepEqual(updated.settings.amenities.map((a) => a.id), ['amen_pool', 'amen_gym'])
   assert.equal(updated.settings.invitationEmail.subject, 'Welcome home, {first_name}')
   assert.equal(updated.settings.invitationEmail.activationUrl, 'https://concierge.invalid/activate?token=')
 
@@ -181,8 +191,10 @@ test('invalid settings and duplicate names are refused and change nothing', asyn
   const w = await world()
   await rejectsWith(
     w.concierge.registerProperty(w.admin, 'Bay Court', 'bay-court', {
-      syncIntervalSeconds: 60,
-      invitationEmail: { body: 'no link here', activationUrl: 'ftp://x' },
+      settings: {
+        syncInterval: 60,
+        invitationEmail: { body: 'no link here', activationUrl: 'ftp://x' },
+      },
     }),
     'VALIDATION',
     {
@@ -218,11 +230,27 @@ test('unknown ids are not found, naming the kind of record and the id', async ()
 })
 
 // R-SDK-5
-test('arguments of the wrong JavaScript type throw synchronously with napi codes', () => {
-  const c = Concierge.sandbox()
-  const admin = Admin.fullAccess('Desk')
-  assert.throws(() => c.invite(admin, 42), { code: 'StringExpected' })
-  assert.throws(() => c.invite({ name: 'not an Admin' }, 'res_1'), { code: 'InvalidArg' })
-  assert.throws(() => c.activate('token'), { code: 'BooleanExpected' })
-  assert.throws(() => new Concierge({}), { code: 'InvalidArg' })
+test('arguments of the wrong JavaScript type reject with VALIDATION naming the field', async () => {
+  const c = await Concierge.open({ sandbox: { seed: 7 } })
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
+  await rejectsWith(c.invite(admin, 42), 'VALIDATION', {
+    issues: [{ field: 'resident_id', message: 'must be a string' }],
+  })
+  await rejectsWith(c.invite({ name: 'not an Admin' }, 'res_1'), 'VALIDATION', {
+    issues: [{ field: 'admin.id', message: 'is required' }],
+  })
+  await rejectsWith(c.listProperties(Admin.of('', 'Nobody')), 'VALIDATION', {
+    issues: [{ field: 'admin.id', message: 'must not be empty' }],
+  })
+  // A positional boolean is not an options object.
+  await rejectsWith(c.activate('token', true), 'VALIDATION', {
+    issues: [{ field: 'options', message: 'must be an object of named options' }],
+  })
+  await rejectsWith(c.activate('token'), 'VALIDATION', {
+    issues: [{ field: 'accept_terms', message: 'the terms must be accepted to activate' }],
+  })
+  const unknown = await rejectsWith(Concierge.open({ sandbox: { seed: 7 }, bogus: 1 }), 'VALIDATION')
+  assert.deepEqual(fieldsOf(unknown), ['bogus'])
+  assert.match(unknown.issues[0].message, /is not a known field/)
+  await c.close()
 })

@@ -2,12 +2,12 @@
 // needed and touches nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Admin, world, rejectsWith, throwsWith } from './world.mjs'
+import { Admin, world, rejectsWith } from './world.mjs'
 
 // R-PERM-1
 test('registering a property needs full integrations access', async () => {
   const w = await world()
-  const reader = new Admin('Reader', { integrations: 'read', residence: 'full' })
+  const reader = Admin.of('reader-1', 'Reader', { integrations: 'read', residence: 'full' })
   const before = await w.concierge.listProperties(w.admin)
 
   const err = await rejectsWith(
@@ -18,7 +18,8 @@ test('registering a property needs full integrations access', async () => {
       required: 'full',
       held: 'read',
       action: 'register_property',
-      admin: reader.id,
+      admin: 'reader-1',
+      adminName: 'Reader',
     },
   )
   assert.match(err.message, /register_property needs integrations full/)
@@ -28,13 +29,13 @@ test('registering a property needs full integrations access', async () => {
 // R-PERM-1
 test('changing property settings needs full integrations access and reading the outbox needs integrations read', async () => {
   const w = await world()
-  const residenceOnly = new Admin('Desk', { residence: 'full' })
+  const residenceOnly = Admin.of('desk-2', 'Desk', { residence: 'full' })
   await rejectsWith(
     w.concierge.updatePropertySettings(residenceOnly, w.property.id, { futureResidentSync: true }),
     'PERMISSION_DENIED',
     { permission: 'integrations', required: 'full', held: 'none' },
   )
-  await rejectsWith(w.concierge.listOutbox(residenceOnly, 'parked'), 'PERMISSION_DENIED', {
+  await rejectsWith(w.concierge.listOutbox(residenceOnly, 'parked').toArray(), 'PERMISSION_DENIED', {
     permission: 'integrations',
     required: 'read',
   })
@@ -45,10 +46,10 @@ test('changing property settings needs full integrations access and reading the 
 test('an admin with read-only residence access can look but cannot move in or invite', async () => {
   const w = await world()
   const ada = await w.moveInAda(false)
-  const reader = new Admin('Reader', { residence: 'read' })
+  const reader = Admin.of('reader-2', 'Reader', { residence: 'read' })
   const before = await w.snapshot()
 
-  assert.equal((await w.concierge.listResidents(reader)).length, 1)
+  assert.equal((await w.concierge.listResidents(reader).toArray()).length, 1)
   await rejectsWith(
     w.concierge.moveIn(reader, w.unit.id, 'Grace', 'Hopper', {
       email: 'grace@example.org',
@@ -66,15 +67,15 @@ test('an admin with read-only residence access can look but cannot move in or in
 
   // Nothing was touched: no resident, no email, not even a call to the mailer.
   assert.deepEqual(await w.snapshot(), before)
-  assert.equal(w.sandbox.calls('send'), 0)
+  assert.equal(await w.sandbox.calls('send'), 0)
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'not_invited')
 })
 
 // R-PERM-2
 test('an admin without residence access cannot even read residents', async () => {
   const w = await world()
-  const integrationsOnly = new Admin('Integrator', { integrations: 'full' })
-  await rejectsWith(w.concierge.listResidents(integrationsOnly), 'PERMISSION_DENIED', {
+  const integrationsOnly = Admin.of('integrator-1', 'Integrator', { integrations: 'full' })
+  await rejectsWith(w.concierge.listResidents(integrationsOnly).toArray(), 'PERMISSION_DENIED', {
     permission: 'residence',
     required: 'read',
     held: 'none',
@@ -82,21 +83,23 @@ test('an admin without residence access cannot even read residents', async () =>
 })
 
 // R-PERM-1, R-PERM-2
-test('admins are built with access levels per area and refuse an unknown level synchronously', () => {
-  const full = Admin.fullAccess('Desk')
-  assert.equal(full.name, 'Desk')
-  assert.equal(full.integrations, 'full')
-  assert.equal(full.residence, 'full')
-  assert.match(full.id, /^admin_/)
+test('admins are the host\'s id and name with access levels per area; an unknown level or an empty id is refused', async () => {
+  const full = Admin.fullAccess('desk-1', 'Desk')
+  assert.deepEqual(full, { id: 'desk-1', name: 'Desk', permissions: { integrations: 'full', residence: 'full' } })
 
-  const none = new Admin('Nobody')
-  assert.equal(none.integrations, 'none')
-  assert.equal(none.residence, 'none')
+  const w = await world()
+  // No permissions given: no access to either area.
+  const none = Admin.of('nobody-1', 'Nobody')
+  assert.deepEqual(none, { id: 'nobody-1', name: 'Nobody' })
+  await rejectsWith(w.concierge.listProperties(none), 'PERMISSION_DENIED', { held: 'none', admin: 'nobody-1', adminName: 'Nobody' })
 
-  throwsWith(() => new Admin('Desk', { residence: 'admin', integrations: 'root' }), 'VALIDATION', {
-    issues: [
-      { field: 'integrations', message: 'must be one of none, read, full' },
-      { field: 'residence', message: 'must be one of none, read, full' },
-    ],
+  const err = await rejectsWith(
+    w.concierge.listProperties(Admin.of('desk-9', 'Desk', { residence: 'admin', integrations: 'root' })),
+    'VALIDATION',
+  )
+  assert.equal(err.issues[0].message, 'must be one of: none, read, full')
+  assert.match(err.issues[0].field, /^admin\.permissions\.(integrations|residence)$/)
+  await rejectsWith(w.concierge.listProperties(Admin.of('', 'Desk')), 'VALIDATION', {
+    issues: [{ field: 'admin.id', message: 'must not be empty' }],
   })
 })

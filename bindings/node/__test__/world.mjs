@@ -2,18 +2,23 @@
 // and one unit, and helpers to read the state a test must prove unchanged.
 import { createRequire } from 'node:module'
 import assert from 'node:assert/strict'
+import net from 'node:net'
+import util from 'node:util'
 
 const require = createRequire(import.meta.url)
 
 /** The binding, loaded as a user loads it (`require("@concierge/sdk")`). */
 export const sdk = require('../index.js')
-export const { Concierge, Admin, SmtpConfig } = sdk
+export const { Concierge, Admin, SandboxControls, Paginator, Page, OPERATIONS } = sdk
+
+/** The admin most tests act for: the host's id and display name, full access. */
+export const desk = () => Admin.fullAccess('desk-1', 'Front desk')
 
 /** A sandbox with "Harbour View" / "Tower A" / unit 1204 on floor 12, and a full-access admin. */
-export async function world(seed = 7) {
-  const concierge = Concierge.sandbox(seed)
+export async function world(seed = 7, settings = {}) {
+  const concierge = await Concierge.open({ sandbox: { seed }, ...settings })
   const sandbox = concierge.sandboxControls
-  const admin = Admin.fullAccess('Front desk')
+  const admin = desk()
   const property = await concierge.registerProperty(admin, 'Harbour View', 'harbour-view')
   const building = await concierge.registerBuilding(admin, property.id, 'Tower A')
   const unit = await concierge.registerUnit(admin, building.id, '1204', { floor: '12' })
@@ -35,9 +40,9 @@ export async function world(seed = 7) {
     /** Every resident and every email sent so far: what a refused call must leave alone. */
     async snapshot() {
       return {
-        residents: await concierge.listResidents(admin),
-        sent: sandbox.sentEmails(),
-        sendCalls: sandbox.calls('send'),
+        residents: await concierge.listResidents(admin).toArray(),
+        sent: await sandbox.sentEmails(),
+        sendCalls: await sandbox.calls('send'),
       }
     },
   }
@@ -56,23 +61,39 @@ export async function rejectsWith(promise, code, fields = {}) {
   })
   assert.ok(error instanceof Error, `rejected with an Error, got ${error}`)
   assert.equal(error.code, code, error.message)
+  assert.equal(typeof error.retryable, 'boolean', 'every error says whether it is retryable')
   for (const [key, value] of Object.entries(fields)) {
     assert.deepEqual(error[key], value, `err.${key}`)
   }
   return error
 }
 
-/** Calls `fn`, expecting it to throw a Concierge error of `code` synchronously; returns it. */
-export function throwsWith(fn, code, fields = {}) {
-  let error
-  assert.throws(fn, (e) => {
-    error = e
-    return true
-  })
-  assert.ok(error instanceof Error)
-  assert.equal(error.code, code, error.message)
-  for (const [key, value] of Object.entries(fields)) {
-    assert.deepEqual(error[key], value, `err.${key}`)
+/** The fields of a VALIDATION error's issues. */
+export const fieldsOf = (err) => err.issues.map((i) => i.field)
+
+/** Everything a careless caller might print about `value`. */
+export function shown(value) {
+  return [
+    util.inspect(value, { depth: 10, showHidden: true, getters: true }),
+    safeJson(value),
+    String(value),
+    value instanceof Error ? `${value.message} ${value.stack}` : '',
+  ].join('\n')
+}
+
+function safeJson(value) {
+  try {
+    return JSON.stringify(value) ?? ''
+  } catch {
+    return ''
   }
-  return error
+}
+
+/** A port on 127.0.0.1 nothing listens on: bound, then freed. */
+export async function closedPort() {
+  const server = net.createServer()
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

@@ -23,9 +23,13 @@ where
 
 fn js_error(env: &Env, err: &Error) -> napi::Error {
     let build = || -> Result<napi::Error> {
-        let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, err.full_message()))?;
+        let mut obj =
+            env.create_error(napi::Error::new(Status::GenericFailure, err.full_message()))?;
         obj.set("code", err.code().as_str())?;
-        obj.set("fieldsJson", serde_json::Value::Object(err.fields()).to_string())?;
+        obj.set(
+            "fieldsJson",
+            serde_json::Value::Object(err.fields()).to_string(),
+        )?;
         Ok(napi::Error::from(obj.to_unknown()))
     };
     build().unwrap_or_else(|failed| failed)

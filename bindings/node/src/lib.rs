@@ -10,8 +10,8 @@ mod error;
 
 use concierge::Concierge;
 use error::promise;
-use napi::bindgen_prelude::*;
 use napi::Env;
+use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import Iterator
 
 import pytest
 
-from concierge import Admin, Building, Concierge, Property, SandboxControls, Unit
+from concierge import (
+    AccessLevel,
+    Admin,
+    Building,
+    Concierge,
+    Permissions,
+    Property,
+    SandboxControls,
+    Unit,
+)
 
 
 @dataclass
@@ -17,9 +27,26 @@ class Place:
     unit: Unit
 
 
+def sandbox(seed: int = 7, **settings: object) -> Concierge:
+    """A handle on the sandbox, in memory."""
+    return Concierge.open(sandbox={"seed": seed}, **settings)
+
+
+def staff(
+    name: str, *, integrations: AccessLevel = "none", residence: AccessLevel = "none", id: str = ""
+) -> Admin:
+    """An admin with the given levels; its id is made from its name unless given."""
+    return Admin(
+        id=id or name.lower().replace(" ", "-"),
+        name=name,
+        permissions=Permissions(integrations=integrations, residence=residence),
+    )
+
+
 @pytest.fixture
-def concierge() -> Concierge:
-    return Concierge.sandbox(seed=7)
+def concierge() -> Iterator[Concierge]:
+    with sandbox(7) as handle:
+        yield handle
 
 
 @pytest.fixture
@@ -31,7 +58,7 @@ def controls(concierge: Concierge) -> SandboxControls:
 
 @pytest.fixture
 def admin() -> Admin:
-    return Admin.full_access("Front desk")
+    return Admin.full_access("desk-1", "Front desk")
 
 
 @pytest.fixture
@@ -52,9 +79,23 @@ def snapshot(concierge: Concierge, admin: Admin) -> tuple[object, ...]:
     return residents, emails, controls.calls("send")
 
 
+def issues(err: object) -> list[tuple[str, str]]:
+    """A validation error's issues as (field, message) pairs."""
+    return [(i.field, i.message) for i in getattr(err, "issues")]
+
+
+def fields(err: object) -> list[str]:
+    """The fields a validation error names, in order."""
+    return [i.field for i in getattr(err, "issues")]
+
+
 def closed_port() -> int:
     """A local port nothing listens on: bind one, then free it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def shown(obj: object) -> str:
+    return f"{obj!r} {obj!s}"

@@ -188,7 +188,7 @@ def test_open_sends_the_credentials_to_buildium_and_lists_its_properties(
     fake_buildium: FakeBuildium, tmp_path: Path
 ) -> None:
     # R-SDK-2
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     with Concierge.open(tmp_path / "concierge.db", smtp=smtp(), buildium=fake_buildium.config()) as concierge:
         [record] = concierge.list_pms_properties(admin)
         assert CANARY not in shown(concierge)
@@ -200,7 +200,7 @@ def test_open_sends_the_credentials_to_buildium_and_lists_its_properties(
 
 
 async def test_the_async_handles_take_buildium_too(fake_buildium: FakeBuildium, tmp_path: Path) -> None:
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     in_memory = AsyncConcierge(smtp=smtp(), buildium=fake_buildium.config())
     names = [p.name for p in await in_memory.list_pms_properties(admin)]
     async with AsyncConcierge.open(tmp_path / "a.db", smtp=smtp(), buildium=fake_buildium.config()) as opened:

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from conftest import closed_port
+from conftest import closed_port, fields, shown, staff
 
 from concierge import (
     Admin,
     AsyncConcierge,
     ClosedError,
     Concierge,
-    SmtpConfig,
     StoreError,
     ValidationError,
 )
@@ -29,8 +28,14 @@ PG_CANARY = "canary-PG-pa55"
 SMTP_CANARY = "canary-SMTP-pa55word-9c1e"
 
 
-def shown(obj: object) -> str:
-    return f"{obj!r} {obj!s}"
+def open_sandbox(path: object, seed: int = 7) -> Concierge:
+    """A sandbox handle keeping its state in the SQLite file at `path`."""
+    return Concierge.open(store=str(path), sandbox={"seed": seed})
+
+
+def smtp(**more: object) -> dict[str, object]:
+    """An SMTP server nothing listens on: these handles send no email."""
+    return {"host": "127.0.0.1", "port": closed_port(), "tls": "none", **more}
 
 
 def furnish(concierge: Concierge, admin: Admin, site_name: str = "harbour-view") -> str:
@@ -43,13 +48,13 @@ def furnish(concierge: Concierge, admin: Admin, site_name: str = "harbour-view")
 def test_a_sandbox_file_keeps_the_resident_and_their_invitation_across_a_reopen(tmp_path: Path) -> None:
     # R-SDK-4
     path = tmp_path / "concierge.db"
-    admin = Admin.full_access("Front desk")
-    first = Concierge.open_sandbox(path)
+    admin = Admin.full_access("desk-1", "Front desk")
+    first = open_sandbox(path)
     unit_id = furnish(first, admin)
     ada = first.move_in(admin, unit_id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True)
     first.close()
 
-    again = Concierge.open_sandbox(str(path))
+    again = open_sandbox(path)
     try:
         [back] = again.list_residents(admin)
         assert (back.id, back.first_name, back.unit_id) == (ada.id, "Ada", unit_id)
@@ -63,8 +68,8 @@ def test_a_sandbox_file_keeps_the_resident_and_their_invitation_across_a_reopen(
 def test_an_email_the_mailer_refused_is_still_queued_after_a_reopen(tmp_path: Path) -> None:
     # R-SDK-4
     path = tmp_path / "concierge.db"
-    admin = Admin.full_access("Front desk")
-    with Concierge.open_sandbox(path) as first:
+    admin = Admin.full_access("desk-1", "Front desk")
+    with open_sandbox(path) as first:
         controls = first.sandbox_controls
         assert controls is not None
         unit_id = furnish(first, admin)
@@ -72,7 +77,7 @@ def test_an_email_the_mailer_refused_is_still_queued_after_a_reopen(tmp_path: Pa
         first.move_in(admin, unit_id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True)
         assert controls.sent_emails() == []
 
-    with Concierge.open_sandbox(path) as again:
+    with open_sandbox(path) as again:
         controls = again.sandbox_controls
         assert controls is not None
         [entry] = again.list_outbox(admin, "pending")
@@ -83,14 +88,14 @@ def test_an_email_the_mailer_refused_is_still_queued_after_a_reopen(tmp_path: Pa
         controls.advance(hours=1)
         assert again.dispatch_outbox().delivered == 1
         assert [m.to for m in controls.sent_emails()] == ["ada@example.org"]
-        assert again.list_outbox(admin, "pending") == []
+        assert list(again.list_outbox(admin, "pending")) == []
 
 
 def test_a_closed_handle_raises_closed_error_for_every_call_and_closing_twice_is_harmless(tmp_path: Path) -> None:
     # R-SDK-5
-    admin = Admin.full_access("Front desk")
-    reader = Admin("Reader", residence="read")
-    concierge = Concierge.open_sandbox(tmp_path / "concierge.db")
+    admin = Admin.full_access("desk-1", "Front desk")
+    reader = staff("Reader", residence="read")
+    concierge = open_sandbox(tmp_path / "concierge.db")
     prop = concierge.register_property(admin, "Harbour View", "harbour-view")
 
     concierge.close()
@@ -101,26 +106,27 @@ def test_a_closed_handle_raises_closed_error_for_every_call_and_closing_twice_is
         lambda: concierge.get_property(reader, prop.id),
         lambda: concierge.register_building(admin, prop.id, "Tower A"),
         lambda: concierge.register_property(reader, "Elsewhere", "elsewhere"),
-        lambda: concierge.activate("not-a-token", True),
+        lambda: concierge.activate("not-a-token", accept_terms=True),
         lambda: concierge.dispatch_outbox(),
     ]
     for call in calls:
         with pytest.raises(ClosedError) as info:
             call()
-        assert (info.value.code, info.value.message) == ("CLOSED", str(info.value))
+        assert (info.value.code, info.value.retryable) == ("CLOSED", False)
+        assert str(info.value) == "this Concierge handle is closed"
 
 
 def test_with_closes_the_handle_even_when_the_block_raises(tmp_path: Path) -> None:
     # R-SDK-5
-    admin = Admin.full_access("Front desk")
-    with Concierge.open_sandbox(tmp_path / "concierge.db") as concierge:
+    admin = Admin.full_access("desk-1", "Front desk")
+    with open_sandbox(tmp_path / "concierge.db") as concierge:
         assert isinstance(concierge, Concierge)
         concierge.list_properties(admin)
     with pytest.raises(ClosedError):
         concierge.list_properties(admin)
 
     with pytest.raises(KeyError):
-        with Concierge.sandbox() as in_memory:
+        with Concierge.open(sandbox={}) as in_memory:
             raise KeyError("boom")
     with pytest.raises(ClosedError):
         in_memory.list_properties(admin)
@@ -133,11 +139,11 @@ def test_a_damaged_file_is_refused_naming_the_file_and_left_unchanged(tmp_path: 
     path.write_bytes(junk)
 
     with pytest.raises(StoreError) as info:
-        Concierge.open_sandbox(path)
+        open_sandbox(path)
 
     err = info.value
     assert err.code == "STORE"
-    assert str(path) in err.message
+    assert str(path) in str(err)
     assert err.location == str(path)
     assert isinstance(err.supported, int) and not isinstance(err.supported, bool)
     assert err.found is None
@@ -156,9 +162,9 @@ def test_the_file_of_another_sqlite_application_is_refused_and_left_unchanged(tm
     before = path.read_bytes()
 
     with pytest.raises(StoreError, match="not a Concierge database") as info:
-        Concierge.open(path, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none"))
+        Concierge.open(store=str(path), smtp=smtp())
 
-    assert str(path) in info.value.message
+    assert str(path) in str(info.value)
     assert info.value.location == str(path)
     assert isinstance(info.value.supported, int)
     assert info.value.retryable is False
@@ -170,13 +176,13 @@ def test_store_errors_pickle_with_location_and_schema_versions(tmp_path: Path) -
     path = tmp_path / "concierge.db"
     path.write_bytes(b"not a database at all" * 100)
     with pytest.raises(StoreError) as info:
-        Concierge.open_sandbox(path)
+        open_sandbox(path)
 
     back = pickle.loads(pickle.dumps(info.value))
 
     assert type(back) is StoreError
-    fields = ("code", "message", "retryable", "location", "found", "supported")
-    assert [getattr(back, f) for f in fields] == [getattr(info.value, f) for f in fields]
+    names = ("code", "args", "retryable", "location", "found", "supported")
+    assert [getattr(back, f) for f in names] == [getattr(info.value, f) for f in names]
     assert str(back) == str(info.value)
 
 
@@ -186,12 +192,12 @@ def test_an_unreachable_postgres_is_a_retryable_store_error_without_the_password
     url = f"postgres://u:{PG_CANARY}@127.0.0.1:{port}/db"
 
     with pytest.raises(StoreError) as info:
-        Concierge.connect(url, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none"))
+        Concierge.open(store=url, smtp=smtp())
 
     err = info.value
     assert err.retryable is True
-    assert "127.0.0.1" in err.message
-    assert (err.location, err.found, err.supported) == (None, None, None)
+    assert "127.0.0.1" in str(err)
+    assert [getattr(err, name, None) for name in ("location", "found", "supported")] == [None, None, None]
     assert PG_CANARY not in shown(err)
     assert PG_CANARY not in repr(err.args)
     assert all(PG_CANARY not in repr(v) for v in vars(err).values())
@@ -201,15 +207,15 @@ def test_an_unreachable_postgres_is_a_retryable_store_error_without_the_password
 def test_a_production_sqlite_handle_keeps_its_state_and_never_shows_the_smtp_password(tmp_path: Path) -> None:
     # R-SDK-4, R-SDK-2
     path = tmp_path / "concierge.db"
-    smtp = SmtpConfig("127.0.0.1", closed_port(), username="desk", password=SMTP_CANARY, tls="none")
-    admin = Admin.full_access("Front desk")
-    with Concierge.open(path, smtp=smtp, activation_validity_days=3) as concierge:
+    mail = smtp(username="desk", password=SMTP_CANARY)
+    admin = Admin.full_access("desk-1", "Front desk")
+    with Concierge.open(store=str(path), smtp=mail, activation_validity_days=3) as concierge:
         assert concierge.sandbox_controls is None
         assert str(path) in repr(concierge) and SMTP_CANARY not in repr(concierge)
         unit_id = furnish(concierge, admin)
         ada = concierge.move_in(admin, unit_id, "Ada", "Lovelace", email="ada@example.org")
 
-    with Concierge.open(path, smtp=smtp) as again:
+    with Concierge.open({"store": str(path), "smtp": mail}) as again:
         assert [(r.id, r.status) for r in again.list_residents(admin)] == [(ada.id, "not_invited")]
 
 
@@ -218,14 +224,26 @@ def test_bad_settings_are_refused_before_the_file_is_created(tmp_path: Path) -> 
     path = tmp_path / "concierge.db"
 
     with pytest.raises(ValidationError) as no_password:
-        Concierge.open(path, smtp=SmtpConfig("127.0.0.1", closed_port(), username="desk", tls="none"))
+        Concierge.open(store=str(path), smtp=smtp(username="desk"))
     with pytest.raises(ValidationError) as no_validity:
-        Concierge.open(path, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none"), activation_validity_days=0)
-    with pytest.raises(ValueError, match="activation_validity_days"):
-        AsyncConcierge.open(path, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none"), activation_validity_days=10**12)
+        Concierge.open(store=str(path), smtp=smtp(), activation_validity_days=0)
+    with pytest.raises(ValidationError) as unknown:
+        Concierge.open(store=str(path), smtp=smtp(), activation_validity=7)
 
-    assert [i.field for i in no_password.value.issues] == ["smtp.password"]
-    assert [i.field for i in no_validity.value.issues] == ["activation_validity"]
+    assert fields(no_password.value) == ["smtp.password"]
+    assert fields(no_validity.value) == ["activation_validity_days"]
+    assert fields(unknown.value) == ["activation_validity"]
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_bad_settings_are_refused_by_the_async_opening_before_the_file_is_created(tmp_path: Path) -> None:
+    # R-SDK-4
+    path = tmp_path / "concierge.db"
+
+    with pytest.raises(ValidationError) as too_long:
+        await AsyncConcierge.open(store=str(path), smtp=smtp(), activation_validity_days=10**12)
+
+    assert fields(too_long.value) == ["activation_validity_days"]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -234,40 +252,44 @@ def test_a_postgres_handle_works_end_to_end() -> None:
     url = os.environ.get("DATABASE_URL")
     if not url:
         pytest.skip("DATABASE_URL is not set")
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     site = f"py-{uuid.uuid4().hex[:12]}"
 
-    with Concierge.connect(url, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none")) as concierge:
+    with Concierge.open(store=url, smtp=smtp()) as concierge:
         assert concierge.sandbox_controls is None
+        assert "postgres://" in repr(concierge)
         unit_id = furnish(concierge, admin, site_name=site)
         ada = concierge.move_in(admin, unit_id, "Ada", "Lovelace", email="ada@example.org")
         prop_id = ada.property_id
-        residents = concierge.list_residents(admin, property_id=prop_id)
+        residents = list(concierge.list_residents(admin, property_id=prop_id))
 
     assert [(r.id, r.first_name, r.status) for r in residents] == [(ada.id, "Ada", "not_invited")]
     with pytest.raises(ClosedError):
-        concierge.list_residents(admin, property_id=prop_id)
+        list(concierge.list_residents(admin, property_id=prop_id))
+    # Another handle on the same database sees what this one stored.
+    with Concierge.open(store=url, hold_email=True) as again:
+        assert [r.id for r in again.list_residents(admin, property_id=prop_id)] == [ada.id]
 
 
 async def test_the_async_handle_opens_a_sandbox_file_and_closes(tmp_path: Path) -> None:
     # R-SDK-4, R-SDK-5
     path = tmp_path / "concierge.db"
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
 
-    async with AsyncConcierge.open_sandbox(path) as first:
+    async with await AsyncConcierge.open(store=str(path), sandbox={"seed": 7}) as first:
         assert isinstance(first, AsyncConcierge)
         prop = await first.register_property(admin, "Harbour View", "harbour-view")
     with pytest.raises(ClosedError):
         await first.list_properties(admin)
 
-    again = await AsyncConcierge.open_sandbox(path, seed=7)
+    again = await AsyncConcierge.open({"store": str(path), "sandbox": {"seed": 7}})
     assert [p.id for p in await again.list_properties(admin)] == [prop.id]
     await again.close()
     await again.close()
     with pytest.raises(ClosedError):
         await again.register_building(admin, prop.id, "Tower A")
 
-    async with await AsyncConcierge.open_sandbox(str(path)) as third:
+    async with await AsyncConcierge.open(store=str(path), sandbox={}) as third:
         assert [p.id for p in await third.list_properties(admin)] == [prop.id]
     with pytest.raises(ClosedError):
         await third.list_properties(admin)
@@ -276,19 +298,33 @@ async def test_the_async_handle_opens_a_sandbox_file_and_closes(tmp_path: Path) 
 async def test_an_async_opening_opens_once_and_raises_store_errors_when_awaited(tmp_path: Path) -> None:
     # R-SDK-5
     path = tmp_path / "concierge.db"
-    opening = AsyncConcierge.open_sandbox(path)
+    opening = AsyncConcierge.open(store=str(path), sandbox={})
     assert not path.exists()
 
     concierge = await opening
-    with pytest.raises(RuntimeError, match="once"):
+    with pytest.raises(RuntimeError, match="await"):
         await opening
     await concierge.close()
 
     path.write_bytes(b"\xff" * 4096)
     with pytest.raises(StoreError) as info:
-        await AsyncConcierge.open_sandbox(path)
-    assert str(path) in info.value.message
+        await AsyncConcierge.open(store=str(path), sandbox={})
+    assert str(path) in str(info.value)
     with pytest.raises(StoreError):
-        async with AsyncConcierge.open(path, smtp=SmtpConfig("127.0.0.1", closed_port(), tls="none")):
+        async with await AsyncConcierge.open(store=str(path), smtp=smtp()):
             pass  # pragma: no cover - the store is refused first
     assert path.read_bytes() == b"\xff" * 4096
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AttributeError,
+    reason="runtime: an optional error field the core leaves out (StoreError.location, found, "
+    "supported) is not set to None, so reading it raises AttributeError",
+)
+def test_the_optional_fields_of_a_store_error_are_none_when_absent() -> None:
+    url = f"postgres://u:{PG_CANARY}@127.0.0.1:{closed_port()}/db"
+    with pytest.raises(StoreError) as info:
+        Concierge.open(store=url, smtp=smtp())
+
+    assert (info.value.location, info.value.found, info.value.supported) == (None, None, None)

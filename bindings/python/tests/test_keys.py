@@ -6,21 +6,25 @@ from __future__ import annotations
 import asyncio
 import datetime
 import time
+from typing import Iterable, Iterator
 
 import pytest
-from conftest import Place
+from conftest import Place, fields, staff
 
 from concierge import (
     Admin,
     AsyncConcierge,
     Concierge,
     ConflictError,
-    Encoder,
+    EncoderInfo,
+    ExternalRef,
+    KeyHolder,
     KeyPreview,
     PermissionDeniedError,
     ProviderError,
     SandboxControls,
     SmartKey,
+    ValidationError,
 )
 
 LOBBY = "ncoder-1"
@@ -28,27 +32,33 @@ LIVE = ("encoding", "active")
 
 
 @pytest.fixture
-def concierge() -> Concierge:
+def concierge() -> Iterator[Concierge]:
     # A write takes 5 ms (3 s by default); a reply is lost when it takes longer than 0.2 s.
-    concierge = Concierge.sandbox(seed=5, key_write_deadline_seconds=0.2)
-    assert concierge.sandbox_controls is not None
-    concierge.sandbox_controls.encoder_set_write_time(5)
-    return concierge
+    with Concierge.open(sandbox={"seed": 5, "key_write_time_ms": 5}, key_write_deadline_seconds=0.2) as concierge:
+        yield concierge
 
 
-def live(keys: list[SmartKey]) -> list[SmartKey]:
+def resident(resident_id: str) -> KeyHolder:
+    return KeyHolder(kind="resident", id=resident_id)
+
+
+def spare_holder(spare_id: str) -> KeyHolder:
+    return KeyHolder(kind="spare", id=spare_id)
+
+
+def live(keys: Iterable[SmartKey]) -> list[SmartKey]:
     return [k for k in keys if k.state in LIVE]
 
 
 def test_the_encoders_are_listed(concierge: Concierge, admin: Admin) -> None:
     encoders = concierge.list_encoders(admin)
 
-    assert [(e.id, e.name, e.online, e.initialized) for e in encoders] == [
+    assert [(e.external.id, e.name, e.online, e.initialized) for e in encoders] == [
         ("ncoder-1", "NCoder Lobby", True, True),
         ("ncoder-2", "NCoder Back Office", True, False),
     ]
-    assert isinstance(encoders[0], Encoder)
-    assert repr(encoders[0]) == "Encoder(id='ncoder-1', name='NCoder Lobby', online=True, initialized=True)"
+    assert isinstance(encoders[0], EncoderInfo)
+    assert encoders[0].external == ExternalRef(provider="sandbox-salto", id="ncoder-1")
 
 
 def test_a_key_is_previewed_for_confirmation_then_written_on_the_chosen_encoder(
@@ -57,30 +67,28 @@ def test_a_key_is_previewed_for_confirmation_then_written_on_the_chosen_encoder(
     # R-KEY-1
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
 
-    preview = concierge.preview_key(admin, resident_id=ada.id, encoder=LOBBY)
+    preview = concierge.preview_key(admin, resident(ada.id), LOBBY)
 
     assert isinstance(preview, KeyPreview)
-    assert (preview.holder_kind, preview.holder_id, preview.holder_name) == ("resident", ada.id, "Ada Key")
+    assert (preview.holder, preview.holder_name) == (resident(ada.id), "Ada Key")
     assert preview.unit == place.unit
     assert preview.encoder.name == "NCoder Lobby"
     assert preview.replaces is None
-    assert "holder_name='Ada Key'" in repr(preview)
     assert controls.encoder_keys_written() == 0, "a preview writes nothing"
 
-    key = concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+    key = concierge.make_key(admin, resident(ada.id), LOBBY)
 
-    assert (key.state, key.holder_kind, key.holder_id, key.unit_id, key.encoder_id) == (
+    assert (key.state, key.holder.kind, key.holder.id, key.unit_id, key.encoder.id) == (
         "active",
         "resident",
         ada.id,
         place.unit.id,
         LOBBY,
     )
-    assert key.external_ref is not None
+    assert key.external is not None
     assert key.created_at.tzinfo is not None
-    assert repr(key).startswith(f"SmartKey(id={key.id!r}, holder_kind='resident'")
     assert controls.encoder_keys_written() == 1
-    assert concierge.list_keys(admin, resident_id=ada.id) == [key]
+    assert list(concierge.list_keys(admin, holder=resident(ada.id))) == [key]
 
 
 def test_encoder_failures_are_typed_and_leave_no_live_key(
@@ -89,28 +97,28 @@ def test_encoder_failures_are_typed_and_leave_no_live_key(
     # R-KEY-1
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
 
-    assert controls.encoder_set_card_present(LOBBY, False)
+    assert controls.set_encoder(LOBBY, card_present=False)
     with pytest.raises(ProviderError) as no_card:
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     assert (no_card.value.kind, no_card.value.operation, no_card.value.retryable) == ("no_card", "encode_key", False)
 
-    controls.encoder_set_card_present(LOBBY, True)
-    assert controls.encoder_set_online("NCoder Lobby", False)
+    controls.set_encoder(LOBBY, card_present=True)
+    assert controls.set_encoder(LOBBY, online=False)
     with pytest.raises(ProviderError) as offline:
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     assert offline.value.kind == "device_offline"
 
-    controls.encoder_set_online(LOBBY, True)
+    controls.set_encoder(LOBBY, online=True)
     controls.fail_next("encode_key", "rejected")
     with pytest.raises(ProviderError) as rejected:
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     assert rejected.value.kind == "rejected"
 
     assert live(concierge.list_keys(admin, unit_id=place.unit.id)) == []
     assert controls.encoder_keys_written() == 0
-    assert not controls.encoder_set_online("no-such-encoder", False)
+    assert not controls.set_encoder("no-such-encoder", online=False)
     # The encoder works again: the key is made.
-    assert concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY).state == "active"
+    assert concierge.make_key(admin, resident(ada.id), LOBBY).state == "active"
 
 
 def test_a_second_key_for_the_same_resident_and_unit_is_refused_unless_replacing(
@@ -118,23 +126,23 @@ def test_a_second_key_for_the_same_resident_and_unit_is_refused_unless_replacing
 ) -> None:
     # R-KEY-2
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
-    first = concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+    first = concierge.make_key(admin, resident(ada.id), LOBBY)
 
     with pytest.raises(ConflictError) as refused:
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     assert refused.value.code == "CONFLICT"
-    assert first.id in refused.value.message, "the error names the existing key"
+    assert first.id in str(refused.value), "the error names the existing key"
     with pytest.raises(ConflictError):
-        concierge.preview_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.preview_key(admin, resident(ada.id), LOBBY)
 
-    assert concierge.preview_key(admin, resident_id=ada.id, encoder=LOBBY, replace=True).replaces == first.id
-    second = concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY, replace=True)
+    assert concierge.preview_key(admin, resident(ada.id), LOBBY, replace=True).replaces == first.id
+    second = concierge.make_key(admin, resident(ada.id), LOBBY, replace=True)
 
-    keys = {k.id: k for k in concierge.list_keys(admin, resident_id=ada.id)}
+    keys = {k.id: k for k in concierge.list_keys(admin, holder=resident(ada.id))}
     assert keys[first.id].state == "replaced"
     assert keys[second.id].state == "active"
     assert len(live(list(keys.values()))) == 1
-    assert second.external_ref != first.external_ref
+    assert second.external != first.external
     # The lost card is cancelled in the lock system through the outbox.
     assert "cancel_key" in [e.kind for e in concierge.list_outbox(admin, "done")]
 
@@ -146,17 +154,17 @@ def test_a_resident_of_two_units_holds_two_keys_and_moving_out_of_one_keeps_the_
     other_unit = concierge.register_unit(admin, place.building.id, "202")
     here = concierge.move_in(admin, place.unit.id, "Ada", "Key")
     there = concierge.move_in(admin, other_unit.id, "Ada", "Key")
-    k1 = concierge.make_key(admin, resident_id=here.id, encoder=LOBBY)
-    k2 = concierge.make_key(admin, resident_id=there.id, encoder=LOBBY)
+    k1 = concierge.make_key(admin, resident(here.id), LOBBY)
+    k2 = concierge.make_key(admin, resident(there.id), LOBBY)
     assert (k1.unit_id, k2.unit_id) == (place.unit.id, other_unit.id)
-    assert k1.external_ref != k2.external_ref
+    assert k1.external != k2.external
 
     concierge.move_out(admin, there.id)
 
-    [k1] = concierge.list_keys(admin, resident_id=here.id)
-    [k2] = concierge.list_keys(admin, resident_id=there.id)
+    [k1] = concierge.list_keys(admin, holder=resident(here.id))
+    [k2] = concierge.list_keys(admin, holder=resident(there.id))
     assert (k1.state, k2.state) == ("active", "cancelled")
-    assert concierge.list_keys(admin, unit_id=other_unit.id) == [k2]
+    assert list(concierge.list_keys(admin, unit_id=other_unit.id)) == [k2]
 
 
 def test_a_retry_after_a_lost_reply_finishes_the_first_write_and_never_writes_a_second_key(
@@ -165,20 +173,20 @@ def test_a_retry_after_a_lost_reply_finishes_the_first_write_and_never_writes_a_
     # R-KEY-4: the write takes longer than the SDK waits (0.2 s); the reply is lost, the key is
     # written anyway.
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
-    controls.encoder_set_write_time(400)
+    controls.set_encoder_write_time(400)
 
     with pytest.raises(ProviderError) as lost:
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     assert (lost.value.kind, lost.value.retryable) == ("timeout", True)
     [pending] = concierge.list_keys(admin, unit_id=place.unit.id)
     assert pending.state == "encoding", "the intent is recorded, the outcome unknown"
 
     time.sleep(0.5)
-    key = concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+    key = concierge.make_key(admin, resident(ada.id), LOBBY)
 
     assert (key.id, key.state) == (pending.id, "active")
     assert controls.encoder_keys_written() == 1, "one key, not two"
-    assert len(concierge.list_keys(admin, unit_id=place.unit.id)) == 1
+    assert len(list(concierge.list_keys(admin, unit_id=place.unit.id))) == 1
 
 
 def test_reconciling_after_a_lost_reply_records_the_key_without_writing_it_again(
@@ -186,15 +194,15 @@ def test_reconciling_after_a_lost_reply_records_the_key_without_writing_it_again
 ) -> None:
     # R-KEY-4
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
-    controls.encoder_set_write_time(400)
+    controls.set_encoder_write_time(400)
     with pytest.raises(ProviderError):
-        concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(ada.id), LOBBY)
     time.sleep(0.5)
 
     assert concierge.reconcile_keys() == 1
     assert concierge.reconcile_keys() == 0
 
-    [key] = concierge.list_keys(admin, resident_id=ada.id)
+    [key] = concierge.list_keys(admin, holder=resident(ada.id))
     assert key.state == "active"
     assert controls.encoder_keys_written() == 1
 
@@ -204,23 +212,23 @@ def test_a_read_only_admin_is_refused_before_the_encoder_is_called(
 ) -> None:
     # R-PERM-2
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
-    reader = Admin("Auditor", residence="read")
+    reader = staff("Auditor", residence="read")
     before = (controls.calls("list_encoders"), controls.calls("encode_key"))
 
     for call in (concierge.make_key, concierge.preview_key):
         with pytest.raises(PermissionDeniedError) as refused:
-            call(reader, resident_id=ada.id, encoder=LOBBY)
+            call(reader, resident(ada.id), LOBBY)
         assert (refused.value.permission, refused.value.required, refused.value.held) == ("residence", "full", "read")
         assert refused.value.action == call.__name__
 
     assert (controls.calls("list_encoders"), controls.calls("encode_key")) == before, "the encoder was not called"
     assert controls.encoder_keys_written() == 0
-    assert concierge.list_keys(reader, resident_id=ada.id) == []
-    key = concierge.make_key(admin, resident_id=ada.id, encoder=LOBBY)
+    assert list(concierge.list_keys(reader, holder=resident(ada.id))) == []
+    key = concierge.make_key(admin, resident(ada.id), LOBBY)
     with pytest.raises(PermissionDeniedError):
         concierge.cancel_key(reader, key.id)
     with pytest.raises(PermissionDeniedError):
-        concierge.list_encoders(Admin("Nobody"))
+        concierge.list_encoders(staff("Nobody"))
 
 
 def test_a_future_resident_gets_a_key_before_moving_in_and_a_moved_out_one_cannot(
@@ -230,12 +238,12 @@ def test_a_future_resident_gets_a_key_before_moving_in_and_a_moved_out_one_canno
     later = controls.now().date() + datetime.timedelta(days=20)
     fay = concierge.move_in(admin, place.unit.id, "Fay", "Future", move_in=later)
 
-    assert concierge.make_key(admin, resident_id=fay.id, encoder=LOBBY).state == "active"
+    assert concierge.make_key(admin, resident(fay.id), LOBBY).state == "active"
 
     gus = concierge.move_in(admin, place.unit.id, "Gus", "Gone")
     concierge.move_out(admin, gus.id)
     with pytest.raises(ConflictError):
-        concierge.make_key(admin, resident_id=gus.id, encoder=LOBBY)
+        concierge.make_key(admin, resident(gus.id), LOBBY)
 
 
 def test_a_spare_key_belongs_to_a_spare_holder_of_the_unit_not_a_fake_resident(
@@ -244,20 +252,20 @@ def test_a_spare_key_belongs_to_a_spare_holder_of_the_unit_not_a_fake_resident(
     # R-PMS-7
     spare = concierge.add_spare_holder(admin, place.unit.id, "Spare: cleaner")
 
-    preview = concierge.preview_key(admin, spare_holder_id=spare.id, encoder=LOBBY)
-    key = concierge.make_key(admin, spare_holder_id=spare.id, encoder=LOBBY)
+    preview = concierge.preview_key(admin, spare_holder(spare.id), LOBBY)
+    key = concierge.make_key(admin, spare_holder(spare.id), LOBBY)
 
-    assert (preview.holder_kind, preview.holder_name) == ("spare", "Spare: cleaner")
-    assert (key.holder_kind, key.holder_id, key.unit_id, key.state) == ("spare", spare.id, place.unit.id, "active")
-    assert concierge.list_residents(admin, property_id=place.property.id) == []
-    assert concierge.list_keys(admin, spare_holder_id=spare.id) == [key]
+    assert (preview.holder, preview.holder_name) == (spare_holder(spare.id), "Spare: cleaner")
+    assert (key.holder.kind, key.holder.id, key.unit_id, key.state) == ("spare", spare.id, place.unit.id, "active")
+    assert list(concierge.list_residents(admin, property_id=place.property.id)) == []
+    assert list(concierge.list_keys(admin, holder=spare_holder(spare.id))) == [key]
 
 
 def test_cancel_key_cancels_it_in_the_lock_system_and_only_once(
     concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
 ) -> None:
     spare = concierge.add_spare_holder(admin, place.unit.id, "Spare: cleaner")
-    key = concierge.make_key(admin, spare_holder_id=spare.id, encoder=LOBBY)
+    key = concierge.make_key(admin, spare_holder(spare.id), LOBBY)
 
     cancelled = concierge.cancel_key(admin, key.id)
 
@@ -267,51 +275,57 @@ def test_cancel_key_cancels_it_in_the_lock_system_and_only_once(
     with pytest.raises(ConflictError):
         concierge.cancel_key(admin, key.id)
     # A new key can be made once the old one is cancelled.
-    assert concierge.make_key(admin, spare_holder_id=spare.id, encoder=LOBBY).state == "active"
+    assert concierge.make_key(admin, spare_holder(spare.id), LOBBY).state == "active"
 
 
-def test_the_holder_is_exactly_one_of_resident_id_and_spare_holder_id(
+def test_the_holder_is_a_kind_and_an_id_checked_by_the_core(
     concierge: Concierge, admin: Admin, place: Place
 ) -> None:
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Key")
-    spare = concierge.add_spare_holder(admin, place.unit.id, "Spare: cleaner")
 
-    with pytest.raises(ValueError, match="exactly one"):
-        concierge.make_key(admin, encoder=LOBBY)
-    with pytest.raises(ValueError, match="not both"):
-        concierge.make_key(admin, resident_id=ada.id, spare_holder_id=spare.id, encoder=LOBBY)
-    with pytest.raises(ValueError):
-        concierge.preview_key(admin, encoder=LOBBY)
-    with pytest.raises(ValueError):
-        concierge.list_keys(admin, resident_id=ada.id, spare_holder_id=spare.id)
+    with pytest.raises(ValidationError) as no_id:
+        concierge.make_key(admin, {"kind": "resident"}, LOBBY)
+    with pytest.raises(ValidationError) as bad_kind:
+        concierge.preview_key(admin, {"kind": "tenant", "id": ada.id}, LOBBY)
+    with pytest.raises(ValidationError) as bad_filter:
+        list(concierge.list_keys(admin, holder={"kind": "resident", "id": ada.id, "unit": "x"}))
     with pytest.raises(TypeError):
-        concierge.make_key(admin, resident_id=ada.id)  # type: ignore[call-arg]
+        concierge.make_key(admin, resident(ada.id))  # type: ignore[call-arg]
+
+    assert fields(no_id.value) == ["holder.id"]
+    assert fields(bad_kind.value)[0].startswith("holder")
+    assert fields(bad_filter.value)[0].startswith("holder")
+    # A mapping is as good as a KeyHolder.
+    assert concierge.make_key(admin, {"kind": "resident", "id": ada.id}, LOBBY).holder == resident(ada.id)
 
 
-def test_the_key_write_deadline_must_be_a_duration() -> None:
-    with pytest.raises(ValueError, match="key_write_deadline_seconds"):
-        Concierge.sandbox(key_write_deadline_seconds=-1)
-    assert repr(Concierge.sandbox(seed=3, key_write_deadline_seconds=0.5)) == (
-        "Concierge.sandbox(seed=3, key_write_deadline_seconds=0.5)"
-    )
+def test_the_key_write_deadline_must_be_a_positive_duration() -> None:
+    from concierge import ValidationError
+
+    for bad in (-1, 0, float("inf")):
+        with pytest.raises(ValidationError) as refused:
+            Concierge.open(sandbox={}, key_write_deadline_seconds=bad)
+        assert fields(refused.value) == ["key_write_deadline_seconds"]
+    with Concierge.open(sandbox={"seed": 3}, key_write_deadline_seconds=0.5) as concierge:
+        assert repr(concierge) == "Concierge(store=memory, sandbox(seed=3))"
 
 
 def test_the_async_handle_makes_keys_too() -> None:
     async def main() -> tuple[str, str, int]:
-        async with AsyncConcierge.sandbox(seed=5) as concierge:
+        async with await AsyncConcierge.open(sandbox={"seed": 5}) as concierge:
             controls = concierge.sandbox_controls
             assert controls is not None
-            controls.encoder_set_write_time(5)
-            admin = Admin.full_access("Front desk")
+            controls.set_encoder_write_time(5)
+            admin = Admin.full_access("desk-1", "Front desk")
             prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
             tower = await concierge.register_building(admin, prop.id, "Tower A")
             unit = await concierge.register_unit(admin, tower.id, "1204")
             ada = await concierge.move_in(admin, unit.id, "Ada", "Key")
             [lobby, _] = await concierge.list_encoders(admin)
-            preview = await concierge.preview_key(admin, resident_id=ada.id, encoder=lobby.id)
-            key = await concierge.make_key(admin, resident_id=ada.id, encoder=lobby.name)
+            preview = await concierge.preview_key(admin, resident(ada.id), lobby.external.id)
+            key = await concierge.make_key(admin, resident(ada.id), lobby.name)
             cancelled = await concierge.cancel_key(admin, key.id)
-            assert await concierge.list_keys(admin, unit_id=unit.id) == [cancelled]
+            assert [k async for k in concierge.list_keys(admin, unit_id=unit.id)] == [cancelled]
             return preview.holder_name, cancelled.state, await concierge.reconcile_keys()
 
     assert asyncio.run(main()) == ("Ada Key", "cancelled", 0)

@@ -4,9 +4,9 @@ email no retry can fix is parked for an admin (R-MOVE-2, R-SDK-4)."""
 from __future__ import annotations
 
 import pytest
-from conftest import Place
+from conftest import Place, fields, staff
 
-from concierge import Admin, Concierge, NotFoundError, PermissionDeniedError, SandboxControls
+from concierge import Admin, Concierge, NotFoundError, PermissionDeniedError, SandboxControls, ValidationError
 
 EMAIL = "ada@example.org"
 
@@ -40,7 +40,7 @@ def test_an_unavailable_mailer_delays_the_email_until_the_dispatcher_delivers_it
     assert len(controls.sent_emails()) == 1
     token = controls.last_activation_token(EMAIL)
     assert token is not None
-    assert concierge.activate(token, True).status == "live"
+    assert concierge.activate(token, accept_terms=True).status == "live"
 
 
 def test_a_rejected_email_is_parked_for_an_admin_and_can_be_retried(
@@ -57,7 +57,7 @@ def test_a_rejected_email_is_parked_for_an_admin_and_can_be_retried(
     assert parked.status == "parked"
     assert parked.last_error is not None
     assert "sandbox-mailer" in parked.last_error and "rejected" in parked.last_error
-    assert concierge.list_outbox(admin, "pending") == []
+    assert list(concierge.list_outbox(admin, "pending")) == []
 
     retried = concierge.retry_outbox_entry(admin, parked.id)
 
@@ -68,10 +68,10 @@ def test_a_rejected_email_is_parked_for_an_admin_and_can_be_retried(
 
 def test_the_outbox_is_for_integrations_admins(concierge: Concierge, admin: Admin) -> None:
     # R-PERM-1
-    desk = Admin("Desk", residence="full")
+    desk = staff("Desk", residence="full")
 
     with pytest.raises(PermissionDeniedError) as refused:
-        concierge.list_outbox(desk, "parked")
+        list(concierge.list_outbox(desk, "parked"))
     with pytest.raises(NotFoundError) as missing:
         concierge.retry_outbox_entry(admin, "obx_nope")
 
@@ -79,11 +79,13 @@ def test_the_outbox_is_for_integrations_admins(concierge: Concierge, admin: Admi
     assert (missing.value.entity, missing.value.id) == ("outbox_entry", "obx_nope")
 
 
-def test_an_unknown_fault_kind_or_outbox_status_is_a_value_error(
+def test_an_unknown_fault_kind_or_outbox_status_is_a_validation_error_naming_the_field(
     concierge: Concierge, controls: SandboxControls, admin: Admin
 ) -> None:
-    with pytest.raises(ValueError, match="kind must be one of"):
+    # The core reads every enum: a bad value is a ValidationError on its field, as in Node.
+    with pytest.raises(ValidationError, match="must be one of") as kind:
         controls.fail_next("send", "on_fire")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="status must be one of"):
-        concierge.list_outbox(admin, "lost")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="must be one of") as status:
+        list(concierge.list_outbox(admin, "lost"))  # type: ignore[arg-type]
+    assert (fields(kind.value), fields(status.value)) == (["kind"], ["status"])
     assert controls.calls("send") == 0

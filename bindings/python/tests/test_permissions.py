@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Place, snapshot
+from conftest import Place, snapshot, staff
 
 from concierge import Admin, Concierge, PermissionDeniedError, SandboxControls
 
@@ -12,7 +12,7 @@ def test_an_admin_without_full_integrations_access_cannot_register_a_property(
     concierge: Concierge, admin: Admin
 ) -> None:
     # R-PERM-1
-    reader = Admin("Reader", integrations="read", residence="full")
+    reader = staff("Reader", integrations="read", residence="full")
 
     with pytest.raises(PermissionDeniedError) as refused:
         concierge.register_property(reader, "Harbour View", "harbour-view")
@@ -23,7 +23,7 @@ def test_an_admin_without_full_integrations_access_cannot_register_a_property(
     assert err.required == "full"
     assert err.held == "read"
     assert err.action == "register_property"
-    assert err.admin == reader.id
+    assert (err.admin, err.admin_name) == (reader.id, "Reader")
     assert concierge.list_properties(admin) == []
 
 
@@ -31,7 +31,7 @@ def test_an_admin_with_residence_read_cannot_move_in_and_nothing_is_sent_or_stor
     concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
 ) -> None:
     # R-PERM-2
-    reader = Admin("Reader", residence="read")
+    reader = staff("Reader", residence="read")
     before = snapshot(concierge, admin)
 
     with pytest.raises(PermissionDeniedError) as refused:
@@ -50,7 +50,7 @@ def test_an_admin_with_residence_read_cannot_invite_and_no_email_is_tried(
 ) -> None:
     # R-PERM-2
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Lovelace", email="ada@example.org")
-    reader = Admin("Reader", residence="read")
+    reader = staff("Reader", residence="read")
     before = snapshot(concierge, admin)
 
     with pytest.raises(PermissionDeniedError) as refused:
@@ -64,7 +64,7 @@ def test_an_admin_with_residence_read_cannot_invite_and_no_email_is_tried(
 
 def test_residence_read_is_enough_to_look(concierge: Concierge, admin: Admin, place: Place) -> None:
     # R-PERM-2
-    reader = Admin("Reader", residence="read")
+    reader = staff("Reader", residence="read")
     concierge.move_in(admin, place.unit.id, "Ada", "Lovelace")
 
     assert [r.first_name for r in concierge.list_residents(reader)] == ["Ada"]
@@ -73,9 +73,22 @@ def test_residence_read_is_enough_to_look(concierge: Concierge, admin: Admin, pl
 
 def test_an_admin_with_no_access_cannot_even_list_residents(concierge: Concierge) -> None:
     # R-PERM-2
-    nobody = Admin("Nobody")
+    nobody = staff("Nobody")
 
     with pytest.raises(PermissionDeniedError) as refused:
-        concierge.list_residents(nobody)
+        list(concierge.list_residents(nobody))
 
     assert (refused.value.required, refused.value.held) == ("read", "none")
+
+
+def test_an_admin_without_an_id_is_refused_before_anything_happens(concierge: Concierge, admin: Admin) -> None:
+    # R-PERM-1: the host names its staff; an admin with an empty id is refused on its field.
+    from conftest import fields
+
+    from concierge import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        concierge.register_property(Admin(id="", name="Nobody"), "Harbour View", "harbour-view")
+
+    assert fields(refused.value) == ["admin.id"]
+    assert concierge.list_properties(admin) == []

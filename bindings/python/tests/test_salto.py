@@ -136,7 +136,7 @@ def unreachable() -> SaltoConfig:
 
 def test_an_unreachable_salto_fails_list_encoders_with_a_retryable_provider_error() -> None:
     # R-SDK-2, R-KEY-1
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     started = time.monotonic()
     with Concierge(smtp=smtp(), salto=unreachable()) as concierge:
         with pytest.raises(ProviderError) as err:
@@ -151,7 +151,7 @@ def test_an_unreachable_salto_fails_list_encoders_with_a_retryable_provider_erro
 
 async def test_an_unreachable_salto_fails_list_encoders_on_the_async_handle_too(tmp_path: Path) -> None:
     # R-SDK-2, R-KEY-1
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     async with AsyncConcierge.open(tmp_path / "concierge.db", smtp=smtp(), salto=unreachable()) as concierge:
         with pytest.raises(ProviderError) as err:
             await concierge.list_encoders(admin)

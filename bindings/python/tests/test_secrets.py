@@ -3,49 +3,62 @@ error text (R-SDK-2)."""
 
 from __future__ import annotations
 
-import pytest
-from conftest import Place, closed_port
+import pickle
 
-from concierge import Admin, Concierge, ConciergeError, SandboxControls, SmtpConfig, ValidationError
+import pytest
+from conftest import Place, closed_port, fields, shown
+
+from concierge import Admin, Concierge, ConciergeError, SandboxControls, ValidationError
 
 CANARY = "canary-SMTP-pa55word-7f3a"
 
 
-def shown(obj: object) -> str:
-    return f"{obj!r} {obj!s}"
+def assert_no_canary(err: BaseException) -> None:
+    assert CANARY not in shown(err)
+    assert CANARY not in repr(err.args)
+    assert all(CANARY not in repr(v) for v in vars(err).values())
+    assert CANARY not in repr(pickle.loads(pickle.dumps(err)).args)
 
 
-def test_the_smtp_password_is_write_only_and_never_shown() -> None:
+def test_the_smtp_password_is_never_shown_by_the_handle() -> None:
     # R-SDK-2
-    cfg = SmtpConfig("mail.example.org", 587, username="desk@example.org", password=CANARY)
+    smtp = {"host": "mail.example.org", "port": 587, "username": "desk@example.org", "password": CANARY}
 
-    assert CANARY not in shown(cfg)
-    assert "password=<redacted>" in repr(cfg)
-    assert not hasattr(cfg, "password")
-    assert all(CANARY not in str(getattr(cfg, name, "")) for name in dir(cfg))
-    assert (cfg.host, cfg.port, cfg.username, cfg.tls) == ("mail.example.org", 587, "desk@example.org", "starttls")
-    assert CANARY not in shown(Concierge(smtp=cfg))
+    with Concierge.open(smtp=smtp) as concierge:
+        assert repr(concierge) == "Concierge(store=memory, mailer=smtp(mail.example.org:587))"
+        assert CANARY not in shown(concierge)
+        assert all(CANARY not in repr(v) for v in vars(concierge).values())
 
 
 def test_a_bad_smtp_config_raises_without_the_password() -> None:
     # R-SDK-2
-    with pytest.raises(ValueError, match="tls must be one of") as bad_tls:
-        SmtpConfig("mail.example.org", 587, password=CANARY, tls="ssl3")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="must be one of") as bad_tls:
+        Concierge.open(smtp={"host": "mail.example.org", "password": CANARY, "username": "u", "tls": "ssl3"})
     with pytest.raises(ValidationError) as no_user:
-        Concierge(smtp=SmtpConfig("mail.example.org", 587, password=CANARY))
+        Concierge.open(smtp={"host": "mail.example.org", "port": 587, "password": CANARY})
+    with pytest.raises(ValidationError) as unknown:
+        Concierge.open(smtp={"host": "mail.example.org", "pasword": CANARY})
 
-    assert [i.field for i in no_user.value.issues] == ["smtp.password"]
-    for err in (bad_tls.value, no_user.value):
-        assert CANARY not in shown(err)
-        assert CANARY not in repr(err.args)
+    assert fields(bad_tls.value) == ["smtp.tls"]
+    assert fields(no_user.value) == ["smtp.password"]
+    assert fields(unknown.value) == ["smtp.pasword"]
+    for err in (bad_tls.value, no_user.value, unknown.value):
+        assert_no_canary(err)
 
 
 def test_an_unreachable_smtp_server_keeps_the_invitation_and_its_error_has_no_password() -> None:
     # R-SDK-2, R-STATUS-2
     port = closed_port()
-    cfg = SmtpConfig("127.0.0.1", port, username="desk@example.org", password=CANARY, timeout_seconds=5)
-    concierge = Concierge(smtp=cfg)
-    admin = Admin.full_access("Front desk")
+    smtp = {
+        "host": "127.0.0.1",
+        "port": port,
+        "username": "desk@example.org",
+        "password": CANARY,
+        "tls": "none",
+        "timeout_seconds": 5,
+    }
+    concierge = Concierge.open(smtp=smtp)
+    admin = Admin.full_access("desk-1", "Front desk")
     raised: list[BaseException] = []
     assert concierge.sandbox_controls is None
 
@@ -62,7 +75,7 @@ def test_an_unreachable_smtp_server_keeps_the_invitation_and_its_error_has_no_pa
     assert invited.status == "pending_activation"
     assert concierge.account_status(admin, ada.id) == "pending_activation"
     assert report.delivered == 0
-    entries = [e for status in ("pending", "parked", "done") for e in concierge.list_outbox(admin, status)]
+    entries = [e for status in ("pending", "parked", "done") for e in concierge.list_outbox(admin, status)]  # type: ignore[arg-type]
     [entry] = entries
     assert entry.status in ("pending", "parked")
     assert entry.attempts >= 1
@@ -70,9 +83,10 @@ def test_an_unreachable_smtp_server_keeps_the_invitation_and_its_error_has_no_pa
     assert f"127.0.0.1:{port}" in entry.last_error
     assert CANARY not in entry.last_error
     assert CANARY not in shown(entry)
+    concierge.close()
 
 
-def test_the_activation_token_is_in_no_outbox_entry_email_repr_or_error(
+def test_the_activation_token_is_in_no_outbox_entry_repr_or_error(
     concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
 ) -> None:
     # R-STATUS-5, R-SDK-2
@@ -85,13 +99,31 @@ def test_the_activation_token_is_in_no_outbox_entry_email_repr_or_error(
     assert token is not None
     [email] = controls.sent_emails()
     [done] = concierge.list_outbox(admin, "done")
-    concierge.activate(token, True)
+    concierge.activate(token, accept_terms=True)
 
     with pytest.raises(ConciergeError) as reused:
-        concierge.activate(token, True)
+        concierge.activate(token, accept_terms=True)
 
     assert token in email.body
-    for obj in (pending, done, email, reused.value, concierge, controls):
+    for obj in (pending, done, reused.value, concierge, controls):
         assert token not in shown(obj)
     assert token not in repr(reused.value.args)
-    assert all(token not in str(getattr(done, name)) for name in ("id", "kind", "status", "last_error"))
+    assert all(token not in repr(v) for v in vars(reused.value).values())
+    assert all(token not in str(getattr(done, name)) for name in ("id", "kind", "subject_id", "status", "last_error"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="generator: the SentEmail dataclass's repr shows its body, and with it the activation "
+    "link (the old SentEmail hid it); needs field(repr=False) on body",
+)
+def test_a_sent_emails_repr_does_not_show_the_activation_link(
+    concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
+) -> None:
+    # R-SDK-2
+    concierge.move_in(admin, place.unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True)
+    token = controls.last_activation_token("ada@example.org")
+    assert token is not None
+    [email] = controls.sent_emails()
+
+    assert token not in shown(email)

@@ -72,7 +72,7 @@ def world(*, future_resident_sync: bool = True) -> World:
     concierge = Concierge.sandbox(seed=SEED)
     controls = concierge.sandbox_controls
     assert controls is not None
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     settings = PropertySettings(future_resident_sync=future_resident_sync)
     prop = concierge.register_property(admin, "Harbour View", "harbour-view", settings=settings)
     prop = concierge.link_pms_property(admin, prop.id, PMS_PROPERTY)
@@ -267,7 +267,7 @@ def test_an_admin_moves_a_resident_out_by_hand() -> None:
     assert resident.id in [r.id for r in w.residents(phase="past")]
     with pytest.raises(ConflictError):
         w.concierge.move_out(w.admin, resident.id)
-    reader = Admin("Reader", residence="read")
+    reader = staff("Reader", residence="read")
     with pytest.raises(PermissionDeniedError) as denied:
         w.concierge.move_out(reader, w.residents(phase="current")[0].id)
     assert (denied.value.action, denied.value.required) == ("move_out", "full")
@@ -300,7 +300,7 @@ def test_spare_holders_and_manual_residents_survive_a_sync_that_drops_everyone()
 def test_sync_now_needs_full_integrations_access_and_a_linked_property() -> None:
     # R-PMS-6
     w = world()
-    desk = Admin("Desk", residence="full", integrations="read")
+    desk = staff("Desk", residence="full", integrations="read")
 
     with pytest.raises(PermissionDeniedError) as denied:
         w.concierge.sync_now(desk, w.property.id)
@@ -310,7 +310,7 @@ def test_sync_now_needs_full_integrations_access_and_a_linked_property() -> None
     assert w.controls.calls("list_residents") == w.controls.calls("list_units") == 0
     assert w.concierge.last_sync(desk, w.property.id) is None
     with pytest.raises(PermissionDeniedError):
-        w.concierge.list_pms_properties(Admin("Desk", residence="full"))
+        w.concierge.list_pms_properties(staff("Desk", residence="full"))
     with pytest.raises(PermissionDeniedError):
         w.concierge.link_pms_property(desk, w.property.id, PMS_PROPERTY)
     unlinked = w.concierge.register_property(w.admin, "Manual", "manual")
@@ -439,7 +439,7 @@ async def test_the_async_handle_syncs_and_a_second_trigger_joins_the_running_syn
     concierge = AsyncConcierge.sandbox(seed=SEED)
     controls = concierge.sandbox_controls
     assert controls is not None
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
     [pms, _] = await concierge.list_pms_properties(admin)
     await concierge.link_pms_property(admin, prop.id, pms.external_ref.id)

@@ -24,8 +24,8 @@ async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
     """R-STATUS-1..5 and R-MOVE-2 in one go, recording everything observable."""
     controls = concierge.sandbox_controls
     assert controls is not None
-    admin = Admin.full_access("Front desk")
-    reader = Admin("Reader", residence="read")
+    admin = Admin.full_access("desk-1", "Front desk")
+    reader = staff("Reader", residence="read")
     trace: list[object] = []
 
     async def attempt(call: Any) -> None:
@@ -49,14 +49,14 @@ async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
     assert first is not None
     controls.advance(days=8)
     await attempt(lambda: concierge.account_status(admin, ada.id))
-    await attempt(lambda: concierge.activate(first, True))
+    await attempt(lambda: concierge.activate(first, accept_terms=True))
     await attempt(lambda: concierge.invite(admin, ada.id))
-    await attempt(lambda: concierge.activate(first, True))
+    await attempt(lambda: concierge.activate(first, accept_terms=True))
     second = controls.last_activation_token("ada@example.org")
     assert second is not None
-    await attempt(lambda: concierge.activate(second, False))
-    await attempt(lambda: concierge.activate(second, True))
-    await attempt(lambda: concierge.activate(second, True))
+    await attempt(lambda: concierge.activate(second, accept_terms=False))
+    await attempt(lambda: concierge.activate(second, accept_terms=True))
+    await attempt(lambda: concierge.activate(second, accept_terms=True))
     await attempt(lambda: concierge.move_in(admin, "unit_nope", "Bob", "Brown"))
     await attempt(lambda: concierge.move_in(admin, unit.id, "", "Brown", send_mobile_activation=True))
 
@@ -88,7 +88,7 @@ async def test_the_blocking_and_async_handles_give_the_same_results_for_the_same
 async def test_async_operations_return_awaitables_and_raise_the_same_errors() -> None:
     # R-SDK-5
     concierge = AsyncConcierge.sandbox()
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
 
     pending = concierge.list_properties(admin)
     assert inspect.isawaitable(pending)
@@ -101,7 +101,7 @@ async def test_async_operations_return_awaitables_and_raise_the_same_errors() ->
 async def test_async_operations_run_concurrently() -> None:
     # R-SDK-5
     concierge = AsyncConcierge.sandbox()
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
     tower = await concierge.register_building(admin, prop.id, "Tower A")
 
@@ -120,7 +120,7 @@ import asyncio, sys
 from concierge import Admin, AsyncConcierge
 
 async def main() -> None:
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     concierge = await AsyncConcierge.open_sandbox(sys.argv[1])
     await concierge.register_property(admin, "Harbour View", "harbour-view")
     await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
@@ -135,7 +135,7 @@ import asyncio, sys
 from concierge import Admin, AsyncConcierge
 
 async def main() -> None:
-    admin = Admin.full_access("Front desk")
+    admin = Admin.full_access("desk-1", "Front desk")
     concierge = AsyncConcierge.sandbox()
     await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
     asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))

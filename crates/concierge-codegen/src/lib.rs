@@ -20,7 +20,10 @@ pub fn files() -> Vec<(PathBuf, String)> {
         ),
         (PathBuf::from("bindings/node/concierge.js"), js),
         (PathBuf::from("bindings/node/concierge.d.ts"), dts),
-        (PathBuf::from("tests/fixtures/operations.json"), operations(&api)),
+        (
+            PathBuf::from("tests/fixtures/operations.json"),
+            operations(&api),
+        ),
     ]
 }
 
@@ -29,7 +32,11 @@ pub fn files() -> Vec<(PathBuf, String)> {
 /// `Concierge` and `SandboxControls` (camelCase) must all list exactly these.
 fn operations(api: &model::Api) -> String {
     let names = |group: &str| -> Vec<&str> {
-        api.operations.iter().filter(|o| o.group == group).map(|o| o.name.as_str()).collect()
+        api.operations
+            .iter()
+            .filter(|o| o.group == group)
+            .map(|o| o.name.as_str())
+            .collect()
     };
     let value = serde_json::json!({
         "concierge": names("concierge"),

@@ -34,9 +34,18 @@ pub struct Field {
 /// A named definition.
 #[derive(Clone, Debug)]
 pub enum Def {
-    Record { doc: String, fields: Vec<Field> },
-    Enum { doc: String, values: Vec<(String, String)> },
-    Alias { doc: String, ty: Ty },
+    Record {
+        doc: String,
+        fields: Vec<Field>,
+    },
+    Enum {
+        doc: String,
+        values: Vec<(String, String)>,
+    },
+    Alias {
+        doc: String,
+        ty: Ty,
+    },
 }
 
 /// One operation.
@@ -74,7 +83,11 @@ pub struct Api {
 }
 
 fn text(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().trim().to_owned()
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 fn ref_name(v: &Value) -> Option<String> {
@@ -102,15 +115,27 @@ pub fn ty(v: &Value) -> Ty {
         return Ty::Literal(vec![c.to_owned()]);
     }
     if let Some(values) = v.get("enum").and_then(Value::as_array) {
-        return Ty::Literal(values.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect());
+        return Ty::Literal(
+            values
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect(),
+        );
     }
     let types: Vec<String> = match v.get("type") {
         Some(Value::String(t)) => vec![t.clone()],
-        Some(Value::Array(ts)) => ts.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_owned))
+            .collect(),
         _ => vec![],
     };
     let nullable = types.iter().any(|t| t == "null");
-    let main = types.iter().find(|t| *t != "null").cloned().unwrap_or_default();
+    let main = types
+        .iter()
+        .find(|t| *t != "null")
+        .cloned()
+        .unwrap_or_default();
     let base = match main.as_str() {
         "string" => match v.get("format").and_then(Value::as_str) {
             Some("date") => Ty::Date,
@@ -137,18 +162,32 @@ pub fn fields(v: &Value) -> Vec<Field> {
     let required: Vec<String> = v
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let mut out = Vec::new();
     let Some(props) = props else { return out };
     for name in &required {
         if let Some(p) = props.get(name) {
-            out.push(Field { name: name.clone(), ty: ty(p), required: true, doc: text(p, "description") });
+            out.push(Field {
+                name: name.clone(),
+                ty: ty(p),
+                required: true,
+                doc: text(p, "description"),
+            });
         }
     }
     for (name, p) in props {
         if !required.contains(name) {
-            out.push(Field { name: name.clone(), ty: ty(p), required: false, doc: text(p, "description") });
+            out.push(Field {
+                name: name.clone(),
+                ty: ty(p),
+                required: false,
+                doc: text(p, "description"),
+            });
         }
     }
     out
@@ -157,13 +196,21 @@ pub fn fields(v: &Value) -> Vec<Field> {
 fn def(v: &Value) -> Def {
     let doc = text(v, "description");
     if v.get("properties").is_some() {
-        return Def::Record { doc, fields: fields(v) };
+        return Def::Record {
+            doc,
+            fields: fields(v),
+        };
     }
     if let Some(one_of) = v.get("oneOf").and_then(Value::as_array) {
         if one_of.iter().all(|s| s.get("const").is_some()) {
             let values = one_of
                 .iter()
-                .map(|s| (s["const"].as_str().unwrap_or_default().to_owned(), text(s, "description")))
+                .map(|s| {
+                    (
+                        s["const"].as_str().unwrap_or_default().to_owned(),
+                        text(s, "description"),
+                    )
+                })
                 .collect();
             return Def::Enum { doc, values };
         }
@@ -185,11 +232,17 @@ fn def(v: &Value) -> Def {
                     }
                 }
             }
-            return Def::Record { doc, fields: merged };
+            return Def::Record {
+                doc,
+                fields: merged,
+            };
         }
     }
     if let Some(values) = v.get("enum").and_then(Value::as_array) {
-        let values = values.iter().filter_map(|x| x.as_str().map(|s| (s.to_owned(), String::new()))).collect();
+        let values = values
+            .iter()
+            .filter_map(|x| x.as_str().map(|s| (s.to_owned(), String::new())))
+            .collect();
         return Def::Enum { doc, values };
     }
     Def::Alias { doc, ty: ty(v) }
@@ -254,7 +307,10 @@ pub fn read(description: &Value) -> Api {
                     f.name
                 );
             }
-            let options = all.into_iter().filter(|f| !positional_names.contains(&f.name)).collect();
+            let options = all
+                .into_iter()
+                .filter(|f| !positional_names.contains(&f.name))
+                .collect();
             Operation {
                 name: text(op, "name"),
                 doc: text(op, "doc"),
@@ -300,7 +356,12 @@ pub fn read(description: &Value) -> Api {
                     if optional {
                         t = Ty::Optional(Box::new(t));
                     }
-                    Field { name: text(f, "name"), ty: t, required: true, doc: text(f, "doc") }
+                    Field {
+                        name: text(f, "name"),
+                        ty: t,
+                        required: true,
+                        doc: text(f, "doc"),
+                    }
                 })
                 .collect(),
         })
@@ -309,7 +370,13 @@ pub fn read(description: &Value) -> Api {
         Value::Null => Vec::new(),
         v => request_fields(v),
     };
-    Api { operations, outputs, inputs, errors, settings }
+    Api {
+        operations,
+        outputs,
+        inputs,
+        errors,
+        settings,
+    }
 }
 
 /// `snake_case` → `camelCase`.
@@ -354,4 +421,18 @@ pub fn tag(t: &Ty, outputs: &BTreeMap<String, Def>) -> String {
         Ty::Optional(inner) => format!("{}?", tag(inner, outputs)),
         _ => "s".into(),
     }
+}
+
+/// The item type of a paged operation's `Listing`.
+pub fn listing_item(op: &Operation, api: &Api) -> Ty {
+    if let Ty::Named(n) = &op.response
+        && let Some(Def::Record { fields, .. }) = api.outputs.get(n)
+        && let Some(Field {
+            ty: Ty::List(inner),
+            ..
+        }) = fields.iter().find(|f| f.name == "items")
+    {
+        return (**inner).clone();
+    }
+    panic!("{}: a paged operation must return a Listing", op.name)
 }

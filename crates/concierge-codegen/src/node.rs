@@ -3,7 +3,7 @@
 //! camelCase, enums as unions of strings, errors, options objects), from the facade's API
 //! declaration.
 
-use crate::model::{Api, Def, Field, Operation, Ty, camel, pascal, tag};
+use crate::model::{Api, Def, Field, Operation, Ty, camel, listing_item, pascal, tag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -25,15 +25,25 @@ fn ts(t: &Ty, all: &BTreeMap<String, Def>, api: &Api, input: bool) -> String {
         }
         Ty::Any => "unknown".into(),
         Ty::Named(n) => match all.get(n) {
-            Some(Def::Record { .. }) if input && api.outputs.contains_key(n) => format!("Partial<{n}>"),
+            Some(Def::Record { .. }) if input && api.outputs.contains_key(n) => {
+                format!("Partial<{n}>")
+            }
             _ => n.clone(),
         },
         Ty::List(inner) => {
             let i = ts(inner, all, api, input);
-            if i.contains(' ') { format!("Array<{i}>") } else { format!("{i}[]") }
+            if i.contains(' ') {
+                format!("Array<{i}>")
+            } else {
+                format!("{i}[]")
+            }
         }
         Ty::Optional(inner) => format!("{} | null", ts(inner, all, api, input)),
-        Ty::Literal(values) => values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(" | "),
+        Ty::Literal(values) => values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
     }
 }
 
@@ -46,17 +56,6 @@ fn doc(out: &mut String, indent: &str, text: &str) {
         let _ = writeln!(out, "{indent} * {}", line.replace("*/", "* /").trim_end());
     }
     let _ = writeln!(out, "{indent} */");
-}
-
-fn listing_item(op: &Operation, api: &Api) -> Ty {
-    if let Ty::Named(n) = &op.response {
-        if let Some(Def::Record { fields, .. }) = api.outputs.get(n) {
-            if let Some(Field { ty: Ty::List(inner), .. }) = fields.iter().find(|f| f.name == "items") {
-                return (**inner).clone();
-            }
-        }
-    }
-    panic!("{}: a paged operation must return a Listing", op.name)
 }
 
 fn options_name(op: &Operation) -> String {
@@ -84,7 +83,11 @@ pub fn generate(api: &Api) -> (String, String) {
                 let _ = writeln!(
                     dts,
                     "export type {name} = {};\n",
-                    values.iter().map(|(v, _)| format!("{v:?}")).collect::<Vec<_>>().join(" | ")
+                    values
+                        .iter()
+                        .map(|(v, _)| format!("{v:?}"))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
                 );
             }
             Def::Alias { doc: d, ty } => {
@@ -104,7 +107,12 @@ pub fn generate(api: &Api) -> (String, String) {
             let _ = writeln!(dts, "export interface {name} {{");
             for f in fields {
                 doc(&mut dts, "  ", &f.doc);
-                let _ = writeln!(dts, "  readonly {}: {};", camel(&f.name), ts(&f.ty, &all, api, false));
+                let _ = writeln!(
+                    dts,
+                    "  readonly {}: {};",
+                    camel(&f.name),
+                    ts(&f.ty, &all, api, false)
+                );
             }
             let _ = writeln!(dts, "}}\n");
             let tags: Vec<String> = fields
@@ -122,11 +130,12 @@ pub fn generate(api: &Api) -> (String, String) {
     while let Some(t) = stack.pop() {
         match t {
             Ty::Named(n) => {
-                if let Some(Def::Record { fields, .. }) = api.inputs.get(&n) {
-                    if !built.contains(&n) && !api.outputs.contains_key(&n) {
-                        built.push(n.clone());
-                        stack.extend(fields.iter().map(|f| f.ty.clone()));
-                    }
+                if let Some(Def::Record { fields, .. }) = api.inputs.get(&n)
+                    && !built.contains(&n)
+                    && !api.outputs.contains_key(&n)
+                {
+                    built.push(n.clone());
+                    stack.extend(fields.iter().map(|f| f.ty.clone()));
                 }
             }
             Ty::List(inner) | Ty::Optional(inner) => stack.push(*inner),
@@ -150,7 +159,12 @@ pub fn generate(api: &Api) -> (String, String) {
             for f in fields {
                 doc(&mut dts, "  ", &f.doc);
                 let opt = if f.required { "" } else { "?" };
-                let _ = writeln!(dts, "  {}{opt}: {};", camel(&f.name), ts(&f.ty, &all, api, true));
+                let _ = writeln!(
+                    dts,
+                    "  {}{opt}: {};",
+                    camel(&f.name),
+                    ts(&f.ty, &all, api, true)
+                );
             }
             let _ = writeln!(dts, "}}\n");
         }
@@ -177,11 +191,18 @@ const Admin = {\n\
     );
 
     // Errors.
-    let _ = writeln!(dts, "/** The stable code of every Concierge error (`err.code`). */");
+    let _ = writeln!(
+        dts,
+        "/** The stable code of every Concierge error (`err.code`). */"
+    );
     let _ = writeln!(
         dts,
         "export type ErrorCode = {};\n",
-        api.errors.iter().map(|e| format!("{:?}", e.code)).collect::<Vec<_>>().join(" | ")
+        api.errors
+            .iter()
+            .map(|e| format!("{:?}", e.code))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     for e in &api.errors {
         let _ = writeln!(dts, "/** The fields of a `{}` error. */", e.code);
@@ -189,7 +210,12 @@ const Admin = {\n\
         let _ = writeln!(dts, "  readonly code: {:?};", e.code);
         for f in &e.fields {
             doc(&mut dts, "  ", &f.doc);
-            let _ = writeln!(dts, "  readonly {}: {};", camel(&f.name), ts(&f.ty, &all, api, false));
+            let _ = writeln!(
+                dts,
+                "  readonly {}: {};",
+                camel(&f.name),
+                ts(&f.ty, &all, api, false)
+            );
         }
         let _ = writeln!(dts, "}}\n");
         let tags: Vec<String> = e
@@ -197,12 +223,21 @@ const Admin = {\n\
             .iter()
             .map(|f| format!("{}: {:?}", f.name, tag(&f.ty, &api.outputs)))
             .collect();
-        let _ = writeln!(js, "rt.registerError({:?}, {{ {} }});", e.code, tags.join(", "));
+        let _ = writeln!(
+            js,
+            "rt.registerError({:?}, {{ {} }});",
+            e.code,
+            tags.join(", ")
+        );
     }
     let _ = writeln!(
         dts,
         "/** A rejected Concierge operation: an `Error` with `code` and that code's fields. */\nexport type ConciergeError = ConciergeErrorBase & ({});\n",
-        api.errors.iter().map(|e| format!("{}Fields", e.class)).collect::<Vec<_>>().join(" | ")
+        api.errors
+            .iter()
+            .map(|e| format!("{}Fields", e.class))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     js.push('\n');
 
@@ -241,7 +276,11 @@ const Admin = {\n\
                 names.push("admin".to_owned());
             }
             for f in &op.positional {
-                params.push(format!("{}: {}", camel(&f.name), ts(&f.ty, &all, api, true)));
+                params.push(format!(
+                    "{}: {}",
+                    camel(&f.name),
+                    ts(&f.ty, &all, api, true)
+                ));
                 names.push(camel(&f.name));
             }
             if !op.options.is_empty() {
@@ -257,15 +296,31 @@ const Admin = {\n\
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            let options = if op.options.is_empty() { "undefined" } else { "options" };
-            let wire = if op.group == "concierge" { op.name.clone() } else { format!("{}.{}", op.group, op.name) };
+            let options = if op.options.is_empty() {
+                "undefined"
+            } else {
+                "options"
+            };
+            let wire = if op.group == "concierge" {
+                op.name.clone()
+            } else {
+                format!("{}.{}", op.group, op.name)
+            };
             doc(&mut dts, "  ", &op.doc);
             doc(&mut js, "  ", &op.doc);
             let (ret, call, result_tag) = if op.paged {
                 let item = listing_item(op, api);
-                (format!("Paginator<{}>", ts(&item, &all, api, false)), "_paged", tag(&item, &api.outputs))
+                (
+                    format!("Paginator<{}>", ts(&item, &all, api, false)),
+                    "_paged",
+                    tag(&item, &api.outputs),
+                )
             } else {
-                (format!("Promise<{}>", ts(&op.response, &all, api, false)), "_call", tag(&op.response, &api.outputs))
+                (
+                    format!("Promise<{}>", ts(&op.response, &all, api, false)),
+                    "_call",
+                    tag(&op.response, &api.outputs),
+                )
             };
             let _ = writeln!(dts, "  {}({}): {ret};", camel(&op.name), params.join(", "));
             let _ = writeln!(

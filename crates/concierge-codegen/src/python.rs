@@ -2,7 +2,7 @@
 //! `Literal` enums, error classes, and the methods of `Concierge`, `AsyncConcierge` and their
 //! sandbox controls, all from the facade's API declaration.
 
-use crate::model::{Api, Def, Field, Operation, Ty, tag};
+use crate::model::{Api, Def, Field, Operation, Ty, listing_item, tag};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -40,7 +40,11 @@ impl Py<'_> {
             Ty::Optional(inner) => format!("Optional[{}]", self.ann(inner, input)),
             Ty::Literal(values) => format!(
                 "Literal[{}]",
-                values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+                values
+                    .iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -93,21 +97,11 @@ fn signature(py: &Py<'_>, op: &Operation) -> (String, String, String) {
 
 /// The name `Concierge::call` knows the operation by.
 fn wire_name(op: &Operation) -> String {
-    if op.group == "concierge" { op.name.clone() } else { format!("{}.{}", op.group, op.name) }
-}
-
-/// The item of a paged operation's `Listing`.
-fn listing_item(op: &Operation, api: &Api) -> Ty {
-    if let Ty::Named(n) = &op.response {
-        if let Some(Def::Record { fields, .. }) = api.outputs.get(n) {
-            if let Some(items) = fields.iter().find(|f| f.name == "items") {
-                if let Ty::List(inner) = &items.ty {
-                    return (**inner).clone();
-                }
-            }
-        }
+    if op.group == "concierge" {
+        op.name.clone()
+    } else {
+        format!("{}.{}", op.group, op.name)
     }
-    panic!("{}: a paged operation must return a Listing", op.name)
 }
 
 fn method(out: &mut String, py: &Py<'_>, op: &Operation, asynchronous: bool) {
@@ -118,7 +112,10 @@ fn method(out: &mut String, py: &Py<'_>, op: &Operation, asynchronous: bool) {
     if op.paged {
         let item = listing_item(op, py.api);
         let (ret, kind) = if asynchronous {
-            (format!("AsyncPaginator[{}]", py.ann(&item, false)), "_paged")
+            (
+                format!("AsyncPaginator[{}]", py.ann(&item, false)),
+                "_paged",
+            )
         } else {
             (format!("Paginator[{}]", py.ann(&item, false)), "_paged")
         };
@@ -171,7 +168,11 @@ fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field]
     for f in fields {
         let ann = py.ann(&f.ty, input);
         if input && !f.required {
-            let _ = writeln!(out, "    {}: {ann} = None  # type: ignore[assignment]", f.name);
+            let _ = writeln!(
+                out,
+                "    {}: {ann} = None  # type: ignore[assignment]",
+                f.name
+            );
         } else {
             let _ = writeln!(out, "    {}: {ann}", f.name);
         }
@@ -181,7 +182,11 @@ fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field]
         .iter()
         .map(|f| format!("{:?}: {:?}", f.name, py.tag(&f.ty)))
         .collect();
-    let _ = writeln!(out, "_register({name:?}, {name}, {{{}}})\n\n", tags.join(", "));
+    let _ = writeln!(
+        out,
+        "_register({name:?}, {name}, {{{}}})\n\n",
+        tags.join(", ")
+    );
 }
 
 /// The text of `_generated.py`.
@@ -198,12 +203,18 @@ import datetime\n\
 from typing import Any, List, Literal, Mapping, Optional, Union\n\n\
 from concierge._runtime import (\n",
     );
-    for name in ["AsyncHandle", "AsyncPaginator", "ConciergeError", "Handle", "Paginator", "SandboxBase", "_register"] {
+    for name in [
+        "AsyncHandle",
+        "AsyncPaginator",
+        "ConciergeError",
+        "Handle",
+        "Paginator",
+        "SandboxBase",
+        "_register",
+    ] {
         let _ = writeln!(out, "    {name},");
     }
-    out.push_str(
-        ")\n\n",
-    );
+    out.push_str(")\n\n");
     // Enums and aliases, inputs' and outputs' alike.
     for (name, def) in &py.all {
         if name == "NoArgs" {
@@ -215,7 +226,11 @@ from concierge._runtime import (\n",
                 let _ = writeln!(
                     out,
                     "{name} = Literal[{}]\n",
-                    values.iter().map(|(v, _)| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+                    values
+                        .iter()
+                        .map(|(v, _)| format!("{v:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             Def::Alias { doc, ty } => {
@@ -229,7 +244,9 @@ from concierge._runtime import (\n",
     // Records callers receive.
     for (name, def) in &api.outputs {
         if let Def::Record { doc, fields } = def {
-            if fields.iter().any(|f| f.name == "items") && fields.iter().any(|f| f.name == "next_cursor") {
+            if fields.iter().any(|f| f.name == "items")
+                && fields.iter().any(|f| f.name == "next_cursor")
+            {
                 continue; // a Listing: the paginators hand out its items
             }
             record(&mut out, &py, name, doc, fields, false);
@@ -297,9 +314,15 @@ from concierge._runtime import (\n",
     ] {
         let _ = writeln!(out, "class {class}({base}):");
         let doc = match class {
-            "Concierge" => "The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`.",
-            "AsyncConcierge" => "The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`.",
-            _ => "The sandbox's controls: its clock, fakes and scripted faults (`handle.sandbox_controls`).",
+            "Concierge" => {
+                "The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."
+            }
+            "AsyncConcierge" => {
+                "The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."
+            }
+            _ => {
+                "The sandbox's controls: its clock, fakes and scripted faults (`handle.sandbox_controls`)."
+            }
         };
         let _ = writeln!(out, "    \"\"\"{doc}\"\"\"\n");
         for op in api.operations.iter().filter(|o| o.group == group) {
@@ -321,19 +344,41 @@ from concierge._runtime import (\n",
         .map(|(n, _)| n.clone())
         .collect();
     names.extend(api.errors.iter().map(|e| e.class.clone()));
-    names.extend(["Concierge", "AsyncConcierge", "SandboxControls", "OPERATIONS", "ERRORS"].map(String::from));
+    names.extend(
+        [
+            "Concierge",
+            "AsyncConcierge",
+            "SandboxControls",
+            "OPERATIONS",
+            "ERRORS",
+        ]
+        .map(String::from),
+    );
     names.sort();
     names.dedup();
     let _ = writeln!(
         out,
         "__all__ = [\n{}]\n",
-        names.iter().map(|n| format!("    {n:?},\n")).collect::<String>()
+        names
+            .iter()
+            .map(|n| format!("    {n:?},\n"))
+            .collect::<String>()
     );
     let _ = writeln!(
         out,
         "OPERATIONS = {{\n    \"concierge\": [{}],\n    \"sandbox\": [{}],\n}}",
-        api.operations.iter().filter(|o| o.group == "concierge").map(|o| format!("{:?}", o.name)).collect::<Vec<_>>().join(", "),
-        api.operations.iter().filter(|o| o.group == "sandbox").map(|o| format!("{:?}", o.name)).collect::<Vec<_>>().join(", "),
+        api.operations
+            .iter()
+            .filter(|o| o.group == "concierge")
+            .map(|o| format!("{:?}", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        api.operations
+            .iter()
+            .filter(|o| o.group == "sandbox")
+            .map(|o| format!("{:?}", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
     );
     out
 }

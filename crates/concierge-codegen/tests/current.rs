@@ -4,7 +4,8 @@
 fn generated_files_are_current() {
     let mut stale = Vec::new();
     for (path, text) in concierge_codegen::files() {
-        let committed = std::fs::read_to_string(concierge_codegen::root().join(&path)).unwrap_or_default();
+        let committed =
+            std::fs::read_to_string(concierge_codegen::root().join(&path)).unwrap_or_default();
         if committed != text {
             stale.push(path.display().to_string());
         }

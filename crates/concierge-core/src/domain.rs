@@ -34,7 +34,7 @@ pub struct Property {
 
 /// A property's settings, as an admin sets them on the integrations screen.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct PropertySettings {
     /// Import residents whose move-in date is ahead as *future* residents (R-PMS-2).
     pub future_resident_sync: bool,
@@ -65,6 +65,7 @@ impl Default for PropertySettings {
 
 /// An amenity of a property.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Amenity {
     /// Its id.
     pub id: AmenityId,
@@ -85,7 +86,7 @@ impl Amenity {
 /// The template of the welcome / activation email. Placeholders: `{first_name}`,
 /// `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct InvitationEmailSettings {
     /// The sender shown to residents.
     #[serde(alias = "from")]
@@ -187,7 +188,9 @@ impl fmt::Display for ResidentSource {
 }
 
 /// A resident's role in their unit.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OccupancyRole {
     /// The lease holder or owner.
@@ -281,7 +284,9 @@ impl Occupancy {
 }
 
 /// Whether the resident has mobile-key access (R-PMS-3).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum MobileAccess {
     /// Not granted; an admin may grant it.
@@ -296,7 +301,19 @@ pub enum MobileAccess {
 
 /// The strata user types (R-STRATA-4). Property Manager and Other are not delivered by the
 /// strata APIs, so they are not in this set.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum StrataUserType {
     /// Owner who lives in the lot.
@@ -558,7 +575,9 @@ pub struct SyncError {
 }
 
 /// What a sync run did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct SyncCounts {
     /// Records read.
     pub seen: u64,
@@ -607,7 +626,9 @@ pub struct SyncRun {
 }
 
 /// How much of the PMS a sync reads.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncMode {
     /// Every resident of the property. Residents the PMS no longer lists are moved out.

@@ -329,7 +329,11 @@ pub struct ErrorField {
 
 macro_rules! field {
     ($name:literal, $ty:literal, $doc:literal) => {
-        ErrorField { name: $name, ty: $ty, doc: $doc }
+        ErrorField {
+            name: $name,
+            ty: $ty,
+            doc: $doc,
+        }
     };
 }
 
@@ -349,10 +353,18 @@ impl ErrorCode {
 
     /// The fields [`Error::fields`] gives for an error of this code (`retryable` is on all).
     pub fn fields(self) -> &'static [ErrorField] {
-        const RETRYABLE: ErrorField = field!("retryable", "boolean", "Whether trying the same call again later can succeed.");
+        const RETRYABLE: ErrorField = field!(
+            "retryable",
+            "boolean",
+            "Whether trying the same call again later can succeed."
+        );
         match self {
             ErrorCode::PermissionDenied => &[
-                field!("admin", "string", "The admin's id, as the host application gave it."),
+                field!(
+                    "admin",
+                    "string",
+                    "The admin's id, as the host application gave it."
+                ),
                 field!("admin_name", "string", "The admin's display name."),
                 field!("action", "string", "The refused operation."),
                 field!("permission", "Permission", "The area it needs."),
@@ -375,20 +387,40 @@ impl ErrorCode {
                 RETRYABLE,
             ],
             ErrorCode::Validation => &[
-                field!("issues", "FieldIssue[]", "Every problem, in the order the fields were checked."),
+                field!(
+                    "issues",
+                    "FieldIssue[]",
+                    "Every problem, in the order the fields were checked."
+                ),
                 RETRYABLE,
             ],
             ErrorCode::Provider => &[
                 field!("provider", "string", "The provider's stable name."),
                 field!("operation", "string", "The provider operation."),
                 field!("kind", "ProviderErrorKind", "The class of failure."),
-                field!("request_id", "string?", "The vendor's request id, where it sent one."),
+                field!(
+                    "request_id",
+                    "string?",
+                    "The vendor's request id, where it sent one."
+                ),
                 RETRYABLE,
             ],
             ErrorCode::Store => &[
-                field!("location", "string?", "For a database this version cannot use: the file, or host and database."),
-                field!("found", "integer?", "For a database this version cannot use: the schema version found."),
-                field!("supported", "integer?", "For a database this version cannot use: the newest schema version known."),
+                field!(
+                    "location",
+                    "string?",
+                    "For a database this version cannot use: the file, or host and database."
+                ),
+                field!(
+                    "found",
+                    "integer?",
+                    "For a database this version cannot use: the schema version found."
+                ),
+                field!(
+                    "supported",
+                    "integer?",
+                    "For a database this version cannot use: the newest schema version known."
+                ),
                 RETRYABLE,
             ],
             ErrorCode::Conflict | ErrorCode::Closed => &[RETRYABLE],
@@ -431,7 +463,11 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
             format!("{path}.{name}")
         }
     };
-    let field = if path == "." { String::new() } else { path.to_owned() };
+    let field = if path == "." {
+        String::new()
+    } else {
+        path.to_owned()
+    };
     let ticked = |text: &str| text.split('`').nth(1).map(str::to_owned);
     let expected = |text: &str| {
         text.split_once("expected ")
@@ -447,16 +483,26 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
             format!("is not a known field (known: {known})")
         };
         // The path already ends at the unknown key when the deserializer saw it.
-        let field = if field.ends_with(&name) { field } else { join(&name) };
+        let field = if field.ends_with(&name) {
+            field
+        } else {
+            join(&name)
+        };
         return (field, message);
     }
     if let Some(rest) = inner.strip_prefix("missing field ") {
-        return (join(&ticked(rest).unwrap_or_default()), "is required".into());
+        return (
+            join(&ticked(rest).unwrap_or_default()),
+            "is required".into(),
+        );
     }
     if inner.starts_with("unknown variant ") {
         return (field, format!("must be one of: {}", expected(inner)));
     }
-    if inner.starts_with("invalid type") || inner.starts_with("invalid value") || inner.starts_with("invalid length") {
+    if inner.starts_with("invalid type")
+        || inner.starts_with("invalid value")
+        || inner.starts_with("invalid length")
+    {
         return (field, format!("must be {}", expected(inner)));
     }
     let message = if inner.contains('`') || inner.contains('"') {
@@ -468,7 +514,19 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
 }
 
 /// The kinds of record an error can name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EntityKind {

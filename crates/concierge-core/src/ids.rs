@@ -101,7 +101,10 @@ id_type!(/// An intent of the idempotency ledger; its text is the idempotency ke
 
 /// A record's identity in an outside system: which provider, and the id it gave the record.
 /// A re-sync matches records on this, never on names.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
 pub struct ExternalRef {
     /// The provider's stable name, e.g. `buildium`.
     pub provider: String,

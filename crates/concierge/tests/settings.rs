@@ -170,7 +170,7 @@ async fn opens_in_memory() {
         "store=memory, mailer=smtp(mail.example.org:587)"
     );
     assert!(!c.settings_summary().contains(CANARY));
-    let admin = concierge::Admin::full_access("t");
+    let admin = concierge::Admin::full_access("t", "Tester");
     assert!(c.list_properties(&admin).await.unwrap().is_empty());
     c.close().await;
 }
@@ -190,7 +190,7 @@ async fn opens_on_a_sqlite_file() {
         c.config().key_write_deadline,
         std::time::Duration::from_millis(2500)
     );
-    let admin = concierge::Admin::full_access("t");
+    let admin = concierge::Admin::full_access("t", "Tester");
     c.register_property(
         &admin,
         concierge::NewProperty::new("Harbour View", "harbour-view"),
@@ -228,7 +228,7 @@ async fn opens_on_postgres_when_database_url_is_set() {
     s.store = Some(url);
     let c = Concierge::open(s).await.unwrap();
     assert!(c.settings_summary().starts_with("store=postgres://"));
-    let admin = concierge::Admin::full_access("t");
+    let admin = concierge::Admin::full_access("t", "Tester");
     c.list_properties(&admin).await.unwrap();
     c.close().await;
 }

@@ -191,7 +191,6 @@ pub struct KeyArgs {
     pub key_id: KeyId,
 }
 
-
 macro_rules! admin_of {
     (admin, $v:expr) => {
         read_admin($v)?
@@ -233,6 +232,7 @@ macro_rules! operations {
             },
         )*];
 
+        #[allow(clippy::let_unit_value)]
         pub(crate) async fn $dispatch(c: &Concierge, op: &str, admin: Option<Value>, args: Value) -> Result<Value> {
             match op {
                 $(stringify!($name) => {
@@ -390,13 +390,21 @@ impl Concierge {
             Value::Object(map) => {
                 for (key, value) in map {
                     if args.contains_key(&key) {
-                        return Err(Error::invalid(key, "is given twice: by position and as an option"));
+                        return Err(Error::invalid(
+                            key,
+                            "is given twice: by position and as an option",
+                        ));
                     }
                     args.insert(key, value);
                 }
             }
             Value::Null => {}
-            _ => return Err(Error::invalid("options", "must be an object of named options")),
+            _ => {
+                return Err(Error::invalid(
+                    "options",
+                    "must be an object of named options",
+                ));
+            }
         }
         let args = Value::Object(args);
         if let Some(op) = op.strip_prefix("sandbox.") {
@@ -411,8 +419,12 @@ impl Concierge {
 /// errors with their fields, and the definitions they refer to.
 pub fn describe() -> Value {
     use schemars::generate::SchemaSettings;
-    let mut input = SchemaSettings::draft2020_12().for_deserialize().into_generator();
-    let mut output = SchemaSettings::draft2020_12().for_serialize().into_generator();
+    let mut input = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    let mut output = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator();
     let page = schema_of::<crate::PageRequest>(&mut input);
     let operations: Vec<Value> = OPERATIONS
         .iter()
