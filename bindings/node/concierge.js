@@ -31,12 +31,12 @@ rt.register("Unit", { id: "s", property_id: "s", building_id: "s", floor: "s?", 
 
 /** Builds the admins the operations act for. */
 const Admin = {
-fullAccess(id, name) {
-return { id, name, permissions: { integrations: 'full', residence: 'full' } };
-},
-of(id, name, permissions) {
-return permissions === undefined ? { id, name } : { id, name, permissions };
-},
+  fullAccess(id, name) {
+    return { id, name, permissions: {"integrations":"full","residence":"full"} };
+  },
+  of(id, name, permissions) {
+    return permissions === undefined ? { id, name } : { id, name, permissions };
+  },
 };
 
 rt.registerError("PERMISSION_DENIED", { admin: "s", admin_name: "s", action: "s", permission: "s", required: "s", held: "s", retryable: "s" });

@@ -1,5 +1,5 @@
 // Quick start of the Node binding: a sandbox, one resident, the activation email, a live
-// account. Build the binding first (`npm run build` in bindings/node), then:
+// account. Build the binding first (see bindings/node/README.md), then:
 //   node examples/node/move_in_and_activate.mjs
 import { createRequire } from 'node:module'
 import { pathToFileURL } from 'node:url'
@@ -10,8 +10,8 @@ const { Concierge, Admin } = require('../../bindings/node/index.js')
 
 export async function main() {
   // --8<-- [start:quickstart]
-  const concierge = Concierge.sandbox(7)
-  const admin = Admin.fullAccess('Front desk')
+  const concierge = await Concierge.open({ sandbox: { seed: 7 } })
+  const admin = Admin.fullAccess('desk-1', 'Front desk') // your staff member's id and name
   const property = await concierge.registerProperty(admin, 'Harbour View', 'harbour-view')
   const tower = await concierge.registerBuilding(admin, property.id, 'Tower A')
   const unit = await concierge.registerUnit(admin, tower.id, '1204', { floor: '12' })
@@ -19,16 +19,16 @@ export async function main() {
     email: 'ada@example.org',
     sendMobileActivation: true,
   })
-  const token = concierge.sandboxControls.lastActivationToken('ada@example.org')
-  await concierge.activate(token, true)
+  const token = await concierge.sandboxControls.lastActivationToken('ada@example.org')
+  await concierge.activate(token, { acceptTerms: true })
   console.log(await concierge.accountStatus(admin, ada.id)) // "live"
   // --8<-- [end:quickstart]
 
   // --8<-- [start:errors]
   try {
-    await concierge.activate(token, true)
+    await concierge.activate(token, { acceptTerms: true })
   } catch (err) {
-    if (err.code === 'TOKEN_REJECTED') console.log(`refused: ${err.reason}`) // "already_used"
+    if (err.code === 'TOKEN_REJECTED') console.log(`refused: ${err.reason}`) // "refused: already_used"
     else throw err
   }
   // --8<-- [end:errors]
@@ -36,5 +36,6 @@ export async function main() {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await main()
+  const { concierge } = await main()
+  await concierge.close()
 }

@@ -10,24 +10,25 @@ from concierge import Admin, AsyncConcierge
 
 
 async def main() -> None:
-    concierge = AsyncConcierge.sandbox(seed=7)
-    controls = concierge.sandbox_controls
-    assert controls is not None
-    admin = Admin.full_access("Front desk")
-    prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
-    tower = await concierge.register_building(admin, prop.id, "Tower A")
-    unit = await concierge.register_unit(admin, tower.id, "1204")
+    async with await AsyncConcierge.open(sandbox={"seed": 7}) as concierge:
+        controls = concierge.sandbox_controls
+        assert controls is not None
+        desk = Admin.full_access("desk-1", "Front desk")
 
-    controls.fail_next("send", "unavailable")
-    ada = await concierge.move_in(
-        admin, unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True
-    )
-    [entry] = await concierge.list_outbox(admin, "pending")
-    print(f"{ada.first_name} is {ada.status}; email not sent yet: {entry.last_error}")
+        prop = await concierge.register_property(desk, "Harbour View", "harbour-view")
+        tower = await concierge.register_building(desk, prop.id, "Tower A")
+        unit = await concierge.register_unit(desk, tower.id, "1204")
 
-    controls.advance(hours=1)
-    report = await concierge.dispatch_outbox()
-    print(f"dispatch: {report}; emails sent: {len(controls.sent_emails())}")
+        controls.fail_next("send", "unavailable")
+        ada = await concierge.move_in(
+            desk, unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True
+        )
+        [entry] = [e async for e in concierge.list_outbox(desk, "pending")]
+        print(f"{ada.first_name} is {ada.status}; email not sent yet: {entry.last_error}")
+
+        controls.advance(hours=1)
+        report = await concierge.dispatch_outbox()
+        print(f"dispatch: {report}; emails sent: {len(controls.sent_emails())}")
 
 
 if __name__ == "__main__":

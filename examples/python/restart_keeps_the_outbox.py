@@ -11,27 +11,26 @@ from concierge import Admin, Concierge
 
 
 def main() -> None:
-    admin = Admin.full_access("Front desk")
+    desk = Admin.full_access("desk-1", "Front desk")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "concierge.db"
-
-        with Concierge.open_sandbox(path) as concierge:
+        settings = {"store": str(Path(tmp) / "concierge.db"), "sandbox": {"seed": 7}}
+        with Concierge.open(settings) as concierge:
             controls = concierge.sandbox_controls
             assert controls is not None
-            prop = concierge.register_property(admin, "Harbour View", "harbour-view")
-            tower = concierge.register_building(admin, prop.id, "Tower A")
-            unit = concierge.register_unit(admin, tower.id, "1204")
+            prop = concierge.register_property(desk, "Harbour View", "harbour-view")
+            tower = concierge.register_building(desk, prop.id, "Tower A")
+            unit = concierge.register_unit(desk, tower.id, "1204")
             controls.fail_next("send", "unavailable")
             ada = concierge.move_in(
-                admin, unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True
+                desk, unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True
             )
             print(f"{ada.first_name} is {ada.status}; emails sent: {len(controls.sent_emails())}")
 
         # A restart: a new handle on the same file.
-        with Concierge.open_sandbox(path) as concierge:
+        with Concierge.open(settings) as concierge:
             controls = concierge.sandbox_controls
             assert controls is not None
-            [entry] = concierge.list_outbox(admin, "pending")
+            [entry] = concierge.list_outbox(desk, "pending")
             print(f"after the restart: {entry.kind} is {entry.status} ({entry.attempts} attempt)")
             controls.advance(hours=1)
             report = concierge.dispatch_outbox()

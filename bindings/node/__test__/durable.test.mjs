@@ -6,10 +6,9 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import net from 'node:net'
 import util from 'node:util'
 import { randomUUID } from 'node:crypto'
-import { Concierge, Admin, SmtpConfig, rejectsWith } from './world.mjs'
+import { Concierge, Admin, rejectsWith, closedPort } from './world.mjs'
 
 /** A fresh directory under the system's temp folder, removed when the test ends. */
 function tempDir(t) {
@@ -26,23 +25,16 @@ async function place(concierge, admin, siteName = 'harbour-view') {
   return { property, building, unit }
 }
 
-/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
-async function closedPort() {
-  const server = net.createServer()
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-const smtp = () => new SmtpConfig('smtp.example.org', 587)
+const smtp = () => ({ host: 'smtp.example.org', port: 587 })
+/** The sandbox on a SQLite file. */
+const sandboxOn = (store) => Concierge.open({ store, sandbox: { seed: 7 } })
 
 // R-SDK-4
 test('a resident moved in on a sandbox file is still there, pending activation, after closing and opening it again', async (t) => {
   const file = path.join(tempDir(t), 'concierge.db')
-  const admin = Admin.fullAccess('Front desk')
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
 
-  const first = await Concierge.openSandbox(file, 7)
+  const first = await sandboxOn(file)
   assert.ok(first instanceof Concierge)
   const { property, unit } = await place(first, admin)
   const ada = await first.moveIn(admin, unit.id, 'Ada', 'Lovelace', {
@@ -50,13 +42,13 @@ test('a resident moved in on a sandbox file is still there, pending activation, 
     sendMobileActivation: true,
   })
   assert.equal(ada.status, 'pending_activation')
-  assert.equal(first.sandboxControls.sentEmails().length, 1)
+  assert.equal((await first.sandboxControls.sentEmails()).length, 1)
   await first.close()
 
-  const again = await Concierge.openSandbox(file, 7)
+  const again = await sandboxOn(file)
   t.after(() => again.close())
   assert.deepEqual((await again.listProperties(admin)).map((p) => p.id), [property.id])
-  const residents = await again.listResidents(admin)
+  const residents = await again.listResidents(admin).toArray()
   assert.equal(residents.length, 1)
   const [back] = residents
   assert.equal(back.id, ada.id)
@@ -69,17 +61,17 @@ test('a resident moved in on a sandbox file is still there, pending activation, 
 })
 
 // R-SDK-4
-test('a production handle on a SQLite file (Concierge.open) keeps its data across a reopen', async (t) => {
+test('a production handle on a SQLite file (Concierge.open with `store`) keeps its data across a reopen', async (t) => {
   const file = path.join(tempDir(t), 'concierge.db')
-  const admin = Admin.fullAccess('Front desk')
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
 
-  const first = await Concierge.open(file, { smtp: smtp(), activationValidityDays: 3 })
+  const first = await Concierge.open({ store: file, smtp: smtp(), activationValidityDays: 3 })
   assert.equal(first.sandboxControls, null)
   const { property, unit } = await place(first, admin)
   const grace = await first.moveIn(admin, unit.id, 'Grace', 'Hopper')
   await first.close()
 
-  const again = await Concierge.open(file, { smtp: smtp() })
+  const again = await Concierge.open({ store: file, smtp: smtp() })
   t.after(() => again.close())
   assert.equal((await again.getProperty(admin, property.id)).siteName, 'harbour-view')
   const back = await again.getResident(admin, grace.id)
@@ -88,17 +80,17 @@ test('a production handle on a SQLite file (Concierge.open) keeps its data acros
 })
 
 // R-SDK-4
-test('refused settings reject open and connect with VALIDATION before any file or server is touched', async (t) => {
+test('refused settings reject Concierge.open on a file and on PostgreSQL with VALIDATION before any file or server is touched', async (t) => {
   const dir = tempDir(t)
   const file = path.join(dir, 'concierge.db')
-  const open = Concierge.open(file, { smtp: smtp(), activationValidityDays: 0 })
+  const open = Concierge.open({ store: file, smtp: smtp(), activationValidityDays: 0 })
   await rejectsWith(open, 'VALIDATION', {
-    issues: [{ field: 'activation_validity', message: 'must be positive' }],
+    issues: [{ field: 'activation_validity_days', message: 'must be positive' }],
   })
   assert.deepEqual(fs.readdirSync(dir), [])
   const port = await closedPort()
   await rejectsWith(
-    Concierge.connect(`postgres://u@127.0.0.1:${port}/db`, { smtp: smtp(), activationValidityDays: 0 }),
+    Concierge.open({ store: `postgres://u@127.0.0.1:${port}/db`, smtp: smtp(), activationValidityDays: 0 }),
     'VALIDATION',
   )
 })
@@ -106,22 +98,22 @@ test('refused settings reject open and connect with VALIDATION before any file o
 // R-SDK-4, R-SDK-3
 test('an email queued while the mailer was down survives close and reopen as a pending outbox entry', async (t) => {
   const file = path.join(tempDir(t), 'concierge.db')
-  const admin = Admin.fullAccess('Front desk')
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
 
-  const first = await Concierge.openSandbox(file, 7)
+  const first = await sandboxOn(file)
   const { unit } = await place(first, admin)
-  first.sandboxControls.failNext('send', 'unavailable')
+  await first.sandboxControls.failNext('send', 'unavailable')
   const ada = await first.moveIn(admin, unit.id, 'Ada', 'Lovelace', {
     email: 'ada@example.org',
     sendMobileActivation: true,
   })
-  assert.deepEqual(first.sandboxControls.sentEmails(), [])
-  const [queued] = await first.listOutbox(admin, 'pending')
+  assert.deepEqual(await first.sandboxControls.sentEmails(), [])
+  const [queued] = await first.listOutbox(admin, 'pending').toArray()
   await first.close()
 
-  const again = await Concierge.openSandbox(file, 7)
+  const again = await sandboxOn(file)
   t.after(() => again.close())
-  const pending = await again.listOutbox(admin, 'pending')
+  const pending = await again.listOutbox(admin, 'pending').toArray()
   assert.equal(pending.length, 1)
   assert.equal(pending[0].id, queued.id)
   assert.equal(pending[0].kind, 'activation_email')
@@ -131,10 +123,10 @@ test('an email queued while the mailer was down survives close and reopen as a p
 
   // The new process delivers it, and the link in it works.
   const controls = again.sandboxControls
-  controls.advance({ hours: 1 })
+  await controls.advance({ hours: 1 })
   assert.deepEqual(await again.dispatchOutbox(), { delivered: 1, retrying: 0, parked: 0, skipped: 0 })
-  assert.equal(controls.sentEmails().length, 1)
-  const live = await again.activate(controls.lastActivationToken('ada@example.org'), true)
+  assert.equal((await controls.sentEmails()).length, 1)
+  const live = await again.activate(await controls.lastActivationToken('ada@example.org'), { acceptTerms: true })
   assert.equal(live.id, ada.id)
   assert.equal(live.status, 'live')
 })
@@ -142,8 +134,8 @@ test('an email queued while the mailer was down survives close and reopen as a p
 // R-SDK-4
 test('a closed handle rejects reads and writes with CLOSED, and closing twice resolves', async (t) => {
   const file = path.join(tempDir(t), 'concierge.db')
-  const admin = Admin.fullAccess('Front desk')
-  const concierge = await Concierge.openSandbox(file, 7)
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
+  const concierge = await sandboxOn(file)
   const { property, unit } = await place(concierge, admin)
 
   assert.equal(await concierge.close(), undefined)
@@ -151,14 +143,14 @@ test('a closed handle rejects reads and writes with CLOSED, and closing twice re
   await rejectsWith(concierge.getProperty(admin, property.id), 'CLOSED')
   await rejectsWith(concierge.registerProperty(admin, 'Second', 'second'), 'CLOSED')
   await rejectsWith(concierge.moveIn(admin, unit.id, 'Ada', 'Lovelace'), 'CLOSED')
-  await rejectsWith(concierge.activate('res_x.y', true), 'CLOSED')
+  await rejectsWith(concierge.activate('res_x.y', { acceptTerms: true }), 'CLOSED')
   await rejectsWith(concierge.dispatchOutbox(), 'CLOSED')
-  const err = await rejectsWith(concierge.listOutbox(admin, 'pending'), 'CLOSED')
+  const err = await rejectsWith(concierge.listOutbox(admin, 'pending').toArray(), 'CLOSED')
   assert.match(err.message, /closed/)
   assert.equal(await concierge.close(), undefined)
 
   // An in-memory handle closes the same way.
-  const memory = Concierge.sandbox(7)
+  const memory = await Concierge.open({ sandbox: { seed: 7 } })
   await memory.close()
   await memory.close()
   await rejectsWith(memory.listProperties(admin), 'CLOSED')
@@ -172,8 +164,8 @@ test('a damaged file is refused with STORE naming the file and both schema versi
   fs.writeFileSync(file, junk)
 
   for (const opening of [
-    () => Concierge.openSandbox(file, 7),
-    () => Concierge.open(file, { smtp: smtp() }),
+    () => sandboxOn(file),
+    () => Concierge.open({ store: file, smtp: smtp() }),
   ]) {
     const err = await rejectsWith(opening(), 'STORE', { retryable: false, location: file, found: null })
     assert.ok(err.message.includes(file), err.message)
@@ -189,7 +181,7 @@ test('an unreachable PostgreSQL server is a retryable STORE error naming the hos
   const canary = 'canary-PG-pa55'
   const port = await closedPort()
   const url = `postgres://u:${canary}@127.0.0.1:${port}/db`
-  const err = await rejectsWith(Concierge.connect(url, { smtp: smtp() }), 'STORE', { retryable: true })
+  const err = await rejectsWith(Concierge.open({ store: url, smtp: smtp() }), 'STORE', { retryable: true })
   assert.ok(err.message.includes('127.0.0.1'), err.message)
   for (const shown of [
     err.message,
@@ -209,20 +201,20 @@ test('on PostgreSQL (DATABASE_URL), residents moved in are listed, and again aft
     t.skip('DATABASE_URL is not set')
     return
   }
-  const admin = Admin.fullAccess('Front desk')
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
   const siteName = `node-${randomUUID()}`
   assert.match(siteName, /^[a-z0-9-]+$/)
 
-  const first = await Concierge.connect(url, { smtp: smtp() })
+  const first = await Concierge.open({ store: url, smtp: smtp() })
   const { property, unit } = await place(first, admin, siteName)
   const ada = await first.moveIn(admin, unit.id, 'Ada', 'Lovelace', { email: 'ada@example.org' })
-  const listed = await first.listResidents(admin, { propertyId: property.id })
+  const listed = await first.listResidents(admin, { propertyId: property.id }).toArray()
   assert.deepEqual(listed.map((r) => [r.id, r.status]), [[ada.id, 'not_invited']])
   await first.close()
-  await rejectsWith(first.listResidents(admin, { propertyId: property.id }), 'CLOSED')
+  await rejectsWith(first.listResidents(admin, { propertyId: property.id }).toArray(), 'CLOSED')
 
-  const again = await Concierge.connect(url, { smtp: smtp() })
+  const again = await Concierge.open({ store: url, smtp: smtp() })
   t.after(() => again.close())
-  const back = await again.listResidents(admin, { propertyId: property.id })
+  const back = await again.listResidents(admin, { propertyId: property.id }).toArray()
   assert.deepEqual(back.map((r) => [r.id, r.unitId, r.firstName]), [[ada.id, unit.id, 'Ada']])
 })

@@ -1,9 +1,11 @@
-// The README's snippets come from examples/node/*.mjs; this runs them.
+// The examples in examples/node/*.mjs, run as programs' `main` (readme.test.mjs runs the README's code blocks).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
 // R-STATUS-3, R-MOVE-2
 test('the quick start example moves a resident in, activates her and shows a refused token', async (t) => {
@@ -13,6 +15,7 @@ test('the quick start example moves a resident in, activates her and shows a ref
   const { concierge, admin, ada } = await main()
   assert.deepEqual(logged, ['live', 'refused: already_used'])
   assert.equal(await concierge.accountStatus(admin, ada.id), 'live')
+  await concierge.close()
 })
 
 // R-SDK-4
@@ -36,6 +39,7 @@ test('the PMS sync example links a property, syncs it and lists the typed error'
   const { concierge, admin, property } = await main()
   assert.deepEqual(logged, ['created 6 of 6', 'updated 1, moved out 1, failed 1', 'invalid_name pms-res-1-3-1'])
   assert.equal((await concierge.lastSync(admin, property.id)).counts.failed, 1)
+  await concierge.close()
 })
 
 // R-KEY-1, R-KEY-2
@@ -50,6 +54,23 @@ test('the smart keys example previews, writes and replaces a key and shows a typ
     'replaced active',
     'refused: no_card',
   ])
-  const live = (await concierge.listKeys(admin, { residentId: ada.id })).filter((k) => k.state === 'active')
+  const keys = await concierge.listKeys(admin, { holder: { kind: 'resident', id: ada.id } }).toArray()
+  const live = keys.filter((k) => k.state === 'active')
   assert.deepEqual(live.map((k) => k.id), [replacement.id])
+  await concierge.close()
+})
+
+// R-SDK-5
+test('every example runs as a program and exits cleanly', () => {
+  const dir = fileURLToPath(new URL('../../../examples/node/', import.meta.url))
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'concierge-node-'))
+  try {
+    for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.mjs')).sort()) {
+      const args = name === 'durable.mjs' ? [path.join(tmp, 'concierge.db')] : []
+      const out = execFileSync(process.execPath, [path.join(dir, name), ...args], { encoding: 'utf8', timeout: 60_000 })
+      assert.ok(out.trim().length > 0, `${name} printed something`)
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
 })

@@ -127,7 +127,8 @@ def test_property_settings_default_as_the_sdk_does_and_round_trip(concierge: Con
     assert updated.settings.auto_grant_mobile_access is True
     assert updated.settings.invitation_email == prop.settings.invitation_email
     assert updated.version > prop.version
-    assert [p.id for p in concierge.list_properties(admin)] == [default_id(concierge, admin), prop.id]
+    assert sorted(p.id for p in concierge.list_properties(admin)) == sorted([default_id(concierge, admin), prop.id])
+    assert updated in concierge.list_properties(admin)
 
 
 def default_id(concierge: Concierge, admin: Admin) -> str:

@@ -1,29 +1,31 @@
-"""SALTO as the key encoder of a production handle: `SaltoConfig` keeps its client secret
-write-only and out of every repr and error (R-SDK-2); `salto=` wires the adapter into
-`Concierge(...)`, `open`, `connect` and their `AsyncConcierge` equivalents; a refused
-configuration raises the adapter's `ProviderError` before any store is opened; an unreachable
-SALTO fails `list_encoders` with a retryable `ProviderError` from "salto" (R-KEY-1)."""
+"""SALTO as the key encoder of a production handle: its settings (`salto={...}`, the fields of
+`concierge_salto::SaltoConfig`) keep the client secret out of every repr and error (R-SDK-2);
+`salto=` wires the adapter into `Concierge.open` and `AsyncConcierge.open`; a refused
+configuration raises a `ValidationError` naming the field before any store is opened; an
+unreachable SALTO fails `list_encoders` with a retryable `ProviderError` from "salto"
+(R-KEY-1)."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import closed_port
+from conftest import closed_port, fields, shown
 
-from concierge import Admin, AsyncConcierge, Concierge, ProviderError, SaltoConfig, SmtpConfig
+from concierge import Admin, AsyncConcierge, Concierge, ProviderError, ValidationError
 
 CANARY = "canary-SALTO-s3cret-7c42"
 
 
-def shown(obj: object) -> str:
-    return f"{obj!r} {obj!s}"
-
-
-def smtp() -> SmtpConfig:
+def smtp() -> dict[str, Any]:
     # Never reached: these tests send no email.
-    return SmtpConfig("127.0.0.1", closed_port())
+    return {"host": "127.0.0.1", "port": closed_port()}
+
+
+def config(**overrides: Any) -> dict[str, Any]:
+    return {"installation": "inst-1", "client_id": "desk-client", "client_secret": CANARY, **overrides}
 
 
 def assert_no_canary(err: BaseException) -> None:
@@ -32,105 +34,68 @@ def assert_no_canary(err: BaseException) -> None:
     assert all(CANARY not in repr(v) for v in vars(err).values())
 
 
-def test_the_client_secret_is_write_only_and_never_shown() -> None:
+def test_the_client_secret_is_never_shown_by_the_handle() -> None:
     # R-SDK-2
-    cfg = SaltoConfig("inst-1", "desk-client", CANARY)
+    tuned = config(base_url="https://nebula.example.org/v1", token_url="https://auth.example.org/token", timeout_seconds=2)
 
-    assert CANARY not in shown(cfg)
-    assert "client_secret=<redacted>" in repr(cfg)
-    assert not hasattr(cfg, "client_secret")
-    assert all(CANARY not in repr(getattr(cfg, name, "")) for name in dir(cfg))
-    assert (cfg.installation, cfg.client_id, cfg.base_url, cfg.token_url, cfg.timeout_seconds) == (
-        "inst-1",
-        "desk-client",
-        "https://nebula.saltoapis.com/v1",
-        "https://account.saltosystems.com/oauth2/token",
-        30.0,
-    )
-    tuned = SaltoConfig(
-        "inst-1",
-        "desk-client",
-        CANARY,
-        base_url="https://nebula.example.org/v1",
-        token_url="https://auth.example.org/token",
-        timeout_seconds=2.5,
-    )
-    assert (tuned.base_url, tuned.token_url, tuned.timeout_seconds) == (
-        "https://nebula.example.org/v1",
-        "https://auth.example.org/token",
-        2.5,
-    )
-    concierge = Concierge(smtp=smtp(), salto=tuned)
-    assert "salto=SaltoConfig(installation='inst-1', client_id='desk-client', client_secret=<redacted>" in repr(
-        concierge
-    )
-    assert CANARY not in shown(concierge)
-
-
-@pytest.mark.parametrize("timeout", [0, -1.0, float("nan")])
-def test_a_timeout_that_is_not_a_positive_number_is_a_value_error(timeout: float) -> None:
-    with pytest.raises(ValueError, match="timeout_seconds") as err:
-        SaltoConfig("inst-1", "desk-client", CANARY, timeout_seconds=timeout)
-    assert_no_canary(err.value)
+    with Concierge.open(smtp=smtp(), salto=tuned) as concierge:
+        assert "key_encoder=salto(inst-1)" in repr(concierge)
+        assert CANARY not in shown(concierge)
+        assert all(CANARY not in repr(v) for v in vars(concierge).values())
 
 
 @pytest.mark.parametrize(
-    ("installation", "client_id", "secret", "message"),
+    ("overrides", "field"),
     [
-        ("inst-1", " ", CANARY, "client id is empty"),
-        ("inst-1", "desk-client", "", "client secret is empty"),
-        ("installations/inst-1", "desk-client", CANARY, "installation"),
+        (dict(client_id=" "), "salto.client_id"),
+        (dict(client_secret=""), "salto.client_secret"),
+        (dict(installation="installations/inst-1"), "salto.installation"),
+        (dict(timeout_seconds=0), "salto.timeout_seconds"),
+        (dict(page_size=0), "salto.page_size"),
+        (dict(poll_initial_ms=1000, poll_max_ms=10), "salto.poll_max_ms"),
+        (dict(routes={"get_usr": "/x"}), "salto.routes.get_usr"),
     ],
-    ids=["empty client id", "empty client secret", "installation not an id"],
+    ids=["empty client id", "empty client secret", "installation not an id", "zero timeout", "page size 0", "poll max below initial", "unknown route"],
 )
-def test_a_refused_config_raises_the_adapters_provider_error_without_the_secret(
-    installation: str, client_id: str, secret: str, message: str
+def test_a_refused_config_is_a_validation_error_naming_the_field_without_the_secret(
+    overrides: dict[str, Any], field: str
 ) -> None:
     # R-SDK-2
-    with pytest.raises(ProviderError) as err:
-        Concierge(smtp=smtp(), salto=SaltoConfig(installation, client_id, secret))
+    with pytest.raises(ValidationError) as err:
+        Concierge.open(smtp=smtp(), salto=config(**overrides))
 
-    e = err.value
-    assert (e.code, e.provider, e.operation, e.kind, e.retryable) == ("PROVIDER", "salto", "new", "other", False)
-    assert message in e.message
-    assert_no_canary(e)
+    assert fields(err.value) == [field]
+    assert_no_canary(err.value)
 
 
 async def test_a_refused_config_is_raised_before_any_store_is_opened(tmp_path: Path) -> None:
     # R-SDK-2: no file is created, no database is reached.
-    bad = SaltoConfig("installations/inst-1", "desk-client", CANARY)
-    path = tmp_path / "concierge.db"
+    bad = config(installation="installations/inst-1")
+    path = str(tmp_path / "concierge.db")
     url = f"postgres://desk:pw@127.0.0.1:{closed_port()}/concierge"
     raised: list[BaseException] = []
 
-    with pytest.raises(ProviderError) as opened:
-        Concierge.open(path, smtp=smtp(), salto=bad)
-    with pytest.raises(ProviderError) as connected:
-        Concierge.connect(url, smtp=smtp(), salto=bad)
-    raised += [opened.value, connected.value]
-    for opening in (
-        AsyncConcierge.open(path, smtp=smtp(), salto=bad),
-        AsyncConcierge.connect(url, smtp=smtp(), salto=bad),
-    ):
-        with pytest.raises(ProviderError) as err:
-            await opening
-        raised.append(err.value)
+    for store in (path, url):
+        with pytest.raises(ValidationError) as opened:
+            Concierge.open(store=store, smtp=smtp(), salto=bad)
+        raised.append(opened.value)
+        with pytest.raises(ValidationError) as awaited:
+            await AsyncConcierge.open(store=store, smtp=smtp(), salto=bad)
+        raised.append(awaited.value)
 
-    assert not path.exists()
-    assert [(type(e), e.provider, e.operation) for e in raised] == [(ProviderError, "salto", "new")] * 4  # type: ignore[attr-defined]
+    assert list(tmp_path.iterdir()) == []
+    assert [fields(e) for e in raised] == [["salto.installation"]] * 4
     for e in raised:
         assert_no_canary(e)
 
 
-def unreachable() -> SaltoConfig:
+def unreachable() -> dict[str, Any]:
     port = closed_port()
-    return SaltoConfig(
-        "inst-1",
-        "desk-client",
-        CANARY,
+    return config(
         base_url=f"http://127.0.0.1:{port}/v1",
         token_url=f"http://127.0.0.1:{port}/oauth2/token",
-        timeout_seconds=0.5,
+        timeout_seconds=1,
+        retry={"max_attempts": 2, "initial_backoff_ms": 10, "max_backoff_ms": 50},
     )
 
 
@@ -138,7 +103,7 @@ def test_an_unreachable_salto_fails_list_encoders_with_a_retryable_provider_erro
     # R-SDK-2, R-KEY-1
     admin = Admin.full_access("desk-1", "Front desk")
     started = time.monotonic()
-    with Concierge(smtp=smtp(), salto=unreachable()) as concierge:
+    with Concierge.open(smtp=smtp(), salto=unreachable()) as concierge:
         with pytest.raises(ProviderError) as err:
             concierge.list_encoders(admin)
         assert CANARY not in shown(concierge)
@@ -152,7 +117,7 @@ def test_an_unreachable_salto_fails_list_encoders_with_a_retryable_provider_erro
 async def test_an_unreachable_salto_fails_list_encoders_on_the_async_handle_too(tmp_path: Path) -> None:
     # R-SDK-2, R-KEY-1
     admin = Admin.full_access("desk-1", "Front desk")
-    async with AsyncConcierge.open(tmp_path / "concierge.db", smtp=smtp(), salto=unreachable()) as concierge:
+    async with await AsyncConcierge.open(store=str(tmp_path / "concierge.db"), smtp=smtp(), salto=unreachable()) as concierge:
         with pytest.raises(ProviderError) as err:
             await concierge.list_encoders(admin)
 

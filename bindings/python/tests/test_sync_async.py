@@ -12,11 +12,17 @@ from typing import Any, Union
 
 import pytest
 
-from concierge import Admin, AsyncConcierge, Concierge, ConciergeError, NotFoundError
+from conftest import staff
+
+from concierge import Admin, AsyncConcierge, AsyncPaginator, Concierge, ConciergeError, NotFoundError, Paginator
 
 
 async def done(value: Any) -> Any:
-    """The value of a blocking call, or the awaited value of an async one."""
+    """The value of a blocking call, or the awaited value of an async one; a listing's items."""
+    if isinstance(value, Paginator):
+        return list(value)
+    if isinstance(value, AsyncPaginator):
+        return [item async for item in value]
     return await value if inspect.isawaitable(value) else value
 
 
@@ -33,7 +39,7 @@ async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
             result = await done(call())
             trace.append(("ok", getattr(result, "status", result)))
         except ConciergeError as e:
-            fields = {k: v for k, v in vars(e).items() if k not in ("admin", "message")}
+            fields = {k: v for k, v in vars(e).items() if k != "_fields_json"}
             trace.append((type(e).__name__, fields))
 
     prop = await done(concierge.register_property(admin, "Harbour View", "harbour-view"))
@@ -77,17 +83,19 @@ async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
 
 async def test_the_blocking_and_async_handles_give_the_same_results_for_the_same_scenario() -> None:
     # R-SDK-5
-    blocking = await scenario(Concierge.sandbox(seed=7))
-    awaited = await scenario(AsyncConcierge.sandbox(seed=7))
+    with Concierge.open(sandbox={"seed": 7}) as concierge:
+        blocking = await scenario(concierge)
+    async with await AsyncConcierge.open(sandbox={"seed": 7}) as async_concierge:
+        awaited = await scenario(async_concierge)
 
     assert awaited == blocking
     assert ("ok", "live") in blocking
-    assert ("TokenRejectedError", {"code": "TOKEN_REJECTED", "reason": "superseded"}) in blocking
+    assert ("TokenRejectedError", {"code": "TOKEN_REJECTED", "reason": "superseded", "retryable": False}) in blocking
 
 
 async def test_async_operations_return_awaitables_and_raise_the_same_errors() -> None:
     # R-SDK-5
-    concierge = AsyncConcierge.sandbox()
+    concierge = await AsyncConcierge.open(sandbox={})
     admin = Admin.full_access("desk-1", "Front desk")
 
     pending = concierge.list_properties(admin)
@@ -96,11 +104,15 @@ async def test_async_operations_return_awaitables_and_raise_the_same_errors() ->
     with pytest.raises(NotFoundError) as info:
         await concierge.get_property(admin, "prop_nope")
     assert (info.value.code, info.value.entity) == ("NOT_FOUND", "property")
+    listing = concierge.list_residents(admin)
+    assert isinstance(listing, AsyncPaginator) and not inspect.isawaitable(listing)
+    assert [r async for r in listing] == []
+    await concierge.close()
 
 
 async def test_async_operations_run_concurrently() -> None:
     # R-SDK-5
-    concierge = AsyncConcierge.sandbox()
+    concierge = await AsyncConcierge.open(sandbox={})
     admin = Admin.full_access("desk-1", "Front desk")
     prop = await concierge.register_property(admin, "Harbour View", "harbour-view")
     tower = await concierge.register_building(admin, prop.id, "Tower A")
@@ -121,7 +133,7 @@ from concierge import Admin, AsyncConcierge
 
 async def main() -> None:
     admin = Admin.full_access("desk-1", "Front desk")
-    concierge = await AsyncConcierge.open_sandbox(sys.argv[1])
+    concierge = await AsyncConcierge.open(store=sys.argv[1], sandbox={"seed": 7})
     await concierge.register_property(admin, "Harbour View", "harbour-view")
     await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
     await concierge.close()
@@ -136,7 +148,7 @@ from concierge import Admin, AsyncConcierge
 
 async def main() -> None:
     admin = Admin.full_access("desk-1", "Front desk")
-    concierge = AsyncConcierge.sandbox()
+    concierge = await AsyncConcierge.open(sandbox={})
     await asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
     asyncio.gather(*(concierge.list_properties(admin) for _ in range(50)))
 

@@ -434,7 +434,7 @@ permissions on every call that acts for one, and refuses an admin whose id is em
     @classmethod
     def full_access(cls, id: str, name: str) -> "Admin":
         """An admin with full access to both areas."""
-        return cls(id=id, name=name, permissions=Permissions(integrations="full", residence="full"))
+        return cls(id=id, name=name, permissions=Permissions(**{"integrations":"full","residence":"full"}))
 
 
 class PermissionDeniedError(ConciergeError):

@@ -1,0 +1,74 @@
+"""The Python classes have exactly the operations of the Rust facade's declaration
+(tests/fixtures/operations.json, generated from it and shared with the Node suite)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import concierge as cg
+from concierge import AsyncConcierge, AsyncPaginator, Concierge, Paginator, SandboxControls
+
+FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "operations.json"
+OPERATIONS: Dict[str, List[str]] = json.loads(FIXTURE.read_text())
+LIFECYCLE = set(OPERATIONS["lifecycle"])
+
+
+def public(cls: type) -> List[str]:
+    return sorted(name for name in dir(cls) if not name.startswith("_") and name not in LIFECYCLE)
+
+
+def test_concierge_has_the_operations_of_the_declaration() -> None:
+    assert public(Concierge) == sorted(OPERATIONS["concierge"])
+    assert all(hasattr(Concierge, name) for name in LIFECYCLE)
+
+
+def test_async_concierge_has_the_same_operations() -> None:
+    assert public(AsyncConcierge) == sorted(OPERATIONS["concierge"])
+    assert all(hasattr(AsyncConcierge, name) for name in LIFECYCLE)
+
+
+def test_the_sandbox_controls_have_the_sandbox_operations() -> None:
+    assert public(SandboxControls) == sorted(OPERATIONS["sandbox"])
+
+
+def test_the_generated_table_is_the_fixture() -> None:
+    assert cg.OPERATIONS == {"concierge": OPERATIONS["concierge"], "sandbox": OPERATIONS["sandbox"]}
+
+
+def returns(method: Any) -> str:
+    return str(inspect.signature(method).return_annotation)
+
+
+def test_async_operations_are_coroutine_functions_except_listings() -> None:
+    for name in OPERATIONS["concierge"]:
+        method = getattr(AsyncConcierge, name)
+        paged = returns(method).startswith("AsyncPaginator")
+        assert inspect.iscoroutinefunction(method) is not paged, name
+        assert not inspect.iscoroutinefunction(getattr(Concierge, name)), name
+        assert returns(getattr(Concierge, name)).startswith("Paginator") is paged, name
+    assert inspect.iscoroutinefunction(AsyncConcierge.open)
+    assert inspect.iscoroutinefunction(AsyncConcierge.close)
+    assert {"list_residents", "list_outbox", "list_keys", "sync_errors", "list_spare_holders"} <= {
+        n for n in OPERATIONS["concierge"] if returns(getattr(AsyncConcierge, n)).startswith("AsyncPaginator")
+    }
+
+
+def test_the_blocking_and_async_signatures_agree() -> None:
+    for name in OPERATIONS["concierge"]:
+        blocking = inspect.signature(getattr(Concierge, name))
+        awaited = inspect.signature(getattr(AsyncConcierge, name))
+        assert [(p.name, p.kind, p.default) for p in blocking.parameters.values()] == [
+            (p.name, p.kind, p.default) for p in awaited.parameters.values()
+        ], name
+
+
+def test_booleans_and_options_are_keyword_only() -> None:
+    for cls in (Concierge, AsyncConcierge, SandboxControls):
+        for name in public(cls):
+            for p in inspect.signature(getattr(cls, name)).parameters.values():
+                if p.kind is p.POSITIONAL_OR_KEYWORD:
+                    assert "bool" not in str(p.annotation), (cls.__name__, name, p.name)
+                    assert p.default is p.empty, (cls.__name__, name, p.name)
