@@ -9,6 +9,11 @@ import type { Paginator, ConciergeErrorBase } from './runtime';
 export type AccessLevel = "none" | "read" | "full";
 
 /**
+ * An action on an account, as named in [`Error::InvalidTransition`].
+ */
+export type AccountAction = "invite" | "activate";
+
+/**
  * A resident account's status (R-STATUS-1).
  */
 export type AccountStatus = "not_invited" | "pending_activation" | "live" | "activation_expired";
@@ -27,6 +32,11 @@ export type AmenityId = string;
  * A building of a property.
  */
 export type BuildingId = string;
+
+/**
+ * The kinds of record an error can name.
+ */
+export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent";
 
 /**
  * A smart key written on a card.
@@ -81,6 +91,11 @@ export type OutboxKind = "activation_email" | "cancel_key";
 export type OutboxStatus = "pending" | "done" | "parked" | "skipped";
 
 /**
+ * A permission area.
+ */
+export type Permission = "integrations" | "residence";
+
+/**
  * A managed residential property (a site).
  */
 export type PropertyId = string;
@@ -131,6 +146,11 @@ export type SyncMode = "full" | "incremental";
 export type SyncRunId = string;
 
 /**
+ * Why an activation token was refused.
+ */
+export type TokenRejection = "invalid" | "expired" | "already_used" | "superseded";
+
+/**
  * One home in a building.
  */
 export type UnitId = string;
@@ -140,7 +160,7 @@ export type UnitId = string;
  */
 export interface Amenity {
   /**
-   * Its id.
+   * Its id; a new one when a caller leaves it out.
    */
   readonly id: AmenityId;
   /**
@@ -382,11 +402,11 @@ export interface PmsResident {
    */
   readonly lastName: string;
   /**
-   * Email, as sent.
+   * Email, as sent. Personal data: left out of a record's repr.
    */
   readonly email: string | null;
   /**
-   * Phone.
+   * Phone. Personal data: left out of a record's repr.
    */
   readonly phone: string | null;
   /**
@@ -494,11 +514,11 @@ export interface Resident {
    */
   readonly lastName: string;
   /**
-   * Email, if known.
+   * Email, if known. Personal data: left out of a record's repr.
    */
   readonly email: string | null;
   /**
-   * Phone, if known.
+   * Phone, if known. Personal data: left out of a record's repr.
    */
   readonly phone: string | null;
   /**
@@ -568,7 +588,7 @@ export interface SentEmail {
    */
   readonly subject: string;
   /**
-   * Body.
+   * Body. Holds the activation link: left out of a record's repr.
    */
   readonly body: string;
   /**

@@ -5,29 +5,29 @@
 
 const rt = require('./runtime.js');
 
-rt.register("Amenity", { id: "s", name: "s" });
-rt.register("Building", { id: "s", property_id: "s", name: "s", external: "ExternalRef?", version: "s" });
-rt.register("DispatchReport", { delivered: "s", retrying: "s", parked: "s", skipped: "s" });
-rt.register("EncoderInfo", { external: "ExternalRef", name: "s", online: "s", initialized: "s" });
-rt.register("ExternalRef", { provider: "s", id: "s" });
-rt.register("FieldIssue", { field: "s", message: "s" });
-rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", activation_url: "s" });
-rt.register("KeyHolder", { kind: "s", id: "s" });
-rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit", encoder: "EncoderInfo", replaces: "s?" });
-rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" });
-rt.register("PmsProperty", { external: "ExternalRef", name: "s" });
-rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" });
-rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" });
-rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" });
-rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?" });
-rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" });
-rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" });
-rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" });
-rt.register("SyncCounts", { seen: "s", created: "s", updated: "s", moved_out: "s", unchanged: "s", failed: "s", deferred: "s", pages: "s" });
-rt.register("SyncError", { kind: "s", external: "ExternalRef?", field: "s?", message: "s" });
-rt.register("SyncReport", { run: "SyncRun", joined: "s" });
-rt.register("SyncRun", { id: "s", property_id: "s", started_at: "datetime", finished_at: "datetime?", counts: "SyncCounts", errors: "[SyncError]", mode: "s", aborted: "s?", version: "s" });
-rt.register("Unit", { id: "s", property_id: "s", building_id: "s", floor: "s?", number: "s", external: "ExternalRef?", version: "s" });
+rt.register("Amenity", { id: "s", name: "s" }, []);
+rt.register("Building", { id: "s", property_id: "s", name: "s", external: "ExternalRef?", version: "s" }, []);
+rt.register("DispatchReport", { delivered: "s", retrying: "s", parked: "s", skipped: "s" }, []);
+rt.register("EncoderInfo", { external: "ExternalRef", name: "s", online: "s", initialized: "s" }, []);
+rt.register("ExternalRef", { provider: "s", id: "s" }, []);
+rt.register("FieldIssue", { field: "s", message: "s" }, []);
+rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", activation_url: "s" }, []);
+rt.register("KeyHolder", { kind: "s", id: "s" }, []);
+rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit", encoder: "EncoderInfo", replaces: "s?" }, []);
+rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" }, []);
+rt.register("PmsProperty", { external: "ExternalRef", name: "s" }, []);
+rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
+rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
+rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
+rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?" }, ["email", "phone"]);
+rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" }, ["body"]);
+rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
+rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" }, []);
+rt.register("SyncCounts", { seen: "s", created: "s", updated: "s", moved_out: "s", unchanged: "s", failed: "s", deferred: "s", pages: "s" }, []);
+rt.register("SyncError", { kind: "s", external: "ExternalRef?", field: "s?", message: "s" }, []);
+rt.register("SyncReport", { run: "SyncRun", joined: "s" }, []);
+rt.register("SyncRun", { id: "s", property_id: "s", started_at: "datetime", finished_at: "datetime?", counts: "SyncCounts", errors: "[SyncError]", mode: "s", aborted: "s?", version: "s" }, []);
+rt.register("Unit", { id: "s", property_id: "s", building_id: "s", floor: "s?", number: "s", external: "ExternalRef?", version: "s" }, []);
 
 /** Builds the admins the operations act for. */
 const Admin = {

@@ -8,10 +8,22 @@
 const { NativeHandle } = require('./native.js');
 
 const records = new Map();
+const hiddenFields = new Map();
 const errors = new Map();
+const inspect = Symbol.for('nodejs.util.inspect.custom');
 
-function register(name, fields) {
+function register(name, fields, hidden = []) {
   records.set(name, fields);
+  if (hidden.length > 0) hiddenFields.set(name, hidden);
+}
+
+/** `inspect` of a record with personal data or a secret: those fields shown as redacted. */
+function redactedInspect(hidden) {
+  return function (depth, options, inspectFn) {
+    const shown = {};
+    for (const [k, v] of Object.entries(this)) shown[k] = hidden.includes(k) && v != null ? '[redacted]' : v;
+    return inspectFn(shown, options);
+  };
 }
 
 function registerError(code, fields) {
@@ -46,6 +58,8 @@ function decode(tag, value) {
   const fields = records.get(tag);
   const out = {};
   for (const [name, t] of Object.entries(fields)) out[camelKey(name)] = decode(t, value[name]);
+  const hidden = hiddenFields.get(tag);
+  if (hidden) Object.defineProperty(out, inspect, { value: redactedInspect(hidden), enumerable: false });
   return out;
 }
 
@@ -151,7 +165,7 @@ class Handle {
     return new Paginator(fetch, tag);
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')]() {
+  [inspect]() {
     return `${this.constructor.name}(${this._native.summary()})`;
   }
 }

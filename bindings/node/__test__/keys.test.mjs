@@ -121,7 +121,7 @@ test('an unknown encoder is NOT_FOUND and a request without a whole holder is VA
     issues: [{ field: 'holder.kind', message: 'is required' }],
   })
   await rejectsWith(w.concierge.makeKey(w.admin, { kind: 'person', id: ada.id }, LOBBY), 'VALIDATION', {
-    issues: [{ field: 'holder.kind', message: 'must be one of: resident or spare' }],
+    issues: [{ field: 'holder.kind', message: 'must be one of: resident, spare' }],
   })
   await rejectsWith(w.concierge.previewKey(w.admin, { kind: 'resident' }, LOBBY), 'VALIDATION', {
     issues: [{ field: 'holder.id', message: 'is required' }],
@@ -132,7 +132,7 @@ test('an unknown encoder is NOT_FOUND and a request without a whole holder is VA
   assert.equal(await w.sandbox.calls('list_encoders'), calls, 'refused before the encoder was asked')
   assert.equal(await w.sandbox.encoderKeysWritten(), 0)
   await rejectsWith(w.sandbox.setEncoderWriteTime(-1), 'VALIDATION', {
-    issues: [{ field: 'milliseconds', message: 'must be u64' }],
+    issues: [{ field: 'milliseconds', message: 'must be a whole number, 0 or more' }],
   })
   await rejectsWith(Concierge.open({ sandbox: { seed: 1 }, keyWriteDeadlineSeconds: 0 }), 'VALIDATION', {
     issues: [{ field: 'key_write_deadline_seconds', message: 'must be positive' }],

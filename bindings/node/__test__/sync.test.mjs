@@ -247,7 +247,7 @@ test('syncing needs full Integrations access and a linked property', async () =>
   const unlinked = await w.concierge.registerProperty(w.admin, 'Manual', 'manual')
   await rejectsWith(w.concierge.syncNow(w.admin, unlinked.id), 'VALIDATION')
   await rejectsWith(w.concierge.syncProperty(w.admin, w.property.id, { mode: 'partial' }), 'VALIDATION', {
-    issues: [{ field: 'mode', message: 'must be one of: full or incremental' }],
+    issues: [{ field: 'mode', message: 'must be one of: full, incremental' }],
   })
   await rejectsWith(w.concierge.lastSync(w.admin, 'prop_missing'), 'NOT_FOUND', { entity: 'property', id: 'prop_missing' })
 })

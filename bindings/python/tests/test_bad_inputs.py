@@ -17,16 +17,8 @@ FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "bad_inpu
 CASES: List[Dict[str, Any]] = json.loads(FIXTURE.read_text())
 DESK = Admin.full_access("desk-1", "Front desk")
 
-# Facade bugs the table finds; strict, so a fix shows up as an XPASS to remove here.
-KNOWN: Dict[str, str] = {}
-
-
 def cases() -> List[Any]:
-    marked = []
-    for case in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN[case["name"]])] if case["name"] in KNOWN else []
-        marked.append(pytest.param(case, id=case["name"], marks=marks))
-    return marked
+    return [pytest.param(case, id=case["name"]) for case in CASES]
 
 
 def call_args(method: Any, case: Dict[str, Any]) -> List[Any]:

@@ -316,12 +316,6 @@ async def test_an_async_opening_opens_once_and_raises_store_errors_when_awaited(
     assert path.read_bytes() == b"\xff" * 4096
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="runtime: an optional error field the core leaves out (StoreError.location, found, "
-    "supported) is not set to None, so reading it raises AttributeError",
-)
 def test_the_optional_fields_of_a_store_error_are_none_when_absent() -> None:
     url = f"postgres://u:{PG_CANARY}@127.0.0.1:{closed_port()}/db"
     with pytest.raises(StoreError) as info:

@@ -267,12 +267,6 @@ def test_out_of_range_durations_are_validation_errors_not_crashes(controls: Sand
     assert controls.now() == start
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=BaseException,
-    reason="facade: a huge settings.sync_interval panics in concierge_core::domain::duration_secs "
-    "(TimeDelta::seconds out of bounds) instead of a ValidationError",
-)
 def test_an_out_of_range_sync_interval_is_a_validation_error_not_a_panic(concierge: Concierge, admin: Admin) -> None:
     with pytest.raises(ValidationError) as refused:
         concierge.register_property(admin, "Harbour View", "harbour-view", settings={"sync_interval": 2**62})

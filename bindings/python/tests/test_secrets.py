@@ -112,11 +112,6 @@ def test_the_activation_token_is_in_no_outbox_entry_repr_or_error(
     assert all(token not in str(getattr(done, name)) for name in ("id", "kind", "subject_id", "status", "last_error"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator: the SentEmail dataclass's repr shows its body, and with it the activation "
-    "link (the old SentEmail hid it); needs field(repr=False) on body",
-)
 def test_a_sent_emails_repr_does_not_show_the_activation_link(
     concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
 ) -> None:

@@ -14,6 +14,8 @@ pub enum Ty {
     Date,
     DateTime,
     Any,
+    /// Nothing (an operation that returns no value).
+    Unit,
     /// A definition by name: a record, an enum or an alias.
     Named(String),
     List(Box<Ty>),
@@ -25,6 +27,10 @@ pub enum Ty {
 /// One field of a record or a request.
 #[derive(Clone, Debug)]
 pub struct Field {
+    /// Personal data or a secret (`x-sensitive`): left out of reprs and `inspect`.
+    pub sensitive: bool,
+    /// The default Rust fills in when the field is left out, if the schema states one.
+    pub default: Option<Value>,
     pub name: String,
     pub ty: Ty,
     pub required: bool,
@@ -80,6 +86,8 @@ pub struct Api {
     pub errors: Vec<ErrorClass>,
     /// The fields of the settings a handle is opened with.
     pub settings: Vec<Field>,
+    /// The permissions of `Admin::full_access`, as JSON.
+    pub full_access: Value,
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -146,6 +154,7 @@ pub fn ty(v: &Value) -> Ty {
         "number" => Ty::Float,
         "boolean" => Ty::Bool,
         "array" => Ty::List(Box::new(v.get("items").map(ty).unwrap_or(Ty::Any))),
+        "null" if types.len() == 1 => return Ty::Unit,
         _ => Ty::Any,
     };
     if nullable {
@@ -173,6 +182,8 @@ pub fn fields(v: &Value) -> Vec<Field> {
     for name in &required {
         if let Some(p) = props.get(name) {
             out.push(Field {
+                sensitive: p.get("x-sensitive") == Some(&Value::Bool(true)),
+                default: None,
                 name: name.clone(),
                 ty: ty(p),
                 required: true,
@@ -183,6 +194,8 @@ pub fn fields(v: &Value) -> Vec<Field> {
     for (name, p) in props {
         if !required.contains(name) {
             out.push(Field {
+                sensitive: p.get("x-sensitive") == Some(&Value::Bool(true)),
+                default: p.get("default").cloned(),
                 name: name.clone(),
                 ty: ty(p),
                 required: false,
@@ -357,6 +370,8 @@ pub fn read(description: &Value) -> Api {
                         t = Ty::Optional(Box::new(t));
                     }
                     Field {
+                        sensitive: false,
+                        default: None,
                         name: text(f, "name"),
                         ty: t,
                         required: true,
@@ -376,6 +391,7 @@ pub fn read(description: &Value) -> Api {
         inputs,
         errors,
         settings,
+        full_access: description["admin_full_access"].clone(),
     }
 }
 

@@ -24,6 +24,7 @@ fn ts(t: &Ty, all: &BTreeMap<String, Def>, api: &Api, input: bool) -> String {
             }
         }
         Ty::Any => "unknown".into(),
+        Ty::Unit => "void".into(),
         Ty::Named(n) => match all.get(n) {
             Some(Def::Record { .. }) if input && api.outputs.contains_key(n) => {
                 format!("Partial<{n}>")
@@ -119,7 +120,17 @@ pub fn generate(api: &Api) -> (String, String) {
                 .iter()
                 .map(|f| format!("{}: {:?}", f.name, tag(&f.ty, &api.outputs)))
                 .collect();
-            let _ = writeln!(js, "rt.register({name:?}, {{ {} }});", tags.join(", "));
+            let hidden: Vec<String> = fields
+                .iter()
+                .filter(|f| f.sensitive)
+                .map(|f| format!("{:?}", camel(&f.name)))
+                .collect();
+            let _ = writeln!(
+                js,
+                "rt.register({name:?}, {{ {} }}, [{}]);",
+                tags.join(", "),
+                hidden.join(", ")
+            );
         }
     }
     js.push('\n');
@@ -178,16 +189,15 @@ export declare const Admin: {\n\
   of(id: string, name: string, permissions?: Permissions): Admin;\n\
 };\n\n",
     );
-    js.push_str(
+    // The permissions of Rust's `Admin::full_access`, as data.
+    let _ = write!(
+        js,
         "/** Builds the admins the operations act for. */\n\
-const Admin = {\n\
-  fullAccess(id, name) {\n\
-    return { id, name, permissions: { integrations: 'full', residence: 'full' } };\n\
-  },\n\
-  of(id, name, permissions) {\n\
-    return permissions === undefined ? { id, name } : { id, name, permissions };\n\
-  },\n\
-};\n\n",
+const Admin = {{\n  fullAccess(id, name) {{\n    return {{ id, name, permissions: {} }};\n  }},\n",
+        api.full_access
+    );
+    js.push_str(
+        "  of(id, name, permissions) {\n    return permissions === undefined ? { id, name } : { id, name, permissions };\n  },\n};\n\n",
     );
 
     // Errors.

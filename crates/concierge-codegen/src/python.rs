@@ -30,6 +30,7 @@ impl Py<'_> {
             Ty::Date => "datetime.date".into(),
             Ty::DateTime => "datetime.datetime".into(),
             Ty::Any => "Any".into(),
+            Ty::Unit => "None".into(),
             Ty::Named(n) => match self.all.get(n) {
                 Some(Def::Record { .. }) if input && self.api.outputs.contains_key(n) => {
                     format!("Union[{n}, Mapping[str, Any]]")
@@ -51,6 +52,16 @@ impl Py<'_> {
 
     fn tag(&self, t: &Ty) -> String {
         tag(t, &self.api.outputs)
+    }
+}
+
+/// A JSON value as a Python literal.
+fn py_literal(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => "None".into(),
+        serde_json::Value::Bool(true) => "True".into(),
+        serde_json::Value::Bool(false) => "False".into(),
+        other => other.to_string(),
     }
 }
 
@@ -167,12 +178,9 @@ fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field]
     let _ = writeln!(out, "    \"\"\"{}\"\"\"\n", doc_line(doc));
     for f in fields {
         let ann = py.ann(&f.ty, input);
-        if input && !f.required {
-            let _ = writeln!(
-                out,
-                "    {}: {ann} = None  # type: ignore[assignment]",
-                f.name
-            );
+        if f.sensitive {
+            // Personal data or a secret: kept out of the repr.
+            let _ = writeln!(out, "    {}: {ann} = dataclasses.field(repr=False)", f.name);
         } else {
             let _ = writeln!(out, "    {}: {ann}", f.name);
         }
@@ -266,18 +274,29 @@ from concierge._runtime import (\n",
                 if f.required {
                     let _ = writeln!(out, "    {}: {ann}", f.name);
                 } else {
-                    let default = match &f.ty {
-                        Ty::Named(n) if matches!(py.all.get(n), Some(Def::Record { .. })) => {
+                    let default = match (&f.ty, &f.default) {
+                        (Ty::Named(n), _) if matches!(py.all.get(n), Some(Def::Record { .. })) => {
                             format!("dataclasses.field(default_factory={n})")
                         }
-                        _ => "\"none\"".into(),
+                        (_, Some(value)) => py_literal(value),
+                        (_, None) => "None".into(),
                     };
                     let _ = writeln!(out, "    {}: {ann} = {default}", f.name);
                 }
             }
             if name == "Admin" {
-                out.push_str(
-                    "\n    @classmethod\n    def full_access(cls, id: str, name: str) -> \"Admin\":\n        \"\"\"An admin with full access to both areas.\"\"\"\n        return cls(id=id, name=name, permissions=Permissions(integrations=\"full\", residence=\"full\"))\n",
+                // The permissions of Rust's `Admin::full_access`, as data.
+                let kwargs: Vec<String> = api
+                    .full_access
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| format!("{k}={}", py_literal(v)))
+                    .collect();
+                let _ = write!(
+                    out,
+                    "\n    @classmethod\n    def full_access(cls, id: str, name: str) -> \"Admin\":\n        \"\"\"An admin with full access to both areas.\"\"\"\n        return cls(id=id, name=name, permissions=Permissions({}))\n",
+                    kwargs.join(", ")
                 );
             }
             out.push_str("\n\n");
@@ -330,6 +349,37 @@ from concierge._runtime import (\n",
         }
         out.push('\n');
     }
+    let names = public_names(&py);
+    let _ = writeln!(
+        out,
+        "__all__ = [\n{}]\n",
+        names
+            .iter()
+            .map(|n| format!("    {n:?},\n"))
+            .collect::<String>()
+    );
+    let _ = writeln!(
+        out,
+        "OPERATIONS = {{\n    \"concierge\": [{}],\n    \"sandbox\": [{}],\n}}",
+        api.operations
+            .iter()
+            .filter(|o| o.group == "concierge")
+            .map(|o| format!("{:?}", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        api.operations
+            .iter()
+            .filter(|o| o.group == "sandbox")
+            .map(|o| format!("{:?}", o.name))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    out
+}
+
+/// What `_generated.py` exports.
+fn public_names(py: &Py<'_>) -> Vec<String> {
+    let api = py.api;
     let mut names: Vec<String> = py
         .all
         .iter()
@@ -356,29 +406,65 @@ from concierge._runtime import (\n",
     );
     names.sort();
     names.dedup();
-    let _ = writeln!(
-        out,
-        "__all__ = [\n{}]\n",
-        names
-            .iter()
-            .map(|n| format!("    {n:?},\n"))
-            .collect::<String>()
+    names
+}
+
+/// The text of the package's `__init__.py`: every generated name and the runtime's public
+/// classes, re-exported by name (so type checkers see them as the package's).
+pub fn init(api: &Api) -> String {
+    let mut all = api.inputs.clone();
+    all.extend(api.outputs.clone());
+    let py = Py { api, all };
+    let names = public_names(&py);
+    let runtime = ["AsyncPaginator", "ConciergeError", "Page", "Paginator"];
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "\"\"\"Concierge: residents, accounts and building integrations for residential building staff.\n\n\
+``Concierge`` blocks; ``AsyncConcierge`` returns awaitables; both have the same operations,\n\
+generated from the Rust facade's one declaration of the API (docs/api.md, docs/operations.md)::\n\n\
+    from concierge import Admin, Concierge\n\n\
+    with Concierge.open(sandbox={\"seed\": 7}) as concierge:\n\
+        desk = Admin.full_access(\"desk-1\", \"Front desk\")\n\
+        prop = concierge.register_property(desk, \"Harbour View\", \"harbour-view\")\n\n\
+``Concierge.open`` takes the fields of ``concierge::Settings`` as keyword arguments or a mapping:\n\
+``store`` (a SQLite file or a ``postgres://`` URL), ``smtp``, ``buildium``, ``salto``, ``sandbox``\n\
+and the rest. Listings return paginators that fetch page after page as you iterate.\n\
+\"\"\"\n\nfrom concierge._generated import (\n",
     );
-    let _ = writeln!(
-        out,
-        "OPERATIONS = {{\n    \"concierge\": [{}],\n    \"sandbox\": [{}],\n}}",
-        api.operations
-            .iter()
-            .filter(|o| o.group == "concierge")
-            .map(|o| format!("{:?}", o.name))
-            .collect::<Vec<_>>()
-            .join(", "),
-        api.operations
-            .iter()
-            .filter(|o| o.group == "sandbox")
-            .map(|o| format!("{:?}", o.name))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    for n in &names {
+        let _ = writeln!(out, "    {n} as {n},");
+    }
+    out.push_str(")\nfrom concierge._native import __version__ as __version__\nfrom concierge._runtime import (\n");
+    for n in runtime {
+        let _ = writeln!(out, "    {n} as {n},");
+    }
+    out.push_str(")\n\n__all__ = [\n");
+    let mut every: Vec<String> = names.clone();
+    every.extend(runtime.iter().map(|n| n.to_string()));
+    every.push("__version__".into());
+    every.sort();
+    for n in &every {
+        let _ = writeln!(out, "    {n:?},");
+    }
+    out.push_str("]\n");
     out
+}
+
+/// `tests/stubtest-allowlist.txt`: the `Literal` aliases, which stubtest reads as a union in the
+/// module and as a callable at runtime (a false positive of stubtest on `.py` modules).
+pub fn stubtest_allowlist(api: &Api) -> String {
+    let mut all = api.inputs.clone();
+    all.extend(api.outputs.clone());
+    let enums: Vec<&str> = all
+        .iter()
+        .filter(|(_, d)| matches!(d, Def::Enum { .. }))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    format!(
+        "# Generated by `cargo run -p concierge-codegen`; do not edit.\n\
+# mypy.stubtest reads a `Literal` alias of a .py module as a union and its runtime object as a\n\
+# callable: a known false positive on inline (non-.pyi) packages, for these aliases only.\n\
+concierge\\._generated\\.({})\n",
+        enums.join("|")
+    )
 }

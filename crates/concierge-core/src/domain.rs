@@ -67,7 +67,8 @@ impl Default for PropertySettings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Amenity {
-    /// Its id.
+    /// Its id; a new one when a caller leaves it out.
+    #[serde(default)]
     pub id: AmenityId,
     /// Its name, e.g. "Pool".
     pub name: String,
@@ -670,7 +671,9 @@ mod duration_secs {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        i64::deserialize(d).map(Duration::seconds)
+        let seconds = i64::deserialize(d)?;
+        Duration::try_seconds(seconds)
+            .ok_or_else(|| serde::de::Error::custom("must be a number of seconds a clock can hold"))
     }
 }
 

@@ -295,6 +295,10 @@ impl Error {
             _ => unreachable!("every arm builds an object"),
         };
         fields.insert("retryable".into(), self.is_retryable().into());
+        // Every field the code declares is there, null when this error has no value for it.
+        for field in self.code().fields() {
+            fields.entry(field.name).or_insert(serde_json::Value::Null);
+        }
         fields
     }
 
@@ -470,9 +474,18 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
     };
     let ticked = |text: &str| text.split('`').nth(1).map(str::to_owned);
     let expected = |text: &str| {
-        text.split_once("expected ")
+        let raw = text
+            .split_once("expected ")
             .map(|(_, rest)| rest.trim_start_matches("one of ").replace('`', ""))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        match raw.as_str() {
+            "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".to_owned(),
+            "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_owned(),
+            "f32" | "f64" => "a number".to_owned(),
+            "a boolean" => "true or false".to_owned(),
+            // Two variants read "`a` or `b`"; more, "one of `a`, `b`, `c`": one form for both.
+            other => other.replace(" or ", ", "),
+        }
     };
     if let Some(rest) = inner.strip_prefix("unknown field ") {
         let name = ticked(rest).unwrap_or_default();
@@ -505,7 +518,19 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
     {
         return (field, format!("must be {}", expected(inner)));
     }
-    let message = if inner.contains('`') || inner.contains('"') {
+    // chrono's own messages, for a date or date-time that does not parse.
+    const CHRONO: [&str; 7] = [
+        "input contains invalid characters",
+        "input is out of range",
+        "premature end of input",
+        "trailing input",
+        "input is not enough for unique date and time",
+        "no possible date and time matching input",
+        "bad or unsupported format string",
+    ];
+    let message = if CHRONO.contains(&inner) {
+        "must be an ISO 8601 date (YYYY-MM-DD) or date-time".to_owned()
+    } else if inner.contains('`') || inner.contains('"') {
         "is not valid".to_owned()
     } else {
         inner.to_owned()

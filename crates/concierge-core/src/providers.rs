@@ -102,9 +102,11 @@ pub struct PmsResident {
     pub first_name: String,
     /// Last name, as sent.
     pub last_name: String,
-    /// Email, as sent.
+    /// Email, as sent. Personal data: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub email: Option<String>,
-    /// Phone.
+    /// Phone. Personal data: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub phone: Option<String>,
     /// Role.
     pub role: OccupancyRole,

@@ -13,7 +13,8 @@ pub struct SentEmail {
     pub to: String,
     /// Subject.
     pub subject: String,
-    /// Body.
+    /// Body. Holds the activation link: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub body: String,
     /// The idempotency key it was sent with.
     pub idempotency_key: String,

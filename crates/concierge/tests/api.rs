@@ -16,7 +16,9 @@ fn desk() -> Value {
 }
 
 async fn sandbox() -> Concierge {
-    api::open(json!({ "sandbox": { "seed": 7 } })).await.expect("sandbox handle")
+    api::open(json!({ "sandbox": { "seed": 7 } }))
+        .await
+        .expect("sandbox handle")
 }
 
 /// Whether the operation (`sandbox.x` or `x`) acts for an admin, from the description.
@@ -40,45 +42,62 @@ async fn the_same_bad_input_gets_the_same_code_and_field_as_in_every_language() 
         } else {
             let op = case["op"].as_str().unwrap();
             let admin = acts_for_admin(op).then(desk);
-            c.call(op, admin, case["positional"].clone(), case["options"].clone())
-                .await
-                .err()
+            c.call(
+                op,
+                admin,
+                case["positional"].clone(),
+                case["options"].clone(),
+            )
+            .await
+            .err()
         };
         let err = err.unwrap_or_else(|| panic!("{name}: accepted"));
         assert_eq!(err.code().as_str(), case["code"], "{name}: {err}");
         let fields = err.fields();
-        assert_eq!(
-            fields["issues"][0]["field"], case["field"],
-            "{name}: {err}"
-        );
+        assert_eq!(fields["issues"][0]["field"], case["field"], "{name}: {err}");
     }
 }
 
 #[tokio::test]
 async fn an_operation_that_acts_for_an_admin_refuses_a_call_without_one() {
     let c = sandbox().await;
-    let err = c.call("list_properties", None, json!({}), json!({})).await.unwrap_err();
+    let err = c
+        .call("list_properties", None, json!({}), json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);
     assert_eq!(err.fields()["issues"][0]["field"], "admin");
 
     let admin = json!({ "id": "desk-1", "name": "Front desk", "role": "boss" });
-    let err = c.call("list_properties", Some(admin), json!({}), json!({})).await.unwrap_err();
+    let err = c
+        .call("list_properties", Some(admin), json!({}), json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.fields()["issues"][0]["field"], "admin.role");
 
     let admin = json!({ "id": "", "name": "Front desk" });
-    let err = c.call("list_properties", Some(admin), json!({}), json!({})).await.unwrap_err();
+    let err = c
+        .call("list_properties", Some(admin), json!({}), json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.fields()["issues"][0]["field"], "admin.id");
 }
 
 #[tokio::test]
 async fn an_unknown_operation_and_a_sandbox_control_off_the_sandbox_are_refused() {
     let c = sandbox().await;
-    let err = c.call("drop_tables", None, json!({}), json!({})).await.unwrap_err();
+    let err = c
+        .call("drop_tables", None, json!({}), json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.fields()["issues"][0]["field"], "operation");
 
     let smtp = json!({ "hold_email": true });
     let plain = api::open(smtp).await.expect("handle without a mailer");
-    let err = plain.call("sandbox.now", None, json!({}), json!({})).await.unwrap_err();
+    let err = plain
+        .call("sandbox.now", None, json!({}), json!({}))
+        .await
+        .unwrap_err();
     assert_eq!(err.fields()["issues"][0]["field"], "sandbox");
 }
 
@@ -87,7 +106,12 @@ async fn an_option_given_twice_is_refused_not_silently_overridden() {
     let c = sandbox().await;
     let positional = json!({ "unit_id": "unit_1", "first_name": "Ada", "last_name": "Lovelace" });
     let err = c
-        .call("move_in", Some(desk()), positional, json!({ "unit_id": "unit_2" }))
+        .call(
+            "move_in",
+            Some(desk()),
+            positional,
+            json!({ "unit_id": "unit_2" }),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.fields()["issues"][0]["field"], "unit_id");
@@ -99,11 +123,30 @@ async fn a_resident_moves_in_and_goes_live_through_the_table() {
     let c = sandbox().await;
     let call = |op: &'static str, positional: Value, options: Value| {
         let c = c.clone();
-        async move { c.call(op, Some(desk()), positional, options).await.expect(op) }
+        async move {
+            c.call(op, Some(desk()), positional, options)
+                .await
+                .expect(op)
+        }
     };
-    let property = call("register_property", json!({ "name": "Harbour View", "site_name": "harbour-view" }), json!({})).await;
-    let building = call("register_building", json!({ "property_id": property["id"], "name": "Tower A" }), json!({})).await;
-    let unit = call("register_unit", json!({ "building_id": building["id"], "number": "1204" }), json!({ "floor": "12" })).await;
+    let property = call(
+        "register_property",
+        json!({ "name": "Harbour View", "site_name": "harbour-view" }),
+        json!({}),
+    )
+    .await;
+    let building = call(
+        "register_building",
+        json!({ "property_id": property["id"], "name": "Tower A" }),
+        json!({}),
+    )
+    .await;
+    let unit = call(
+        "register_unit",
+        json!({ "building_id": building["id"], "number": "1204" }),
+        json!({ "floor": "12" }),
+    )
+    .await;
     let ada = call(
         "move_in",
         json!({ "unit_id": unit["id"], "first_name": "Ada", "last_name": "Lovelace" }),
@@ -113,11 +156,21 @@ async fn a_resident_moves_in_and_goes_live_through_the_table() {
     assert_eq!(ada["status"], "pending_activation");
 
     let token = c
-        .call("sandbox.last_activation_token", None, json!({ "email": "ada@example.org" }), json!({}))
+        .call(
+            "sandbox.last_activation_token",
+            None,
+            json!({ "email": "ada@example.org" }),
+            json!({}),
+        )
         .await
         .unwrap();
     let live = c
-        .call("activate", None, json!({ "token": token }), json!({ "accept_terms": true }))
+        .call(
+            "activate",
+            None,
+            json!({ "token": token }),
+            json!({ "accept_terms": true }),
+        )
         .await
         .unwrap();
     assert_eq!(live["status"], "live");
@@ -133,20 +186,37 @@ async fn a_listing_through_the_table_pages_with_a_cursor() {
     let c = sandbox().await;
     let admin = Some(desk());
     let property = c
-        .call("register_property", admin.clone(), json!({ "name": "P", "site_name": "p" }), json!({}))
+        .call(
+            "register_property",
+            admin.clone(),
+            json!({ "name": "P", "site_name": "p" }),
+            json!({}),
+        )
         .await
         .unwrap();
     let building = c
-        .call("register_building", admin.clone(), json!({ "property_id": property["id"], "name": "B" }), json!({}))
+        .call(
+            "register_building",
+            admin.clone(),
+            json!({ "property_id": property["id"], "name": "B" }),
+            json!({}),
+        )
         .await
         .unwrap();
     let unit = c
-        .call("register_unit", admin.clone(), json!({ "building_id": building["id"], "number": "1" }), json!({}))
+        .call(
+            "register_unit",
+            admin.clone(),
+            json!({ "building_id": building["id"], "number": "1" }),
+            json!({}),
+        )
         .await
         .unwrap();
     for i in 0..5 {
         let who = json!({ "unit_id": unit["id"], "first_name": format!("R{i}"), "last_name": "X" });
-        c.call("move_in", admin.clone(), who, json!({})).await.unwrap();
+        c.call("move_in", admin.clone(), who, json!({}))
+            .await
+            .unwrap();
     }
     let mut seen = 0;
     let mut cursor = Value::Null;
@@ -155,7 +225,10 @@ async fn a_listing_through_the_table_pages_with_a_cursor() {
         if !cursor.is_null() {
             options["cursor"] = cursor.clone();
         }
-        let page = c.call("list_residents", admin.clone(), json!({}), options).await.unwrap();
+        let page = c
+            .call("list_residents", admin.clone(), json!({}), options)
+            .await
+            .unwrap();
         seen += page["items"].as_array().unwrap().len();
         cursor = page["next_cursor"].clone();
         if cursor.is_null() {

@@ -22,6 +22,9 @@ from concierge._runtime import (
 # How much of an area an admin may do. Ordered: `None < Read < Full`.
 AccessLevel = Literal["none", "read", "full"]
 
+# An action on an account, as named in [`Error::InvalidTransition`].
+AccountAction = Literal["invite", "activate"]
+
 # A resident account's status (R-STATUS-1).
 AccountStatus = Literal["not_invited", "pending_activation", "live", "activation_expired"]
 
@@ -33,6 +36,9 @@ AmenityId = str
 
 # A building of a property.
 BuildingId = str
+
+# The kinds of record an error can name.
+EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent"]
 
 # A smart key written on a card.
 KeyId = str
@@ -60,6 +66,9 @@ OutboxKind = Literal["activation_email", "cancel_key"]
 
 # Where an outbox entry stands.
 OutboxStatus = Literal["pending", "done", "parked", "skipped"]
+
+# A permission area.
+Permission = Literal["integrations", "residence"]
 
 # A managed residential property (a site).
 PropertyId = str
@@ -90,6 +99,9 @@ SyncMode = Literal["full", "incremental"]
 
 # One run of a provider sync.
 SyncRunId = str
+
+# Why an activation token was refused.
+TokenRejection = Literal["invalid", "expired", "already_used", "superseded"]
 
 # One home in a building.
 UnitId = str
@@ -234,8 +246,8 @@ class PmsResident:
     unit: ExternalRef
     first_name: str
     last_name: str
-    email: Optional[str]
-    phone: Optional[str]
+    email: Optional[str] = dataclasses.field(repr=False)
+    phone: Optional[str] = dataclasses.field(repr=False)
     role: OccupancyRole
     move_in: Optional[datetime.date]
     move_out: Optional[datetime.date]
@@ -281,8 +293,8 @@ class Resident:
     unit_id: UnitId
     first_name: str
     last_name: str
-    email: Optional[str]
-    phone: Optional[str]
+    email: Optional[str] = dataclasses.field(repr=False)
+    phone: Optional[str] = dataclasses.field(repr=False)
     role: OccupancyRole
     move_in: Optional[datetime.date]
     move_out: Optional[datetime.date]
@@ -306,7 +318,7 @@ class SentEmail:
     sender: str
     to: str
     subject: str
-    body: str
+    body: str = dataclasses.field(repr=False)
     idempotency_key: str
     message_id: str
 
@@ -434,7 +446,7 @@ permissions on every call that acts for one, and refuses an admin whose id is em
     @classmethod
     def full_access(cls, id: str, name: str) -> "Admin":
         """An admin with full access to both areas."""
-        return cls(id=id, name=name, permissions=Permissions(**{"integrations":"full","residence":"full"}))
+        return cls(id=id, name=name, permissions=Permissions(integrations="full", residence="full"))
 
 
 class PermissionDeniedError(ConciergeError):
@@ -873,6 +885,7 @@ class SandboxControls(SandboxBase):
 
 __all__ = [
     "AccessLevel",
+    "AccountAction",
     "AccountStatus",
     "Admin",
     "AdminId",
@@ -887,6 +900,7 @@ __all__ = [
     "DispatchReport",
     "ERRORS",
     "EncoderInfo",
+    "EntityKind",
     "ExternalRef",
     "FieldIssue",
     "InvalidTransitionError",
@@ -905,6 +919,7 @@ __all__ = [
     "OutboxId",
     "OutboxKind",
     "OutboxStatus",
+    "Permission",
     "PermissionDeniedError",
     "Permissions",
     "PmsProperty",
@@ -933,6 +948,7 @@ __all__ = [
     "SyncRun",
     "SyncRunId",
     "TokenRejectedError",
+    "TokenRejection",
     "Unit",
     "UnitId",
     "ValidationError",

@@ -1,9 +1,12 @@
 # The native module: JSON in, JSON out. Python users use the generated classes of the
 # `concierge` package; this stub is checked against the module by mypy.stubtest.
-from typing import Any, Awaitable, Optional
+from typing import Awaitable, Optional, final
+
+__all__ = ["__version__", "NativeHandle", "open", "open_async"]
 
 __version__: str
 
+@final
 class NativeHandle:
     def call(self, op: str, admin: Optional[str], positional: str, options: str) -> str: ...
     def call_async(

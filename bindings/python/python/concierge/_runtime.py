@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import os
 from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
 
 from concierge import _native
@@ -52,6 +53,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
     return value
 
 

@@ -444,7 +444,14 @@ pub fn describe() -> Value {
         .collect();
     let admin = schema_of::<Admin>(&mut input);
     let settings = schema_of::<crate::Settings>(&mut input);
+    // What the errors' fields are made of.
     schema_of::<FieldIssue>(&mut output);
+    schema_of::<Permission>(&mut output);
+    schema_of::<AccessLevel>(&mut output);
+    schema_of::<AccountAction>(&mut output);
+    schema_of::<TokenRejection>(&mut output);
+    schema_of::<EntityKind>(&mut output);
+    schema_of::<ProviderErrorKind>(&mut output);
     let errors: Vec<Value> = ErrorCode::ALL
         .iter()
         .map(|code| json!({ "code": code.as_str(), "class": code.class_name(), "fields": code.fields() }))
@@ -453,6 +460,7 @@ pub fn describe() -> Value {
         "operations": operations,
         "page_request": page,
         "admin": admin,
+        "admin_full_access": Admin::full_access("id", "name").permissions,
         "settings": settings,
         "errors": errors,
         "input_definitions": input.take_definitions(true),

@@ -22,9 +22,11 @@ pub struct ResidentView {
     pub first_name: String,
     /// Last name.
     pub last_name: String,
-    /// Email, if known.
+    /// Email, if known. Personal data: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub email: Option<String>,
-    /// Phone, if known.
+    /// Phone, if known. Personal data: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub phone: Option<String>,
     /// Role in the unit.
     pub role: OccupancyRole,
