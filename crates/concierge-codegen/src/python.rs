@@ -344,6 +344,9 @@ from concierge._runtime import (\n",
             }
         };
         let _ = writeln!(out, "    \"\"\"{doc}\"\"\"\n");
+        if group == "concierge" {
+            open_method(&mut out, &py, class, asynchronous);
+        }
         for op in api.operations.iter().filter(|o| o.group == group) {
             method(&mut out, &py, op, asynchronous);
         }
@@ -375,6 +378,54 @@ from concierge._runtime import (\n",
             .join(", "),
     );
     out
+}
+
+/// `open`: the settings as a mapping, keywords (typed from `concierge::Settings`), or both.
+fn open_method(out: &mut String, py: &Py<'_>, class: &str, asynchronous: bool) {
+    let mut params = vec![
+        "cls".to_owned(),
+        "settings: Optional[Mapping[str, Any]] = None".to_owned(),
+        "*".to_owned(),
+    ];
+    for f in &py.api.settings {
+        let t = match &f.ty {
+            Ty::Optional(inner) => py.ann(inner, true),
+            other => py.ann(other, true),
+        };
+        let t = match py.all.get(t.as_str()) {
+            Some(Def::Record { .. }) => "Mapping[str, Any]".to_owned(),
+            _ => t,
+        };
+        params.push(format!("{}: Optional[{t}] = None", f.name));
+    }
+    params.push("**unknown: Any".into());
+    let given = py
+        .api
+        .settings
+        .iter()
+        .map(|f| format!("{:?}: {}", f.name, f.name))
+        .chain(std::iter::once("**unknown".to_owned()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (def, call) = if asynchronous {
+        ("async def", "await cls._open")
+    } else {
+        ("def", "cls._open")
+    };
+    let _ = writeln!(out, "    @classmethod");
+    let _ = writeln!(out, "    {def} open({}) -> {class}:", params.join(", "));
+    let _ = writeln!(
+        out,
+        "        \"\"\"Opens a handle from its settings (those of `concierge::Settings`): a mapping,\n        keywords, or both. Everything is checked before a file or connection is made; a bad\n        or unknown setting is a ValidationError naming its path.\"\"\""
+    );
+    let _ = writeln!(out, "        return {call}(settings, {{{given}}})  # type: ignore[no-any-return]\n");
+    let _ = writeln!(out, "    @property");
+    let _ = writeln!(out, "    def sandbox_controls(self) -> Optional[SandboxControls]:");
+    let _ = writeln!(
+        out,
+        "        \"\"\"The sandbox's controls, or None when the handle is not on the sandbox.\"\"\""
+    );
+    let _ = writeln!(out, "        return self._controls()  # type: ignore[no-any-return]\n");
 }
 
 /// What `_generated.py` exports.

@@ -546,6 +546,18 @@ ERRORS = {"PERMISSION_DENIED": PermissionDeniedError, "INVALID_TRANSITION": Inva
 class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
+    @classmethod
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, **unknown: Any) -> Concierge:
+        """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
+        keywords, or both. Everything is checked before a file or connection is made; a bad
+        or unknown setting is a ValidationError naming its path."""
+        return cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, **unknown})  # type: ignore[no-any-return]
+
+    @property
+    def sandbox_controls(self) -> Optional[SandboxControls]:
+        """The sandbox's controls, or None when the handle is not on the sandbox."""
+        return self._controls()  # type: ignore[no-any-return]
+
     def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
         """Registers a property."""
         return self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, **unknown}, "Property")
@@ -682,6 +694,18 @@ class Concierge(Handle):
 
 class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
+
+    @classmethod
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, **unknown: Any) -> AsyncConcierge:
+        """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
+        keywords, or both. Everything is checked before a file or connection is made; a bad
+        or unknown setting is a ValidationError naming its path."""
+        return await cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, **unknown})  # type: ignore[no-any-return]
+
+    @property
+    def sandbox_controls(self) -> Optional[SandboxControls]:
+        """The sandbox's controls, or None when the handle is not on the sandbox."""
+        return self._controls()  # type: ignore[no-any-return]
 
     async def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
         """Registers a property."""

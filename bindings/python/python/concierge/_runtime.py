@@ -146,8 +146,10 @@ class AsyncPaginator(Generic[T]):
 
 
 def _settings(settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> str:
+    # A keyword left at None is not given; the mapping and the keywords together are the
+    # settings, read (and refused) by the facade.
     merged: Dict[str, Any] = dict(settings or {})
-    merged.update(kwargs)
+    merged.update(_given(kwargs))
     return encode(merged)
 
 
@@ -180,15 +182,10 @@ class Handle:
         self._native = native
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
-        """Opens a handle from its settings (a mapping, keyword arguments, or both):
-        ``store``, ``smtp``, ``buildium``, ``salto``, ``sandbox`` and the rest of
-        ``concierge::Settings``. Everything is checked before a file or connection is made."""
+    def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> Any:
         return cls(_native.open(_settings(settings, kwargs)))
 
-    @property
-    def sandbox_controls(self) -> Any:
-        """The sandbox's controls, or None when the handle is not on the sandbox."""
+    def _controls(self) -> Any:
         return _controls(self)
 
     def close(self) -> None:
@@ -227,13 +224,10 @@ class AsyncHandle:
         self._native = native
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, **kwargs: Any) -> Any:
-        """Opens a handle from its settings, as ``Concierge.open`` does."""
+    async def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> Any:
         return cls(await _native.open_async(_settings(settings, kwargs)))
 
-    @property
-    def sandbox_controls(self) -> Any:
-        """The sandbox's controls, or None when the handle is not on the sandbox."""
+    def _controls(self) -> Any:
         return _controls(self)
 
     async def close(self) -> None:
