@@ -418,14 +418,23 @@ fn open_method(out: &mut String, py: &Py<'_>, class: &str, asynchronous: bool) {
         out,
         "        \"\"\"Opens a handle from its settings (those of `concierge::Settings`): a mapping,\n        keywords, or both. Everything is checked before a file or connection is made; a bad\n        or unknown setting is a ValidationError naming its path.\"\"\""
     );
-    let _ = writeln!(out, "        return {call}(settings, {{{given}}})  # type: ignore[no-any-return]\n");
+    let _ = writeln!(
+        out,
+        "        return {call}(settings, {{{given}}})  # type: ignore[no-any-return]\n"
+    );
     let _ = writeln!(out, "    @property");
-    let _ = writeln!(out, "    def sandbox_controls(self) -> Optional[SandboxControls]:");
+    let _ = writeln!(
+        out,
+        "    def sandbox_controls(self) -> Optional[SandboxControls]:"
+    );
     let _ = writeln!(
         out,
         "        \"\"\"The sandbox's controls, or None when the handle is not on the sandbox.\"\"\""
     );
-    let _ = writeln!(out, "        return self._controls()  # type: ignore[no-any-return]\n");
+    let _ = writeln!(
+        out,
+        "        return self._controls()  # type: ignore[no-any-return]\n"
+    );
 }
 
 /// What `_generated.py` exports.

@@ -32,8 +32,22 @@ pub const DEFAULT_ACTIVATION_VALIDITY: Duration = Duration::days(7);
 const REMEMBERED_SUPERSEDED: usize = 4;
 
 /// A resident account's status (R-STATUS-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccountStatus {
     /// Known, but no welcome email sent yet.
     NotInvited,
@@ -48,26 +62,16 @@ pub enum AccountStatus {
 impl AccountStatus {
     /// The snake_case name, as the bindings and the CLI show it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AccountStatus::NotInvited => "not_invited",
-            AccountStatus::PendingActivation => "pending_activation",
-            AccountStatus::Live => "live",
-            AccountStatus::ActivationExpired => "activation_expired",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|s| s.as_str() == name)
+        name.parse().ok()
     }
 
     /// Every status.
-    pub const ALL: [AccountStatus; 4] = [
-        AccountStatus::NotInvited,
-        AccountStatus::PendingActivation,
-        AccountStatus::Live,
-        AccountStatus::ActivationExpired,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 impl fmt::Display for AccountStatus {
@@ -77,8 +81,22 @@ impl fmt::Display for AccountStatus {
 }
 
 /// An action on an account, as named in [`Error::InvalidTransition`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccountAction {
     /// Send (or send again) the welcome email with a new activation link.
     Invite,
@@ -89,10 +107,7 @@ pub enum AccountAction {
 impl AccountAction {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AccountAction::Invite => "invite",
-            AccountAction::Activate => "activate",
-        }
+        self.into()
     }
 }
 

@@ -148,8 +148,22 @@ pub struct Unit {
 }
 
 /// Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ResidentSource {
     /// Synced from the property management system.
     Pms,
@@ -161,24 +175,16 @@ pub enum ResidentSource {
 
 impl ResidentSource {
     /// Every source.
-    pub const ALL: [ResidentSource; 3] = [
-        ResidentSource::Pms,
-        ResidentSource::Strata,
-        ResidentSource::Manual,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResidentSource::Pms => "pms",
-            ResidentSource::Strata => "strata",
-            ResidentSource::Manual => "manual",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
+        name.parse().ok()
     }
 }
 
@@ -190,9 +196,22 @@ impl fmt::Display for ResidentSource {
 
 /// A resident's role in their unit.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OccupancyRole {
     /// The lease holder or owner.
     #[default]
@@ -206,21 +225,12 @@ pub enum OccupancyRole {
 impl OccupancyRole {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OccupancyRole::Primary => "primary",
-            OccupancyRole::Secondary => "secondary",
-            OccupancyRole::Occupant => "occupant",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "primary" => Some(OccupancyRole::Primary),
-            "secondary" => Some(OccupancyRole::Secondary),
-            "occupant" => Some(OccupancyRole::Occupant),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }
 
@@ -238,8 +248,22 @@ pub struct Occupancy {
 }
 
 /// Where a resident stands in time relative to their unit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OccupancyPhase {
     /// Move-in date ahead: listed as a future resident, not yet in the unit (R-PMS-2).
     Future,
@@ -251,24 +275,16 @@ pub enum OccupancyPhase {
 
 impl OccupancyPhase {
     /// Every phase.
-    pub const ALL: [OccupancyPhase; 3] = [
-        OccupancyPhase::Future,
-        OccupancyPhase::Current,
-        OccupancyPhase::Past,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OccupancyPhase::Future => "future",
-            OccupancyPhase::Current => "current",
-            OccupancyPhase::Past => "past",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == name)
+        name.parse().ok()
     }
 }
 
@@ -314,8 +330,12 @@ pub enum MobileAccess {
     Serialize,
     Deserialize,
     schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum StrataUserType {
     /// Owner who lives in the lot.
     OwnerOccupier,
@@ -329,26 +349,16 @@ pub enum StrataUserType {
 
 impl StrataUserType {
     /// Every type an admin can choose at Go Live.
-    pub const ALL: [StrataUserType; 4] = [
-        StrataUserType::OwnerOccupier,
-        StrataUserType::Tenant,
-        StrataUserType::OwnerInvestor,
-        StrataUserType::Committee,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            StrataUserType::OwnerOccupier => "owner_occupier",
-            StrataUserType::Tenant => "tenant",
-            StrataUserType::OwnerInvestor => "owner_investor",
-            StrataUserType::Committee => "committee",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|t| t.as_str() == name)
+        name.parse().ok()
     }
 }
 
@@ -517,8 +527,22 @@ pub struct VisitorPass {
 }
 
 /// Why a provider record could not be applied (R-PMS-5). Stable snake_case codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SyncErrorKind {
     /// The record names a unit we do not know.
     UnitNotFound,
@@ -538,27 +562,11 @@ pub enum SyncErrorKind {
 
 impl SyncErrorKind {
     /// Every kind.
-    pub const ALL: [SyncErrorKind; 7] = [
-        SyncErrorKind::UnitNotFound,
-        SyncErrorKind::InvalidName,
-        SyncErrorKind::InvalidEmail,
-        SyncErrorKind::InvalidDates,
-        SyncErrorKind::DuplicateResident,
-        SyncErrorKind::ConflictingOccupancy,
-        SyncErrorKind::UnreadableRecord,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The snake_case code.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SyncErrorKind::UnitNotFound => "unit_not_found",
-            SyncErrorKind::InvalidName => "invalid_name",
-            SyncErrorKind::InvalidEmail => "invalid_email",
-            SyncErrorKind::InvalidDates => "invalid_dates",
-            SyncErrorKind::DuplicateResident => "duplicate_resident",
-            SyncErrorKind::ConflictingOccupancy => "conflicting_occupancy",
-            SyncErrorKind::UnreadableRecord => "unreadable_record",
-        }
+        self.into()
     }
 }
 
@@ -628,9 +636,22 @@ pub struct SyncRun {
 
 /// How much of the PMS a sync reads.
 #[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SyncMode {
     /// Every resident of the property. Residents the PMS no longer lists are moved out.
     #[default]
@@ -642,23 +663,16 @@ pub enum SyncMode {
 
 impl SyncMode {
     /// Every mode.
-    pub const ALL: [SyncMode; 2] = [SyncMode::Full, SyncMode::Incremental];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SyncMode::Full => "full",
-            SyncMode::Incremental => "incremental",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "full" => Some(SyncMode::Full),
-            "incremental" => Some(SyncMode::Incremental),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }
 

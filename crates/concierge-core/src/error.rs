@@ -87,8 +87,19 @@ pub enum Error {
 
 /// Stable, language-neutral error codes: the Node `err.code` and the Python exception's
 /// `code` attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[non_exhaustive]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// [`Error::PermissionDenied`]
     PermissionDenied,
@@ -113,17 +124,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// The code as an upper-snake string, e.g. `PERMISSION_DENIED`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::PermissionDenied => "PERMISSION_DENIED",
-            ErrorCode::InvalidTransition => "INVALID_TRANSITION",
-            ErrorCode::TokenRejected => "TOKEN_REJECTED",
-            ErrorCode::NotFound => "NOT_FOUND",
-            ErrorCode::Validation => "VALIDATION",
-            ErrorCode::Conflict => "CONFLICT",
-            ErrorCode::Provider => "PROVIDER",
-            ErrorCode::Store => "STORE",
-            ErrorCode::Closed => "CLOSED",
-        }
+        self.into()
     }
 }
 
@@ -343,17 +344,7 @@ macro_rules! field {
 
 impl ErrorCode {
     /// Every code.
-    pub const ALL: [ErrorCode; 9] = [
-        ErrorCode::PermissionDenied,
-        ErrorCode::InvalidTransition,
-        ErrorCode::TokenRejected,
-        ErrorCode::NotFound,
-        ErrorCode::Validation,
-        ErrorCode::Conflict,
-        ErrorCode::Provider,
-        ErrorCode::Store,
-        ErrorCode::Closed,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// The fields [`Error::fields`] gives for an error of this code (`retryable` is on all).
     pub fn fields(self) -> &'static [ErrorField] {
@@ -551,9 +542,13 @@ fn describe_serde_error(path: &str, inner: &str) -> (String, String) {
     Serialize,
     Deserialize,
     schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[strum(serialize_all = "snake_case")]
 pub enum EntityKind {
     /// A property.
     Property,
@@ -582,19 +577,7 @@ pub enum EntityKind {
 impl EntityKind {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            EntityKind::Property => "property",
-            EntityKind::Building => "building",
-            EntityKind::Unit => "unit",
-            EntityKind::Resident => "resident",
-            EntityKind::SpareHolder => "spare_holder",
-            EntityKind::Key => "key",
-            EntityKind::VisitorPass => "visitor_pass",
-            EntityKind::Admin => "admin",
-            EntityKind::SyncRun => "sync_run",
-            EntityKind::OutboxEntry => "outbox_entry",
-            EntityKind::Intent => "intent",
-        }
+        self.into()
     }
 }
 
@@ -605,9 +588,23 @@ impl fmt::Display for EntityKind {
 }
 
 /// Why an activation token was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[strum(serialize_all = "snake_case")]
 pub enum TokenRejection {
     /// Not a token this SDK issued, or malformed.
     Invalid,
@@ -622,12 +619,7 @@ pub enum TokenRejection {
 impl TokenRejection {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            TokenRejection::Invalid => "invalid",
-            TokenRejection::Expired => "expired",
-            TokenRejection::AlreadyUsed => "already_used",
-            TokenRejection::Superseded => "superseded",
-        }
+        self.into()
     }
 }
 
@@ -685,9 +677,23 @@ impl fmt::Display for ValidationError {
 }
 
 /// What went wrong in an outside system, in classes a caller can act on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
+#[strum(serialize_all = "snake_case")]
 pub enum ProviderErrorKind {
     /// The call did not complete in time.
     Timeout,
@@ -732,44 +738,16 @@ impl ProviderErrorKind {
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderErrorKind::Timeout => "timeout",
-            ProviderErrorKind::Connection => "connection",
-            ProviderErrorKind::RateLimited => "rate_limited",
-            ProviderErrorKind::Unavailable => "unavailable",
-            ProviderErrorKind::Unauthorized => "unauthorized",
-            ProviderErrorKind::Forbidden => "forbidden",
-            ProviderErrorKind::NotFound => "not_found",
-            ProviderErrorKind::Rejected => "rejected",
-            ProviderErrorKind::InvalidResponse => "invalid_response",
-            ProviderErrorKind::DeviceBusy => "device_busy",
-            ProviderErrorKind::DeviceOffline => "device_offline",
-            ProviderErrorKind::NoCard => "no_card",
-            ProviderErrorKind::Other => "other",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name, as the bindings pass it.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+        name.parse().ok()
     }
 
     /// Every kind.
-    pub const ALL: [ProviderErrorKind; 13] = [
-        ProviderErrorKind::Timeout,
-        ProviderErrorKind::Connection,
-        ProviderErrorKind::RateLimited,
-        ProviderErrorKind::Unavailable,
-        ProviderErrorKind::Unauthorized,
-        ProviderErrorKind::Forbidden,
-        ProviderErrorKind::NotFound,
-        ProviderErrorKind::Rejected,
-        ProviderErrorKind::InvalidResponse,
-        ProviderErrorKind::DeviceBusy,
-        ProviderErrorKind::DeviceOffline,
-        ProviderErrorKind::NoCard,
-        ProviderErrorKind::Other,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 }
 
 impl fmt::Display for ProviderErrorKind {
@@ -943,7 +921,7 @@ mod tests {
 
     #[test]
     fn every_provider_error_kind_parses_from_its_name() {
-        for kind in ProviderErrorKind::ALL {
+        for &kind in ProviderErrorKind::ALL {
             assert_eq!(ProviderErrorKind::parse(kind.as_str()), Some(kind));
         }
     }

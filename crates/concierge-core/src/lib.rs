@@ -52,3 +52,47 @@ pub use store::{
     Batch, Intent, IntentStatus, KeyQuery, OutboxEntry, OutboxMessage, OutboxQuery, OutboxStatus,
     Put, Record, RecordKey, ResidentQuery, Store, StoreExt, StoreResult, Versioned,
 };
+
+/// Each enum is declared once: strum gives its string form, parsing and list, serde its wire
+/// form; both follow the same case rule, so they must agree for every variant.
+#[cfg(test)]
+mod enum_forms {
+    use super::*;
+
+    macro_rules! agree {
+        ($($enum:ty),* $(,)?) => {$(
+            for &value in <$enum as strum::VariantArray>::VARIANTS {
+                assert_eq!(
+                    serde_json::to_value(value).unwrap(),
+                    serde_json::Value::from(value.as_str()),
+                    "{}", stringify!($enum)
+                );
+                assert_eq!(value.as_str().parse::<$enum>().ok(), Some(value));
+            }
+        )*};
+    }
+
+    #[test]
+    fn every_enum_reads_and_writes_the_same_string_as_serde() {
+        agree!(
+            AccountStatus,
+            AccountAction,
+            OccupancyRole,
+            EntityKind,
+            TokenRejection,
+            AccessLevel,
+            Permission,
+            OccupancyPhase,
+            ResidentSource,
+            StrataUserType,
+            SyncErrorKind,
+            SyncMode,
+            ProviderErrorKind,
+            OutboxStatus,
+            IntentStatus,
+        );
+        for &code in ErrorCode::ALL {
+            assert_eq!(code.as_str().parse::<ErrorCode>().ok(), Some(code));
+        }
+    }
+}

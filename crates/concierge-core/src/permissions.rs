@@ -12,8 +12,22 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A permission area.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Permission {
     /// Managing integrations: providers, import, Go Live, sync settings (R-PERM-1).
     Integrations,
@@ -24,10 +38,7 @@ pub enum Permission {
 impl Permission {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Permission::Integrations => "integrations",
-            Permission::Residence => "residence",
-        }
+        self.into()
     }
 }
 
@@ -51,8 +62,12 @@ impl fmt::Display for Permission {
     Serialize,
     Deserialize,
     schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AccessLevel {
     /// No access.
     #[default]
@@ -66,21 +81,12 @@ pub enum AccessLevel {
 impl AccessLevel {
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::None => "none",
-            AccessLevel::Read => "read",
-            AccessLevel::Full => "full",
-        }
+        self.into()
     }
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "none" => Some(AccessLevel::None),
-            "read" => Some(AccessLevel::Read),
-            "full" => Some(AccessLevel::Full),
-            _ => None,
-        }
+        name.parse().ok()
     }
 }
 

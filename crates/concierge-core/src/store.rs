@@ -381,8 +381,22 @@ impl OutboxMessage {
 }
 
 /// Where an outbox entry stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OutboxStatus {
     /// Waiting to be delivered (again).
     Pending,
@@ -396,26 +410,16 @@ pub enum OutboxStatus {
 
 impl OutboxStatus {
     /// Every status.
-    pub const ALL: [OutboxStatus; 4] = [
-        OutboxStatus::Pending,
-        OutboxStatus::Done,
-        OutboxStatus::Parked,
-        OutboxStatus::Skipped,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
+        name.parse().ok()
     }
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxStatus::Pending => "pending",
-            OutboxStatus::Done => "done",
-            OutboxStatus::Parked => "parked",
-            OutboxStatus::Skipped => "skipped",
-        }
+        self.into()
     }
 }
 
@@ -468,8 +472,22 @@ impl OutboxEntry {
 }
 
 /// Where an intent of the idempotency ledger stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IntentStatus {
     /// Recorded before the outside call; its outcome is not known yet. After a crash, ask the
     /// provider what became of it before acting again.
@@ -482,24 +500,16 @@ pub enum IntentStatus {
 
 impl IntentStatus {
     /// Every status.
-    pub const ALL: [IntentStatus; 3] = [
-        IntentStatus::Recorded,
-        IntentStatus::Succeeded,
-        IntentStatus::Failed,
-    ];
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
 
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
+        name.parse().ok()
     }
 
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            IntentStatus::Recorded => "recorded",
-            IntentStatus::Succeeded => "succeeded",
-            IntentStatus::Failed => "failed",
-        }
+        self.into()
     }
 }
 

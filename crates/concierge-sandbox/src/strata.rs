@@ -346,7 +346,7 @@ mod tests {
                     .iter()
                     .flat_map(|u| u.user_types.iter().copied())
                     .collect();
-                assert_eq!(seen, types(&StrataUserType::ALL), "seed {seed}, {}", b.name);
+                assert_eq!(seen, types(StrataUserType::ALL), "seed {seed}, {}", b.name);
                 for u in &users {
                     if u.user_types.contains(&StrataUserType::Committee) {
                         assert!(
