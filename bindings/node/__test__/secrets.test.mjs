@@ -82,3 +82,16 @@ test('outbox entries never show the activation token, before or after delivery',
   const [ada] = await w.concierge.listResidents(w.admin).toArray()
   assert.ok(!shown(ada).includes(verifier))
 })
+
+test('a record shows personal data and the activation link as redacted, yet carries them', async () => {
+  const w = await world()
+  await w.moveInAda(true)
+  const [ada] = await w.concierge.listResidents(w.admin).toArray()
+  assert.equal(ada.email, 'ada@example.org')
+  assert.ok(!util.inspect(ada).includes('ada@example.org'))
+  assert.match(util.inspect(ada), /email: '\[redacted\]'/)
+  const [sent] = await w.sandbox.sentEmails()
+  const token = await w.sandbox.lastActivationToken('ada@example.org')
+  assert.ok(sent.body.includes(token))
+  assert.ok(!util.inspect(sent).includes(token))
+})

@@ -122,3 +122,16 @@ def test_a_sent_emails_repr_does_not_show_the_activation_link(
     [email] = controls.sent_emails()
 
     assert token not in shown(email)
+
+
+def test_a_residents_repr_leaves_out_personal_data_it_carries() -> None:
+    with Concierge.open(sandbox={"seed": 7}) as c:
+        desk = Admin.full_access("desk-1", "Front desk")
+        prop = c.register_property(desk, "Harbour View", "harbour-view")
+        tower = c.register_building(desk, prop.id, "Tower A")
+        unit = c.register_unit(desk, tower.id, "1204")
+        ada = c.move_in(desk, unit.id, "Ada", "Lovelace", email="ada@example.org", phone="+61 400 000 000")
+        assert ada.email == "ada@example.org"
+        assert "ada@example.org" not in repr(ada)
+        assert "+61 400" not in repr(ada)
+        assert "Lovelace" in repr(ada)
