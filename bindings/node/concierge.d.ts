@@ -957,8 +957,7 @@ export interface SandboxSettings {
 }
 
 /**
- * The serialised form of a [`SaltoConfig`]. Absent fields take the defaults of
- * [`SaltoConfig::new`].
+ * How to reach a SALTO Nebula (Homelok) installation, and the adapter's choices: `installation`, `client_id` and `client_secret` required, every other field optional with its default, unknown keys refused.
  */
 export interface SaltoConfig {
   /**
@@ -975,47 +974,56 @@ export interface SaltoConfig {
   installation: string;
   /**
    * Nebula's HTTP/JSON base URL, version included. Default
-   * `https://nebula.saltoapis.com/v1`.
+   * `https://nebula.saltoapis.com/v1` (`DEFAULT_BASE_URL`).
    */
-  baseUrl?: string | null;
+  baseUrl?: string;
   /**
-   * Whether a card key's `outdated` flag means the key was superseded. Default false.
+   * Whether a card key's `outdated` flag makes `KeyEncoder::key_state` answer `Outdated`.
+   * Default `false`: in Nebula `outdated` means "has pending updates" (the card still works
+   * and picks them up at the next online point), not cancelled or superseded.
+   * \[adapter's choice\]
    */
-  outdatedFlagIsSuperseded?: boolean | null;
+  outdatedFlagIsSuperseded?: boolean;
   /**
    * Encoders asked for per page, 1 to 1000. Default 100.
    */
-  pageSize?: number | null;
+  pageSize?: number;
   /**
-   * The first wait between two polls of an encoding operation, in milliseconds; it doubles
-   * up to `poll_max_ms`. Default 500.
+   * The first wait between two polls of an encoding operation; it doubles up to `poll_max`
+   * (`poll_max_ms`). Serialised as `poll_initial_ms`, whole milliseconds. Default 500 ms.
    */
-  pollInitialMs?: number | null;
+  pollInitialMs?: number;
   /**
-   * The longest wait between two polls, in milliseconds. Default 5000.
+   * The longest wait between two polls. Serialised as `poll_max_ms`, whole milliseconds.
+   * Default 5 s.
    */
-  pollMaxMs?: number | null;
+  pollMaxMs?: number;
   /**
-   * Retries of transient failures. Default: 5 attempts, 200 ms initial backoff, 10 s maximum.
+   * Retries of timeouts, connection failures, 408, 429 and 5xx (by the transport), and of
+   * `409`/`ABORTED` concurrency conflicts (by the adapter). Default `RetryPolicy::default()`:
+   * 5 attempts, 200 ms initial backoff, 10 s maximum.
    */
-  retry?: RetryPolicy | null;
+  retry?: RetryPolicy;
   /**
-   * The HTTP routes, as templates; each absent route keeps its default.
+   * The HTTP routes, as templates; each absent route keeps its default. Default
+   * `Routes::default()`.
    */
-  routes?: Routes | null;
+  routes?: Routes;
   /**
    * The scope asked for, space separated; empty for none. Default
-   * `https://saltoapis.com/auth/nebula`.
+   * `https://saltoapis.com/auth/nebula` (`DEFAULT_SCOPE`).
    */
-  scope?: string | null;
+  scope?: string;
   /**
-   * The time one HTTP attempt may take, in seconds. Default 30.
+   * The time one HTTP attempt may take; serialised as `timeout_seconds`, a number of seconds
+   * (fractions allowed). Default 30 s.
    */
-  timeoutSeconds?: number | null;
+  timeoutSeconds?: number;
   /**
-   * The OAuth2 token endpoint. Default `https://account.saltosystems.com/oauth2/token`.
+   * The OAuth2 token endpoint. Default `https://account.saltosystems.com/oauth2/token`
+   * (`DEFAULT_TOKEN_URL`).
    */
-  tokenUrl?: string | null;
+  tokenUrl?: string;
 }
 
 /**
@@ -1105,8 +1113,7 @@ export interface RetryPolicy {
 }
 
 /**
- * The serialised form of a [`BuildiumConfig`]. Absent fields take the defaults of
- * [`BuildiumConfig::new`].
+ * How to reach a Buildium account, and the mapping choices: `client_id` and `client_secret` required, every other field optional with its default, unknown keys refused.
  */
 export interface BuildiumConfig {
   /**
@@ -1118,57 +1125,63 @@ export interface BuildiumConfig {
    */
   clientSecret: string;
   /**
-   * The API's base URL, without the `/v1` version. Default `https://api.buildium.com`; the
-   * sandbox is `https://apisandbox.buildium.com`.
+   * The API's base URL, without the `/v1` version. Default `https://api.buildium.com`
+   * (`DEFAULT_BASE_URL`); the sandbox is `https://apisandbox.buildium.com`
+   * (`SANDBOX_BASE_URL`).
    */
-  baseUrl?: string | null;
+  baseUrl?: string;
   /**
-   * Whether a full resident listing includes `Past` leases. Default true.
+   * Whether a full resident listing includes `Past` leases (their tenants come back with
+   * their real move-out dates). `false` sends `leasestatuses=Active&leasestatuses=Future`,
+   * cheaper for a long history. Incremental pulls always include every status. Default
+   * `true`. \[assumed\]
    */
-  includePastLeases?: boolean | null;
+  includePastLeases?: boolean;
   /**
-   * The order of an incremental pull. Default `id`.
+   * The order of an incremental pull. Default `LeaseOrder::Id` (`id`). \[assumed\]
    */
-  incrementalOrder?: LeaseOrder | null;
+  incrementalOrder?: LeaseOrder;
   /**
    * When `LeaseToDate` is the move-out date of a tenant without `MoveOutData`. Default
-   * `when_automatic`.
+   * `LeaseEndMoveOut::WhenAutomatic` (`when_automatic`). \[assumed\]
    */
-  leaseEndMoveOut?: LeaseEndMoveOut | null;
+  leaseEndMoveOut?: LeaseEndMoveOut;
   /**
    * The longest query string sent; id lists are split to stay within it. Default 4096.
+   * \[assumed: the limit is documented; whether it counts the `?` is not, so it is kept
+   * inclusive of everything after it.\]
    */
-  maxQueryLen?: number | null;
+  maxQueryLen?: number;
   /**
    * Records per request (`limit`), 1 to 1000. Default 1000.
    */
-  pageSize?: number | null;
+  pageSize?: number;
   /**
-   * No client-side rate limit at all. Default false.
-   */
-  rateLimitDisabled?: boolean | null;
-  /**
-   * Client-side rate limit in requests per second. Default 10. `rate_limit_disabled` turns
-   * it off.
+   * Client-side rate limit in requests per second, at least 1; `None` (`null`) for no limit.
+   * Default `Some(10)` (10, Buildium's documented limit).
    */
   rateLimitPerSec?: number | null;
   /**
-   * How residents' external ids are made. Default `tenant_first_lease`.
+   * How residents' external ids are made. Default `ResidentKey::TenantFirstLease`
+   * (`tenant_first_lease`). \[assumed\]
    */
-  residentKey?: ResidentKey | null;
+  residentKey?: ResidentKey;
   /**
-   * Retries of timeouts, connection failures, 429 and 5xx. Default: 5 attempts, 200 ms
-   * initial backoff, 10 s maximum.
+   * Retries of timeouts, connection failures, 429 and 5xx (Buildium sends no `Retry-After`,
+   * so the transport backs off on its own). Default `RetryPolicy::default()`: 5 attempts,
+   * 200 ms initial backoff, 10 s maximum.
    */
-  retry?: RetryPolicy | null;
+  retry?: RetryPolicy;
   /**
-   * The time one attempt may take, in seconds. Default 30.
+   * The time one attempt may take; serialised as `timeout_seconds`, a number of seconds
+   * (fractions allowed). Default 30 s.
    */
-  timeoutSeconds?: number | null;
+  timeoutSeconds?: number;
   /**
-   * Whether a unit's `BuildingName` is its building. Default true.
+   * Whether a unit's `BuildingName` is its building; `false` puts every unit in the property
+   * itself. Default `true`. \[assumed\]
    */
-  useBuildingName?: boolean | null;
+  useBuildingName?: boolean;
 }
 
 /** Builds the admins the operations act for: the host application's id and display name. */

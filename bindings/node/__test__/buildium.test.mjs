@@ -22,7 +22,14 @@ function noSecret(value) {
 test('the client secret cannot be read back from the handle', async () => {
   const concierge = await Concierge.open({
     smtp,
-    buildium: { clientId: 'client-42', clientSecret: CANARY, baseUrl: 'https://apisandbox.buildium.com', pageSize: 250 },
+    buildium: {
+      clientId: 'client-42',
+      clientSecret: CANARY,
+      baseUrl: 'https://apisandbox.buildium.com',
+      pageSize: 250,
+      rateLimitPerSec: null,
+      timeoutSeconds: 2.5,
+    },
   })
   assert.equal(concierge.sandboxControls, null)
   assert.match(util.inspect(concierge), /pms=buildium/)
@@ -42,6 +49,8 @@ test('Buildium settings that cannot be used reject VALIDATION naming the field, 
     [{ clientId: 'client-42', clientSecret: CANARY, pageSize: 1.5 }, 'buildium.page_size'],
     [{ clientId: 'client-42', clientSecret: CANARY, rateLimitPerSec: -1 }, 'buildium.rate_limit_per_sec'],
     [{ clientId: 'client-42', clientSecret: CANARY, timeoutSeconds: 0 }, 'buildium.timeout_seconds'],
+    [{ clientId: 'client-42', clientSecret: CANARY, timeoutSeconds: -0.5 }, 'buildium.timeout_seconds'],
+    [{ clientId: 'client-42', clientSecret: CANARY, rateLimitDisabled: true }, 'buildium.rate_limit_disabled'],
     [{ clientId: 'client-42', clientSecret: CANARY, secret: CANARY }, 'buildium.secret'],
   ]
   for (const [buildium, field] of cases) {
@@ -59,7 +68,7 @@ test('an unreachable Buildium rejects with a retryable PROVIDER error that omits
   const port = await closedPort()
   const concierge = await Concierge.open({
     smtp,
-    buildium: { clientId: 'client-42', clientSecret: CANARY, baseUrl: `http://127.0.0.1:${port}`, timeoutSeconds: 1 },
+    buildium: { clientId: 'client-42', clientSecret: CANARY, baseUrl: `http://127.0.0.1:${port}`, timeoutSeconds: 0.5 },
   })
   const admin = Admin.fullAccess('lead-1', 'Integrations lead')
   noSecret(concierge)

@@ -28,7 +28,7 @@ test('the client secret cannot be read back from the handle', async () => {
       clientSecret: CANARY,
       baseUrl: 'https://nebula.example.org/v1',
       tokenUrl: 'https://auth.example.org/token',
-      timeoutSeconds: 3,
+      timeoutSeconds: 2.5,
     },
   })
   assert.equal(concierge.sandboxControls, null)
@@ -47,6 +47,8 @@ test('SALTO settings that cannot be used reject VALIDATION naming the field, wit
   const cases = [
     [{ ...base, timeoutSeconds: 0 }, 'salto.timeout_seconds'],
     [{ ...base, timeoutSeconds: -1 }, 'salto.timeout_seconds'],
+    [{ ...base, timeoutSeconds: -0.5 }, 'salto.timeout_seconds'],
+    [{ ...base, pollInitialMs: -1 }, 'salto.poll_initial_ms'],
     [{ ...base, installation: 'installations/inst-1' }, 'salto.installation'],
     [{ ...base, clientId: ' ' }, 'salto.client_id'],
     [{ ...base, clientSecret: '' }, 'salto.client_secret'],

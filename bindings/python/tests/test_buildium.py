@@ -84,7 +84,7 @@ def fake_buildium() -> Iterator[FakeBuildium]:
 
 def test_the_client_secret_is_never_shown_by_the_handle() -> None:
     # R-SDK-2
-    tuned = config(base_url="https://apisandbox.buildium.com", page_size=250, rate_limit_disabled=True, timeout_seconds=2)
+    tuned = config(base_url="https://apisandbox.buildium.com", page_size=250, rate_limit_per_sec=None, timeout_seconds=2)
 
     with Concierge.open(smtp=smtp(), buildium=tuned) as concierge:
         assert "pms=buildium" in repr(concierge)
@@ -100,6 +100,8 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "zero rate limit": (dict(rate_limit_per_sec=0), "buildium.rate_limit_per_sec"),
     "zero timeout": (dict(timeout_seconds=0), "buildium.timeout_seconds"),
     "negative timeout": (dict(timeout_seconds=-1), "buildium.timeout_seconds"),
+    "negative fractional timeout": (dict(timeout_seconds=-0.5), "buildium.timeout_seconds"),
+    "the old rate limit switch": (dict(rate_limit_disabled=True), "buildium.rate_limit_disabled"),
     "unknown key": (dict(secret=CANARY), "buildium.secret"),
 }
 
@@ -188,7 +190,7 @@ def test_an_unreachable_buildium_fails_listing_and_sync_with_a_retryable_provide
     started = time.monotonic()
     cfg = config(
         base_url=f"http://127.0.0.1:{closed_port()}",
-        timeout_seconds=1,
+        timeout_seconds=0.5,
         retry={"max_attempts": 2, "initial_backoff_ms": 10, "max_backoff_ms": 50},
     )
     concierge = Concierge.open(smtp=smtp(), buildium=cfg)

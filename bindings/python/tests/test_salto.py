@@ -36,7 +36,7 @@ def assert_no_canary(err: BaseException) -> None:
 
 def test_the_client_secret_is_never_shown_by_the_handle() -> None:
     # R-SDK-2
-    tuned = config(base_url="https://nebula.example.org/v1", token_url="https://auth.example.org/token", timeout_seconds=2)
+    tuned = config(base_url="https://nebula.example.org/v1", token_url="https://auth.example.org/token", timeout_seconds=2.5)
 
     with Concierge.open(smtp=smtp(), salto=tuned) as concierge:
         assert "key_encoder=salto(inst-1)" in repr(concierge)
@@ -51,11 +51,13 @@ def test_the_client_secret_is_never_shown_by_the_handle() -> None:
         (dict(client_secret=""), "salto.client_secret"),
         (dict(installation="installations/inst-1"), "salto.installation"),
         (dict(timeout_seconds=0), "salto.timeout_seconds"),
+        (dict(timeout_seconds=-0.5), "salto.timeout_seconds"),
+        (dict(poll_initial_ms=-1), "salto.poll_initial_ms"),
         (dict(page_size=0), "salto.page_size"),
         (dict(poll_initial_ms=1000, poll_max_ms=10), "salto.poll_max_ms"),
         (dict(routes={"get_usr": "/x"}), "salto.routes.get_usr"),
     ],
-    ids=["empty client id", "empty client secret", "installation not an id", "zero timeout", "page size 0", "poll max below initial", "unknown route"],
+    ids=["empty client id", "empty client secret", "installation not an id", "zero timeout", "negative timeout", "negative poll", "page size 0", "poll max below initial", "unknown route"],
 )
 def test_a_refused_config_is_a_validation_error_naming_the_field_without_the_secret(
     overrides: dict[str, Any], field: str

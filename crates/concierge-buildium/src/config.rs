@@ -91,65 +91,148 @@ pub enum ResidentKey {
 ///
 /// It deserialises (from JSON, TOML, or a binding's dictionary) from the shape of its JSON
 /// schema ([`schemars::JsonSchema`]): `client_id` and `client_secret` required, every other
-/// field optional with the default of [`BuildiumConfig::new`], durations as plain numbers
-/// (`timeout_seconds`), unknown keys refused.
-#[derive(Clone, serde::Deserialize)]
-#[serde(from = "BuildiumSettings")]
+/// field optional with the default of [`BuildiumConfig::new`], the timeout as a number of
+/// seconds (`timeout_seconds`), unknown keys refused.
+#[derive(Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "How to reach a Buildium account, and the mapping choices: \
+    `client_id` and `client_secret` required, every other field optional with its default, \
+    unknown keys refused."
+)]
 #[non_exhaustive]
 pub struct BuildiumConfig {
-    /// The API's base URL, without the `/v1` version. Default [`DEFAULT_BASE_URL`]; the
-    /// sandbox is [`SANDBOX_BASE_URL`].
+    /// The API's base URL, without the `/v1` version. Default `https://api.buildium.com`
+    /// (`DEFAULT_BASE_URL`); the sandbox is `https://apisandbox.buildium.com`
+    /// (`SANDBOX_BASE_URL`).
+    #[serde(default = "defaults::base_url")]
     pub base_url: String,
     /// Sent in `x-buildium-client-id`.
     pub client_id: String,
     /// Sent in `x-buildium-client-secret`. Never logged, printed or put in an error.
+    #[schemars(with = "String")]
     pub client_secret: SecretString,
     /// Records per request (`limit`), 1 to 1000. Default 1000.
+    #[serde(default = "defaults::page_size")]
     pub page_size: u32,
-    /// Client-side rate limit in requests per second; `None` for none. Default `Some(10)`.
+    /// Client-side rate limit in requests per second, at least 1; `None` (`null`) for no limit.
+    /// Default `Some(10)` (10, Buildium's documented limit).
+    #[serde(default = "defaults::rate_limit_per_sec")]
     pub rate_limit_per_sec: Option<u32>,
-    /// The time one attempt may take. Default 30 s.
+    /// The time one attempt may take; serialised as `timeout_seconds`, a number of seconds
+    /// (fractions allowed). Default 30 s.
+    #[serde(
+        rename = "timeout_seconds",
+        default = "defaults::timeout",
+        with = "seconds"
+    )]
+    #[schemars(with = "f64")]
     pub timeout: Duration,
     /// Retries of timeouts, connection failures, 429 and 5xx (Buildium sends no `Retry-After`,
-    /// so the transport backs off on its own). Default [`RetryPolicy::default`].
+    /// so the transport backs off on its own). Default `RetryPolicy::default()`: 5 attempts,
+    /// 200 ms initial backoff, 10 s maximum.
+    #[serde(default)]
     pub retry: RetryPolicy,
     /// The longest query string sent; id lists are split to stay within it. Default 4096.
     /// \[assumed: the limit is documented; whether it counts the `?` is not, so it is kept
     /// inclusive of everything after it.\]
+    #[serde(default = "defaults::max_query_len")]
     pub max_query_len: usize,
     /// Whether a full resident listing includes `Past` leases (their tenants come back with
     /// their real move-out dates). `false` sends `leasestatuses=Active&leasestatuses=Future`,
     /// cheaper for a long history. Incremental pulls always include every status. Default
     /// `true`. \[assumed\]
+    #[serde(default = "defaults::include_past_leases")]
     pub include_past_leases: bool,
-    /// The order of an incremental pull. Default [`LeaseOrder::Id`]. \[assumed\]
+    /// The order of an incremental pull. Default `LeaseOrder::Id` (`id`). \[assumed\]
+    #[serde(default)]
     pub incremental_order: LeaseOrder,
     /// Whether a unit's `BuildingName` is its building; `false` puts every unit in the property
     /// itself. Default `true`. \[assumed\]
+    #[serde(default = "defaults::use_building_name")]
     pub use_building_name: bool,
     /// When `LeaseToDate` is the move-out date of a tenant without `MoveOutData`. Default
-    /// [`LeaseEndMoveOut::WhenAutomatic`]. \[assumed\]
+    /// `LeaseEndMoveOut::WhenAutomatic` (`when_automatic`). \[assumed\]
+    #[serde(default)]
     pub lease_end_move_out: LeaseEndMoveOut,
-    /// How residents' external ids are made. Default [`ResidentKey::TenantFirstLease`].
-    /// \[assumed\]
+    /// How residents' external ids are made. Default `ResidentKey::TenantFirstLease`
+    /// (`tenant_first_lease`). \[assumed\]
+    #[serde(default)]
     pub resident_key: ResidentKey,
+}
+
+/// The default of each field [`BuildiumConfig::new`] does not take, used by `new` and by
+/// deserialisation alike. Fields whose default is their type's `Default` (the retry policy and
+/// the enums) use that instead.
+mod defaults {
+    use super::*;
+
+    pub(super) fn base_url() -> String {
+        DEFAULT_BASE_URL.to_string()
+    }
+
+    pub(super) fn page_size() -> u32 {
+        MAX_PAGE_SIZE
+    }
+
+    pub(super) fn rate_limit_per_sec() -> Option<u32> {
+        Some(DEFAULT_RATE_LIMIT_PER_SEC)
+    }
+
+    pub(super) fn timeout() -> Duration {
+        DEFAULT_TIMEOUT
+    }
+
+    pub(super) fn max_query_len() -> usize {
+        DEFAULT_MAX_QUERY_LEN
+    }
+
+    pub(super) fn include_past_leases() -> bool {
+        true
+    }
+
+    pub(super) fn use_building_name() -> bool {
+        true
+    }
+}
+
+/// A [`Duration`] as a plain number of seconds, fractions allowed; a negative, infinite or NaN
+/// number is a deserialisation error.
+mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+    use std::time::Duration;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(|_| {
+            de::Error::invalid_value(
+                de::Unexpected::Float(secs),
+                &"a finite number of seconds, at least 0",
+            )
+        })
+    }
+
+    /// Used by the JSON schema for the default.
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
 }
 
 impl BuildiumConfig {
     /// A configuration for the production API with every default.
     pub fn new(client_id: impl Into<String>, client_secret: SecretString) -> Self {
         Self {
-            base_url: DEFAULT_BASE_URL.to_string(),
+            base_url: defaults::base_url(),
             client_id: client_id.into(),
             client_secret,
-            page_size: MAX_PAGE_SIZE,
-            rate_limit_per_sec: Some(DEFAULT_RATE_LIMIT_PER_SEC),
-            timeout: DEFAULT_TIMEOUT,
+            page_size: defaults::page_size(),
+            rate_limit_per_sec: defaults::rate_limit_per_sec(),
+            timeout: defaults::timeout(),
             retry: RetryPolicy::default(),
-            max_query_len: DEFAULT_MAX_QUERY_LEN,
-            include_past_leases: true,
+            max_query_len: defaults::max_query_len(),
+            include_past_leases: defaults::include_past_leases(),
             incremental_order: LeaseOrder::default(),
-            use_building_name: true,
+            use_building_name: defaults::use_building_name(),
             lease_end_move_out: LeaseEndMoveOut::default(),
             resident_key: ResidentKey::default(),
         }
@@ -175,7 +258,7 @@ impl BuildiumConfig {
         if self.rate_limit_per_sec == Some(0) {
             checks.fail(
                 &field("rate_limit_per_sec"),
-                "must be at least 1 (or absent for no limit)",
+                "must be at least 1 (or null for no limit)",
             );
         }
         if self.timeout.is_zero() {
@@ -194,100 +277,6 @@ impl BuildiumConfig {
         let mut checks = Checks::new();
         self.check("", &mut checks);
         checks.finish().err().map(|e| e.to_string())
-    }
-}
-
-/// The serialised form of a [`BuildiumConfig`]. Absent fields take the defaults of
-/// [`BuildiumConfig::new`].
-#[derive(serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "BuildiumConfig")]
-struct BuildiumSettings {
-    /// The API's base URL, without the `/v1` version. Default `https://api.buildium.com`; the
-    /// sandbox is `https://apisandbox.buildium.com`.
-    base_url: Option<String>,
-    /// Sent in `x-buildium-client-id`.
-    client_id: String,
-    /// Sent in `x-buildium-client-secret`. Never logged, printed or put in an error.
-    #[schemars(with = "String")]
-    client_secret: SecretString,
-    /// Records per request (`limit`), 1 to 1000. Default 1000.
-    page_size: Option<u32>,
-    /// Client-side rate limit in requests per second. Default 10. `rate_limit_disabled` turns
-    /// it off.
-    rate_limit_per_sec: Option<u32>,
-    /// No client-side rate limit at all. Default false.
-    rate_limit_disabled: Option<bool>,
-    /// The time one attempt may take, in seconds. Default 30.
-    timeout_seconds: Option<u64>,
-    /// Retries of timeouts, connection failures, 429 and 5xx. Default: 5 attempts, 200 ms
-    /// initial backoff, 10 s maximum.
-    retry: Option<RetryPolicy>,
-    /// The longest query string sent; id lists are split to stay within it. Default 4096.
-    max_query_len: Option<usize>,
-    /// Whether a full resident listing includes `Past` leases. Default true.
-    include_past_leases: Option<bool>,
-    /// The order of an incremental pull. Default `id`.
-    incremental_order: Option<LeaseOrder>,
-    /// Whether a unit's `BuildingName` is its building. Default true.
-    use_building_name: Option<bool>,
-    /// When `LeaseToDate` is the move-out date of a tenant without `MoveOutData`. Default
-    /// `when_automatic`.
-    lease_end_move_out: Option<LeaseEndMoveOut>,
-    /// How residents' external ids are made. Default `tenant_first_lease`.
-    resident_key: Option<ResidentKey>,
-}
-
-impl From<BuildiumSettings> for BuildiumConfig {
-    fn from(s: BuildiumSettings) -> Self {
-        let mut c = BuildiumConfig::new(s.client_id, s.client_secret);
-        if let Some(v) = s.base_url {
-            c.base_url = v;
-        }
-        if let Some(v) = s.page_size {
-            c.page_size = v;
-        }
-        if let Some(v) = s.rate_limit_per_sec {
-            c.rate_limit_per_sec = Some(v);
-        }
-        if s.rate_limit_disabled == Some(true) {
-            c.rate_limit_per_sec = None;
-        }
-        if let Some(v) = s.timeout_seconds {
-            c.timeout = Duration::from_secs(v);
-        }
-        if let Some(v) = s.retry {
-            c.retry = v;
-        }
-        if let Some(v) = s.max_query_len {
-            c.max_query_len = v;
-        }
-        if let Some(v) = s.include_past_leases {
-            c.include_past_leases = v;
-        }
-        if let Some(v) = s.incremental_order {
-            c.incremental_order = v;
-        }
-        if let Some(v) = s.use_building_name {
-            c.use_building_name = v;
-        }
-        if let Some(v) = s.lease_end_move_out {
-            c.lease_end_move_out = v;
-        }
-        if let Some(v) = s.resident_key {
-            c.resident_key = v;
-        }
-        c
-    }
-}
-
-impl schemars::JsonSchema for BuildiumConfig {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        BuildiumSettings::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        BuildiumSettings::json_schema(generator)
     }
 }
 
@@ -368,5 +357,86 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("page_sise"), "{err}");
+    }
+
+    fn from_json(extra: serde_json::Value) -> Result<BuildiumConfig, serde_json::Error> {
+        let mut value = serde_json::json!({"client_id": "id", "client_secret": "s3cret-value"});
+        for (k, v) in extra.as_object().unwrap() {
+            value[k] = v.clone();
+        }
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn the_required_fields_alone_give_the_config_of_new() {
+        let c = from_json(serde_json::json!({})).unwrap();
+        let expected = BuildiumConfig::new("id", SecretString::from("s3cret-value"));
+        assert_eq!(format!("{c:?}"), format!("{expected:?}"));
+        assert_eq!(c.client_secret.expose_secret(), "s3cret-value");
+        // Absent, the rate limit is Buildium's; `null` turns it off.
+        assert_eq!(c.rate_limit_per_sec, Some(DEFAULT_RATE_LIMIT_PER_SEC));
+        let unlimited = from_json(serde_json::json!({"rate_limit_per_sec": null})).unwrap();
+        assert_eq!(unlimited.rate_limit_per_sec, None);
+        assert!(unlimited.problems().is_none());
+        let five = from_json(serde_json::json!({"rate_limit_per_sec": 5})).unwrap();
+        assert_eq!(five.rate_limit_per_sec, Some(5));
+        // The option that was replaced by `null` is an unknown key now.
+        let err = from_json(serde_json::json!({"rate_limit_disabled": true}))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("rate_limit_disabled"), "{err}");
+        // A missing required field is named.
+        let err = serde_json::from_value::<BuildiumConfig>(serde_json::json!({"client_id": "id"}))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("client_secret"), "{err}");
+    }
+
+    #[test]
+    fn the_timeout_is_a_number_of_seconds_fractions_allowed() {
+        let c = from_json(serde_json::json!({"timeout_seconds": 0.5})).unwrap();
+        assert_eq!(c.timeout, Duration::from_millis(500));
+        let c = from_json(serde_json::json!({"timeout_seconds": 0})).unwrap();
+        assert!(c.problems().unwrap().contains("timeout_seconds"));
+        for bad in [
+            serde_json::json!(-1),
+            serde_json::json!(-0.5),
+            serde_json::json!("30"),
+        ] {
+            let err = from_json(serde_json::json!({"timeout_seconds": bad}))
+                .err()
+                .unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(!err.to_string().contains("s3cret-value"), "{err}");
+        }
+        // The Rust field keeps its name; only the serialised one says its unit.
+        let err = from_json(serde_json::json!({"timeout": 5})).err().unwrap();
+        assert!(err.to_string().contains("unknown field `timeout`"), "{err}");
+    }
+
+    #[test]
+    fn a_non_finite_timeout_is_an_error_not_a_panic() {
+        use serde::de::IntoDeserializer;
+        for secs in [f64::NAN, f64::INFINITY, -1.0, 1e30] {
+            let d: serde::de::value::F64Deserializer<serde::de::value::Error> =
+                secs.into_deserializer();
+            assert!(seconds::deserialize(d).is_err(), "{secs}");
+        }
+    }
+
+    #[test]
+    fn the_schema_states_the_defaults_and_the_required_fields() {
+        let schema = serde_json::to_value(schemars::schema_for!(BuildiumConfig)).unwrap();
+        let props = &schema["properties"];
+        assert_eq!(
+            schema["required"],
+            serde_json::json!(["client_id", "client_secret"])
+        );
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+        assert_eq!(props["timeout_seconds"]["type"], "number");
+        assert_eq!(props["timeout_seconds"]["default"], 30.0);
+        assert_eq!(props["rate_limit_per_sec"]["default"], 10);
+        assert_eq!(props["page_size"]["default"], 1000);
+        assert_eq!(props["base_url"]["default"], DEFAULT_BASE_URL);
+        assert!(props.get("timeout").is_none() && props.get("rate_limit_disabled").is_none());
     }
 }

@@ -141,41 +141,156 @@ impl Routes {
 /// schema ([`schemars::JsonSchema`]): `installation`, `client_id` and `client_secret` required,
 /// every other field optional with the default of [`SaltoConfig::new`], durations as plain
 /// numbers (`poll_initial_ms`, `poll_max_ms`, `timeout_seconds`), unknown keys refused.
-#[derive(Clone, serde::Deserialize)]
-#[serde(from = "SaltoSettings")]
+#[derive(Clone, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "How to reach a SALTO Nebula (Homelok) installation, and the \
+    adapter's choices: `installation`, `client_id` and `client_secret` required, every other \
+    field optional with its default, unknown keys refused."
+)]
 #[non_exhaustive]
 pub struct SaltoConfig {
-    /// Nebula's HTTP/JSON base URL, version included. Default [`DEFAULT_BASE_URL`].
+    /// Nebula's HTTP/JSON base URL, version included. Default
+    /// `https://nebula.saltoapis.com/v1` (`DEFAULT_BASE_URL`).
+    #[serde(default = "defaults::base_url")]
     pub base_url: String,
-    /// The OAuth2 token endpoint. Default [`DEFAULT_TOKEN_URL`].
+    /// The OAuth2 token endpoint. Default `https://account.saltosystems.com/oauth2/token`
+    /// (`DEFAULT_TOKEN_URL`).
+    #[serde(default = "defaults::token_url")]
     pub token_url: String,
     /// The OAuth2 client id (issued by SALTO's technical contact).
     pub client_id: String,
     /// The OAuth2 client secret. Never logged, printed or put in an error.
+    #[schemars(with = "String")]
     pub client_secret: SecretString,
-    /// The scope asked for, space separated; empty for none. Default [`DEFAULT_SCOPE`].
+    /// The scope asked for, space separated; empty for none. Default
+    /// `https://saltoapis.com/auth/nebula` (`DEFAULT_SCOPE`).
+    #[serde(default = "defaults::scope")]
     pub scope: String,
     /// The installation's id (the `{i}` of `installations/{i}`).
     pub installation: String,
-    /// The first wait between two polls of an encoding operation; it doubles up to
-    /// [`poll_max`](Self::poll_max). Default 500 ms.
+    /// The first wait between two polls of an encoding operation; it doubles up to `poll_max`
+    /// (`poll_max_ms`). Serialised as `poll_initial_ms`, whole milliseconds. Default 500 ms.
+    #[serde(
+        rename = "poll_initial_ms",
+        default = "defaults::poll_initial",
+        with = "millis"
+    )]
+    #[schemars(with = "u64")]
     pub poll_initial: Duration,
-    /// The longest wait between two polls. Default 5 s.
+    /// The longest wait between two polls. Serialised as `poll_max_ms`, whole milliseconds.
+    /// Default 5 s.
+    #[serde(
+        rename = "poll_max_ms",
+        default = "defaults::poll_max",
+        with = "millis"
+    )]
+    #[schemars(with = "u64")]
     pub poll_max: Duration,
-    /// Encoders asked for per page. Default 100.
+    /// Encoders asked for per page, 1 to 1000. Default 100.
+    #[serde(default = "defaults::page_size")]
     pub page_size: u32,
-    /// The HTTP routes. Default [`Routes::default`].
+    /// The HTTP routes, as templates; each absent route keeps its default. Default
+    /// `Routes::default()`.
+    #[serde(default)]
     pub routes: Routes,
-    /// The time one HTTP attempt may take. Default 30 s.
+    /// The time one HTTP attempt may take; serialised as `timeout_seconds`, a number of seconds
+    /// (fractions allowed). Default 30 s.
+    #[serde(
+        rename = "timeout_seconds",
+        default = "defaults::timeout",
+        with = "seconds"
+    )]
+    #[schemars(with = "f64")]
     pub timeout: Duration,
     /// Retries of timeouts, connection failures, 408, 429 and 5xx (by the transport), and of
-    /// `409`/`ABORTED` concurrency conflicts (by the adapter). Default [`RetryPolicy::default`].
+    /// `409`/`ABORTED` concurrency conflicts (by the adapter). Default `RetryPolicy::default()`:
+    /// 5 attempts, 200 ms initial backoff, 10 s maximum.
+    #[serde(default)]
     pub retry: RetryPolicy,
-    /// Whether a card key's `outdated` flag makes [`key_state`](concierge_core::KeyEncoder::key_state)
-    /// answer `Outdated`. Default `false`: in Nebula `outdated` means "has pending updates" (the
-    /// card still works and picks them up at the next online point), not cancelled or superseded.
+    /// Whether a card key's `outdated` flag makes `KeyEncoder::key_state` answer `Outdated`.
+    /// Default `false`: in Nebula `outdated` means "has pending updates" (the card still works
+    /// and picks them up at the next online point), not cancelled or superseded.
     /// \[adapter's choice\]
+    #[serde(default = "defaults::outdated_flag_is_superseded")]
     pub outdated_flag_is_superseded: bool,
+}
+
+/// The default of each field [`SaltoConfig::new`] does not take, used by `new` and by
+/// deserialisation alike. Fields whose default is their type's `Default` (the routes and the
+/// retry policy) use that instead.
+mod defaults {
+    use super::*;
+
+    pub(super) fn base_url() -> String {
+        DEFAULT_BASE_URL.to_string()
+    }
+
+    pub(super) fn token_url() -> String {
+        DEFAULT_TOKEN_URL.to_string()
+    }
+
+    pub(super) fn scope() -> String {
+        DEFAULT_SCOPE.to_string()
+    }
+
+    pub(super) fn poll_initial() -> Duration {
+        DEFAULT_POLL_INITIAL
+    }
+
+    pub(super) fn poll_max() -> Duration {
+        DEFAULT_POLL_MAX
+    }
+
+    pub(super) fn page_size() -> u32 {
+        DEFAULT_PAGE_SIZE
+    }
+
+    pub(super) fn timeout() -> Duration {
+        DEFAULT_TIMEOUT
+    }
+
+    pub(super) fn outdated_flag_is_superseded() -> bool {
+        false
+    }
+}
+
+/// A [`Duration`] as a plain number of seconds, fractions allowed; a negative, infinite or NaN
+/// number is a deserialisation error.
+mod seconds {
+    use serde::{Deserialize, Deserializer, Serializer, de};
+    use std::time::Duration;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let secs = f64::deserialize(d)?;
+        Duration::try_from_secs_f64(secs).map_err(|_| {
+            de::Error::invalid_value(
+                de::Unexpected::Float(secs),
+                &"a finite number of seconds, at least 0",
+            )
+        })
+    }
+
+    /// Used by the JSON schema for the default.
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(d.as_secs_f64())
+    }
+}
+
+/// A [`Duration`] as a whole number of milliseconds (a negative or fractional number is a
+/// deserialisation error).
+mod millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+
+    /// Used by the JSON schema for the default.
+    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
 }
 
 impl SaltoConfig {
@@ -186,19 +301,19 @@ impl SaltoConfig {
         client_secret: SecretString,
     ) -> Self {
         Self {
-            base_url: DEFAULT_BASE_URL.to_string(),
-            token_url: DEFAULT_TOKEN_URL.to_string(),
+            base_url: defaults::base_url(),
+            token_url: defaults::token_url(),
             client_id: client_id.into(),
             client_secret,
-            scope: DEFAULT_SCOPE.to_string(),
+            scope: defaults::scope(),
             installation: installation.into(),
-            poll_initial: DEFAULT_POLL_INITIAL,
-            poll_max: DEFAULT_POLL_MAX,
-            page_size: DEFAULT_PAGE_SIZE,
+            poll_initial: defaults::poll_initial(),
+            poll_max: defaults::poll_max(),
+            page_size: defaults::page_size(),
             routes: Routes::default(),
-            timeout: DEFAULT_TIMEOUT,
+            timeout: defaults::timeout(),
             retry: RetryPolicy::default(),
-            outdated_flag_is_superseded: false,
+            outdated_flag_is_superseded: defaults::outdated_flag_is_superseded(),
         }
     }
 
@@ -250,91 +365,6 @@ impl SaltoConfig {
         let mut checks = Checks::new();
         self.check("", &mut checks);
         checks.finish().err().map(|e| e.to_string())
-    }
-}
-
-/// The serialised form of a [`SaltoConfig`]. Absent fields take the defaults of
-/// [`SaltoConfig::new`].
-#[derive(serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "SaltoConfig")]
-struct SaltoSettings {
-    /// Nebula's HTTP/JSON base URL, version included. Default
-    /// `https://nebula.saltoapis.com/v1`.
-    base_url: Option<String>,
-    /// The OAuth2 token endpoint. Default `https://account.saltosystems.com/oauth2/token`.
-    token_url: Option<String>,
-    /// The OAuth2 client id (issued by SALTO's technical contact).
-    client_id: String,
-    /// The OAuth2 client secret. Never logged, printed or put in an error.
-    #[schemars(with = "String")]
-    client_secret: SecretString,
-    /// The scope asked for, space separated; empty for none. Default
-    /// `https://saltoapis.com/auth/nebula`.
-    scope: Option<String>,
-    /// The installation's id (the `{i}` of `installations/{i}`).
-    installation: String,
-    /// The first wait between two polls of an encoding operation, in milliseconds; it doubles
-    /// up to `poll_max_ms`. Default 500.
-    poll_initial_ms: Option<u64>,
-    /// The longest wait between two polls, in milliseconds. Default 5000.
-    poll_max_ms: Option<u64>,
-    /// Encoders asked for per page, 1 to 1000. Default 100.
-    page_size: Option<u32>,
-    /// The HTTP routes, as templates; each absent route keeps its default.
-    routes: Option<Routes>,
-    /// The time one HTTP attempt may take, in seconds. Default 30.
-    timeout_seconds: Option<u64>,
-    /// Retries of transient failures. Default: 5 attempts, 200 ms initial backoff, 10 s maximum.
-    retry: Option<RetryPolicy>,
-    /// Whether a card key's `outdated` flag means the key was superseded. Default false.
-    outdated_flag_is_superseded: Option<bool>,
-}
-
-impl From<SaltoSettings> for SaltoConfig {
-    fn from(s: SaltoSettings) -> Self {
-        let mut c = SaltoConfig::new(s.installation, s.client_id, s.client_secret);
-        if let Some(v) = s.base_url {
-            c.base_url = v;
-        }
-        if let Some(v) = s.token_url {
-            c.token_url = v;
-        }
-        if let Some(v) = s.scope {
-            c.scope = v;
-        }
-        if let Some(v) = s.poll_initial_ms {
-            c.poll_initial = Duration::from_millis(v);
-        }
-        if let Some(v) = s.poll_max_ms {
-            c.poll_max = Duration::from_millis(v);
-        }
-        if let Some(v) = s.page_size {
-            c.page_size = v;
-        }
-        if let Some(v) = s.routes {
-            c.routes = v;
-        }
-        if let Some(v) = s.timeout_seconds {
-            c.timeout = Duration::from_secs(v);
-        }
-        if let Some(v) = s.retry {
-            c.retry = v;
-        }
-        if let Some(v) = s.outdated_flag_is_superseded {
-            c.outdated_flag_is_superseded = v;
-        }
-        c
-    }
-}
-
-impl schemars::JsonSchema for SaltoConfig {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        SaltoSettings::schema_name()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        SaltoSettings::json_schema(generator)
     }
 }
 
@@ -438,5 +468,81 @@ mod tests {
         ] {
             assert!(serde_json::from_value::<SaltoConfig>(bad).is_err());
         }
+    }
+
+    fn from_json(extra: serde_json::Value) -> Result<SaltoConfig, serde_json::Error> {
+        let mut value = serde_json::json!({
+            "installation": "inst-1", "client_id": "id", "client_secret": "s3cret-value",
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            value[k] = v.clone();
+        }
+        serde_json::from_value(value)
+    }
+
+    #[test]
+    fn the_required_fields_alone_give_the_config_of_new() {
+        let c = from_json(serde_json::json!({})).unwrap();
+        assert_eq!(format!("{c:?}"), format!("{:?}", config()));
+        assert_eq!(c.client_secret.expose_secret(), "s3cret-value");
+        for missing in ["installation", "client_id", "client_secret"] {
+            let mut value = serde_json::json!({
+                "installation": "inst-1", "client_id": "id", "client_secret": "s3cret-value",
+            });
+            value.as_object_mut().unwrap().remove(missing);
+            let err = serde_json::from_value::<SaltoConfig>(value).err().unwrap();
+            assert!(err.to_string().contains(missing), "{err}");
+        }
+        let err = from_json(serde_json::json!({"scop": "x"})).err().unwrap();
+        assert!(err.to_string().contains("scop"), "{err}");
+        // The Rust field names are not the serialised ones.
+        let err = from_json(serde_json::json!({"poll_max": 5})).err().unwrap();
+        assert!(
+            err.to_string().contains("unknown field `poll_max`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn durations_are_plain_numbers_the_timeout_fractional() {
+        let c = from_json(serde_json::json!({
+            "timeout_seconds": 0.5, "poll_initial_ms": 250, "poll_max_ms": 1500,
+        }))
+        .unwrap();
+        assert_eq!(c.timeout, Duration::from_millis(500));
+        assert_eq!(c.poll_initial, Duration::from_millis(250));
+        assert_eq!(c.poll_max, Duration::from_millis(1500));
+        for (key, bad) in [
+            ("timeout_seconds", serde_json::json!(-1)),
+            ("timeout_seconds", serde_json::json!(-0.5)),
+            ("poll_initial_ms", serde_json::json!(-1)),
+            ("poll_max_ms", serde_json::json!(1.5)),
+        ] {
+            let err = from_json(serde_json::json!({ key: bad }));
+            assert!(err.is_err(), "{key}: {bad} accepted");
+        }
+        use serde::de::IntoDeserializer;
+        for secs in [f64::NAN, f64::INFINITY, -1.0] {
+            let d: serde::de::value::F64Deserializer<serde::de::value::Error> =
+                secs.into_deserializer();
+            assert!(seconds::deserialize(d).is_err(), "{secs}");
+        }
+    }
+
+    #[test]
+    fn the_schema_states_the_defaults_and_the_required_fields() {
+        let schema = serde_json::to_value(schemars::schema_for!(SaltoConfig)).unwrap();
+        let props = &schema["properties"];
+        assert_eq!(
+            schema["required"],
+            serde_json::json!(["client_id", "client_secret", "installation"])
+        );
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+        assert_eq!(props["timeout_seconds"]["type"], "number");
+        assert_eq!(props["timeout_seconds"]["default"], 30.0);
+        assert_eq!(props["poll_initial_ms"]["type"], "integer");
+        assert_eq!(props["poll_initial_ms"]["default"], 500);
+        assert_eq!(props["poll_max_ms"]["default"], 5000);
+        assert_eq!(props["scope"]["default"], DEFAULT_SCOPE);
     }
 }
