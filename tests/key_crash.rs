@@ -11,6 +11,7 @@
 use async_trait::async_trait;
 use concierge::store::SqliteStore;
 use concierge::*;
+use concierge_core::{IntentStatus, KeyQuery};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

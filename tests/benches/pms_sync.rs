@@ -14,6 +14,10 @@ use concierge::store::SqliteStore;
 use concierge::*;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_buildium_sim::{BuildiumSimulator, SimConfig};
+use concierge_core::{
+    Batch, Intent, IntentStatus, KeyQuery, OutboxQuery, Record, RecordKey, ResidentQuery,
+    StoreResult,
+};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

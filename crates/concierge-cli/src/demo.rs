@@ -34,9 +34,11 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         ..Default::default()
     };
     let sandbox = Sandbox::with_portfolio(seed, portfolio);
+    // One store, shared by this handle and the one that syncs from Buildium below.
+    let store: std::sync::Arc<dyn Store> = std::sync::Arc::new(SqliteStore::open(db).await?);
     let concierge = Concierge::builder()
         .sandbox(&sandbox)
-        .store(SqliteStore::open(db).await?)
+        .store_arc(store.clone())
         .build()?;
     let desk = Admin::full_access("front-desk-1", "Front desk");
     let auditor = Admin::new("auditor-1", "Auditor").with_residence(AccessLevel::Read);
@@ -231,7 +233,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     let (buildium, sim) = start_buildium(seed, concierge.now().date_naive()).await?;
     let synced_handle = Concierge::builder()
         .sandbox(&sandbox)
-        .store_arc(concierge.store().clone())
+        .store_arc(store.clone())
         .pms(buildium)
         .build()?;
     let pms_property = synced_handle.list_pms_properties(&desk).await?.remove(0);

@@ -1,6 +1,7 @@
 use crate::{Concierge, Inner};
 use chrono::Duration;
 use concierge_core::*;
+#[cfg(feature = "sandbox")]
 use concierge_sandbox::Sandbox;
 use std::sync::Arc;
 
@@ -77,6 +78,7 @@ pub struct ConciergeBuilder {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    #[cfg(feature = "sandbox")]
     sandbox: Option<Sandbox>,
     summary: Option<String>,
 }
@@ -84,6 +86,7 @@ pub struct ConciergeBuilder {
 impl ConciergeBuilder {
     /// Uses every fake of `sandbox`: its clock, mailer and providers, and an in-memory store.
     /// The handle keeps `sandbox`, so callers can drive it ([`Concierge::sandbox`]).
+    #[cfg(feature = "sandbox")]
     pub fn sandbox(mut self, sandbox: &Sandbox) -> Self {
         self.sandbox = Some(sandbox.clone());
         self.clock_arc(sandbox.clock().clone())
@@ -221,6 +224,7 @@ impl ConciergeBuilder {
                 intercom: self.intercom,
                 key_encoder: self.key_encoder,
                 config: self.config,
+                #[cfg(feature = "sandbox")]
                 sandbox: self.sandbox,
                 summary,
                 closed: Default::default(),

@@ -8,10 +8,12 @@
 //! Start on the sandbox (deterministic fakes of every provider and a clock you can move):
 //!
 //! ```
+//! # #[cfg(not(feature = "sandbox"))] fn main() {}
+//! # #[cfg(feature = "sandbox")]
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
 //! use concierge::{AccountStatus, Activation, Admin, Concierge, MoveIn, NewBuilding, NewProperty, NewUnit};
 //! use concierge::sandbox::Sandbox;
 //!
-//! # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
 //! let sandbox = Sandbox::new(7);
 //! let concierge = Concierge::builder().sandbox(&sandbox).build()?;
 //! let admin = Admin::full_access("front-desk-1", "Front desk");
@@ -41,43 +43,69 @@ mod keys;
 mod paging;
 mod requests;
 mod settings;
-pub mod smtp;
 mod sync;
 mod workflows;
 
 pub use builder::{ConciergeBuilder, Config};
-pub use concierge_core::*;
+// What users of the facade need, by name: the records and ids, the provider traits (for
+// adapters of one's own), admins, account statuses and errors. The store's plumbing (batches,
+// records, the intent ledger) stays in `concierge-core`, for store implementations.
+pub use concierge_core::domain::*;
+pub use concierge_core::ids::*;
+pub use concierge_core::providers::*;
+pub use concierge_core::{
+    AccessLevel, AccountAction, AccountStatus, Admin, DEFAULT_ACTIVATION_VALIDITY, EntityKind,
+    Error, ErrorCode, ErrorField, FieldIssue, MemoryStore, OutboxEntry, OutboxMessage,
+    OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result, Store,
+    StoreError, TokenRejection, ValidationError,
+};
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};
 pub use paging::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, PageRequest, paginate};
 pub use requests::{
     Activation, KeyFilter, MoveIn, NewBuilding, NewProperty, NewUnit, ResidentFilter,
 };
-pub use settings::{DEFAULT_SANDBOX_SEED, SandboxSettings, Settings};
-pub use smtp::{SmtpConfig, SmtpMailer, SmtpTls};
+pub use settings::Settings;
+#[cfg(feature = "sandbox")]
+pub use settings::{DEFAULT_SANDBOX_SEED, SandboxSettings};
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 
-/// The sandbox: deterministic fakes of every provider.
+/// The sandbox (feature `sandbox`): deterministic fakes of every provider.
+#[cfg(feature = "sandbox")]
 pub mod sandbox {
     pub use concierge_sandbox::*;
 }
 
-/// Buildium, the property management system with a public OpenAPI contract: the
-/// [`BuildiumPms`](buildium::BuildiumPms) adapter and its [`BuildiumConfig`](buildium::BuildiumConfig).
+/// Email over SMTP (feature `smtp`): the [`SmtpMailer`](smtp::SmtpMailer) and its
+/// [`SmtpConfig`](smtp::SmtpConfig).
+#[cfg(feature = "smtp")]
+pub mod smtp {
+    pub use concierge_smtp::*;
+}
+
+/// Buildium (feature `buildium`), the property management system with a public OpenAPI
+/// contract: the [`BuildiumPms`](buildium::BuildiumPms) adapter and its
+/// [`BuildiumConfig`](buildium::BuildiumConfig).
+#[cfg(feature = "buildium")]
 pub mod buildium {
     pub use concierge_buildium::*;
 }
 
-/// SALTO Nebula (Homelok), the lock system whose NCoders write the keys: the
+/// SALTO Nebula (Homelok, feature `salto`), the lock system whose NCoders write the keys: the
 /// [`SaltoEncoder`](salto::SaltoEncoder) adapter and its [`SaltoConfig`](salto::SaltoConfig).
+#[cfg(feature = "salto")]
 pub mod salto {
     pub use concierge_salto::*;
 }
 
-/// The durable stores: [`SqliteStore`](store::SqliteStore), the embedded default, and
-/// [`PgStore`](store::PgStore), for several processes sharing one PostgreSQL database.
+/// The durable stores: [`SqliteStore`](store::SqliteStore) (feature `sqlite`), the embedded
+/// default, and [`PgStore`](store::PgStore) (feature `postgres`), for several processes sharing
+/// one PostgreSQL database.
+#[cfg(feature = "sqlite")]
 pub mod store {
-    pub use concierge_store::{PgStore, SCHEMA_VERSION, SqliteStore};
+    #[cfg(feature = "postgres")]
+    pub use concierge_store::PgStore;
+    pub use concierge_store::{SCHEMA_VERSION, SqliteStore};
 }
 
 use std::sync::Arc;
@@ -94,11 +122,16 @@ struct Inner {
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     pms: Option<Arc<dyn PmsProvider>>,
+    /// No workflow reads the strata system or the intercom yet (the strata import and the
+    /// visitors come next); a handle keeps them already so they are configured in one place.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     strata: Option<Arc<dyn StrataProvider>>,
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
     /// The sandbox whose fakes the handle uses, if it was built on one.
+    #[cfg(feature = "sandbox")]
     sandbox: Option<concierge_sandbox::Sandbox>,
     /// [`Concierge::settings_summary`].
     summary: String,
@@ -115,7 +148,9 @@ impl Concierge {
         ConciergeBuilder::default()
     }
 
-    /// The store.
+    /// The store. For tests only (feature `testing`): it goes around the permission
+    /// checks and the intent ledger.
+    #[cfg(feature = "testing")]
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
@@ -125,22 +160,30 @@ impl Concierge {
         self.inner.clock.now()
     }
 
-    /// The configured PMS, if any.
+    /// The configured PMS, if any. For tests only (feature `testing`): it goes around the permission
+    /// checks and the intent ledger.
+    #[cfg(feature = "testing")]
     pub fn pms(&self) -> Option<&Arc<dyn PmsProvider>> {
         self.inner.pms.as_ref()
     }
 
-    /// The configured strata system, if any.
+    /// The configured strata system, if any. For tests only (feature `testing`): it goes around the permission
+    /// checks and the intent ledger.
+    #[cfg(feature = "testing")]
     pub fn strata(&self) -> Option<&Arc<dyn StrataProvider>> {
         self.inner.strata.as_ref()
     }
 
-    /// The configured intercom, if any.
+    /// The configured intercom, if any. For tests only (feature `testing`): it goes around the permission
+    /// checks and the intent ledger.
+    #[cfg(feature = "testing")]
     pub fn intercom(&self) -> Option<&Arc<dyn IntercomProvider>> {
         self.inner.intercom.as_ref()
     }
 
-    /// The configured key encoder, if any.
+    /// The configured key encoder, if any. For tests only (feature `testing`): it goes around the permission
+    /// checks and the intent ledger.
+    #[cfg(feature = "testing")]
     pub fn key_encoder(&self) -> Option<&Arc<dyn KeyEncoder>> {
         self.inner.key_encoder.as_ref()
     }
@@ -153,6 +196,7 @@ impl Concierge {
     /// The sandbox, when the handle was opened on one ([`SandboxSettings`] or
     /// [`ConciergeBuilder::sandbox`]): move its clock, read what its mailer "sent", script
     /// faults.
+    #[cfg(feature = "sandbox")]
     pub fn sandbox(&self) -> Option<&sandbox::Sandbox> {
         self.inner.sandbox.as_ref()
     }

@@ -192,9 +192,11 @@ impl<T> IntoIterator for Listing<T> {
 /// ends after the last page, or after yielding the first error.
 ///
 /// ```
+/// # #[cfg(not(feature = "sandbox"))] fn main() {}
+/// # #[cfg(feature = "sandbox")]
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
 /// # use concierge::{Admin, Concierge, ResidentFilter, PageRequest, paginate};
 /// # use futures_util::TryStreamExt;
-/// # #[tokio::main(flavor = "current_thread")] async fn main() -> concierge::Result<()> {
 /// # let sandbox = concierge::sandbox::Sandbox::new(7);
 /// # let concierge = Concierge::builder().sandbox(&sandbox).build()?;
 /// let desk = Admin::full_access("desk-1", "Front desk");

@@ -8,19 +8,24 @@
 //! SALTO client secrets, a password in a `postgres://` URL) never appear in `Debug`,
 //! [`Settings::describe`] or an error.
 
+use crate::Concierge;
 use crate::builder::Config;
-use crate::smtp::{SmtpConfig, SmtpMailer};
-use crate::{Concierge, sandbox::Sandbox};
 use async_trait::async_trait;
+#[cfg(feature = "buildium")]
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_core::validate::Checks;
 use concierge_core::*;
+#[cfg(feature = "salto")]
 use concierge_salto::{SaltoConfig, SaltoEncoder};
-use concierge_store::{PgStore, SqliteStore};
+#[cfg(feature = "sandbox")]
+use concierge_sandbox::Sandbox;
+#[cfg(feature = "smtp")]
+use concierge_smtp::{SmtpConfig, SmtpMailer};
 use std::fmt;
 use std::sync::Arc;
 
 /// The sandbox's seed when [`SandboxSettings::seed`] is not given.
+#[cfg(feature = "sandbox")]
 pub const DEFAULT_SANDBOX_SEED: u64 = 7;
 
 /// Every setting of a [`Concierge`] handle, for [`Concierge::open`].
@@ -31,6 +36,7 @@ pub const DEFAULT_SANDBOX_SEED: u64 = 7;
 /// secret.
 ///
 /// ```
+/// # #[cfg(all(feature = "sqlite", feature = "smtp"))] {
 /// let settings: concierge::Settings = serde_json::from_value(serde_json::json!({
 ///     "store": "concierge.db",
 ///     "smtp": {"host": "mail.example.org", "username": "desk", "password": "…"},
@@ -38,6 +44,7 @@ pub const DEFAULT_SANDBOX_SEED: u64 = 7;
 /// })).unwrap();
 /// settings.validate().unwrap();
 /// assert_eq!(settings.describe(), "store=sqlite:concierge.db, mailer=smtp(mail.example.org:587)");
+/// # }
 /// ```
 #[derive(Clone, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,14 +52,19 @@ pub struct Settings {
     /// Where state lives: a SQLite file path (created if missing), or a `postgres://` (or
     /// `postgresql://`) URL. Absent: in memory, lost when the handle is dropped.
     pub store: Option<String>,
-    /// The sandbox: fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
+    /// The sandbox (feature `sandbox`): fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
     /// manual clock. Cannot be combined with `smtp`, `buildium`, `salto` or `hold_email`.
+    #[cfg(feature = "sandbox")]
     pub sandbox: Option<SandboxSettings>,
-    /// The SMTP server that sends email. One of `smtp`, `sandbox` or `hold_email` is required.
+    /// The SMTP server that sends email (feature `smtp`). One of `smtp`, `sandbox` or
+    /// `hold_email` is required.
+    #[cfg(feature = "smtp")]
     pub smtp: Option<SmtpConfig>,
-    /// Buildium as the property management system. Absent: no PMS.
+    /// Buildium as the property management system (feature `buildium`). Absent: no PMS.
+    #[cfg(feature = "buildium")]
     pub buildium: Option<BuildiumConfig>,
-    /// SALTO Nebula (Homelok) as the key encoder. Absent: no key encoder.
+    /// SALTO Nebula (Homelok) as the key encoder (feature `salto`). Absent: no key encoder.
+    #[cfg(feature = "salto")]
     pub salto: Option<SaltoConfig>,
     /// No mailer: every email waits in the outbox (a delivery attempt fails as retryable and
     /// is tried again later, by a handle with a mailer). For tools that only read or queue,
@@ -79,6 +91,7 @@ pub struct Settings {
 }
 
 /// The sandbox's settings ([`Settings::sandbox`]).
+#[cfg(feature = "sandbox")]
 #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct SandboxSettings {
@@ -90,6 +103,7 @@ pub struct SandboxSettings {
     pub key_write_time_ms: Option<u64>,
 }
 
+#[cfg(feature = "sandbox")]
 impl Default for SandboxSettings {
     fn default() -> Self {
         Self {
@@ -101,13 +115,17 @@ impl Default for SandboxSettings {
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("store", &self.store.as_deref().map(redact_store_location))
-            .field("sandbox", &self.sandbox)
-            .field("smtp", &self.smtp)
-            .field("buildium", &self.buildium)
-            .field("salto", &self.salto)
-            .field("hold_email", &self.hold_email)
+        let mut d = f.debug_struct("Settings");
+        d.field("store", &self.store.as_deref().map(redact_store_location));
+        #[cfg(feature = "sandbox")]
+        d.field("sandbox", &self.sandbox);
+        #[cfg(feature = "smtp")]
+        d.field("smtp", &self.smtp);
+        #[cfg(feature = "buildium")]
+        d.field("buildium", &self.buildium);
+        #[cfg(feature = "salto")]
+        d.field("salto", &self.salto);
+        d.field("hold_email", &self.hold_email)
             .field("activation_validity_days", &self.activation_validity_days)
             .field(
                 "key_write_deadline_seconds",
@@ -166,35 +184,78 @@ impl Settings {
                 "must not be empty (leave it out for an in-memory store)",
             );
         }
+        if let Some(store) = &self.store {
+            if is_postgres(store) && !cfg!(feature = "postgres") {
+                checks.fail(
+                    "store",
+                    "is a PostgreSQL URL: this build has no `postgres` feature",
+                );
+            } else if !is_postgres(store) && !cfg!(feature = "sqlite") {
+                checks.fail(
+                    "store",
+                    "is a SQLite file: this build has no `sqlite` feature",
+                );
+            }
+        }
         let held = self.hold_email == Some(true);
-        if self.sandbox.is_some()
-            && (self.smtp.is_some() || self.buildium.is_some() || self.salto.is_some() || held)
-        {
+        let (sandbox, smtp) = (self.has_sandbox(), self.has_smtp());
+        if sandbox && (smtp || self.has_pms() || self.has_key_encoder() || held) {
             checks.fail(
                 "sandbox",
                 "cannot be combined with smtp, buildium, salto or hold_email: the sandbox fakes every provider",
             );
         }
-        if held && self.smtp.is_some() {
+        if held && smtp {
             checks.fail("hold_email", "cannot be combined with smtp");
         }
-        if self.sandbox.is_none() && self.smtp.is_none() && !held {
+        if !sandbox && !smtp && !held {
             checks.fail(
                 "smtp",
                 "is required unless sandbox or hold_email is set: invitations and activation emails need a mailer",
             );
         }
+        #[cfg(feature = "smtp")]
         if let Some(smtp) = &self.smtp {
             smtp.check("smtp.", &mut checks);
         }
+        #[cfg(feature = "buildium")]
         if let Some(buildium) = &self.buildium {
             buildium.check("buildium.", &mut checks);
         }
+        #[cfg(feature = "salto")]
         if let Some(salto) = &self.salto {
             salto.check("salto.", &mut checks);
         }
         self.config_checked(&mut checks);
         Ok(checks.finish()?)
+    }
+
+    fn has_sandbox(&self) -> bool {
+        #[cfg(feature = "sandbox")]
+        return self.sandbox.is_some();
+        #[cfg(not(feature = "sandbox"))]
+        false
+    }
+
+    fn has_smtp(&self) -> bool {
+        #[cfg(feature = "smtp")]
+        return self.smtp.is_some();
+        #[cfg(not(feature = "smtp"))]
+        false
+    }
+
+    fn has_pms(&self) -> bool {
+        #[cfg(feature = "buildium")]
+        return self.buildium.is_some();
+        #[cfg(not(feature = "buildium"))]
+        false
+    }
+
+    fn has_key_encoder(&self) -> bool {
+        #[cfg(feature = "salto")]
+        return self.salto.is_some();
+        #[cfg(not(feature = "salto"))]
+        false
     }
 
     /// The handle's [`Config`]: [`Config::default`] with every setting given here. Fails like
@@ -266,18 +327,21 @@ impl Settings {
                 .map(redact_store_location)
                 .unwrap_or_else(|| "memory".into())
         )];
+        #[cfg(feature = "sandbox")]
         if let Some(sandbox) = &self.sandbox {
             parts.push(format!("sandbox(seed={})", sandbox.seed));
         }
+        #[cfg(feature = "smtp")]
         if let Some(smtp) = &self.smtp {
             parts.push(format!("mailer=smtp({}:{})", smtp.host, smtp.port));
         }
         if self.hold_email == Some(true) {
             parts.push("mailer=held".into());
         }
-        if self.buildium.is_some() {
+        if self.has_pms() {
             parts.push("pms=buildium".into());
         }
+        #[cfg(feature = "salto")]
         if let Some(salto) = &self.salto {
             parts.push(format!("key_encoder=salto({})", salto.installation));
         }
@@ -317,6 +381,7 @@ impl Concierge {
         let mut builder = Concierge::builder()
             .config(settings.config()?)
             .summary(settings.describe());
+        #[cfg(feature = "sandbox")]
         if let Some(s) = &settings.sandbox {
             let sandbox = Sandbox::new(s.seed);
             if let Some(ms) = s.key_write_time_ms {
@@ -326,23 +391,33 @@ impl Concierge {
             }
             builder = builder.sandbox(&sandbox);
         }
+        #[cfg(feature = "smtp")]
         if let Some(smtp) = &settings.smtp {
             builder = builder.mailer(SmtpMailer::new(smtp.clone())?);
         }
         if settings.hold_email == Some(true) {
             builder = builder.mailer(HeldMailer);
         }
+        #[cfg(feature = "buildium")]
         if let Some(buildium) = &settings.buildium {
             builder = builder.pms(Arc::new(BuildiumPms::new(buildium.clone())?));
         }
+        #[cfg(feature = "salto")]
         if let Some(salto) = &settings.salto {
             builder = builder.key_encoder(Arc::new(SaltoEncoder::new(salto.clone())?));
         }
         builder.check()?;
         let store: Arc<dyn Store> = match settings.store.as_deref() {
             None => Arc::new(MemoryStore::new()),
-            Some(url) if is_postgres(url) => Arc::new(PgStore::connect(url).await?),
-            Some(path) => Arc::new(SqliteStore::open(path).await?),
+            #[cfg(feature = "postgres")]
+            Some(url) if is_postgres(url) => {
+                Arc::new(concierge_store::PgStore::connect(url).await?)
+            }
+            #[cfg(feature = "sqlite")]
+            Some(path) => Arc::new(concierge_store::SqliteStore::open(path).await?),
+            // Refused by `validate` above: this build has no store for it.
+            #[allow(unreachable_patterns)]
+            Some(_) => return Err(Error::invalid("store", "this build has no store for it")),
         };
         builder.store_arc(store).build()
     }
@@ -384,6 +459,7 @@ mod tests {
         assert_eq!(default.outbox_base_backoff, chrono::Duration::seconds(30));
         assert_eq!(default.outbox_max_backoff, chrono::Duration::seconds(3600));
         assert!(default.dispatch_inline);
+        #[cfg(feature = "sandbox")]
         assert_eq!(SandboxSettings::default().seed, 7);
     }
 }

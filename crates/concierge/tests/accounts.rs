@@ -1,5 +1,7 @@
 //! Resident account statuses through the facade (R-STATUS-1..5).
 
+#![cfg(feature = "sandbox")]
+
 mod common;
 
 use chrono::Duration;

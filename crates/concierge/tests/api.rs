@@ -2,6 +2,8 @@
 //! gets the same code and field path as in Python and Node (the cases are shared with their
 //! tests in tests/fixtures/bad_inputs.json), and a flow runs through it end to end.
 
+#![cfg(feature = "sandbox")]
+
 use concierge::{Concierge, ErrorCode, api};
 use serde_json::{Value, json};
 

@@ -1,5 +1,7 @@
 //! Bad input gets a typed error and changes nothing.
 
+#![cfg(feature = "sandbox")]
+
 mod common;
 
 use chrono::Duration;

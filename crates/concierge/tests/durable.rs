@@ -1,8 +1,12 @@
 //! What the SDK acknowledged survives a restart (R-SDK-4), on a SQLite file and on PostgreSQL.
 
+#![cfg(feature = "sandbox")]
+
 use chrono::Duration;
 use concierge::sandbox::Sandbox;
-use concierge::store::{PgStore, SqliteStore};
+#[cfg(feature = "postgres")]
+use concierge::store::PgStore;
+use concierge::store::SqliteStore;
 use concierge::*;
 use std::sync::Arc;
 
@@ -129,6 +133,7 @@ async fn a_sqlite_file_keeps_every_acknowledged_change_across_a_restart() {
 }
 
 // R-SDK-4
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn postgres_keeps_every_acknowledged_change_across_a_restart() {
     let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {

@@ -1,8 +1,11 @@
 //! Smart keys on the sandbox encoder (R-KEY-1..4, R-PMS-4, R-PMS-7, R-PMS-8, R-PERM-2).
 
+#![cfg(feature = "sandbox")]
+
 use chrono::Duration;
 use concierge::sandbox::Sandbox;
 use concierge::*;
+use concierge_core::{IntentStatus, KeyQuery};
 use std::sync::Arc;
 
 struct World {

@@ -1,5 +1,7 @@
 //! Manual move-in (R-MOVE-1..3).
 
+#![cfg(feature = "sandbox")]
+
 mod common;
 
 use common::{world, world_with};

@@ -1,6 +1,8 @@
 //! Side effects go through the outbox: committed with the state change, delivered once, retried,
 //! parked when hopeless (R-SDK-2, R-SDK-3, R-SDK-4).
 
+#![cfg(feature = "sandbox")]
+
 mod common;
 
 use chrono::Duration;

@@ -2,9 +2,14 @@
 //! `limit`; a bad limit or cursor is a validation error naming the field. On the memory store,
 //! a SQLite file and PostgreSQL (when `DATABASE_URL` is set).
 
+#![cfg(feature = "sandbox")]
+
 use concierge::sandbox::Sandbox;
-use concierge::store::{PgStore, SqliteStore};
+#[cfg(feature = "postgres")]
+use concierge::store::PgStore;
+use concierge::store::SqliteStore;
 use concierge::*;
+use concierge_core::Batch;
 use futures_util::TryStreamExt;
 use std::future::Future;
 use std::sync::Arc;
@@ -212,6 +217,7 @@ async fn listings_page_on_a_sqlite_file() {
     scenario(Arc::new(store), true).await;
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn listings_page_on_postgres() {
     let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {

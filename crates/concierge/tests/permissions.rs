@@ -1,5 +1,7 @@
 //! Permissions are checked before anything is touched (R-PERM-1, R-PERM-2).
 
+#![cfg(feature = "sandbox")]
+
 mod common;
 
 use common::world;

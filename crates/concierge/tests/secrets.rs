@@ -1,6 +1,9 @@
 //! Secrets never appear in Debug, Display, errors or logs (R-SDK-2).
 
+#![cfg(all(feature = "sandbox", feature = "smtp"))]
+
 use concierge::sandbox::Sandbox;
+use concierge::smtp::{SmtpConfig, SmtpMailer, SmtpTls};
 use concierge::*;
 
 const CANARY: &str = "canary-7c1d-SMTP-pa55";

@@ -2,6 +2,14 @@
 //! before anything is created; secrets never show; the handle opens on memory, a SQLite file,
 //! the sandbox and (when `DATABASE_URL` is set) PostgreSQL.
 
+#![cfg(all(
+    feature = "sandbox",
+    feature = "smtp",
+    feature = "buildium",
+    feature = "salto",
+    feature = "postgres"
+))]
+
 use concierge::{Concierge, ErrorCode, Settings};
 use serde_json::json;
 

@@ -1,8 +1,11 @@
 //! The PMS resident sync (R-PMS-1..8) on the sandbox PMS.
 
+#![cfg(feature = "sandbox")]
+
 use chrono::{Duration, NaiveDate};
 use concierge::sandbox::Sandbox;
 use concierge::*;
+use concierge_core::{Batch, KeyQuery};
 use std::sync::Arc;
 
 struct World {
@@ -694,6 +697,7 @@ async fn a_second_process_joins_the_sync_another_process_runs() {
 }
 
 // R-PMS-6
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_postgres_a_second_process_joins_the_sync_another_process_runs() {
     let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {

@@ -249,6 +249,7 @@ macro_rules! operations {
 }
 
 // After the macros, which it uses.
+#[cfg(feature = "sandbox")]
 mod sandbox;
 
 operations! {
@@ -407,6 +408,7 @@ impl Concierge {
             }
         }
         let args = Value::Object(args);
+        #[cfg(feature = "sandbox")]
         if let Some(op) = op.strip_prefix("sandbox.") {
             return sandbox::dispatch(self, op, admin, args).await;
         }
@@ -426,9 +428,11 @@ pub fn describe() -> Value {
         .for_serialize()
         .into_generator();
     let page = schema_of::<crate::PageRequest>(&mut input);
-    let operations: Vec<Value> = OPERATIONS
-        .iter()
-        .chain(sandbox::OPERATIONS)
+    #[cfg(feature = "sandbox")]
+    let all = OPERATIONS.iter().chain(sandbox::OPERATIONS);
+    #[cfg(not(feature = "sandbox"))]
+    let all = OPERATIONS.iter();
+    let operations: Vec<Value> = all
         .map(|op| {
             json!({
                 "name": op.name,
