@@ -1,7 +1,9 @@
 //! `concierge`: the demo and operator commands.
 
+#[cfg(feature = "demo")]
 mod demo;
 mod ops;
+mod places;
 mod settings;
 
 use clap::{Parser, Subcommand};
@@ -43,11 +45,24 @@ struct Cli {
 enum Command {
     /// Runs every flow Concierge has on the sandbox providers and a SQLite file, and prints
     /// what happens. Starts from an empty database each time.
+    #[cfg(feature = "demo")]
     Demo {
         /// Seed of the sandbox's generated data.
         #[arg(long, default_value_t = concierge::DEFAULT_SANDBOX_SEED)]
         seed: u64,
     },
+    /// Properties: register, list, show and change their settings.
+    #[command(subcommand)]
+    Property(places::PropertyCommand),
+    /// Buildings of a property: register.
+    #[command(subcommand)]
+    Building(places::BuildingCommand),
+    /// Units of a building: register.
+    #[command(subcommand)]
+    Unit(places::UnitCommand),
+    /// The PMS: list its properties, link one to a property.
+    #[command(subcommand)]
+    Pms(places::PmsCommand),
     /// Lists residents with their account status.
     Residents(ops::ResidentsArgs),
     /// Syncs properties with the PMS now (every linked property, or one), with progress.
@@ -91,6 +106,7 @@ fn main() -> ExitCode {
             layers.flags.push(settings::Layers::set_flag(spec)?);
         }
         match cli.command {
+            #[cfg(feature = "demo")]
             Command::Demo { seed } => {
                 let (path, is_default) = match cli.store {
                     Some(db) => (PathBuf::from(db), false),
@@ -98,6 +114,10 @@ fn main() -> ExitCode {
                 };
                 demo::run(seed, &path, is_default, &mut out).await
             }
+            Command::Property(cmd) => places::property(&layers, cmd, &mut out).await,
+            Command::Building(cmd) => places::building(&layers, cmd, &mut out).await,
+            Command::Unit(cmd) => places::unit(&layers, cmd, &mut out).await,
+            Command::Pms(cmd) => places::pms(&layers, cmd, &mut out).await,
             Command::Residents(args) => ops::residents(&layers, args, &mut out).await,
             Command::Sync(args) => ops::sync(&layers, args, &mut out).await,
             Command::Key(cmd) => ops::key(&layers, cmd, &mut out).await,

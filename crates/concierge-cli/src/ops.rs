@@ -12,6 +12,7 @@ pub const DEFAULT_DB: &str = "concierge.db";
 
 /// How long the sandbox NCoder takes to write a key for the operator commands, unless
 /// `sandbox.key_write_time_ms` says otherwise: short, since they are for trying things out.
+#[cfg(feature = "demo")]
 const SANDBOX_WRITE_TIME_MS: u64 = 500;
 
 /// Arguments of `concierge residents`.
@@ -37,18 +38,41 @@ pub struct SyncArgs {
     /// `full` (the default: may move out residents the PMS no longer lists) or `incremental`.
     #[arg(long, default_value = "full")]
     mode: String,
+    #[command(flatten)]
+    pms: PmsArgs,
+    /// Print each run as a JSON line instead of a summary, and no progress.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The PMS a command talks to. Never a default: an operator names it.
+#[derive(Debug, clap::Args)]
+pub struct PmsArgs {
     /// The PMS: `buildium` (the `buildium` settings: CONCIERGE_BUILDIUM_CLIENT_ID,
     /// CONCIERGE_BUILDIUM_CLIENT_SECRET, CONCIERGE_BUILDIUM_BASE_URL, … or `[buildium]` in the
-    /// config file) or `sandbox` (the sandbox's fakes and clock; `--seed`). Default: buildium
-    /// when its settings are given, else sandbox.
+    /// config file) or, with the `demo` feature, `sandbox` (generated data; `--seed`).
+    /// Default: buildium when its settings are given; otherwise the command refuses.
     #[arg(long, env = "CONCIERGE_PMS")]
     pms: Option<String>,
     /// Seed of the sandbox (the setting `sandbox.seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Print each run as a JSON line instead of a summary, and no progress.
-    #[arg(long)]
-    json: bool,
+}
+
+/// What to say when a command needs a PMS and none is named.
+const CONFIGURE_PMS: &str = "is not configured: give the Buildium settings (CONCIERGE_BUILDIUM_CLIENT_ID and CONCIERGE_BUILDIUM_CLIENT_SECRET, or [buildium] in the --config file), or --pms sandbox to try the command on generated data";
+
+impl PmsArgs {
+    /// `settings` with the PMS this command talks to.
+    pub fn settings(&self, mut settings: Settings) -> Result<Settings> {
+        match self.pms.as_deref() {
+            Some("sandbox") => use_sandbox(&mut settings, self.seed)?,
+            Some("buildium") | None if settings.buildium.is_some() => {}
+            Some("buildium") | None => return Err(Error::invalid("pms", CONFIGURE_PMS)),
+            Some(_) => return Err(Error::invalid("pms", "must be buildium or sandbox")),
+        }
+        Ok(settings)
+    }
 }
 
 /// The lock system to write keys with.
@@ -57,7 +81,8 @@ pub struct LockArgs {
     /// `salto` (SALTO Nebula: the `salto` settings, CONCIERGE_SALTO_INSTALLATION,
     /// CONCIERGE_SALTO_CLIENT_ID, CONCIERGE_SALTO_CLIENT_SECRET, … or `[salto]` in the config
     /// file) or `sandbox` (the sandbox's fakes and clock: keys are written in this process only,
-    /// for trying the commands out). Default: salto when its settings are given, else sandbox.
+    /// for trying the commands out; with the `demo` feature). Default: salto when its settings
+    /// are given; otherwise the command refuses.
     #[arg(long, env = "CONCIERGE_LOCK")]
     lock: Option<String>,
 }
@@ -67,20 +92,30 @@ impl LockArgs {
     fn apply(&self, settings: &mut Settings) -> Result<()> {
         match self.lock.as_deref() {
             Some("sandbox") => use_sandbox(settings, None),
-            Some("salto") if settings.salto.is_none() => Err(Error::invalid(
-                "salto",
-                "is required to write keys with SALTO: set CONCIERGE_SALTO_INSTALLATION, CONCIERGE_SALTO_CLIENT_ID and CONCIERGE_SALTO_CLIENT_SECRET, or [salto] in the config file",
+            Some("salto") | None if settings.salto.is_some() => Ok(()),
+            Some("salto") | None => Err(Error::invalid(
+                "lock",
+                "is not configured: give the SALTO settings (CONCIERGE_SALTO_INSTALLATION, CONCIERGE_SALTO_CLIENT_ID and CONCIERGE_SALTO_CLIENT_SECRET, or [salto] in the --config file), or --lock sandbox to try the command on the sandbox encoder",
             )),
-            Some("salto") => Ok(()),
-            None if settings.salto.is_some() => Ok(()),
-            None => use_sandbox(settings, None),
             Some(_) => Err(Error::invalid("lock", "must be salto or sandbox")),
         }
     }
 }
 
 /// `settings` on the sandbox (seed `seed` when given), its NCoder writing in
+/// [`SANDBOX_WRITE_TIME_MS`] unless the settings say otherwise. Only with the `demo` feature:
+/// an operator's build never falls on generated data.
+#[cfg(not(feature = "demo"))]
+fn use_sandbox(_settings: &mut Settings, _seed: Option<u64>) -> Result<()> {
+    Err(Error::invalid(
+        "sandbox",
+        "is not in this build of the command (the `demo` feature)",
+    ))
+}
+
+/// `settings` on the sandbox (seed `seed` when given), its NCoder writing in
 /// [`SANDBOX_WRITE_TIME_MS`] unless the settings say otherwise.
+#[cfg(feature = "demo")]
 fn use_sandbox(settings: &mut Settings, seed: Option<u64>) -> Result<()> {
     let sandbox = settings.sandbox.get_or_insert_with(Default::default);
     if let Some(seed) = seed {
@@ -346,16 +381,16 @@ impl SmtpArgs {
 /// Opens the handle of a command through [`Concierge::open`]: the store defaults to
 /// [`DEFAULT_DB`], and without a mailer (neither `smtp` nor `sandbox`) email is held in the
 /// outbox (`hold_email`), for the commands that send none.
-async fn open(mut settings: Settings) -> Result<Concierge> {
+pub async fn open(mut settings: Settings) -> Result<Concierge> {
     settings.store.get_or_insert_with(|| DEFAULT_DB.to_owned());
-    if settings.smtp.is_none() && settings.sandbox.is_none() && settings.hold_email.is_none() {
+    if !settings.has_mailer() {
         settings.hold_email = Some(true);
     }
     Concierge::open(settings).await
 }
 
 /// The operator at the machine: the CLI acts with full access.
-fn operator() -> Admin {
+pub fn operator() -> Admin {
     Admin::full_access("concierge-cli", "Concierge CLI")
 }
 
@@ -430,20 +465,7 @@ pub async fn residents(layers: &Layers, args: ResidentsArgs, out: &mut impl Writ
 pub async fn sync(layers: &Layers, args: SyncArgs, out: &mut impl Write) -> Result<()> {
     let mode = SyncMode::parse(&args.mode)
         .ok_or_else(|| Error::invalid("mode", "must be full or incremental"))?;
-    let mut settings = layers.load(&[])?;
-    match args.pms.as_deref() {
-        Some("sandbox") => use_sandbox(&mut settings, args.seed)?,
-        Some("buildium") if settings.buildium.is_none() => {
-            return Err(Error::invalid(
-                "buildium",
-                "is required to sync with Buildium: set CONCIERGE_BUILDIUM_CLIENT_ID and CONCIERGE_BUILDIUM_CLIENT_SECRET, or [buildium] in the config file",
-            ));
-        }
-        Some("buildium") => {}
-        None if settings.buildium.is_some() => {}
-        None => use_sandbox(&mut settings, args.seed)?,
-        Some(_) => return Err(Error::invalid("pms", "must be buildium or sandbox")),
-    }
+    let settings = args.pms.settings(layers.load(&[])?)?;
     let c = open(settings).await?;
     let admin = operator();
     let properties: Vec<Property> = c

@@ -230,6 +230,11 @@ impl Settings {
         Ok(checks.finish()?)
     }
 
+    /// Whether these settings give the handle a mailer: SMTP, the sandbox's, or `hold_email`.
+    pub fn has_mailer(&self) -> bool {
+        self.has_smtp() || self.has_sandbox() || self.hold_email.is_some()
+    }
+
     fn has_sandbox(&self) -> bool {
         #[cfg(feature = "sandbox")]
         return self.sandbox.is_some();
