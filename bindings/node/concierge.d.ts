@@ -39,6 +39,13 @@ export type BuildingId = string;
 export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent";
 
 /**
+ * Where an outside system's failure happened, as smithy-rs splits it: the request never got
+ * an answer (transport), the vendor answered with an error (response), the adapter was set up
+ * wrong and sent nothing (configuration), or anything else (a device, a mailer, a fake).
+ */
+export type FailureSource = "transport" | "response" | "configuration" | "other";
+
+/**
  * A smart key written on a card.
  */
 export type KeyId = string;
@@ -119,6 +126,13 @@ export type ResidentKey = "tenant_first_lease" | "tenant_and_lease";
  * Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
  */
 export type ResidentSource = "pms" | "strata" | "manual";
+
+/**
+ * Whether trying the same call again can help, and how: derived in one place
+ * ([`RetryClass::of`]) from the kind of failure and whether the call may have changed
+ * something.
+ */
+export type RetryClass = "transient" | "throttled" | "unknown_outcome" | "permanent";
 
 /**
  * How the connection to the SMTP server is secured.
@@ -820,7 +834,7 @@ export interface Settings {
    */
   activationValidityDays?: number;
   /**
-   * Buildium as the property management system. Absent: no PMS.
+   * Buildium as the property management system (feature `buildium`). Absent: no PMS.
    */
   buildium?: BuildiumConfig;
   /**
@@ -856,16 +870,17 @@ export interface Settings {
    */
   outboxMaxBackoffSeconds?: number;
   /**
-   * SALTO Nebula (Homelok) as the key encoder. Absent: no key encoder.
+   * SALTO Nebula (Homelok) as the key encoder (feature `salto`). Absent: no key encoder.
    */
   salto?: SaltoConfig;
   /**
-   * The sandbox: fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
+   * The sandbox (feature `sandbox`): fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
    * manual clock. Cannot be combined with `smtp`, `buildium`, `salto` or `hold_email`.
    */
   sandbox?: SandboxSettings;
   /**
-   * The SMTP server that sends email. One of `smtp`, `sandbox` or `hold_email` is required.
+   * The SMTP server that sends email (feature `smtp`). One of `smtp`, `sandbox` or
+   * `hold_email` is required.
    */
   smtp?: SmtpConfig;
   /**
@@ -1313,9 +1328,29 @@ export interface ProviderErrorFields {
    */
   readonly kind: ProviderErrorKind;
   /**
+   * Where it happened: transport, response, configuration or other.
+   */
+  readonly failure: FailureSource;
+  /**
+   * Whether and how a retry can help.
+   */
+  readonly retryClass: RetryClass;
+  /**
+   * The HTTP status of the vendor's answer, when there was one.
+   */
+  readonly httpStatus: number | null;
+  /**
+   * The vendor's own error code, when it sent one.
+   */
+  readonly vendorCode: string | null;
+  /**
    * The vendor's request id, where it sent one.
    */
   readonly requestId: string | null;
+  /**
+   * How long the vendor asked to wait before a retry, in seconds.
+   */
+  readonly retryAfterSeconds: number | null;
   /**
    * Whether trying the same call again later can succeed.
    */

@@ -47,7 +47,7 @@ test('a welcome email the mailer rejects is parked for an admin, naming the prov
   assert.equal(parked.length, 1)
   assert.equal(parked[0].status, 'parked')
   assert.match(parked[0].lastError, /sandbox-mailer/)
-  assert.match(parked[0].lastError, /not retryable/)
+  assert.match(parked[0].lastError, /permanent/)
   // A dispatch leaves a parked entry alone.
   assert.deepEqual(await w.concierge.dispatchOutbox(), { delivered: 0, retrying: 0, parked: 0, skipped: 0 })
 

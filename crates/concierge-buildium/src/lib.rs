@@ -222,7 +222,7 @@ impl BuildiumPms {
             ]))
             .retry(config.retry)
             .timeout(config.timeout)
-            .error_body(wire::api_error_message)
+            .error_body(wire::api_error)
             .user_agent(concat!("concierge-buildium/", env!("CARGO_PKG_VERSION")));
         if let Some(per_second) = config.rate_limit_per_sec {
             builder = builder.rate_limit(per_second);

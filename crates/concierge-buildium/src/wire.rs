@@ -171,10 +171,19 @@ pub(crate) fn format_timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// The message of an `ApiErrorResponse` body: `UserMessage (ErrorCode) [Key: Value; ...]`, or
-/// `None` when the body is not one (the transport then falls back to common fields).
-pub(crate) fn api_error_message(body: &[u8]) -> Option<String> {
+/// An `ApiErrorResponse` body: its `ErrorCode` as the vendor's code, and the message
+/// `UserMessage (ErrorCode) [Key: Value; ...]`; `None` when the body is not one (the transport
+/// then falls back to common fields).
+pub(crate) fn api_error(body: &[u8]) -> Option<concierge_http::VendorError> {
     let e: ApiErrorResponse = serde_json::from_slice(body).ok()?;
+    let text = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let code = text(e.error_code.clone());
+    let message = api_error_text(e);
+    (code.is_some() || message.is_some()).then_some(concierge_http::VendorError { code, message })
+}
+
+/// The message of an `ApiErrorResponse`: `UserMessage (ErrorCode) [Key: Value; ...]`.
+fn api_error_text(e: ApiErrorResponse) -> Option<String> {
     let text = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let mut message = text(e.user_message).unwrap_or_default();
     if let Some(code) = text(e.error_code) {
@@ -236,20 +245,23 @@ mod tests {
     }
 
     #[test]
-    fn an_api_error_response_becomes_one_line() {
+    fn an_api_error_response_becomes_one_line_and_its_code_the_vendors() {
         let body = br#"{"UserMessage":"Unable to process the request.","ErrorCode":"BadRequest","Errors":[{"Key":"orderby","Value":"'Colour' is not a sortable field."}]}"#;
+        assert_eq!(api_error(body).unwrap().code.as_deref(), Some("BadRequest"));
         assert_eq!(
-            api_error_message(body).as_deref(),
+            api_error(body).and_then(|e| e.message).as_deref(),
             Some(
                 "Unable to process the request. (BadRequest) [orderby: 'Colour' is not a sortable field.]"
             )
         );
         assert_eq!(
-            api_error_message(br#"{"ErrorCode":"NotFound","Errors":null}"#).as_deref(),
+            api_error(br#"{"ErrorCode":"NotFound","Errors":null}"#)
+                .and_then(|e| e.message)
+                .as_deref(),
             Some("NotFound")
         );
-        assert_eq!(api_error_message(br#"{}"#), None);
-        assert_eq!(api_error_message(b"<html>down</html>"), None);
+        assert_eq!(api_error(br#"{}"#), None);
+        assert_eq!(api_error(b"<html>down</html>"), None);
     }
 
     #[test]

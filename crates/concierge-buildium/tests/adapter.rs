@@ -558,7 +558,7 @@ async fn the_api_error_response_message_surfaces_in_the_provider_error() {
     assert_eq!(e.provider, "buildium");
     assert_eq!(e.operation, "list_units");
     assert_eq!(e.kind, ProviderErrorKind::Rejected);
-    assert!(!e.retryable);
+    assert!(!e.retryable());
     assert_eq!(
         e.message,
         "HTTP 400 Bad Request: Unable to process the request due to malformed request syntax or \
@@ -590,7 +590,7 @@ async fn a_refused_key_is_unauthorized_and_the_client_secret_never_shows() {
 
     // Assert
     assert_eq!(e.kind, ProviderErrorKind::Unauthorized);
-    assert!(!e.retryable);
+    assert!(!e.retryable());
     assert_eq!(e.request_id.as_deref(), Some("req-401"));
     assert!(
         e.message

@@ -361,6 +361,7 @@ pub fn read(description: &Value) -> Api {
                         "string" => Ty::Str,
                         "boolean" => Ty::Bool,
                         "integer" => Ty::Int,
+                        "number" => Ty::Float,
                         other => Ty::Named(other.to_owned()),
                     };
                     if list {

@@ -72,9 +72,10 @@ pub enum Error {
         message: String,
     },
 
-    /// An outside system (PMS, strata, intercom, lock system, mail) failed.
+    /// An outside system (PMS, strata, intercom, lock system, mail) failed. Boxed: it carries
+    /// the vendor's answer, and every `Result` of the crate would otherwise be as large.
     #[error(transparent)]
-    Provider(#[from] ProviderError),
+    Provider(Box<ProviderError>),
 
     /// The store failed.
     #[error(transparent)]
@@ -83,6 +84,12 @@ pub enum Error {
     /// The handle was closed.
     #[error("this Concierge handle is closed")]
     Closed,
+}
+
+impl From<ProviderError> for Error {
+    fn from(e: ProviderError) -> Self {
+        Error::Provider(Box::new(e))
+    }
 }
 
 /// Stable, language-neutral error codes: the Node `err.code` and the Python exception's
@@ -159,7 +166,7 @@ impl Error {
     /// Whether trying the same call again later can succeed.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Provider(e) => e.retryable,
+            Error::Provider(e) => e.retryable(),
             Error::Store(e) => e.is_retryable(),
             _ => false,
         }
@@ -197,15 +204,7 @@ impl Error {
             Error::Conflict { message } => Error::Conflict {
                 message: message.clone(),
             },
-            Error::Provider(p) => Error::Provider(ProviderError {
-                provider: p.provider.clone(),
-                operation: p.operation.clone(),
-                kind: p.kind,
-                retryable: p.retryable,
-                request_id: p.request_id.clone(),
-                message: p.message.clone(),
-                source: None,
-            }),
+            Error::Provider(p) => Error::Provider(p.clone()),
             Error::Store(e) => Error::Store(match e {
                 StoreError::Concurrent { entity, id } => StoreError::Concurrent {
                     entity: *entity,
@@ -281,7 +280,10 @@ impl Error {
             Error::Conflict { .. } | Error::Closed => json!({}),
             Error::Provider(p) => json!({
                 "provider": p.provider, "operation": p.operation, "kind": p.kind,
+                "failure": p.source_of_failure, "retry_class": p.retry,
+                "http_status": p.http_status, "vendor_code": p.vendor_code,
                 "request_id": p.request_id,
+                "retry_after_seconds": p.retry_after.map(|d| d.as_secs_f64()),
             }),
             Error::Store(StoreError::Incompatible {
                 location,
@@ -394,9 +396,34 @@ impl ErrorCode {
                 field!("operation", "string", "The provider operation."),
                 field!("kind", "ProviderErrorKind", "The class of failure."),
                 field!(
+                    "failure",
+                    "FailureSource",
+                    "Where it happened: transport, response, configuration or other."
+                ),
+                field!(
+                    "retry_class",
+                    "RetryClass",
+                    "Whether and how a retry can help."
+                ),
+                field!(
+                    "http_status",
+                    "integer?",
+                    "The HTTP status of the vendor's answer, when there was one."
+                ),
+                field!(
+                    "vendor_code",
+                    "string?",
+                    "The vendor's own error code, when it sent one."
+                ),
+                field!(
                     "request_id",
                     "string?",
                     "The vendor's request id, where it sent one."
+                ),
+                field!(
+                    "retry_after_seconds",
+                    "number?",
+                    "How long the vendor asked to wait before a retry, in seconds."
                 ),
                 RETRYABLE,
             ],
@@ -726,14 +753,7 @@ pub enum ProviderErrorKind {
 impl ProviderErrorKind {
     /// Whether a retry of the same call can help, for this kind by default.
     pub fn default_retryable(self) -> bool {
-        matches!(
-            self,
-            ProviderErrorKind::Timeout
-                | ProviderErrorKind::Connection
-                | ProviderErrorKind::RateLimited
-                | ProviderErrorKind::Unavailable
-                | ProviderErrorKind::DeviceBusy
-        )
+        RetryClass::of(self, false).is_retryable()
     }
 
     /// The snake_case name.
@@ -756,12 +776,106 @@ impl fmt::Display for ProviderErrorKind {
     }
 }
 
-/// A failure of an outside system (R-SDK-2): which provider, which operation, what kind, whether
-/// a retry can help and the vendor's request id. Adapters build it; it never holds a credential.
-#[derive(Debug, thiserror::Error)]
+/// Where an outside system's failure happened, as smithy-rs splits it: the request never got
+/// an answer (transport), the vendor answered with an error (response), the adapter was set up
+/// wrong and sent nothing (configuration), or anything else (a device, a mailer, a fake).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureSource {
+    /// Connect, TLS, reset or timeout: no answer came back.
+    Transport,
+    /// The vendor answered with an error: see `http_status`, `vendor_code`.
+    Response,
+    /// The adapter's configuration is unusable; nothing was sent.
+    Configuration,
+    /// Neither: a device, a mailer or a fake failed.
+    Other,
+}
+
+/// Whether trying the same call again can help, and how: derived in one place
+/// ([`RetryClass::of`]) from the kind of failure and whether the call may have changed
+/// something.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum RetryClass {
+    /// A passing failure (a timeout of a read, a 5xx, a busy device): try again later.
+    Transient,
+    /// The vendor throttled the call (HTTP 429): try again after `retry_after`, or later.
+    Throttled,
+    /// A write whose answer was lost: it may have been done. Ask the vendor (or use the
+    /// idempotency key) before trying again.
+    UnknownOutcome,
+    /// Trying the same call again cannot help.
+    Permanent,
+}
+
+impl RetryClass {
+    /// The retry class of a failure of `kind`; `write` when the call may have changed
+    /// something at the vendor (a write that is not idempotent).
+    pub fn of(kind: ProviderErrorKind, write: bool) -> Self {
+        match kind {
+            ProviderErrorKind::RateLimited => RetryClass::Throttled,
+            ProviderErrorKind::Timeout | ProviderErrorKind::Connection if write => {
+                RetryClass::UnknownOutcome
+            }
+            ProviderErrorKind::Timeout
+            | ProviderErrorKind::Connection
+            | ProviderErrorKind::Unavailable
+            | ProviderErrorKind::DeviceBusy => RetryClass::Transient,
+            _ => RetryClass::Permanent,
+        }
+    }
+
+    /// Whether trying again later can succeed without asking first.
+    pub fn is_retryable(self) -> bool {
+        matches!(self, RetryClass::Transient | RetryClass::Throttled)
+    }
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A failure of an outside system (R-SDK-2): which provider, which operation, what kind, where
+/// it happened (transport or the vendor's response, with the HTTP status, the vendor's error
+/// code and request id and a retry-after hint), and whether a retry can help. Adapters build
+/// it; it never holds a credential.
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{provider} {operation} failed ({kind}, {retry}): {message}{rid}",
-    retry = if *.retryable { "retryable" } else { "not retryable" },
+    retry = .retry.as_str(),
     rid = .request_id.as_deref().map(|r| format!(" [request id {r}]")).unwrap_or_default())]
+#[non_exhaustive]
 pub struct ProviderError {
     /// The provider's stable name, e.g. `buildium`, `salto`, `sandbox-mailer`.
     pub provider: String,
@@ -769,19 +883,28 @@ pub struct ProviderError {
     pub operation: String,
     /// The class of failure.
     pub kind: ProviderErrorKind,
-    /// Whether a retry of the same call can help.
-    pub retryable: bool,
+    /// Where it happened.
+    pub source_of_failure: FailureSource,
+    /// Whether a retry can help: [`RetryClass::of`] the kind unless the adapter knows better.
+    pub retry: RetryClass,
+    /// The HTTP status of the vendor's answer, when there was one.
+    pub http_status: Option<u16>,
+    /// The vendor's own error code (`ALREADY_EXISTS`, `ValidationError`, …), when it sent one.
+    pub vendor_code: Option<String>,
     /// The vendor's request id, where it sent one.
     pub request_id: Option<String>,
+    /// How long the vendor asked us to wait before trying again (`Retry-After`).
+    pub retry_after: Option<std::time::Duration>,
     /// What happened, in words, without secrets.
     pub message: String,
     /// The underlying error, if any.
     #[source]
-    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl ProviderError {
-    /// A provider error whose retryability follows from its kind.
+    /// A provider error whose retry class follows from its kind (for a read), from neither the
+    /// transport nor a response.
     pub fn new(
         provider: impl Into<String>,
         operation: impl Into<String>,
@@ -792,11 +915,48 @@ impl ProviderError {
             provider: provider.into(),
             operation: operation.into(),
             kind,
-            retryable: kind.default_retryable(),
+            source_of_failure: FailureSource::Other,
+            retry: RetryClass::of(kind, false),
+            http_status: None,
+            vendor_code: None,
             request_id: None,
+            retry_after: None,
             message: message.into(),
             source: None,
         }
+    }
+
+    /// An adapter whose configuration cannot work: refused before any request, never retried.
+    pub fn configuration(
+        provider: impl Into<String>,
+        operation: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut e = Self::new(provider, operation, ProviderErrorKind::Other, message);
+        e.source_of_failure = FailureSource::Configuration;
+        e.retry = RetryClass::Permanent;
+        e
+    }
+
+    /// Marks a failure of the transport (no answer came back); `write` when the request may
+    /// have changed something at the vendor, which makes a lost answer an unknown outcome.
+    pub fn from_transport(mut self, write: bool) -> Self {
+        self.source_of_failure = FailureSource::Transport;
+        self.retry = RetryClass::of(self.kind, write);
+        self
+    }
+
+    /// Marks the vendor's error answer: its HTTP status.
+    pub fn from_response(mut self, http_status: u16) -> Self {
+        self.source_of_failure = FailureSource::Response;
+        self.http_status = Some(http_status);
+        self
+    }
+
+    /// Sets the vendor's error code.
+    pub fn with_vendor_code(mut self, code: impl Into<String>) -> Self {
+        self.vendor_code = Some(code.into());
+        self
     }
 
     /// Sets the vendor's request id.
@@ -805,15 +965,35 @@ impl ProviderError {
         self
     }
 
-    /// Overrides whether a retry can help.
-    pub fn with_retryable(mut self, retryable: bool) -> Self {
-        self.retryable = retryable;
+    /// Sets the vendor's retry-after hint.
+    pub fn with_retry_after(mut self, after: std::time::Duration) -> Self {
+        self.retry_after = Some(after);
         self
+    }
+
+    /// Sets the retry class, where the adapter knows better than the kind.
+    pub fn with_retry(mut self, retry: RetryClass) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Overrides whether a retry can help: transient or permanent.
+    pub fn with_retryable(self, retryable: bool) -> Self {
+        self.with_retry(if retryable {
+            RetryClass::Transient
+        } else {
+            RetryClass::Permanent
+        })
+    }
+
+    /// Whether trying the same call again later can succeed without asking first.
+    pub fn retryable(&self) -> bool {
+        self.retry.is_retryable()
     }
 
     /// Attaches the underlying error.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
-        self.source = Some(Box::new(source));
+        self.source = Some(std::sync::Arc::new(source));
         self
     }
 }
@@ -892,7 +1072,7 @@ mod tests {
         .with_request_id("req-42");
         assert_eq!(
             e.to_string(),
-            "buildium list_residents failed (rate_limited, retryable): HTTP 429 [request id req-42]"
+            "buildium list_residents failed (rate_limited, throttled): HTTP 429 [request id req-42]"
         );
         let e: Error = e.into();
         assert!(e.is_retryable());

@@ -311,7 +311,7 @@ impl TokenCache {
             Err(e) => {
                 // A token due for early refresh is still good until it expires.
                 if let Some(t) = &state.token
-                    && e.retryable
+                    && e.retryable()
                     && t.expires_at.is_some_and(|at| Instant::now() < at)
                 {
                     tracing::warn!(kind = %e.kind, "token refresh failed; using the current token until it expires");

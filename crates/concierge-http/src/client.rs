@@ -1,13 +1,11 @@
 //! The client, its builder, and the attempt loop (auth, rate limit, retries, errors, tracing).
 
 use crate::auth::{Auth, AuthState, IssuedToken, bearer_value};
-use crate::error::{
-    self, ErrorBodyFn, default_vendor_message, scrub, status_is_transient, status_kind, truncate,
-};
+use crate::error::{self, ErrorBodyFn, scrub, status_is_transient, status_kind, truncate};
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use bytes::Bytes;
-use concierge_core::{ProviderError, ProviderErrorKind};
+use concierge_core::{FailureSource, ProviderError, ProviderErrorKind, RetryClass};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -451,10 +449,10 @@ impl HttpClient {
             .error_body
             .as_ref()
             .and_then(|hook| hook(body))
-            .or_else(|| default_vendor_message(body));
-        if let Some(vendor) = vendor {
+            .unwrap_or_else(|| error::default_vendor_error(body));
+        if let Some(text) = vendor.message {
             message.push_str(": ");
-            message.push_str(&truncate(vendor));
+            message.push_str(&truncate(text));
         }
         if status.is_redirection() {
             message.push_str(" (redirects are not followed)");
@@ -470,7 +468,16 @@ impl HttpClient {
         }
         let secrets = self.request_secrets(req, token).await;
         let message = scrub(message, &secrets);
-        self.error(operation, status_kind(status), message, request_id)
+        let mut e = self
+            .error(operation, status_kind(status), message, request_id)
+            .from_response(status.as_u16());
+        if let Some(code) = vendor.code {
+            e = e.with_vendor_code(truncate(scrub(code, &secrets)));
+        }
+        if let Some(after) = refused_retry_after {
+            e = e.with_retry_after(after);
+        }
+        e
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -502,7 +509,16 @@ impl HttpClient {
         }
         let secrets = self.request_secrets(req, token).await;
         let message = scrub(message, &secrets);
-        self.error(operation, kind, message, None).with_source(e)
+        let failure = self.error(operation, kind, message, None);
+        let failure = if kind == ProviderErrorKind::Other {
+            // The request could not even be built: nothing was sent.
+            let mut f = failure.with_retry(RetryClass::Permanent);
+            f.source_of_failure = FailureSource::Configuration;
+            f
+        } else {
+            failure.from_transport(!req.idempotent && !e.is_connect())
+        };
+        failure.with_source(e)
     }
 }
 
@@ -553,7 +569,7 @@ impl HttpClientBuilder {
     /// ...) are used. The message is cut to 500 characters and scrubbed of configured secrets.
     pub fn error_body<F>(mut self, hook: F) -> Self
     where
-        F: Fn(&[u8]) -> Option<String> + Send + Sync + 'static,
+        F: Fn(&[u8]) -> Option<error::VendorError> + Send + Sync + 'static,
     {
         self.error_body = Some(Arc::new(hook));
         self
@@ -577,12 +593,7 @@ impl HttpClientBuilder {
     pub fn build(self) -> Result<HttpClient, ProviderError> {
         let provider = self.provider;
         let fail = |message: String| {
-            ProviderError::new(
-                provider.clone(),
-                BUILD_OPERATION,
-                ProviderErrorKind::Other,
-                message,
-            )
+            ProviderError::configuration(provider.clone(), BUILD_OPERATION, message)
         };
 
         let base = reqwest::Url::parse(&self.base_url)

@@ -7,10 +7,19 @@ use secrecy::{ExposeSecret, SecretString};
 use std::error::Error as _;
 use std::sync::Arc;
 
-/// A vendor hook turning an error reply's body into a human message, e.g. Buildium's
-/// `ApiErrorResponse` `{UserMessage, ErrorCode, Errors: [{Key, Value}]}`. Return `None` to fall
-/// back to the built-in reading of common JSON error fields.
-pub type ErrorBodyFn = Arc<dyn Fn(&[u8]) -> Option<String> + Send + Sync>;
+/// What a vendor's error reply says: its own error code and its message, each when it has one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VendorError {
+    /// The vendor's error code, e.g. `ALREADY_EXISTS`, Buildium's `ErrorCode`.
+    pub code: Option<String>,
+    /// The vendor's message, for people.
+    pub message: Option<String>,
+}
+
+/// A vendor hook reading an error reply's body, e.g. Buildium's `ApiErrorResponse`
+/// `{UserMessage, ErrorCode, Errors: [{Key, Value}]}`. Return `None` to fall back to the
+/// built-in reading of common JSON error fields.
+pub type ErrorBodyFn = Arc<dyn Fn(&[u8]) -> Option<VendorError> + Send + Sync>;
 
 /// The longest vendor message kept in an error.
 const MAX_VENDOR_MESSAGE: usize = 500;
@@ -32,6 +41,26 @@ pub(crate) fn status_kind(status: StatusCode) -> ProviderErrorKind {
 /// Whether a status is worth another attempt.
 pub(crate) fn status_is_transient(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500..=599)
+}
+
+/// A common JSON error body read without a vendor hook: its code (`error` when it is a string, as
+/// OAuth 2.0 sends it, else `code` or `ErrorCode` when a string) and its message.
+pub(crate) fn default_vendor_error(body: &[u8]) -> VendorError {
+    let code = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            ["error", "code", "ErrorCode"].iter().find_map(|k| {
+                v.get(*k)
+                    .and_then(|c| c.as_str())
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+            })
+        });
+    VendorError {
+        code,
+        message: default_vendor_message(body),
+    }
 }
 
 /// The message of a common JSON error body: `message`, `error_description`, `error`, `detail`,
@@ -175,6 +204,21 @@ mod tests {
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn a_common_json_error_code_becomes_the_vendor_code() {
+        let code = |b: &[u8]| default_vendor_error(b).code;
+        assert_eq!(
+            code(br#"{"error":"invalid_client","error_description":"no"}"#).as_deref(),
+            Some("invalid_client")
+        );
+        assert_eq!(
+            code(br#"{"ErrorCode":"NotFound"}"#).as_deref(),
+            Some("NotFound")
+        );
+        assert_eq!(code(br#"{"error":{"code":5}}"#), None);
+        assert_eq!(code(b"<html>"), None);
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub(crate) async fn exchange(
                     | ProviderErrorKind::Forbidden
             ) {
                 e.kind = ProviderErrorKind::Unauthorized;
-                e.retryable = false;
+                e.retry = concierge_core::RetryClass::Permanent;
                 e.message = format!("token request refused: {}", e.message);
             } else {
                 e.message = format!("token request failed: {}", e.message);

@@ -318,7 +318,7 @@ mod tests {
             panic!("a path with a query was accepted");
         };
         assert_eq!(e.kind, ProviderErrorKind::Other);
-        assert!(!e.retryable);
+        assert!(!e.retryable());
     }
 
     #[test]

@@ -200,7 +200,7 @@ async fn without_a_card_the_encoding_times_out_with_deadline_exceeded() {
     // Assert
     assert_eq!(e.kind, ProviderErrorKind::NoCard, "{e}");
     assert!(
-        !e.retryable,
+        !e.retryable(),
         "staff must place a card; a blind retry would wait again"
     );
     assert!(e.message.contains("DEADLINE_EXCEEDED"), "{}", e.message);
@@ -299,7 +299,7 @@ async fn a_second_encoding_on_a_busy_encoder_is_device_busy() {
 
     // Assert
     assert_eq!(e.kind, ProviderErrorKind::DeviceBusy, "{e}");
-    assert!(e.retryable);
+    assert!(e.retryable());
     first.await.unwrap().expect("the first write finishes");
     assert_eq!(sim.keys_written(), 1);
 }
@@ -386,7 +386,7 @@ async fn a_deadline_shorter_than_the_write_cancels_the_operation_and_writes_noth
 
     // Assert
     assert_eq!(e.kind, ProviderErrorKind::Timeout, "{e}");
-    assert!(e.retryable);
+    assert!(e.retryable());
     assert!(e.message.contains("was cancelled"), "{}", e.message);
     let ops = sim.operations();
     assert_eq!(ops.len(), 1);

@@ -402,7 +402,7 @@ impl SaltoEncoder {
                 .await
             {
                 Ok(polled) => operation = polled,
-                Err(e) if e.retryable => {
+                Err(e) if e.retryable() => {
                     tracing::warn!(operation = %name, kind = %e.kind, "polling failed; polling on");
                 }
                 Err(e) => return Err(e),

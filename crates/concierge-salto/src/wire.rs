@@ -2,6 +2,7 @@
 //! codes: how an operation's `error` and an HTTP error body become a [`ProviderError`].
 
 use concierge_core::{ProviderError, ProviderErrorKind};
+use concierge_http::VendorError;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -227,9 +228,9 @@ pub(crate) fn operation_error(operation: &str, status: &Status) -> ProviderError
 }
 
 /// The transport's error-body hook: a gRPC-JSON error (`{"error": {"code", "message",
-/// "status"}}`, or a `google.rpc.Status` at the top level) becomes `STATUS_NAME: message`, which
-/// [`remap`] reads back. Other bodies fall back to the transport's reading.
-pub(crate) fn error_body(body: &[u8]) -> Option<String> {
+/// "status"}}`, or a `google.rpc.Status` at the top level) gives its status name as the vendor's
+/// code (`ALREADY_EXISTS`) and its message. Other bodies fall back to the transport's reading.
+pub(crate) fn error_body(body: &[u8]) -> Option<VendorError> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let obj = value.as_object()?;
     let status_value = match obj.get("error") {
@@ -239,45 +240,27 @@ pub(crate) fn error_body(body: &[u8]) -> Option<String> {
     let status: Status = serde_json::from_value(status_value).ok()?;
     let name = code_name(status.grpc_code()?)?;
     let message = status.message.trim();
-    Some(if message.is_empty() {
-        name.to_string()
-    } else {
-        format!("{name}: {message}")
+    Some(VendorError {
+        code: Some(name.to_string()),
+        message: Some(if message.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}: {message}")
+        }),
     })
 }
 
-/// The gRPC code [`error_body`] put in a transport error's message (`HTTP 409 Conflict:
-/// ALREADY_EXISTS: ...`).
-pub(crate) fn code_in_message(message: &str) -> Option<i64> {
-    // The earliest status name after a `: ` wins: the vendor's text may name others later.
-    CODES
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter_map(|(code, name)| {
-            let token = format!(": {name}");
-            message.match_indices(&token).find_map(|(at, _)| {
-                let rest = &message[at + token.len()..];
-                (rest.is_empty() || rest.starts_with(':') || rest.starts_with(' '))
-                    .then_some((at, code as i64))
-            })
-        })
-        .min()
-        .map(|(_, code)| code)
-}
-
-/// The HTTP status of a transport error, from its message (`HTTP 409 ...`).
-pub(crate) fn http_status(message: &str) -> Option<u16> {
-    let at = message.find("HTTP ")?;
-    message[at + 5..].get(..3)?.parse().ok()
+/// The gRPC code of a transport error, from the vendor's code [`error_body`] read.
+pub(crate) fn code_of(e: &ProviderError) -> Option<i64> {
+    e.vendor_code.as_deref().and_then(code_of_name)
 }
 
 /// A transport error with the kind and retryability of the gRPC code its body named, if any.
 pub(crate) fn remap(mut e: ProviderError) -> ProviderError {
-    if let Some(code) = code_in_message(&e.message) {
+    if let Some(code) = code_of(&e) {
         let (kind, retryable, _) = classify(code);
         e.kind = kind;
-        e.retryable = retryable;
+        e = e.with_retryable(retryable);
     }
     e
 }
@@ -285,26 +268,24 @@ pub(crate) fn remap(mut e: ProviderError) -> ProviderError {
 /// Whether a transport error is a concurrency conflict the adapter retries: `ABORTED`, or an
 /// HTTP 409 without a gRPC status (a third-party client retries 409 "ETag mismatch").
 pub(crate) fn is_conflict(e: &ProviderError) -> bool {
-    match code_in_message(&e.message) {
+    match code_of(e) {
         Some(code) => code == ABORTED,
-        None => http_status(&e.message) == Some(409),
+        None => e.http_status == Some(409),
     }
 }
 
 /// Whether a transport error is `ALREADY_EXISTS` (or a 409 that named no status).
 pub(crate) fn is_already_exists(e: &ProviderError) -> bool {
-    match code_in_message(&e.message) {
+    match code_of(e) {
         Some(code) => code == ALREADY_EXISTS,
-        None => http_status(&e.message) == Some(409),
+        None => e.http_status == Some(409),
     }
 }
 
 /// Whether a transport error named the gRPC `code`.
 pub(crate) fn has_code(e: &ProviderError, code: i64) -> bool {
-    code_in_message(&e.message) == Some(code)
-        || (code == NOT_FOUND
-            && code_in_message(&e.message).is_none()
-            && e.kind == ProviderErrorKind::NotFound)
+    code_of(e) == Some(code)
+        || (code == NOT_FOUND && code_of(e).is_none() && e.kind == ProviderErrorKind::NotFound)
 }
 
 #[cfg(test)]
@@ -312,25 +293,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn both_error_body_shapes_become_status_name_and_message() {
+    fn both_error_body_shapes_give_the_status_name_as_the_vendors_code() {
+        let read = |body: &[u8]| error_body(body).map(|e| (e.code.unwrap(), e.message.unwrap()));
         let google = br#"{"error":{"code":409,"message":"user exists","status":"ALREADY_EXISTS"}}"#;
         assert_eq!(
-            error_body(google).as_deref(),
-            Some("ALREADY_EXISTS: user exists")
+            read(google),
+            Some((
+                "ALREADY_EXISTS".into(),
+                "ALREADY_EXISTS: user exists".into()
+            ))
         );
         let rpc = br#"{"code":14,"message":"locked by another process","details":[]}"#;
-        assert_eq!(
-            error_body(rpc).as_deref(),
-            Some("UNAVAILABLE: locked by another process")
-        );
+        assert_eq!(read(rpc).unwrap().0, "UNAVAILABLE");
         let nested_rpc = br#"{"error":{"code":5,"message":"no user"}}"#;
+        assert_eq!(read(nested_rpc).unwrap().0, "NOT_FOUND");
         assert_eq!(
-            error_body(nested_rpc).as_deref(),
-            Some("NOT_FOUND: no user")
-        );
-        assert_eq!(
-            error_body(br#"{"code":"FAILED_PRECONDITION"}"#).as_deref(),
-            Some("FAILED_PRECONDITION")
+            read(br#"{"code":"FAILED_PRECONDITION"}"#).unwrap().1,
+            "FAILED_PRECONDITION"
         );
         // Not gRPC: the transport's own reading applies.
         assert_eq!(error_body(br#"{"error":{"code":404,"message":"x"}}"#), None);
@@ -339,30 +318,23 @@ mod tests {
     }
 
     #[test]
-    fn the_code_is_read_back_from_a_transport_message() {
+    fn the_code_is_read_from_the_vendor_code_never_from_the_message() {
+        let e = |code: Option<&str>, status: u16, message: &str| {
+            let mut e = ProviderError::new("salto", "op", ProviderErrorKind::Rejected, message)
+                .from_response(status);
+            e.vendor_code = code.map(str::to_owned);
+            e
+        };
         assert_eq!(
-            code_in_message("HTTP 409 Conflict: ALREADY_EXISTS: user exists"),
-            Some(6)
+            code_of(&e(Some("ALREADY_EXISTS"), 409, "x")),
+            Some(ALREADY_EXISTS)
         );
-        assert_eq!(
-            code_in_message("HTTP 503 Service Unavailable: UNAVAILABLE (after 3 attempts)"),
-            Some(14)
-        );
-        assert_eq!(
-            code_in_message("HTTP 404 Not Found: no NOT_FOUNDS here"),
-            None
-        );
-        assert_eq!(code_in_message("HTTP 409 Conflict: etag mismatch"), None);
-        assert_eq!(
-            code_in_message("HTTP 400 Bad Request: INVALID_ARGUMENT: field: NOT_FOUND"),
-            Some(3)
-        );
-        assert_eq!(http_status("HTTP 409 Conflict: etag mismatch"), Some(409));
-        assert_eq!(
-            http_status("token request refused: HTTP 401 Unauthorized"),
-            Some(401)
-        );
-        assert_eq!(http_status("no reply within 1s"), None);
+        // A vendor message naming a status does not count.
+        assert_eq!(code_of(&e(None, 400, "HTTP 400: ALREADY_EXISTS: no")), None);
+        assert!(is_already_exists(&e(None, 409, "etag mismatch")));
+        assert!(is_conflict(&e(Some("ABORTED"), 409, "x")));
+        assert!(!is_conflict(&e(Some("ALREADY_EXISTS"), 409, "x")));
+        assert!(!remap(e(Some("INVALID_ARGUMENT"), 400, "x")).retryable());
     }
 
     #[test]

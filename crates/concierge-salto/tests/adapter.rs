@@ -125,7 +125,7 @@ async fn a_canary_client_secret_never_appears_in_debug_output_or_errors() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Unauthorized);
-    assert!(!err.retryable);
+    assert!(!err.retryable());
     for shown in [
         err.to_string(),
         format!("{err:?}"),
@@ -224,7 +224,7 @@ async fn at_the_deadline_the_operation_is_cancelled_and_a_retryable_timeout_retu
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Timeout);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert!(
         err.message.contains("the operation was cancelled"),
         "{}",
@@ -315,7 +315,7 @@ async fn an_offline_encoder_is_refused_before_encoding() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::DeviceOffline);
-    assert!(!err.retryable);
+    assert!(!err.retryable());
     assert!(err.message.contains(ENCODER), "{}", err.message);
 }
 
@@ -411,7 +411,7 @@ async fn every_grpc_code_of_a_failed_operation_maps_to_its_kind_with_the_vendor_
 
         // Assert
         assert_eq!(err.kind, kind, "code {code}: {err}");
-        assert_eq!(err.retryable, retryable, "code {code}: {err}");
+        assert_eq!(err.retryable(), retryable, "code {code}: {err}");
         assert_eq!(err.provider, "salto");
         assert_eq!(err.operation, "encode_key");
         assert!(
@@ -507,7 +507,7 @@ async fn grpc_json_error_bodies_map_to_the_same_kinds_with_the_vendor_message() 
             .and_then(|m| m.as_str())
             .unwrap();
         assert_eq!(err.kind, kind, "HTTP {status}: {err}");
-        assert_eq!(err.retryable, retryable, "HTTP {status}: {err}");
+        assert_eq!(err.retryable(), retryable, "HTTP {status}: {err}");
         assert!(
             err.message.contains(vendor),
             "HTTP {status}: {}",
@@ -583,7 +583,7 @@ async fn an_encode_call_answering_503_is_not_replayed_and_is_a_retryable_busy_de
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::DeviceBusy);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert!(
         err.message.contains("locked by another process"),
         "{}",

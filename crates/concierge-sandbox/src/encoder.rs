@@ -430,7 +430,7 @@ mod tests {
         assert!(e.set_online("NCoder Lobby", false));
         let err = e.encode_key(req("k")).await.unwrap_err();
         assert_eq!(err.kind, ProviderErrorKind::DeviceOffline);
-        assert!(!err.retryable);
+        assert!(!err.retryable());
         assert_eq!(e.keys_written(), 0);
         assert!(e.set_online("ncoder-1", true));
         assert!(e.encode_key(req("k")).await.is_ok());
@@ -446,7 +446,7 @@ mod tests {
             other => panic!("expected one write and one refusal, got {other:?}"),
         };
         assert_eq!(refused.kind, ProviderErrorKind::DeviceBusy);
-        assert!(refused.retryable);
+        assert!(refused.retryable());
         assert_eq!(e.keys_written(), 1);
         let retry = if written == "a" { "b" } else { "a" };
         assert!(e.encode_key(req(retry)).await.is_ok());

@@ -128,7 +128,7 @@ mod tests {
         f.fail_next("send", ProviderErrorKind::Unavailable);
         let err = f.before("sandbox-mailer", "send").await.unwrap_err();
         assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-        assert!(err.retryable);
+        assert!(err.retryable());
         assert_eq!(err.provider, "sandbox-mailer");
         assert!(f.before("sandbox-mailer", "send").await.is_ok());
         assert_eq!(f.calls("send"), 2);

@@ -722,7 +722,7 @@ mod tests {
                 .await
                 .unwrap_err();
             assert_eq!(err.kind, ProviderErrorKind::Rejected);
-            assert!(!err.retryable);
+            assert!(!err.retryable());
         }
         assert!(i.passes().is_empty());
     }

@@ -439,7 +439,7 @@ mod tests {
         let err = s.list_users(req()).await.unwrap_err();
         assert_eq!(err.kind, ProviderErrorKind::Unauthorized);
         assert_eq!(err.provider, "sandbox-strata");
-        assert!(!err.retryable);
+        assert!(!err.retryable());
         assert!(s.list_users(req()).await.is_ok());
     }
 

@@ -338,7 +338,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.provider, "smtp");
         assert_eq!(err.operation, "send");
-        assert!(err.retryable, "{err}");
+        assert!(err.retryable(), "{err}");
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains(CANARY));
         assert!(shown.contains(&format!("127.0.0.1:{port}")));

@@ -96,7 +96,7 @@ impl Concierge {
             }
             Err(e) => {
                 entry.last_error = Some(e.to_string());
-                if e.retryable && entry.attempts < self.inner.config.outbox_max_attempts {
+                if e.retryable() && entry.attempts < self.inner.config.outbox_max_attempts {
                     entry.next_attempt_at = now + self.backoff(entry.attempts);
                     Outcome::Retrying
                 } else {

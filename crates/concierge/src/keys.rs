@@ -367,7 +367,7 @@ impl Concierge {
                 };
                 match encoder.encode_key(request).await {
                     Ok(done) => Some(done.key),
-                    Err(e) if e.retryable => return Err(e.into()), // outcome unknown: stays Encoding
+                    Err(e) if e.retryable() => return Err(e.into()), // outcome unknown: stays Encoding
                     Err(e) => {
                         // The lock system refused: nothing was written.
                         key.state = KeyState::Cancelled;

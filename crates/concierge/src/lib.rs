@@ -55,9 +55,9 @@ pub use concierge_core::ids::*;
 pub use concierge_core::providers::*;
 pub use concierge_core::{
     AccessLevel, AccountAction, AccountStatus, Admin, DEFAULT_ACTIVATION_VALIDITY, EntityKind,
-    Error, ErrorCode, ErrorField, FieldIssue, MemoryStore, OutboxEntry, OutboxMessage,
-    OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result, Store,
-    StoreError, TokenRejection, ValidationError,
+    Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
+    OutboxMessage, OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
+    RetryClass, Store, StoreError, TokenRejection, ValidationError,
 };
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};

@@ -666,7 +666,7 @@ impl<'a> SyncContext<'a> {
         loop {
             match fetch().await {
                 Ok(page) => return Ok(page),
-                Err(e) if e.retryable && attempt < PAGE_ATTEMPTS => {
+                Err(e) if e.retryable() && attempt < PAGE_ATTEMPTS => {
                     tracing::debug!(error = %e, attempt, "page fetch failed, trying again");
                     tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
                         .await;

@@ -35,7 +35,7 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
             .last_error
             .as_deref()
             .unwrap()
-            .contains("sandbox-mailer send failed (unavailable, retryable)")
+            .contains("sandbox-mailer send failed (unavailable, transient)")
     );
 
     // Not due yet: nothing happens.
@@ -87,7 +87,7 @@ async fn a_rejected_email_is_parked_for_an_admin_and_can_be_retried() {
             .last_error
             .as_deref()
             .unwrap()
-            .contains("not retryable")
+            .contains("permanent")
     );
     let retried = w
         .concierge

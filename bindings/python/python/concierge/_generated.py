@@ -40,6 +40,9 @@ BuildingId = str
 # The kinds of record an error can name.
 EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent"]
 
+# Where an outside system's failure happened, as smithy-rs splits it: the request never got
+FailureSource = Literal["transport", "response", "configuration", "other"]
+
 # A smart key written on a card.
 KeyId = str
 
@@ -84,6 +87,9 @@ ResidentKey = Literal["tenant_first_lease", "tenant_and_lease"]
 
 # Where a resident came from. Only PMS residents are ever moved out by a PMS sync (R-PMS-7).
 ResidentSource = Literal["pms", "strata", "manual"]
+
+# Whether trying the same call again can help, and how: derived in one place
+RetryClass = Literal["transient", "throttled", "unknown_outcome", "permanent"]
 
 # How the connection to the SMTP server is secured.
 SmtpTls = Literal["none", "starttls", "tls"]
@@ -516,9 +522,14 @@ class ProviderError(ConciergeError):
     provider: str
     operation: str
     kind: ProviderErrorKind
+    failure: FailureSource
+    retry_class: RetryClass
+    http_status: Optional[int]
+    vendor_code: Optional[str]
     request_id: Optional[str]
+    retry_after_seconds: Optional[float]
     retryable: bool
-    _types = {"provider": "s", "operation": "s", "kind": "s", "request_id": "s?", "retryable": "s"}
+    _types = {"provider": "s", "operation": "s", "kind": "s", "failure": "s", "retry_class": "s", "http_status": "s?", "vendor_code": "s?", "request_id": "s?", "retry_after_seconds": "s?", "retryable": "s"}
 
 
 class StoreError(ConciergeError):
@@ -926,6 +937,7 @@ __all__ = [
     "EncoderInfo",
     "EntityKind",
     "ExternalRef",
+    "FailureSource",
     "FieldIssue",
     "InvalidTransitionError",
     "InvitationEmailSettings",
@@ -957,6 +969,7 @@ __all__ = [
     "ResidentId",
     "ResidentKey",
     "ResidentSource",
+    "RetryClass",
     "SandboxControls",
     "SentEmail",
     "SmartKey",

@@ -209,7 +209,7 @@ async fn a_second_401_is_unauthorized_and_not_retried_again() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Unauthorized);
-    assert!(!err.retryable);
+    assert!(!err.retryable());
     assert_eq!(err.request_id.as_deref(), Some("req-401"));
 }
 
@@ -340,7 +340,7 @@ async fn a_refused_client_secret_is_an_unauthorized_error() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Unauthorized);
-    assert!(!err.retryable);
+    assert!(!err.retryable());
     assert_eq!(err.operation, "list_sites");
     assert!(
         err.message

@@ -36,7 +36,7 @@ async fn a_slow_reply_is_a_retryable_timeout_after_every_attempt() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Timeout);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert_eq!(err.message, "no reply within 100ms (after 2 attempts)");
 }
 
@@ -61,7 +61,7 @@ async fn a_refused_connection_is_a_retryable_connection_error() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Connection);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert!(
         err.message.starts_with("connection failed"),
         "{}",
@@ -106,7 +106,7 @@ async fn an_undecodable_body_is_an_invalid_response_without_its_values() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::InvalidResponse);
-    assert!(!err.retryable);
+    assert!(!err.retryable());
     assert_eq!(err.request_id.as_deref(), Some("req-json"));
     assert!(
         err.message

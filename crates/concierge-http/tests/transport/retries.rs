@@ -120,7 +120,7 @@ async fn a_retry_after_beyond_the_max_backoff_is_left_to_the_caller() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::RateLimited);
-    assert!(err.retryable);
+    assert!(err.retryable());
     assert!(
         err.message.contains("retry after 3600 s"),
         "{}",
@@ -161,9 +161,16 @@ async fn client_errors_are_not_retried_and_carry_the_vendor_message() {
             .await
             .unwrap_err();
 
-        // Assert
+        // Assert: the vendor's answer, split from the transport: status and code as fields.
         assert_eq!(err.kind, kind, "{status}");
-        assert!(!err.retryable);
+        assert!(!err.retryable());
+        assert_eq!(
+            err.source_of_failure,
+            concierge_core::FailureSource::Response
+        );
+        assert_eq!(err.http_status, Some(status));
+        assert_eq!(err.vendor_code.as_deref(), Some("ValidationError"));
+        assert_eq!(err.retry, concierge_core::RetryClass::Permanent);
         assert_eq!(
             err.message,
             format!(
@@ -179,8 +186,12 @@ async fn client_errors_are_not_retried_and_carry_the_vendor_message() {
 }
 
 /// Buildium's `ApiErrorResponse`, as its adapter will read it.
-fn buildium_error_body(body: &[u8]) -> Option<String> {
+fn buildium_error_body(body: &[u8]) -> Option<concierge_http::VendorError> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let code = v
+        .get("ErrorCode")
+        .and_then(|c| c.as_str())
+        .map(str::to_owned);
     let mut message = v.get("UserMessage")?.as_str()?.to_string();
     if let Some(code) = v.get("ErrorCode").and_then(|c| c.as_str()) {
         message.push_str(&format!(" ({code})"));
@@ -195,14 +206,25 @@ fn buildium_error_body(body: &[u8]) -> Option<String> {
             message.push_str(&format!(": {k}: {val}"));
         }
     }
-    Some(message)
+    Some(concierge_http::VendorError {
+        code,
+        message: Some(message),
+    })
 }
 
 #[tokio::test]
 async fn attempts_are_bounded_and_the_last_error_names_provider_operation_and_request_id() {
     for (status, kind, text) in [
-        (503, ProviderErrorKind::Unavailable, "unavailable"),
-        (429, ProviderErrorKind::RateLimited, "rate_limited"),
+        (
+            503,
+            ProviderErrorKind::Unavailable,
+            "unavailable, transient",
+        ),
+        (
+            429,
+            ProviderErrorKind::RateLimited,
+            "rate_limited, throttled",
+        ),
     ] {
         // Arrange
         let server = MockServer::start().await;
@@ -228,7 +250,7 @@ async fn attempts_are_bounded_and_the_last_error_names_provider_operation_and_re
 
         // Assert
         assert_eq!(err.kind, kind);
-        assert!(err.retryable);
+        assert!(err.retryable());
         assert_eq!(err.provider, "acme");
         assert_eq!(err.operation, "list_units");
         assert_eq!(err.request_id.as_deref(), Some("req-42"));
@@ -239,7 +261,7 @@ async fn attempts_are_bounded_and_the_last_error_names_provider_operation_and_re
         assert_eq!(
             err.to_string(),
             format!(
-                "acme list_units failed ({text}, retryable): HTTP {status} {reason}: \
+                "acme list_units failed ({text}): HTTP {status} {reason}: \
                  try later (after 3 attempts) [request id req-42]"
             )
         );
@@ -327,5 +349,5 @@ async fn a_disabled_policy_sends_once() {
 
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Unavailable);
-    assert!(err.retryable);
+    assert!(err.retryable());
 }

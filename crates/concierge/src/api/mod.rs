@@ -456,6 +456,8 @@ pub fn describe() -> Value {
     schema_of::<TokenRejection>(&mut output);
     schema_of::<EntityKind>(&mut output);
     schema_of::<ProviderErrorKind>(&mut output);
+    schema_of::<FailureSource>(&mut output);
+    schema_of::<RetryClass>(&mut output);
     let errors: Vec<Value> = ErrorCode::ALL
         .iter()
         .map(|code| json!({ "code": code.as_str(), "class": code.class_name(), "fields": code.fields() }))
