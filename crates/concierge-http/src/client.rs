@@ -2,7 +2,7 @@
 
 use crate::auth::{Auth, AuthState, IssuedToken, bearer_value};
 use crate::error::{
-    self, ErrorBodyFn, default_vendor_message, scrub, status_is_transient, status_kind, truncate,
+    self, ErrorBodyFn, default_vendor_message, scrub, status_is_transient, status_kind,
 };
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -73,7 +73,7 @@ impl fmt::Debug for HttpClient {
             .collect();
         f.debug_struct("HttpClient")
             .field("provider", &inner.provider)
-            .field("base_url", &inner.base_url)
+            .field("base_url", &error::redact_url(&inner.base_url))
             .field("auth", &inner.auth)
             .field("retry", &inner.retry)
             .field("rate_limit", &inner.rate_limit.as_ref().map(|(n, _)| *n))
@@ -180,7 +180,7 @@ impl HttpClient {
     ) -> ProviderError {
         let message = scrub(message, &self.inner.secrets);
         let mut e = ProviderError::new(&self.inner.provider, operation, kind, message);
-        e.request_id = request_id;
+        e.request_id = request_id.map(|r| scrub(r, &self.inner.secrets));
         e
     }
 
@@ -446,6 +446,7 @@ impl HttpClient {
             message.push(' ');
             message.push_str(reason);
         }
+        let secrets = self.request_secrets(req, token).await;
         let vendor = self
             .inner
             .error_body
@@ -454,7 +455,10 @@ impl HttpClient {
             .or_else(|| default_vendor_message(body));
         if let Some(vendor) = vendor {
             message.push_str(": ");
-            message.push_str(&truncate(vendor));
+            message.push_str(&error::redact(
+                &vendor,
+                self.inner.secrets.iter().chain(&secrets),
+            ));
         }
         if status.is_redirection() {
             message.push_str(" (redirects are not followed)");
@@ -468,7 +472,6 @@ impl HttpClient {
         if attempts > 1 {
             message.push_str(&format!(" (after {attempts} attempts)"));
         }
-        let secrets = self.request_secrets(req, token).await;
         let message = scrub(message, &secrets);
         self.error(operation, status_kind(status), message, request_id)
     }
@@ -585,24 +588,32 @@ impl HttpClientBuilder {
             )
         };
 
-        let base = reqwest::Url::parse(&self.base_url)
-            .map_err(|_| fail(format!("invalid base URL {:?}", self.base_url)))?;
+        let base = reqwest::Url::parse(&self.base_url).map_err(|_| {
+            fail(format!(
+                "invalid base URL {:?}",
+                error::redact_url(&self.base_url)
+            ))
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(fail(format!(
                 "base URL {:?} is not http or https",
-                self.base_url
+                error::redact_url(&self.base_url)
             )));
         }
         if base.query().is_some() || base.fragment().is_some() {
             return Err(fail(format!(
                 "base URL {:?} must not have a query or fragment",
-                self.base_url
+                error::redact_url(&self.base_url)
             )));
         }
         let base_url = base.as_str().trim_end_matches('/').to_string();
 
         let auth = AuthState::new(self.auth).map_err(fail)?;
-        let secrets = auth.static_secrets();
+        let secrets: Vec<_> = auth
+            .static_secrets()
+            .into_iter()
+            .chain(error::url_password(&base))
+            .collect();
 
         let request_id_headers = self
             .request_id_headers
