@@ -286,7 +286,7 @@ const MIN_QUERY_LEN: usize = 256;
 impl fmt::Debug for BuildiumConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BuildiumConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &concierge_http::redact_url(&self.base_url))
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("page_size", &self.page_size)

@@ -242,7 +242,9 @@ impl BuildiumPms {
         ProviderError::new(PROVIDER, operation, kind, message)
     }
 
-    /// The Buildium id of a property reference.
+    /// The Buildium id of a property reference: a positive int32, as Buildium's ids are (its
+    /// OpenAPI file declares them `int32`). Anything else is refused before any request, as a
+    /// `Rejected`, not retryable error naming the field `pms_property_id`.
     fn property_id(operation: &str, property: Option<&ExternalRef>) -> ProviderResult<i64> {
         let property = property.ok_or_else(|| {
             Self::error(
@@ -261,15 +263,21 @@ impl BuildiumPms {
         property
             .id
             .trim()
-            .parse::<i64>()
+            .parse::<i32>()
             .ok()
             .filter(|id| *id > 0)
+            .map(i64::from)
             .ok_or_else(|| {
                 Self::error(
                     operation,
                     ProviderErrorKind::Rejected,
-                    format!("{property} is not a Buildium property id"),
+                    format!(
+                        "pms_property_id: {property} is not a Buildium property id \
+                         (a whole number from 1 to {})",
+                        i32::MAX
+                    ),
                 )
+                .with_retryable(false)
             })
     }
 

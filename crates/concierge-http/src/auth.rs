@@ -111,7 +111,7 @@ pub struct ClientCredentials {
 impl fmt::Debug for ClientCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientCredentials")
-            .field("token_url", &self.token_url)
+            .field("token_url", &crate::error::redact_url(&self.token_url))
             .field("client_id", &self.client_id)
             .field("client_secret", &REDACTED)
             .field("scope", &self.scope)
@@ -142,7 +142,7 @@ pub struct RefreshToken {
 impl fmt::Debug for RefreshToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RefreshToken")
-            .field("token_url", &self.token_url)
+            .field("token_url", &crate::error::redact_url(&self.token_url))
             .field("client_id", &self.client_id)
             .field("client_secret", &REDACTED)
             .field("refresh_token", &REDACTED)
@@ -229,7 +229,10 @@ impl fmt::Debug for AuthState {
 fn check_url(url: &str) -> Result<(), String> {
     match reqwest::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
-        _ => Err(format!("invalid token URL {url:?}")),
+        _ => Err(format!(
+            "invalid token URL {:?}",
+            crate::error::redact_url(url)
+        )),
     }
 }
 

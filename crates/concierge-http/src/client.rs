@@ -1,7 +1,7 @@
 //! The client, its builder, and the attempt loop (auth, rate limit, retries, errors, tracing).
 
 use crate::auth::{Auth, AuthState, IssuedToken, bearer_value};
-use crate::error::{self, ErrorBodyFn, scrub, status_is_transient, status_kind, truncate};
+use crate::error::{self, ErrorBodyFn, scrub, status_is_transient, status_kind};
 use crate::request::RequestBuilder;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use bytes::Bytes;
@@ -71,7 +71,7 @@ impl fmt::Debug for HttpClient {
             .collect();
         f.debug_struct("HttpClient")
             .field("provider", &inner.provider)
-            .field("base_url", &inner.base_url)
+            .field("base_url", &error::redact_url(&inner.base_url))
             .field("auth", &inner.auth)
             .field("retry", &inner.retry)
             .field("rate_limit", &inner.rate_limit.as_ref().map(|(n, _)| *n))
@@ -178,7 +178,7 @@ impl HttpClient {
     ) -> ProviderError {
         let message = scrub(message, &self.inner.secrets);
         let mut e = ProviderError::new(&self.inner.provider, operation, kind, message);
-        e.request_id = request_id;
+        e.request_id = request_id.map(|r| scrub(r, &self.inner.secrets));
         e
     }
 
@@ -444,6 +444,7 @@ impl HttpClient {
             message.push(' ');
             message.push_str(reason);
         }
+        let secrets = self.request_secrets(req, token).await;
         let vendor = self
             .inner
             .error_body
@@ -452,7 +453,10 @@ impl HttpClient {
             .unwrap_or_else(|| error::default_vendor_error(body));
         if let Some(text) = vendor.message {
             message.push_str(": ");
-            message.push_str(&truncate(text));
+            message.push_str(&error::redact(
+                &text,
+                self.inner.secrets.iter().chain(&secrets),
+            ));
         }
         if status.is_redirection() {
             message.push_str(" (redirects are not followed)");
@@ -466,13 +470,15 @@ impl HttpClient {
         if attempts > 1 {
             message.push_str(&format!(" (after {attempts} attempts)"));
         }
-        let secrets = self.request_secrets(req, token).await;
         let message = scrub(message, &secrets);
         let mut e = self
             .error(operation, status_kind(status), message, request_id)
             .from_response(status.as_u16());
         if let Some(code) = vendor.code {
-            e = e.with_vendor_code(truncate(scrub(code, &secrets)));
+            e = e.with_vendor_code(error::redact(
+                &code,
+                self.inner.secrets.iter().chain(&secrets),
+            ));
         }
         if let Some(after) = refused_retry_after {
             e = e.with_retry_after(after);
@@ -596,24 +602,32 @@ impl HttpClientBuilder {
             ProviderError::configuration(provider.clone(), BUILD_OPERATION, message)
         };
 
-        let base = reqwest::Url::parse(&self.base_url)
-            .map_err(|_| fail(format!("invalid base URL {:?}", self.base_url)))?;
+        let base = reqwest::Url::parse(&self.base_url).map_err(|_| {
+            fail(format!(
+                "invalid base URL {:?}",
+                error::redact_url(&self.base_url)
+            ))
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(fail(format!(
                 "base URL {:?} is not http or https",
-                self.base_url
+                error::redact_url(&self.base_url)
             )));
         }
         if base.query().is_some() || base.fragment().is_some() {
             return Err(fail(format!(
                 "base URL {:?} must not have a query or fragment",
-                self.base_url
+                error::redact_url(&self.base_url)
             )));
         }
         let base_url = base.as_str().trim_end_matches('/').to_string();
 
         let auth = AuthState::new(self.auth).map_err(fail)?;
-        let secrets = auth.static_secrets();
+        let secrets: Vec<_> = auth
+            .static_secrets()
+            .into_iter()
+            .chain(error::url_password(&base))
+            .collect();
 
         let request_id_headers = self
             .request_id_headers

@@ -2,6 +2,7 @@
 //! or record data.
 
 use concierge_core::ProviderErrorKind;
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
 use std::error::Error as _;
@@ -100,7 +101,8 @@ pub(crate) fn default_vendor_message(body: &[u8]) -> Option<String> {
     pick(&value, 0)
 }
 
-/// Cuts a message to a bounded length on a character boundary.
+/// Cuts a message to a bounded length on a character boundary. Redact before cutting (see
+/// [`vendor_message`]): a secret across the cut would survive in part.
 pub(crate) fn truncate(mut message: String) -> String {
     if message.len() > MAX_VENDOR_MESSAGE {
         let mut end = MAX_VENDOR_MESSAGE;
@@ -113,20 +115,171 @@ pub(crate) fn truncate(mut message: String) -> String {
     message
 }
 
-/// Replaces every occurrence of a secret with `<redacted>`. Secrets shorter than 4 characters
-/// are skipped (they would mangle ordinary words and are no real secrets).
+/// What a secret is replaced with.
+const REDACTED: &str = "<redacted>";
+
+/// The longest text scrubbed: a vendor body is cut to this many bytes first (so scrubbing stays
+/// cheap), far more than [`MAX_VENDOR_MESSAGE`], so any secret cut in part here is cut off again
+/// by [`truncate`].
+const MAX_SCRUBBED: usize = 16 * 1024;
+
+/// Percent-encoding's "path-safe" set: what a URL path segment or userinfo encodes (RFC 3986
+/// unreserved and sub-delims stay as they are).
+const PATH_SAFE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'/')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// The forms `secret` may take when a vendor echoes it back: raw, form-urlencoded (`+` for a
+/// space), percent-encoded (strict and path-safe sets, upper- and lower-case hex), and
+/// JSON-escaped (with and without `\/` and `\uXXXX` escapes).
+fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    forms.push(form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    for set in [NON_ALPHANUMERIC, PATH_SAFE] {
+        let encoded = utf8_percent_encode(secret, set).to_string();
+        forms.push(lower_hex(&encoded));
+        forms.push(encoded);
+    }
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json[1..json.len() - 1].to_string();
+    forms.push(json.replace('/', "\\/"));
+    let mut ascii = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    forms.push(ascii.replace('/', "\\/"));
+    forms.push(ascii);
+    forms.push(json);
+    forms
+}
+
+/// `%2F` as `%2f`.
+fn lower_hex(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut rest = encoded;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+        out.push_str(&escape.to_ascii_lowercase());
+        rest = &rest[at + escape.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replaces every occurrence of a secret, in any of the forms a vendor may echo it in (raw,
+/// form-urlencoded, percent-encoded, JSON-escaped), with `<redacted>`, longest first, so a
+/// secret containing another is redacted whole. Secrets shorter than 4 characters are skipped
+/// (they would mangle ordinary words and are no real secrets).
+///
+/// The one scrubber of every adapter: the transport applies it to every error it builds, and
+/// adapters use it through [`redact`] for vendor text they turn into errors themselves.
 pub(crate) fn scrub<'a>(
     message: String,
     secrets: impl IntoIterator<Item = &'a SecretString>,
 ) -> String {
+    let mut forms: Vec<String> = secrets
+        .into_iter()
+        .map(|s| s.expose_secret())
+        .filter(|s| s.chars().count() >= 4)
+        .flat_map(secret_forms)
+        .filter(|f| !f.is_empty())
+        .collect();
+    forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    forms.dedup();
     let mut message = message;
-    for secret in secrets {
-        let s = secret.expose_secret();
-        if s.len() >= 4 && message.contains(s) {
-            message = message.replace(s, "<redacted>");
+    for form in &forms {
+        if message.contains(form.as_str()) {
+            message = message.replace(form.as_str(), REDACTED);
         }
     }
     message
+}
+
+/// A vendor's text (an error body's message, an operation's status message) made fit for an
+/// error: `secrets` redacted in every form, URL user info stripped, then cut to 500 characters.
+/// Redacting comes first, so a secret across the cut never survives in part.
+pub fn redact<'a>(text: &str, secrets: impl IntoIterator<Item = &'a SecretString>) -> String {
+    let mut end = text.len().min(MAX_SCRUBBED);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    truncate(strip_userinfo_in(scrub(text[..end].to_string(), secrets)))
+}
+
+/// `url` without its user info (`user:password@`), for errors and `Debug`: the password is
+/// never shown, nor the user name. Works on unparsable text too (everything up to the last `@`
+/// of the authority is dropped).
+///
+/// ```
+/// use concierge_http::redact_url;
+/// assert_eq!(redact_url("https://user:pa55word@host/v1"), "https://host/v1");
+/// assert_eq!(redact_url("https://user:pa55word@"), "https://");
+/// assert_eq!(redact_url("https://api.buildium.com"), "https://api.buildium.com");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    // The authority ends at a `/`, `?` or `#`; a password may hold a `/` though, so look for
+    // the user info's `@` up to the query or fragment.
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) if !scheme.is_empty() || rest[..at].contains(':') => {
+            format!("{scheme}{}", &rest[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Strips the user info of every `scheme://user:pass@` URL in a message.
+fn strip_userinfo_in(message: String) -> String {
+    if !message.contains("://") || !message.contains('@') {
+        return message;
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message.as_str();
+    while let Some(at) = rest.find("://") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '/' | '?' | '#' | '"' | '\'' | '>'))
+            .unwrap_or(rest.len());
+        if let Some(user) = rest[..end].rfind('@') {
+            rest = &rest[user + 1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The password of a URL's user info, decoded, to be scrubbed from errors.
+pub(crate) fn url_password(url: &reqwest::Url) -> Option<SecretString> {
+    let password = url.password()?;
+    let decoded = percent_encoding::percent_decode_str(password).decode_utf8_lossy();
+    Some(SecretString::from(decoded.into_owned()))
 }
 
 /// Blanks the contents of double-quoted strings in a serde message, which may quote record data

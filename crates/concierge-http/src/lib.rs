@@ -76,7 +76,7 @@ pub use client::{
     HttpClientBuilder,
 };
 pub use concierge_core::{ProviderError, ProviderErrorKind};
-pub use error::{ErrorBodyFn, VendorError};
+pub use error::{ErrorBodyFn, VendorError, redact, redact_url};
 pub use request::{RequestBuilder, Response, encode_path_segment};
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};

@@ -371,8 +371,8 @@ impl SaltoConfig {
 impl fmt::Debug for SaltoConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SaltoConfig")
-            .field("base_url", &self.base_url)
-            .field("token_url", &self.token_url)
+            .field("base_url", &concierge_http::redact_url(&self.base_url))
+            .field("token_url", &concierge_http::redact_url(&self.token_url))
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("scope", &self.scope)

@@ -652,7 +652,11 @@ impl KeyEncoder for SaltoEncoder {
         tracing::info!(user = %user_name, operation = %operation.name, "salto encoding started");
         let operation = self.wait(OP, operation, deadline_at, req.deadline).await?;
         if let Some(status) = &operation.error {
-            return Err(wire::operation_error(OP, status));
+            return Err(wire::operation_error(
+                OP,
+                status,
+                &self.config.client_secret,
+            ));
         }
 
         // 5. The written key.

@@ -211,14 +211,18 @@ pub(crate) fn classify(code: i64) -> (ProviderErrorKind, bool, &'static str) {
 /// The error of a finished operation that carries `status`. An encoding that ran out of time
 /// waiting for a card (`DEADLINE_EXCEEDED`) wrote nothing and needs a card placed: `NoCard`, not
 /// retried by itself. (An HTTP 504 body naming the same code stays a retryable timeout.)
-pub(crate) fn operation_error(operation: &str, status: &Status) -> ProviderError {
+pub(crate) fn operation_error(
+    operation: &str,
+    status: &Status,
+    secret: &concierge_http::SecretString,
+) -> ProviderError {
     let code = status.grpc_code().unwrap_or(2);
     let (kind, retryable, why) = match classify(code) {
         (_, _, why) if code == DEADLINE_EXCEEDED => (ProviderErrorKind::NoCard, false, why),
         classified => classified,
     };
     let name = code_name(code).unwrap_or("UNKNOWN");
-    let vendor = status.message.trim();
+    let vendor = concierge_http::redact(status.message.trim(), [secret]);
     let message = if vendor.is_empty() {
         format!("{why} ({name}, code {code})")
     } else {

@@ -2,6 +2,7 @@
 //! a catch-all mounted last that expects no request.
 
 mod auth;
+mod echo;
 mod errors;
 mod limits;
 mod retries;
