@@ -86,16 +86,7 @@ pub fn assert_nothing_of(secrets: &[&str], text: &str, what: &str) {
 
 /// Every rendering of an error.
 fn renderings(e: &ProviderError) -> Vec<(&'static str, String)> {
-    let full = concierge_core::Error::from(ProviderError {
-        provider: e.provider.clone(),
-        operation: e.operation.clone(),
-        kind: e.kind,
-        retryable: e.retryable(),
-        request_id: e.request_id.clone(),
-        message: e.message.clone(),
-        source: None,
-    })
-    .full_message();
+    let full = concierge_core::Error::from(e.clone()).full_message();
     let mut chain = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
