@@ -119,7 +119,7 @@ test('an email queued while the mailer was down survives close and reopen as a p
   assert.equal(pending[0].kind, 'activation_email')
   assert.equal(pending[0].status, 'pending')
   assert.equal(pending[0].attempts, 1)
-  assert.match(pending[0].lastError, /sandbox-mailer send failed \(unavailable, retryable\)/)
+  assert.match(pending[0].lastError, /sandbox-mailer send failed \(unavailable, transient\)/)
 
   // The new process delivers it, and the link in it works.
   const controls = again.sandboxControls

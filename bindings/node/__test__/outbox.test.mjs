@@ -18,7 +18,7 @@ test('a welcome email that fails because the mailer is down is delivered by a la
   assert.deepEqual(others, [])
   assert.equal(pending.kind, 'activation_email')
   assert.equal(pending.attempts, 1)
-  assert.match(pending.lastError, /sandbox-mailer send failed \(unavailable, retryable\)/)
+  assert.match(pending.lastError, /sandbox-mailer send failed \(unavailable, transient\)/)
   assert.ok(pending.nextAttemptAt > await w.sandbox.now())
 
   await w.sandbox.advance({ hours: 1 })
