@@ -34,6 +34,11 @@ export type AmenityId = string;
 export type BuildingId = string;
 
 /**
+ * What an operation conflicts with, so a caller can act on it without reading the message.
+ */
+export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "sync_interrupted" | "other";
+
+/**
  * The kinds of record an error can name.
  */
 export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent";
@@ -1306,6 +1311,14 @@ export interface ValidationErrorFields {
 /** The fields of a `CONFLICT` error. */
 export interface ConflictErrorFields {
   readonly code: "CONFLICT";
+  /**
+   * The kind of conflict.
+   */
+  readonly conflict: ConflictKind;
+  /**
+   * The existing record it conflicts with, when there is one.
+   */
+  readonly existingId: string | null;
   /**
    * Whether trying the same call again later can succeed.
    */

@@ -147,6 +147,7 @@ test('a second key for the same resident and unit is refused naming the first, u
 
   const err = await rejectsWith(w.concierge.makeKey(w.admin, resident(ada), LOBBY), 'CONFLICT')
   assert.ok(err.message.includes(first.id), `the error names the existing key: ${err.message}`)
+  assert.deepEqual([err.conflict, err.existingId, err.retryable], ['key_already_live', first.id, false])
   await rejectsWith(w.concierge.previewKey(w.admin, resident(ada), LOBBY), 'CONFLICT')
   assert.equal(await w.sandbox.encoderKeysWritten(), 1)
 

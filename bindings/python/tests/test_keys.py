@@ -132,6 +132,8 @@ def test_a_second_key_for_the_same_resident_and_unit_is_refused_unless_replacing
         concierge.make_key(admin, resident(ada.id), LOBBY)
     assert refused.value.code == "CONFLICT"
     assert first.id in str(refused.value), "the error names the existing key"
+    assert (refused.value.conflict, refused.value.existing_id) == ("key_already_live", first.id)
+    assert refused.value.retryable is False
     with pytest.raises(ConflictError):
         concierge.preview_key(admin, resident(ada.id), LOBBY)
 

@@ -15,12 +15,13 @@ pub const DEFAULT_DB: &str = "concierge-demo.db";
 pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> Result<()> {
     if db.exists() {
         if !replace {
-            return Err(Error::Conflict {
-                message: format!(
+            return Err(Error::conflict(
+                ConflictKind::AlreadyExists,
+                format!(
                     "{} exists; the demo starts from an empty database (remove it or choose another --db)",
                     db.display()
                 ),
-            });
+            ));
         }
         for suffix in ["", "-wal", "-shm"] {
             let mut file = db.as_os_str().to_owned();

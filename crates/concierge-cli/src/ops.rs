@@ -556,9 +556,10 @@ pub async fn sync(layers: &Layers, args: SyncArgs, out: &mut impl Write) -> Resu
     }
     c.close().await;
     if failed > 0 {
-        return Err(Error::Conflict {
-            message: format!("{failed} property sync(s) failed"),
-        });
+        return Err(Error::conflict(
+            ConflictKind::Other,
+            format!("{failed} property sync(s) failed"),
+        ));
     }
     Ok(())
 }

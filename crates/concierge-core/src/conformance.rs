@@ -11,7 +11,7 @@
 
 use crate::account::Account;
 use crate::domain::*;
-use crate::error::StoreError;
+use crate::error::{Constraint, StoreError};
 use crate::ids::*;
 use crate::store::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -116,7 +116,7 @@ async fn get<R: Versioned + Send>(store: &dyn Store, id: &str) -> Option<R> {
         .and_then(R::from_record)
 }
 
-fn constraint(result: StoreResult<()>) -> &'static str {
+fn constraint(result: StoreResult<()>) -> Constraint {
     match result {
         Err(StoreError::Constraint { constraint, .. }) => constraint,
         other => panic!("expected a constraint violation, got {other:?}"),
@@ -294,7 +294,7 @@ pub async fn uniqueness_rules_hold(store: Arc<dyn Store>) {
         .expect("first");
     assert_eq!(
         constraint(commit_one(store, &mut resident(&unit, "Ada", Some("t-1"))).await),
-        "resident_external_ref"
+        Constraint::ResidentExternalRef
     );
     commit_one(store, &mut resident(&other_unit, "Ada", Some("t-1")))
         .await
@@ -306,7 +306,7 @@ pub async fn uniqueness_rules_hold(store: Arc<dyn Store>) {
     commit_one(store, &mut live).await.expect("first key");
     assert_eq!(
         constraint(commit_one(store, &mut key(holder.clone(), &unit, KeyState::Encoding)).await),
-        "one_live_key_per_holder_and_unit"
+        Constraint::OneLiveKeyPerHolderAndUnit
     );
     commit_one(store, &mut key(holder.clone(), &unit, KeyState::Cancelled))
         .await
@@ -342,7 +342,7 @@ pub async fn uniqueness_rules_hold(store: Arc<dyn Store>) {
         .expect("first entry");
     assert_eq!(
         constraint(commit_one(store, &mut entry(&idem)).await),
-        "outbox_idempotency_key"
+        Constraint::OutboxIdempotencyKey
     );
 }
 
@@ -356,11 +356,14 @@ pub async fn parents_must_exist(store: Arc<dyn Store>) {
     orphan.version = 0;
     assert_eq!(
         constraint(commit_one(store, &mut orphan).await),
-        "parent_exists"
+        Constraint::ParentExists
     );
     let mut r = resident(&unit, "Ada", None);
     r.occupancy.unit_id = UnitId::new();
-    assert_eq!(constraint(commit_one(store, &mut r).await), "parent_exists");
+    assert_eq!(
+        constraint(commit_one(store, &mut r).await),
+        Constraint::ParentExists
+    );
 }
 
 /// A batch with one bad write applies none of its writes.

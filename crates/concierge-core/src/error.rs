@@ -65,11 +65,16 @@ pub enum Error {
     #[error(transparent)]
     Validation(#[from] ValidationError),
 
-    /// The operation conflicts with existing state (a duplicate, a concurrent change).
+    /// The operation conflicts with existing state: what kind of conflict, and the existing
+    /// record when there is one.
     #[error("conflict: {message}")]
     Conflict {
-        /// What conflicts.
+        /// The kind of conflict.
+        kind: ConflictKind,
+        /// What conflicts, in words.
         message: String,
+        /// The existing record it conflicts with, when there is one (a live key's id).
+        existing_id: Option<String>,
     },
 
     /// An outside system (PMS, strata, intercom, lock system, mail) failed. Boxed: it carries
@@ -168,6 +173,7 @@ impl Error {
         match self {
             Error::Provider(e) => e.retryable(),
             Error::Store(e) => e.is_retryable(),
+            Error::Conflict { kind, .. } => kind.is_retryable(),
             _ => false,
         }
     }
@@ -201,8 +207,14 @@ impl Error {
                 id: id.clone(),
             },
             Error::Validation(v) => Error::Validation(v.clone()),
-            Error::Conflict { message } => Error::Conflict {
+            Error::Conflict {
+                kind,
+                message,
+                existing_id,
+            } => Error::Conflict {
+                kind: *kind,
                 message: message.clone(),
+                existing_id: existing_id.clone(),
             },
             Error::Provider(p) => Error::Provider(p.clone()),
             Error::Store(e) => Error::Store(match e {
@@ -214,7 +226,7 @@ impl Error {
                     constraint,
                     message,
                 } => StoreError::Constraint {
-                    constraint,
+                    constraint: *constraint,
                     message: message.clone(),
                 },
                 StoreError::Unavailable { message } => StoreError::Unavailable {
@@ -244,6 +256,28 @@ impl Error {
         Error::NotFound {
             entity,
             id: id.to_string(),
+        }
+    }
+
+    /// A conflict of `kind`.
+    pub fn conflict(kind: ConflictKind, message: impl Into<String>) -> Self {
+        Error::Conflict {
+            kind,
+            message: message.into(),
+            existing_id: None,
+        }
+    }
+
+    /// A conflict with an existing record.
+    pub fn conflict_with(
+        kind: ConflictKind,
+        message: impl Into<String>,
+        existing_id: impl fmt::Display,
+    ) -> Self {
+        Error::Conflict {
+            kind,
+            message: message.into(),
+            existing_id: Some(existing_id.to_string()),
         }
     }
 
@@ -277,7 +311,10 @@ impl Error {
             Error::TokenRejected { reason } => json!({ "reason": reason }),
             Error::NotFound { entity, id } => json!({ "entity": entity, "id": id }),
             Error::Validation(v) => json!({ "issues": v.issues }),
-            Error::Conflict { .. } | Error::Closed => json!({}),
+            Error::Conflict {
+                kind, existing_id, ..
+            } => json!({ "conflict": kind, "existing_id": existing_id }),
+            Error::Closed => json!({}),
             Error::Provider(p) => json!({
                 "provider": p.provider, "operation": p.operation, "kind": p.kind,
                 "failure": p.source_of_failure, "retry_class": p.retry,
@@ -445,7 +482,16 @@ impl ErrorCode {
                 ),
                 RETRYABLE,
             ],
-            ErrorCode::Conflict | ErrorCode::Closed => &[RETRYABLE],
+            ErrorCode::Conflict => &[
+                field!("conflict", "ConflictKind", "The kind of conflict."),
+                field!(
+                    "existing_id",
+                    "string?",
+                    "The existing record it conflicts with, when there is one."
+                ),
+                RETRYABLE,
+            ],
+            ErrorCode::Closed => &[RETRYABLE],
         }
     }
 
@@ -998,6 +1044,80 @@ impl ProviderError {
     }
 }
 
+/// A uniqueness or reference rule of the store.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum Constraint {
+    /// A record refers to one that does not exist (a unit's building, a resident's unit).
+    ParentExists,
+    /// One resident per external reference within a property.
+    ResidentExternalRef,
+    /// One live key per holder and unit (R-KEY-2).
+    OneLiveKeyPerHolderAndUnit,
+    /// One outbox entry per idempotency key.
+    OutboxIdempotencyKey,
+}
+
+/// What an operation conflicts with, so a caller can act on it without reading the message.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConflictKind {
+    /// A record of that name or reference exists (`existing_id` names it when known).
+    AlreadyExists,
+    /// The holder already has a live key for the unit (`existing_id` is that key, R-KEY-2).
+    KeyAlreadyLive,
+    /// The record is not in a state that allows the operation (a cancelled key, a resident who
+    /// moved out, an outbox entry that is not parked).
+    WrongState,
+    /// Another process holds the property's sync lease: waiting helps.
+    LeaseHeld,
+    /// The sync this call depended on stopped without a result: trying again helps.
+    SyncInterrupted,
+    /// Anything else.
+    Other,
+}
+
+impl ConflictKind {
+    /// Whether waiting and trying again can help.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ConflictKind::LeaseHeld | ConflictKind::SyncInterrupted
+        )
+    }
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -1014,8 +1134,8 @@ pub enum StoreError {
     /// A uniqueness rule of the store would be broken.
     #[error("constraint {constraint} violated: {message}")]
     Constraint {
-        /// The rule, e.g. `resident_external_ref`.
-        constraint: &'static str,
+        /// The rule.
+        constraint: Constraint,
         /// What collided.
         message: String,
     },
@@ -1077,6 +1197,26 @@ mod tests {
         let e: Error = e.into();
         assert!(e.is_retryable());
         assert_eq!(e.code().as_str(), "PROVIDER");
+    }
+
+    #[test]
+    fn a_conflict_says_its_kind_and_is_retryable_only_where_waiting_helps() {
+        let lease = Error::conflict(ConflictKind::LeaseHeld, "another process syncs it");
+        assert!(lease.is_retryable());
+        assert_eq!(lease.fields()["conflict"], "lease_held");
+        assert_eq!(lease.fields()["existing_id"], serde_json::Value::Null);
+        let key = Error::conflict_with(ConflictKind::KeyAlreadyLive, "one key", "key_1");
+        assert!(!key.is_retryable());
+        assert_eq!(key.fields()["existing_id"], "key_1");
+        for &kind in <ConflictKind as strum::VariantArray>::VARIANTS {
+            assert_eq!(
+                kind.is_retryable(),
+                matches!(
+                    kind,
+                    ConflictKind::LeaseHeld | ConflictKind::SyncInterrupted
+                )
+            );
+        }
     }
 
     #[test]

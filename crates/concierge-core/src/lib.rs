@@ -41,8 +41,9 @@ pub use account::{
 };
 pub use domain::*;
 pub use error::{
-    EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue, ProviderError,
-    ProviderErrorKind, Result, RetryClass, StoreError, TokenRejection, ValidationError,
+    ConflictKind, Constraint, EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue,
+    ProviderError, ProviderErrorKind, Result, RetryClass, StoreError, TokenRejection,
+    ValidationError,
 };
 pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};

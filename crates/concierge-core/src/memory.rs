@@ -3,7 +3,7 @@
 //! batches), so a workflow tested on it behaves the same on SQLite and PostgreSQL.
 
 use crate::domain::*;
-use crate::error::{EntityKind, StoreError};
+use crate::error::{Constraint, EntityKind, StoreError};
 use crate::ids::*;
 use crate::store::*;
 use async_trait::async_trait;
@@ -103,7 +103,7 @@ fn check_batch(
     for (key, record) in &staged {
         if let Some(parent) = record.parents().into_iter().find(|p| view(p).is_none()) {
             return Err(StoreError::Constraint {
-                constraint: "parent_exists",
+                constraint: Constraint::ParentExists,
                 message: format!(
                     "{} {} refers to missing {} {}",
                     key.kind, key.id, parent.kind, parent.id
@@ -129,7 +129,7 @@ fn check_batch(
                     && !residents.insert((r.property_id.clone(), ext.clone()))
                 {
                     return Err(StoreError::Constraint {
-                        constraint: "resident_external_ref",
+                        constraint: Constraint::ResidentExternalRef,
                         message: format!("property {} already has resident {ext}", r.property_id),
                     });
                 }
@@ -139,7 +139,7 @@ fn check_batch(
                     && !live_keys.insert((k.holder.clone(), k.unit_id.clone())) =>
             {
                 return Err(StoreError::Constraint {
-                    constraint: "one_live_key_per_holder_and_unit",
+                    constraint: Constraint::OneLiveKeyPerHolderAndUnit,
                     message: format!(
                         "{} already holds a live key for unit {}",
                         k.holder, k.unit_id
@@ -148,7 +148,7 @@ fn check_batch(
             }
             Record::Outbox(o) if !outbox_keys.insert(o.idempotency_key.clone()) => {
                 return Err(StoreError::Constraint {
-                    constraint: "outbox_idempotency_key",
+                    constraint: Constraint::OutboxIdempotencyKey,
                     message: format!("an outbox entry with key {} exists", o.idempotency_key),
                 });
             }

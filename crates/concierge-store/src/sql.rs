@@ -188,7 +188,7 @@ pub(crate) fn write_error(e: sqlx::Error, row: &Row) -> StoreError {
         let text = format!("{} {}", db.message(), db.constraint().unwrap_or_default());
         let (constraint, message) = if text.contains("ext_id") || text.contains("external_ref") {
             (
-                "resident_external_ref",
+                concierge_core::Constraint::ResidentExternalRef,
                 format!(
                     "another resident of property {} has this external reference",
                     row.property_id.as_deref().unwrap_or("?")
@@ -196,7 +196,7 @@ pub(crate) fn write_error(e: sqlx::Error, row: &Row) -> StoreError {
             )
         } else if text.contains("holder") || text.contains("live_key") {
             (
-                "one_live_key_per_holder_and_unit",
+                concierge_core::Constraint::OneLiveKeyPerHolderAndUnit,
                 format!(
                     "{} already holds a live key for unit {}",
                     row.holder.as_deref().unwrap_or("?"),
@@ -205,7 +205,7 @@ pub(crate) fn write_error(e: sqlx::Error, row: &Row) -> StoreError {
             )
         } else if text.contains("idem_key") || text.contains("idempotency_key") {
             (
-                "outbox_idempotency_key",
+                concierge_core::Constraint::OutboxIdempotencyKey,
                 format!(
                     "an outbox entry with key {} exists",
                     row.idem_key.as_deref().unwrap_or("?")
@@ -311,7 +311,7 @@ macro_rules! sql_store {
                         .map_err(unavailable)?;
                     if found.is_none() {
                         return Err(concierge_core::StoreError::Constraint {
-                            constraint: "parent_exists",
+                            constraint: concierge_core::Constraint::ParentExists,
                             message: format!(
                                 "{} {} refers to missing {} {}",
                                 child.kind, child.id, parent.kind, parent.id

@@ -170,14 +170,15 @@ impl Concierge {
         batch.put(&mut key).put(&mut intent);
         self.inner.store.commit(batch).await.map_err(|e| match e {
             StoreError::Constraint {
-                constraint: "one_live_key_per_holder_and_unit",
+                constraint: concierge_core::Constraint::OneLiveKeyPerHolderAndUnit,
                 ..
-            } => Error::Conflict {
-                message: format!(
+            } => Error::conflict(
+                ConflictKind::KeyAlreadyLive,
+                format!(
                     "{} already has a live key for unit {}; replace it to make another",
                     plan.holder_name, plan.unit.number
                 ),
-            },
+            ),
             other => other.into(),
         })?;
         // The cancellation of a replaced key goes out now if it can.
@@ -199,9 +200,11 @@ impl Concierge {
             .retry_concurrent(|| async {
                 let mut key: SmartKey = self.inner.store.load(key_id.as_str()).await?;
                 if !key.state.is_live() {
-                    return Err(Error::Conflict {
-                        message: format!("key {} is already {:?}", key.id, key.state),
-                    });
+                    return Err(Error::conflict_with(
+                        ConflictKind::WrongState,
+                        format!("key {} is already {:?}", key.id, key.state),
+                        &key.id,
+                    ));
                 }
                 let unit: Unit = self.inner.store.load(key.unit_id.as_str()).await?;
                 key.state = KeyState::Cancelled;
@@ -295,9 +298,10 @@ impl Concierge {
             KeyHolder::Resident(id) => {
                 let r: Resident = self.inner.store.load(id.as_str()).await?;
                 if r.occupancy.phase(today) == OccupancyPhase::Past {
-                    return Err(Error::Conflict {
-                        message: format!("{} has moved out of the unit", r.full_name()),
-                    });
+                    return Err(Error::conflict(
+                        ConflictKind::WrongState,
+                        format!("{} has moved out of the unit", r.full_name()),
+                    ));
                 }
                 (r.full_name(), r.occupancy.unit_id)
             }
@@ -324,12 +328,14 @@ impl Concierge {
         let replaces = match existing {
             Some(k) if k.state == KeyState::Encoding => None,
             Some(k) if !req.replace => {
-                return Err(Error::Conflict {
-                    message: format!(
+                return Err(Error::conflict_with(
+                    ConflictKind::KeyAlreadyLive,
+                    format!(
                         "{holder_name} already holds key {} for unit {}; only one key per resident and unit (replace it if the card was lost)",
                         k.id, unit.number
                     ),
-                });
+                    &k.id,
+                ));
             }
             Some(k) => Some(k.id),
             None => None,

@@ -54,8 +54,8 @@ pub use concierge_core::domain::*;
 pub use concierge_core::ids::*;
 pub use concierge_core::providers::*;
 pub use concierge_core::{
-    AccessLevel, AccountAction, AccountStatus, Admin, DEFAULT_ACTIVATION_VALIDITY, EntityKind,
-    Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
+    AccessLevel, AccountAction, AccountStatus, Admin, ConflictKind, DEFAULT_ACTIVATION_VALIDITY,
+    EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
     OutboxMessage, OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
     RetryClass, Store, StoreError, TokenRejection, ValidationError,
 };

@@ -134,9 +134,11 @@ impl Concierge {
             .iter()
             .find(|p| p.external.as_ref() == Some(&external) && &p.id != property_id)
         {
-            return Err(Error::Conflict {
-                message: format!("PMS property {external} is already linked to {}", other.id),
-            });
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!("PMS property {external} is already linked to {}", other.id),
+                &other.id,
+            ));
         }
         self.retry_concurrent(|| async {
             let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
@@ -290,9 +292,10 @@ impl Concierge {
                     ));
                 }
                 if resident.occupancy.move_out.is_some_and(|d| d <= today) {
-                    return Err(Error::Conflict {
-                        message: format!("{} already moved out", resident.full_name()),
-                    });
+                    return Err(Error::conflict(
+                        ConflictKind::WrongState,
+                        format!("{} already moved out", resident.full_name()),
+                    ));
                 }
                 let mut batch = Batch::new();
                 resident.occupancy.move_out = Some(date);
@@ -425,13 +428,12 @@ impl Concierge {
         self.ensure_open()?;
         let tx = match self.start_or_join(property_id) {
             Start::Join(mut rx) => {
-                let outcome = rx
-                    .wait_for(Option::is_some)
-                    .await
-                    .map_err(|_| Error::Conflict {
-                        message: "the running sync this trigger joined stopped without a result"
-                            .into(),
-                    })?;
+                let outcome = rx.wait_for(Option::is_some).await.map_err(|_| {
+                    Error::conflict(
+                        ConflictKind::SyncInterrupted,
+                        "the running sync this trigger joined stopped without a result",
+                    )
+                })?;
                 // The joined sync's result is this trigger's result, failure included.
                 return match outcome.as_ref() {
                     Some(Ok(run)) => Ok(SyncReport {
@@ -439,9 +441,10 @@ impl Concierge {
                         joined: true,
                     }),
                     Some(Err(e)) => Err(e.replicate()),
-                    None => Err(Error::Conflict {
-                        message: "the joined sync left no result".into(),
-                    }),
+                    None => Err(Error::conflict(
+                        ConflictKind::SyncInterrupted,
+                        "the joined sync left no result",
+                    )),
                 };
             }
             Start::Run(tx) => tx,
@@ -497,12 +500,13 @@ impl Concierge {
                 break;
             }
             if std::time::Instant::now() > deadline {
-                return Err(Error::Conflict {
-                    message: format!(
+                return Err(Error::conflict(
+                    ConflictKind::LeaseHeld,
+                    format!(
                         "property {} is being synced by another process",
                         property.id
                     ),
-                });
+                ));
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
@@ -801,9 +805,10 @@ impl<'a> SyncContext<'a> {
                     .try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL)
                     .await?
                 {
-                    return Err(Error::Conflict {
-                        message: "the sync lost its lease to another process".into(),
-                    });
+                    return Err(Error::conflict(
+                        ConflictKind::LeaseHeld,
+                        "the sync lost its lease to another process",
+                    ));
                 }
                 renewed = std::time::Instant::now();
             }
@@ -1030,7 +1035,7 @@ impl<'a> SyncContext<'a> {
                         Err(e) => {
                             let kind = match &e {
                                 StoreError::Constraint {
-                                    constraint: "resident_external_ref",
+                                    constraint: concierge_core::Constraint::ResidentExternalRef,
                                     ..
                                 } => SyncErrorKind::DuplicateResident,
                                 _ => SyncErrorKind::ConflictingOccupancy,

@@ -31,10 +31,12 @@ impl Concierge {
         check_settings(&mut checks, &req.settings);
         checks.finish()?;
         let existing = self.inner.store.list_properties().await?;
-        if existing.iter().any(|p| p.site_name == site_name) {
-            return Err(Error::Conflict {
-                message: format!("a property with site name {site_name} exists"),
-            });
+        if let Some(p) = existing.iter().find(|p| p.site_name == site_name) {
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!("a property with site name {site_name} exists"),
+                &p.id,
+            ));
         }
         let mut property = Property {
             id: PropertyId::new(),
@@ -114,13 +116,18 @@ impl Concierge {
         checks.finish()?;
         let property: Property = self.inner.store.load(req.property_id.as_str()).await?;
         let buildings = self.inner.store.list_buildings(&property.id).await?;
-        if buildings.iter().any(|b| b.name.eq_ignore_ascii_case(&name)) {
-            return Err(Error::Conflict {
-                message: format!(
+        if let Some(b) = buildings
+            .iter()
+            .find(|b| b.name.eq_ignore_ascii_case(&name))
+        {
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!(
                     "property {} already has a building called {name}",
                     property.id
                 ),
-            });
+                &b.id,
+            ));
         }
         let mut building = Building {
             id: BuildingId::new(),
@@ -149,13 +156,15 @@ impl Concierge {
         checks.finish()?;
         let building: Building = self.inner.store.load(req.building_id.as_str()).await?;
         let units = self.inner.store.list_units(&building.property_id).await?;
-        if units
+        if let Some(u) = units
             .iter()
-            .any(|u| u.building_id == building.id && u.number.eq_ignore_ascii_case(&number))
+            .find(|u| u.building_id == building.id && u.number.eq_ignore_ascii_case(&number))
         {
-            return Err(Error::Conflict {
-                message: format!("building {} already has unit {number}", building.id),
-            });
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!("building {} already has unit {number}", building.id),
+                &u.id,
+            ));
         }
         let mut unit = Unit {
             id: UnitId::new(),
@@ -247,14 +256,16 @@ impl Concierge {
                 && r.last_name.eq_ignore_ascii_case(&last_name)
                 && r.occupancy.phase(today) != OccupancyPhase::Past
         }) {
-            return Err(Error::Conflict {
-                message: format!(
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!(
                     "{} already lives in unit {} as resident {}",
                     existing.full_name(),
                     unit.number,
                     existing.id
                 ),
-            });
+                &existing.id,
+            ));
         }
 
         let grant = req.send_mobile_activation || property.settings.auto_grant_mobile_access;
@@ -464,12 +475,11 @@ impl Concierge {
             .retry_concurrent(|| async {
                 let mut entry: OutboxEntry = self.inner.store.load(id.as_str()).await?;
                 if entry.status != OutboxStatus::Parked {
-                    return Err(Error::Conflict {
-                        message: format!(
-                            "outbox entry {id} is {}, not parked",
-                            entry.status.as_str()
-                        ),
-                    });
+                    return Err(Error::conflict_with(
+                        ConflictKind::WrongState,
+                        format!("outbox entry {id} is {}, not parked", entry.status.as_str()),
+                        id,
+                    ));
                 }
                 entry.status = OutboxStatus::Pending;
                 entry.attempts = 0;

@@ -169,6 +169,13 @@ async fn a_second_key_for_the_same_resident_and_unit_is_refused_unless_replacing
         err.to_string().contains(first.id.as_str()),
         "the error names the existing key: {err}"
     );
+    // The conflict is typed: which kind, and the key it conflicts with.
+    assert!(matches!(
+        &err,
+        Error::Conflict { kind: ConflictKind::KeyAlreadyLive, existing_id: Some(id), .. }
+            if id == first.id.as_str()
+    ));
+    assert!(!err.is_retryable());
     let second =
         w.c.make_key(&w.admin, MakeKey::resident(&ada.id, LOBBY).replacing())
             .await

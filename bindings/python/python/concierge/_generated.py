@@ -37,6 +37,9 @@ AmenityId = str
 # A building of a property.
 BuildingId = str
 
+# What an operation conflicts with, so a caller can act on it without reading the message.
+ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "sync_interrupted", "other"]
+
 # The kinds of record an error can name.
 EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent"]
 
@@ -511,8 +514,10 @@ class ConflictError(ConciergeError):
     """`CONFLICT`."""
 
     code = "CONFLICT"
+    conflict: ConflictKind
+    existing_id: Optional[str]
     retryable: bool
-    _types = {"retryable": "s"}
+    _types = {"conflict": "s", "existing_id": "s?", "retryable": "s"}
 
 
 class ProviderError(ConciergeError):
@@ -932,6 +937,7 @@ __all__ = [
     "ClosedError",
     "Concierge",
     "ConflictError",
+    "ConflictKind",
     "DispatchReport",
     "ERRORS",
     "EncoderInfo",

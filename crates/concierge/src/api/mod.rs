@@ -458,6 +458,7 @@ pub fn describe() -> Value {
     schema_of::<ProviderErrorKind>(&mut output);
     schema_of::<FailureSource>(&mut output);
     schema_of::<RetryClass>(&mut output);
+    schema_of::<ConflictKind>(&mut output);
     let errors: Vec<Value> = ErrorCode::ALL
         .iter()
         .map(|code| json!({ "code": code.as_str(), "class": code.class_name(), "fields": code.fields() }))
