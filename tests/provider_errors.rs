@@ -121,3 +121,29 @@ async fn an_unreachable_vendor_is_a_transport_failure_without_a_status() {
         );
     }
 }
+
+// The Buildium OpenAPI declares property ids int32: a bigger or non-numeric one is refused when
+// it is linked, before any request, as a validation error on its field.
+#[tokio::test]
+async fn a_buildium_property_id_beyond_int32_is_refused_when_linked() {
+    let c = open("buildium", &closed_url()).await;
+    let property = c
+        .register_property(&desk(), concierge::NewProperty::new("P", "p"))
+        .await
+        .unwrap();
+    for id in ["9999999999", "0", "-4", "abc"] {
+        let err = c
+            .link_pms_property(&desk(), &property.id, id)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), concierge::ErrorCode::Validation, "{id}: {err}");
+        assert_eq!(err.fields()["issues"][0]["field"], "pms_property_id");
+        assert!(
+            !err.to_string().contains(id),
+            "the rule, not the value: {err}"
+        );
+    }
+    c.link_pms_property(&desk(), &property.id, "2147483647")
+        .await
+        .unwrap();
+}

@@ -65,3 +65,16 @@ test('an unreachable SALTO is a transport failure without a status', async (t) =
   t.after(() => c.close())
   assert.deepEqual(await failure(c.listEncoders(desk)), ['salto', 'transport', null, null, 'transient', true])
 })
+
+test("a Buildium property id beyond int32 is refused when linked, on its field", async (t) => {
+  const c = await buildium(`http://127.0.0.1:${await closedPort()}`)
+  t.after(() => c.close())
+  const prop = await c.registerProperty(desk, 'Harbour View', 'harbour-view')
+  const err = await c.linkPmsProperty(desk, prop.id, '9999999999').then(
+    () => assert.fail('linked'),
+    (e) => e,
+  )
+  assert.equal(err.code, 'VALIDATION')
+  assert.equal(err.issues[0].field, 'pms_property_id')
+  assert.notEqual((await c.linkPmsProperty(desk, prop.id, '2147483647')).external, null)
+})

@@ -12,7 +12,7 @@ from typing import Any, Iterator, Tuple
 import pytest
 from conftest import closed_port
 
-from concierge import Admin, Concierge, ProviderError
+from concierge import Admin, Concierge, ProviderError, ValidationError
 
 DESK = Admin.full_access("desk-1", "Front desk")
 
@@ -97,3 +97,13 @@ def test_an_unreachable_salto_is_a_transport_failure_without_a_status() -> None:
     with salto(f"http://127.0.0.1:{closed_port()}") as c, pytest.raises(ProviderError) as err:
         c.list_encoders(DESK)
     assert fields(err.value) == ("salto", "transport", None, None, "transient", True)
+
+
+def test_a_buildium_property_id_beyond_int32_is_refused_when_linked() -> None:
+    # Buildium's ids are int32: a bigger one is a validation error on its field, before any request.
+    with buildium(f"http://127.0.0.1:{closed_port()}") as c:
+        prop = c.register_property(DESK, "Harbour View", "harbour-view")
+        with pytest.raises(ValidationError) as err:
+            c.link_pms_property(DESK, prop.id, "9999999999")
+        assert err.value.issues[0].field == "pms_property_id"
+        assert c.link_pms_property(DESK, prop.id, "2147483647").external is not None

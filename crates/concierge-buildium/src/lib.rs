@@ -453,6 +453,16 @@ fn total_count(headers: &HeaderMap) -> Option<u64> {
 
 #[async_trait]
 impl PmsProvider for BuildiumPms {
+    fn check_property_id(&self, id: &str) -> std::result::Result<(), String> {
+        match id.trim().parse::<i32>() {
+            Ok(id) if id > 0 => Ok(()),
+            _ => Err(format!(
+                "must be a Buildium property id: a whole number from 1 to {}",
+                i32::MAX
+            )),
+        }
+    }
+
     fn name(&self) -> &str {
         PROVIDER
     }

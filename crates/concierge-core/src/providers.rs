@@ -162,6 +162,14 @@ pub trait PmsProvider: Send + Sync + Debug + 'static {
         &self,
         req: ListPmsResidentsRequest,
     ) -> ProviderResult<Page<PmsResident>>;
+
+    /// Refuses a property id this PMS can never have (Buildium's are positive int32s): the rule
+    /// it breaks, in words, without the id. Checked before a property is linked, so a bad id is
+    /// a validation error, not a failed sync later. By default every id is accepted.
+    fn check_property_id(&self, id: &str) -> std::result::Result<(), String> {
+        let _ = id;
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

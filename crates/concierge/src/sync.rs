@@ -128,6 +128,8 @@ impl Concierge {
             .pms
             .clone()
             .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        pms.check_property_id(&pms_property_id)
+            .map_err(|rule| Error::invalid("pms_property_id", rule))?;
         let external = ExternalRef::new(pms.name(), pms_property_id);
         let others = self.inner.store.list_properties().await?;
         if let Some(other) = others
