@@ -124,7 +124,7 @@ pub struct BuildiumConfig {
     #[serde(
         rename = "timeout_seconds",
         default = "defaults::timeout",
-        with = "seconds"
+        with = "concierge_http::serde_duration::seconds"
     )]
     #[schemars(with = "f64")]
     pub timeout: Duration,
@@ -193,28 +193,6 @@ mod defaults {
 
     pub(super) fn use_building_name() -> bool {
         true
-    }
-}
-
-/// A [`Duration`] as a plain number of seconds, fractions allowed; a negative, infinite or NaN
-/// number is a deserialisation error.
-mod seconds {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-    use std::time::Duration;
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let secs = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(secs).map_err(|_| {
-            de::Error::invalid_value(
-                de::Unexpected::Float(secs),
-                &"a finite number of seconds, at least 0",
-            )
-        })
-    }
-
-    /// Used by the JSON schema for the default.
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
     }
 }
 
@@ -419,7 +397,10 @@ mod tests {
         for secs in [f64::NAN, f64::INFINITY, -1.0, 1e30] {
             let d: serde::de::value::F64Deserializer<serde::de::value::Error> =
                 secs.into_deserializer();
-            assert!(seconds::deserialize(d).is_err(), "{secs}");
+            assert!(
+                concierge_http::serde_duration::seconds::deserialize(d).is_err(),
+                "{secs}"
+            );
         }
     }
 

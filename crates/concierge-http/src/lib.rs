@@ -68,6 +68,7 @@ mod error;
 mod oauth;
 mod request;
 mod retry;
+pub mod serde_duration;
 
 pub use auth::{Auth, ClientCredentials, OnRotate, RefreshToken};
 pub use bytes::Bytes;

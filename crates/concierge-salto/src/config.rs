@@ -174,7 +174,7 @@ pub struct SaltoConfig {
     #[serde(
         rename = "poll_initial_ms",
         default = "defaults::poll_initial",
-        with = "millis"
+        with = "concierge_http::serde_duration::millis"
     )]
     #[schemars(with = "u64")]
     pub poll_initial: Duration,
@@ -183,7 +183,7 @@ pub struct SaltoConfig {
     #[serde(
         rename = "poll_max_ms",
         default = "defaults::poll_max",
-        with = "millis"
+        with = "concierge_http::serde_duration::millis"
     )]
     #[schemars(with = "u64")]
     pub poll_max: Duration,
@@ -199,7 +199,7 @@ pub struct SaltoConfig {
     #[serde(
         rename = "timeout_seconds",
         default = "defaults::timeout",
-        with = "seconds"
+        with = "concierge_http::serde_duration::seconds"
     )]
     #[schemars(with = "f64")]
     pub timeout: Duration,
@@ -252,44 +252,6 @@ mod defaults {
 
     pub(super) fn outdated_flag_is_superseded() -> bool {
         false
-    }
-}
-
-/// A [`Duration`] as a plain number of seconds, fractions allowed; a negative, infinite or NaN
-/// number is a deserialisation error.
-mod seconds {
-    use serde::{Deserialize, Deserializer, Serializer, de};
-    use std::time::Duration;
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let secs = f64::deserialize(d)?;
-        Duration::try_from_secs_f64(secs).map_err(|_| {
-            de::Error::invalid_value(
-                de::Unexpected::Float(secs),
-                &"a finite number of seconds, at least 0",
-            )
-        })
-    }
-
-    /// Used by the JSON schema for the default.
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_f64(d.as_secs_f64())
-    }
-}
-
-/// A [`Duration`] as a whole number of milliseconds (a negative or fractional number is a
-/// deserialisation error).
-mod millis {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_millis)
-    }
-
-    /// Used by the JSON schema for the default.
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 }
 
@@ -525,7 +487,10 @@ mod tests {
         for secs in [f64::NAN, f64::INFINITY, -1.0] {
             let d: serde::de::value::F64Deserializer<serde::de::value::Error> =
                 secs.into_deserializer();
-            assert!(seconds::deserialize(d).is_err(), "{secs}");
+            assert!(
+                concierge_http::serde_duration::seconds::deserialize(d).is_err(),
+                "{secs}"
+            );
         }
     }
 
