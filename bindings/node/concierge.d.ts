@@ -1316,9 +1316,13 @@ export interface ConflictErrorFields {
    */
   readonly conflict: ConflictKind;
   /**
-   * The existing record it conflicts with, when there is one.
+   * The existing record it conflicts with, when there is one (a live key, the process holding a sync lease).
    */
   readonly existingId: string | null;
+  /**
+   * Until when the conflict lasts, when that is known (a sync lease's expiry).
+   */
+  readonly until: Date | null;
   /**
    * Whether trying the same call again later can succeed.
    */

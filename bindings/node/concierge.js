@@ -44,7 +44,7 @@ rt.registerError("INVALID_TRANSITION", { from_status: "s", action: "s", retryabl
 rt.registerError("TOKEN_REJECTED", { reason: "s", retryable: "s" });
 rt.registerError("NOT_FOUND", { entity: "s", id: "s", retryable: "s" });
 rt.registerError("VALIDATION", { issues: "[FieldIssue]", retryable: "s" });
-rt.registerError("CONFLICT", { conflict: "s", existing_id: "s?", retryable: "s" });
+rt.registerError("CONFLICT", { conflict: "s", existing_id: "s?", until: "datetime?", retryable: "s" });
 rt.registerError("PROVIDER", { provider: "s", operation: "s", kind: "s", failure: "s", retry_class: "s", http_status: "s?", vendor_code: "s?", request_id: "s?", retry_after_seconds: "s?", retryable: "s" });
 rt.registerError("STORE", { location: "s?", found: "s?", supported: "s?", retryable: "s" });
 rt.registerError("CLOSED", { retryable: "s" });

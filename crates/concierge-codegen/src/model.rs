@@ -362,6 +362,7 @@ pub fn read(description: &Value) -> Api {
                         "boolean" => Ty::Bool,
                         "integer" => Ty::Int,
                         "number" => Ty::Float,
+                        "date-time" => Ty::DateTime,
                         other => Ty::Named(other.to_owned()),
                     };
                     if list {

@@ -577,6 +577,14 @@ pub async fn leases_have_one_holder(store: Arc<dyn Store>) {
             .await
             .expect("b")
     );
+    // Who is in the way, and until when: what a refused sync tells its caller.
+    assert_eq!(
+        store
+            .lease_holder(&property.id)
+            .await
+            .expect("lease holder"),
+        Some(("a".to_owned(), t0() + ttl))
+    );
     assert!(
         store
             .try_acquire_lease(&property.id, "a", t0() + Duration::seconds(20), ttl)

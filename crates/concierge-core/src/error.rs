@@ -73,8 +73,11 @@ pub enum Error {
         kind: ConflictKind,
         /// What conflicts, in words.
         message: String,
-        /// The existing record it conflicts with, when there is one (a live key's id).
+        /// The existing record it conflicts with, when there is one (a live key's id, the
+        /// process holding a sync lease).
         existing_id: Option<String>,
+        /// Until when the conflict lasts, when that is known (a sync lease's expiry).
+        until: Option<chrono::DateTime<chrono::Utc>>,
     },
 
     /// An outside system (PMS, strata, intercom, lock system, mail) failed. Boxed: it carries
@@ -211,10 +214,12 @@ impl Error {
                 kind,
                 message,
                 existing_id,
+                until,
             } => Error::Conflict {
                 kind: *kind,
                 message: message.clone(),
                 existing_id: existing_id.clone(),
+                until: *until,
             },
             Error::Provider(p) => Error::Provider(p.clone()),
             Error::Store(e) => Error::Store(match e {
@@ -265,6 +270,7 @@ impl Error {
             kind,
             message: message.into(),
             existing_id: None,
+            until: None,
         }
     }
 
@@ -278,6 +284,7 @@ impl Error {
             kind,
             message: message.into(),
             existing_id: Some(existing_id.to_string()),
+            until: None,
         }
     }
 
@@ -312,8 +319,11 @@ impl Error {
             Error::NotFound { entity, id } => json!({ "entity": entity, "id": id }),
             Error::Validation(v) => json!({ "issues": v.issues }),
             Error::Conflict {
-                kind, existing_id, ..
-            } => json!({ "conflict": kind, "existing_id": existing_id }),
+                kind,
+                existing_id,
+                until,
+                ..
+            } => json!({ "conflict": kind, "existing_id": existing_id, "until": until }),
             Error::Closed => json!({}),
             Error::Provider(p) => json!({
                 "provider": p.provider, "operation": p.operation, "kind": p.kind,
@@ -487,7 +497,12 @@ impl ErrorCode {
                 field!(
                     "existing_id",
                     "string?",
-                    "The existing record it conflicts with, when there is one."
+                    "The existing record it conflicts with, when there is one (a live key, the process holding a sync lease)."
+                ),
+                field!(
+                    "until",
+                    "date-time?",
+                    "Until when the conflict lasts, when that is known (a sync lease's expiry)."
                 ),
                 RETRYABLE,
             ],

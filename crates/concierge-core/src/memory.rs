@@ -333,6 +333,14 @@ impl Store for MemoryStore {
         .cloned())
     }
 
+    async fn lease_holder(
+        &self,
+        property: &PropertyId,
+    ) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        let leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(leases.get(property).cloned())
+    }
+
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()> {
         let mut leases = self.leases.lock().unwrap_or_else(|p| p.into_inner());
         if leases

@@ -602,6 +602,15 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
+    /// Who holds the lease of `property` and until when, if anyone does (an expired lease may
+    /// still be listed). For saying who is in the way; by default the store does not say.
+    async fn lease_holder(
+        &self,
+        property: &PropertyId,
+    ) -> StoreResult<Option<(String, DateTime<Utc>)>> {
+        let _ = property;
+        Ok(None)
+    }
     /// Smart keys matching `query` (a holder's, a unit's, both or all), ordered by id (keyset
     /// paging: a page reads only its own rows, through an index).
     async fn list_keys(&self, query: &KeyQuery) -> StoreResult<Vec<SmartKey>>;

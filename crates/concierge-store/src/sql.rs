@@ -164,6 +164,8 @@ pub(crate) const ACQUIRE: &str = "INSERT INTO leases (property_id, holder, expir
     ON CONFLICT (property_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
     WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder";
 pub(crate) const RELEASE: &str = "DELETE FROM leases WHERE property_id = $1 AND holder = $2";
+pub(crate) const LEASE_HOLDER: &str =
+    "SELECT holder, expires_at FROM leases WHERE property_id = $1";
 
 /// How many rows a filtered resident listing reads at a time.
 pub(crate) const RESIDENT_CHUNK: i64 = 500;
@@ -498,6 +500,21 @@ macro_rules! sql_store {
                     .await
                     .map_err(unavailable)?;
                 Ok(done.rows_affected() == 1)
+            }
+
+            async fn lease_holder(
+                &self,
+                property: &concierge_core::PropertyId,
+            ) -> concierge_core::StoreResult<Option<(String, chrono::DateTime<chrono::Utc>)>> {
+                use crate::sql::*;
+                let row: Option<(String, i64)> = sqlx::query_as(LEASE_HOLDER)
+                    .bind(property.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(row.and_then(|(holder, micros)| {
+                    chrono::DateTime::from_timestamp_micros(micros).map(|at| (holder, at))
+                }))
             }
 
             async fn release_lease(

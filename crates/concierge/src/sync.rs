@@ -502,13 +502,20 @@ impl Concierge {
                 break;
             }
             if std::time::Instant::now() > deadline {
-                return Err(Error::conflict(
-                    ConflictKind::LeaseHeld,
-                    format!(
-                        "property {} is being synced by another process",
-                        property.id
-                    ),
-                ));
+                let held = self.inner.store.lease_holder(&property.id).await?;
+                let message = format!(
+                    "property {} is being synced by another process{}",
+                    property.id,
+                    held.as_ref()
+                        .map(|(holder, until)| format!(" ({holder}, lease until {until})"))
+                        .unwrap_or_default()
+                );
+                return Err(Error::Conflict {
+                    kind: ConflictKind::LeaseHeld,
+                    message,
+                    existing_id: held.as_ref().map(|(holder, _)| holder.clone()),
+                    until: held.map(|(_, until)| until),
+                });
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }

@@ -516,8 +516,9 @@ class ConflictError(ConciergeError):
     code = "CONFLICT"
     conflict: ConflictKind
     existing_id: Optional[str]
+    until: Optional[datetime.datetime]
     retryable: bool
-    _types = {"conflict": "s", "existing_id": "s?", "retryable": "s"}
+    _types = {"conflict": "s", "existing_id": "s?", "until": "datetime?", "retryable": "s"}
 
 
 class ProviderError(ConciergeError):
