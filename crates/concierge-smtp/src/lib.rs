@@ -284,9 +284,19 @@ impl Mailer for SmtpMailer {
                     ProviderErrorKind::Connection
                 };
                 let at = format!("{}:{}", self.config.host, self.config.port);
-                Err(self
-                    .error(kind, format!("SMTP server {at}: {e}"))
-                    .with_source(e))
+                let failure = self.error(kind, format!("SMTP server {at}: {e}"));
+                // The server's reply, when it gave one (its SMTP code is the vendor code), or
+                // the transport: an email is idempotent by its Message-ID, so a lost answer is
+                // worth retrying, not an unknown outcome.
+                let failure = match e.status() {
+                    Some(code) => {
+                        let mut f = failure.with_vendor_code(code.to_string());
+                        f.source_of_failure = FailureSource::Response;
+                        f
+                    }
+                    None => failure.from_transport(false),
+                };
+                Err(failure.with_source(e))
             }
         }
     }
@@ -339,9 +349,53 @@ mod tests {
         assert_eq!(err.provider, "smtp");
         assert_eq!(err.operation, "send");
         assert!(err.retryable(), "{err}");
+        assert_eq!(err.source_of_failure, FailureSource::Transport);
+        assert_eq!(err.retry, RetryClass::Transient);
         let shown = format!("{err} {err:?}");
         assert!(!shown.contains(CANARY));
         assert!(shown.contains(&format!("127.0.0.1:{port}")));
+    }
+
+    /// A server that answers every SMTP command with `reply`.
+    async fn refusing_server(reply: &'static str) -> u16 {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            write.write_all(b"220 refusing ESMTP\r\n").await.unwrap();
+            let mut lines = BufReader::new(read).lines();
+            while let Ok(Some(_)) = lines.next_line().await {
+                if write.write_all(reply.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+        });
+        port
+    }
+
+    // R-SDK-2
+    #[tokio::test]
+    async fn a_server_refusal_is_its_response_with_the_smtp_code_and_permanent() {
+        let port = refusing_server("550 5.7.1 relaying denied\r\n").await;
+        let mut cfg = config(port);
+        cfg.username = None;
+        cfg.password = None;
+        let mailer = SmtpMailer::new(cfg).unwrap();
+        let err = mailer
+            .send(EmailMessage {
+                from: "desk@example.org".into(),
+                to: "ada@example.org".into(),
+                subject: "hello".into(),
+                body: "hello".into(),
+                idempotency_key: "k1".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.source_of_failure, FailureSource::Response, "{err}");
+        assert_eq!(err.vendor_code.as_deref(), Some("550"));
+        assert_eq!(err.retry, RetryClass::Permanent);
     }
 
     #[test]
