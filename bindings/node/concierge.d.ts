@@ -1111,25 +1111,23 @@ export interface Routes {
 }
 
 /**
- * The serialised form of a [`RetryPolicy`]: every field optional (absent: the default of
- * [`RetryPolicy::default`]), durations in milliseconds.
+ * How often and how patiently a failed call is tried again: only transient failures (timeouts, connection failures, HTTP 408, 429 and 5xx) of idempotent requests, waiting for the vendor's Retry-After when it sends one, else a random backoff up to initial_backoff_ms doubled per retry, capped at max_backoff_ms. Every field optional; unknown keys refused.
  */
 export interface RetryPolicy {
   /**
-   * The backoff ceiling of the first retry, in milliseconds; it doubles on each further
-   * retry. Default 200.
+   * The backoff ceiling of the first retry; it doubles on each further retry. Default 200 ms.
    */
-  initialBackoffMs?: number | null;
+  initialBackoffMs?: number;
   /**
    * How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
    * retries. Default 5.
    */
-  maxAttempts?: number | null;
+  maxAttempts?: number;
   /**
-   * The longest wait between two attempts, and the longest `Retry-After` honoured, in
-   * milliseconds. Default 10000.
+   * The longest wait between two attempts, and the longest `Retry-After` honoured.
+   * Default 10000 ms.
    */
-  maxBackoffMs?: number | null;
+  maxBackoffMs?: number;
 }
 
 /**

@@ -81,5 +81,5 @@ pub use error::{ErrorBodyFn, VendorError, redact, redact_url};
 pub use request::{RequestBuilder, Response, encode_path_segment};
 pub use reqwest::header::HeaderMap;
 pub use reqwest::{Method, StatusCode};
-pub use retry::{RetryPolicy, RetryPolicySettings};
+pub use retry::RetryPolicy;
 pub use secrecy::{ExposeSecret, SecretString};

@@ -16,18 +16,28 @@ use std::time::{Duration, SystemTime};
 /// wait is a random duration between zero and `initial_backoff * 2^(retry - 1)` capped at
 /// `max_backoff` ("full jitter"); a 429 without `Retry-After` waits at least `initial_backoff`.
 ///
-/// Deserialised (from JSON, TOML, or a binding's dictionary) as [`RetryPolicySettings`]: plain
-/// numbers of milliseconds, every field optional, unknown keys refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(from = "RetryPolicySettings")]
+/// Deserialised (from JSON, TOML, or a binding's dictionary) with durations as whole
+/// milliseconds (`initial_backoff_ms`, `max_backoff_ms`), every field optional (absent: the
+/// default), unknown keys refused.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(default, deny_unknown_fields)]
+#[schemars(
+    description = "How often and how patiently a failed call is tried again: only transient failures (timeouts, connection failures, HTTP 408, 429 and 5xx) of idempotent requests, waiting for the vendor's Retry-After when it sends one, else a random backoff up to initial_backoff_ms doubled per retry, capped at max_backoff_ms. Every field optional; unknown keys refused."
+)]
 pub struct RetryPolicy {
     /// How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
-    /// retries. Default `5`.
+    /// retries. Default 5.
     pub max_attempts: u32,
     /// The backoff ceiling of the first retry; it doubles on each further retry. Default 200 ms.
+    #[serde(rename = "initial_backoff_ms", with = "crate::serde_duration::millis")]
+    #[schemars(with = "u64")]
     pub initial_backoff: Duration,
     /// The longest wait between two attempts, and the longest `Retry-After` honoured.
-    /// Default 10 s.
+    /// Default 10000 ms.
+    #[serde(rename = "max_backoff_ms", with = "crate::serde_duration::millis")]
+    #[schemars(with = "u64")]
     pub max_backoff: Duration,
 }
 
@@ -38,53 +48,6 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
         }
-    }
-}
-
-/// The serialised form of a [`RetryPolicy`]: every field optional (absent: the default of
-/// [`RetryPolicy::default`]), durations in milliseconds.
-#[derive(Clone, Copy, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "RetryPolicy")]
-pub struct RetryPolicySettings {
-    /// How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
-    /// retries. Default 5.
-    pub max_attempts: Option<u32>,
-    /// The backoff ceiling of the first retry, in milliseconds; it doubles on each further
-    /// retry. Default 200.
-    pub initial_backoff_ms: Option<u64>,
-    /// The longest wait between two attempts, and the longest `Retry-After` honoured, in
-    /// milliseconds. Default 10000.
-    pub max_backoff_ms: Option<u64>,
-}
-
-impl From<RetryPolicySettings> for RetryPolicy {
-    fn from(s: RetryPolicySettings) -> Self {
-        let mut policy = RetryPolicy::default();
-        if let Some(n) = s.max_attempts {
-            policy.max_attempts = n;
-        }
-        if let Some(ms) = s.initial_backoff_ms {
-            policy.initial_backoff = Duration::from_millis(ms);
-        }
-        if let Some(ms) = s.max_backoff_ms {
-            policy.max_backoff = Duration::from_millis(ms);
-        }
-        policy
-    }
-}
-
-impl schemars::JsonSchema for RetryPolicy {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        RetryPolicySettings::schema_name()
-    }
-
-    fn schema_id() -> std::borrow::Cow<'static, str> {
-        RetryPolicySettings::schema_id()
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        RetryPolicySettings::json_schema(generator)
     }
 }
 
