@@ -2,7 +2,7 @@
 """Extract the part of Buildium's OpenAPI file that the simulator and the adapter use.
 
 Usage:
-    python3 extract.py /work/shared/vendors/pms/buildium-openapi.json [output.json]
+    python3 extract.py path/to/buildium-openapi.json [output.json]
 
 The output (default: buildium-subset.json next to this script) holds, taken verbatim from the
 vendor file:
@@ -25,7 +25,7 @@ import json
 import os
 import sys
 
-# The vendor file this subset was taken from (see /work/shared/vendors/pms/SOURCE.md).
+# The vendor file this subset was taken from (Buildium Open API v1, OpenAPI 3.0.4; see README.md).
 EXPECTED_SHA256 = "79140fb7e120fd58d58423cb62988ab503fd90ca5935a9bf76d3c38bc0f416c9"
 
 PATHS = [
@@ -139,7 +139,7 @@ def main():
             "vendor-file": "buildium-openapi.json (Buildium Open API v1, OpenAPI "
             + str(spec.get("openapi"))
             + "), copied byte for byte from ms-arronhoffer/mcp-server-buildium:openapi.json; "
-            "see /work/shared/vendors/pms/SOURCE.md",
+            "see spec/README.md",
             "vendor-file-sha256": digest,
             "extracted-by": "crates/concierge-buildium-sim/spec/extract.py",
             "transformations": [
