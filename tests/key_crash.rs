@@ -254,7 +254,7 @@ async fn keys_written_while_the_process_is_killed_at_random_points_exist_exactly
                     .map_err(Error::from),
                 Err(e) => Err(e),
             },
-            Err(e) => Err(e.replicate()),
+            Err(e) => Err(e.clone()),
         };
         c.close().await;
         let written = encoder.written();

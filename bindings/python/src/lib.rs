@@ -17,14 +17,31 @@ fn parse(py: Python<'_>, field: &str, text: &str) -> PyResult<Value> {
         .map_err(|_| error::to_py_err(py, concierge::Error::invalid(field, "is not valid JSON")))
 }
 
-fn parse_admin(py: Python<'_>, admin: Option<&str>) -> PyResult<Option<Value>> {
-    admin.map(|a| parse(py, "admin", a)).transpose()
-}
-
 /// An open handle of the facade.
 #[pyclass(frozen, module = "concierge._native")]
 pub struct NativeHandle {
     inner: Concierge,
+}
+
+impl NativeHandle {
+    /// The operation `op` with its arguments read from JSON, ready to run: its result as JSON.
+    fn operation(
+        &self,
+        py: Python<'_>,
+        op: &str,
+        admin: Option<&str>,
+        positional: &str,
+        options: &str,
+    ) -> PyResult<impl std::future::Future<Output = concierge::Result<String>> + Send + 'static>
+    {
+        let admin = admin.map(|a| parse(py, "admin", a)).transpose()?;
+        let (positional, options) = (parse(py, "", positional)?, parse(py, "options", options)?);
+        let (c, op) = (self.inner.clone(), op.to_owned());
+        Ok(async move {
+            let out = c.call(&op, admin, positional, options).await?;
+            Ok(out.to_string())
+        })
+    }
 }
 
 #[pymethods]
@@ -38,17 +55,7 @@ impl NativeHandle {
         positional: &str,
         options: &str,
     ) -> PyResult<String> {
-        let (admin, positional, options) = (
-            parse_admin(py, admin)?,
-            parse(py, "", positional)?,
-            parse(py, "options", options)?,
-        );
-        let c = self.inner.clone();
-        let op = op.to_owned();
-        block_on(py, async move {
-            let out = c.call(&op, admin, positional, options).await?;
-            Ok(out.to_string())
-        })
+        block_on(py, self.operation(py, op, admin, positional, options)?)
     }
 
     /// Runs an operation; an awaitable of its result as JSON.
@@ -60,17 +67,7 @@ impl NativeHandle {
         positional: &str,
         options: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let (admin, positional, options) = (
-            parse_admin(py, admin)?,
-            parse(py, "", positional)?,
-            parse(py, "options", options)?,
-        );
-        let c = self.inner.clone();
-        let op = op.to_owned();
-        run_async(py, async move {
-            let out = c.call(&op, admin, positional, options).await?;
-            Ok(out.to_string())
-        })
+        run_async(py, self.operation(py, op, admin, positional, options)?)
     }
 
     /// Closes the handle and its store.

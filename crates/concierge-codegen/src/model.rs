@@ -397,6 +397,26 @@ pub fn read(description: &Value) -> Api {
     }
 }
 
+impl Api {
+    /// Every definition, inputs' and outputs' (an output's wins where both have a name).
+    pub fn all_defs(&self) -> BTreeMap<String, Def> {
+        let mut all = self.inputs.clone();
+        all.extend(self.outputs.clone());
+        all
+    }
+}
+
+impl Operation {
+    /// The name `Concierge::call` knows the operation by: `sandbox.now` for a sandbox control.
+    pub fn wire_name(&self) -> String {
+        if self.group == "concierge" {
+            self.name.clone()
+        } else {
+            format!("{}.{}", self.group, self.name)
+        }
+    }
+}
+
 /// `snake_case` → `camelCase`.
 pub fn camel(name: &str) -> String {
     let mut out = String::new();

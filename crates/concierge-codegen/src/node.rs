@@ -69,8 +69,7 @@ fn is_listing(fields: &[Field]) -> bool {
 
 /// The text of `concierge.js` and of `concierge.d.ts`.
 pub fn generate(api: &Api) -> (String, String) {
-    let mut all = api.inputs.clone();
-    all.extend(api.outputs.clone());
+    let all = api.all_defs();
     let mut js = String::from(HEADER);
     let mut dts = String::from(HEADER);
     js.push_str("'use strict';\n\nconst rt = require('./runtime.js');\n\n");
@@ -311,11 +310,7 @@ const Admin = {{\n  fullAccess(id, name) {{\n    return {{ id, name, permissions
             } else {
                 "options"
             };
-            let wire = if op.group == "concierge" {
-                op.name.clone()
-            } else {
-                format!("{}.{}", op.group, op.name)
-            };
+            let wire = op.wire_name();
             doc(&mut dts, "  ", &op.doc);
             doc(&mut js, "  ", &op.doc);
             let (ret, call, result_tag) = if op.paged {

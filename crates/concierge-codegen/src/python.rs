@@ -106,17 +106,8 @@ fn signature(py: &Py<'_>, op: &Operation) -> (String, String, String) {
     (params.join(", "), positional, options)
 }
 
-/// The name `Concierge::call` knows the operation by.
-fn wire_name(op: &Operation) -> String {
-    if op.group == "concierge" {
-        op.name.clone()
-    } else {
-        format!("{}.{}", op.group, op.name)
-    }
-}
-
 fn method(out: &mut String, py: &Py<'_>, op: &Operation, asynchronous: bool) {
-    let wire = wire_name(op);
+    let wire = op.wire_name();
     let (params, positional, options) = signature(py, op);
     let admin = if op.admin { "admin" } else { "None" };
     let doc = doc_line(&op.doc);
@@ -199,8 +190,7 @@ fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field]
 
 /// The text of `_generated.py`.
 pub fn generate(api: &Api) -> String {
-    let mut all = api.inputs.clone();
-    all.extend(api.outputs.clone());
+    let all = api.all_defs();
     let py = Py { api, all };
     let mut out = String::from(HEADER);
     out.push_str(
@@ -472,8 +462,7 @@ fn public_names(py: &Py<'_>) -> Vec<String> {
 /// The text of the package's `__init__.py`: every generated name and the runtime's public
 /// classes, re-exported by name (so type checkers see them as the package's).
 pub fn init(api: &Api) -> String {
-    let mut all = api.inputs.clone();
-    all.extend(api.outputs.clone());
+    let all = api.all_defs();
     let py = Py { api, all };
     let names = public_names(&py);
     let runtime = ["AsyncPaginator", "ConciergeError", "Page", "Paginator"];
@@ -513,8 +502,7 @@ and the rest. Listings return paginators that fetch page after page as you itera
 /// `tests/stubtest-allowlist.txt`: the `Literal` aliases, which stubtest reads as a union in the
 /// module and as a callable at runtime (a false positive of stubtest on `.py` modules).
 pub fn stubtest_allowlist(api: &Api) -> String {
-    let mut all = api.inputs.clone();
-    all.extend(api.outputs.clone());
+    let all = api.all_defs();
     let enums: Vec<&str> = all
         .iter()
         .filter(|(_, d)| matches!(d, Def::Enum { .. }))

@@ -12,8 +12,9 @@ use std::fmt;
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything a Concierge operation can fail with.
-#[derive(Debug, thiserror::Error)]
+/// Everything a Concierge operation can fail with. `Clone`, so one failure can be handed to
+/// several waiters (a sync joined by other triggers).
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The admin lacks the permission the operation needs (R-PERM-1, R-PERM-2). Raised before
@@ -178,81 +179,6 @@ impl Error {
             Error::Store(e) => e.is_retryable(),
             Error::Conflict { kind, .. } => kind.is_retryable(),
             _ => false,
-        }
-    }
-
-    /// An error of the same code, fields and message, for handing one failure to several
-    /// waiters (the `source` of a provider error is not carried over).
-    pub fn replicate(&self) -> Error {
-        match self {
-            Error::PermissionDenied {
-                admin,
-                admin_name,
-                action,
-                permission,
-                required,
-                held,
-            } => Error::PermissionDenied {
-                admin: admin.clone(),
-                admin_name: admin_name.clone(),
-                action: action.clone(),
-                permission: *permission,
-                required: *required,
-                held: *held,
-            },
-            Error::InvalidTransition { from, action } => Error::InvalidTransition {
-                from: *from,
-                action: *action,
-            },
-            Error::TokenRejected { reason } => Error::TokenRejected { reason: *reason },
-            Error::NotFound { entity, id } => Error::NotFound {
-                entity: *entity,
-                id: id.clone(),
-            },
-            Error::Validation(v) => Error::Validation(v.clone()),
-            Error::Conflict {
-                kind,
-                message,
-                existing_id,
-                until,
-            } => Error::Conflict {
-                kind: *kind,
-                message: message.clone(),
-                existing_id: existing_id.clone(),
-                until: *until,
-            },
-            Error::Provider(p) => Error::Provider(p.clone()),
-            Error::Store(e) => Error::Store(match e {
-                StoreError::Concurrent { entity, id } => StoreError::Concurrent {
-                    entity: *entity,
-                    id: id.clone(),
-                },
-                StoreError::Constraint {
-                    constraint,
-                    message,
-                } => StoreError::Constraint {
-                    constraint: *constraint,
-                    message: message.clone(),
-                },
-                StoreError::Unavailable { message } => StoreError::Unavailable {
-                    message: message.clone(),
-                },
-                StoreError::Corrupt { message } => StoreError::Corrupt {
-                    message: message.clone(),
-                },
-                StoreError::Incompatible {
-                    location,
-                    found,
-                    supported,
-                    message,
-                } => StoreError::Incompatible {
-                    location: location.clone(),
-                    found: *found,
-                    supported: *supported,
-                    message: message.clone(),
-                },
-            }),
-            Error::Closed => Error::Closed,
         }
     }
 
@@ -1134,7 +1060,7 @@ impl ConflictKind {
 }
 
 /// A failure of the store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
     /// A record changed since it was read (optimistic concurrency); reading again and retrying

@@ -442,7 +442,7 @@ impl Concierge {
                         run: run.clone(),
                         joined: true,
                     }),
-                    Some(Err(e)) => Err(e.replicate()),
+                    Some(Err(e)) => Err(Error::clone(e)),
                     None => Err(Error::conflict(
                         ConflictKind::SyncInterrupted,
                         "the joined sync left no result",
@@ -463,7 +463,7 @@ impl Concierge {
                 Ok(report)
             }
             Err(e) => {
-                tx.send_replace(Some(Err(Arc::new(e.replicate()))));
+                tx.send_replace(Some(Err(Arc::new(e.clone()))));
                 Err(e)
             }
         }
