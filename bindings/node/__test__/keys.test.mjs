@@ -236,11 +236,13 @@ test('a read-only admin is refused making or previewing a key before the encoder
   const listed = await w.sandbox.calls('list_encoders')
   const encoded = await w.sandbox.calls('encode_key')
 
+  // Each call starts only when awaited: a second Promise made up front would reject with no
+  // handler attached yet.
   for (const [call, action] of [
-    [w.concierge.makeKey(reader, resident(ada), LOBBY), 'make_key'],
-    [w.concierge.previewKey(reader, resident(ada), LOBBY), 'preview_key'],
+    [() => w.concierge.makeKey(reader, resident(ada), LOBBY), 'make_key'],
+    [() => w.concierge.previewKey(reader, resident(ada), LOBBY), 'preview_key'],
   ]) {
-    await rejectsWith(call, 'PERMISSION_DENIED', {
+    await rejectsWith(call(), 'PERMISSION_DENIED', {
       permission: 'residence',
       required: 'full',
       held: 'read',
