@@ -34,6 +34,7 @@ pub mod memory;
 pub mod permissions;
 pub mod providers;
 pub mod store;
+pub mod strata;
 pub mod validate;
 
 pub use account::{
@@ -86,6 +87,7 @@ mod enum_forms {
             OccupancyPhase,
             ResidentSource,
             StrataUserType,
+            StrataBuildingStatus,
             SyncErrorKind,
             SyncMode,
             ProviderErrorKind,

@@ -175,30 +175,121 @@ pub trait PmsProvider: Send + Sync + Debug + 'static {
 // ---------------------------------------------------------------------------------------------
 // Strata
 
-/// A building (plan, community) in a strata system.
+/// Whether a strata building is still managed. A building the strata system sets to Lost or
+/// Inactive means "stop syncing it", never "delete its residents".
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum StrataBuildingStatus {
+    /// Managed: synced.
+    #[default]
+    Active,
+    /// Lost, inactive or no longer shared with us: not synced any more.
+    Inactive,
+}
+
+impl StrataBuildingStatus {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A building (plan, scheme, community) in a strata system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StrataBuilding {
     /// Its id in the strata system.
     pub external: ExternalRef,
-    /// Its name.
+    /// The plan (scheme) number, e.g. "CTS 12345" or "SP 54321".
+    pub plan_number: String,
+    /// Its name; when the strata system has none, the best label it has (the plan number or a
+    /// short address), never empty.
     pub name: String,
+    /// Its address, when known.
+    pub address: Option<String>,
+    /// Active or inactive.
+    pub status: StrataBuildingStatus,
 }
 
-/// A user (owner, tenant, committee member) of a strata building.
+/// A lot a strata user holds (owner) or rents (tenant).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StrataLot {
+    /// The lot number on the plan, e.g. "12".
+    pub lot_number: String,
+    /// The unit (apartment) number, when the lot has one, e.g. "1203".
+    pub unit_number: Option<String>,
+}
+
+impl StrataLot {
+    /// The label of the home: the unit number when there is one, else "Lot <n>".
+    pub fn label(&self) -> String {
+        match &self.unit_number {
+            Some(unit) if !unit.trim().is_empty() => unit.trim().to_owned(),
+            _ => format!("Lot {}", self.lot_number.trim()),
+        }
+    }
+}
+
+/// A tenant's lease dates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StrataTenancy {
+    /// The move-in (lease start) date.
+    pub move_in: Option<NaiveDate>,
+    /// The move-out (lease end) date, when known.
+    pub move_out: Option<NaiveDate>,
+}
+
+/// A user (owner, tenant, committee member) of a strata building: one per contact of the
+/// strata system, however many lots the contact holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StrataUser {
-    /// The user in the strata system.
+    /// The contact in the strata system: the user's identity (never built from the name).
     pub external: ExternalRef,
-    /// The lot (unit) number.
-    pub lot: String,
-    /// First name.
-    pub first_name: String,
-    /// Last name.
-    pub last_name: String,
-    /// Email.
+    /// The building in the strata system.
+    pub building: ExternalRef,
+    /// The name exactly as the strata system holds it; a company name stays whole.
+    pub display_name: String,
+    /// First name, for greetings only ([`crate::strata::split_display_name`]); `None` for a
+    /// company.
+    pub first_name: Option<String>,
+    /// Last name, for greetings only.
+    pub last_name: Option<String>,
+    /// The login email: the first valid address. Personal data: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub email: Option<String>,
-    /// The user's types.
+    /// Other addresses the record carries; kept as contacts, never invited.
+    #[schemars(extend("x-sensitive" = true))]
+    pub alt_emails: Vec<String>,
+    /// Mobile number. Personal data.
+    #[schemars(extend("x-sensitive" = true))]
+    pub mobile: Option<String>,
+    /// Other phone number. Personal data.
+    #[schemars(extend("x-sensitive" = true))]
+    pub phone: Option<String>,
+    /// The lots the user holds or rents, in the strata system's order; never empty.
+    pub lots: Vec<StrataLot>,
+    /// The user's types: an ownership type or Tenant, plus Committee for committee members
+    /// (R-STRATA-4).
     pub user_types: StrataUserTypes,
+    /// Lease dates, for tenants.
+    pub tenancy: Option<StrataTenancy>,
+    /// Data-quality notes that did not stop the record (e.g. an owner with no occupancy flag,
+    /// read as an investor).
+    pub warnings: Vec<String>,
 }
 
 /// List a strata system's buildings.
@@ -206,6 +297,13 @@ pub struct StrataUser {
 pub struct ListStrataBuildingsRequest {
     /// Where to start.
     pub cursor: Option<Cursor>,
+}
+
+/// Read one strata building.
+#[derive(Clone, Debug, Default)]
+pub struct GetStrataBuildingRequest {
+    /// The building in the strata system.
+    pub building: Option<ExternalRef>,
 }
 
 /// List a strata building's users.
@@ -218,15 +316,23 @@ pub struct ListStrataUsersRequest {
 }
 
 /// A strata system (StrataMax, PropertyIQ): one model, one trait, two adapters (R-STRATA-1).
+///
+/// Neither vendor has a change feed: the nightly sync reads every building's users in full and
+/// the core works out what is new. A record that cannot be read (no lot, no name) is an `Err`
+/// item of its page; a record that can be read but not applied (no email, a duplicate email) is
+/// the core's to report.
 #[async_trait]
 pub trait StrataProvider: Send + Sync + Debug + 'static {
-    /// The provider's stable name.
+    /// The provider's stable name, used in [`ExternalRef`]s and errors.
     fn name(&self) -> &str;
-    /// One page of buildings.
+    /// One page of buildings, active and inactive.
     async fn list_buildings(
         &self,
         req: ListStrataBuildingsRequest,
     ) -> ProviderResult<Page<StrataBuilding>>;
+    /// One building; a building the strata system no longer shares with us is
+    /// [`crate::ProviderErrorKind::NotFound`] or [`crate::ProviderErrorKind::Forbidden`].
+    async fn get_building(&self, req: GetStrataBuildingRequest) -> ProviderResult<StrataBuilding>;
     /// One page of a building's users.
     async fn list_users(&self, req: ListStrataUsersRequest) -> ProviderResult<Page<StrataUser>>;
 }

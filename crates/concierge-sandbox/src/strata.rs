@@ -2,10 +2,11 @@ use crate::faults::Faults;
 use crate::paging::{error, page, unique_email};
 use crate::pms::{FIRST_NAMES, LAST_NAMES};
 use async_trait::async_trait;
+use concierge_core::strata::split_display_name;
 use concierge_core::{
-    ExternalRef, ListStrataBuildingsRequest, ListStrataUsersRequest, Page, ProviderErrorKind,
-    ProviderResult, RecordError, StrataBuilding, StrataProvider, StrataUser, StrataUserType,
-    StrataUserTypes,
+    ExternalRef, GetStrataBuildingRequest, ListStrataBuildingsRequest, ListStrataUsersRequest,
+    Page, ProviderErrorKind, ProviderResult, RecordError, StrataBuilding, StrataBuildingStatus,
+    StrataLot, StrataProvider, StrataUser, StrataUserType, StrataUserTypes,
 };
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -92,6 +93,41 @@ impl SandboxStrata {
         ExternalRef::new(PROVIDER, id)
     }
 
+    /// A user to script with [`SandboxStrata::add_user`]: the contact `id` of `building`,
+    /// holding `lots` (unit numbers as lot numbers), named `display_name` (split for greetings;
+    /// a company stays whole).
+    pub fn new_user(
+        building: &str,
+        id: &str,
+        display_name: &str,
+        email: Option<&str>,
+        lots: &[&str],
+        user_types: &[StrataUserType],
+    ) -> StrataUser {
+        let (first_name, last_name) = split_display_name(display_name);
+        StrataUser {
+            external: Self::external_ref(id),
+            building: Self::external_ref(building),
+            display_name: display_name.to_owned(),
+            first_name,
+            last_name,
+            email: email.map(str::to_owned),
+            alt_emails: Vec::new(),
+            mobile: None,
+            phone: None,
+            lots: lots
+                .iter()
+                .map(|lot| StrataLot {
+                    lot_number: (*lot).to_owned(),
+                    unit_number: None,
+                })
+                .collect(),
+            user_types: types(user_types),
+            tenancy: None,
+            warnings: Vec::new(),
+        }
+    }
+
     /// Changes the number of items per page.
     pub fn set_page_size(&self, page_size: usize) {
         self.lock().page_size = page_size;
@@ -121,6 +157,23 @@ impl SandboxStrata {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Sets a building's status (an inactive building is one the strata system stopped
+    /// managing). Returns `false` if the building is unknown.
+    pub fn set_status(&self, building: &str, status: StrataBuildingStatus) -> bool {
+        let mut state = self.lock();
+        match state
+            .buildings
+            .iter_mut()
+            .find(|b| b.building.external.id == building)
+        {
+            Some(b) => {
+                b.building.status = status;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Adds `user` at the end of the building's users, as given. Returns `false` (and adds
@@ -194,6 +247,25 @@ impl StrataProvider for SandboxStrata {
         )
     }
 
+    async fn get_building(&self, req: GetStrataBuildingRequest) -> ProviderResult<StrataBuilding> {
+        self.faults.before(self.name(), "get_building").await?;
+        let state = self.lock();
+        let wanted = req.building.as_ref().map(|b| b.id.as_str()).unwrap_or("");
+        state
+            .buildings
+            .iter()
+            .find(|b| b.building.external.id == wanted)
+            .map(|b| b.building.clone())
+            .ok_or_else(|| {
+                error(
+                    PROVIDER,
+                    "get_building",
+                    ProviderErrorKind::NotFound,
+                    format!("no building {wanted}"),
+                )
+            })
+    }
+
     async fn list_users(&self, req: ListStrataUsersRequest) -> ProviderResult<Page<StrataUser>> {
         self.faults.before(self.name(), "list_users").await?;
         let state = self.lock();
@@ -247,7 +319,10 @@ fn generate(seed: u64, spec: &StrataSpec) -> Vec<BuildingRecord> {
         };
         let building = StrataBuilding {
             external: SandboxStrata::external_ref(format!("strata-bldg-{b}")),
+            plan_number: format!("SP {}", 40_000 + b * 17),
+            address: Some(format!("{} Harbour Street, Sydney NSW 2000", b * 2 + 1)),
             name,
+            status: StrataBuildingStatus::Active,
         };
         let mut users: Vec<StrataUser> = Vec::new();
         let mut owners = Vec::new();
@@ -267,16 +342,28 @@ fn generate(seed: u64, spec: &StrataSpec) -> Vec<BuildingRecord> {
             for &user_type in occupants {
                 let first = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
                 let last = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+                let display_name = format!("{first} {last}");
+                let (first_name, last_name) = split_display_name(&display_name);
                 users.push(StrataUser {
                     external: SandboxStrata::external_ref(format!(
                         "strata-user-{b}-{}",
                         users.len() + 1
                     )),
-                    lot: lot.to_string(),
-                    first_name: first.to_owned(),
-                    last_name: last.to_owned(),
+                    building: building.external.clone(),
+                    display_name,
+                    first_name,
+                    last_name,
                     email: Some(unique_email(first, last, "example.net", &mut emails)),
+                    alt_emails: Vec::new(),
+                    mobile: None,
+                    phone: None,
+                    lots: vec![StrataLot {
+                        lot_number: lot.to_string(),
+                        unit_number: Some(format!("{}{:02}", 1 + (lot - 1) / 4, lot)),
+                    }],
                     user_types: types(&[user_type]),
+                    tenancy: None,
+                    warnings: Vec::new(),
                 });
             }
         }
@@ -382,14 +469,15 @@ mod tests {
     async fn added_and_removed_users_show_in_the_next_listing() {
         let s = SandboxStrata::new(4, Faults::new());
         let before = s.users("strata-bldg-1").len();
-        let user = StrataUser {
-            external: SandboxStrata::external_ref("strata-user-new"),
-            lot: "99".into(),
-            first_name: "Nia".into(),
-            last_name: "Lowe".into(),
-            email: Some("nia.lowe@example.net".into()),
-            user_types: types(&[StrataUserType::Tenant]),
-        };
+        let user = SandboxStrata::new_user(
+            "strata-bldg-1",
+            "strata-user-new",
+            "Nia Lowe",
+            Some("nia.lowe@example.net"),
+            &["99"],
+            &[StrataUserType::Tenant],
+        );
+        assert_eq!(user.first_name.as_deref(), Some("Nia"));
         assert!(s.add_user("strata-bldg-1", user));
         assert!(s.remove_user("strata-user-1-1"));
         assert!(!s.add_user("strata-bldg-9", s.users("strata-bldg-1")[0].clone()));
