@@ -36,12 +36,12 @@ export type BuildingId = string;
 /**
  * What an operation conflicts with, so a caller can act on it without reading the message.
  */
-export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "sync_interrupted" | "other";
+export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "sync_interrupted" | "plan_changed" | "other";
 
 /**
  * The kinds of record an error can name.
  */
-export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent";
+export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent" | "strata_roll" | "strata_member";
 
 /**
  * Where an outside system's failure happened, as smithy-rs splits it: the request never got
@@ -71,6 +71,11 @@ export type LeaseEndMoveOut = "when_automatic" | "always" | "never";
  * ordered by `Id`. Both orders end in `Id`, the unique key Buildium needs for stable paging.
  */
 export type LeaseOrder = "id" | "last_updated_then_id";
+
+/**
+ * Where a strata user stands in Concierge.
+ */
+export type MemberState = "pending" | "imported" | "departed";
 
 /**
  * No arguments.
@@ -150,9 +155,31 @@ export type SmtpTls = "none" | "starttls" | "tls";
 export type SpareHolderId = string;
 
 /**
+ * Whether a strata building is still managed. A building the strata system sets to Lost or
+ * Inactive means "stop syncing it", never "delete its residents".
+ */
+export type StrataBuildingStatus = "active" | "inactive";
+
+/**
+ * A strata user of a linked building.
+ */
+export type StrataMemberId = string;
+
+/**
+ * A strata building linked to a property: its roll.
+ */
+export type StrataRollId = string;
+
+/**
+ * The strata user types (R-STRATA-4). Property Manager and Other are not delivered by the
+ * strata APIs, so they are not in this set.
+ */
+export type StrataUserType = "owner_occupier" | "tenant" | "owner_investor" | "committee";
+
+/**
  * Why a provider record could not be applied (R-PMS-5). Stable snake_case codes.
  */
-export type SyncErrorKind = "unit_not_found" | "invalid_name" | "invalid_email" | "invalid_dates" | "duplicate_resident" | "conflicting_occupancy" | "unreadable_record";
+export type SyncErrorKind = "unit_not_found" | "invalid_name" | "invalid_email" | "invalid_dates" | "duplicate_resident" | "duplicate_email" | "conflicting_occupancy" | "unreadable_record";
 
 /**
  * How much of the PMS a sync reads.
@@ -212,6 +239,20 @@ export interface Building {
    * Store version.
    */
   readonly version: number;
+}
+
+/**
+ * What a bulk invitation did.
+ */
+export interface BulkInviteReport {
+  /**
+   * Residents now Pending Activation, their welcome email queued.
+   */
+  readonly invited: number;
+  /**
+   * Residents that could not be invited.
+   */
+  readonly failed: InviteFailure[];
 }
 
 /**
@@ -288,6 +329,79 @@ export interface FieldIssue {
 }
 
 /**
+ * One building of a Go Live preview.
+ */
+export interface GoLiveBuilding {
+  /**
+   * The linked building.
+   */
+  readonly rollId: StrataRollId;
+  /**
+   * Its name.
+   */
+  readonly name: string;
+  /**
+   * Users that will be imported, each sent a welcome email.
+   */
+  readonly welcomeEmails: number;
+  /**
+   * Pending users of the chosen types that cannot be imported as they are (no email, a
+   * shared email); listed by `strata_errors`.
+   */
+  readonly notImportable: number;
+  /**
+   * Pending users of other types, left pending.
+   */
+  readonly otherTypes: number;
+}
+
+/**
+ * What a Go Live will do: nothing has changed yet (R-STRATA-5).
+ */
+export interface GoLivePreview {
+  /**
+   * Pass this to `confirm_go_live` to perform exactly this.
+   */
+  readonly plan: string;
+  /**
+   * Per building.
+   */
+  readonly buildings: GoLiveBuilding[];
+  /**
+   * The estimated number of welcome emails in all.
+   */
+  readonly welcomeEmails: number;
+}
+
+/**
+ * What a Go Live did.
+ */
+export interface GoLiveReport {
+  /**
+   * Per building.
+   */
+  readonly buildings: GoLiveResult[];
+  /**
+   * Welcome emails queued in all; the outbox dispatcher sends them.
+   */
+  readonly welcomeEmails: number;
+}
+
+/**
+ * One building of a performed Go Live.
+ */
+export interface GoLiveResult {
+  /**
+   * The linked building.
+   */
+  readonly rollId: StrataRollId;
+  /**
+   * What was imported.
+   */
+  readonly report: StrataImportReport;
+}
+
+/**
  * The template of the welcome / activation email. Placeholders: `{first_name}`,
  * `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
  */
@@ -308,6 +422,24 @@ export interface InvitationEmailSettings {
    * The link residents follow; the token is appended.
    */
   readonly activationUrl: string;
+}
+
+/**
+ * A resident a bulk invitation could not invite, and why.
+ */
+export interface InviteFailure {
+  /**
+   * The resident.
+   */
+  readonly residentId: ResidentId;
+  /**
+   * The error's code (as the error classes have it), e.g. `VALIDATION`.
+   */
+  readonly code: string;
+  /**
+   * What is wrong.
+   */
+  readonly message: string;
 }
 
 /**
@@ -342,6 +474,20 @@ export interface KeyPreview {
    * The live key this one replaces, if any.
    */
   readonly replaces: KeyId | null;
+}
+
+/**
+ * A user an import or Go Live could not import, and why.
+ */
+export interface MemberFailure {
+  /**
+   * The user.
+   */
+  readonly memberId: StrataMemberId;
+  /**
+   * Why, typed like a sync's errors.
+   */
+  readonly error: SyncError;
 }
 
 /**
@@ -498,6 +644,11 @@ export interface PropertySettings {
    * How often the PMS sync runs (R-PMS-6); 4 hours by default.
    */
   readonly syncInterval: number;
+  /**
+   * How often the strata sync of the property's linked strata buildings runs (R-STRATA-6);
+   * once a day by default.
+   */
+  readonly strataSyncInterval: number;
   /**
    * The property's amenities (R-MOVE-3); empty when it has none.
    */
@@ -679,6 +830,320 @@ export interface SpareHolder {
    * Store version.
    */
   readonly version: number;
+}
+
+/**
+ * A building (plan, scheme, community) in a strata system.
+ */
+export interface StrataBuilding {
+  /**
+   * Its id in the strata system.
+   */
+  readonly external: ExternalRef;
+  /**
+   * The plan (scheme) number, e.g. "CTS 12345" or "SP 54321".
+   */
+  readonly planNumber: string;
+  /**
+   * Its name; when the strata system has none, the best label it has (the plan number or a
+   * short address), never empty.
+   */
+  readonly name: string;
+  /**
+   * Its address, when known.
+   */
+  readonly address: string | null;
+  /**
+   * Active or inactive.
+   */
+  readonly status: StrataBuildingStatus;
+}
+
+/**
+ * What an import did.
+ */
+export interface StrataImportReport {
+  /**
+   * The residents created, each Pending Activation with a welcome email queued.
+   */
+  readonly residents: ResidentId[];
+  /**
+   * Users that were already imported (a retried call): nothing was done for them.
+   */
+  readonly alreadyImported: number;
+  /**
+   * Users that could not be imported.
+   */
+  readonly failed: MemberFailure[];
+  /**
+   * Whether this import turned the building's automatic import on (no one left pending,
+   * R-STRATA-6).
+   */
+  readonly autoImportEnabled: boolean;
+}
+
+/**
+ * A lot a strata user holds (owner) or rents (tenant).
+ */
+export interface StrataLot {
+  /**
+   * The lot number on the plan, e.g. "12".
+   */
+  readonly lotNumber: string;
+  /**
+   * The unit (apartment) number, when the lot has one, e.g. "1203".
+   */
+  readonly unitNumber: string | null;
+}
+
+/**
+ * One strata user of a linked building.
+ */
+export interface StrataMember {
+  /**
+   * Our id.
+   */
+  readonly id: StrataMemberId;
+  /**
+   * The property.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * The roll (linked building).
+   */
+  readonly rollId: StrataRollId;
+  /**
+   * The user as the strata system last listed them.
+   */
+  readonly user: StrataUser;
+  /**
+   * Pending, imported or departed.
+   */
+  readonly state: MemberState;
+  /**
+   * Why the user cannot be imported as they are (no email, an email another user of the
+   * building has); cleared when the strata system's record is fixed.
+   */
+  readonly problem: SyncError | null;
+  /**
+   * The resident, once imported.
+   */
+  readonly residentId: ResidentId | null;
+  /**
+   * Whether the strata system still lists the user.
+   */
+  readonly listed: boolean;
+  /**
+   * When the user was first seen.
+   */
+  readonly firstSeenAt: Date;
+  /**
+   * When the user was imported.
+   */
+  readonly importedAt: Date | null;
+  /**
+   * Store version.
+   */
+  readonly version: number;
+}
+
+/**
+ * A strata building linked to a property: what Concierge knows of its roll.
+ */
+export interface StrataRoll {
+  /**
+   * Our id.
+   */
+  readonly id: StrataRollId;
+  /**
+   * The property whose invitation settings its users' welcome emails use.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * Our building for it; its lots become units of this building.
+   */
+  readonly buildingId: BuildingId;
+  /**
+   * The building in the strata system.
+   */
+  readonly external: ExternalRef;
+  /**
+   * The plan (scheme) number.
+   */
+  readonly planNumber: string;
+  /**
+   * Its name.
+   */
+  readonly name: string;
+  /**
+   * Active, or inactive (not synced any more; nothing is deleted).
+   */
+  readonly status: StrataBuildingStatus;
+  /**
+   * Whether automatic import is on (R-STRATA-6): new owners and tenants the nightly sync
+   * finds are added as Not Invited, without an email.
+   */
+  readonly autoImport: boolean;
+  /**
+   * When automatic import turned on.
+   */
+  readonly autoImportSince: Date | null;
+  /**
+   * Users pending import now.
+   */
+  readonly pending: number;
+  /**
+   * Users imported so far.
+   */
+  readonly imported: number;
+  /**
+   * The last strata sync of this building.
+   */
+  readonly lastSync: StrataSyncRun | null;
+  /**
+   * When it was linked.
+   */
+  readonly createdAt: Date;
+  /**
+   * Store version.
+   */
+  readonly version: number;
+}
+
+/**
+ * What a strata sync of one building did.
+ */
+export interface StrataSyncReport {
+  /**
+   * The linked building.
+   */
+  readonly rollId: StrataRollId;
+  /**
+   * The run.
+   */
+  readonly run: StrataSyncRun;
+}
+
+/**
+ * What one strata sync of a building did.
+ */
+export interface StrataSyncRun {
+  /**
+   * When it started.
+   */
+  readonly startedAt: Date | null;
+  /**
+   * When it finished.
+   */
+  readonly finishedAt: Date | null;
+  /**
+   * Users the strata system listed.
+   */
+  readonly listed: number;
+  /**
+   * New users found, added as pending import.
+   */
+  readonly addedPending: number;
+  /**
+   * New users found after automatic import turned on, added as Not Invited residents.
+   */
+  readonly addedNotInvited: number;
+  /**
+   * Known users whose record changed.
+   */
+  readonly updated: number;
+  /**
+   * Users no longer listed (their residents are kept).
+   */
+  readonly departed: number;
+  /**
+   * Whether the building was inactive, so nothing was synced.
+   */
+  readonly skippedInactive: boolean;
+  /**
+   * Records that could not be applied, each typed (like the PMS sync's).
+   */
+  readonly errors: SyncError[];
+  /**
+   * Why the run stopped early, if it did.
+   */
+  readonly aborted: string | null;
+}
+
+/**
+ * A tenant's lease dates.
+ */
+export interface StrataTenancy {
+  /**
+   * The move-in (lease start) date.
+   */
+  readonly moveIn: string | null;
+  /**
+   * The move-out (lease end) date, when known.
+   */
+  readonly moveOut: string | null;
+}
+
+/**
+ * A user (owner, tenant, committee member) of a strata building: one per contact of the
+ * strata system, however many lots the contact holds.
+ */
+export interface StrataUser {
+  /**
+   * The contact in the strata system: the user's identity (never built from the name).
+   */
+  readonly external: ExternalRef;
+  /**
+   * The building in the strata system.
+   */
+  readonly building: ExternalRef;
+  /**
+   * The name exactly as the strata system holds it; a company name stays whole.
+   */
+  readonly displayName: string;
+  /**
+   * First name, for greetings only ([`crate::strata::split_display_name`]); `None` for a
+   * company.
+   */
+  readonly firstName: string | null;
+  /**
+   * Last name, for greetings only.
+   */
+  readonly lastName: string | null;
+  /**
+   * The login email: the first valid address. Personal data: left out of a record's repr.
+   */
+  readonly email: string | null;
+  /**
+   * Other addresses the record carries; kept as contacts, never invited.
+   */
+  readonly altEmails: string[];
+  /**
+   * Mobile number. Personal data.
+   */
+  readonly mobile: string | null;
+  /**
+   * Other phone number. Personal data.
+   */
+  readonly phone: string | null;
+  /**
+   * The lots the user holds or rents, in the strata system's order; never empty.
+   */
+  readonly lots: StrataLot[];
+  /**
+   * The user's types: an ownership type or Tenant, plus Committee for committee members
+   * (R-STRATA-4).
+   */
+  readonly userTypes: StrataUserType[];
+  /**
+   * Lease dates, for tenants.
+   */
+  readonly tenancy: StrataTenancy | null;
+  /**
+   * Data-quality notes that did not stop the record (e.g. an owner with no occupancy flag,
+   * read as an investor).
+   */
+  readonly warnings: string[];
 }
 
 /**
@@ -1581,6 +2046,55 @@ export interface ListKeysOptions {
   limit?: number | null;
 }
 
+/** Options of `listStrataBuildings`. */
+export interface ListStrataBuildingsOptions {
+  /**
+   * Only this property's; every property's when left out.
+   */
+  propertyId?: PropertyId | null;
+}
+
+/** Options of `listStrataUsers`. */
+export interface ListStrataUsersOptions {
+  /**
+   * Users in this state: `pending` (the Pending Import tab, the default), `imported` (the
+   * Imported tab) or `departed`.
+   */
+  state?: MemberState;
+  /**
+   * The previous page's `next_cursor`; `None` for the first page.
+   */
+  cursor?: string | null;
+  /**
+   * At most this many items (1 to 1000); `None` for 100.
+   */
+  limit?: number | null;
+}
+
+/** Options of `strataErrors`. */
+export interface StrataErrorsOptions {
+  /**
+   * The previous page's `next_cursor`; `None` for the first page.
+   */
+  cursor?: string | null;
+  /**
+   * At most this many items (1 to 1000); `None` for 100.
+   */
+  limit?: number | null;
+}
+
+/** Options of `inviteAll`. */
+export interface InviteAllOptions {
+  /**
+   * Only this property's; every property's when left out.
+   */
+  propertyId?: PropertyId | null;
+  /**
+   * Only from this source (e.g. `strata`).
+   */
+  source?: ResidentSource | null;
+}
+
 /** Options of `advance`. */
 export interface AdvanceOptions {
   /**
@@ -1631,6 +2145,22 @@ export interface PmsUpdateResidentOptions {
    * A move-out date.
    */
   moveOut?: string | null;
+}
+
+/** Options of `strataAddUser`. */
+export interface StrataAddUserOptions {
+  /**
+   * The lots (unit numbers); one at least.
+   */
+  lots?: string[];
+  /**
+   * The user's types.
+   */
+  userTypes?: StrataUserType[];
+  /**
+   * The login email.
+   */
+  email?: string | null;
 }
 
 /** The Concierge handle. Every operation returns a Promise; a rejected one carries a `ConciergeError`. */
@@ -1775,6 +2305,56 @@ export declare class Concierge {
    * Settles key writes whose outcome is unknown (a lost reply, a crash); how many.
    */
   reconcileKeys(): Promise<number>;
+  /**
+   * The buildings the strata system (StrataMax, PropertyIQ) shares with us, to link one.
+   */
+  strataProviderBuildings(admin: Admin): Promise<StrataBuilding[]>;
+  /**
+   * Links a strata building to a property and reads its users, pending import (R-STRATA-2).
+   */
+  linkStrataBuilding(admin: Admin, propertyId: PropertyId, strataBuildingId: string): Promise<StrataRoll>;
+  /**
+   * The linked strata buildings with their pending and imported counts.
+   */
+  listStrataBuildings(admin: Admin, options?: ListStrataBuildingsOptions): Promise<StrataRoll[]>;
+  /**
+   * A linked strata building.
+   */
+  getStrataBuilding(admin: Admin, rollId: StrataRollId): Promise<StrataRoll>;
+  /**
+   * A linked building's users in a state (pending import by default), page by page.
+   */
+  listStrataUsers(admin: Admin, rollId: StrataRollId, options?: ListStrataUsersOptions): Paginator<StrataMember>;
+  /**
+   * The typed errors of a linked building's last strata sync, page by page.
+   */
+  strataErrors(admin: Admin, rollId: StrataRollId, options?: StrataErrorsOptions): Paginator<SyncError>;
+  /**
+   * Imports a selection of a building's pending users, or one: each Pending Activation with
+   *  a welcome email (R-STRATA-2, R-STRATA-3).
+   */
+  importStrataUsers(admin: Admin, rollId: StrataRollId, memberIds: StrataMemberId[]): Promise<StrataImportReport>;
+  /**
+   * What a Go Live would do, changing nothing: the welcome emails per building (R-STRATA-5).
+   */
+  previewGoLive(admin: Admin, rollIds: StrataRollId[], userTypes: StrataUserType[]): Promise<GoLivePreview>;
+  /**
+   * Performs a previewed Go Live, or refuses if the rolls changed (R-STRATA-4, R-STRATA-5).
+   */
+  confirmGoLive(admin: Admin, rollIds: StrataRollId[], userTypes: StrataUserType[], plan: string): Promise<GoLiveReport>;
+  /**
+   * Syncs a linked building with the strata system now (R-STRATA-6).
+   */
+  syncStrataBuilding(admin: Admin, rollId: StrataRollId): Promise<StrataSyncReport>;
+  /**
+   * Syncs every linked building whose strata interval has passed (the nightly sync).
+   */
+  runDueStrataSyncs(): Promise<StrataSyncReport[]>;
+  /**
+   * Invites every resident in a status (Not Invited or Activation Expired) in bulk
+   *  (R-STRATA-7).
+   */
+  inviteAll(admin: Admin, status: AccountStatus, options?: InviteAllOptions): Promise<BulkInviteReport>;
 }
 
 /** The sandbox's controls: its clock, fakes and scripted faults. */
@@ -1833,6 +2413,26 @@ export declare class SandboxControls {
    * Changes a resident of the sandbox PMS; whether it exists.
    */
   pmsUpdateResident(externalId: string, options?: PmsUpdateResidentOptions): Promise<boolean>;
+  /**
+   * The sandbox strata system's buildings.
+   */
+  strataBuildings(): Promise<StrataBuilding[]>;
+  /**
+   * The users the sandbox strata system lists for a building.
+   */
+  strataUsers(strataBuildingId: string): Promise<StrataUser[]>;
+  /**
+   * Adds a user to a building of the sandbox strata system; whether the building exists.
+   */
+  strataAddUser(strataBuildingId: string, externalId: string, displayName: string, options?: StrataAddUserOptions): Promise<boolean>;
+  /**
+   * Removes a user from the sandbox strata system; whether it existed.
+   */
+  strataRemoveUser(externalId: string): Promise<boolean>;
+  /**
+   * Sets a sandbox strata building active or inactive; whether it exists.
+   */
+  strataSetStatus(strataBuildingId: string, status: StrataBuildingStatus): Promise<boolean>;
   /**
    * Removes a resident from the sandbox PMS; whether it existed.
    */

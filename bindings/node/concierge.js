@@ -7,22 +7,38 @@ const rt = require('./runtime.js');
 
 rt.register("Amenity", { id: "s", name: "s" }, []);
 rt.register("Building", { id: "s", property_id: "s", name: "s", external: "ExternalRef?", version: "s" }, []);
+rt.register("BulkInviteReport", { invited: "s", failed: "[InviteFailure]" }, []);
 rt.register("DispatchReport", { delivered: "s", retrying: "s", parked: "s", skipped: "s" }, []);
 rt.register("EncoderInfo", { external: "ExternalRef", name: "s", online: "s", initialized: "s" }, []);
 rt.register("ExternalRef", { provider: "s", id: "s" }, []);
 rt.register("FieldIssue", { field: "s", message: "s" }, []);
+rt.register("GoLiveBuilding", { roll_id: "s", name: "s", welcome_emails: "s", not_importable: "s", other_types: "s" }, []);
+rt.register("GoLivePreview", { plan: "s", buildings: "[GoLiveBuilding]", welcome_emails: "s" }, []);
+rt.register("GoLiveReport", { buildings: "[GoLiveResult]", welcome_emails: "s" }, []);
+rt.register("GoLiveResult", { roll_id: "s", report: "StrataImportReport" }, []);
 rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", activation_url: "s" }, []);
+rt.register("InviteFailure", { resident_id: "s", code: "s", message: "s" }, []);
 rt.register("KeyHolder", { kind: "s", id: "s" }, []);
 rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit", encoder: "EncoderInfo", replaces: "s?" }, []);
+rt.register("MemberFailure", { member_id: "s", error: "SyncError" }, []);
 rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" }, []);
 rt.register("PmsProperty", { external: "ExternalRef", name: "s" }, []);
 rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
 rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
-rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
+rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
 rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?" }, ["email", "phone"]);
 rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" }, ["body"]);
 rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
 rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" }, []);
+rt.register("StrataBuilding", { external: "ExternalRef", plan_number: "s", name: "s", address: "s?", status: "s" }, []);
+rt.register("StrataImportReport", { residents: "[s]", already_imported: "s", failed: "[MemberFailure]", auto_import_enabled: "s" }, []);
+rt.register("StrataLot", { lot_number: "s", unit_number: "s?" }, []);
+rt.register("StrataMember", { id: "s", property_id: "s", roll_id: "s", user: "StrataUser", state: "s", problem: "SyncError?", resident_id: "s?", listed: "s", first_seen_at: "datetime", imported_at: "datetime?", version: "s" }, []);
+rt.register("StrataRoll", { id: "s", property_id: "s", building_id: "s", external: "ExternalRef", plan_number: "s", name: "s", status: "s", auto_import: "s", auto_import_since: "datetime?", pending: "s", imported: "s", last_sync: "StrataSyncRun?", created_at: "datetime", version: "s" }, []);
+rt.register("StrataSyncReport", { roll_id: "s", run: "StrataSyncRun" }, []);
+rt.register("StrataSyncRun", { started_at: "datetime?", finished_at: "datetime?", listed: "s", added_pending: "s", added_not_invited: "s", updated: "s", departed: "s", skipped_inactive: "s", errors: "[SyncError]", aborted: "s?" }, []);
+rt.register("StrataTenancy", { move_in: "date?", move_out: "date?" }, []);
+rt.register("StrataUser", { external: "ExternalRef", building: "ExternalRef", display_name: "s", first_name: "s?", last_name: "s?", email: "s?", alt_emails: "[s]", mobile: "s?", phone: "s?", lots: "[StrataLot]", user_types: "[s]", tenancy: "StrataTenancy?", warnings: "[s]" }, ["email", "altEmails", "mobile", "phone"]);
 rt.register("SyncCounts", { seen: "s", created: "s", updated: "s", moved_out: "s", unchanged: "s", failed: "s", deferred: "s", pages: "s" }, []);
 rt.register("SyncError", { kind: "s", external: "ExternalRef?", field: "s?", message: "s" }, []);
 rt.register("SyncReport", { run: "SyncRun", joined: "s" }, []);
@@ -282,6 +298,92 @@ class Concierge extends rt.Handle {
     return this._call("reconcile_keys", null, {  }, undefined, "s");
   }
 
+  /**
+   * The buildings the strata system (StrataMax, PropertyIQ) shares with us, to link one.
+   */
+  strataProviderBuildings(admin) {
+    return this._call("strata_provider_buildings", admin, {  }, undefined, "[StrataBuilding]");
+  }
+
+  /**
+   * Links a strata building to a property and reads its users, pending import (R-STRATA-2).
+   */
+  linkStrataBuilding(admin, propertyId, strataBuildingId) {
+    return this._call("link_strata_building", admin, { property_id: propertyId, strata_building_id: strataBuildingId }, undefined, "StrataRoll");
+  }
+
+  /**
+   * The linked strata buildings with their pending and imported counts.
+   */
+  listStrataBuildings(admin, options) {
+    return this._call("list_strata_buildings", admin, {  }, options, "[StrataRoll]");
+  }
+
+  /**
+   * A linked strata building.
+   */
+  getStrataBuilding(admin, rollId) {
+    return this._call("get_strata_building", admin, { roll_id: rollId }, undefined, "StrataRoll");
+  }
+
+  /**
+   * A linked building's users in a state (pending import by default), page by page.
+   */
+  listStrataUsers(admin, rollId, options) {
+    return this._paged("list_strata_users", admin, { roll_id: rollId }, options, "StrataMember");
+  }
+
+  /**
+   * The typed errors of a linked building's last strata sync, page by page.
+   */
+  strataErrors(admin, rollId, options) {
+    return this._paged("strata_errors", admin, { roll_id: rollId }, options, "SyncError");
+  }
+
+  /**
+   * Imports a selection of a building's pending users, or one: each Pending Activation with
+   *  a welcome email (R-STRATA-2, R-STRATA-3).
+   */
+  importStrataUsers(admin, rollId, memberIds) {
+    return this._call("import_strata_users", admin, { roll_id: rollId, member_ids: memberIds }, undefined, "StrataImportReport");
+  }
+
+  /**
+   * What a Go Live would do, changing nothing: the welcome emails per building (R-STRATA-5).
+   */
+  previewGoLive(admin, rollIds, userTypes) {
+    return this._call("preview_go_live", admin, { roll_ids: rollIds, user_types: userTypes }, undefined, "GoLivePreview");
+  }
+
+  /**
+   * Performs a previewed Go Live, or refuses if the rolls changed (R-STRATA-4, R-STRATA-5).
+   */
+  confirmGoLive(admin, rollIds, userTypes, plan) {
+    return this._call("confirm_go_live", admin, { roll_ids: rollIds, user_types: userTypes, plan: plan }, undefined, "GoLiveReport");
+  }
+
+  /**
+   * Syncs a linked building with the strata system now (R-STRATA-6).
+   */
+  syncStrataBuilding(admin, rollId) {
+    return this._call("sync_strata_building", admin, { roll_id: rollId }, undefined, "StrataSyncReport");
+  }
+
+  /**
+   * Syncs every linked building whose strata interval has passed (the nightly sync).
+   */
+  runDueStrataSyncs() {
+    return this._call("run_due_strata_syncs", null, {  }, undefined, "[StrataSyncReport]");
+  }
+
+  /**
+   * Invites every resident in a status (Not Invited or Activation Expired) in bulk
+   *  (R-STRATA-7).
+   */
+  inviteAll(admin, status, options) {
+    return this._call("invite_all", admin, { status: status }, options, "BulkInviteReport");
+  }
+
 }
 
 class SandboxControls extends rt.SandboxBase {
@@ -378,6 +480,41 @@ class SandboxControls extends rt.SandboxBase {
   }
 
   /**
+   * The sandbox strata system's buildings.
+   */
+  strataBuildings() {
+    return this._call("sandbox.strata_buildings", null, {  }, undefined, "[StrataBuilding]");
+  }
+
+  /**
+   * The users the sandbox strata system lists for a building.
+   */
+  strataUsers(strataBuildingId) {
+    return this._call("sandbox.strata_users", null, { strata_building_id: strataBuildingId }, undefined, "[StrataUser]");
+  }
+
+  /**
+   * Adds a user to a building of the sandbox strata system; whether the building exists.
+   */
+  strataAddUser(strataBuildingId, externalId, displayName, options) {
+    return this._call("sandbox.strata_add_user", null, { strata_building_id: strataBuildingId, external_id: externalId, display_name: displayName }, options, "s");
+  }
+
+  /**
+   * Removes a user from the sandbox strata system; whether it existed.
+   */
+  strataRemoveUser(externalId) {
+    return this._call("sandbox.strata_remove_user", null, { external_id: externalId }, undefined, "s");
+  }
+
+  /**
+   * Sets a sandbox strata building active or inactive; whether it exists.
+   */
+  strataSetStatus(strataBuildingId, status) {
+    return this._call("sandbox.strata_set_status", null, { strata_building_id: strataBuildingId, status: status }, undefined, "s");
+  }
+
+  /**
    * Removes a resident from the sandbox PMS; whether it existed.
    */
   pmsRemoveResident(externalId) {
@@ -397,8 +534,8 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys"],
-  sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "pmsRemoveResident", "pmsAddUnreadable"],
+  concierge: ["registerProperty", "updatePropertySettings", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll"],
+  sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 
 module.exports = { Admin, Concierge, SandboxControls, OPERATIONS };

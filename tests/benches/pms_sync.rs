@@ -15,8 +15,8 @@ use concierge::*;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_buildium_sim::{BuildiumSimulator, SimConfig};
 use concierge_core::{
-    Batch, Intent, IntentStatus, KeyQuery, OutboxQuery, Record, RecordKey, ResidentQuery,
-    StoreResult,
+    Batch, Intent, IntentStatus, KeyQuery, MemberQuery, OutboxQuery, Record, RecordKey,
+    ResidentQuery, StoreResult,
 };
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -39,6 +39,12 @@ impl Store for Counting {
     }
     async fn get(&self, key: &RecordKey) -> StoreResult<Option<Record>> {
         self.inner.get(key).await
+    }
+    async fn list_strata_rolls(&self) -> StoreResult<Vec<StrataRoll>> {
+        self.inner.list_strata_rolls().await
+    }
+    async fn list_strata_members(&self, q: &MemberQuery) -> StoreResult<Vec<StrataMember>> {
+        self.inner.list_strata_members(q).await
     }
     async fn list_properties(&self) -> StoreResult<Vec<Property>> {
         self.inner.list_properties().await

@@ -827,6 +827,106 @@ pub async fn keys_and_outbox_page_by_id(store: Arc<dyn Store>) {
     assert_eq!(seen, entries);
 }
 
+/// A strata roll's members are listed by roll and state, a keyset page at a time, and a
+/// member's roll must exist.
+pub async fn strata_members_page_by_roll_and_state(store: Arc<dyn Store>) {
+    use crate::roll::*;
+    let store = store.as_ref();
+    let (property, building, _) = place(store).await;
+    let mut roll = StrataRoll {
+        id: StrataRollId::new(),
+        property_id: property.id.clone(),
+        building_id: building.id.clone(),
+        external: ExternalRef::new("strata-x", "b-1"),
+        plan_number: "SP 1".into(),
+        name: "Plan One".into(),
+        status: crate::StrataBuildingStatus::Active,
+        auto_import: false,
+        auto_import_since: None,
+        pending: 0,
+        imported: 0,
+        last_sync: None,
+        created_at: t0(),
+        version: 0,
+    };
+    commit_one(store, &mut roll).await.expect("roll");
+    let member = |i: usize, state: MemberState| StrataMember {
+        id: StrataMemberId::new(),
+        property_id: property.id.clone(),
+        roll_id: roll.id.clone(),
+        user: crate::StrataUser {
+            external: ExternalRef::new("strata-x", format!("c-{i}")),
+            building: roll.external.clone(),
+            display_name: format!("Person {i}"),
+            first_name: Some("Person".into()),
+            last_name: Some(i.to_string()),
+            email: Some(format!("p{i}@example.org")),
+            alt_emails: vec![],
+            mobile: None,
+            phone: None,
+            lots: vec![crate::StrataLot {
+                lot_number: i.to_string(),
+                unit_number: None,
+            }],
+            user_types: [crate::StrataUserType::Tenant].into_iter().collect(),
+            tenancy: None,
+            warnings: vec![],
+        },
+        state,
+        problem: None,
+        resident_id: None,
+        listed: true,
+        first_seen_at: t0(),
+        imported_at: None,
+        version: 0,
+    };
+    let mut batch = Batch::new();
+    let mut pending = Vec::new();
+    for i in 0..30 {
+        let state = if i % 3 == 0 {
+            MemberState::Imported
+        } else {
+            MemberState::Pending
+        };
+        let mut m = member(i, state);
+        if state == MemberState::Pending {
+            pending.push(m.id.clone());
+        }
+        batch.put(&mut m);
+    }
+    store.commit(batch).await.expect("members");
+    pending.sort();
+
+    let rolls = store.list_strata_rolls().await.expect("rolls");
+    assert!(rolls.iter().any(|r| r == &roll), "the roll is listed");
+
+    let mut q = MemberQuery {
+        state: Some(MemberState::Pending),
+        limit: Some(7),
+        ..MemberQuery::roll(&roll.id)
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = store.list_strata_members(&q).await.expect("page");
+        assert!(page.len() <= 7);
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.id.clone());
+        assert!(page.iter().all(|m| m.state == MemberState::Pending));
+        seen.extend(page.into_iter().map(|m| m.id));
+    }
+    assert_eq!(seen, pending, "every pending member once, in id order");
+    let all = store
+        .list_strata_members(&MemberQuery::roll(&roll.id))
+        .await
+        .expect("all");
+    assert_eq!(all.len(), 30);
+
+    // A member of a roll that does not exist is refused.
+    let mut orphan = member(99, MemberState::Pending);
+    orphan.roll_id = StrataRollId::new();
+    assert!(commit_one(store, &mut orphan).await.is_err());
+}
+
 /// Expands to one `#[tokio::test]` per conformance check for the store built by `$make`
 /// (an async expression yielding `Option<Arc<dyn Store>>`; `None` skips, saying so).
 #[macro_export]
@@ -843,6 +943,7 @@ macro_rules! conformance_tests {
             leases_have_one_holder,
             keys_spares_and_runs_are_listed,
             keys_and_outbox_page_by_id,
+            strata_members_page_by_roll_and_state,
             concurrent_updates_lose_nothing
         );
     };

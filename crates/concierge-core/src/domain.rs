@@ -12,6 +12,9 @@ use std::fmt;
 /// The default interval between automatic PMS syncs (R-PMS-6): 4 hours.
 pub const DEFAULT_SYNC_INTERVAL: Duration = Duration::hours(4);
 
+/// How often the strata sync runs by default: nightly, once a day (R-STRATA-6).
+pub const DEFAULT_STRATA_SYNC_INTERVAL: Duration = Duration::days(1);
+
 /// A managed residential property (a site).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Property {
@@ -45,6 +48,11 @@ pub struct PropertySettings {
     #[serde(with = "duration_secs")]
     #[schemars(with = "i64")]
     pub sync_interval: Duration,
+    /// How often the strata sync of the property's linked strata buildings runs (R-STRATA-6);
+    /// once a day by default.
+    #[serde(with = "duration_secs")]
+    #[schemars(with = "i64")]
+    pub strata_sync_interval: Duration,
     /// The property's amenities (R-MOVE-3); empty when it has none.
     pub amenities: Vec<Amenity>,
     /// The welcome and activation emails (R-STRATA-3).
@@ -57,6 +65,7 @@ impl Default for PropertySettings {
             future_resident_sync: false,
             auto_grant_mobile_access: false,
             sync_interval: DEFAULT_SYNC_INTERVAL,
+            strata_sync_interval: DEFAULT_STRATA_SYNC_INTERVAL,
             amenities: Vec::new(),
             invitation_email: InvitationEmailSettings::default(),
         }
@@ -328,11 +337,11 @@ pub enum MobileAccess {
     PartialOrd,
     Ord,
     Serialize,
-    Deserialize,
     schemars::JsonSchema,
     strum::IntoStaticStr,
     strum::EnumString,
     strum::VariantArray,
+    strum::VariantNames,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -359,6 +368,34 @@ impl StrataUserType {
     /// Parses a snake_case name.
     pub fn parse(name: &str) -> Option<Self> {
         name.parse().ok()
+    }
+}
+
+/// Read from its snake_case name. `property_manager` and `other`, the two types the strata
+/// systems never deliver, are refused with a message saying so (R-STRATA-4).
+impl<'de> Deserialize<'de> for StrataUserType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        if let Some(t) = Self::parse(&name) {
+            return Ok(t);
+        }
+        let normalised = name.to_ascii_lowercase().replace([' ', '-'], "_");
+        if matches!(normalised.as_str(), "property_manager" | "other") {
+            // No quote of the value: the message is shown as it is.
+            let expected = Self::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(serde::de::Error::custom(format!(
+                "Property Manager and Other are not delivered by the strata systems and \
+                 can't be chosen; choose from {expected}"
+            )));
+        }
+        Err(serde::de::Error::unknown_variant(
+            &name,
+            <Self as strum::VariantNames>::VARIANTS,
+        ))
     }
 }
 
@@ -554,6 +591,8 @@ pub enum SyncErrorKind {
     InvalidDates,
     /// Two records for the same resident.
     DuplicateResident,
+    /// Two people of a building with one email address: neither can be told apart at login.
+    DuplicateEmail,
     /// The occupancy conflicts with another one.
     ConflictingOccupancy,
     /// The provider's record could not be read.

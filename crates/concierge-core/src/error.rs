@@ -586,6 +586,10 @@ pub enum EntityKind {
     OutboxEntry,
     /// An intent of the idempotency ledger.
     Intent,
+    /// A strata building linked to a property.
+    StrataRoll,
+    /// A strata user of a linked building.
+    StrataMember,
 }
 
 impl EntityKind {
@@ -1040,6 +1044,8 @@ pub enum ConflictKind {
     LeaseHeld,
     /// The sync this call depended on stopped without a result: trying again helps.
     SyncInterrupted,
+    /// What a preview showed has changed since (Go Live's roll): preview again.
+    PlanChanged,
     /// Anything else.
     Other,
 }

@@ -98,6 +98,10 @@ id_type!(/// An entry of the side-effect outbox.
     OutboxId, "obx");
 id_type!(/// An intent of the idempotency ledger; its text is the idempotency key.
     IntentId, "intent");
+id_type!(/// A strata building linked to a property: its roll.
+    StrataRollId, "sroll");
+id_type!(/// A strata user of a linked building.
+    StrataMemberId, "smem");
 
 /// A record's identity in an outside system: which provider, and the id it gave the record.
 /// A re-sync matches records on this, never on names.

@@ -33,6 +33,7 @@ pub mod ids;
 pub mod memory;
 pub mod permissions;
 pub mod providers;
+pub mod roll;
 pub mod store;
 pub mod strata;
 pub mod validate;
@@ -50,6 +51,7 @@ pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
+pub use roll::{MemberQuery, MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use store::{
     Batch, Intent, IntentStatus, KeyQuery, OutboxEntry, OutboxMessage, OutboxQuery, OutboxStatus,
     Put, Record, RecordKey, ResidentQuery, Store, StoreExt, StoreResult, Versioned,
@@ -88,6 +90,7 @@ mod enum_forms {
             ResidentSource,
             StrataUserType,
             StrataBuildingStatus,
+            MemberState,
             SyncErrorKind,
             SyncMode,
             ProviderErrorKind,

@@ -5,6 +5,7 @@
 use crate::domain::*;
 use crate::error::{Constraint, EntityKind, StoreError};
 use crate::ids::*;
+use crate::roll::{MemberQuery, StrataMember, StrataRoll};
 use crate::store::*;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -320,6 +321,32 @@ impl Store for MemoryStore {
         .filter(|s| &s.unit_id == unit)
         .cloned()
         .collect())
+    }
+
+    async fn list_strata_rolls(&self) -> StoreResult<Vec<StrataRoll>> {
+        let map = self.read();
+        Ok(Self::kind_after(&map, EntityKind::StrataRoll, None)
+            .filter_map(|r| match r {
+                Record::StrataRoll(r) => Some((**r).clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn list_strata_members(&self, query: &MemberQuery) -> StoreResult<Vec<StrataMember>> {
+        let map = self.read();
+        let after = query.after.as_ref().map(StrataMemberId::as_str);
+        let matching = Self::kind_after(&map, EntityKind::StrataMember, after)
+            .filter_map(|r| match r {
+                Record::StrataMember(m) => Some(&**m),
+                _ => None,
+            })
+            .filter(|m| query.matches(m))
+            .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
+        })
     }
 
     async fn latest_sync_run(&self, property: &PropertyId) -> StoreResult<Option<SyncRun>> {

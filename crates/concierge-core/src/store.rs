@@ -19,6 +19,7 @@ use crate::account::{AccountStatus, ActivationToken};
 use crate::domain::*;
 use crate::error::{EntityKind, Error, StoreError};
 use crate::ids::*;
+use crate::roll::{MemberQuery, StrataMember, StrataRoll};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,6 +52,10 @@ pub enum Record {
     Outbox(OutboxEntry),
     /// An intent of the idempotency ledger.
     Intent(Intent),
+    /// A strata building linked to a property.
+    StrataRoll(Box<StrataRoll>),
+    /// A strata user of a linked building.
+    StrataMember(Box<StrataMember>),
 }
 
 /// Implemented by every record type: its kind, id and version.
@@ -105,6 +110,14 @@ versioned!(VisitorPass, VisitorPass, VisitorPass, |r| r, |b| b);
 versioned!(SyncRun, SyncRun, SyncRun, |r| r, |b| b);
 versioned!(OutboxEntry, Outbox, OutboxEntry, |r| r, |b| b);
 versioned!(Intent, Intent, Intent, |r| r, |b| b);
+versioned!(StrataRoll, StrataRoll, StrataRoll, |r| Box::new(r), |b| *b);
+versioned!(
+    StrataMember,
+    StrataMember,
+    StrataMember,
+    |r| Box::new(r),
+    |b| *b
+);
 
 impl Record {
     /// The kind and id of the record.
@@ -120,6 +133,8 @@ impl Record {
             Record::SyncRun(r) => (EntityKind::SyncRun, r.id.as_str()),
             Record::Outbox(r) => (EntityKind::OutboxEntry, r.id.as_str()),
             Record::Intent(r) => (EntityKind::Intent, r.id.as_str()),
+            Record::StrataRoll(r) => (EntityKind::StrataRoll, r.id.as_str()),
+            Record::StrataMember(r) => (EntityKind::StrataMember, r.id.as_str()),
         };
         RecordKey {
             kind,
@@ -150,6 +165,11 @@ impl Record {
             Record::SyncRun(s) => vec![key(EntityKind::Property, s.property_id.as_str())],
             Record::Outbox(o) => vec![key(EntityKind::Property, o.property_id.as_str())],
             Record::Intent(i) => vec![key(EntityKind::Property, i.property_id.as_str())],
+            Record::StrataRoll(r) => vec![
+                key(EntityKind::Property, r.property_id.as_str()),
+                key(EntityKind::Building, r.building_id.as_str()),
+            ],
+            Record::StrataMember(m) => vec![key(EntityKind::StrataRoll, m.roll_id.as_str())],
         }
     }
 
@@ -166,6 +186,8 @@ impl Record {
             Record::SyncRun(r) => r.version,
             Record::Outbox(r) => r.version,
             Record::Intent(r) => r.version,
+            Record::StrataRoll(r) => r.version,
+            Record::StrataMember(r) => r.version,
         }
     }
 }
@@ -618,6 +640,10 @@ pub trait Store: Send + Sync + Debug + 'static {
     async fn list_spare_holders(&self, unit: &UnitId) -> StoreResult<Vec<SpareHolder>>;
     /// The most recently started sync run of a property.
     async fn latest_sync_run(&self, property: &PropertyId) -> StoreResult<Option<SyncRun>>;
+    /// Every linked strata building, ordered by id.
+    async fn list_strata_rolls(&self) -> StoreResult<Vec<StrataRoll>>;
+    /// A roll's members matching `query`, ordered by id (keyset paging through an index).
+    async fn list_strata_members(&self, query: &MemberQuery) -> StoreResult<Vec<StrataMember>>;
     /// Closes connections and files; later calls may fail. The default does nothing.
     async fn close(&self) {}
 }

@@ -78,6 +78,20 @@ impl Row {
                 row.status = Some(i.status.as_str());
                 row.created_at = Some(i.created_at.timestamp_micros());
             }
+            Record::StrataRoll(r) => {
+                row.property_id = Some(r.property_id.to_string());
+                row.ext_provider = Some(r.external.provider.clone());
+                row.ext_id = Some(r.external.id.clone());
+                row.status = Some(r.status.as_str());
+            }
+            // A member's roll is the record that holds it: `holder` keys its listings.
+            Record::StrataMember(m) => {
+                row.property_id = Some(m.property_id.to_string());
+                row.holder = Some(m.roll_id.to_string());
+                row.status = Some(m.state.as_str());
+                row.ext_provider = Some(m.user.external.provider.clone());
+                row.ext_id = Some(m.user.external.id.clone());
+            }
         }
         Ok(row)
     }
@@ -156,6 +170,18 @@ pub(crate) fn keys_sql(holder: bool, unit: bool) -> &'static str {
 /// Parameters: status, the id to start after, the limit.
 pub(crate) const OUTBOX_PAGE: &str = "SELECT body FROM records WHERE kind = 'outbox_entry' \
     AND status = $1 AND id > $2 ORDER BY id LIMIT $3";
+/// A roll's members, a keyset page at a time: all of them through `records_by_holder`, or one
+/// state's through `records_by_holder_status`. Parameters: roll, (state,) the id to start
+/// after, the limit.
+pub(crate) fn members_sql(state: bool) -> &'static str {
+    if state {
+        "SELECT body FROM records WHERE kind = 'strata_member' AND holder = $1 AND status = $2 \
+        AND id > $3 ORDER BY id LIMIT $4"
+    } else {
+        "SELECT body FROM records WHERE kind = 'strata_member' AND holder = $1 \
+        AND id > $2 ORDER BY id LIMIT $3"
+    }
+}
 pub(crate) const SPARES: &str =
     "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
@@ -236,6 +262,8 @@ pub(crate) fn concurrent(row: &Row) -> StoreError {
         EntityKind::SyncRun,
         EntityKind::OutboxEntry,
         EntityKind::Intent,
+        EntityKind::StrataRoll,
+        EntityKind::StrataMember,
     ]
     .into_iter()
     .find(|k| k.as_str() == row.kind)
@@ -570,6 +598,30 @@ macro_rules! sql_store {
                     .list_bound(crate::sql::LATEST_RUN, &[Some(property.to_string())])
                     .await?;
                 Ok(runs.into_iter().next())
+            }
+
+            async fn list_strata_rolls(
+                &self,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::StrataRoll>> {
+                self.list_kind(crate::sql::BY_KIND, "strata_roll", None)
+                    .await
+            }
+
+            async fn list_strata_members(
+                &self,
+                query: &concierge_core::MemberQuery,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::StrataMember>> {
+                let sql = crate::sql::members_sql(query.state.is_some());
+                let mut binds = vec![query.roll_id.to_string()];
+                binds.extend(query.state.map(|s| s.as_str().to_owned()));
+                binds.push(
+                    query
+                        .after
+                        .as_ref()
+                        .map(|a| a.to_string())
+                        .unwrap_or_default(),
+                );
+                self.list_page(sql, binds, query.limit).await
             }
 
             async fn close(&self) {

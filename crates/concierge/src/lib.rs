@@ -43,6 +43,7 @@ mod keys;
 mod paging;
 mod requests;
 mod settings;
+mod strata;
 mod sync;
 mod workflows;
 
@@ -59,6 +60,7 @@ pub use concierge_core::{
     OutboxMessage, OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
     RetryClass, Store, StoreError, TokenRejection, ValidationError,
 };
+pub use concierge_core::{MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};
 pub use paging::{DEFAULT_PAGE_SIZE, Listing, MAX_PAGE_SIZE, PageRequest, paginate};
@@ -68,6 +70,11 @@ pub use requests::{
 pub use settings::Settings;
 #[cfg(feature = "sandbox")]
 pub use settings::{DEFAULT_SANDBOX_SEED, SandboxSettings};
+pub use strata::{
+    BulkInviteReport, ConfirmGoLive, GoLive, GoLiveBuilding, GoLivePreview, GoLiveReport,
+    GoLiveResult, ImportStrataUsers, InviteAll, InviteFailure, LinkStrataBuilding, MemberFailure,
+    RollArgs, StrataBuildingFilter, StrataImportReport, StrataSyncReport, StrataUserFilter,
+};
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 
 /// The sandbox (feature `sandbox`): deterministic fakes of every provider.

@@ -251,7 +251,8 @@ impl Concierge {
         Ok(reports)
     }
 
-    /// Starts a background task that calls [`Concierge::run_due_syncs`] every `every` of real
+    /// Starts a background task that calls [`Concierge::run_due_syncs`] and
+    /// [`Concierge::run_due_strata_syncs`] every `every` of real
     /// time until the handle is closed or the returned handle is dropped or stopped.
     pub fn spawn_scheduler(&self, every: std::time::Duration) -> SchedulerHandle {
         let concierge = self.clone();
@@ -264,6 +265,9 @@ impl Concierge {
                 }
                 if let Err(e) = concierge.run_due_syncs().await {
                     tracing::warn!(error = %e, "scheduler tick failed");
+                }
+                if let Err(e) = concierge.run_due_strata_syncs().await {
+                    tracing::warn!(error = %e, "scheduler tick failed (strata)");
                 }
             }
         });

@@ -498,7 +498,7 @@ impl Concierge {
     // Helpers
 
     /// Invites `resident` and adds the welcome email to `batch`. Returns the outbox entry.
-    fn invite_into(
+    pub(crate) fn invite_into(
         &self,
         resident: &mut Resident,
         now: DateTime<Utc>,
@@ -549,6 +549,12 @@ impl Concierge {
 fn check_settings(checks: &mut Checks, settings: &PropertySettings) {
     if settings.sync_interval < chrono::Duration::minutes(5) {
         checks.fail("settings.sync_interval", "must be at least 5 minutes");
+    }
+    if settings.strata_sync_interval < chrono::Duration::minutes(5) {
+        checks.fail(
+            "settings.strata_sync_interval",
+            "must be at least 5 minutes",
+        );
     }
     for amenity in &settings.amenities {
         checks.label("settings.amenities", &amenity.name);

@@ -38,10 +38,10 @@ AmenityId = str
 BuildingId = str
 
 # What an operation conflicts with, so a caller can act on it without reading the message.
-ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "sync_interrupted", "other"]
+ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "sync_interrupted", "plan_changed", "other"]
 
 # The kinds of record an error can name.
-EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent"]
+EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent", "strata_roll", "strata_member"]
 
 # Where an outside system's failure happened, as smithy-rs splits it: the request never got
 FailureSource = Literal["transport", "response", "configuration", "other"]
@@ -57,6 +57,9 @@ LeaseEndMoveOut = Literal["when_automatic", "always", "never"]
 
 # How leases are ordered in an incremental pull (`lastupdatedfrom`). A full listing is always
 LeaseOrder = Literal["id", "last_updated_then_id"]
+
+# Where a strata user stands in Concierge.
+MemberState = Literal["pending", "imported", "departed"]
 
 # Where a resident stands in time relative to their unit.
 OccupancyPhase = Literal["future", "current", "past"]
@@ -100,8 +103,20 @@ SmtpTls = Literal["none", "starttls", "tls"]
 # A spare key holder of a unit (never a fake person).
 SpareHolderId = str
 
+# Whether a strata building is still managed. A building the strata system sets to Lost or
+StrataBuildingStatus = Literal["active", "inactive"]
+
+# A strata user of a linked building.
+StrataMemberId = str
+
+# A strata building linked to a property: its roll.
+StrataRollId = str
+
+# The strata user types (R-STRATA-4). Property Manager and Other are not delivered by the
+StrataUserType = Literal["owner_occupier", "tenant", "owner_investor", "committee"]
+
 # Why a provider record could not be applied (R-PMS-5). Stable snake_case codes.
-SyncErrorKind = Literal["unit_not_found", "invalid_name", "invalid_email", "invalid_dates", "duplicate_resident", "conflicting_occupancy", "unreadable_record"]
+SyncErrorKind = Literal["unit_not_found", "invalid_name", "invalid_email", "invalid_dates", "duplicate_resident", "duplicate_email", "conflicting_occupancy", "unreadable_record"]
 
 # How much of the PMS a sync reads.
 SyncMode = Literal["full", "incremental"]
@@ -137,6 +152,16 @@ class Building:
     version: int
 
 _register("Building", Building, {"id": "s", "property_id": "s", "name": "s", "external": "ExternalRef?", "version": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class BulkInviteReport:
+    """What a bulk invitation did."""
+
+    invited: int
+    failed: List[InviteFailure]
+
+_register("BulkInviteReport", BulkInviteReport, {"invited": "s", "failed": "[InviteFailure]"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,6 +210,50 @@ _register("FieldIssue", FieldIssue, {"field": "s", "message": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
+class GoLiveBuilding:
+    """One building of a Go Live preview."""
+
+    roll_id: StrataRollId
+    name: str
+    welcome_emails: int
+    not_importable: int
+    other_types: int
+
+_register("GoLiveBuilding", GoLiveBuilding, {"roll_id": "s", "name": "s", "welcome_emails": "s", "not_importable": "s", "other_types": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class GoLivePreview:
+    """What a Go Live will do: nothing has changed yet (R-STRATA-5)."""
+
+    plan: str
+    buildings: List[GoLiveBuilding]
+    welcome_emails: int
+
+_register("GoLivePreview", GoLivePreview, {"plan": "s", "buildings": "[GoLiveBuilding]", "welcome_emails": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class GoLiveReport:
+    """What a Go Live did."""
+
+    buildings: List[GoLiveResult]
+    welcome_emails: int
+
+_register("GoLiveReport", GoLiveReport, {"buildings": "[GoLiveResult]", "welcome_emails": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class GoLiveResult:
+    """One building of a performed Go Live."""
+
+    roll_id: StrataRollId
+    report: StrataImportReport
+
+_register("GoLiveResult", GoLiveResult, {"roll_id": "s", "report": "StrataImportReport"})
+
+
+@dataclasses.dataclass(frozen=True)
 class InvitationEmailSettings:
     """The template of the welcome / activation email. Placeholders: `{first_name}`,
 `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`."""
@@ -195,6 +264,17 @@ class InvitationEmailSettings:
     activation_url: str
 
 _register("InvitationEmailSettings", InvitationEmailSettings, {"sender": "s", "subject": "s", "body": "s", "activation_url": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class InviteFailure:
+    """A resident a bulk invitation could not invite, and why."""
+
+    resident_id: ResidentId
+    code: str
+    message: str
+
+_register("InviteFailure", InviteFailure, {"resident_id": "s", "code": "s", "message": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,6 +298,16 @@ class KeyPreview:
     replaces: Optional[KeyId]
 
 _register("KeyPreview", KeyPreview, {"holder": "KeyHolder", "holder_name": "s", "unit": "Unit", "encoder": "EncoderInfo", "replaces": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberFailure:
+    """A user an import or Go Live could not import, and why."""
+
+    member_id: StrataMemberId
+    error: SyncError
+
+_register("MemberFailure", MemberFailure, {"member_id": "s", "error": "SyncError"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -287,10 +377,11 @@ class PropertySettings:
     future_resident_sync: bool
     auto_grant_mobile_access: bool
     sync_interval: int
+    strata_sync_interval: int
     amenities: List[Amenity]
     invitation_email: InvitationEmailSettings
 
-_register("PropertySettings", PropertySettings, {"future_resident_sync": "s", "auto_grant_mobile_access": "s", "sync_interval": "s", "amenities": "[Amenity]", "invitation_email": "InvitationEmailSettings"})
+_register("PropertySettings", PropertySettings, {"future_resident_sync": "s", "auto_grant_mobile_access": "s", "sync_interval": "s", "strata_sync_interval": "s", "amenities": "[Amenity]", "invitation_email": "InvitationEmailSettings"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -361,6 +452,142 @@ moved out by a sync."""
     version: int
 
 _register("SpareHolder", SpareHolder, {"id": "s", "unit_id": "s", "label": "s", "version": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataBuilding:
+    """A building (plan, scheme, community) in a strata system."""
+
+    external: ExternalRef
+    plan_number: str
+    name: str
+    address: Optional[str]
+    status: StrataBuildingStatus
+
+_register("StrataBuilding", StrataBuilding, {"external": "ExternalRef", "plan_number": "s", "name": "s", "address": "s?", "status": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataImportReport:
+    """What an import did."""
+
+    residents: List[ResidentId]
+    already_imported: int
+    failed: List[MemberFailure]
+    auto_import_enabled: bool
+
+_register("StrataImportReport", StrataImportReport, {"residents": "[s]", "already_imported": "s", "failed": "[MemberFailure]", "auto_import_enabled": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataLot:
+    """A lot a strata user holds (owner) or rents (tenant)."""
+
+    lot_number: str
+    unit_number: Optional[str]
+
+_register("StrataLot", StrataLot, {"lot_number": "s", "unit_number": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataMember:
+    """One strata user of a linked building."""
+
+    id: StrataMemberId
+    property_id: PropertyId
+    roll_id: StrataRollId
+    user: StrataUser
+    state: MemberState
+    problem: Optional[SyncError]
+    resident_id: Optional[ResidentId]
+    listed: bool
+    first_seen_at: datetime.datetime
+    imported_at: Optional[datetime.datetime]
+    version: int
+
+_register("StrataMember", StrataMember, {"id": "s", "property_id": "s", "roll_id": "s", "user": "StrataUser", "state": "s", "problem": "SyncError?", "resident_id": "s?", "listed": "s", "first_seen_at": "datetime", "imported_at": "datetime?", "version": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataRoll:
+    """A strata building linked to a property: what Concierge knows of its roll."""
+
+    id: StrataRollId
+    property_id: PropertyId
+    building_id: BuildingId
+    external: ExternalRef
+    plan_number: str
+    name: str
+    status: StrataBuildingStatus
+    auto_import: bool
+    auto_import_since: Optional[datetime.datetime]
+    pending: int
+    imported: int
+    last_sync: Optional[StrataSyncRun]
+    created_at: datetime.datetime
+    version: int
+
+_register("StrataRoll", StrataRoll, {"id": "s", "property_id": "s", "building_id": "s", "external": "ExternalRef", "plan_number": "s", "name": "s", "status": "s", "auto_import": "s", "auto_import_since": "datetime?", "pending": "s", "imported": "s", "last_sync": "StrataSyncRun?", "created_at": "datetime", "version": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataSyncReport:
+    """What a strata sync of one building did."""
+
+    roll_id: StrataRollId
+    run: StrataSyncRun
+
+_register("StrataSyncReport", StrataSyncReport, {"roll_id": "s", "run": "StrataSyncRun"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataSyncRun:
+    """What one strata sync of a building did."""
+
+    started_at: Optional[datetime.datetime]
+    finished_at: Optional[datetime.datetime]
+    listed: int
+    added_pending: int
+    added_not_invited: int
+    updated: int
+    departed: int
+    skipped_inactive: bool
+    errors: List[SyncError]
+    aborted: Optional[str]
+
+_register("StrataSyncRun", StrataSyncRun, {"started_at": "datetime?", "finished_at": "datetime?", "listed": "s", "added_pending": "s", "added_not_invited": "s", "updated": "s", "departed": "s", "skipped_inactive": "s", "errors": "[SyncError]", "aborted": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataTenancy:
+    """A tenant's lease dates."""
+
+    move_in: Optional[datetime.date]
+    move_out: Optional[datetime.date]
+
+_register("StrataTenancy", StrataTenancy, {"move_in": "date?", "move_out": "date?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class StrataUser:
+    """A user (owner, tenant, committee member) of a strata building: one per contact of the
+strata system, however many lots the contact holds."""
+
+    external: ExternalRef
+    building: ExternalRef
+    display_name: str
+    first_name: Optional[str]
+    last_name: Optional[str]
+    email: Optional[str] = dataclasses.field(repr=False)
+    alt_emails: List[str] = dataclasses.field(repr=False)
+    mobile: Optional[str] = dataclasses.field(repr=False)
+    phone: Optional[str] = dataclasses.field(repr=False)
+    lots: List[StrataLot]
+    user_types: List[StrataUserType]
+    tenancy: Optional[StrataTenancy]
+    warnings: List[str]
+
+_register("StrataUser", StrataUser, {"external": "ExternalRef", "building": "ExternalRef", "display_name": "s", "first_name": "s?", "last_name": "s?", "email": "s?", "alt_emails": "[s]", "mobile": "s?", "phone": "s?", "lots": "[StrataLot]", "user_types": "[s]", "tenancy": "StrataTenancy?", "warnings": "[s]"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -708,6 +935,56 @@ class Concierge(Handle):
         """Settles key writes whose outcome is unknown (a lost reply, a crash); how many."""
         return self._call("reconcile_keys", None, {}, {**unknown}, "s")
 
+    def strata_provider_buildings(self, admin: Admin, **unknown: Any) -> List[StrataBuilding]:
+        """The buildings the strata system (StrataMax, PropertyIQ) shares with us, to link one."""
+        return self._call("strata_provider_buildings", admin, {}, {**unknown}, "[StrataBuilding]")
+
+    def link_strata_building(self, admin: Admin, property_id: PropertyId, strata_building_id: str, **unknown: Any) -> StrataRoll:
+        """Links a strata building to a property and reads its users, pending import (R-STRATA-2)."""
+        return self._call("link_strata_building", admin, {"property_id": property_id, "strata_building_id": strata_building_id}, {**unknown}, "StrataRoll")
+
+    def list_strata_buildings(self, admin: Admin, *, property_id: Optional[PropertyId] = None, **unknown: Any) -> List[StrataRoll]:
+        """The linked strata buildings with their pending and imported counts."""
+        return self._call("list_strata_buildings", admin, {}, {"property_id": property_id, **unknown}, "[StrataRoll]")
+
+    def get_strata_building(self, admin: Admin, roll_id: StrataRollId, **unknown: Any) -> StrataRoll:
+        """A linked strata building."""
+        return self._call("get_strata_building", admin, {"roll_id": roll_id}, {**unknown}, "StrataRoll")
+
+    def list_strata_users(self, admin: Admin, roll_id: StrataRollId, *, state: Optional[MemberState] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[StrataMember]:
+        """A linked building's users in a state (pending import by default), page by page."""
+        return self._paged("list_strata_users", admin, {"roll_id": roll_id}, {"state": state, "cursor": cursor, "limit": limit, **unknown}, "StrataMember")
+
+    def strata_errors(self, admin: Admin, roll_id: StrataRollId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[SyncError]:
+        """The typed errors of a linked building's last strata sync, page by page."""
+        return self._paged("strata_errors", admin, {"roll_id": roll_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
+
+    def import_strata_users(self, admin: Admin, roll_id: StrataRollId, member_ids: List[StrataMemberId], **unknown: Any) -> StrataImportReport:
+        """Imports a selection of a building's pending users, or one: each Pending Activation with
+ a welcome email (R-STRATA-2, R-STRATA-3)."""
+        return self._call("import_strata_users", admin, {"roll_id": roll_id, "member_ids": member_ids}, {**unknown}, "StrataImportReport")
+
+    def preview_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], **unknown: Any) -> GoLivePreview:
+        """What a Go Live would do, changing nothing: the welcome emails per building (R-STRATA-5)."""
+        return self._call("preview_go_live", admin, {"roll_ids": roll_ids, "user_types": user_types}, {**unknown}, "GoLivePreview")
+
+    def confirm_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], plan: str, **unknown: Any) -> GoLiveReport:
+        """Performs a previewed Go Live, or refuses if the rolls changed (R-STRATA-4, R-STRATA-5)."""
+        return self._call("confirm_go_live", admin, {"roll_ids": roll_ids, "user_types": user_types, "plan": plan}, {**unknown}, "GoLiveReport")
+
+    def sync_strata_building(self, admin: Admin, roll_id: StrataRollId, **unknown: Any) -> StrataSyncReport:
+        """Syncs a linked building with the strata system now (R-STRATA-6)."""
+        return self._call("sync_strata_building", admin, {"roll_id": roll_id}, {**unknown}, "StrataSyncReport")
+
+    def run_due_strata_syncs(self, **unknown: Any) -> List[StrataSyncReport]:
+        """Syncs every linked building whose strata interval has passed (the nightly sync)."""
+        return self._call("run_due_strata_syncs", None, {}, {**unknown}, "[StrataSyncReport]")
+
+    def invite_all(self, admin: Admin, status: AccountStatus, *, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, **unknown: Any) -> BulkInviteReport:
+        """Invites every resident in a status (Not Invited or Activation Expired) in bulk
+ (R-STRATA-7)."""
+        return self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
+
 
 class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
@@ -857,6 +1134,56 @@ class AsyncConcierge(AsyncHandle):
         """Settles key writes whose outcome is unknown (a lost reply, a crash); how many."""
         return await self._call("reconcile_keys", None, {}, {**unknown}, "s")
 
+    async def strata_provider_buildings(self, admin: Admin, **unknown: Any) -> List[StrataBuilding]:
+        """The buildings the strata system (StrataMax, PropertyIQ) shares with us, to link one."""
+        return await self._call("strata_provider_buildings", admin, {}, {**unknown}, "[StrataBuilding]")
+
+    async def link_strata_building(self, admin: Admin, property_id: PropertyId, strata_building_id: str, **unknown: Any) -> StrataRoll:
+        """Links a strata building to a property and reads its users, pending import (R-STRATA-2)."""
+        return await self._call("link_strata_building", admin, {"property_id": property_id, "strata_building_id": strata_building_id}, {**unknown}, "StrataRoll")
+
+    async def list_strata_buildings(self, admin: Admin, *, property_id: Optional[PropertyId] = None, **unknown: Any) -> List[StrataRoll]:
+        """The linked strata buildings with their pending and imported counts."""
+        return await self._call("list_strata_buildings", admin, {}, {"property_id": property_id, **unknown}, "[StrataRoll]")
+
+    async def get_strata_building(self, admin: Admin, roll_id: StrataRollId, **unknown: Any) -> StrataRoll:
+        """A linked strata building."""
+        return await self._call("get_strata_building", admin, {"roll_id": roll_id}, {**unknown}, "StrataRoll")
+
+    def list_strata_users(self, admin: Admin, roll_id: StrataRollId, *, state: Optional[MemberState] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[StrataMember]:
+        """A linked building's users in a state (pending import by default), page by page."""
+        return self._paged("list_strata_users", admin, {"roll_id": roll_id}, {"state": state, "cursor": cursor, "limit": limit, **unknown}, "StrataMember")
+
+    def strata_errors(self, admin: Admin, roll_id: StrataRollId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[SyncError]:
+        """The typed errors of a linked building's last strata sync, page by page."""
+        return self._paged("strata_errors", admin, {"roll_id": roll_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
+
+    async def import_strata_users(self, admin: Admin, roll_id: StrataRollId, member_ids: List[StrataMemberId], **unknown: Any) -> StrataImportReport:
+        """Imports a selection of a building's pending users, or one: each Pending Activation with
+ a welcome email (R-STRATA-2, R-STRATA-3)."""
+        return await self._call("import_strata_users", admin, {"roll_id": roll_id, "member_ids": member_ids}, {**unknown}, "StrataImportReport")
+
+    async def preview_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], **unknown: Any) -> GoLivePreview:
+        """What a Go Live would do, changing nothing: the welcome emails per building (R-STRATA-5)."""
+        return await self._call("preview_go_live", admin, {"roll_ids": roll_ids, "user_types": user_types}, {**unknown}, "GoLivePreview")
+
+    async def confirm_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], plan: str, **unknown: Any) -> GoLiveReport:
+        """Performs a previewed Go Live, or refuses if the rolls changed (R-STRATA-4, R-STRATA-5)."""
+        return await self._call("confirm_go_live", admin, {"roll_ids": roll_ids, "user_types": user_types, "plan": plan}, {**unknown}, "GoLiveReport")
+
+    async def sync_strata_building(self, admin: Admin, roll_id: StrataRollId, **unknown: Any) -> StrataSyncReport:
+        """Syncs a linked building with the strata system now (R-STRATA-6)."""
+        return await self._call("sync_strata_building", admin, {"roll_id": roll_id}, {**unknown}, "StrataSyncReport")
+
+    async def run_due_strata_syncs(self, **unknown: Any) -> List[StrataSyncReport]:
+        """Syncs every linked building whose strata interval has passed (the nightly sync)."""
+        return await self._call("run_due_strata_syncs", None, {}, {**unknown}, "[StrataSyncReport]")
+
+    async def invite_all(self, admin: Admin, status: AccountStatus, *, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, **unknown: Any) -> BulkInviteReport:
+        """Invites every resident in a status (Not Invited or Activation Expired) in bulk
+ (R-STRATA-7)."""
+        return await self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
+
 
 class SandboxControls(SandboxBase):
     """The sandbox's controls: its clock, fakes and scripted faults (`handle.sandbox_controls`)."""
@@ -914,6 +1241,26 @@ class SandboxControls(SandboxBase):
         """Changes a resident of the sandbox PMS; whether it exists."""
         return self._call("sandbox.pms_update_resident", None, {"external_id": external_id}, {"email": email, "first_name": first_name, "last_name": last_name, "move_out": move_out, **unknown}, "s")
 
+    def strata_buildings(self, **unknown: Any) -> List[StrataBuilding]:
+        """The sandbox strata system's buildings."""
+        return self._call("sandbox.strata_buildings", None, {}, {**unknown}, "[StrataBuilding]")
+
+    def strata_users(self, strata_building_id: str, **unknown: Any) -> List[StrataUser]:
+        """The users the sandbox strata system lists for a building."""
+        return self._call("sandbox.strata_users", None, {"strata_building_id": strata_building_id}, {**unknown}, "[StrataUser]")
+
+    def strata_add_user(self, strata_building_id: str, external_id: str, display_name: str, *, lots: Optional[List[str]] = None, user_types: Optional[List[StrataUserType]] = None, email: Optional[str] = None, **unknown: Any) -> bool:
+        """Adds a user to a building of the sandbox strata system; whether the building exists."""
+        return self._call("sandbox.strata_add_user", None, {"strata_building_id": strata_building_id, "external_id": external_id, "display_name": display_name}, {"lots": lots, "user_types": user_types, "email": email, **unknown}, "s")
+
+    def strata_remove_user(self, external_id: str, **unknown: Any) -> bool:
+        """Removes a user from the sandbox strata system; whether it existed."""
+        return self._call("sandbox.strata_remove_user", None, {"external_id": external_id}, {**unknown}, "s")
+
+    def strata_set_status(self, strata_building_id: str, status: StrataBuildingStatus, **unknown: Any) -> bool:
+        """Sets a sandbox strata building active or inactive; whether it exists."""
+        return self._call("sandbox.strata_set_status", None, {"strata_building_id": strata_building_id, "status": status}, {**unknown}, "s")
+
     def pms_remove_resident(self, external_id: str, **unknown: Any) -> bool:
         """Removes a resident from the sandbox PMS; whether it existed."""
         return self._call("sandbox.pms_remove_resident", None, {"external_id": external_id}, {**unknown}, "s")
@@ -935,6 +1282,7 @@ __all__ = [
     "AsyncConcierge",
     "Building",
     "BuildingId",
+    "BulkInviteReport",
     "ClosedError",
     "Concierge",
     "ConflictError",
@@ -946,14 +1294,21 @@ __all__ = [
     "ExternalRef",
     "FailureSource",
     "FieldIssue",
+    "GoLiveBuilding",
+    "GoLivePreview",
+    "GoLiveReport",
+    "GoLiveResult",
     "InvalidTransitionError",
     "InvitationEmailSettings",
+    "InviteFailure",
     "KeyHolder",
     "KeyId",
     "KeyPreview",
     "KeyState",
     "LeaseEndMoveOut",
     "LeaseOrder",
+    "MemberFailure",
+    "MemberState",
     "NotFoundError",
     "OPERATIONS",
     "OccupancyPhase",
@@ -984,6 +1339,19 @@ __all__ = [
     "SpareHolder",
     "SpareHolderId",
     "StoreError",
+    "StrataBuilding",
+    "StrataBuildingStatus",
+    "StrataImportReport",
+    "StrataLot",
+    "StrataMember",
+    "StrataMemberId",
+    "StrataRoll",
+    "StrataRollId",
+    "StrataSyncReport",
+    "StrataSyncRun",
+    "StrataTenancy",
+    "StrataUser",
+    "StrataUserType",
     "SyncCounts",
     "SyncError",
     "SyncErrorKind",
@@ -999,6 +1367,6 @@ __all__ = [
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys"],
-    "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "pms_remove_resident", "pms_add_unreadable"],
+    "concierge": ["register_property", "update_property_settings", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all"],
+    "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "pms_remove_resident", "pms_add_unreadable"],
 }

@@ -358,6 +358,44 @@ operations! {
     /// Settles key writes whose outcome is unknown (a lost reply, a crash); how many.
     plain reconcile_keys[](NoArgs) -> usize =
         |c, _admin, _r| c.reconcile_keys().await?;
+    /// The buildings the strata system (StrataMax, PropertyIQ) shares with us, to link one.
+    admin strata_provider_buildings[](NoArgs) -> Vec<StrataBuilding> =
+        |c, admin, _r| c.strata_provider_buildings(&admin).await?;
+    /// Links a strata building to a property and reads its users, pending import (R-STRATA-2).
+    admin link_strata_building["property_id", "strata_building_id"](crate::LinkStrataBuilding) -> StrataRoll =
+        |c, admin, r| c.link_strata_building(&admin, r).await?;
+    /// The linked strata buildings with their pending and imported counts.
+    admin list_strata_buildings[](crate::StrataBuildingFilter) -> Vec<StrataRoll> =
+        |c, admin, r| c.list_strata_buildings(&admin, r).await?;
+    /// A linked strata building.
+    admin get_strata_building["roll_id"](crate::RollArgs) -> StrataRoll =
+        |c, admin, r| c.get_strata_building(&admin, &r.roll_id).await?;
+    /// A linked building's users in a state (pending import by default), page by page.
+    paged list_strata_users["roll_id"](crate::StrataUserFilter) -> crate::Listing<StrataMember> =
+        |c, admin, (r, page)| c.list_strata_users(&admin, r, page).await?;
+    /// The typed errors of a linked building's last strata sync, page by page.
+    paged strata_errors["roll_id"](crate::RollArgs) -> crate::Listing<SyncError> =
+        |c, admin, (r, page)| c.strata_errors(&admin, &r.roll_id, page).await?;
+    /// Imports a selection of a building's pending users, or one: each Pending Activation with
+    /// a welcome email (R-STRATA-2, R-STRATA-3).
+    admin import_strata_users["roll_id", "member_ids"](crate::ImportStrataUsers) -> crate::StrataImportReport =
+        |c, admin, r| c.import_strata_users(&admin, r).await?;
+    /// What a Go Live would do, changing nothing: the welcome emails per building (R-STRATA-5).
+    admin preview_go_live["roll_ids", "user_types"](crate::GoLive) -> crate::GoLivePreview =
+        |c, admin, r| c.preview_go_live(&admin, r).await?;
+    /// Performs a previewed Go Live, or refuses if the rolls changed (R-STRATA-4, R-STRATA-5).
+    admin confirm_go_live["roll_ids", "user_types", "plan"](crate::ConfirmGoLive) -> crate::GoLiveReport =
+        |c, admin, r| c.confirm_go_live(&admin, r).await?;
+    /// Syncs a linked building with the strata system now (R-STRATA-6).
+    admin sync_strata_building["roll_id"](crate::RollArgs) -> crate::StrataSyncReport =
+        |c, admin, r| c.sync_strata_building(&admin, &r.roll_id).await?;
+    /// Syncs every linked building whose strata interval has passed (the nightly sync).
+    plain run_due_strata_syncs[](NoArgs) -> Vec<crate::StrataSyncReport> =
+        |c, _admin, _r| c.run_due_strata_syncs().await?;
+    /// Invites every resident in a status (Not Invited or Activation Expired) in bulk
+    /// (R-STRATA-7).
+    admin invite_all["status"](crate::InviteAll) -> crate::BulkInviteReport =
+        |c, admin, r| c.invite_all(&admin, r).await?;
 }
 
 /// Opens a handle from its settings as JSON (the fields of [`crate::Settings`]): the one

@@ -132,6 +132,67 @@ pub struct PmsUnreadable {
     pub message: String,
 }
 
+/// Adds a user to a building of the sandbox strata system.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StrataAddUser {
+    /// The strata system's id of the building (`strata-bldg-1`…).
+    pub strata_building_id: String,
+    /// The new user's id.
+    pub external_id: String,
+    /// The name as the strata system holds it (a company name stays whole).
+    pub display_name: String,
+    /// The login email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The lots (unit numbers); one at least.
+    pub lots: Vec<String>,
+    /// The user's types.
+    pub user_types: Vec<StrataUserType>,
+}
+
+/// Names a building of the sandbox strata system.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StrataBuildingArgs {
+    /// The strata system's id of the building.
+    pub strata_building_id: String,
+}
+
+/// Sets the status of a building of the sandbox strata system.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StrataSetStatus {
+    /// The strata system's id of the building.
+    pub strata_building_id: String,
+    /// Active or inactive.
+    pub status: StrataBuildingStatus,
+}
+
+/// Names a user of the sandbox strata system.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StrataUserArgs {
+    /// The user's id.
+    pub external_id: String,
+}
+
+fn strata_add_user(s: &Sandbox, r: StrataAddUser) -> Result<bool> {
+    if r.lots.is_empty() {
+        return Err(Error::invalid("lots", "give at least one lot"));
+    }
+    let lots: Vec<&str> = r.lots.iter().map(String::as_str).collect();
+    let user = concierge_sandbox::SandboxStrata::new_user(
+        &r.strata_building_id,
+        &r.external_id,
+        &r.display_name,
+        r.email.as_deref(),
+        &lots,
+        &r.user_types,
+    );
+    Ok(s.strata().add_user(&r.strata_building_id, user))
+}
+
 fn advance(s: &Sandbox, r: Advance) -> Result<chrono::DateTime<chrono::Utc>> {
     let by = chrono::Duration::days(r.days.into())
         + chrono::Duration::hours(r.hours.into())
@@ -203,6 +264,21 @@ operations! {
             if r.email.is_some() { p.email = r.email; }
             if r.move_out.is_some() { p.move_out = r.move_out; }
         });
+    /// The sandbox strata system's buildings.
+    plain strata_buildings[](NoArgs) -> Vec<StrataBuilding> =
+        |c, _admin, _r| sandbox(c)?.strata().buildings();
+    /// The users the sandbox strata system lists for a building.
+    plain strata_users["strata_building_id"](StrataBuildingArgs) -> Vec<StrataUser> =
+        |c, _admin, r| sandbox(c)?.strata().users(&r.strata_building_id);
+    /// Adds a user to a building of the sandbox strata system; whether the building exists.
+    plain strata_add_user["strata_building_id", "external_id", "display_name"](StrataAddUser) -> bool =
+        |c, _admin, r| strata_add_user(sandbox(c)?, r)?;
+    /// Removes a user from the sandbox strata system; whether it existed.
+    plain strata_remove_user["external_id"](StrataUserArgs) -> bool =
+        |c, _admin, r| sandbox(c)?.strata().remove_user(&r.external_id);
+    /// Sets a sandbox strata building active or inactive; whether it exists.
+    plain strata_set_status["strata_building_id", "status"](StrataSetStatus) -> bool =
+        |c, _admin, r| sandbox(c)?.strata().set_status(&r.strata_building_id, r.status);
     /// Removes a resident from the sandbox PMS; whether it existed.
     plain pms_remove_resident["external_id"](PmsResidentArgs) -> bool =
         |c, _admin, r| sandbox(c)?.pms().remove_resident(&r.external_id);
