@@ -339,7 +339,13 @@ impl SimHandle {
             b.contacts
                 .retain(|c| !(matches!(c.role, Role::Owner { .. }) && c.lots.is_empty()));
         }
-        self.add_contact(building, NewContact { lots: vec![lot], ..buyer })
+        self.add_contact(
+            building,
+            NewContact {
+                lots: vec![lot],
+                ..buyer
+            },
+        )
     }
 
     /// Sets a building's status (Lost and Inactive both mean "no longer managed").

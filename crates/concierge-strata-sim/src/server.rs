@@ -146,10 +146,9 @@ impl Faults {
 
     /// The next fault, its hang and its `Retry-After`.
     fn next(&mut self) -> Option<(FaultKind, Duration, u64)> {
-        let (hang, after) = self
-            .plan
-            .as_ref()
-            .map_or((Duration::from_secs(2), 1), |p| (p.hang, p.retry_after_secs));
+        let (hang, after) = self.plan.as_ref().map_or((Duration::from_secs(2), 1), |p| {
+            (p.hang, p.retry_after_secs)
+        });
         if let Some(kind) = self.queue.pop_front() {
             return Some((kind, hang, after));
         }
@@ -230,11 +229,10 @@ fn with_retry_after(mut response: Response, secs: u64) -> Response {
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
-    let query: BTreeMap<String, String> = form_urlencoded::parse(
-        parts.uri.query().unwrap_or_default().as_bytes(),
-    )
-    .into_owned()
-    .collect();
+    let query: BTreeMap<String, String> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
     let body = axum::body::to_bytes(body, 64 * 1024)
         .await
         .unwrap_or_default();
@@ -254,7 +252,10 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
 fn echo_text(headers: &HeaderMap, body: &[u8]) -> String {
     let mut text = String::from("you sent:");
     for (name, value) in headers {
-        text.push_str(&format!(" {name}: {}", String::from_utf8_lossy(value.as_bytes())));
+        text.push_str(&format!(
+            " {name}: {}",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
     }
     if !body.is_empty() {
         text.push_str(&format!(" body: {}", String::from_utf8_lossy(body)));
@@ -378,7 +379,9 @@ fn token(shared: &Shared, body: &[u8]) -> Response {
 fn number(query: &BTreeMap<String, String>, name: &str, default: u64) -> Result<u64, String> {
     match query.get(name) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|_| format!("{name} must be a whole number")),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name} must be a whole number")),
     }
 }
 
@@ -419,7 +422,12 @@ fn serve(shared: &Shared, route: Route<'_>, query: &BTreeMap<String, String>) ->
                     .collect()
             };
             let start = ((page - 1) * size) as usize;
-            let data: Vec<Value> = all.iter().skip(start).take(size as usize).cloned().collect();
+            let data: Vec<Value> = all
+                .iter()
+                .skip(start)
+                .take(size as usize)
+                .cloned()
+                .collect();
             respond(
                 200,
                 &json!({ "data": data, "page": page, "pageSize": size, "totalCount": all.len() }),
@@ -447,7 +455,11 @@ fn serve(shared: &Shared, route: Route<'_>, query: &BTreeMap<String, String>) ->
                     Some(b) => render::propertyiq_lots(b),
                 }
             } else {
-                world.buildings.iter().map(render::propertyiq_scheme).collect()
+                world
+                    .buildings
+                    .iter()
+                    .map(render::propertyiq_scheme)
+                    .collect()
             };
             let items: Vec<Value> = all
                 .iter()

@@ -165,7 +165,13 @@ const LAST: &[&str] = &[
     "Citizen", "Nguyen", "Smith", "Wilson", "Taylor", "Brown", "Patel", "Kelly", "Martin",
     "van Dyke", "O'Brien", "Walker", "Chen", "Murphy",
 ];
-const STREETS: &[&str] = &["Example St", "Harbour Rd", "Station Ave", "Park Lane", "Bay Pde"];
+const STREETS: &[&str] = &[
+    "Example St",
+    "Harbour Rd",
+    "Station Ave",
+    "Park Lane",
+    "Bay Pde",
+];
 const SUBURBS: &[(&str, &str, &str)] = &[
     ("Brisbane City", "QLD", "4000"),
     ("Chatswood", "NSW", "2067"),
@@ -183,7 +189,8 @@ fn person(rng: &mut StdRng, world: &mut World, role: Role, lots: Vec<u32>) -> Co
     Contact {
         email: Some(format!("{local}.{id}@example.com")),
         mobile: Some(format!("+614{:08}", rng.random_range(0..100_000_000u32))),
-        phone: (rng.random_bool(0.2) && is_owner).then(|| format!("+617{:08}", rng.random_range(0..100_000_000u32))),
+        phone: (rng.random_bool(0.2) && is_owner)
+            .then(|| format!("+617{:08}", rng.random_range(0..100_000_000u32))),
         name: format!("{first} {last}"),
         id,
         role,
@@ -307,15 +314,18 @@ fn scenarios(world: &mut World, rng: &mut StdRng, today: NaiveDate) {
                 occupier: Some(false),
             };
         }
-        building.contacts.retain(|c| {
-            !(matches!(c.role, Role::Tenant { .. }) && c.lots == [7])
-        });
+        building
+            .contacts
+            .retain(|c| !(matches!(c.role, Role::Tenant { .. }) && c.lots == [7]));
         building.contacts.push(future);
     }
     if let Some(i) = owner_index(building, 8) {
         let c = &mut building.contacts[i];
         c.name = "Jane Citizen".to_owned();
-        c.email = Some(format!("Jane.{0}@example.com; jane.work.{0}@example.com", c.id));
+        c.email = Some(format!(
+            "Jane.{0}@example.com; jane.work.{0}@example.com",
+            c.id
+        ));
     }
     if world.buildings.len() >= 2
         && let Some(last) = world.buildings.last_mut()
@@ -360,9 +370,9 @@ fn quirks(world: &mut World, rng: &mut StdRng, today: NaiveDate) {
         building.contacts[i].role = Role::Owner { occupier: None };
     }
     if building.lots.iter().any(|l| l.number == 10) {
-        building.contacts.retain(|c| {
-            !(matches!(c.role, Role::Tenant { .. }) && c.lots == [10])
-        });
+        building
+            .contacts
+            .retain(|c| !(matches!(c.role, Role::Tenant { .. }) && c.lots == [10]));
         if let Some(i) = owner_index(building, 10) {
             building.contacts[i].role = Role::Owner {
                 occupier: Some(true),
