@@ -391,6 +391,12 @@ impl SimHandle {
         lock(&self.shared.tokens).expire_after = Some(requests);
     }
 
+    /// Refuse every token with 401, new ones too, when `reject` (a client whose tokens are
+    /// never accepted: the adapter's one refresh must not loop).
+    pub fn reject_tokens(&self, reject: bool) {
+        lock(&self.shared.tokens).reject_all = reject;
+    }
+
     /// Tokens issued so far.
     pub fn tokens_issued(&self) -> u64 {
         lock(&self.shared.tokens).issued

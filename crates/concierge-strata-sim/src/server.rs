@@ -168,6 +168,8 @@ pub(crate) struct Tokens {
     pub(crate) valid: HashSet<String>,
     /// After this many more authenticated API requests, every token issued so far expires.
     pub(crate) expire_after: Option<u64>,
+    /// Refuse every token, even new ones (credentials that authenticate but are not allowed).
+    pub(crate) reject_all: bool,
 }
 
 /// State shared by the server task and the handle.
@@ -333,7 +335,7 @@ fn authenticate(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
                 .unwrap_or_default()
                 .to_owned();
             let mut tokens = lock(&shared.tokens);
-            if !tokens.valid.contains(&presented) {
+            if tokens.reject_all || !tokens.valid.contains(&presented) {
                 return Some(shared.error(401, "Unauthorized", "The access token is not valid."));
             }
             if let Some(left) = tokens.expire_after.as_mut() {
