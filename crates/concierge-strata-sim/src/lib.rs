@@ -98,6 +98,7 @@ impl StrataSimulator {
             faults: Mutex::new(Faults::new()),
             tokens: Mutex::new(Tokens::default()),
             echo: Mutex::new(None),
+            echo_request_id: Mutex::new(false),
             arrivals: Mutex::new(BTreeMap::new()),
             answers: Mutex::new(BTreeMap::new()),
         });
@@ -402,10 +403,16 @@ impl SimHandle {
         lock(&self.shared.tokens).issued
     }
 
-    /// Answers every request with `status` and an error body (and `x-request-id`) echoing the
-    /// request's headers and body; `None` turns the echo off.
+    /// Answers every request with `status` and an error body echoing the request's headers
+    /// and body; `None` turns the echo off.
     pub fn set_echo(&self, status: Option<u16>) {
         *lock(&self.shared.echo) = status;
+    }
+
+    /// While echoing, also echo the request in the `x-request-id` reply header (which the
+    /// transport reads as the vendor's request id).
+    pub fn set_echo_in_request_id(&self, on: bool) {
+        *lock(&self.shared.echo_request_id) = on;
     }
 
     /// Draws faults from `plan` from now on.

@@ -187,6 +187,7 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub tokens: Mutex<Tokens>,
     pub echo: Mutex<Option<u16>>,
+    pub echo_request_id: Mutex<bool>,
     pub arrivals: Mutex<BTreeMap<&'static str, u64>>,
     pub answers: Mutex<BTreeMap<(&'static str, u16), u64>>,
 }
@@ -288,7 +289,8 @@ async fn pipeline(
     if let Some(status) = *lock(&shared.echo) {
         let text = echo_text(headers, body);
         let mut response = shared.error(status, "echo", &text);
-        if let Ok(v) = HeaderValue::from_str(&text.replace(['\r', '\n'], " ")) {
+        if *lock(&shared.echo_request_id)
+            && let Ok(v) = HeaderValue::from_str(&text.replace(['\r', '\n'], " ")) {
             response.headers_mut().insert("x-request-id", v);
         }
         return response;

@@ -216,6 +216,7 @@ async fn the_key_never_shows_in_debug_or_errors_even_when_echoed() {
     let strata = StrataMax::new(c).unwrap();
     assert!(!format!("{strata:?}").contains("canary"));
     strata.check_connection().await.unwrap();
+    sim.set_echo_in_request_id(true);
     for status in [400, 401, 403, 500] {
         sim.set_echo(Some(status));
         let e = strata.list_buildings(Default::default()).await.unwrap_err();
