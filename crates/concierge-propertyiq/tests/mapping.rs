@@ -32,7 +32,10 @@ async fn an_owner_of_two_lots_is_one_user_and_every_scenario_maps() {
     let lots: Vec<&str> = two.lots.iter().map(|l| l.lot_number.as_str()).collect();
     assert_eq!(lots, ["1", "2"]);
     assert!(two.external.id.starts_with("o-"));
-    assert_eq!(users.iter().filter(|u| u.external == two.external).count(), 1);
+    assert_eq!(
+        users.iter().filter(|u| u.external == two.external).count(),
+        1
+    );
     assert!(two.user_types.contains(&StrataUserType::Committee));
 
     let company = on_lot(&users, "3", is_owner);
@@ -68,8 +71,14 @@ async fn owner_occupier_investor_committee_and_tenant_map_to_user_types() {
     let b = sim.world().buildings[0].id.clone();
     // Lot 1..4 get new owners; the generated ones leave by selling.
     let sell = |lot: u32, occupier: bool, committee: bool| {
-        let mut buyer = NewContact::owner(&format!("Owner {lot}"), &format!("o{lot}@example.com"), vec![]);
-        buyer.role = Role::Owner { occupier: Some(occupier) };
+        let mut buyer = NewContact::owner(
+            &format!("Owner {lot}"),
+            &format!("o{lot}@example.com"),
+            vec![],
+        );
+        buyer.role = Role::Owner {
+            occupier: Some(occupier),
+        };
         buyer.committee = committee.then(|| "Treasurer".to_owned());
         sim.sell_lot(&b, lot, buyer).unwrap()
     };
@@ -91,8 +100,14 @@ async fn owner_occupier_investor_committee_and_tenant_map_to_user_types() {
     let read = read_all(&adapter(&sim)).await;
     let users = ok_users(&read, &format!("s-{b}"));
     let user = |id: String| users.iter().find(|u| u.external.id == id).unwrap().clone();
-    assert_eq!(user(format!("o-{occupier}")).user_types, types(&[StrataUserType::OwnerOccupier]));
-    assert_eq!(user(format!("o-{investor}")).user_types, types(&[StrataUserType::OwnerInvestor]));
+    assert_eq!(
+        user(format!("o-{occupier}")).user_types,
+        types(&[StrataUserType::OwnerOccupier])
+    );
+    assert_eq!(
+        user(format!("o-{investor}")).user_types,
+        types(&[StrataUserType::OwnerInvestor])
+    );
     assert_eq!(
         user(format!("o-{chair}")).user_types,
         types(&[StrataUserType::OwnerOccupier, StrataUserType::Committee])
@@ -102,7 +117,10 @@ async fn owner_occupier_investor_committee_and_tenant_map_to_user_types() {
     assert_eq!(t.lots.len(), 2, "one user per tenantId, across lots");
     let tenancy = t.tenancy.unwrap();
     assert_eq!(tenancy.move_in, chrono::NaiveDate::from_ymd_opt(2026, 2, 1));
-    assert_eq!(tenancy.move_out, chrono::NaiveDate::from_ymd_opt(2027, 1, 31));
+    assert_eq!(
+        tenancy.move_out,
+        chrono::NaiveDate::from_ymd_opt(2027, 1, 31)
+    );
 }
 
 #[tokio::test]
@@ -110,10 +128,16 @@ async fn a_lot_without_owner_is_an_error_and_an_occupier_with_a_tenant_is_kept_w
     let sim = sim(1, 12, true).await;
     let read = read_all(&adapter(&sim)).await;
     let id = read.0[0].external.id.clone();
-    let errors: Vec<_> = read.1[&id].iter().filter_map(|i| i.as_ref().err()).collect();
+    let errors: Vec<_> = read.1[&id]
+        .iter()
+        .filter_map(|i| i.as_ref().err())
+        .collect();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].message.contains("no owner"));
-    assert_eq!(errors[0].external.as_ref().unwrap().id, format!("l-{}-99", &id[2..]));
+    assert_eq!(
+        errors[0].external.as_ref().unwrap().id,
+        format!("l-{}-99", &id[2..])
+    );
     let users = ok_users(&read, &id);
     let occupier = on_lot(&users, "10", is_owner);
     assert!(occupier.user_types.contains(&StrataUserType::OwnerOccupier));
@@ -126,7 +150,8 @@ async fn a_lot_without_owner_is_an_error_and_an_occupier_with_a_tenant_is_kept_w
 async fn a_scheme_set_inactive_maps_to_inactive_and_a_nameless_one_is_named_by_its_number() {
     let sim = sim(2, 4, false).await;
     let world = sim.world();
-    sim.set_building_status(&world.buildings[0].id, BuildingStatus::Inactive).unwrap();
+    sim.set_building_status(&world.buildings[0].id, BuildingStatus::Inactive)
+        .unwrap();
     let read = read_all(&adapter(&sim)).await;
     assert_eq!(read.0[0].status, StrataBuildingStatus::Inactive);
     for (b, w) in read.0.iter().zip(&world.buildings) {

@@ -37,7 +37,11 @@ async fn lots_exactly_a_page_long_end_without_an_empty_page_and_merge_across_pag
         c.page_size = page_size;
         let read = read_all(&PropertyIq::new(c).unwrap()).await;
         assert_eq!(read, whole, "page size {page_size}");
-        assert_eq!(sim.stats().route_count(routes::LOTS), 2 * pages, "page size {page_size}");
+        assert_eq!(
+            sim.stats().route_count(routes::LOTS),
+            2 * pages,
+            "page size {page_size}"
+        );
     }
     sim.reset_stats();
     let mut c = config(&sim);
@@ -65,10 +69,16 @@ async fn a_token_expiring_mid_sync_is_refreshed_once_and_the_read_completes() {
 async fn a_second_401_after_the_refresh_is_a_permanent_credential_error() {
     let sim = sim(1, 4, false).await;
     sim.reject_tokens(true);
-    let e = adapter(&sim).list_buildings(Default::default()).await.unwrap_err();
+    let e = adapter(&sim)
+        .list_buildings(Default::default())
+        .await
+        .unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Unauthorized);
     assert!(!e.retryable());
-    assert_eq!((e.provider.as_str(), e.operation.as_str()), ("propertyiq", "list_buildings"));
+    assert_eq!(
+        (e.provider.as_str(), e.operation.as_str()),
+        ("propertyiq", "list_buildings")
+    );
     let stats = sim.stats();
     assert_eq!(stats.route_count(routes::TOKEN), 2, "one refresh, no loop");
     assert_eq!(stats.count(routes::SCHEMES, 401), 2);
@@ -121,13 +131,23 @@ async fn a_429_with_retry_after_a_503_and_a_timeout_are_retried() {
     let strata = PropertyIq::new(c).unwrap();
     strata.check_connection().await.unwrap();
     sim.reset_stats();
-    sim.inject_faults([FaultKind::RateLimited, FaultKind::Unavailable, FaultKind::Hang]);
+    sim.inject_faults([
+        FaultKind::RateLimited,
+        FaultKind::Unavailable,
+        FaultKind::Hang,
+    ]);
     let started = Instant::now();
     let page = strata.list_buildings(Default::default()).await.unwrap();
     assert_eq!(page.items.len(), 1);
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_secs(1), "Retry-After honoured: {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(2), "the held reply was not waited for: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_secs(1),
+        "Retry-After honoured: {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(2),
+        "the held reply was not waited for: {elapsed:?}"
+    );
     let stats = sim.stats();
     assert_eq!(stats.count(routes::SCHEMES, 429), 1);
     assert_eq!(stats.count(routes::SCHEMES, 503), 1);
@@ -204,9 +224,20 @@ async fn the_secret_and_tokens_never_show_in_debug_or_errors_even_when_echoed() 
     for status in [400, 401, 500] {
         sim.set_echo(Some(status));
         let e = fresh.check_connection().await.unwrap_err();
-        assert!(e.request_id.as_deref().unwrap_or_default().contains("you sent"));
-        assert!(!e.to_string().contains("canary"), "request id echo {status}: {e}");
-        assert!(!format!("{e:?}").contains("canary"), "request id echo {status}");
+        assert!(
+            e.request_id
+                .as_deref()
+                .unwrap_or_default()
+                .contains("you sent")
+        );
+        assert!(
+            !e.to_string().contains("canary"),
+            "request id echo {status}: {e}"
+        );
+        assert!(
+            !format!("{e:?}").contains("canary"),
+            "request id echo {status}"
+        );
     }
     let bad = PropertyIqConfig::new("", "c", SecretString::from(CANARY));
     assert_clean(&PropertyIq::new(bad).unwrap_err(), "config error");

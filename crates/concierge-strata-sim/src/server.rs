@@ -290,7 +290,8 @@ async fn pipeline(
         let text = echo_text(headers, body);
         let mut response = shared.error(status, "echo", &text);
         if *lock(&shared.echo_request_id)
-            && let Ok(v) = HeaderValue::from_str(&text.replace(['\r', '\n'], " ")) {
+            && let Ok(v) = HeaderValue::from_str(&text.replace(['\r', '\n'], " "))
+        {
             response.headers_mut().insert("x-request-id", v);
         }
         return response;

@@ -36,12 +36,18 @@ async fn every_scenario_maps_to_the_expected_users() {
     let two = on_lot(&users, "1", is_owner);
     let lots: Vec<&str> = two.lots.iter().map(|l| l.lot_number.as_str()).collect();
     assert_eq!(lots, ["1", "2"]);
-    assert_eq!(users.iter().filter(|u| u.external == two.external).count(), 1);
+    assert_eq!(
+        users.iter().filter(|u| u.external == two.external).count(),
+        1
+    );
 
     // A company stays whole.
     let company = on_lot(&users, "3", is_owner);
     assert_eq!(company.display_name, "John S Investments Pty Ltd");
-    assert_eq!((company.first_name.as_deref(), company.last_name.as_deref()), (None, None));
+    assert_eq!(
+        (company.first_name.as_deref(), company.last_name.as_deref()),
+        (None, None)
+    );
 
     // No email: no login, still a user.
     assert_eq!(on_lot(&users, "4", is_owner).email, None);
@@ -53,10 +59,15 @@ async fn every_scenario_maps_to_the_expected_users() {
     assert!(five.email.is_some());
 
     // A tenant moving in next month.
-    let tenant = on_lot(&users, "7", |u| u.user_types.contains(&StrataUserType::Tenant));
+    let tenant = on_lot(&users, "7", |u| {
+        u.user_types.contains(&StrataUserType::Tenant)
+    });
     let move_in = tenant.tenancy.as_ref().and_then(|t| t.move_in).unwrap();
     assert!(move_in > chrono::Utc::now().date_naive());
-    assert_eq!(on_lot(&users, "7", is_owner).user_types, types(&[StrataUserType::OwnerInvestor]));
+    assert_eq!(
+        on_lot(&users, "7", is_owner).user_types,
+        types(&[StrataUserType::OwnerInvestor])
+    );
 
     // Several addresses in one field: the first is the login, the others alternates.
     let jane = on_lot(&users, "8", is_owner);
@@ -68,7 +79,11 @@ async fn every_scenario_maps_to_the_expected_users() {
     // The last building is Lost: inactive; the others active.
     assert_eq!(read.0[2].status, StrataBuildingStatus::Inactive);
     assert_eq!(read.0[0].status, StrataBuildingStatus::Active);
-    assert!(read.0.iter().all(|b| !b.name.is_empty() && b.plan_number.starts_with("SP ")));
+    assert!(
+        read.0
+            .iter()
+            .all(|b| !b.name.is_empty() && b.plan_number.starts_with("SP "))
+    );
 }
 
 #[tokio::test]
@@ -76,7 +91,8 @@ async fn a_building_set_inactive_maps_to_inactive() {
     let sim = sim(2, 8, false).await;
     let strata = adapter(&sim);
     let id = sim.world().buildings[0].id.clone();
-    sim.set_building_status(&id, BuildingStatus::Inactive).unwrap();
+    sim.set_building_status(&id, BuildingStatus::Inactive)
+        .unwrap();
     let b = strata
         .get_building(concierge_core::GetStrataBuildingRequest {
             building: Some(ExternalRef::new("stratamax", format!("b-{id}"))),
@@ -84,9 +100,13 @@ async fn a_building_set_inactive_maps_to_inactive() {
         .await
         .unwrap();
     assert_eq!(b.status, StrataBuildingStatus::Inactive);
-    sim.set_building_status(&id, BuildingStatus::Active).unwrap();
+    sim.set_building_status(&id, BuildingStatus::Active)
+        .unwrap();
     let page = strata.list_buildings(Default::default()).await.unwrap();
-    assert_eq!(page.items[0].as_ref().unwrap().status, StrataBuildingStatus::Active);
+    assert_eq!(
+        page.items[0].as_ref().unwrap().status,
+        StrataBuildingStatus::Active
+    );
 }
 
 // R-STRATA-4
@@ -100,13 +120,37 @@ async fn owner_occupancy_tenancy_and_committee_map_to_user_types() {
         c.committee = committee.map(str::to_owned);
         sim.add_contact(&b, c).unwrap()
     };
-    let occupier = add("Ann Occ", Role::Owner { occupier: Some(true) }, None, 1);
-    let investor = add("Ian Inv", Role::Owner { occupier: Some(false) }, None, 2);
+    let occupier = add(
+        "Ann Occ",
+        Role::Owner {
+            occupier: Some(true),
+        },
+        None,
+        1,
+    );
+    let investor = add(
+        "Ian Inv",
+        Role::Owner {
+            occupier: Some(false),
+        },
+        None,
+        2,
+    );
     let unknown = add("Una Known", Role::Owner { occupier: None }, None, 3);
-    let chair = add("Cal Chair", Role::Owner { occupier: Some(true) }, Some("Chairperson"), 4);
+    let chair = add(
+        "Cal Chair",
+        Role::Owner {
+            occupier: Some(true),
+        },
+        Some("Chairperson"),
+        4,
+    );
     let tenant = add(
         "Tia Tenant",
-        Role::Tenant { move_in: chrono::NaiveDate::from_ymd_opt(2026, 2, 1), move_out: None },
+        Role::Tenant {
+            move_in: chrono::NaiveDate::from_ymd_opt(2026, 2, 1),
+            move_out: None,
+        },
         Some("Secretary"),
         5,
     );
@@ -121,8 +165,14 @@ async fn owner_occupancy_tenancy_and_committee_map_to_user_types() {
     assert_eq!(of(&unknown), types(&[StrataUserType::OwnerInvestor]));
     assert_eq!(user(&unknown).unwrap().warnings, [OCCUPANCY_UNKNOWN]);
     assert!(user(&investor).unwrap().warnings.is_empty());
-    assert_eq!(of(&chair), types(&[StrataUserType::OwnerOccupier, StrataUserType::Committee]));
-    assert_eq!(of(&tenant), types(&[StrataUserType::Tenant, StrataUserType::Committee]));
+    assert_eq!(
+        of(&chair),
+        types(&[StrataUserType::OwnerOccupier, StrataUserType::Committee])
+    );
+    assert_eq!(
+        of(&tenant),
+        types(&[StrataUserType::Tenant, StrataUserType::Committee])
+    );
     let tenancy = user(&tenant).unwrap().tenancy.clone().unwrap();
     assert_eq!(tenancy.move_in, chrono::NaiveDate::from_ymd_opt(2026, 2, 1));
     assert!(user(&agent).is_none(), "an agent-only contact is skipped");
@@ -144,7 +194,11 @@ async fn quirks_give_a_skipped_agent_an_error_for_a_lotless_contact_and_a_warnin
         .find(|c| matches!(c.role, Role::Other(_)))
         .unwrap();
     let users = ok_users(&read, &read.0[0].external.id);
-    assert!(!users.iter().any(|u| u.external.id == format!("c-{}", agent.id)));
+    assert!(
+        !users
+            .iter()
+            .any(|u| u.external.id == format!("c-{}", agent.id))
+    );
     assert_eq!(on_lot(&users, "9", is_owner).warnings, [OCCUPANCY_UNKNOWN]);
 }
 
@@ -155,7 +209,11 @@ async fn a_sold_lot_drops_the_seller_and_adds_the_buyer() {
     let before = read_all(&adapter(&sim)).await;
     let seller = on_lot(&ok_users(&before, &format!("b-{b}")), "6", is_owner).clone();
     let buyer = sim
-        .sell_lot(&b, 6, NewContact::owner("Bea Buyer", "bea@example.com", vec![]))
+        .sell_lot(
+            &b,
+            6,
+            NewContact::owner("Bea Buyer", "bea@example.com", vec![]),
+        )
         .unwrap();
     let after = read_all(&adapter(&sim)).await;
     let users = ok_users(&after, &format!("b-{b}"));
@@ -185,8 +243,12 @@ async fn the_same_world_through_both_adapters_gives_the_same_neutral_records() {
         rate_limit_per_sec: None,
         ..StrataSimConfig::new(vendor)
     };
-    let sm_sim = StrataSimulator::start(world(Vendor::StrataMax)).await.unwrap();
-    let piq_sim = StrataSimulator::start(world(Vendor::PropertyIq)).await.unwrap();
+    let sm_sim = StrataSimulator::start(world(Vendor::StrataMax))
+        .await
+        .unwrap();
+    let piq_sim = StrataSimulator::start(world(Vendor::PropertyIq))
+        .await
+        .unwrap();
     let mut piq_config = PropertyIqConfig::new(
         piq_sim.base_url(),
         piq_sim.client_id(),
@@ -220,5 +282,8 @@ async fn the_same_world_through_both_adapters_gives_the_same_neutral_records() {
         total += xs.len();
         assert_eq!(xs, ys);
     }
-    assert!(total > 3 * 14, "owners and tenants of every building: {total}");
+    assert!(
+        total > 3 * 14,
+        "owners and tenants of every building: {total}"
+    );
 }

@@ -55,7 +55,11 @@ async fn a_listing_exactly_one_page_long_ends_without_an_empty_page() {
                 None => break,
             }
         }
-        assert_eq!(sim.stats().route_count(routes::CONTACTS), u64::from(pages), "{page_size}");
+        assert_eq!(
+            sim.stats().route_count(routes::CONTACTS),
+            u64::from(pages),
+            "{page_size}"
+        );
         assert_eq!(users, whole.1[&format!("b-{}", building.id)], "{page_size}");
     }
 
@@ -73,9 +77,15 @@ async fn a_429_with_retry_after_is_waited_for_then_succeeds() {
     let sim = sim(1, 4, false).await;
     sim.inject_faults([FaultKind::RateLimited]);
     let started = Instant::now();
-    let page = adapter(&sim).list_buildings(Default::default()).await.unwrap();
+    let page = adapter(&sim)
+        .list_buildings(Default::default())
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 1);
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 honoured"
+    );
     let stats = sim.stats();
     assert_eq!(stats.count(routes::BUILDINGS, 429), 1);
     assert_eq!(stats.count(routes::BUILDINGS, 200), 1);
@@ -85,10 +95,17 @@ async fn a_429_with_retry_after_is_waited_for_then_succeeds() {
 async fn a_500_and_a_503_are_retried_with_backoff() {
     let sim = sim(1, 4, false).await;
     sim.inject_faults([FaultKind::Unavailable, FaultKind::InternalError]);
-    adapter(&sim).list_buildings(Default::default()).await.unwrap();
+    adapter(&sim)
+        .list_buildings(Default::default())
+        .await
+        .unwrap();
     let stats = sim.stats();
     assert_eq!(
-        (stats.status_count(503), stats.status_count(500), stats.status_count(200)),
+        (
+            stats.status_count(503),
+            stats.status_count(500),
+            stats.status_count(200)
+        ),
         (1, 1, 1)
     );
 }
@@ -100,8 +117,15 @@ async fn a_timeout_is_retried() {
     let mut c = config(&sim);
     c.timeout = Duration::from_millis(300);
     let started = Instant::now();
-    StrataMax::new(c).unwrap().list_buildings(Default::default()).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2), "the held reply was not waited for");
+    StrataMax::new(c)
+        .unwrap()
+        .list_buildings(Default::default())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "the held reply was not waited for"
+    );
     assert_eq!(sim.stats().route_count(routes::BUILDINGS), 2);
 }
 
@@ -115,11 +139,17 @@ async fn a_revoked_key_is_a_typed_permanent_error_naming_provider_operation_and_
     let e = strata.list_buildings(Default::default()).await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Unauthorized);
     assert!(!e.retryable());
-    assert_eq!((e.provider.as_str(), e.operation.as_str()), ("stratamax", "list_buildings"));
+    assert_eq!(
+        (e.provider.as_str(), e.operation.as_str()),
+        ("stratamax", "list_buildings")
+    );
     assert_eq!(e.vendor_code.as_deref(), Some("invalid_api_key"));
     assert_eq!(e.http_status, Some(401));
     let shown = e.to_string();
-    assert!(shown.contains("stratamax") && shown.contains("list_buildings"), "{shown}");
+    assert!(
+        shown.contains("stratamax") && shown.contains("list_buildings"),
+        "{shown}"
+    );
     assert_eq!(sim.stats().total(), 1, "a 401 is not retried");
     let e = strata.check_connection().await.unwrap_err();
     assert_eq!(e.kind, ProviderErrorKind::Unauthorized);
@@ -198,7 +228,10 @@ fn assert_clean(e: &ProviderError, what: &str) {
     for text in [e.to_string(), format!("{e:?}"), e.message.clone()] {
         assert!(!text.contains("canary"), "{what}: {text}");
     }
-    assert!(!e.request_id.clone().unwrap_or_default().contains("canary"), "{what}");
+    assert!(
+        !e.request_id.clone().unwrap_or_default().contains("canary"),
+        "{what}"
+    );
 }
 
 #[tokio::test]

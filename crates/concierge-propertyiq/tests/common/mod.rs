@@ -65,7 +65,11 @@ pub async fn read_all(p: &dyn StrataProvider) -> Read {
             .list_buildings(ListStrataBuildingsRequest { cursor })
             .await
             .expect("the schemes are listed");
-        buildings.extend(page.items.into_iter().map(|b| b.expect("a readable scheme")));
+        buildings.extend(
+            page.items
+                .into_iter()
+                .map(|b| b.expect("a readable scheme")),
+        );
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,

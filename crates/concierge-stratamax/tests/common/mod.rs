@@ -62,7 +62,11 @@ pub async fn read_all(p: &dyn StrataProvider) -> Read {
             .list_buildings(ListStrataBuildingsRequest { cursor })
             .await
             .expect("the buildings are listed");
-        buildings.extend(page.items.into_iter().map(|b| b.expect("a readable building")));
+        buildings.extend(
+            page.items
+                .into_iter()
+                .map(|b| b.expect("a readable building")),
+        );
         match page.next {
             Some(next) => cursor = Some(next),
             None => break,
