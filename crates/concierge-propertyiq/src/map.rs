@@ -289,4 +289,21 @@ mod tests {
         assert_eq!(err.external, Some(ExternalRef::new(PROVIDER, "l3")));
         assert!(err.message.contains("no owner"));
     }
+
+    // R-STRATA-4
+    #[test]
+    fn an_owner_without_occupancy_flag_is_an_investor_with_a_warning() {
+        let building = ExternalRef::new(PROVIDER, "s-1");
+        let lots = vec![json!({"lotId": "l1", "lotNumber": 1, "tenants": [],
+            "owner": {"ownerId": "o-1", "name": "Jane Citizen", "ownerOccupier": null,
+                      "committeeMember": true}})];
+        let today = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+        let users = users(&building, lots, today);
+        let jane = users[0].as_ref().unwrap();
+        let expected: StrataUserTypes = [StrataUserType::OwnerInvestor, StrataUserType::Committee]
+            .into_iter()
+            .collect();
+        assert_eq!(jane.user_types, expected);
+        assert_eq!(jane.warnings, [OCCUPANCY_UNKNOWN]);
+    }
 }
