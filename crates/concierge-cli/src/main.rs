@@ -5,6 +5,7 @@ mod demo;
 mod ops;
 mod places;
 mod settings;
+mod strata;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -63,6 +64,10 @@ enum Command {
     /// The PMS: list its properties, link one to a property.
     #[command(subcommand)]
     Pms(places::PmsCommand),
+    /// The strata system (StrataMax, PropertyIQ): link buildings, import users, Go Live,
+    /// sync, invite in bulk.
+    #[command(subcommand)]
+    Strata(strata::StrataCommand),
     /// Lists residents with their account status.
     Residents(ops::ResidentsArgs),
     /// Syncs properties with the PMS now (every linked property, or one), with progress.
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
             Command::Building(cmd) => places::building(&layers, cmd, &mut out).await,
             Command::Unit(cmd) => places::unit(&layers, cmd, &mut out).await,
             Command::Pms(cmd) => places::pms(&layers, cmd, &mut out).await,
+            Command::Strata(cmd) => strata::strata(&layers, cmd, &mut out).await,
             Command::Residents(args) => ops::residents(&layers, args, &mut out).await,
             Command::Sync(args) => ops::sync(&layers, args, &mut out).await,
             Command::Key(cmd) => ops::key(&layers, cmd, &mut out).await,

@@ -106,7 +106,7 @@ impl LockArgs {
 /// [`SANDBOX_WRITE_TIME_MS`] unless the settings say otherwise. Only with the `demo` feature:
 /// an operator's build never falls on generated data.
 #[cfg(not(feature = "demo"))]
-fn use_sandbox(_settings: &mut Settings, _seed: Option<u64>) -> Result<()> {
+pub(crate) fn use_sandbox(_settings: &mut Settings, _seed: Option<u64>) -> Result<()> {
     Err(Error::invalid(
         "sandbox",
         "is not in this build of the command (the `demo` feature)",
@@ -116,7 +116,7 @@ fn use_sandbox(_settings: &mut Settings, _seed: Option<u64>) -> Result<()> {
 /// `settings` on the sandbox (seed `seed` when given), its NCoder writing in
 /// [`SANDBOX_WRITE_TIME_MS`] unless the settings say otherwise.
 #[cfg(feature = "demo")]
-fn use_sandbox(settings: &mut Settings, seed: Option<u64>) -> Result<()> {
+pub(crate) fn use_sandbox(settings: &mut Settings, seed: Option<u64>) -> Result<()> {
     let sandbox = settings.sandbox.get_or_insert_with(Default::default);
     if let Some(seed) = seed {
         sandbox.seed = seed;

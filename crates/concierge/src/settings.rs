@@ -15,12 +15,16 @@ use async_trait::async_trait;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_core::validate::Checks;
 use concierge_core::*;
+#[cfg(feature = "propertyiq")]
+use concierge_propertyiq::{PropertyIq, PropertyIqConfig};
 #[cfg(feature = "salto")]
 use concierge_salto::{SaltoConfig, SaltoEncoder};
 #[cfg(feature = "sandbox")]
 use concierge_sandbox::Sandbox;
 #[cfg(feature = "smtp")]
 use concierge_smtp::{SmtpConfig, SmtpMailer};
+#[cfg(feature = "stratamax")]
+use concierge_stratamax::{StrataMax, StrataMaxConfig};
 use std::fmt;
 use std::sync::Arc;
 
@@ -53,7 +57,8 @@ pub struct Settings {
     /// `postgresql://`) URL. Absent: in memory, lost when the handle is dropped.
     pub store: Option<String>,
     /// The sandbox (feature `sandbox`): fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
-    /// manual clock. Cannot be combined with `smtp`, `buildium`, `salto` or `hold_email`.
+    /// manual clock. Cannot be combined with `smtp`, `buildium`, `salto`, `stratamax`,
+    /// `propertyiq` or `hold_email`.
     #[cfg(feature = "sandbox")]
     pub sandbox: Option<SandboxSettings>,
     /// The SMTP server that sends email (feature `smtp`). One of `smtp`, `sandbox` or
@@ -66,6 +71,13 @@ pub struct Settings {
     /// SALTO Nebula (Homelok) as the key encoder (feature `salto`). Absent: no key encoder.
     #[cfg(feature = "salto")]
     pub salto: Option<SaltoConfig>,
+    /// StrataMax as the strata system (feature `stratamax`). At most one of `stratamax` and
+    /// `propertyiq`; absent: no strata system.
+    #[cfg(feature = "stratamax")]
+    pub stratamax: Option<StrataMaxConfig>,
+    /// PropertyIQ as the strata system (feature `propertyiq`).
+    #[cfg(feature = "propertyiq")]
+    pub propertyiq: Option<PropertyIqConfig>,
     /// No mailer: every email waits in the outbox (a delivery attempt fails as retryable and
     /// is tried again later, by a handle with a mailer). For tools that only read or queue,
     /// such as the command line's listing commands. Default false. Cannot be combined with
@@ -125,6 +137,10 @@ impl fmt::Debug for Settings {
         d.field("buildium", &self.buildium);
         #[cfg(feature = "salto")]
         d.field("salto", &self.salto);
+        #[cfg(feature = "stratamax")]
+        d.field("stratamax", &self.stratamax);
+        #[cfg(feature = "propertyiq")]
+        d.field("propertyiq", &self.propertyiq);
         d.field("hold_email", &self.hold_email)
             .field("activation_validity_days", &self.activation_validity_days)
             .field(
@@ -199,10 +215,19 @@ impl Settings {
         }
         let held = self.hold_email == Some(true);
         let (sandbox, smtp) = (self.has_sandbox(), self.has_smtp());
-        if sandbox && (smtp || self.has_pms() || self.has_key_encoder() || held) {
+        if sandbox
+            && (smtp || self.has_pms() || self.has_key_encoder() || self.has_strata() || held)
+        {
             checks.fail(
                 "sandbox",
-                "cannot be combined with smtp, buildium, salto or hold_email: the sandbox fakes every provider",
+                "cannot be combined with smtp, buildium, salto, stratamax, propertyiq or hold_email: the sandbox fakes every provider",
+            );
+        }
+        #[cfg(all(feature = "stratamax", feature = "propertyiq"))]
+        if self.stratamax.is_some() && self.propertyiq.is_some() {
+            checks.fail(
+                "propertyiq",
+                "cannot be combined with stratamax: one strata system per handle",
             );
         }
         if held && smtp {
@@ -226,6 +251,14 @@ impl Settings {
         if let Some(salto) = &self.salto {
             salto.check("salto.", &mut checks);
         }
+        #[cfg(feature = "stratamax")]
+        if let Some(stratamax) = &self.stratamax {
+            stratamax.check("stratamax.", &mut checks);
+        }
+        #[cfg(feature = "propertyiq")]
+        if let Some(propertyiq) = &self.propertyiq {
+            propertyiq.check("propertyiq.", &mut checks);
+        }
         self.config_checked(&mut checks);
         Ok(checks.finish()?)
     }
@@ -247,6 +280,20 @@ impl Settings {
         return self.smtp.is_some();
         #[cfg(not(feature = "smtp"))]
         false
+    }
+
+    fn has_strata(&self) -> bool {
+        #[allow(unused_mut)]
+        let mut has = false;
+        #[cfg(feature = "stratamax")]
+        {
+            has |= self.stratamax.is_some();
+        }
+        #[cfg(feature = "propertyiq")]
+        {
+            has |= self.propertyiq.is_some();
+        }
+        has
     }
 
     fn has_pms(&self) -> bool {
@@ -350,6 +397,14 @@ impl Settings {
         if let Some(salto) = &self.salto {
             parts.push(format!("key_encoder=salto({})", salto.installation));
         }
+        #[cfg(feature = "stratamax")]
+        if self.stratamax.is_some() {
+            parts.push("strata=stratamax".into());
+        }
+        #[cfg(feature = "propertyiq")]
+        if self.propertyiq.is_some() {
+            parts.push("strata=propertyiq".into());
+        }
         parts.join(", ")
     }
 }
@@ -410,6 +465,14 @@ impl Concierge {
         #[cfg(feature = "salto")]
         if let Some(salto) = &settings.salto {
             builder = builder.key_encoder(Arc::new(SaltoEncoder::new(salto.clone())?));
+        }
+        #[cfg(feature = "stratamax")]
+        if let Some(stratamax) = &settings.stratamax {
+            builder = builder.strata(Arc::new(StrataMax::new(stratamax.clone())?));
+        }
+        #[cfg(feature = "propertyiq")]
+        if let Some(propertyiq) = &settings.propertyiq {
+            builder = builder.strata(Arc::new(PropertyIq::new(propertyiq.clone())?));
         }
         builder.check()?;
         let store: Arc<dyn Store> = match settings.store.as_deref() {
