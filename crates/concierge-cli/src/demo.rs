@@ -426,6 +426,13 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         spare.label, spare_key.id
     ));
 
+    say(heading(
+        "9. Strata import: owners and tenants from StrataMax and PropertyIQ",
+    ));
+    for line in crate::demo_strata::run(seed, &sandbox, store.clone()).await? {
+        say(line);
+    }
+
     say(heading("Residents"));
     say(format!(
         "  {:<14} {:<6} {:<9} {:<20} {}",
@@ -461,7 +468,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         sandbox.mailer().sent().len()
     ));
 
-    say(heading("9. Restart: everything acknowledged is on disk"));
+    say(heading("10. Restart: everything acknowledged is on disk"));
     let before = statuses(&concierge, &desk, &property.id).await?;
     concierge.close().await;
     let reopened = Concierge::builder()
@@ -479,18 +486,26 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
             "!! CHANGED"
         }
     ));
-    let delivered = reopened
-        .list_outbox(&desk, OutboxStatus::Done, PageRequest::first())
+    let done = reopened
+        .list_outbox(
+            &desk,
+            OutboxStatus::Done,
+            PageRequest::first().limit(MAX_PAGE_SIZE),
+        )
         .await?
-        .items
-        .len();
+        .items;
+    let delivered = done
+        .iter()
+        .filter(|e| matches!(e.message, OutboxMessage::ActivationEmail { .. }))
+        .count();
+    let cancellations = done.len() - delivered;
     let pending = reopened
         .list_outbox(&desk, OutboxStatus::Pending, PageRequest::first())
         .await?
         .items
         .len();
     say(format!(
-        "  Outbox on disk: {delivered} emails delivered, {pending} pending"
+        "  Outbox on disk: {delivered} emails delivered, {cancellations} key cancellation(s) done, {pending} pending"
     ));
     reopened.close().await;
     say(format!(

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "demo")]
+mod demo_strata;
 mod ops;
 mod places;
 mod settings;

@@ -105,6 +105,18 @@ pub mod salto {
     pub use concierge_salto::*;
 }
 
+/// StrataMax (feature `stratamax`), a strata system: its adapter and configuration.
+#[cfg(feature = "stratamax")]
+pub mod stratamax {
+    pub use concierge_stratamax::*;
+}
+
+/// PropertyIQ (feature `propertyiq`), a strata system: its adapter and configuration.
+#[cfg(feature = "propertyiq")]
+pub mod propertyiq {
+    pub use concierge_propertyiq::*;
+}
+
 /// The durable stores: [`SqliteStore`](store::SqliteStore) (feature `sqlite`), the embedded
 /// default, and [`PgStore`](store::PgStore) (feature `postgres`), for several processes sharing
 /// one PostgreSQL database.
