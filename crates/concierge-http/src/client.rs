@@ -471,6 +471,8 @@ impl HttpClient {
             message.push_str(&format!(" (after {attempts} attempts)"));
         }
         let message = scrub(message, &secrets);
+        // A vendor may echo a request header (the bearer token) into its request id.
+        let request_id = request_id.map(|r| scrub(r, &secrets));
         let mut e = self
             .error(operation, status_kind(status), message, request_id)
             .from_response(status.as_u16());
