@@ -238,7 +238,10 @@ async fn the_secret_and_tokens_never_show_in_debug_or_errors_even_when_echoed() 
         let e = strata.list_buildings(Default::default()).await.unwrap_err();
         let id = e.request_id.clone().unwrap_or_default();
         assert!(id.contains("you sent"), "the echo came back: {id}");
-        assert!(!id.contains("sim-token-"), "a token in the request id: {id}");
+        assert!(
+            !id.contains("sim-token-"),
+            "a token in the request id: {id}"
+        );
         assert_clean(&e, &format!("api request id echo {status}"));
     }
     let bad = PropertyIqConfig::new("", "c", SecretString::from(CANARY));

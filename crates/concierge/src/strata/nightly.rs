@@ -162,9 +162,16 @@ impl Concierge {
             .into_iter()
             .map(|m| (m.user.external.clone(), m))
             .collect();
-        // Who holds which email among the users listed so far (and the ones known before).
+        // Who holds which email: imported users keep theirs (their resident logs in with it);
+        // among the others, the first the strata system lists. Deterministic, whatever order
+        // the store or a retried page gives.
         let mut emails: HashMap<String, ExternalRef> = HashMap::new();
-        for m in members.values().filter(|m| m.listed) {
+        let mut imported: Vec<&StrataMember> = members
+            .values()
+            .filter(|m| m.listed && m.state == MemberState::Imported)
+            .collect();
+        imported.sort_by(|a, b| a.user.external.cmp(&b.user.external));
+        for m in imported {
             if let Some(email) = &m.user.email {
                 emails
                     .entry(email.to_lowercase())
