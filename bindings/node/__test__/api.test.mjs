@@ -9,7 +9,7 @@ import { Admin, Concierge, Paginator, Page, world, rejectsWith, fieldsOf } from 
 const operations = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
 const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
 const OPERATIONS = operations.concierge.map(camel)
-const LISTINGS = ['listResidents', 'listOutbox', 'syncErrors', 'listSpareHolders', 'listKeys']
+const LISTINGS = ['listResidents', 'listOutbox', 'syncErrors', 'listSpareHolders', 'listKeys', 'listStrataUsers', 'strataErrors']
 
 const CODES = [
   'PERMISSION_DENIED',
@@ -62,6 +62,18 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     cancelKey: () => c.cancelKey(a, 'key_missing'),
     listKeys: () => c.listKeys(a, { unitId: w.unit.id }),
     reconcileKeys: () => c.reconcileKeys(),
+    strataProviderBuildings: () => c.strataProviderBuildings(a),
+    linkStrataBuilding: () => c.linkStrataBuilding(a, w.property.id, 'strata-bldg-missing'),
+    listStrataBuildings: () => c.listStrataBuildings(a),
+    getStrataBuilding: () => c.getStrataBuilding(a, 'sroll_missing'),
+    listStrataUsers: () => c.listStrataUsers(a, 'sroll_missing'),
+    strataErrors: () => c.strataErrors(a, 'sroll_missing'),
+    importStrataUsers: () => c.importStrataUsers(a, 'sroll_missing', ['smem_missing']),
+    previewGoLive: () => c.previewGoLive(a, ['sroll_missing'], ['tenant']),
+    confirmGoLive: () => c.confirmGoLive(a, ['sroll_missing'], ['tenant'], 'plan'),
+    syncStrataBuilding: () => c.syncStrataBuilding(a, 'sroll_missing'),
+    runDueStrataSyncs: () => c.runDueStrataSyncs(),
+    inviteAll: () => c.inviteAll(a, 'not_invited'),
   }
   assert.deepEqual(Object.keys(calls), OPERATIONS)
   for (const [name, call] of Object.entries(calls)) {
