@@ -739,6 +739,11 @@ export interface Resident {
    * Its record in the PMS or strata system, if it came from one.
    */
   readonly external: ExternalRef | null;
+  /**
+   * Its strata user types (owner-occupier, tenant, owner-investor, committee); empty for
+   * residents that did not come from the strata system.
+   */
+  readonly userTypes: StrataUserType[];
 }
 
 /**
@@ -1340,12 +1345,17 @@ export interface Settings {
    */
   outboxMaxBackoffSeconds?: number;
   /**
+   * PropertyIQ as the strata system (feature `propertyiq`).
+   */
+  propertyiq?: PropertyIqConfig;
+  /**
    * SALTO Nebula (Homelok) as the key encoder (feature `salto`). Absent: no key encoder.
    */
   salto?: SaltoConfig;
   /**
    * The sandbox (feature `sandbox`): fakes of every provider (mailer, PMS, strata, intercom, key encoder) and a
-   * manual clock. Cannot be combined with `smtp`, `buildium`, `salto` or `hold_email`.
+   * manual clock. Cannot be combined with `smtp`, `buildium`, `salto`, `stratamax`,
+   * `propertyiq` or `hold_email`.
    */
   sandbox?: SandboxSettings;
   /**
@@ -1358,6 +1368,11 @@ export interface Settings {
    * `postgresql://`) URL. Absent: in memory, lost when the handle is dropped.
    */
   store?: string;
+  /**
+   * StrataMax as the strata system (feature `stratamax`). At most one of `stratamax` and
+   * `propertyiq`; absent: no strata system.
+   */
+  stratamax?: StrataMaxConfig;
 }
 
 /**
@@ -1393,6 +1408,86 @@ export interface Admin {
    * What they may do; no access when left out.
    */
   permissions?: Permissions;
+}
+
+/**
+ * How to reach one StrataMax company: `api_key` required, every other field optional with its default, unknown keys refused.
+ */
+export interface StrataMaxConfig {
+  /**
+   * The company's API key. Never logged, printed or put in an error.
+   */
+  apiKey: string;
+  /**
+   * The header the key is sent in. Default `X-Api-Key`. \[assumed\]
+   */
+  apiKeyHeader?: string;
+  /**
+   * The path every endpoint starts with. Default `/api/v1`. \[assumed\]
+   */
+  apiPrefix?: string;
+  /**
+   * The API's base URL, without a trailing slash. Default `https://ds.stratamax.com.au`.
+   */
+  baseUrl?: string;
+  /**
+   * The `status` sent with the building listing; `None` (default) lists every status, so a
+   * building that turns Lost is seen as inactive. \[assumed\]
+   */
+  buildingStatusFilter?: string | null;
+  /**
+   * Building statuses read as inactive, compared case-insensitively. Default `Lost`,
+   * `Inactive`. \[assumed\]
+   */
+  inactiveStatuses?: string[];
+  /**
+   * Contact roles read as owners. Default `Owner`. \[assumed\]
+   */
+  ownerRoles?: string[];
+  /**
+   * Records per request (`pageSize`), at least 1. Default 500, the largest StrataMax is
+   * assumed to serve: the fewest requests. \[assumed\]
+   */
+  pageSize?: number;
+  /**
+   * Client-side rate limit, requests per second, at least 1; `null` for none. Default 5.
+   * \[assumed\]
+   */
+  rateLimitPerSecond?: number | null;
+  /**
+   * Retries of timeouts, connection failures, 429 (honouring `Retry-After`) and 5xx.
+   * Default `RetryPolicy::default()`.
+   */
+  retry?: RetryPolicy;
+  /**
+   * Contact roles read as tenants. Default `Tenant`. Any other role (Agent, Mortgagee, ...)
+   * is ignored. \[assumed\]
+   */
+  tenantRoles?: string[];
+  /**
+   * The time one attempt may take, as `timeout_seconds`. Default 30 s.
+   */
+  timeoutSeconds?: number;
+}
+
+/**
+ * How often and how patiently a failed call is tried again: only transient failures (timeouts, connection failures, HTTP 408, 429 and 5xx) of idempotent requests, waiting for the vendor's Retry-After when it sends one, else a random backoff up to initial_backoff_ms doubled per retry, capped at max_backoff_ms. Every field optional; unknown keys refused.
+ */
+export interface RetryPolicy {
+  /**
+   * The backoff ceiling of the first retry; it doubles on each further retry. Default 200 ms.
+   */
+  initialBackoffMs?: number;
+  /**
+   * How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
+   * retries. Default 5.
+   */
+  maxAttempts?: number;
+  /**
+   * The longest wait between two attempts, and the longest `Retry-After` honoured.
+   * Default 10000 ms.
+   */
+  maxBackoffMs?: number;
 }
 
 /**
@@ -1576,23 +1671,53 @@ export interface Routes {
 }
 
 /**
- * How often and how patiently a failed call is tried again: only transient failures (timeouts, connection failures, HTTP 408, 429 and 5xx) of idempotent requests, waiting for the vendor's Retry-After when it sends one, else a random backoff up to initial_backoff_ms doubled per retry, capped at max_backoff_ms. Every field optional; unknown keys refused.
+ * How to reach one PropertyIQ customer: `base_url`, `client_id` and `client_secret` required, every other field optional with its default, unknown keys refused.
  */
-export interface RetryPolicy {
+export interface PropertyIqConfig {
   /**
-   * The backoff ceiling of the first retry; it doubles on each further retry. Default 200 ms.
+   * The customer's API base URL (each customer has its own; no default).
    */
-  initialBackoffMs?: number;
+  baseUrl: string;
   /**
-   * How many times a call is sent at most, the first attempt included. `1` (or `0`) disables
-   * retries. Default 5.
+   * The OAuth2 client id.
    */
-  maxAttempts?: number;
+  clientId: string;
   /**
-   * The longest wait between two attempts, and the longest `Retry-After` honoured.
-   * Default 10000 ms.
+   * The OAuth2 client secret. Never logged, printed or put in an error.
    */
-  maxBackoffMs?: number;
+  clientSecret: string;
+  /**
+   * The path every endpoint starts with. Default `/api/v1`. \[assumed\]
+   */
+  apiPrefix?: string;
+  /**
+   * Records per request (`limit`), at least 1. Default 250, the largest PropertyIQ is
+   * assumed to serve: the fewest requests. \[assumed\]
+   */
+  pageSize?: number;
+  /**
+   * Client-side rate limit, requests per second, at least 1; `null` for none. Default 5.
+   * \[assumed\]
+   */
+  rateLimitPerSecond?: number | null;
+  /**
+   * Retries of timeouts, connection failures, 429 (honouring `Retry-After`) and 5xx.
+   * Default `RetryPolicy::default()`.
+   */
+  retry?: RetryPolicy;
+  /**
+   * The OAuth2 scope to ask for, if any. Default none. \[assumed\]
+   */
+  scope?: string | null;
+  /**
+   * The time one attempt may take, as `timeout_seconds`. Default 30 s.
+   */
+  timeoutSeconds?: number;
+  /**
+   * The token endpoint: a path under `base_url`, or an absolute URL. Default
+   * `/oauth/token`. \[assumed\]
+   */
+  tokenPath?: string;
 }
 
 /**
@@ -2150,14 +2275,6 @@ export interface PmsUpdateResidentOptions {
 /** Options of `strataAddUser`. */
 export interface StrataAddUserOptions {
   /**
-   * The lots (unit numbers); one at least.
-   */
-  lots?: string[];
-  /**
-   * The user's types.
-   */
-  userTypes?: StrataUserType[];
-  /**
    * The login email.
    */
   email?: string | null;
@@ -2265,8 +2382,7 @@ export declare class Concierge {
    */
   lastSync(admin: Admin, propertyId: PropertyId): Promise<SyncRun | null>;
   /**
-   * Syncs every property whose interval has passed; one report per property, failed ones
-   *  included with their aborted run.
+   * Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run.
    */
   runDueSyncs(): Promise<SyncReport[]>;
   /**
@@ -2330,8 +2446,7 @@ export declare class Concierge {
    */
   strataErrors(admin: Admin, rollId: StrataRollId, options?: StrataErrorsOptions): Paginator<SyncError>;
   /**
-   * Imports a selection of a building's pending users, or one: each Pending Activation with
-   *  a welcome email (R-STRATA-2, R-STRATA-3).
+   * Imports a selection of a building's pending users, or one: each Pending Activation with a welcome email (R-STRATA-2, R-STRATA-3).
    */
   importStrataUsers(admin: Admin, rollId: StrataRollId, memberIds: StrataMemberId[]): Promise<StrataImportReport>;
   /**
@@ -2351,8 +2466,7 @@ export declare class Concierge {
    */
   runDueStrataSyncs(): Promise<StrataSyncReport[]>;
   /**
-   * Invites every resident in a status (Not Invited or Activation Expired) in bulk
-   *  (R-STRATA-7).
+   * Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7).
    */
   inviteAll(admin: Admin, status: AccountStatus, options?: InviteAllOptions): Promise<BulkInviteReport>;
 }
@@ -2389,8 +2503,7 @@ export declare class SandboxControls {
    */
   setLatency(operation: string, milliseconds: number): Promise<unknown | null>;
   /**
-   * Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
-   *  the encoder exists.
+   * Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether the encoder exists.
    */
   setEncoder(encoder: string, options?: SetEncoderOptions): Promise<boolean>;
   /**
@@ -2424,7 +2537,7 @@ export declare class SandboxControls {
   /**
    * Adds a user to a building of the sandbox strata system; whether the building exists.
    */
-  strataAddUser(strataBuildingId: string, externalId: string, displayName: string, options?: StrataAddUserOptions): Promise<boolean>;
+  strataAddUser(strataBuildingId: string, externalId: string, displayName: string, lots: string[], userTypes: StrataUserType[], options?: StrataAddUserOptions): Promise<boolean>;
   /**
    * Removes a user from the sandbox strata system; whether it existed.
    */
@@ -2438,8 +2551,7 @@ export declare class SandboxControls {
    */
   pmsRemoveResident(externalId: string): Promise<boolean>;
   /**
-   * Adds a record the sandbox PMS cannot read to a property's listing; whether the
-   *  property exists.
+   * Adds a record the sandbox PMS cannot read to a property's listing; whether the property exists.
    */
   pmsAddUnreadable(pmsPropertyId: string, message: string): Promise<boolean>;
 }

@@ -26,7 +26,7 @@ rt.register("PmsProperty", { external: "ExternalRef", name: "s" }, []);
 rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
 rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
 rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
-rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?" }, ["email", "phone"]);
+rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?", user_types: "[s]" }, ["email", "phone"]);
 rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" }, ["body"]);
 rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
 rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" }, []);
@@ -228,8 +228,7 @@ class Concierge extends rt.Handle {
   }
 
   /**
-   * Syncs every property whose interval has passed; one report per property, failed ones
-   *  included with their aborted run.
+   * Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run.
    */
   runDueSyncs() {
     return this._call("run_due_syncs", null, {  }, undefined, "[SyncReport]");
@@ -341,8 +340,7 @@ class Concierge extends rt.Handle {
   }
 
   /**
-   * Imports a selection of a building's pending users, or one: each Pending Activation with
-   *  a welcome email (R-STRATA-2, R-STRATA-3).
+   * Imports a selection of a building's pending users, or one: each Pending Activation with a welcome email (R-STRATA-2, R-STRATA-3).
    */
   importStrataUsers(admin, rollId, memberIds) {
     return this._call("import_strata_users", admin, { roll_id: rollId, member_ids: memberIds }, undefined, "StrataImportReport");
@@ -377,8 +375,7 @@ class Concierge extends rt.Handle {
   }
 
   /**
-   * Invites every resident in a status (Not Invited or Activation Expired) in bulk
-   *  (R-STRATA-7).
+   * Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7).
    */
   inviteAll(admin, status, options) {
     return this._call("invite_all", admin, { status: status }, options, "BulkInviteReport");
@@ -437,8 +434,7 @@ class SandboxControls extends rt.SandboxBase {
   }
 
   /**
-   * Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
-   *  the encoder exists.
+   * Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether the encoder exists.
    */
   setEncoder(encoder, options) {
     return this._call("sandbox.set_encoder", null, { encoder: encoder }, options, "s");
@@ -496,8 +492,8 @@ class SandboxControls extends rt.SandboxBase {
   /**
    * Adds a user to a building of the sandbox strata system; whether the building exists.
    */
-  strataAddUser(strataBuildingId, externalId, displayName, options) {
-    return this._call("sandbox.strata_add_user", null, { strata_building_id: strataBuildingId, external_id: externalId, display_name: displayName }, options, "s");
+  strataAddUser(strataBuildingId, externalId, displayName, lots, userTypes, options) {
+    return this._call("sandbox.strata_add_user", null, { strata_building_id: strataBuildingId, external_id: externalId, display_name: displayName, lots: lots, user_types: userTypes }, options, "s");
   }
 
   /**
@@ -522,8 +518,7 @@ class SandboxControls extends rt.SandboxBase {
   }
 
   /**
-   * Adds a record the sandbox PMS cannot read to a property's listing; whether the
-   *  property exists.
+   * Adds a record the sandbox PMS cannot read to a property's listing; whether the property exists.
    */
   pmsAddUnreadable(pmsPropertyId, message) {
     return this._call("sandbox.pms_add_unreadable", null, { pms_property_id: pmsPropertyId, message: message }, undefined, "s");

@@ -180,18 +180,11 @@ test('users without an email or sharing one are typed errors and stay pending', 
   const shared = original.email
   assert.ok(shared)
   assert.equal(
-    await w.sandbox.strataAddUser(BUILDING, 'strata-user-noemail', 'Acme Investments Pty Ltd', {
-      lots: ['1', '2'],
-      userTypes: ['owner_investor'],
-    }),
+    await w.sandbox.strataAddUser(BUILDING, 'strata-user-noemail', 'Acme Investments Pty Ltd', ['1', '2'], ['owner_investor']),
     true,
   )
   assert.equal(
-    await w.sandbox.strataAddUser(BUILDING, 'strata-user-shared', 'Sam Shared', {
-      lots: ['2'],
-      userTypes: ['tenant'],
-      email: shared,
-    }),
+    await w.sandbox.strataAddUser(BUILDING, 'strata-user-shared', 'Sam Shared', ['2'], ['tenant'], { email: shared }),
     true,
   )
 
@@ -324,11 +317,7 @@ test('a roll changed since the preview refuses the confirmation with CONFLICT pl
   const roll = await w.link()
   const preview = await w.preview(roll, ALL_TYPES)
   assert.equal(
-    await w.sandbox.strataAddUser(BUILDING, 'strata-user-late', 'Lee Late', {
-      lots: ['3'],
-      userTypes: ['tenant'],
-      email: 'lee.late@example.net',
-    }),
+    await w.sandbox.strataAddUser(BUILDING, 'strata-user-late', 'Lee Late', ['3'], ['tenant'], { email: 'lee.late@example.net' }),
     true,
   )
   const sync = await w.concierge.syncStrataBuilding(w.admin, roll.id)
@@ -369,11 +358,7 @@ test('after Go Live of every type, newcomers arrive nightly as Not Invited with 
   const emails = (await w.sandbox.sentEmails()).length
   const sends = await w.sandbox.calls('send')
   assert.equal(
-    await w.sandbox.strataAddUser(BUILDING, 'strata-user-new', 'Nia Newcomer', {
-      lots: ['4'],
-      userTypes: ['owner_occupier'],
-      email: 'nia@example.net',
-    }),
+    await w.sandbox.strataAddUser(BUILDING, 'strata-user-new', 'Nia Newcomer', ['4'], ['owner_occupier'], { email: 'nia@example.net' }),
     true,
   )
   // Not due before a day has passed since the last sync.
@@ -417,11 +402,7 @@ test('an inactive building is skipped and nothing is deleted', async () => {
   assert.equal((await w.reload(roll)).pending, roll.pending - 2)
 
   assert.equal(await w.sandbox.strataSetStatus(BUILDING, 'inactive'), true)
-  await w.sandbox.strataAddUser(BUILDING, 'strata-user-x', 'Xavier Later', {
-    lots: ['5'],
-    userTypes: ['tenant'],
-    email: 'x@example.net',
-  })
+  await w.sandbox.strataAddUser(BUILDING, 'strata-user-x', 'Xavier Later', ['5'], ['tenant'], { email: 'x@example.net' })
   const before = await w.state()
   const members = await w.members(roll)
 
@@ -446,9 +427,7 @@ test('Not Invited residents are invited in bulk and each is sent one email', asy
   await w.concierge.dispatchOutbox()
   const newcomers = [0, 1, 2].map((i) => `bo${i}@example.net`)
   for (const [i, email] of newcomers.entries()) {
-    await w.sandbox.strataAddUser(BUILDING, `strata-user-bulk-${i}`, `Bo Bulk${i}`, {
-      lots: [String(6 + i)],
-      userTypes: ['tenant'],
+    await w.sandbox.strataAddUser(BUILDING, `strata-user-bulk-${i}`, `Bo Bulk${i}`, [String(6 + i)], ['tenant'], {
       email,
     })
   }

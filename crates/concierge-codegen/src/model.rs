@@ -320,6 +320,14 @@ pub fn read(description: &Value) -> Api {
                     f.name
                 );
             }
+            for f in &all {
+                assert!(
+                    !f.required || f.ty == Ty::Bool || positional_names.contains(&f.name),
+                    "{}: {} is required: required arguments are positional",
+                    op["name"],
+                    f.name
+                );
+            }
             let options = all
                 .into_iter()
                 .filter(|f| !positional_names.contains(&f.name))

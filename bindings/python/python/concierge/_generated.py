@@ -407,8 +407,9 @@ class Resident:
     mobile_access_granted: bool
     amenities: List[AmenityId]
     external: Optional[ExternalRef]
+    user_types: List[StrataUserType]
 
-_register("Resident", Resident, {"id": "s", "property_id": "s", "unit_id": "s", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "source": "s", "status": "s", "invited_at": "datetime?", "activation_expires_at": "datetime?", "activated_at": "datetime?", "invitations_sent": "s", "mobile_access_granted": "s", "amenities": "[s]", "external": "ExternalRef?"})
+_register("Resident", Resident, {"id": "s", "property_id": "s", "unit_id": "s", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "source": "s", "status": "s", "invited_at": "datetime?", "activation_expires_at": "datetime?", "activated_at": "datetime?", "invitations_sent": "s", "mobile_access_granted": "s", "amenities": "[s]", "external": "ExternalRef?", "user_types": "[s]"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -791,11 +792,11 @@ class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, **unknown: Any) -> Concierge:
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> Concierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path."""
-        return cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, **unknown})  # type: ignore[no-any-return]
+        return cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -895,8 +896,7 @@ class Concierge(Handle):
         return self._call("last_sync", admin, {"property_id": property_id}, {**unknown}, "SyncRun?")
 
     def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
-        """Syncs every property whose interval has passed; one report per property, failed ones
- included with their aborted run."""
+        """Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run."""
         return self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
 
     def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
@@ -960,8 +960,7 @@ class Concierge(Handle):
         return self._paged("strata_errors", admin, {"roll_id": roll_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
 
     def import_strata_users(self, admin: Admin, roll_id: StrataRollId, member_ids: List[StrataMemberId], **unknown: Any) -> StrataImportReport:
-        """Imports a selection of a building's pending users, or one: each Pending Activation with
- a welcome email (R-STRATA-2, R-STRATA-3)."""
+        """Imports a selection of a building's pending users, or one: each Pending Activation with a welcome email (R-STRATA-2, R-STRATA-3)."""
         return self._call("import_strata_users", admin, {"roll_id": roll_id, "member_ids": member_ids}, {**unknown}, "StrataImportReport")
 
     def preview_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], **unknown: Any) -> GoLivePreview:
@@ -981,8 +980,7 @@ class Concierge(Handle):
         return self._call("run_due_strata_syncs", None, {}, {**unknown}, "[StrataSyncReport]")
 
     def invite_all(self, admin: Admin, status: AccountStatus, *, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, **unknown: Any) -> BulkInviteReport:
-        """Invites every resident in a status (Not Invited or Activation Expired) in bulk
- (R-STRATA-7)."""
+        """Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7)."""
         return self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
 
 
@@ -990,11 +988,11 @@ class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, **unknown: Any) -> AsyncConcierge:
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> AsyncConcierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path."""
-        return await cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, **unknown})  # type: ignore[no-any-return]
+        return await cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1094,8 +1092,7 @@ class AsyncConcierge(AsyncHandle):
         return await self._call("last_sync", admin, {"property_id": property_id}, {**unknown}, "SyncRun?")
 
     async def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
-        """Syncs every property whose interval has passed; one report per property, failed ones
- included with their aborted run."""
+        """Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run."""
         return await self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
 
     async def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
@@ -1159,8 +1156,7 @@ class AsyncConcierge(AsyncHandle):
         return self._paged("strata_errors", admin, {"roll_id": roll_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
 
     async def import_strata_users(self, admin: Admin, roll_id: StrataRollId, member_ids: List[StrataMemberId], **unknown: Any) -> StrataImportReport:
-        """Imports a selection of a building's pending users, or one: each Pending Activation with
- a welcome email (R-STRATA-2, R-STRATA-3)."""
+        """Imports a selection of a building's pending users, or one: each Pending Activation with a welcome email (R-STRATA-2, R-STRATA-3)."""
         return await self._call("import_strata_users", admin, {"roll_id": roll_id, "member_ids": member_ids}, {**unknown}, "StrataImportReport")
 
     async def preview_go_live(self, admin: Admin, roll_ids: List[StrataRollId], user_types: List[StrataUserType], **unknown: Any) -> GoLivePreview:
@@ -1180,8 +1176,7 @@ class AsyncConcierge(AsyncHandle):
         return await self._call("run_due_strata_syncs", None, {}, {**unknown}, "[StrataSyncReport]")
 
     async def invite_all(self, admin: Admin, status: AccountStatus, *, property_id: Optional[PropertyId] = None, source: Optional[ResidentSource] = None, **unknown: Any) -> BulkInviteReport:
-        """Invites every resident in a status (Not Invited or Activation Expired) in bulk
- (R-STRATA-7)."""
+        """Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7)."""
         return await self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
 
 
@@ -1217,8 +1212,7 @@ class SandboxControls(SandboxBase):
         return self._call("sandbox.set_latency", None, {"operation": operation, "milliseconds": milliseconds}, {**unknown}, "s?")
 
     def set_encoder(self, encoder: str, *, card_present: Optional[bool] = None, online: Optional[bool] = None, **unknown: Any) -> bool:
-        """Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether
- the encoder exists."""
+        """Puts a card on (or takes it off) a sandbox encoder, or takes it on- or offline; whether the encoder exists."""
         return self._call("sandbox.set_encoder", None, {"encoder": encoder}, {"card_present": card_present, "online": online, **unknown}, "s")
 
     def set_encoder_write_time(self, milliseconds: int, **unknown: Any) -> Optional[Any]:
@@ -1249,9 +1243,9 @@ class SandboxControls(SandboxBase):
         """The users the sandbox strata system lists for a building."""
         return self._call("sandbox.strata_users", None, {"strata_building_id": strata_building_id}, {**unknown}, "[StrataUser]")
 
-    def strata_add_user(self, strata_building_id: str, external_id: str, display_name: str, *, lots: Optional[List[str]] = None, user_types: Optional[List[StrataUserType]] = None, email: Optional[str] = None, **unknown: Any) -> bool:
+    def strata_add_user(self, strata_building_id: str, external_id: str, display_name: str, lots: List[str], user_types: List[StrataUserType], *, email: Optional[str] = None, **unknown: Any) -> bool:
         """Adds a user to a building of the sandbox strata system; whether the building exists."""
-        return self._call("sandbox.strata_add_user", None, {"strata_building_id": strata_building_id, "external_id": external_id, "display_name": display_name}, {"lots": lots, "user_types": user_types, "email": email, **unknown}, "s")
+        return self._call("sandbox.strata_add_user", None, {"strata_building_id": strata_building_id, "external_id": external_id, "display_name": display_name, "lots": lots, "user_types": user_types}, {"email": email, **unknown}, "s")
 
     def strata_remove_user(self, external_id: str, **unknown: Any) -> bool:
         """Removes a user from the sandbox strata system; whether it existed."""
@@ -1266,8 +1260,7 @@ class SandboxControls(SandboxBase):
         return self._call("sandbox.pms_remove_resident", None, {"external_id": external_id}, {**unknown}, "s")
 
     def pms_add_unreadable(self, pms_property_id: str, message: str, **unknown: Any) -> bool:
-        """Adds a record the sandbox PMS cannot read to a property's listing; whether the
- property exists."""
+        """Adds a record the sandbox PMS cannot read to a property's listing; whether the property exists."""
         return self._call("sandbox.pms_add_unreadable", None, {"pms_property_id": pms_property_id, "message": message}, {**unknown}, "s")
 
 

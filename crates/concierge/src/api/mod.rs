@@ -474,7 +474,8 @@ pub fn describe() -> Value {
         .map(|op| {
             json!({
                 "name": op.name,
-                "doc": op.doc.trim(),
+                // One line per `///` line in the table, each with its leading space: one text.
+                "doc": op.doc.split_whitespace().collect::<Vec<_>>().join(" "),
                 "group": op.group,
                 "admin": op.admin,
                 "paged": op.paged,

@@ -271,7 +271,7 @@ operations! {
     plain strata_users["strata_building_id"](StrataBuildingArgs) -> Vec<StrataUser> =
         |c, _admin, r| sandbox(c)?.strata().users(&r.strata_building_id);
     /// Adds a user to a building of the sandbox strata system; whether the building exists.
-    plain strata_add_user["strata_building_id", "external_id", "display_name"](StrataAddUser) -> bool =
+    plain strata_add_user["strata_building_id", "external_id", "display_name", "lots", "user_types"](StrataAddUser) -> bool =
         |c, _admin, r| strata_add_user(sandbox(c)?, r)?;
     /// Removes a user from the sandbox strata system; whether it existed.
     plain strata_remove_user["external_id"](StrataUserArgs) -> bool =

@@ -52,6 +52,9 @@ pub struct ResidentView {
     pub amenities: Vec<AmenityId>,
     /// Its record in the PMS or strata system, if it came from one.
     pub external: Option<ExternalRef>,
+    /// Its strata user types (owner-occupier, tenant, owner-investor, committee); empty for
+    /// residents that did not come from the strata system.
+    pub user_types: Vec<StrataUserType>,
 }
 
 impl ResidentView {
@@ -77,6 +80,7 @@ impl ResidentView {
             source: r.source,
             amenities: r.amenities,
             external: r.external,
+            user_types: r.user_types.into_iter().collect(),
         }
     }
 }

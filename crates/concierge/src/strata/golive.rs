@@ -23,7 +23,7 @@ impl Concierge {
     /// What a Go Live of `req` would do, changing nothing (R-STRATA-5): per building, the
     /// number of welcome emails it will send. Integrations and Residence, full.
     pub async fn preview_go_live(&self, admin: &Admin, req: GoLive) -> Result<GoLivePreview> {
-        self.authorize_go_live(admin)?;
+        self.authorize_go_live(admin, "preview_go_live")?;
         let (plans, plan) = self.plan_go_live(&req.roll_ids, &req.user_types).await?;
         let buildings: Vec<GoLiveBuilding> = plans
             .iter()
@@ -48,7 +48,7 @@ impl Concierge {
     /// (`plan_changed`), doing nothing, if the buildings' pending users changed since the
     /// preview. Integrations and Residence, full.
     pub async fn confirm_go_live(&self, admin: &Admin, req: ConfirmGoLive) -> Result<GoLiveReport> {
-        self.authorize_go_live(admin)?;
+        self.authorize_go_live(admin, "confirm_go_live")?;
         let (plans, plan) = self.plan_go_live(&req.roll_ids, &req.user_types).await?;
         if plan != req.plan.trim() {
             return Err(Error::conflict(
@@ -77,14 +77,9 @@ impl Concierge {
         Ok(report)
     }
 
-    fn authorize_go_live(&self, admin: &Admin) -> Result<()> {
-        self.authorize(
-            admin,
-            Permission::Integrations,
-            AccessLevel::Full,
-            "go_live",
-        )?;
-        self.authorize(admin, Permission::Residence, AccessLevel::Full, "go_live")
+    fn authorize_go_live(&self, admin: &Admin, action: &str) -> Result<()> {
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, action)?;
+        self.authorize(admin, Permission::Residence, AccessLevel::Full, action)
     }
 
     /// The plan of a Go Live and its digest.
