@@ -1,10 +1,10 @@
-// Strata import (R-STRATA-2..7, R-PERM-1..2) on the sandbox strata system, the scenarios of
+// Strata import (R-STRATA-1..7, R-PERM-1..2) on the sandbox strata system, the scenarios of
 // crates/concierge/tests/strata.rs: link a building, import a selection or one, Go Live with
 // its preview and plan, the nightly sync with automatic import, bulk invitation, typed errors.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import util from 'node:util'
-import { Admin, Concierge, rejectsWith, fieldsOf } from './world.mjs'
+import { Admin, Concierge, rejectsWith, fieldsOf, shown, closedPort } from './world.mjs'
 
 const BUILDING = 'strata-bldg-1'
 const ALL_TYPES = ['owner_occupier', 'tenant', 'owner_investor', 'committee']
@@ -525,4 +525,40 @@ test("a listed member's email and phone are not shown by util.inspect, yet carri
   assert.match(shown, /mobile: '\[redacted\]'/)
   assert.match(shown, /altEmails: '\[redacted\]'/)
   assert.equal(withPhone.phone, '+61 2 9999 0000')
+})
+
+// R-STRATA-1
+for (const vendor of ['stratamax', 'propertyiq']) {
+  test(`${vendor}: both strata systems stand behind the same operations and errors`, async () => {
+    // One model behind one trait: either is a setting, the operations are the same, and an
+    // unreachable one fails with the same typed error naming it.
+    const canary = 'canary-STRATA-s3cret-node-3f1a'
+    const baseUrl = `http://127.0.0.1:${await closedPort()}`
+    const retry = { maxAttempts: 1, initialBackoffMs: 10, maxBackoffMs: 10 }
+    const settings =
+      vendor === 'stratamax'
+        ? { apiKey: canary, baseUrl, timeoutSeconds: 0.5, retry }
+        : { baseUrl, clientId: 'client-1', clientSecret: canary, timeoutSeconds: 0.5, retry }
+    const concierge = await Concierge.open({ holdEmail: true, [vendor]: settings })
+    assert.match(util.inspect(concierge), new RegExp(`strata=${vendor}`))
+    const admin = Admin.fullAccess('desk-1', 'Front desk')
+    const error = await rejectsWith(concierge.strataProviderBuildings(admin), 'PROVIDER', {
+      provider: vendor,
+      retryable: true,
+    })
+    assert.ok(!shown(error).includes(canary) && !shown(concierge).includes(canary))
+    await concierge.close()
+  })
+}
+
+// R-STRATA-1
+test('one strata system per handle', async () => {
+  await rejectsWith(
+    Concierge.open({
+      holdEmail: true,
+      stratamax: { apiKey: 'k' },
+      propertyiq: { baseUrl: 'https://piq.example', clientId: 'c', clientSecret: 's' },
+    }),
+    'VALIDATION',
+  )
 })

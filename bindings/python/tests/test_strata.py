@@ -1,4 +1,4 @@
-"""Strata import (R-STRATA-2..7, R-PERM-1..2) on the sandbox strata system, mirroring
+"""Strata import (R-STRATA-1..7, R-PERM-1..2) on the sandbox strata system, mirroring
 crates/concierge/tests/strata.rs: link a building, import a selection or one, Go Live with its
 preview and plan, the nightly sync with automatic import, bulk invitation, typed errors."""
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Iterator, List, Optional
 
 import pytest
-from conftest import fields, sandbox, staff
+from conftest import closed_port, fields, sandbox, shown, staff
 
 from concierge import (
     Admin,
@@ -24,6 +24,7 @@ from concierge import (
     NotFoundError,
     PermissionDeniedError,
     Property,
+    ProviderError,
     Resident,
     SandboxControls,
     StrataBuilding,
@@ -587,3 +588,43 @@ def test_a_listed_members_email_and_phone_are_not_shown_in_its_repr(w: World) ->
     assert hidden == {"email", "alt_emails", "mobile", "phone"}
     # Carried all the same.
     assert (user.email, user.phone) == (email, "+61 2 9999 0000")
+
+
+# R-STRATA-1
+@pytest.mark.parametrize("vendor", ["stratamax", "propertyiq"])
+def test_both_strata_systems_stand_behind_the_same_operations_and_errors(vendor: str) -> None:
+    admin = Admin.full_access("desk-1", "Front desk")
+    # StrataMax and PropertyIQ are one model behind one trait: either is a setting, the
+    # operations are the same, and an unreachable one fails with the same typed error naming it.
+    canary = "canary-STRATA-s3cret-7c2e"
+    base_url = f"http://127.0.0.1:{closed_port()}"
+    retry = {"max_attempts": 1, "initial_backoff_ms": 10, "max_backoff_ms": 10}
+    settings: dict[str, object] = (
+        {"api_key": canary, "base_url": base_url, "timeout_seconds": 0.5, "retry": retry}
+        if vendor == "stratamax"
+        else {
+            "base_url": base_url,
+            "client_id": "client-1",
+            "client_secret": canary,
+            "timeout_seconds": 0.5,
+            "retry": retry,
+        }
+    )
+    concierge = Concierge.open(hold_email=True, **{vendor: settings})
+    assert f"strata={vendor}" in repr(concierge)
+    with pytest.raises(ProviderError) as err:
+        concierge.strata_provider_buildings(admin)
+    assert (err.value.code, err.value.provider, err.value.retryable) == ("PROVIDER", vendor, True)
+    assert canary not in shown(err.value) and canary not in shown(concierge)
+    concierge.close()
+
+
+# R-STRATA-1
+def test_one_strata_system_per_handle() -> None:
+    with pytest.raises(ValidationError) as err:
+        Concierge.open(
+            hold_email=True,
+            stratamax={"api_key": "k"},
+            propertyiq={"base_url": "https://piq.example", "client_id": "c", "client_secret": "s"},
+        )
+    assert [i.field for i in err.value.issues] == ["propertyiq"]
