@@ -572,6 +572,12 @@ macro_rules! sql_store {
                 Ok(runs.into_iter().next())
             }
 
+            fn activation_secret(
+                &self,
+            ) -> concierge_core::StoreResult<concierge_core::SecretSource> {
+                Ok(self.secret_source())
+            }
+
             async fn close(&self) {
                 self.pool.close().await;
             }

@@ -39,6 +39,7 @@
 pub mod api;
 mod builder;
 mod dispatch;
+mod email;
 mod keys;
 mod paging;
 mod requests;
@@ -54,9 +55,10 @@ pub use concierge_core::domain::*;
 pub use concierge_core::ids::*;
 pub use concierge_core::providers::*;
 pub use concierge_core::{
-    AccessLevel, AccountAction, AccountStatus, Admin, ConflictKind, DEFAULT_ACTIVATION_VALIDITY,
+    AccessLevel, AccountAction, AccountStatus, ActivationSecret, Admin, ConflictKind,
+    DEFAULT_ACTIVATION_VALIDITY,
     EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
-    OutboxMessage, OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
+    OutboxMessage, OutboxStatus, PasswordMode, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
     RetryClass, Store, StoreError, TokenRejection, ValidationError,
 };
 pub use dispatch::DispatchReport;
@@ -130,6 +132,8 @@ struct Inner {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    /// The key activation links are derived with; never stored with the data.
+    activation_secret: ActivationSecret,
     /// The sandbox whose fakes the handle uses, if it was built on one.
     #[cfg(feature = "sandbox")]
     sandbox: Option<concierge_sandbox::Sandbox>,
