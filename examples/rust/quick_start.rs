@@ -34,7 +34,7 @@ async fn main() -> concierge::Result<()> {
         .mailer()
         .last_activation_token("ada@example.org")
         .unwrap();
-    c.activate(Activation::new(token).accept_terms(true))
+    c.activate(Activation::new(token).accept_terms(true).password("correct horse battery staple"))
         .await?;
     assert_eq!(c.account_status(&desk, &ada.id).await?, AccountStatus::Live);
     c.close().await;

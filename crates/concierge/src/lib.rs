@@ -29,7 +29,8 @@
 //!
 //! // The resident follows the link in the welcome email.
 //! let token = sandbox.mailer().last_activation_token("ada@example.org").unwrap();
-//! concierge.activate(Activation::new(token).accept_terms(true)).await?;
+//! let activation = Activation::new(token).accept_terms(true).password("correct horse battery staple");
+//! concierge.activate(activation).await?;
 //! assert_eq!(concierge.account_status(&admin, &ada.id).await?, AccountStatus::Live);
 //! # Ok(()) }
 //! ```

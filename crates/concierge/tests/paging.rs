@@ -125,7 +125,7 @@ async fn scenario(store: Arc<dyn Store>, exclusive: bool) {
             format!("{site}-{i}"),
             OutboxMessage::ActivationEmail {
                 resident_id: ResidentId::new(),
-                token: None,
+                invitation: 1,
             },
             now,
         );
