@@ -14,6 +14,10 @@ async fn on(sandbox: &Sandbox, store: Arc<dyn Store>) -> Concierge {
     Concierge::builder()
         .sandbox(sandbox)
         .store_arc(store)
+        .activation_secret(
+            // Several handles share the store (PostgreSQL requires a secret).
+            ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec()).unwrap(),
+        )
         .build()
         .unwrap()
 }

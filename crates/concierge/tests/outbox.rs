@@ -54,7 +54,7 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
         DispatchReport::default()
     );
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
-    // The delivered entry no longer holds the token.
+    // The entry names the invitation, never a token.
     let done = w
         .concierge
         .list_outbox(&w.admin, OutboxStatus::Done, PageRequest::first())
