@@ -222,11 +222,53 @@ impl fmt::Debug for SmtpConfig {
     }
 }
 
+/// The transport's builder for `config`: security, port, timeout, pool and login.
+fn transport_builder(
+    config: &SmtpConfig,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder> {
+    let builder = match config.tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+            .map_err(|e| Error::invalid("smtp.host", format!("cannot use STARTTLS: {e}")))?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
+            .map_err(|e| Error::invalid("smtp.host", format!("cannot use TLS: {e}")))?,
+    };
+    let mut builder = builder
+        .port(config.port)
+        .timeout(Some(config.timeout))
+        .pool_config(PoolConfig::new().max_size(config.pool_size));
+    if let (Some(user), Some(password)) = (&config.username, &config.password) {
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose_secret().to_owned(),
+        ));
+    }
+    Ok(builder)
+}
+
 /// Sends email over SMTP.
 pub struct SmtpMailer {
     config: SmtpConfig,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// Made on the first send, inside the runtime that sends: lettre's pool runs a task on it.
+    transport: tokio::sync::OnceCell<Pooled>,
     rate: DefaultDirectRateLimiter,
+}
+
+/// The pooled transport and the runtime its tasks run on.
+struct Pooled {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Drop for SmtpMailer {
+    fn drop(&mut self) {
+        // Dropping the pool spawns its clean-up on the runtime: give it the one it ran on, so a
+        // mailer dropped outside any runtime (a binding's thread) does not panic.
+        if let Some(pooled) = self.transport.take() {
+            let _entered = pooled.runtime.enter();
+            drop(pooled.transport);
+        }
+    }
 }
 
 impl fmt::Debug for SmtpMailer {
@@ -243,29 +285,31 @@ impl SmtpMailer {
         let mut checks = concierge_core::validate::Checks::new();
         config.check("smtp.", &mut checks);
         checks.finish()?;
-        let builder = match config.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
-            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(|e| Error::invalid("smtp.host", format!("cannot use STARTTLS: {e}")))?,
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| Error::invalid("smtp.host", format!("cannot use TLS: {e}")))?,
-        };
-        let mut builder = builder
-            .port(config.port)
-            .timeout(Some(config.timeout))
-            .pool_config(PoolConfig::new().max_size(config.pool_size));
-        if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                password.expose_secret().to_owned(),
-            ));
-        }
+        // Made here only to refuse a host the transport cannot use; the pooled transport is
+        // built on the first send.
+        transport_builder(&config)?;
         let per_second = NonZeroU32::new(config.max_per_second).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
-            transport: builder.build(),
+            transport: tokio::sync::OnceCell::new(),
             rate: RateLimiter::direct(Quota::per_second(per_second)),
             config,
         })
+    }
+
+    async fn transport(&self) -> ProviderResult<&AsyncSmtpTransport<Tokio1Executor>> {
+        let pooled = self
+            .transport
+            .get_or_try_init(|| async {
+                let transport = transport_builder(&self.config)
+                    .map_err(|e| self.error(ProviderErrorKind::Rejected, e.to_string()))?
+                    .build();
+                Ok::<_, ProviderError>(Pooled {
+                    transport,
+                    runtime: tokio::runtime::Handle::current(),
+                })
+            })
+            .await?;
+        Ok(&pooled.transport)
     }
 
     fn error(&self, kind: ProviderErrorKind, message: impl Into<String>) -> ProviderError {
@@ -313,8 +357,9 @@ impl Mailer for SmtpMailer {
                     format!("cannot build the email: {e}"),
                 )
             })?;
+        let transport = self.transport().await?;
         self.rate.until_ready().await;
-        match self.transport.send(email).await {
+        match transport.send(email).await {
             Ok(_) => Ok(SendEmailResponse { message_id }),
             Err(e) => {
                 let kind = if e.is_timeout() {

@@ -232,6 +232,19 @@ impl Settings {
                 "is required unless sandbox or hold_email is set: invitations and activation emails need a mailer",
             );
         }
+        #[cfg(feature = "smtp")]
+        if let Some(smtp) = &self.smtp {
+            smtp.check("smtp.", &mut checks);
+        }
+        #[cfg(feature = "buildium")]
+        if let Some(buildium) = &self.buildium {
+            buildium.check("buildium.", &mut checks);
+        }
+        #[cfg(feature = "salto")]
+        if let Some(salto) = &self.salto {
+            salto.check("salto.", &mut checks);
+        }
+        self.config_checked(&mut checks);
         match &self.activation_secret {
             Some(secret) => {
                 if let Err(Error::Validation(v)) = ActivationSecret::from_text(secret) {
@@ -247,19 +260,6 @@ impl Settings {
             ),
             None => {}
         }
-        #[cfg(feature = "smtp")]
-        if let Some(smtp) = &self.smtp {
-            smtp.check("smtp.", &mut checks);
-        }
-        #[cfg(feature = "buildium")]
-        if let Some(buildium) = &self.buildium {
-            buildium.check("buildium.", &mut checks);
-        }
-        #[cfg(feature = "salto")]
-        if let Some(salto) = &self.salto {
-            salto.check("salto.", &mut checks);
-        }
-        self.config_checked(&mut checks);
         Ok(checks.finish()?)
     }
 
