@@ -64,7 +64,10 @@ async fn one_invitation_is_one_multipart_email_whose_link_activates_the_account(
 
     let got = sink.wait_for(1, Duration::from_secs(10));
     // Nothing more arrives (a dispatch pass finds nothing left to send).
-    assert_eq!(c.dispatch_outbox().await.unwrap(), DispatchReport::default());
+    assert_eq!(
+        c.dispatch_outbox().await.unwrap(),
+        DispatchReport::default()
+    );
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(sink.messages().len(), 1, "exactly one message");
     let email = &got[0];
@@ -93,7 +96,11 @@ async fn one_invitation_is_one_multipart_email_whose_link_activates_the_account(
     assert!(html.contains(&token), "the HTML part has the same link");
 
     let live = c
-        .activate(Activation::new(&token).accept_terms(true).password(PASSWORD))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password(PASSWORD),
+        )
         .await
         .unwrap();
     assert_eq!(live.status(c.now()), AccountStatus::Live);
@@ -145,9 +152,16 @@ async fn emails_queued_while_the_mail_server_is_down_arrive_once_each_when_it_is
     let report = c.dispatch_outbox().await.unwrap();
     assert_eq!(report.delivered, 3, "{report:?}");
     let got = sink.wait_for(3, Duration::from_secs(10));
-    assert_eq!(c.dispatch_outbox().await.unwrap(), DispatchReport::default());
+    assert_eq!(
+        c.dispatch_outbox().await.unwrap(),
+        DispatchReport::default()
+    );
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(sink.messages().len(), 3, "exactly one message per invitation");
+    assert_eq!(
+        sink.messages().len(),
+        3,
+        "exactly one message per invitation"
+    );
     for r in &residents {
         let id = format!("<activation-email:{}:1@concierge>", r.id);
         let mine: Vec<_> = got.iter().filter(|m| m.message_id() == id).collect();

@@ -184,7 +184,11 @@ async fn welcome_emails_dispatched_while_the_process_is_killed_all_arrive_with_f
             .unwrap_or_else(|| panic!("no email for {}", r.id));
         let token = copies[0].token().unwrap();
         for copy in copies {
-            assert_eq!(copy.token().as_ref(), Some(&token), "a duplicate's link differs");
+            assert_eq!(
+                copy.token().as_ref(),
+                Some(&token),
+                "a duplicate's link differs"
+            );
             assert_eq!(copy.header("to"), r.email.as_deref());
         }
         let live = c

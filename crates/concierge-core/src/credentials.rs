@@ -178,7 +178,10 @@ mod tests {
         assert_eq!(t.selector(), Some("res_1"));
         // HMAC-SHA256: 32 bytes, base64url without padding.
         assert_eq!(t.expose().rsplit_once('.').unwrap().1.len(), 43);
-        assert_eq!(format!("{t:?} {t}"), "ActivationToken(<redacted>) <redacted>");
+        assert_eq!(
+            format!("{t:?} {t}"),
+            "ActivationToken(<redacted>) <redacted>"
+        );
         assert_eq!(format!("{s1:?}"), "ActivationSecret(<redacted>)");
     }
 

@@ -111,10 +111,11 @@ impl Default for InvitationEmailSettings {
         Self {
             sender: "Concierge <no-reply@concierge.invalid>".into(),
             subject: "Welcome to {{ property_name }}: activate your account".into(),
-            body: "Hello {{ first_name }},\n\nYour account at {{ property_name }} is ready. Activate \
+            body:
+                "Hello {{ first_name }},\n\nYour account at {{ property_name }} is ready. Activate \
                    it within 7 days:\n\n{{ activation_link }}\n\nThe link works until \
                    {{ expires_at }}.\n"
-                .into(),
+                    .into(),
             html_body: Some(
                 "<p>Hello {{ first_name }},</p>\n<p>Your account at {{ property_name }} is ready. \
                  <a href=\"{{ activation_link }}\">Activate it</a> within 7 days.</p>\n\

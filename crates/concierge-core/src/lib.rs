@@ -45,7 +45,6 @@ pub use account::{
     Account, AccountAction, AccountStatus, ActivationToken, DEFAULT_ACTIVATION_VALIDITY,
 };
 pub use credentials::ActivationSecret;
-pub use password::{PasswordHash, PasswordMode};
 pub use domain::*;
 pub use error::{
     ConflictKind, Constraint, EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue,
@@ -54,6 +53,7 @@ pub use error::{
 };
 pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};
+pub use password::{PasswordHash, PasswordMode};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
 pub use store::{

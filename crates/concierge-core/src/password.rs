@@ -129,13 +129,19 @@ mod tests {
     #[test]
     fn the_policy_names_the_rule_never_the_password() {
         assert!(issues("correct horse battery", Some("ada@example.org")).is_empty());
-        assert_eq!(issues("short", None), ["must be at least 10 characters long"]);
+        assert_eq!(
+            issues("short", None),
+            ["must be at least 10 characters long"]
+        );
         assert_eq!(
             issues(&"x".repeat(257), None),
             ["must be at most 256 characters long"]
         );
         assert!(issues(&"x".repeat(256), None).is_empty());
-        assert_eq!(issues("            ", None), ["must not be only whitespace"]);
+        assert_eq!(
+            issues("            ", None),
+            ["must not be only whitespace"]
+        );
         assert_eq!(
             issues("Ada@Example.org", Some("ada@example.org")),
             ["must not be the resident's email address"]

@@ -50,7 +50,10 @@ pub fn is_organisation(name: &str) -> bool {
 /// word (None, "Word"), and an organisation's name (None, None): it stays whole in
 /// `display_name`.
 pub fn split_display_name(display_name: &str) -> (Option<String>, Option<String>) {
-    let name = display_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = display_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if name.is_empty() || is_organisation(&name) {
         return (None, None);
     }

@@ -346,17 +346,15 @@ impl Mailer for SmtpMailer {
             .subject(message.subject)
             .message_id(Some(message_id.clone()));
         let email = match message.html_body {
-            Some(html) => {
-                builder.multipart(MultiPart::alternative_plain_html(message.body, html))
-            }
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.body, html)),
             None => builder.header(ContentType::TEXT_PLAIN).body(message.body),
         }
         .map_err(|e| {
-                self.error(
-                    ProviderErrorKind::Rejected,
-                    format!("cannot build the email: {e}"),
-                )
-            })?;
+            self.error(
+                ProviderErrorKind::Rejected,
+                format!("cannot build the email: {e}"),
+            )
+        })?;
         let transport = self.transport().await?;
         self.rate.until_ready().await;
         match transport.send(email).await {

@@ -4,11 +4,11 @@ use crate::SCHEMA_VERSION;
 use crate::sql::unavailable;
 use concierge_core::{ActivationSecret, SecretSource, StoreError};
 use secrecy::ExposeSecret;
-use std::io::Write;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row as _, Sqlite, Transaction};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -159,11 +159,7 @@ fn key_file(database: &Path) -> Result<ActivationSecret, StoreError> {
         return read(&path);
     }
     let secret = ActivationSecret::random().map_err(|e| failed("create", &e))?;
-    let temporary = PathBuf::from(format!(
-        "{location}.{}-{}",
-        std::process::id(),
-        uuid_like()
-    ));
+    let temporary = PathBuf::from(format!("{location}.{}-{}", std::process::id(), uuid_like()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -104,20 +104,21 @@ pub(crate) fn welcome_email(
     };
     let env = environment();
     let render = |file: &str, source: &str| {
-        env.render_named_str(file, source, values.clone()).map_err(|e| {
-            // The error names the template and the rule, never the values (the link).
-            ProviderError::new(
-                "concierge",
-                "render_welcome_email",
-                ProviderErrorKind::Rejected,
-                format!(
-                    "the welcome email's {file} template of property {} does not render: {}; \
+        env.render_named_str(file, source, values.clone())
+            .map_err(|e| {
+                // The error names the template and the rule, never the values (the link).
+                ProviderError::new(
+                    "concierge",
+                    "render_welcome_email",
+                    ProviderErrorKind::Rejected,
+                    format!(
+                        "the welcome email's {file} template of property {} does not render: {}; \
                      fix settings.invitation_email",
-                    property.id,
-                    e.detail().unwrap_or(&e.kind().to_string())
-                ),
-            )
-        })
+                        property.id,
+                        e.detail().unwrap_or(&e.kind().to_string())
+                    ),
+                )
+            })
     };
     let subject = render("subject.txt", &settings.subject)?;
     let body = render("body.txt", &settings.body)?;

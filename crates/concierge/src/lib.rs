@@ -57,10 +57,10 @@ pub use concierge_core::ids::*;
 pub use concierge_core::providers::*;
 pub use concierge_core::{
     AccessLevel, AccountAction, AccountStatus, ActivationSecret, Admin, ConflictKind,
-    DEFAULT_ACTIVATION_VALIDITY,
-    EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
-    OutboxMessage, OutboxStatus, PasswordMode, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
-    RetryClass, Store, StoreError, TokenRejection, ValidationError,
+    DEFAULT_ACTIVATION_VALIDITY, EntityKind, Error, ErrorCode, ErrorField, FailureSource,
+    FieldIssue, MemoryStore, OutboxEntry, OutboxMessage, OutboxStatus, PasswordMode, Permission,
+    Permissions, ProviderError, ProviderErrorKind, Result, RetryClass, Store, StoreError,
+    TokenRejection, ValidationError,
 };
 pub use dispatch::DispatchReport;
 pub use keys::{KeyPreview, MakeKey};

@@ -122,12 +122,19 @@ async fn neither_the_token_nor_the_password_is_ever_in_the_database_files() {
         );
     }
     let key = std::fs::read_to_string(&key_file).unwrap();
-    assert!(!contains(&after_delivery, key.trim()), "the key is in the db");
+    assert!(
+        !contains(&after_delivery, key.trim()),
+        "the key is in the db"
+    );
 
     // The link in the delivered email activates the account, with a password (R-STATUS-3).
     let c = open(dir.path(), &sandbox, None).await;
     let live = c
-        .activate(Activation::new(&token).accept_terms(true).password(PASSWORD))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password(PASSWORD),
+        )
         .await
         .unwrap();
     assert_eq!(live.status(c.now()), AccountStatus::Live);
@@ -135,21 +142,33 @@ async fn neither_the_token_nor_the_password_is_ever_in_the_database_files() {
     assert!(!format!("{live:?}").contains(PASSWORD));
     // Used once: refused the second time (R-STATUS-5).
     let again = c
-        .activate(Activation::new(&token).accept_terms(true).password(PASSWORD))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password(PASSWORD),
+        )
         .await
         .unwrap_err();
     assert!(!format!("{again} {again:?}").contains(PASSWORD));
     c.close().await;
     let after_activation = database_bytes(dir.path());
-    assert!(contains(&after_activation, "$argon2id$"), "the hash is kept");
-    assert!(!contains(&after_activation, PASSWORD), "the password is in the files");
-    assert!(!contains(&after_activation, &verifier), "the token is in the files");
+    assert!(
+        contains(&after_activation, "$argon2id$"),
+        "the hash is kept"
+    );
+    assert!(
+        !contains(&after_activation, PASSWORD),
+        "the password is in the files"
+    );
+    assert!(
+        !contains(&after_activation, &verifier),
+        "the token is in the files"
+    );
 }
 
 // R-STATUS-5
 #[tokio::test]
-async fn a_changed_secret_parks_the_email_with_a_configuration_error_and_inviting_again_fixes_it()
-{
+async fn a_changed_secret_parks_the_email_with_a_configuration_error_and_inviting_again_fixes_it() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = Sandbox::new(12);
     let admin = Admin::full_access("desk-1", "Front desk");
@@ -171,7 +190,12 @@ async fn a_changed_secret_parks_the_email_with_a_configuration_error_and_invitin
     c.close().await;
 
     // Opened again with another secret: the queued link cannot be made.
-    let c = open(dir.path(), &sandbox, Some(ActivationSecret::random().unwrap())).await;
+    let c = open(
+        dir.path(),
+        &sandbox,
+        Some(ActivationSecret::random().unwrap()),
+    )
+    .await;
     sandbox.clock().advance(Duration::hours(1));
     let report = c.dispatch_outbox().await.unwrap();
     assert_eq!((report.delivered, report.parked), (0, 1));

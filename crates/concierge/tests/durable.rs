@@ -67,7 +67,8 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
                 .last_activation_token("ada@example.org")
                 .unwrap(),
         )
-        .accept_terms(true).password("correct horse battery staple"),
+        .accept_terms(true)
+        .password("correct horse battery staple"),
     )
     .await
     .unwrap();
@@ -108,9 +109,13 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
         .mailer()
         .last_activation_token("grace@example.org")
         .unwrap();
-    c.activate(Activation::new(&token).accept_terms(true).password("correct horse battery staple"))
-        .await
-        .unwrap();
+    c.activate(
+        Activation::new(&token)
+            .accept_terms(true)
+            .password("correct horse battery staple"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         mine(
             c.list_outbox(&desk, OutboxStatus::Done, PageRequest::first())
@@ -164,10 +169,14 @@ async fn a_closed_handle_refuses_every_call_and_closing_twice_is_harmless() {
         ErrorCode::Closed
     );
     assert_eq!(
-        c.activate(Activation::new("x.y").accept_terms(true).password("correct horse battery staple"))
-            .await
-            .unwrap_err()
-            .code(),
+        c.activate(
+            Activation::new("x.y")
+                .accept_terms(true)
+                .password("correct horse battery staple")
+        )
+        .await
+        .unwrap_err()
+        .code(),
         ErrorCode::Closed
     );
     assert_eq!(

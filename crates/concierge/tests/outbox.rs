@@ -139,7 +139,11 @@ async fn an_undelivered_email_whose_link_was_replaced_is_skipped_not_sent() {
     // Only the new invitation went out.
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
     w.concierge
-        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true).password("correct horse battery staple"))
+        .activate(
+            Activation::new(w.token_for("ada@example.org"))
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
 }

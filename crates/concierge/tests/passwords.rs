@@ -57,7 +57,11 @@ async fn a_password_is_required_checked_and_kept_only_as_its_hash() {
     assert_eq!(live.status(w.concierge.now()), AccountStatus::Live);
     let stored = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
     assert!(stored.account.verify_password(GOOD));
-    assert!(!stored.account.verify_password("correct horse battery stapler"));
+    assert!(
+        !stored
+            .account
+            .verify_password("correct horse battery stapler")
+    );
     assert!(!format!("{stored:?}").contains(GOOD));
 }
 
@@ -129,7 +133,11 @@ async fn the_welcome_email_is_rendered_from_the_property_templates_with_html_esc
     let [email] = w.sandbox.mailer().sent().try_into().unwrap();
     assert_eq!(email.subject, "Harbour View welcomes Ada Lovelace");
     let token = email.activation_token().unwrap();
-    assert!(email.body.starts_with("Hi Ada Lovelace: https://"), "{}", email.body);
+    assert!(
+        email.body.starts_with("Hi Ada Lovelace: https://"),
+        "{}",
+        email.body
+    );
     assert!(email.body.contains(" UTC)"), "{}", email.body);
     let html = email.html_body.unwrap();
     assert!(html.starts_with("<p>Harbour View</p><a href=\""), "{html}");
@@ -176,8 +184,16 @@ async fn values_are_escaped_in_the_html_body_only() {
     .await
     .unwrap();
     let [email] = sandbox.mailer().sent().try_into().unwrap();
-    assert!(email.subject.contains("Smith & Sons <Tower>"), "{}", email.subject);
-    assert!(email.body.contains("Smith & Sons <Tower>"), "{}", email.body);
+    assert!(
+        email.subject.contains("Smith & Sons <Tower>"),
+        "{}",
+        email.subject
+    );
+    assert!(
+        email.body.contains("Smith & Sons <Tower>"),
+        "{}",
+        email.body
+    );
     let html = email.html_body.unwrap();
     assert!(html.contains("Smith &amp; Sons &lt;Tower&gt;"), "{html}");
     assert!(!html.contains("<Tower>"), "{html}");

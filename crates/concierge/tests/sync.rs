@@ -656,7 +656,8 @@ async fn two_processes_share_one_sync(store: Arc<dyn Store>) {
             .store_arc(store.clone())
             .activation_secret(
                 // Several handles share the store (PostgreSQL requires a secret).
-                ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec()).unwrap(),
+                ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec())
+                    .unwrap(),
             )
             .build()
             .unwrap()
