@@ -108,6 +108,11 @@ export type OutboxKind = "activation_email" | "cancel_key";
 export type OutboxStatus = "pending" | "done" | "parked" | "skipped";
 
 /**
+ * Who keeps residents' passwords.
+ */
+export type PasswordMode = "managed" | "external";
+
+/**
  * A permission area.
  */
 export type Permission = "integrations" | "residence";
@@ -402,8 +407,11 @@ export interface GoLiveResult {
 }
 
 /**
- * The template of the welcome / activation email. Placeholders: `{first_name}`,
- * `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
+ * The templates of the welcome / activation email, in MiniJinja (Jinja2) syntax. Variables:
+ * `first_name`, `last_name`, `display_name`, `property_name`, `activation_link` and
+ * `expires_at` (e.g. `{{ activation_link }}`). The HTML body is auto-escaped; the subject and
+ * the text body are not. The body must use `activation_link`; a template that does not compile
+ * or uses another variable is refused when the settings are saved.
  */
 export interface InvitationEmailSettings {
   /**
@@ -411,13 +419,18 @@ export interface InvitationEmailSettings {
    */
   readonly sender: string;
   /**
-   * The subject line.
+   * The subject line (template).
    */
   readonly subject: string;
   /**
-   * The body.
+   * The plain-text body (template); must use `{{ activation_link }}`.
    */
   readonly body: string;
+  /**
+   * The HTML body (template, auto-escaped), sent as the alternative to the text body; none:
+   * text only.
+   */
+  readonly htmlBody: string | null;
   /**
    * The link residents follow; the token is appended.
    */
@@ -766,6 +779,11 @@ export interface SentEmail {
    * Body. Holds the activation link: left out of a record's repr.
    */
   readonly body: string;
+  /**
+   * HTML body, when the email has one. Holds the activation link: left out of a record's
+   * repr.
+   */
+  readonly htmlBody: string | null;
   /**
    * The idempotency key it was sent with.
    */
@@ -1305,6 +1323,15 @@ export interface Unit {
 /** The settings a handle is opened with (`Concierge.open`); every field is optional. */
 export interface Settings {
   /**
+   * The key activation links are derived with (at least 32 characters; never shown). The
+   * store keeps only a random nonce and the link's hash per invitation, so the database alone
+   * cannot make a link. Absent: with a SQLite file, a key file beside it
+   * (`<database>.activation-key`, created owner-only on first open: keep it apart from the
+   * database's backups); in memory, a random key per process. Required with PostgreSQL,
+   * the same for every process sharing the database.
+   */
+  activationSecret?: string;
+  /**
    * How long an activation link works, in days. Default 7; at least 1.
    */
   activationValidityDays?: number;
@@ -1344,6 +1371,12 @@ export interface Settings {
    * `outbox_base_backoff_seconds`.
    */
   outboxMaxBackoffSeconds?: number;
+  /**
+   * Who keeps residents' passwords: `managed` (Concierge: activation sets a password, kept
+   * as an Argon2id hash) or `external` (the host's identity provider: activation takes no
+   * password and returns the verified resident). Default `managed`.
+   */
+  passwordMode?: PasswordMode;
   /**
    * PropertyIQ as the strata system (feature `propertyiq`).
    */
@@ -1499,9 +1532,17 @@ export interface SmtpConfig {
    */
   host: string;
   /**
+   * The most emails sent per second; more wait their turn. Default 10.
+   */
+  maxPerSecond?: number | null;
+  /**
    * The password. Never printed.
    */
   password?: string | null;
+  /**
+   * How many connections to the server are kept open and used at once. Default 4.
+   */
+  poolSize?: number | null;
   /**
    * The port. Default: 465 when `tls` is `tls`, else 587.
    */
@@ -2049,6 +2090,12 @@ export interface ActivateOptions {
    * Whether the resident accepted the terms; activation is refused unless true.
    */
   acceptTerms?: boolean;
+  /**
+   * The resident's new password: 10 to 256 characters, not only whitespace, not their email
+   * address. Required with managed passwords (the default), refused with external ones.
+   * Stored only as an Argon2id hash; never shown.
+   */
+  password?: string | null;
 }
 
 /** Options of `listResidents`. */
@@ -2330,7 +2377,7 @@ export declare class Concierge {
    */
   invite(admin: Admin, residentId: ResidentId): Promise<Resident>;
   /**
-   * Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5).
+   * Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5) and the resident's new password (10 to 256 characters, not their email; kept as an Argon2id hash). With `password_mode` external, no password is taken: the host's identity provider keeps it, and the verified resident is returned.
    */
   activate(token: string, options?: ActivateOptions): Promise<Resident>;
   /**

@@ -16,7 +16,7 @@ rt.register("GoLiveBuilding", { roll_id: "s", name: "s", welcome_emails: "s", no
 rt.register("GoLivePreview", { plan: "s", buildings: "[GoLiveBuilding]", welcome_emails: "s" }, []);
 rt.register("GoLiveReport", { buildings: "[GoLiveResult]", welcome_emails: "s" }, []);
 rt.register("GoLiveResult", { roll_id: "s", report: "StrataImportReport" }, []);
-rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", activation_url: "s" }, []);
+rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", html_body: "s?", activation_url: "s" }, []);
 rt.register("InviteFailure", { resident_id: "s", code: "s", message: "s" }, []);
 rt.register("KeyHolder", { kind: "s", id: "s" }, []);
 rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit", encoder: "EncoderInfo", replaces: "s?" }, []);
@@ -27,7 +27,7 @@ rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first
 rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
 rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
 rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?", user_types: "[s]" }, ["email", "phone"]);
-rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", message_id: "s" }, ["body"]);
+rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", html_body: "s?", idempotency_key: "s", message_id: "s" }, ["body", "htmlBody"]);
 rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
 rt.register("SpareHolder", { id: "s", unit_id: "s", label: "s", version: "s" }, []);
 rt.register("StrataBuilding", { external: "ExternalRef", plan_number: "s", name: "s", address: "s?", status: "s" }, []);
@@ -137,7 +137,7 @@ class Concierge extends rt.Handle {
   }
 
   /**
-   * Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5).
+   * Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5) and the resident's new password (10 to 256 characters, not their email; kept as an Argon2id hash). With `password_mode` external, no password is taken: the host's identity provider keeps it, and the verified resident is returned.
    */
   activate(token, options) {
     return this._call("activate", null, { token: token }, options, "Resident");

@@ -20,13 +20,13 @@ export async function main() {
     sendMobileActivation: true,
   })
   const token = await concierge.sandboxControls.lastActivationToken('ada@example.org')
-  await concierge.activate(token, { acceptTerms: true })
+  await concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })
   console.log(await concierge.accountStatus(admin, ada.id)) // "live"
   // --8<-- [end:quickstart]
 
   // --8<-- [start:errors]
   try {
-    await concierge.activate(token, { acceptTerms: true })
+    await concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })
   } catch (err) {
     if (err.code === 'TOKEN_REJECTED') console.log(`refused: ${err.reason}`) // "refused: already_used"
     else throw err

@@ -24,7 +24,7 @@ def main() -> None:
         # The resident follows the link in the welcome email.
         token = controls.last_activation_token("ada@example.org")
         assert token is not None
-        ada = concierge.activate(token, accept_terms=True)
+        ada = concierge.activate(token, accept_terms=True, password="correct horse battery staple")
         print(f"{ada.first_name} {ada.last_name}: {ada.status}")
         assert concierge.account_status(desk, ada.id) == "live"
 

@@ -34,8 +34,12 @@ async fn main() -> concierge::Result<()> {
         .mailer()
         .last_activation_token("ada@example.org")
         .unwrap();
-    c.activate(Activation::new(token).accept_terms(true))
-        .await?;
+    c.activate(
+        Activation::new(token)
+            .accept_terms(true)
+            .password("correct horse battery staple"),
+    )
+    .await?;
     assert_eq!(c.account_status(&desk, &ada.id).await?, AccountStatus::Live);
     c.close().await;
     Ok(())

@@ -28,7 +28,7 @@ test('an invited resident is pending and goes live with the token from the email
 
   const token = await w.sandbox.lastActivationToken('ada@example.org')
   assert.equal(typeof token, 'string')
-  const live = await w.concierge.activate(token, { acceptTerms: true })
+  const live = await w.concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })
   assert.equal(live.status, 'live')
   assert.deepEqual(live.activatedAt, await w.sandbox.now())
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'live')
@@ -44,7 +44,7 @@ test('a link unused for eight days expires and its token is rejected as expired'
   assert.equal((await w.concierge.getResident(w.admin, ada.id)).status, 'activation_expired')
 
   const before = await w.snapshot()
-  await rejectsWith(w.concierge.activate(token, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'expired' })
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' }), 'TOKEN_REJECTED', { reason: 'expired' })
   assert.deepEqual(await w.snapshot(), before)
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'activation_expired')
 })
@@ -64,9 +64,9 @@ test('inviting again after expiry sends a new link and the old token is supersed
   assert.notEqual(fresh, old)
 
   const before = await w.snapshot()
-  await rejectsWith(w.concierge.activate(old, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'superseded' })
+  await rejectsWith(w.concierge.activate(old, { acceptTerms: true, password: 'correct horse battery staple' }), 'TOKEN_REJECTED', { reason: 'superseded' })
   assert.deepEqual(await w.snapshot(), before)
-  assert.equal((await w.concierge.activate(fresh, { acceptTerms: true })).status, 'live')
+  assert.equal((await w.concierge.activate(fresh, { acceptTerms: true, password: 'correct horse battery staple' })).status, 'live')
 })
 
 // R-STATUS-5
@@ -79,7 +79,7 @@ test('inviting a pending or live account is an invalid transition naming status 
   })
   assert.equal((await w.sandbox.sentEmails()).length, 1)
 
-  await w.concierge.activate(await w.sandbox.lastActivationToken('ada@example.org'), { acceptTerms: true })
+  await w.concierge.activate(await w.sandbox.lastActivationToken('ada@example.org'), { acceptTerms: true, password: 'correct horse battery staple' })
   const err = await rejectsWith(w.concierge.invite(w.admin, ada.id), 'INVALID_TRANSITION', {
     fromStatus: 'live',
     action: 'invite',
@@ -93,10 +93,10 @@ test('a token used once is rejected as already used the second time', async () =
   const w = await world()
   await w.moveInAda(true)
   const token = await w.sandbox.lastActivationToken('ada@example.org')
-  await w.concierge.activate(token, { acceptTerms: true })
+  await w.concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })
   const before = await w.snapshot()
 
-  await rejectsWith(w.concierge.activate(token, { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'already_used' })
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' }), 'TOKEN_REJECTED', { reason: 'already_used' })
   assert.deepEqual(await w.snapshot(), before)
 })
 
@@ -106,20 +106,20 @@ test('activating without accepting the terms is a validation error and changes n
   const ada = await w.moveInAda(true)
   const token = await w.sandbox.lastActivationToken('ada@example.org')
 
-  await rejectsWith(w.concierge.activate(token, { acceptTerms: false }), 'VALIDATION', {
+  await rejectsWith(w.concierge.activate(token, { acceptTerms: false, password: 'correct horse battery staple' }), 'VALIDATION', {
     issues: [{ field: 'accept_terms', message: 'the terms must be accepted to activate' }],
   })
   assert.equal(await w.concierge.accountStatus(w.admin, ada.id), 'pending_activation')
   // The token still works.
-  assert.equal((await w.concierge.activate(token, { acceptTerms: true })).status, 'live')
+  assert.equal((await w.concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })).status, 'live')
 })
 
 // R-STATUS-5
 test('a made-up token is rejected as invalid', async () => {
   const w = await world()
   await w.moveInAda(true)
-  await rejectsWith(w.concierge.activate('res_nobody.' + 'A'.repeat(43), { acceptTerms: true }), 'TOKEN_REJECTED', {
+  await rejectsWith(w.concierge.activate('res_nobody.' + 'A'.repeat(43), { acceptTerms: true, password: 'correct horse battery staple' }), 'TOKEN_REJECTED', {
     reason: 'invalid',
   })
-  await rejectsWith(w.concierge.activate('garbage', { acceptTerms: true }), 'TOKEN_REJECTED', { reason: 'invalid' })
+  await rejectsWith(w.concierge.activate('garbage', { acceptTerms: true, password: 'correct horse battery staple' }), 'TOKEN_REJECTED', { reason: 'invalid' })
 })

@@ -39,7 +39,7 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     listUnits: () => c.listUnits(a, w.property.id),
     moveIn: () => c.moveIn(a, w.unit.id, 'Ada', 'Lovelace', { email: 'ada@example.org' }),
     invite: () => c.invite(a, 'res_missing'),
-    activate: () => c.activate('garbage', { acceptTerms: true }),
+    activate: () => c.activate('garbage', { acceptTerms: true, password: 'correct horse battery staple' }),
     accountStatus: () => c.accountStatus(a, 'res_missing'),
     getResident: () => c.getResident(a, 'res_missing'),
     listResidents: () => c.listResidents(a),
@@ -168,19 +168,19 @@ test('property settings take defaults, round-trip, and keep amenity ids', async 
   const w = await world()
   assert.equal(w.property.settings.syncInterval, 14400)
   assert.equal(w.property.settings.futureResidentSync, false)
-  assert.match(w.property.settings.invitationEmail.body, /\{activation_link\}/)
+  assert.match(w.property.settings.invitationEmail.body, /\{\{ activation_link \}\}/)
 
   const updated = await w.concierge.updatePropertySettings(w.admin, w.property.id, {
     ...w.property.settings,
     futureResidentSync: true,
     // The caller names each amenity's id (the Rust `Amenity` has no default id).
     amenities: [{ id: 'amen_pool', name: 'Pool' }, { id: 'amen_gym', name: 'Gym' }],
-    invitationEmail: { ...w.property.settings.invitationEmail, subject: 'Welcome home, {first_name}' },
+    invitationEmail: { ...w.property.settings.invitationEmail, subject: 'Welcome home, {{ first_name }}' },
   })
   assert.equal(updated.settings.futureResidentSync, true)
   assert.deepEqual(updated.settings.amenities.map((a) => a.name), ['Pool', 'Gym'])
   assert.deepEqual(updated.settings.amenities.map((a) => a.id), ['amen_pool', 'amen_gym'])
-  assert.equal(updated.settings.invitationEmail.subject, 'Welcome home, {first_name}')
+  assert.equal(updated.settings.invitationEmail.subject, 'Welcome home, {{ first_name }}')
   assert.equal(updated.settings.invitationEmail.activationUrl, 'https://concierge.invalid/activate?token=')
 
   // Read back and passed in again, the settings are unchanged (ids included).
@@ -212,7 +212,7 @@ test('invalid settings and duplicate names are refused and change nothing', asyn
     {
       issues: [
         { field: 'settings.sync_interval', message: 'must be at least 5 minutes' },
-        { field: 'settings.invitation_email.body', message: 'must contain {activation_link}' },
+        { field: 'settings.invitation_email.body', message: 'must use {{ activation_link }}' },
         { field: 'settings.invitation_email.activation_url', message: 'must be an http(s) URL' },
       ],
     },
@@ -259,7 +259,10 @@ test('arguments of the wrong JavaScript type reject with VALIDATION naming the f
     issues: [{ field: 'options', message: 'must be an object of named options' }],
   })
   await rejectsWith(c.activate('token'), 'VALIDATION', {
-    issues: [{ field: 'accept_terms', message: 'the terms must be accepted to activate' }],
+    issues: [
+      { field: 'accept_terms', message: 'the terms must be accepted to activate' },
+      { field: 'password', message: 'is required: the resident sets a password to activate' },
+    ],
   })
   const unknown = await rejectsWith(Concierge.open({ sandbox: { seed: 7 }, bogus: 1 }), 'VALIDATION')
   assert.deepEqual(fieldsOf(unknown), ['bogus'])

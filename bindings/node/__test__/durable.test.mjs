@@ -26,6 +26,8 @@ async function place(concierge, admin, siteName = 'harbour-view') {
 }
 
 const smtp = () => ({ host: 'smtp.example.org', port: 587 })
+// Every process sharing a PostgreSQL database is given the same activation secret.
+const SHARED_SECRET = "the tests' shared activation secret"
 /** The sandbox on a SQLite file. */
 const sandboxOn = (store) => Concierge.open({ store, sandbox: { seed: 7 } })
 
@@ -126,7 +128,7 @@ test('an email queued while the mailer was down survives close and reopen as a p
   await controls.advance({ hours: 1 })
   assert.deepEqual(await again.dispatchOutbox(), { delivered: 1, retrying: 0, parked: 0, skipped: 0 })
   assert.equal((await controls.sentEmails()).length, 1)
-  const live = await again.activate(await controls.lastActivationToken('ada@example.org'), { acceptTerms: true })
+  const live = await again.activate(await controls.lastActivationToken('ada@example.org'), { acceptTerms: true, password: 'correct horse battery staple' })
   assert.equal(live.id, ada.id)
   assert.equal(live.status, 'live')
 })
@@ -143,7 +145,7 @@ test('a closed handle rejects reads and writes with CLOSED, and closing twice re
   await rejectsWith(concierge.getProperty(admin, property.id), 'CLOSED')
   await rejectsWith(concierge.registerProperty(admin, 'Second', 'second'), 'CLOSED')
   await rejectsWith(concierge.moveIn(admin, unit.id, 'Ada', 'Lovelace'), 'CLOSED')
-  await rejectsWith(concierge.activate('res_x.y', { acceptTerms: true }), 'CLOSED')
+  await rejectsWith(concierge.activate('res_x.y', { acceptTerms: true, password: 'correct horse battery staple' }), 'CLOSED')
   await rejectsWith(concierge.dispatchOutbox(), 'CLOSED')
   const err = await rejectsWith(concierge.listOutbox(admin, 'pending').toArray(), 'CLOSED')
   assert.match(err.message, /closed/)
@@ -181,7 +183,7 @@ test('an unreachable PostgreSQL server is a retryable STORE error naming the hos
   const canary = 'canary-PG-pa55'
   const port = await closedPort()
   const url = `postgres://u:${canary}@127.0.0.1:${port}/db`
-  const err = await rejectsWith(Concierge.open({ store: url, smtp: smtp() }), 'STORE', { retryable: true })
+  const err = await rejectsWith(Concierge.open({ store: url, smtp: smtp(), activationSecret: SHARED_SECRET }), 'STORE', { retryable: true })
   assert.ok(err.message.includes('127.0.0.1'), err.message)
   for (const shown of [
     err.message,
@@ -205,7 +207,7 @@ test('on PostgreSQL (DATABASE_URL), residents moved in are listed, and again aft
   const siteName = `node-${randomUUID()}`
   assert.match(siteName, /^[a-z0-9-]+$/)
 
-  const first = await Concierge.open({ store: url, smtp: smtp() })
+  const first = await Concierge.open({ store: url, smtp: smtp(), activationSecret: SHARED_SECRET })
   const { property, unit } = await place(first, admin, siteName)
   const ada = await first.moveIn(admin, unit.id, 'Ada', 'Lovelace', { email: 'ada@example.org' })
   const listed = await first.listResidents(admin, { propertyId: property.id }).toArray()
@@ -213,7 +215,7 @@ test('on PostgreSQL (DATABASE_URL), residents moved in are listed, and again aft
   await first.close()
   await rejectsWith(first.listResidents(admin, { propertyId: property.id }).toArray(), 'CLOSED')
 
-  const again = await Concierge.open({ store: url, smtp: smtp() })
+  const again = await Concierge.open({ store: url, smtp: smtp(), activationSecret: SHARED_SECRET })
   t.after(() => again.close())
   const back = await again.listResidents(admin, { propertyId: property.id }).toArray()
   assert.deepEqual(back.map((r) => [r.id, r.unitId, r.firstName]), [[ada.id, unit.id, 'Ada']])

@@ -88,6 +88,6 @@ test('an undelivered email whose link was replaced is skipped, not sent', async 
   const report = await w.concierge.dispatchOutbox()
   assert.equal(report.skipped, 1)
   assert.equal((await w.sandbox.sentEmails()).length, 1)
-  const live = await w.concierge.activate(await w.sandbox.lastActivationToken('ada@example.org'), { acceptTerms: true })
+  const live = await w.concierge.activate(await w.sandbox.lastActivationToken('ada@example.org'), { acceptTerms: true, password: 'correct horse battery staple' })
   assert.equal(live.status, 'live')
 })

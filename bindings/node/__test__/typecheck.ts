@@ -48,7 +48,7 @@ export async function main(): Promise<void> {
   if (controls !== null) {
     const token: string | null = await controls.lastActivationToken('ada@example.org')
     if (token !== null) {
-      const live: Resident = await concierge.activate(token, { acceptTerms: true })
+      const live: Resident = await concierge.activate(token, { acceptTerms: true, password: 'correct horse battery staple' })
       log(live.status === 'live', live.activatedAt?.toISOString())
     }
     await controls.failNext('send', 'unavailable')
@@ -73,7 +73,7 @@ export async function main(): Promise<void> {
 
   // Errors: narrowed by `code`, each code with its own fields.
   try {
-    await concierge.activate('not-a-token', { acceptTerms: true })
+    await concierge.activate('not-a-token', { acceptTerms: true, password: 'correct horse battery staple' })
   } catch (e) {
     if (!isConciergeError(e)) throw e
     switch (e.code) {

@@ -53,7 +53,7 @@ def test_activating_with_the_emailed_token_makes_the_account_live(
     token = controls.last_activation_token(EMAIL)
     assert token is not None
 
-    live = concierge.activate(token, accept_terms=True)
+    live = concierge.activate(token, accept_terms=True, password="correct horse battery staple")
 
     assert live.id == ada.id
     assert live.status == "live"
@@ -74,7 +74,7 @@ def test_after_eight_days_the_link_has_expired_and_a_new_invitation_supersedes_i
 
     assert concierge.account_status(admin, ada.id) == "activation_expired"
     with pytest.raises(TokenRejectedError) as expired:
-        concierge.activate(old, accept_terms=True)
+        concierge.activate(old, accept_terms=True, password="correct horse battery staple")
     assert expired.value.reason == "expired"
     assert expired.value.code == "TOKEN_REJECTED"
     assert concierge.account_status(admin, ada.id) == "activation_expired"
@@ -86,9 +86,9 @@ def test_after_eight_days_the_link_has_expired_and_a_new_invitation_supersedes_i
     assert again.invitations_sent == 2
     assert new is not None and new != old
     with pytest.raises(TokenRejectedError) as superseded:
-        concierge.activate(old, accept_terms=True)
+        concierge.activate(old, accept_terms=True, password="correct horse battery staple")
     assert superseded.value.reason == "superseded"
-    assert concierge.activate(new, accept_terms=True).status == "live"
+    assert concierge.activate(new, accept_terms=True, password="correct horse battery staple").status == "live"
 
 
 @pytest.mark.parametrize("reach", ["pending_activation", "live"])
@@ -101,7 +101,7 @@ def test_inviting_a_pending_or_live_account_is_refused_naming_status_and_action(
     if reach == "live":
         token = controls.last_activation_token(EMAIL)
         assert token is not None
-        concierge.activate(token, accept_terms=True)
+        concierge.activate(token, accept_terms=True, password="correct horse battery staple")
     before = snapshot(concierge, admin)
 
     with pytest.raises(InvalidTransitionError) as refused:
@@ -121,11 +121,11 @@ def test_a_used_token_is_refused_the_second_time_and_changes_nothing(
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
     token = controls.last_activation_token(EMAIL)
     assert token is not None
-    concierge.activate(token, accept_terms=True)
+    concierge.activate(token, accept_terms=True, password="correct horse battery staple")
     before = snapshot(concierge, admin)
 
     with pytest.raises(TokenRejectedError) as reused:
-        concierge.activate(token, accept_terms=True)
+        concierge.activate(token, accept_terms=True, password="correct horse battery staple")
 
     assert reused.value.reason == "already_used"
     assert concierge.get_resident(admin, ada.id).status == "live"
@@ -142,17 +142,17 @@ def test_activation_without_accepting_the_terms_is_a_validation_error(
     before = snapshot(concierge, admin)
 
     with pytest.raises(ValidationError) as refused:
-        concierge.activate(token, accept_terms=False)
+        concierge.activate(token, accept_terms=False, password="correct horse battery staple")
 
     assert fields(refused.value) == ["accept_terms"]
     assert concierge.account_status(admin, ada.id) == "pending_activation"
     assert snapshot(concierge, admin) == before
-    assert concierge.activate(token, accept_terms=True).status == "live"
+    assert concierge.activate(token, accept_terms=True, password="correct horse battery staple").status == "live"
 
 
 def test_a_token_the_sdk_never_issued_is_invalid(concierge: Concierge, admin: Admin, place: Place) -> None:
     # R-STATUS-5
     with pytest.raises(TokenRejectedError) as refused:
-        concierge.activate("res_nobody." + "A" * 43, accept_terms=True)
+        concierge.activate("res_nobody." + "A" * 43, accept_terms=True, password="correct horse battery staple")
 
     assert refused.value.reason == "invalid"

@@ -27,6 +27,9 @@ from concierge import (
 PG_CANARY = "canary-PG-pa55"
 SMTP_CANARY = "canary-SMTP-pa55word-9c1e"
 
+# Every process sharing a PostgreSQL database is given the same activation secret.
+SHARED_SECRET = "the tests' shared activation secret"
+
 
 def open_sandbox(path: object, seed: int = 7) -> Concierge:
     """A sandbox handle keeping its state in the SQLite file at `path`."""
@@ -106,7 +109,7 @@ def test_a_closed_handle_raises_closed_error_for_every_call_and_closing_twice_is
         lambda: concierge.get_property(reader, prop.id),
         lambda: concierge.register_building(admin, prop.id, "Tower A"),
         lambda: concierge.register_property(reader, "Elsewhere", "elsewhere"),
-        lambda: concierge.activate("not-a-token", accept_terms=True),
+        lambda: concierge.activate("not-a-token", accept_terms=True, password="correct horse battery staple"),
         lambda: concierge.dispatch_outbox(),
     ]
     for call in calls:
@@ -192,7 +195,7 @@ def test_an_unreachable_postgres_is_a_retryable_store_error_without_the_password
     url = f"postgres://u:{PG_CANARY}@127.0.0.1:{port}/db"
 
     with pytest.raises(StoreError) as info:
-        Concierge.open(store=url, smtp=smtp())
+        Concierge.open(store=url, smtp=smtp(), activation_secret=SHARED_SECRET)
 
     err = info.value
     assert err.retryable is True
@@ -255,7 +258,7 @@ def test_a_postgres_handle_works_end_to_end() -> None:
     admin = Admin.full_access("desk-1", "Front desk")
     site = f"py-{uuid.uuid4().hex[:12]}"
 
-    with Concierge.open(store=url, smtp=smtp()) as concierge:
+    with Concierge.open(store=url, smtp=smtp(), activation_secret=SHARED_SECRET) as concierge:
         assert concierge.sandbox_controls is None
         assert "postgres://" in repr(concierge)
         unit_id = furnish(concierge, admin, site_name=site)
@@ -267,7 +270,7 @@ def test_a_postgres_handle_works_end_to_end() -> None:
     with pytest.raises(ClosedError):
         list(concierge.list_residents(admin, property_id=prop_id))
     # Another handle on the same database sees what this one stored.
-    with Concierge.open(store=url, hold_email=True) as again:
+    with Concierge.open(store=url, hold_email=True, activation_secret=SHARED_SECRET) as again:
         assert [r.id for r in again.list_residents(admin, property_id=prop_id)] == [ada.id]
 
 
@@ -319,6 +322,6 @@ async def test_an_async_opening_opens_once_and_raises_store_errors_when_awaited(
 def test_the_optional_fields_of_a_store_error_are_none_when_absent() -> None:
     url = f"postgres://u:{PG_CANARY}@127.0.0.1:{closed_port()}/db"
     with pytest.raises(StoreError) as info:
-        Concierge.open(store=url, smtp=smtp())
+        Concierge.open(store=url, smtp=smtp(), activation_secret=SHARED_SECRET)
 
     assert (info.value.location, info.value.found, info.value.supported) == (None, None, None)

@@ -42,7 +42,7 @@ def raise_each(concierge: Concierge, controls: SandboxControls, admin: Admin, pl
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Lovelace", email="ada@example.org", send_mobile_activation=True)
     token = controls.last_activation_token("ada@example.org")
     assert token is not None
-    concierge.activate(token, accept_terms=True)
+    concierge.activate(token, accept_terms=True, password="correct horse battery staple")
     reader = staff("Reader", residence="read")
     calls: list[tuple[Callable[[], object], type[cg.ConciergeError], dict[str, object]]] = [
         (
@@ -59,7 +59,7 @@ def raise_each(concierge: Concierge, controls: SandboxControls, admin: Admin, pl
             },
         ),
         (lambda: concierge.invite(admin, ada.id), cg.InvalidTransitionError, {"from_status": "live", "action": "invite"}),
-        (lambda: concierge.activate(token, accept_terms=True), cg.TokenRejectedError, {"reason": "already_used"}),
+        (lambda: concierge.activate(token, accept_terms=True, password="correct horse battery staple"), cg.TokenRejectedError, {"reason": "already_used"}),
         (lambda: concierge.get_resident(admin, "res_nope"), cg.NotFoundError, {"entity": "resident", "id": "res_nope"}),
         (
             lambda: concierge.move_in(admin, place.unit.id, "", "Lovelace", email="nope"),

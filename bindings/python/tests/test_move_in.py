@@ -169,14 +169,14 @@ def test_expired_and_reused_tokens_change_nothing(
     bob_token = controls.last_activation_token("bob@example.org")
     ada_token = controls.last_activation_token("ada@example.org")
     assert bob_token is not None and ada_token is not None
-    concierge.activate(bob_token, accept_terms=True)
+    concierge.activate(bob_token, accept_terms=True, password="correct horse battery staple")
     controls.advance(days=8)
     before = snapshot(concierge, admin)
 
     with pytest.raises(TokenRejectedError) as expired:
-        concierge.activate(ada_token, accept_terms=True)
+        concierge.activate(ada_token, accept_terms=True, password="correct horse battery staple")
     with pytest.raises(TokenRejectedError) as reused:
-        concierge.activate(bob_token, accept_terms=True)
+        concierge.activate(bob_token, accept_terms=True, password="correct horse battery staple")
 
     assert (expired.value.reason, reused.value.reason) == ("expired", "already_used")
     assert snapshot(concierge, admin) == before

@@ -40,7 +40,7 @@ def test_an_unavailable_mailer_delays_the_email_until_the_dispatcher_delivers_it
     assert len(controls.sent_emails()) == 1
     token = controls.last_activation_token(EMAIL)
     assert token is not None
-    assert concierge.activate(token, accept_terms=True).status == "live"
+    assert concierge.activate(token, accept_terms=True, password="correct horse battery staple").status == "live"
 
 
 def test_a_rejected_email_is_parked_for_an_admin_and_can_be_retried(

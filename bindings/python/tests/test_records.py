@@ -93,7 +93,7 @@ def test_property_settings_default_as_the_sdk_does_and_round_trip(concierge: Con
         "future_resident_sync": True,
         "sync_interval": 3600,
         "amenities": [{"id": "amen_pool", "name": "Pool"}],
-        "invitation_email": {"sender": "Desk <desk@example.org>", "subject": "Welcome, {first_name}"},
+        "invitation_email": {"sender": "Desk <desk@example.org>", "subject": "Welcome, {{ first_name }}"},
     }
 
     prop = concierge.register_property(admin, "Harbour View", "harbour-view", settings=chosen)
@@ -101,11 +101,11 @@ def test_property_settings_default_as_the_sdk_does_and_round_trip(concierge: Con
     assert isinstance(default, PropertySettings) and isinstance(default.invitation_email, InvitationEmailSettings)
     assert default.sync_interval == DEFAULT_INTERVAL
     assert default.amenities == [] and default.future_resident_sync is False
-    assert "{activation_link}" in default.invitation_email.body
+    assert "{{ activation_link }}" in default.invitation_email.body
     assert prop.settings.future_resident_sync is True
     assert prop.settings.sync_interval == 3600
     assert prop.settings.invitation_email.sender == "Desk <desk@example.org>"
-    assert prop.settings.invitation_email.subject == "Welcome, {first_name}"
+    assert prop.settings.invitation_email.subject == "Welcome, {{ first_name }}"
     assert prop.settings.invitation_email.body == default.invitation_email.body
     [pool] = prop.settings.amenities
     assert (pool.id, pool.name) == ("amen_pool", "Pool")

@@ -77,12 +77,14 @@ async def test_a_refused_config_is_raised_before_any_store_is_opened(tmp_path: P
     url = f"postgres://desk:pw@127.0.0.1:{closed_port()}/concierge"
     raised: list[BaseException] = []
 
+    # PostgreSQL requires an activation secret: given, so only the SALTO setting is wrong.
+    secret = {"activation_secret": "the tests' shared activation secret"}
     for store in (path, url):
         with pytest.raises(ValidationError) as opened:
-            Concierge.open(store=store, smtp=smtp(), salto=bad)
+            Concierge.open(store=store, smtp=smtp(), salto=bad, **secret)
         raised.append(opened.value)
         with pytest.raises(ValidationError) as awaited:
-            await AsyncConcierge.open(store=store, smtp=smtp(), salto=bad)
+            await AsyncConcierge.open(store=store, smtp=smtp(), salto=bad, **secret)
         raised.append(awaited.value)
 
     assert list(tmp_path.iterdir()) == []

@@ -99,10 +99,10 @@ def test_the_activation_token_is_in_no_outbox_entry_repr_or_error(
     assert token is not None
     [email] = controls.sent_emails()
     [done] = concierge.list_outbox(admin, "done")
-    concierge.activate(token, accept_terms=True)
+    concierge.activate(token, accept_terms=True, password="correct horse battery staple")
 
     with pytest.raises(ConciergeError) as reused:
-        concierge.activate(token, accept_terms=True)
+        concierge.activate(token, accept_terms=True, password="correct horse battery staple")
 
     assert token in email.body
     for obj in (pending, done, reused.value, concierge, controls):

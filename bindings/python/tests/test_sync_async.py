@@ -55,14 +55,14 @@ async def scenario(concierge: Union[Concierge, AsyncConcierge]) -> list[object]:
     assert first is not None
     controls.advance(days=8)
     await attempt(lambda: concierge.account_status(admin, ada.id))
-    await attempt(lambda: concierge.activate(first, accept_terms=True))
+    await attempt(lambda: concierge.activate(first, accept_terms=True, password="correct horse battery staple"))
     await attempt(lambda: concierge.invite(admin, ada.id))
-    await attempt(lambda: concierge.activate(first, accept_terms=True))
+    await attempt(lambda: concierge.activate(first, accept_terms=True, password="correct horse battery staple"))
     second = controls.last_activation_token("ada@example.org")
     assert second is not None
-    await attempt(lambda: concierge.activate(second, accept_terms=False))
-    await attempt(lambda: concierge.activate(second, accept_terms=True))
-    await attempt(lambda: concierge.activate(second, accept_terms=True))
+    await attempt(lambda: concierge.activate(second, accept_terms=False, password="correct horse battery staple"))
+    await attempt(lambda: concierge.activate(second, accept_terms=True, password="correct horse battery staple"))
+    await attempt(lambda: concierge.activate(second, accept_terms=True, password="correct horse battery staple"))
     await attempt(lambda: concierge.move_in(admin, "unit_nope", "Bob", "Brown"))
     await attempt(lambda: concierge.move_in(admin, unit.id, "", "Brown", send_mobile_activation=True))
 

@@ -135,11 +135,19 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         .last_activation_token("ada@example.org")
         .unwrap_or_default();
     concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await?;
     say("  Ada followed her link and accepted the terms: live".to_owned());
     match concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
     {
         Err(e) => say(format!(

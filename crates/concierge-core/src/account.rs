@@ -12,18 +12,22 @@
 //! Every transition is a method taking `now`; anything else is refused with
 //! [`Error::InvalidTransition`] naming the status and the action, and changes nothing.
 //!
-//! Activation tokens are `<selector>.<verifier>`: the selector finds the account (it is the
-//! resident id, not a secret), the verifier is 256 bits from the operating system's random source.
-//! Only the SHA-256 hash of the whole token is stored, and it is compared in constant time.
+//! An invitation keeps a random nonce and the SHA-256 hash of its token, never the token: the
+//! token is derived from the nonce with the [`ActivationSecret`], which is not stored with the
+//! data (see [`crate::credentials`]). Presented tokens are compared by hash in constant time.
+//!
+//! Going Live takes the token and, when Concierge keeps passwords ([`PasswordMode::Managed`]),
+//! a new password, stored only as its Argon2id hash ([`PasswordHash`]).
 
+use crate::credentials::{self, ActivationSecret, hash_token, hashes_equal};
+pub use crate::credentials::{ActivationToken, selector_of};
 use crate::error::{Error, Result, TokenRejection};
-use base64::Engine as _;
+use crate::password::PasswordHash;
+#[cfg(doc)]
+use crate::password::PasswordMode;
 use chrono::{DateTime, Duration, Utc};
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::fmt;
-use subtle::ConstantTimeEq;
 
 /// How long an activation link is valid by default (R-STATUS-2): 7 days.
 pub const DEFAULT_ACTIVATION_VALIDITY: Duration = Duration::days(7);
@@ -129,6 +133,12 @@ enum Stage {
 /// The stored half of an activation link: the hash, never the token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 struct Invitation {
+    /// Which invitation of the account this is (1 for the first).
+    #[serde(default)]
+    number: u32,
+    /// The random nonce the token is derived from; no secret by itself.
+    #[serde(default)]
+    nonce: String,
     token_hash: String,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -138,6 +148,7 @@ struct Invitation {
 impl fmt::Debug for Invitation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Invitation")
+            .field("number", &self.number)
             .field("token_hash", &"<redacted>")
             .field("issued_at", &self.issued_at)
             .field("expires_at", &self.expires_at)
@@ -157,6 +168,9 @@ pub struct Account {
     superseded_hashes: Vec<String>,
     invitations_sent: u32,
     activated_at: Option<DateTime<Utc>>,
+    /// The Argon2id hash of the password set at activation (managed passwords only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password_hash: Option<PasswordHash>,
 }
 
 impl Default for Account {
@@ -174,6 +188,7 @@ impl Account {
             superseded_hashes: Vec::new(),
             invitations_sent: 0,
             activated_at: None,
+            password_hash: None,
         }
     }
 
@@ -214,47 +229,103 @@ impl Account {
     }
 
     /// Invite (R-STATUS-2) or invite again after expiry (R-STATUS-4): a new link valid for
-    /// `validity` from `now`. Allowed from Not Invited and Activation Expired only.
+    /// `validity` from `now`, its token derived from a new nonce with `secret`. Allowed from Not
+    /// Invited and Activation Expired, and from Pending Activation only when the pending link
+    /// was made with another secret, so that its email can never be sent (see
+    /// [`Account::link_is_derivable`]).
     ///
-    /// Returns the new token, to be put in the welcome email; only its hash is kept.
+    /// Returns the new token; only its nonce and hash are kept.
     pub fn invite(
         &mut self,
         selector: &str,
         now: DateTime<Utc>,
         validity: Duration,
+        secret: &ActivationSecret,
     ) -> Result<ActivationToken> {
         let from = self.status(now);
-        match from {
-            AccountStatus::NotInvited | AccountStatus::ActivationExpired => {}
-            AccountStatus::PendingActivation | AccountStatus::Live => {
-                return Err(Error::InvalidTransition {
-                    from,
-                    action: AccountAction::Invite,
-                });
-            }
+        let allowed = match from {
+            AccountStatus::NotInvited | AccountStatus::ActivationExpired => true,
+            AccountStatus::PendingActivation => !self.link_is_derivable(selector, secret),
+            AccountStatus::Live => false,
+        };
+        if !allowed {
+            return Err(Error::InvalidTransition {
+                from,
+                action: AccountAction::Invite,
+            });
         }
-        let token = ActivationToken::generate(selector)?;
+        let nonce = credentials::new_nonce()?;
+        let token = ActivationToken::derive(secret, selector, &nonce);
         if let Some(old) = self.invitation.take() {
             self.superseded_hashes.push(old.token_hash);
             if self.superseded_hashes.len() > REMEMBERED_SUPERSEDED {
                 self.superseded_hashes.remove(0);
             }
         }
+        self.invitations_sent += 1;
         self.invitation = Some(Invitation {
+            number: self.invitations_sent,
+            nonce,
             token_hash: token.hash(),
             issued_at: now,
             expires_at: now + validity,
             used_at: None,
         });
         self.stage = Stage::Invited;
-        self.invitations_sent += 1;
         Ok(token)
     }
 
-    /// Activate with the link's token (R-STATUS-3). Refuses an expired, used, superseded or
-    /// unknown token with [`Error::TokenRejected`], and any status but Pending Activation with
-    /// [`Error::InvalidTransition`]. A refused call changes nothing.
-    pub fn activate(&mut self, token: &str, now: DateTime<Utc>) -> Result<()> {
+    /// The number of the current invitation (1 for the first), if there is one.
+    pub fn invitation_number(&self) -> Option<u32> {
+        self.invitation.as_ref().map(|i| i.number)
+    }
+
+    /// Whether `secret` re-creates the current invitation's token (the one whose hash is kept).
+    /// False when there is no invitation, or it was made with another secret.
+    pub fn link_is_derivable(&self, selector: &str, secret: &ActivationSecret) -> bool {
+        self.invitation.as_ref().is_some_and(|inv| {
+            !inv.nonce.is_empty()
+                && hashes_equal(
+                    &ActivationToken::derive(secret, selector, &inv.nonce).hash(),
+                    &inv.token_hash,
+                )
+        })
+    }
+
+    /// The token of invitation `number`, re-derived with `secret` to put in its email.
+    ///
+    /// `Ok(None)`: the email is no longer needed (a newer invitation replaced this one, or its
+    /// link was used). An [`Error::Validation`] on `activation_secret`: `secret` does not
+    /// re-create the token whose hash is kept (the secret changed since the invitation was
+    /// made); inviting again makes a new link.
+    pub fn link_token(
+        &self,
+        selector: &str,
+        number: u32,
+        secret: &ActivationSecret,
+    ) -> Result<Option<ActivationToken>> {
+        let Some(inv) = self
+            .invitation
+            .as_ref()
+            .filter(|inv| inv.number == number && inv.used_at.is_none())
+        else {
+            return Ok(None);
+        };
+        if !self.link_is_derivable(selector, secret) {
+            return Err(Error::invalid(
+                "activation_secret",
+                "does not re-create this invitation's link: the activation secret changed since \
+                 it was made (restore the previous secret, or invite the resident again)",
+            ));
+        }
+        Ok(Some(ActivationToken::derive(secret, selector, &inv.nonce)))
+    }
+
+    /// Checks what [`Account::activate`] checks, changing nothing: `token` is the current,
+    /// unused, unexpired link, and the account is Pending Activation. Refuses an expired, used,
+    /// superseded or unknown token with [`Error::TokenRejected`], and any status but Pending
+    /// Activation with [`Error::InvalidTransition`] (R-STATUS-5).
+    pub fn check_activation(&self, token: &str, now: DateTime<Utc>) -> Result<()> {
         let presented = hash_token(token);
         let rejected = |reason| Err(Error::TokenRejected { reason });
         let Some(inv) = &self.invitation else {
@@ -276,112 +347,57 @@ impl Account {
         }
         let from = self.status(now);
         match from {
-            AccountStatus::PendingActivation => {}
-            AccountStatus::ActivationExpired => return rejected(TokenRejection::Expired),
-            AccountStatus::NotInvited | AccountStatus::Live => {
-                return Err(Error::InvalidTransition {
-                    from,
-                    action: AccountAction::Activate,
-                });
-            }
+            AccountStatus::PendingActivation => Ok(()),
+            AccountStatus::ActivationExpired => rejected(TokenRejection::Expired),
+            AccountStatus::NotInvited | AccountStatus::Live => Err(Error::InvalidTransition {
+                from,
+                action: AccountAction::Activate,
+            }),
         }
+    }
+
+    /// Activate with the link's token (R-STATUS-3), keeping the password's hash when Concierge
+    /// keeps passwords (`None` when the host's identity provider does). Refuses what
+    /// [`Account::check_activation`] refuses; a refused call changes nothing. The token works
+    /// once.
+    pub fn activate(
+        &mut self,
+        token: &str,
+        password: Option<PasswordHash>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.check_activation(token, now)?;
         if let Some(inv) = &mut self.invitation {
             inv.used_at = Some(now);
         }
         self.stage = Stage::Live;
         self.activated_at = Some(now);
+        self.password_hash = password;
         Ok(())
     }
 
-    /// Whether `token` is the current, unused link of this account. Used by the outbox
-    /// dispatcher to skip a welcome email whose link a newer invitation replaced.
-    pub fn is_current_token(&self, token: &ActivationToken) -> bool {
-        self.invitation.as_ref().is_some_and(|inv| {
-            inv.used_at.is_none() && hashes_equal(&token.hash(), &inv.token_hash)
-        })
-    }
-}
-
-/// A raw activation token. Secret: `Debug` and `Display` print `<redacted>`; read it with
-/// [`ActivationToken::expose`] only to put it in the email.
-#[derive(Clone)]
-pub struct ActivationToken(SecretString);
-
-impl ActivationToken {
-    fn generate(selector: &str) -> Result<Self> {
-        let mut verifier = [0u8; 32];
-        getrandom::fill(&mut verifier).map_err(|e| {
-            Error::Store(crate::error::StoreError::Unavailable {
-                message: format!("the operating system's random source failed: {e}"),
-            })
-        })?;
-        let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(verifier);
-        Ok(Self(SecretString::from(format!("{selector}.{encoded}"))))
+    /// Whether `password` is the one set at activation. False when none was set (the account is
+    /// not live, or its passwords are kept by the host's identity provider).
+    pub fn verify_password(&self, password: &str) -> bool {
+        self.password_hash
+            .as_ref()
+            .is_some_and(|h| h.verify(password))
     }
 
-    /// Wraps a token received from a resident.
-    pub fn from_string(token: impl Into<String>) -> Self {
-        Self(SecretString::from(token.into()))
+    /// Whether a password was set at activation.
+    pub fn has_password(&self) -> bool {
+        self.password_hash.is_some()
     }
-
-    /// The token text.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-
-    /// The selector part (the resident id), if the token is well formed.
-    pub fn selector(&self) -> Option<&str> {
-        selector_of(self.expose())
-    }
-
-    fn hash(&self) -> String {
-        hash_token(self.expose())
-    }
-}
-
-impl fmt::Debug for ActivationToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ActivationToken(<redacted>)")
-    }
-}
-
-impl PartialEq for ActivationToken {
-    fn eq(&self, other: &Self) -> bool {
-        hashes_equal(self.expose(), other.expose())
-    }
-}
-
-impl Serialize for ActivationToken {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(self.expose())
-    }
-}
-
-impl<'de> Deserialize<'de> for ActivationToken {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d).map(Self::from_string)
-    }
-}
-
-/// The selector of a token (`<selector>.<verifier>`), if it has that shape.
-pub fn selector_of(token: &str) -> Option<&str> {
-    let (selector, verifier) = token.rsplit_once('.')?;
-    (!selector.is_empty() && verifier.len() >= 22).then_some(selector)
-}
-
-fn hash_token(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn hashes_equal(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    fn secret() -> ActivationSecret {
+        ActivationSecret::from_bytes(b"a test secret of at least 32 bytes!".to_vec()).unwrap()
+    }
 
     fn t0() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-01-05T09:00:00Z")
@@ -400,12 +416,12 @@ mod tests {
     fn invite_then_activate_within_seven_days_goes_live() {
         let mut a = Account::new();
         let token = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         assert_eq!(a.status(t0()), AccountStatus::PendingActivation);
         let later = t0() + Duration::days(6) + Duration::hours(23);
         assert_eq!(a.status(later), AccountStatus::PendingActivation);
-        a.activate(token.expose(), later).unwrap();
+        a.activate(token.expose(), None, later).unwrap();
         assert_eq!(a.status(later), AccountStatus::Live);
         assert_eq!(a.activated_at(), Some(later));
     }
@@ -415,11 +431,11 @@ mod tests {
     fn pending_expires_after_seven_days_without_a_sweep_and_can_be_reinvited() {
         let mut a = Account::new();
         let old = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         let expired_at = t0() + Duration::days(7);
         assert_eq!(a.status(expired_at), AccountStatus::ActivationExpired);
-        let err = a.activate(old.expose(), expired_at).unwrap_err();
+        let err = a.activate(old.expose(), None, expired_at).unwrap_err();
         assert!(matches!(
             err,
             Error::TokenRejected {
@@ -427,18 +443,18 @@ mod tests {
             }
         ));
         let new = a
-            .invite("res_1", expired_at, DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", expired_at, DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         assert_eq!(a.status(expired_at), AccountStatus::PendingActivation);
         assert_eq!(a.invitations_sent(), 2);
-        let err = a.activate(old.expose(), expired_at).unwrap_err();
+        let err = a.activate(old.expose(), None, expired_at).unwrap_err();
         assert!(matches!(
             err,
             Error::TokenRejected {
                 reason: TokenRejection::Superseded
             }
         ));
-        a.activate(new.expose(), expired_at + Duration::days(1))
+        a.activate(new.expose(), None, expired_at + Duration::days(1))
             .unwrap();
         assert_eq!(
             a.status(expired_at + Duration::days(1)),
@@ -451,20 +467,20 @@ mod tests {
     fn other_transitions_are_refused_naming_status_and_action_and_change_nothing() {
         let mut a = Account::new();
         let token = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         let before = a.clone();
         let err = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap_err();
         assert_eq!(
             err.to_string(),
             "cannot invite an account that is pending_activation"
         );
         assert_eq!(a, before);
-        a.activate(token.expose(), t0()).unwrap();
+        a.activate(token.expose(), None, t0()).unwrap();
         let err = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap_err();
         assert_eq!(err.to_string(), "cannot invite an account that is live");
     }
@@ -474,10 +490,10 @@ mod tests {
     fn a_used_token_is_refused_the_second_time() {
         let mut a = Account::new();
         let token = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
-        a.activate(token.expose(), t0()).unwrap();
-        let err = a.activate(token.expose(), t0()).unwrap_err();
+        a.activate(token.expose(), None, t0()).unwrap();
+        let err = a.activate(token.expose(), None, t0()).unwrap_err();
         assert!(matches!(
             err,
             Error::TokenRejected {
@@ -491,11 +507,11 @@ mod tests {
     fn tokens_are_unguessable_hashed_and_never_printed() {
         let mut a = Account::new();
         let t1 = a
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         let mut b = Account::new();
         let t2 = b
-            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY)
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
             .unwrap();
         assert_ne!(t1.expose(), t2.expose());
         let verifier = t1.expose().rsplit_once('.').unwrap().1;
@@ -511,11 +527,69 @@ mod tests {
         assert_eq!(format!("{t1:?}"), "ActivationToken(<redacted>)");
         let wrong = format!("res_1.{}", "A".repeat(43));
         assert!(matches!(
-            a.activate(&wrong, t0()).unwrap_err(),
+            a.activate(&wrong, None, t0()).unwrap_err(),
             Error::TokenRejected {
                 reason: TokenRejection::Invalid
             }
         ));
+    }
+
+    // R-STATUS-5: the link is re-created from the stored nonce only with the same secret.
+    #[test]
+    fn the_link_is_re_derived_with_the_secret_and_a_changed_secret_is_a_configuration_error() {
+        let mut a = Account::new();
+        let sent = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
+            .unwrap();
+        assert_eq!(a.invitation_number(), Some(1));
+        let again = a.link_token("res_1", 1, &secret()).unwrap().unwrap();
+        assert_eq!(again, sent);
+        assert!(a.link_token("res_1", 2, &secret()).unwrap().is_none());
+        let other = ActivationSecret::random().unwrap();
+        let err = a.link_token("res_1", 1, &other).unwrap_err();
+        assert_eq!(err.code(), crate::ErrorCode::Validation);
+        assert!(err.to_string().contains("activation_secret"), "{err}");
+        // Pending, but its email can never be sent with this secret: inviting again is allowed,
+        // and with the secret that made the link it is refused (R-STATUS-5).
+        let err = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidTransition { .. }));
+        let new = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &other)
+            .unwrap();
+        assert_eq!(a.invitation_number(), Some(2));
+        assert_eq!(a.link_token("res_1", 2, &other).unwrap().unwrap(), new);
+        assert!(matches!(
+            a.activate(sent.expose(), None, t0()).unwrap_err(),
+            Error::TokenRejected {
+                reason: TokenRejection::Superseded
+            }
+        ));
+        a.activate(new.expose(), None, t0()).unwrap();
+        assert!(a.link_token("res_1", 2, &other).unwrap().is_none(), "used");
+    }
+
+    // R-STATUS-3
+    #[test]
+    fn activation_keeps_only_the_password_hash() {
+        let mut a = Account::new();
+        let token = a
+            .invite("res_1", t0(), DEFAULT_ACTIVATION_VALIDITY, &secret())
+            .unwrap();
+        assert!(!a.verify_password("correct horse battery"));
+        let hash = PasswordHash::create(&secrecy::SecretString::from(
+            "correct horse battery".to_owned(),
+        ))
+        .unwrap();
+        a.activate(token.expose(), Some(hash), t0()).unwrap();
+        assert!(a.has_password());
+        assert!(a.verify_password("correct horse battery"));
+        assert!(!a.verify_password("wrong horse battery"));
+        let stored = serde_json::to_string(&a).unwrap();
+        assert!(stored.contains("$argon2id$"));
+        assert!(!stored.contains("correct horse"));
+        assert!(!format!("{a:?}").contains("argon2"));
     }
 
     #[derive(Clone, Debug)]
@@ -550,16 +624,16 @@ mod tests {
                 let before = account.clone();
                 let status_before = account.status(now);
                 let result = match &op {
-                    Op::Invite => account.invite("res_x", now, validity).map(|t| tokens.push(t)),
+                    Op::Invite => account.invite("res_x", now, validity, &secret()).map(|t| tokens.push(t)),
                     Op::ActivateCurrent => match tokens.last() {
-                        Some(t) => account.activate(t.expose(), now),
-                        None => account.activate("res_x.AAAAAAAAAAAAAAAAAAAAAAAAAAAA", now),
+                        Some(t) => account.activate(t.expose(), None, now),
+                        None => account.activate("res_x.AAAAAAAAAAAAAAAAAAAAAAAAAAAA", None, now),
                     },
                     Op::ActivateOldest => match tokens.first() {
-                        Some(t) => account.activate(t.expose(), now),
+                        Some(t) => account.activate(t.expose(), None, now),
                         None => Ok(()),
                     },
-                    Op::ActivateGarbage => account.activate("garbage", now),
+                    Op::ActivateGarbage => account.activate("garbage", None, now),
                     Op::Advance(h) => { now += Duration::hours(*h); Ok(()) }
                 };
                 let status_after = account.status(now);

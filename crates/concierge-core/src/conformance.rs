@@ -22,6 +22,12 @@ pub fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_603_600, 0).expect("valid")
 }
 
+/// A fixed activation secret for the checks.
+pub fn test_secret() -> crate::credentials::ActivationSecret {
+    crate::credentials::ActivationSecret::from_bytes(b"conformance checks' activation key".to_vec())
+        .expect("long enough")
+}
+
 /// A property, building and unit, committed.
 pub async fn place(store: &dyn Store) -> (Property, Building, Unit) {
     let mut property = Property {
@@ -141,9 +147,8 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
     );
 
     let mut r = resident(&unit, "Ada", Some("t-1"));
-    let token = r
-        .account
-        .invite(r.id.as_str(), t0(), Duration::days(7))
+    r.account
+        .invite(r.id.as_str(), t0(), Duration::days(7), &test_secret())
         .expect("invite");
     r.amenities.push(AmenityId::new());
     r.user_types.insert(StrataUserType::Committee);
@@ -197,7 +202,7 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
         "activation-email:1",
         OutboxMessage::ActivationEmail {
             resident_id: r.id.clone(),
-            token: Some(token),
+            invitation: 1,
         },
         t0(),
     );
@@ -331,7 +336,7 @@ pub async fn uniqueness_rules_hold(store: Arc<dyn Store>) {
             key,
             OutboxMessage::ActivationEmail {
                 resident_id: ResidentId::new(),
-                token: None,
+                invitation: 1,
             },
             t0(),
         )
@@ -411,7 +416,7 @@ pub async fn resident_queries_filter_and_page(store: Arc<dyn Store>) {
         let mut r = resident(&unit, &format!("R{i:02}"), Some(&format!("t-{i}")));
         if i % 5 == 0 {
             r.account
-                .invite(r.id.as_str(), t0(), Duration::days(7))
+                .invite(r.id.as_str(), t0(), Duration::days(7), &test_secret())
                 .expect("invite");
         }
         if i % 4 == 0 {
@@ -472,7 +477,7 @@ pub async fn outbox_and_ledger_queries(store: Arc<dyn Store>) {
     let (property, _, _) = place(store).await;
     let msg = || OutboxMessage::ActivationEmail {
         resident_id: ResidentId::new(),
-        token: None,
+        invitation: 1,
     };
     let tag = property.id.to_string();
     let mut late = OutboxEntry::new(
@@ -777,7 +782,7 @@ pub async fn keys_and_outbox_page_by_id(store: Arc<dyn Store>) {
             format!("{tag}-page-{i}"),
             OutboxMessage::ActivationEmail {
                 resident_id: ResidentId::new(),
-                token: None,
+                invitation: 1,
             },
             t0(),
         );

@@ -93,18 +93,24 @@ impl Amenity {
     }
 }
 
-/// The template of the welcome / activation email. Placeholders: `{first_name}`,
-/// `{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`.
+/// The templates of the welcome / activation email, in MiniJinja (Jinja2) syntax. Variables:
+/// `first_name`, `last_name`, `display_name`, `property_name`, `activation_link` and
+/// `expires_at` (e.g. `{{ activation_link }}`). The HTML body is auto-escaped; the subject and
+/// the text body are not. The body must use `activation_link`; a template that does not compile
+/// or uses another variable is refused when the settings are saved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InvitationEmailSettings {
     /// The sender shown to residents.
     #[serde(alias = "from")]
     pub sender: String,
-    /// The subject line.
+    /// The subject line (template).
     pub subject: String,
-    /// The body.
+    /// The plain-text body (template); must use `{{ activation_link }}`.
     pub body: String,
+    /// The HTML body (template, auto-escaped), sent as the alternative to the text body; none:
+    /// text only.
+    pub html_body: Option<String>,
     /// The link residents follow; the token is appended.
     pub activation_url: String,
 }
@@ -113,10 +119,18 @@ impl Default for InvitationEmailSettings {
     fn default() -> Self {
         Self {
             sender: "Concierge <no-reply@concierge.invalid>".into(),
-            subject: "Welcome to {property_name}: activate your account".into(),
-            body: "Hello {first_name},\n\nYour account at {property_name} is ready. Activate it \
-                   within 7 days:\n\n{activation_link}\n\nThe link works until {expires_at}.\n"
-                .into(),
+            subject: "Welcome to {{ property_name }}: activate your account".into(),
+            body:
+                "Hello {{ first_name }},\n\nYour account at {{ property_name }} is ready. Activate \
+                   it within 7 days:\n\n{{ activation_link }}\n\nThe link works until \
+                   {{ expires_at }}.\n"
+                    .into(),
+            html_body: Some(
+                "<p>Hello {{ first_name }},</p>\n<p>Your account at {{ property_name }} is ready. \
+                 <a href=\"{{ activation_link }}\">Activate it</a> within 7 days.</p>\n\
+                 <p>The link works until {{ expires_at }}.</p>\n"
+                    .into(),
+            ),
             activation_url: "https://concierge.invalid/activate?token=".into(),
         }
     }

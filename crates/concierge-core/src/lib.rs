@@ -9,12 +9,14 @@
 //! depend on this crate, never the other way round.
 //!
 //! ```
-//! use concierge_core::{Account, AccountStatus, DEFAULT_ACTIVATION_VALIDITY};
+//! use concierge_core::{Account, AccountStatus, ActivationSecret, DEFAULT_ACTIVATION_VALIDITY};
 //! use chrono::{Duration, Utc};
 //!
 //! let now = Utc::now();
 //! let mut account = Account::new();
-//! let token = account.invite("res_1", now, DEFAULT_ACTIVATION_VALIDITY)?;
+//! // The key links are derived with; a handle keeps it apart from the data.
+//! let secret = ActivationSecret::random()?;
+//! let token = account.invite("res_1", now, DEFAULT_ACTIVATION_VALIDITY, &secret)?;
 //! assert_eq!(account.status(now), AccountStatus::PendingActivation);
 //! // Nobody activated: eight days later the link has expired, with no sweeper having run.
 //! assert_eq!(account.status(now + Duration::days(8)), AccountStatus::ActivationExpired);
@@ -27,10 +29,12 @@
 pub mod account;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+pub mod credentials;
 pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod memory;
+pub mod password;
 pub mod permissions;
 pub mod providers;
 pub mod roll;
@@ -41,6 +45,7 @@ pub mod validate;
 pub use account::{
     Account, AccountAction, AccountStatus, ActivationToken, DEFAULT_ACTIVATION_VALIDITY,
 };
+pub use credentials::ActivationSecret;
 pub use domain::*;
 pub use error::{
     ConflictKind, Constraint, EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue,
@@ -49,12 +54,13 @@ pub use error::{
 };
 pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};
+pub use password::{PasswordHash, PasswordMode};
 pub use permissions::{AccessLevel, Admin, Permission, Permissions};
 pub use providers::*;
 pub use roll::{MemberQuery, MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use store::{
     Batch, Intent, IntentStatus, KeyQuery, OutboxEntry, OutboxMessage, OutboxQuery, OutboxStatus,
-    Put, Record, RecordKey, ResidentQuery, Store, StoreExt, StoreResult, Versioned,
+    Put, Record, RecordKey, ResidentQuery, SecretSource, Store, StoreExt, StoreResult, Versioned,
 };
 
 /// Each enum is declared once: strum gives its string form, parsing and list, serde its wire

@@ -600,6 +600,9 @@ pub struct EmailMessage {
     pub subject: String,
     /// Plain-text body. May hold an activation link: never logged.
     pub body: String,
+    /// HTML body, sent as the alternative to `body` when given. May hold an activation link:
+    /// never logged.
+    pub html_body: Option<String>,
     /// The same key twice sends one email.
     pub idempotency_key: String,
 }
@@ -610,6 +613,7 @@ impl Debug for EmailMessage {
             .field("to", &self.to)
             .field("subject", &self.subject)
             .field("body", &"<redacted>")
+            .field("html_body", &self.html_body.as_ref().map(|_| "<redacted>"))
             .field("idempotency_key", &self.idempotency_key)
             .finish()
     }

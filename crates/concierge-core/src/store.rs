@@ -15,7 +15,8 @@
 //! - one outbox entry per idempotency key;
 //! - a child's parent exists (a unit's building, a resident's unit…).
 
-use crate::account::{AccountStatus, ActivationToken};
+use crate::account::AccountStatus;
+use crate::credentials::ActivationSecret;
 use crate::domain::*;
 use crate::error::{EntityKind, Error, StoreError};
 use crate::ids::*;
@@ -375,13 +376,16 @@ impl OutboxQuery {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum OutboxMessage {
-    /// Send a resident the welcome / activation email with their link. The token is held only
-    /// until the email is delivered (the account keeps only its hash), then scrubbed.
+    /// Send a resident the welcome / activation email with their link. No token is held here:
+    /// the dispatcher re-derives it from the account's invitation and the activation secret
+    /// when it sends (see [`crate::credentials`]).
     ActivationEmail {
         /// The resident.
         resident_id: ResidentId,
-        /// The link's token; `None` once delivered.
-        token: Option<ActivationToken>,
+        /// Which invitation of the account the email is for (1 for the first); an email for an
+        /// invitation a newer one replaced is skipped.
+        #[serde(default)]
+        invitation: u32,
     },
     /// Cancel a key in the lock system (a resident moved out, R-PMS-8).
     CancelKey {
@@ -644,8 +648,27 @@ pub trait Store: Send + Sync + Debug + 'static {
     async fn list_strata_rolls(&self) -> StoreResult<Vec<StrataRoll>>;
     /// A roll's members matching `query`, ordered by id (keyset paging through an index).
     async fn list_strata_members(&self, query: &MemberQuery) -> StoreResult<Vec<StrataMember>>;
+    /// Where the key of activation links comes from when the handle is given none: memory
+    /// makes one per process (the default), a SQLite file keeps one in a key file beside the
+    /// database, PostgreSQL requires it to be given.
+    fn activation_secret(&self) -> StoreResult<SecretSource> {
+        Ok(SecretSource::PerProcess)
+    }
     /// Closes connections and files; later calls may fail. The default does nothing.
     async fn close(&self) {}
+}
+
+/// Where a store says the activation secret comes from, when the handle is given none
+/// ([`Store::activation_secret`]).
+#[derive(Clone, Debug)]
+pub enum SecretSource {
+    /// A random one for this process: links of emails still queued when it ends cannot be
+    /// made by the next process (for stores that do not outlive the process).
+    PerProcess,
+    /// The store keeps one apart from its data (a SQLite database's key file).
+    Kept(ActivationSecret),
+    /// It must be given (`activation_secret`): several processes share the store.
+    Required,
 }
 
 /// Typed reads over any [`Store`], turning "absent" into [`Error::NotFound`].

@@ -1,3 +1,5 @@
+//! The sandbox's mailer: keeps every email it accepts, in memory, one delivery per idempotency key.
+
 use crate::faults::Faults;
 use async_trait::async_trait;
 use concierge_core::{EmailMessage, Mailer, ProviderResult, SendEmailResponse};
@@ -16,6 +18,10 @@ pub struct SentEmail {
     /// Body. Holds the activation link: left out of a record's repr.
     #[schemars(extend("x-sensitive" = true))]
     pub body: String,
+    /// HTML body, when the email has one. Holds the activation link: left out of a record's
+    /// repr.
+    #[schemars(extend("x-sensitive" = true))]
+    pub html_body: Option<String>,
     /// The idempotency key it was sent with.
     pub idempotency_key: String,
     /// The mailer's message id.
@@ -118,6 +124,7 @@ impl Mailer for SandboxMailer {
             to: message.to,
             subject: message.subject,
             body: message.body,
+            html_body: message.html_body,
             idempotency_key: message.idempotency_key,
             message_id: message_id.clone(),
         });
@@ -135,6 +142,7 @@ mod tests {
             to: "b@example.org".into(),
             subject: "hi".into(),
             body: "link: https://x.invalid/activate?token=res_1.abc\n".into(),
+            html_body: None,
             idempotency_key: key.into(),
         }
     }

@@ -4,15 +4,23 @@
 //! [`SmtpMailer`] sets the `Message-ID` from the entry's idempotency key, so a rare redelivery
 //! after a crash carries the same id and mail systems that de-duplicate on it show one email.
 //!
+//! An email with an HTML body goes as `multipart/alternative` (text, then HTML). Connections
+//! come from a pool ([`SmtpConfig::pool_size`]) and sends are held to
+//! [`SmtpConfig::max_per_second`], so a large batch of welcome emails does not trip the
+//! server's limits.
+//!
 //! The password is a [`SecretString`]: `Debug` prints `<redacted>`, and errors never carry it.
 
 use async_trait::async_trait;
 use concierge_core::*;
-use lettre::message::{Mailbox, header::ContentType};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// How the connection to the SMTP server is secured.
@@ -62,7 +70,7 @@ impl SmtpTls {
 ///
 /// It deserialises (from JSON, TOML, or a binding's dictionary) as
 /// `{"host": …, "port"?: …, "username"?: …, "password"?: …, "tls"?: "none"|"starttls"|"tls",
-/// "timeout_seconds"?: …}`: absent fields take the defaults of [`SmtpConfig::new`] (port:
+/// "timeout_seconds"?: …, "pool_size"?: …, "max_per_second"?: …}`: absent fields take the defaults of [`SmtpConfig::new`] (port:
 /// [`SmtpTls::default_port`]), unknown keys are refused.
 #[derive(Clone, serde::Deserialize)]
 #[serde(from = "SmtpSettings")]
@@ -79,6 +87,10 @@ pub struct SmtpConfig {
     pub tls: SmtpTls,
     /// How long one send may take. Default: 30 seconds.
     pub timeout: Duration,
+    /// How many connections to the server are kept open and used at once. Default: 4.
+    pub pool_size: u32,
+    /// The most emails sent per second; more wait their turn. Default: 10.
+    pub max_per_second: u32,
 }
 
 impl SmtpConfig {
@@ -91,6 +103,8 @@ impl SmtpConfig {
             password: None,
             tls: SmtpTls::default(),
             timeout: Duration::from_secs(30),
+            pool_size: 4,
+            max_per_second: 10,
         }
     }
 
@@ -131,6 +145,12 @@ impl SmtpConfig {
         if self.timeout.is_zero() {
             checks.fail(&format!("{prefix}timeout_seconds"), "must be positive");
         }
+        if self.pool_size == 0 {
+            checks.fail(&format!("{prefix}pool_size"), "must be at least 1");
+        }
+        if self.max_per_second == 0 {
+            checks.fail(&format!("{prefix}max_per_second"), "must be at least 1");
+        }
     }
 }
 
@@ -152,6 +172,10 @@ struct SmtpSettings {
     tls: Option<SmtpTls>,
     /// How long one send may take, in seconds. Default 30.
     timeout_seconds: Option<u64>,
+    /// How many connections to the server are kept open and used at once. Default 4.
+    pool_size: Option<u32>,
+    /// The most emails sent per second; more wait their turn. Default 10.
+    max_per_second: Option<u32>,
 }
 
 impl From<SmtpSettings> for SmtpConfig {
@@ -162,6 +186,12 @@ impl From<SmtpSettings> for SmtpConfig {
         c.password = s.password;
         if let Some(seconds) = s.timeout_seconds {
             c.timeout = Duration::from_secs(seconds);
+        }
+        if let Some(n) = s.pool_size {
+            c.pool_size = n;
+        }
+        if let Some(n) = s.max_per_second {
+            c.max_per_second = n;
         }
         c
     }
@@ -186,14 +216,59 @@ impl fmt::Debug for SmtpConfig {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("tls", &self.tls)
             .field("timeout", &self.timeout)
+            .field("pool_size", &self.pool_size)
+            .field("max_per_second", &self.max_per_second)
             .finish()
     }
+}
+
+/// The transport's builder for `config`: security, port, timeout, pool and login.
+fn transport_builder(
+    config: &SmtpConfig,
+) -> Result<lettre::transport::smtp::AsyncSmtpTransportBuilder> {
+    let builder = match config.tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+            .map_err(|e| Error::invalid("smtp.host", format!("cannot use STARTTLS: {e}")))?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
+            .map_err(|e| Error::invalid("smtp.host", format!("cannot use TLS: {e}")))?,
+    };
+    let mut builder = builder
+        .port(config.port)
+        .timeout(Some(config.timeout))
+        .pool_config(PoolConfig::new().max_size(config.pool_size));
+    if let (Some(user), Some(password)) = (&config.username, &config.password) {
+        builder = builder.credentials(Credentials::new(
+            user.clone(),
+            password.expose_secret().to_owned(),
+        ));
+    }
+    Ok(builder)
 }
 
 /// Sends email over SMTP.
 pub struct SmtpMailer {
     config: SmtpConfig,
+    /// Made on the first send, inside the runtime that sends: lettre's pool runs a task on it.
+    transport: tokio::sync::OnceCell<Pooled>,
+    rate: DefaultDirectRateLimiter,
+}
+
+/// The pooled transport and the runtime its tasks run on.
+struct Pooled {
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Drop for SmtpMailer {
+    fn drop(&mut self) {
+        // Dropping the pool spawns its clean-up on the runtime: give it the one it ran on, so a
+        // mailer dropped outside any runtime (a binding's thread) does not panic.
+        if let Some(pooled) = self.transport.take() {
+            let _entered = pooled.runtime.enter();
+            drop(pooled.transport);
+        }
+    }
 }
 
 impl fmt::Debug for SmtpMailer {
@@ -210,24 +285,31 @@ impl SmtpMailer {
         let mut checks = concierge_core::validate::Checks::new();
         config.check("smtp.", &mut checks);
         checks.finish()?;
-        let builder = match config.tls {
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
-            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
-                .map_err(|e| Error::invalid("smtp.host", format!("cannot use STARTTLS: {e}")))?,
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host)
-                .map_err(|e| Error::invalid("smtp.host", format!("cannot use TLS: {e}")))?,
-        };
-        let mut builder = builder.port(config.port).timeout(Some(config.timeout));
-        if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(
-                user.clone(),
-                password.expose_secret().to_owned(),
-            ));
-        }
+        // Made here only to refuse a host the transport cannot use; the pooled transport is
+        // built on the first send.
+        transport_builder(&config)?;
+        let per_second = NonZeroU32::new(config.max_per_second).unwrap_or(NonZeroU32::MIN);
         Ok(Self {
-            transport: builder.build(),
+            transport: tokio::sync::OnceCell::new(),
+            rate: RateLimiter::direct(Quota::per_second(per_second)),
             config,
         })
+    }
+
+    async fn transport(&self) -> ProviderResult<&AsyncSmtpTransport<Tokio1Executor>> {
+        let pooled = self
+            .transport
+            .get_or_try_init(|| async {
+                let transport = transport_builder(&self.config)
+                    .map_err(|e| self.error(ProviderErrorKind::Rejected, e.to_string()))?
+                    .build();
+                Ok::<_, ProviderError>(Pooled {
+                    transport,
+                    runtime: tokio::runtime::Handle::current(),
+                })
+            })
+            .await?;
+        Ok(&pooled.transport)
     }
 
     fn error(&self, kind: ProviderErrorKind, message: impl Into<String>) -> ProviderError {
@@ -258,20 +340,24 @@ impl Mailer for SmtpMailer {
             "<{}@concierge>",
             message.idempotency_key.replace(['<', '>', ' '], "")
         );
-        let email = Message::builder()
+        let builder = Message::builder()
             .from(from)
             .to(to)
             .subject(message.subject)
-            .message_id(Some(message_id.clone()))
-            .header(ContentType::TEXT_PLAIN)
-            .body(message.body)
-            .map_err(|e| {
-                self.error(
-                    ProviderErrorKind::Rejected,
-                    format!("cannot build the email: {e}"),
-                )
-            })?;
-        match self.transport.send(email).await {
+            .message_id(Some(message_id.clone()));
+        let email = match message.html_body {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(message.body, html)),
+            None => builder.header(ContentType::TEXT_PLAIN).body(message.body),
+        }
+        .map_err(|e| {
+            self.error(
+                ProviderErrorKind::Rejected,
+                format!("cannot build the email: {e}"),
+            )
+        })?;
+        let transport = self.transport().await?;
+        self.rate.until_ready().await;
+        match transport.send(email).await {
             Ok(_) => Ok(SendEmailResponse { message_id }),
             Err(e) => {
                 let kind = if e.is_timeout() {
@@ -342,6 +428,7 @@ mod tests {
                 to: "ada@example.org".into(),
                 subject: "hello".into(),
                 body: "hello".into(),
+                html_body: None,
                 idempotency_key: "k1".into(),
             })
             .await
@@ -389,6 +476,7 @@ mod tests {
                 to: "ada@example.org".into(),
                 subject: "hello".into(),
                 body: "hello".into(),
+                html_body: None,
                 idempotency_key: "k1".into(),
             })
             .await

@@ -136,6 +136,14 @@ fn url_password(url: &str) -> Option<String> {
     Some(userinfo.split_once(':')?.1.to_owned())
 }
 
+impl PgStore {
+    /// Several processes share a PostgreSQL database, so the activation secret must be given
+    /// to each of them (`activation_secret`).
+    fn secret_source(&self) -> concierge_core::SecretSource {
+        concierge_core::SecretSource::Required
+    }
+}
+
 sql_store!(PgStore);
 
 #[cfg(test)]

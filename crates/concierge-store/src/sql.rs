@@ -624,6 +624,12 @@ macro_rules! sql_store {
                 self.list_page(sql, binds, query.limit).await
             }
 
+            fn activation_secret(
+                &self,
+            ) -> concierge_core::StoreResult<concierge_core::SecretSource> {
+                Ok(self.secret_source())
+            }
+
             async fn close(&self) {
                 self.pool.close().await;
             }

@@ -2,11 +2,13 @@
 
 use crate::SCHEMA_VERSION;
 use crate::sql::unavailable;
-use concierge_core::StoreError;
+use concierge_core::{ActivationSecret, SecretSource, StoreError};
+use secrecy::ExposeSecret;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Row as _, Sqlite, Transaction};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,6 +25,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
+    secret: ActivationSecret,
 }
 
 impl SqliteStore {
@@ -100,13 +103,29 @@ impl SqliteStore {
                 format!("cannot bring the schema up to date: {e}"),
             )
         })?;
+        let secret = match key_file(&path) {
+            Ok(secret) => secret,
+            Err(e) => {
+                pool.close().await;
+                return Err(e);
+            }
+        };
         tracing::debug!(path = %location, "sqlite store open");
-        Ok(Self { pool, path })
+        Ok(Self { pool, path, secret })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The key file of the activation secret beside the database: `<database>.activation-key`.
+    pub fn activation_key_path(&self) -> PathBuf {
+        key_file_path(&self.path)
+    }
+
+    fn secret_source(&self) -> SecretSource {
+        SecretSource::Kept(self.secret.clone())
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
@@ -115,6 +134,55 @@ impl SqliteStore {
             .await
             .map_err(unavailable)
     }
+}
+
+fn key_file_path(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".activation-key");
+    PathBuf::from(name)
+}
+
+/// Reads the activation secret from the key file beside `database`, creating it (owner-only,
+/// 0600) with 32 random bytes on first open. Created under a temporary name and linked into
+/// place, so two processes opening a new database at once end up with the same key.
+fn key_file(database: &Path) -> Result<ActivationSecret, StoreError> {
+    let path = key_file_path(database);
+    let location = path.display().to_string();
+    let failed = |what: &str, e: &dyn std::fmt::Display| StoreError::Unavailable {
+        message: format!("cannot {what} the activation key file {location}: {e}"),
+    };
+    let read = |path: &Path| -> Result<ActivationSecret, StoreError> {
+        let text = std::fs::read_to_string(path).map_err(|e| failed("read", &e))?;
+        ActivationSecret::from_key_file_text(&text).map_err(|e| failed("use", &e))
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    let secret = ActivationSecret::random().map_err(|e| failed("create", &e))?;
+    let temporary = PathBuf::from(format!("{location}.{}-{}", std::process::id(), uuid_like()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut f| {
+        f.write_all(secret.to_text().expose_secret().as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&temporary, &path));
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(secret),
+        // Another process created it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
+        Err(e) => Err(failed("create", &e)),
+    }
+}
+
+fn uuid_like() -> String {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `application_id`, `user_version` and the number of tables of an open database.

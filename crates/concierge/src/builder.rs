@@ -24,6 +24,10 @@ pub struct Config {
     /// Deliver outbox entries right after the operation that queued them commits. When off,
     /// only [`Concierge::dispatch_outbox`] delivers them. Default: on.
     pub dispatch_inline: bool,
+    /// Who keeps residents' passwords: Concierge ([`PasswordMode::Managed`], activation sets
+    /// one) or the host's identity provider ([`PasswordMode::External`], activation takes
+    /// none). Default: managed.
+    pub password_mode: PasswordMode,
 }
 
 impl Default for Config {
@@ -35,6 +39,7 @@ impl Default for Config {
             outbox_max_backoff: Duration::hours(1),
             key_write_deadline: std::time::Duration::from_secs(90),
             dispatch_inline: true,
+            password_mode: PasswordMode::Managed,
         }
     }
 }
@@ -78,6 +83,7 @@ pub struct ConciergeBuilder {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    activation_secret: Option<ActivationSecret>,
     #[cfg(feature = "sandbox")]
     sandbox: Option<Sandbox>,
     summary: Option<String>,
@@ -160,6 +166,14 @@ impl ConciergeBuilder {
         self
     }
 
+    /// The key activation links are derived with (see [`concierge_core::credentials`]). Not
+    /// given: the store's ([`Store::activation_secret`]): a SQLite file's key file, a random one
+    /// per process in memory; PostgreSQL requires it.
+    pub fn activation_secret(mut self, secret: ActivationSecret) -> Self {
+        self.activation_secret = Some(secret);
+        self
+    }
+
     /// Every setting at once.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
@@ -198,6 +212,21 @@ impl ConciergeBuilder {
                 "is required: invitations and activation emails need one",
             ));
         };
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let activation_secret = match self.activation_secret {
+            Some(secret) => secret,
+            None => match store.activation_secret()? {
+                SecretSource::Kept(secret) => secret,
+                SecretSource::PerProcess => ActivationSecret::random()?,
+                SecretSource::Required => {
+                    return Err(Error::invalid(
+                        "activation_secret",
+                        "is required with this store: every process sharing it must derive \
+                         the same activation links",
+                    ));
+                }
+            },
+        };
         let summary = self.summary.unwrap_or_else(|| {
             let mut parts = vec![format!("mailer={}", mailer.name())];
             if let Some(pms) = &self.pms {
@@ -216,7 +245,8 @@ impl ConciergeBuilder {
         });
         Ok(Concierge {
             inner: Arc::new(Inner {
-                store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                store,
+                activation_secret,
                 clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
                 mailer,
                 pms: self.pms,

@@ -6,9 +6,14 @@
 use crate::Concierge;
 use chrono::Duration;
 use concierge_core::*;
+use futures_util::StreamExt as _;
 
 /// How many entries one dispatch pass reads at a time.
 const DISPATCH_PAGE: usize = 100;
+
+/// How many entries of a page are delivered at once. Each entry is its own commit, checked
+/// by version, so entries never step on each other; the mailer bounds its own rate.
+const DISPATCH_CONCURRENCY: usize = 4;
 
 /// What a dispatch pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -46,8 +51,11 @@ impl Concierge {
             if due.is_empty() {
                 return Ok(report);
             }
-            for entry in due {
-                match self.deliver(entry).await? {
+            let mut outcomes = futures_util::stream::iter(due)
+                .map(|entry| self.deliver(entry))
+                .buffer_unordered(DISPATCH_CONCURRENCY);
+            while let Some(outcome) = outcomes.next().await {
+                match outcome? {
                     Outcome::Delivered => report.delivered += 1,
                     Outcome::Retrying => report.retrying += 1,
                     Outcome::Parked => report.parked += 1,
@@ -72,8 +80,11 @@ impl Concierge {
     async fn deliver(&self, mut entry: OutboxEntry) -> Result<Outcome> {
         let now = self.now();
         let result = match &entry.message {
-            OutboxMessage::ActivationEmail { resident_id, token } => {
-                self.send_activation_email(resident_id, token.as_ref(), &entry.idempotency_key)
+            OutboxMessage::ActivationEmail {
+                resident_id,
+                invitation,
+            } => {
+                self.send_activation_email(resident_id, *invitation, &entry.idempotency_key)
                     .await?
             }
             OutboxMessage::CancelKey { key, .. } => {
@@ -86,12 +97,10 @@ impl Concierge {
             Ok(true) => {
                 entry.status = OutboxStatus::Done;
                 entry.last_error = None;
-                scrub(&mut entry.message);
                 Outcome::Delivered
             }
             Ok(false) => {
                 entry.status = OutboxStatus::Skipped;
-                scrub(&mut entry.message);
                 Outcome::Skipped
             }
             Err(e) => {
@@ -115,12 +124,15 @@ impl Concierge {
         }
     }
 
-    /// Sends the welcome email. `Ok(Ok(true))`: sent; `Ok(Ok(false))`: no longer needed;
-    /// `Ok(Err(_))`: the mailer failed.
+    /// Sends the welcome email of invitation `invitation`, its token derived again from the
+    /// account's invitation and the activation secret. `Ok(Ok(true))`: sent; `Ok(Ok(false))`:
+    /// no longer needed (a newer invitation replaced it, or the account went live);
+    /// `Ok(Err(_))`: it could not be sent (the mailer failed, or a configuration error: the
+    /// secret changed, or the property's templates do not render; those park).
     async fn send_activation_email(
         &self,
         resident_id: &ResidentId,
-        token: Option<&ActivationToken>,
+        invitation: u32,
         idempotency_key: &str,
     ) -> Result<std::result::Result<bool, ProviderError>> {
         let resident: Resident = match self.inner.store.load(resident_id.as_str()).await {
@@ -129,36 +141,39 @@ impl Concierge {
             Err(e) => return Err(e),
         };
         let now = self.now();
-        let (Some(token), Some(to)) = (token, resident.email.clone()) else {
+        let Some(to) = resident.email.clone() else {
             return Ok(Ok(false));
         };
-        if !resident.account.is_current_token(token)
-            || resident.status(now) != AccountStatus::PendingActivation
-        {
+        if resident.status(now) != AccountStatus::PendingActivation {
             return Ok(Ok(false));
         }
-        let property: Property = self.inner.store.load(resident.property_id.as_str()).await?;
-        let settings = &property.settings.invitation_email;
-        let expires = resident
-            .account
-            .activation_expires_at()
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_default();
-        let link = format!("{}{}", settings.activation_url, token.expose());
-        let render = |template: &str| {
-            template
-                .replace("{first_name}", &resident.first_name)
-                .replace("{last_name}", &resident.last_name)
-                .replace("{property_name}", &property.name)
-                .replace("{expires_at}", &expires)
-                .replace("{activation_link}", &link)
+        let token = match resident.account.link_token(
+            resident.id.as_str(),
+            invitation,
+            &self.inner.activation_secret,
+        ) {
+            Ok(Some(token)) => token,
+            Ok(None) => return Ok(Ok(false)),
+            Err(e) => {
+                return Ok(Err(ProviderError::new(
+                    "concierge",
+                    "activation_email",
+                    ProviderErrorKind::Rejected,
+                    format!("configuration: {e}"),
+                )));
+            }
         };
-        let message = EmailMessage {
-            from: settings.sender.clone(),
+        let property: Property = self.inner.store.load(resident.property_id.as_str()).await?;
+        let message = match crate::email::welcome_email(
+            &property,
+            &resident,
             to,
-            subject: render(&settings.subject),
-            body: render(&settings.body),
-            idempotency_key: idempotency_key.to_owned(),
+            &token,
+            resident.account.activation_expires_at(),
+            idempotency_key,
+        ) {
+            Ok(message) => message,
+            Err(e) => return Ok(Err(e)),
         };
         Ok(self.inner.mailer.send(message).await.map(|_| true))
     }
@@ -196,12 +211,5 @@ impl Concierge {
             config.outbox_base_backoff * factor,
             config.outbox_max_backoff,
         )
-    }
-}
-
-fn scrub(message: &mut OutboxMessage) {
-    match message {
-        OutboxMessage::ActivationEmail { token, .. } => *token = None,
-        OutboxMessage::CancelKey { .. } => {}
     }
 }

@@ -29,7 +29,8 @@
 //!
 //! // The resident follows the link in the welcome email.
 //! let token = sandbox.mailer().last_activation_token("ada@example.org").unwrap();
-//! concierge.activate(Activation::new(token).accept_terms(true)).await?;
+//! let activation = Activation::new(token).accept_terms(true).password("correct horse battery staple");
+//! concierge.activate(activation).await?;
 //! assert_eq!(concierge.account_status(&admin, &ada.id).await?, AccountStatus::Live);
 //! # Ok(()) }
 //! ```
@@ -39,6 +40,7 @@
 pub mod api;
 mod builder;
 mod dispatch;
+mod email;
 mod keys;
 mod paging;
 mod requests;
@@ -55,10 +57,11 @@ pub use concierge_core::domain::*;
 pub use concierge_core::ids::*;
 pub use concierge_core::providers::*;
 pub use concierge_core::{
-    AccessLevel, AccountAction, AccountStatus, Admin, ConflictKind, DEFAULT_ACTIVATION_VALIDITY,
-    EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue, MemoryStore, OutboxEntry,
-    OutboxMessage, OutboxStatus, Permission, Permissions, ProviderError, ProviderErrorKind, Result,
-    RetryClass, Store, StoreError, TokenRejection, ValidationError,
+    AccessLevel, AccountAction, AccountStatus, ActivationSecret, Admin, ConflictKind,
+    DEFAULT_ACTIVATION_VALIDITY, EntityKind, Error, ErrorCode, ErrorField, FailureSource,
+    FieldIssue, MemoryStore, OutboxEntry, OutboxMessage, OutboxStatus, PasswordMode, Permission,
+    Permissions, ProviderError, ProviderErrorKind, Result, RetryClass, Store, StoreError,
+    TokenRejection, ValidationError,
 };
 pub use concierge_core::{MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use dispatch::DispatchReport;
@@ -149,6 +152,8 @@ struct Inner {
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
+    /// The key activation links are derived with; never stored with the data.
+    activation_secret: ActivationSecret,
     /// The sandbox whose fakes the handle uses, if it was built on one.
     #[cfg(feature = "sandbox")]
     sandbox: Option<concierge_sandbox::Sandbox>,

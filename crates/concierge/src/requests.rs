@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use concierge_core::*;
+use secrecy::SecretString;
 
 /// Register a property.
 #[derive(Clone, Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -243,30 +244,47 @@ impl KeyFilter {
     }
 }
 
-/// Activate an account (R-STATUS-3): the token from the activation link, and the resident's
-/// acceptance of the terms, which must be given. Its `Debug` never shows the token.
+/// Activate an account (R-STATUS-3): the token from the activation link, the resident's
+/// acceptance of the terms, which must be given, and the resident's new password, required when
+/// Concierge keeps passwords (`password_mode` managed, the default) and refused when the host's
+/// identity provider does (`external`). Its `Debug` never shows the token or the password.
 #[derive(Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Activation {
     /// The token from the activation link.
+    #[schemars(extend("x-sensitive" = true))]
     pub token: String,
     /// Whether the resident accepted the terms; activation is refused unless true.
     #[serde(default)]
     pub accept_terms: bool,
+    /// The resident's new password: 10 to 256 characters, not only whitespace, not their email
+    /// address. Required with managed passwords (the default), refused with external ones.
+    /// Stored only as an Argon2id hash; never shown.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", extend("x-sensitive" = true))]
+    pub password: Option<SecretString>,
 }
 
 impl Activation {
-    /// Activation with `token`; the terms are not accepted until [`Activation::accept_terms`].
+    /// Activation with `token`; the terms are not accepted until [`Activation::accept_terms`],
+    /// and there is no password until [`Activation::password`].
     pub fn new(token: impl Into<String>) -> Self {
         Self {
             token: token.into(),
             accept_terms: false,
+            password: None,
         }
     }
 
     /// Records whether the resident accepted the terms.
     pub fn accept_terms(mut self, accepted: bool) -> Self {
         self.accept_terms = accepted;
+        self
+    }
+
+    /// Sets the resident's new password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(SecretString::from(password.into()));
         self
     }
 }
@@ -276,6 +294,7 @@ impl std::fmt::Debug for Activation {
         f.debug_struct("Activation")
             .field("token", &"[redacted]")
             .field("accept_terms", &self.accept_terms)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -286,9 +305,12 @@ mod tests {
 
     #[test]
     fn an_activation_never_shows_its_token() {
-        let a = Activation::new("res_abc.s3cr3t-token").accept_terms(true);
+        let a = Activation::new("res_abc.s3cr3t-token")
+            .accept_terms(true)
+            .password("pa55-canary-word");
         let shown = format!("{a:?} {a:#?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(!shown.contains("canary"), "{shown}");
         assert!(shown.contains("accept_terms: true"), "{shown}");
     }
 
@@ -296,6 +318,10 @@ mod tests {
     fn an_activation_is_read_from_json_strictly() {
         let a: Activation = serde_json::from_str(r#"{"token":"t","accept_terms":true}"#).unwrap();
         assert_eq!((a.token.as_str(), a.accept_terms), ("t", true));
+        assert!(a.password.is_none());
+        let a: Activation =
+            serde_json::from_str(r#"{"token":"t","password":"correct horse"}"#).unwrap();
+        assert!(a.password.is_some());
         assert!(serde_json::from_str::<Activation>(r#"{"token":"t","accept":true}"#).is_err());
     }
 }

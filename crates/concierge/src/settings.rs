@@ -5,8 +5,8 @@
 //! [`schemars::JsonSchema`]) and their validation ([`Settings::validate`]); the defaults live once,
 //! in [`Config::default`], [`SandboxSettings::default`] and the adapters' `new` constructors,
 //! and each field's doc comment states its default. Secrets (the SMTP password, the Buildium and
-//! SALTO client secrets, a password in a `postgres://` URL) never appear in `Debug`,
-//! [`Settings::describe`] or an error.
+//! SALTO client secrets, the activation secret, a password in a `postgres://` URL) never appear
+//! in `Debug`, [`Settings::describe`] or an error.
 
 use crate::Concierge;
 use crate::builder::Config;
@@ -25,6 +25,7 @@ use concierge_sandbox::Sandbox;
 use concierge_smtp::{SmtpConfig, SmtpMailer};
 #[cfg(feature = "stratamax")]
 use concierge_stratamax::{StrataMax, StrataMaxConfig};
+use secrecy::SecretString;
 use std::fmt;
 use std::sync::Arc;
 
@@ -100,6 +101,18 @@ pub struct Settings {
     /// Deliver outbox entries right after the operation that queued them commits. When false,
     /// only [`Concierge::dispatch_outbox`] delivers them. Default true.
     pub dispatch_inline: Option<bool>,
+    /// The key activation links are derived with (at least 32 characters; never shown). The
+    /// store keeps only a random nonce and the link's hash per invitation, so the database alone
+    /// cannot make a link. Absent: with a SQLite file, a key file beside it
+    /// (`<database>.activation-key`, created owner-only on first open: keep it apart from the
+    /// database's backups); in memory, a random key per process. Required with PostgreSQL,
+    /// the same for every process sharing the database.
+    #[schemars(with = "Option<String>", extend("x-sensitive" = true))]
+    pub activation_secret: Option<SecretString>,
+    /// Who keeps residents' passwords: `managed` (Concierge: activation sets a password, kept
+    /// as an Argon2id hash) or `external` (the host's identity provider: activation takes no
+    /// password and returns the verified resident). Default `managed`.
+    pub password_mode: Option<PasswordMode>,
 }
 
 /// The sandbox's settings ([`Settings::sandbox`]).
@@ -157,6 +170,11 @@ impl fmt::Debug for Settings {
                 &self.outbox_max_backoff_seconds,
             )
             .field("dispatch_inline", &self.dispatch_inline)
+            .field(
+                "activation_secret",
+                &self.activation_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("password_mode", &self.password_mode)
             .finish()
     }
 }
@@ -260,6 +278,21 @@ impl Settings {
             propertyiq.check("propertyiq.", &mut checks);
         }
         self.config_checked(&mut checks);
+        match &self.activation_secret {
+            Some(secret) => {
+                if let Err(Error::Validation(v)) = ActivationSecret::from_text(secret) {
+                    for issue in v.issues {
+                        checks.fail(&issue.field, issue.message);
+                    }
+                }
+            }
+            None if self.store.as_deref().is_some_and(is_postgres) => checks.fail(
+                "activation_secret",
+                "is required with a PostgreSQL store: every process sharing it must derive the \
+                 same activation links",
+            ),
+            None => {}
+        }
         Ok(checks.finish()?)
     }
 
@@ -362,6 +395,9 @@ impl Settings {
         }
         if let Some(inline) = self.dispatch_inline {
             config.dispatch_inline = inline;
+        }
+        if let Some(mode) = self.password_mode {
+            config.password_mode = mode;
         }
         config.check(checks);
         config
@@ -474,6 +510,9 @@ impl Concierge {
         if let Some(propertyiq) = &settings.propertyiq {
             builder = builder.strata(Arc::new(PropertyIq::new(propertyiq.clone())?));
         }
+        if let Some(secret) = &settings.activation_secret {
+            builder = builder.activation_secret(ActivationSecret::from_text(secret)?);
+        }
         builder.check()?;
         let store: Arc<dyn Store> = match settings.store.as_deref() {
             None => Arc::new(MemoryStore::new()),
@@ -520,6 +559,7 @@ mod tests {
         assert_eq!(config.outbox_base_backoff, default.outbox_base_backoff);
         assert_eq!(config.outbox_max_backoff, default.outbox_max_backoff);
         assert_eq!(config.dispatch_inline, default.dispatch_inline);
+        assert_eq!(config.password_mode, default.password_mode);
         // The documented defaults.
         assert_eq!(default.activation_validity, chrono::Duration::days(7));
         assert_eq!(default.key_write_deadline.as_secs(), 90);
@@ -527,6 +567,7 @@ mod tests {
         assert_eq!(default.outbox_base_backoff, chrono::Duration::seconds(30));
         assert_eq!(default.outbox_max_backoff, chrono::Duration::seconds(3600));
         assert!(default.dispatch_inline);
+        assert_eq!(default.password_mode, PasswordMode::Managed);
         #[cfg(feature = "sandbox")]
         assert_eq!(SandboxSettings::default().seed, 7);
     }

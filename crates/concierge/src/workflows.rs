@@ -7,6 +7,7 @@ use crate::{Concierge, DispatchReport, Listing, PageRequest};
 use chrono::{DateTime, Utc};
 use concierge_core::validate::Checks;
 use concierge_core::*;
+use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 
 /// How often an operation re-reads and retries after a concurrent change.
@@ -312,7 +313,10 @@ impl Concierge {
     }
 
     /// Sends the welcome email with a new activation link: Not Invited or Activation Expired
-    /// become Pending Activation for 7 days (R-STATUS-2, R-STATUS-4). Residence, full.
+    /// become Pending Activation for 7 days (R-STATUS-2, R-STATUS-4). Residence, full. A
+    /// Pending Activation account is refused (R-STATUS-5), unless its link was made with an
+    /// activation secret that is no longer configured, so its email can never be sent: then it
+    /// gets a new link and 7 days.
     pub async fn invite(&self, admin: &Admin, resident_id: &ResidentId) -> Result<Resident> {
         self.authorize(admin, Permission::Residence, AccessLevel::Full, "invite")?;
         let (resident, entry) = self
@@ -337,23 +341,50 @@ impl Concierge {
         Ok(resident)
     }
 
-    /// Activates an account with the token from the activation link (R-STATUS-3). The resident
-    /// acts here, not an admin: the token is the proof. The terms must be accepted
-    /// ([`Activation::accept_terms`]). An expired, used, superseded or unknown token is refused
-    /// (R-STATUS-5).
+    /// Activates an account with the token from the activation link (R-STATUS-3): the account
+    /// goes Live once the resident followed the link, accepted the terms and, when Concierge
+    /// keeps passwords (`password_mode` managed, the default), set a password. The resident acts
+    /// here, not an admin: the token is the proof.
+    ///
+    /// The password must be 10 to 256 characters, not only whitespace and not the resident's
+    /// email address; it is stored only as an Argon2id hash ([`Account::verify_password`]).
+    /// With `password_mode` external the host keeps passwords in its own identity provider:
+    /// no password is taken (one given is refused) and the verified resident is returned, for
+    /// the host to create the login. An expired, used, superseded or unknown token is refused
+    /// (R-STATUS-5). A refused call changes nothing.
     pub async fn activate(&self, activation: Activation) -> Result<Resident> {
         self.ensure_open()?;
         let Activation {
             token,
             accept_terms,
+            password,
         } = activation;
         let token = token.as_str();
+        let mut checks = Checks::new();
         if !accept_terms {
-            return Err(Error::invalid(
-                "accept_terms",
-                "the terms must be accepted to activate",
-            ));
+            checks.fail("accept_terms", "the terms must be accepted to activate");
         }
+        match (self.inner.config.password_mode, &password) {
+            (PasswordMode::Managed, None) => checks.fail(
+                "password",
+                "is required: the resident sets a password to activate",
+            ),
+            (PasswordMode::Managed, Some(p)) => {
+                concierge_core::password::check_password(
+                    &mut checks,
+                    "password",
+                    p.expose_secret(),
+                    None,
+                );
+            }
+            (PasswordMode::External, Some(_)) => checks.fail(
+                "password",
+                "is not taken: passwords are kept by the host's identity provider \
+                 (password_mode external)",
+            ),
+            (PasswordMode::External, None) => {}
+        }
+        checks.finish()?;
         let rejected = || Error::TokenRejected {
             reason: TokenRejection::Invalid,
         };
@@ -361,6 +392,8 @@ impl Concierge {
         if !selector.starts_with(ResidentId::PREFIX) {
             return Err(rejected());
         }
+        // Hashed once, after the token proved good: a bad token costs no Argon2 work.
+        let hashed = tokio::sync::OnceCell::new();
         self.retry_concurrent(|| async {
             let mut resident: Resident = match self.inner.store.load(selector).await {
                 Ok(r) => r,
@@ -368,7 +401,25 @@ impl Concierge {
                 Err(e) => return Err(e),
             };
             let now = self.now();
-            resident.account.activate(token, now)?;
+            resident.account.check_activation(token, now)?;
+            let hash = match &password {
+                Some(p) => {
+                    let mut checks = Checks::new();
+                    concierge_core::password::check_password(
+                        &mut checks,
+                        "password",
+                        p.expose_secret(),
+                        resident.email.as_deref(),
+                    );
+                    checks.finish()?;
+                    let hash = hashed
+                        .get_or_try_init(|| async { hash_password(p.clone()).await })
+                        .await?;
+                    Some(hash.clone())
+                }
+                None => None,
+            };
+            resident.account.activate(token, hash, now)?;
             resident.updated_at = now;
             let mut batch = Batch::new();
             batch.put(&mut resident);
@@ -504,21 +555,20 @@ impl Concierge {
         now: DateTime<Utc>,
         batch: &mut Batch,
     ) -> Result<OutboxEntry> {
-        let token = resident.account.invite(
+        // The token is not kept: the dispatcher derives it again when it sends the email.
+        let _token = resident.account.invite(
             resident.id.as_str(),
             now,
             self.inner.config.activation_validity,
+            &self.inner.activation_secret,
         )?;
+        let invitation = resident.account.invitations_sent();
         let mut entry = OutboxEntry::new(
             resident.property_id.clone(),
-            format!(
-                "activation-email:{}:{}",
-                resident.id,
-                resident.account.invitations_sent()
-            ),
+            format!("activation-email:{}:{invitation}", resident.id),
             OutboxMessage::ActivationEmail {
                 resident_id: resident.id.clone(),
-                token: Some(token),
+                invitation,
             },
             now,
         );
@@ -559,19 +609,17 @@ fn check_settings(checks: &mut Checks, settings: &PropertySettings) {
     for amenity in &settings.amenities {
         checks.label("settings.amenities", &amenity.name);
     }
-    let email = &settings.invitation_email;
-    if !email.body.contains("{activation_link}") {
-        checks.fail(
-            "settings.invitation_email.body",
-            "must contain {activation_link}",
-        );
-    }
-    if !(email.activation_url.starts_with("https://")
-        || email.activation_url.starts_with("http://"))
-    {
-        checks.fail(
-            "settings.invitation_email.activation_url",
-            "must be an http(s) URL",
-        );
-    }
+    crate::email::check_templates(checks, &settings.invitation_email);
+}
+
+/// Hashes a password with Argon2id off the async threads (it takes tens of milliseconds by
+/// design).
+async fn hash_password(password: SecretString) -> Result<PasswordHash> {
+    tokio::task::spawn_blocking(move || PasswordHash::create(&password))
+        .await
+        .map_err(|e| {
+            Error::Store(StoreError::Unavailable {
+                message: format!("hashing the password failed: {e}"),
+            })
+        })?
 }

@@ -42,7 +42,11 @@ async fn an_invited_resident_is_pending_for_seven_days_and_goes_live_by_followin
     let token = w.token_for("ada@example.org");
     let live = w
         .concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
     assert_eq!(live.status(w.concierge.now()), AccountStatus::Live);
@@ -66,7 +70,11 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
     );
     let expired = w
         .concierge
-        .activate(Activation::new(&old).accept_terms(true))
+        .activate(
+            Activation::new(&old)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -89,7 +97,11 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
     assert_ne!(old, new);
     let superseded = w
         .concierge
-        .activate(Activation::new(&old).accept_terms(true))
+        .activate(
+            Activation::new(&old)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert!(matches!(
@@ -99,7 +111,11 @@ async fn after_seven_days_the_link_expires_and_a_new_invitation_restarts_the_clo
         }
     ));
     w.concierge
-        .activate(Activation::new(&new).accept_terms(true))
+        .activate(
+            Activation::new(&new)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -127,7 +143,11 @@ async fn inviting_a_pending_or_live_account_is_refused_naming_the_status_and_the
     );
 
     w.concierge
-        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
+        .activate(
+            Activation::new(w.token_for("ada@example.org"))
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
     let err = w.concierge.invite(&w.admin, &ada.id).await.unwrap_err();
@@ -147,12 +167,20 @@ async fn a_token_works_once_and_a_made_up_token_never() {
     w.move_in_ada(true).await;
     let token = w.token_for("ada@example.org");
     w.concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
     let reused = w
         .concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert!(matches!(
@@ -169,7 +197,11 @@ async fn a_token_works_once_and_a_made_up_token_never() {
     ] {
         let err = w
             .concierge
-            .activate(Activation::new(forged).accept_terms(true))
+            .activate(
+                Activation::new(forged)
+                    .accept_terms(true)
+                    .password("correct horse battery staple"),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -191,7 +223,11 @@ async fn activating_without_accepting_the_terms_is_refused_and_changes_nothing()
     let ada = w.move_in_ada(true).await;
     let err = w
         .concierge
-        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(false))
+        .activate(
+            Activation::new(w.token_for("ada@example.org"))
+                .accept_terms(false)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Validation);

@@ -39,6 +39,13 @@ async fn the_same_bad_input_gets_the_same_code_and_field_as_in_every_language() 
     let c = sandbox().await;
     for case in cases.as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
+        let postgres = case["open"]["store"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("postgres"));
+        if postgres && !cfg!(feature = "postgres") {
+            // This build refuses the store itself first; the bindings have every feature.
+            continue;
+        }
         let err = if let Some(settings) = case.get("open") {
             api::open(settings.clone()).await.err()
         } else {
@@ -171,7 +178,7 @@ async fn a_resident_moves_in_and_goes_live_through_the_table() {
             "activate",
             None,
             json!({ "token": token }),
-            json!({ "accept_terms": true }),
+            json!({ "accept_terms": true, "password": "correct horse battery staple" }),
         )
         .await
         .unwrap();

@@ -64,7 +64,11 @@ async fn expired_and_reused_tokens_are_refused_and_change_nothing() {
     let before = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
     let err = w
         .concierge
-        .activate(Activation::new(&token).accept_terms(true))
+        .activate(
+            Activation::new(&token)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::TokenRejected);
@@ -76,13 +80,21 @@ async fn expired_and_reused_tokens_are_refused_and_change_nothing() {
     w.concierge.invite(&w.admin, &ada.id).await.unwrap();
     let fresh = w.token_for("ada@example.org");
     w.concierge
-        .activate(Activation::new(&fresh).accept_terms(true))
+        .activate(
+            Activation::new(&fresh)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
     let live = w.concierge.get_resident(&w.admin, &ada.id).await.unwrap();
     let err = w
         .concierge
-        .activate(Activation::new(&fresh).accept_terms(true))
+        .activate(
+            Activation::new(&fresh)
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap_err();
     assert!(matches!(

@@ -14,6 +14,10 @@ async fn on(sandbox: &Sandbox, store: Arc<dyn Store>) -> Concierge {
     Concierge::builder()
         .sandbox(sandbox)
         .store_arc(store)
+        .activation_secret(
+            // Several handles share the store (PostgreSQL requires a secret).
+            ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec()).unwrap(),
+        )
         .build()
         .unwrap()
 }
@@ -63,7 +67,8 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
                 .last_activation_token("ada@example.org")
                 .unwrap(),
         )
-        .accept_terms(true),
+        .accept_terms(true)
+        .password("correct horse battery staple"),
     )
     .await
     .unwrap();
@@ -104,9 +109,13 @@ async fn scenario(store: Arc<dyn Store>, reopen: impl AsyncFn() -> Arc<dyn Store
         .mailer()
         .last_activation_token("grace@example.org")
         .unwrap();
-    c.activate(Activation::new(&token).accept_terms(true))
-        .await
-        .unwrap();
+    c.activate(
+        Activation::new(&token)
+            .accept_terms(true)
+            .password("correct horse battery staple"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         mine(
             c.list_outbox(&desk, OutboxStatus::Done, PageRequest::first())
@@ -160,10 +169,14 @@ async fn a_closed_handle_refuses_every_call_and_closing_twice_is_harmless() {
         ErrorCode::Closed
     );
     assert_eq!(
-        c.activate(Activation::new("x.y").accept_terms(true))
-            .await
-            .unwrap_err()
-            .code(),
+        c.activate(
+            Activation::new("x.y")
+                .accept_terms(true)
+                .password("correct horse battery staple")
+        )
+        .await
+        .unwrap_err()
+        .code(),
         ErrorCode::Closed
     );
     assert_eq!(

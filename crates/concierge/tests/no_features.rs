@@ -65,9 +65,13 @@ async fn a_resident_moves_in_and_goes_live_with_nothing_but_the_core() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the activation link in the email")
         .to_owned();
-    c.activate(Activation::new(token).accept_terms(true))
-        .await
-        .unwrap();
+    c.activate(
+        Activation::new(token)
+            .accept_terms(true)
+            .password("correct horse battery staple"),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         c.account_status(&desk, &ada.id).await.unwrap(),
         AccountStatus::Live

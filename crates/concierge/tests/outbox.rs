@@ -54,7 +54,7 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
         DispatchReport::default()
     );
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
-    // The delivered entry no longer holds the token.
+    // The entry names the invitation, never a token.
     let done = w
         .concierge
         .list_outbox(&w.admin, OutboxStatus::Done, PageRequest::first())
@@ -63,7 +63,7 @@ async fn a_failed_welcome_email_is_retried_later_and_delivered_exactly_once() {
         .items;
     assert!(matches!(
         &done[0].message,
-        OutboxMessage::ActivationEmail { token: None, .. }
+        OutboxMessage::ActivationEmail { invitation: 1, .. }
     ));
 }
 
@@ -139,7 +139,11 @@ async fn an_undelivered_email_whose_link_was_replaced_is_skipped_not_sent() {
     // Only the new invitation went out.
     assert_eq!(w.sandbox.mailer().sent().len(), 1);
     w.concierge
-        .activate(Activation::new(w.token_for("ada@example.org")).accept_terms(true))
+        .activate(
+            Activation::new(w.token_for("ada@example.org"))
+                .accept_terms(true)
+                .password("correct horse battery staple"),
+        )
         .await
         .unwrap();
 }

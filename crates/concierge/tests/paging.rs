@@ -63,6 +63,10 @@ async fn scenario(store: Arc<dyn Store>, exclusive: bool) {
     let c = Concierge::builder()
         .sandbox(&sandbox)
         .store_arc(store.clone())
+        .activation_secret(
+            // Several handles share the store (PostgreSQL requires a secret).
+            ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec()).unwrap(),
+        )
         .build()
         .unwrap();
     let desk = Admin::full_access("desk-1", "Front desk");
@@ -125,7 +129,7 @@ async fn scenario(store: Arc<dyn Store>, exclusive: bool) {
             format!("{site}-{i}"),
             OutboxMessage::ActivationEmail {
                 resident_id: ResidentId::new(),
-                token: None,
+                invitation: 1,
             },
             now,
         );

@@ -654,6 +654,11 @@ async fn two_processes_share_one_sync(store: Arc<dyn Store>) {
         Concierge::builder()
             .sandbox(&sandbox)
             .store_arc(store.clone())
+            .activation_secret(
+                // Several handles share the store (PostgreSQL requires a secret).
+                ActivationSecret::from_bytes(b"the tests' shared activation secret".to_vec())
+                    .unwrap(),
+            )
             .build()
             .unwrap()
     };

@@ -76,6 +76,9 @@ OutboxKind = Literal["activation_email", "cancel_key"]
 # Where an outbox entry stands.
 OutboxStatus = Literal["pending", "done", "parked", "skipped"]
 
+# Who keeps residents' passwords.
+PasswordMode = Literal["managed", "external"]
+
 # A permission area.
 Permission = Literal["integrations", "residence"]
 
@@ -255,15 +258,19 @@ _register("GoLiveResult", GoLiveResult, {"roll_id": "s", "report": "StrataImport
 
 @dataclasses.dataclass(frozen=True)
 class InvitationEmailSettings:
-    """The template of the welcome / activation email. Placeholders: `{first_name}`,
-`{last_name}`, `{property_name}`, `{activation_link}`, `{expires_at}`."""
+    """The templates of the welcome / activation email, in MiniJinja (Jinja2) syntax. Variables:
+`first_name`, `last_name`, `display_name`, `property_name`, `activation_link` and
+`expires_at` (e.g. `{{ activation_link }}`). The HTML body is auto-escaped; the subject and
+the text body are not. The body must use `activation_link`; a template that does not compile
+or uses another variable is refused when the settings are saved."""
 
     sender: str
     subject: str
     body: str
+    html_body: Optional[str]
     activation_url: str
 
-_register("InvitationEmailSettings", InvitationEmailSettings, {"sender": "s", "subject": "s", "body": "s", "activation_url": "s"})
+_register("InvitationEmailSettings", InvitationEmailSettings, {"sender": "s", "subject": "s", "body": "s", "html_body": "s?", "activation_url": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -420,10 +427,11 @@ class SentEmail:
     to: str
     subject: str
     body: str = dataclasses.field(repr=False)
+    html_body: Optional[str] = dataclasses.field(repr=False)
     idempotency_key: str
     message_id: str
 
-_register("SentEmail", SentEmail, {"sender": "s", "to": "s", "subject": "s", "body": "s", "idempotency_key": "s", "message_id": "s"})
+_register("SentEmail", SentEmail, {"sender": "s", "to": "s", "subject": "s", "body": "s", "html_body": "s?", "idempotency_key": "s", "message_id": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -792,11 +800,11 @@ class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> Concierge:
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> Concierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path."""
-        return cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
+        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -843,9 +851,9 @@ class Concierge(Handle):
         """Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4)."""
         return self._call("invite", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    def activate(self, token: str, *, accept_terms: Optional[bool] = None, **unknown: Any) -> Resident:
-        """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5)."""
-        return self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, **unknown}, "Resident")
+    def activate(self, token: str, *, accept_terms: Optional[bool] = None, password: Optional[str] = None, **unknown: Any) -> Resident:
+        """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5) and the resident's new password (10 to 256 characters, not their email; kept as an Argon2id hash). With `password_mode` external, no password is taken: the host's identity provider keeps it, and the verified resident is returned."""
+        return self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, "password": password, **unknown}, "Resident")
 
     def account_status(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> AccountStatus:
         """A resident's account status now."""
@@ -988,11 +996,11 @@ class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> AsyncConcierge:
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> AsyncConcierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path."""
-        return await cls._open(settings, {"activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
+        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1039,9 +1047,9 @@ class AsyncConcierge(AsyncHandle):
         """Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4)."""
         return await self._call("invite", admin, {"resident_id": resident_id}, {**unknown}, "Resident")
 
-    async def activate(self, token: str, *, accept_terms: Optional[bool] = None, **unknown: Any) -> Resident:
-        """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5)."""
-        return await self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, **unknown}, "Resident")
+    async def activate(self, token: str, *, accept_terms: Optional[bool] = None, password: Optional[str] = None, **unknown: Any) -> Resident:
+        """Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5) and the resident's new password (10 to 256 characters, not their email; kept as an Argon2id hash). With `password_mode` external, no password is taken: the host's identity provider keeps it, and the verified resident is returned."""
+        return await self._call("activate", None, {"token": token}, {"accept_terms": accept_terms, "password": password, **unknown}, "Resident")
 
     async def account_status(self, admin: Admin, resident_id: ResidentId, **unknown: Any) -> AccountStatus:
         """A resident's account status now."""
@@ -1310,6 +1318,7 @@ __all__ = [
     "OutboxId",
     "OutboxKind",
     "OutboxStatus",
+    "PasswordMode",
     "Permission",
     "PermissionDeniedError",
     "Permissions",

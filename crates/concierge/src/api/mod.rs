@@ -285,7 +285,10 @@ operations! {
     /// Sends (or sends again) a resident's invitation (R-STATUS-2, R-STATUS-4).
     admin invite["resident_id"](ResidentArgs) -> ResidentView =
         |c, admin, r| ResidentView::at(c.invite(&admin, &r.resident_id).await?, c.now());
-    /// Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5).
+    /// Activates an account with the token of its activation link (R-STATUS-3, R-STATUS-5) and the
+    /// resident's new password (10 to 256 characters, not their email; kept as an Argon2id hash).
+    /// With `password_mode` external, no password is taken: the host's identity provider keeps
+    /// it, and the verified resident is returned.
     plain activate["token"](crate::Activation) -> ResidentView =
         |c, _admin, r| ResidentView::at(c.activate(r).await?, c.now());
     /// A resident's account status now.
