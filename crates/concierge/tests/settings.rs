@@ -232,7 +232,10 @@ async fn opens_on_postgres_when_database_url_is_set() {
         println!("skipped: DATABASE_URL is not set");
         return;
     };
-    let mut s = settings(json!({"sandbox": {}}));
+    // PostgreSQL requires the activation secret (every process sharing it derives links alike).
+    let mut s = settings(
+        json!({"sandbox": {}, "activation_secret": "the tests' shared activation secret"}),
+    );
     s.store = Some(url);
     let c = Concierge::open(s).await.unwrap();
     assert!(c.settings_summary().starts_with("store=postgres://"));
