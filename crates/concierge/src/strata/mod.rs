@@ -102,6 +102,7 @@ impl Concierge {
             })
             .await?;
         let now = self.now();
+        let found_again = found.clone();
         let mut building = Building {
             id: BuildingId::new(),
             property_id: property.id.clone(),
@@ -130,7 +131,7 @@ impl Concierge {
         batch.put(&mut roll);
         self.inner.store.commit(batch).await?;
         tracing::info!(roll = %roll.id, property = %property.id, "strata building linked");
-        self.sync_roll(&roll.id).await?;
+        self.sync_roll_knowing(&roll.id, Some(found_again)).await?;
         self.inner.store.load(roll.id.as_str()).await
     }
 

@@ -88,6 +88,16 @@ impl Concierge {
 
     /// The sync of one roll, without the permission check.
     pub(crate) async fn sync_roll(&self, roll_id: &StrataRollId) -> Result<StrataSyncReport> {
+        self.sync_roll_knowing(roll_id, None).await
+    }
+
+    /// The sync of one roll, with the building as the strata system just gave it, if the
+    /// caller has it (linking), which saves reading it again.
+    pub(crate) async fn sync_roll_knowing(
+        &self,
+        roll_id: &StrataRollId,
+        building: Option<StrataBuilding>,
+    ) -> Result<StrataSyncReport> {
         self.ensure_open()?;
         let strata = self.strata_provider()?;
         let roll: StrataRoll = self.inner.store.load(roll_id.as_str()).await?;
@@ -95,7 +105,9 @@ impl Concierge {
             started_at: Some(self.now()),
             ..StrataSyncRun::default()
         };
-        let outcome = self.sync_roll_inner(strata.as_ref(), roll, &mut run).await;
+        let outcome = self
+            .sync_roll_inner(strata.as_ref(), roll, building, &mut run)
+            .await;
         if let Err(e) = &outcome {
             run.aborted = Some(e.to_string());
         }
@@ -123,13 +135,19 @@ impl Concierge {
         &self,
         strata: &dyn StrataProvider,
         mut roll: StrataRoll,
+        known: Option<StrataBuilding>,
         run: &mut StrataSyncRun,
     ) -> Result<()> {
-        let building = strata
-            .get_building(GetStrataBuildingRequest {
-                building: Some(roll.external.clone()),
-            })
-            .await;
+        let building = match known {
+            Some(b) => Ok(b),
+            None => {
+                strata
+                    .get_building(GetStrataBuildingRequest {
+                        building: Some(roll.external.clone()),
+                    })
+                    .await
+            }
+        };
         let status = match building {
             Ok(b) => {
                 roll.name = b.name;
