@@ -32,4 +32,4 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// The newest schema version this crate knows. Each migration sets it.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;

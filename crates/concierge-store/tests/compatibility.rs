@@ -159,3 +159,59 @@ async fn a_wrong_postgres_password_names_the_host_but_never_the_password() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn schema_5_removes_clear_tokens_that_older_outbox_rows_held() {
+    // An outbox row as versions before 5 wrote it: the welcome email's token in clear.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let store = SqliteStore::open(&path).await.unwrap();
+    store.close().await;
+    let token = "res_0123.canary-OLD-TOKEN-0123456789abcdef";
+    let old = format!(
+        r#"{{"kind":"outbox_entry","record":{{"message":{{"type":"activation_email","resident_id":"res_0123","token":"{token}"}}}}}}"#
+    );
+    // One connection, with the store's own `secure_delete`, so the statement runs as the
+    // migrator runs it.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .pragma("secure_delete", "ON");
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO records (kind, id, version, body) VALUES ('outbox_entry', 'obx_old', 1, ?)",
+    )
+    .bind(&old)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // The migration's statement, as schema 5 runs it on a database written before.
+    let migration = include_str!("../migrations/sqlite/0005_scrub_activation_tokens.sql");
+    sqlx::raw_sql(migration).execute(&pool).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let body: String = sqlx::query_scalar("SELECT body FROM records WHERE id = 'obx_old'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert!(!body.contains("canary-OLD-TOKEN"), "{body}");
+    assert!(
+        body.contains("res_0123"),
+        "the rest of the row is kept: {body}"
+    );
+    let mut bytes = std::fs::read(&path).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        bytes.extend(std::fs::read(format!("{}{suffix}", path.display())).unwrap_or_default());
+    }
+    let needle = b"canary-OLD-TOKEN";
+    assert!(
+        !bytes.windows(needle.len()).any(|w| w == needle),
+        "the token is gone from every byte of the files"
+    );
+}
