@@ -642,3 +642,26 @@ async fn import_and_go_live_need_integrations_and_residence_before_anything_happ
     assert_eq!(w.sandbox.faults().calls("list_users"), calls);
     assert!(strata_residents(&w).await.is_empty());
 }
+
+// R-STRATA-2
+#[tokio::test]
+async fn a_link_whose_first_read_fails_stands_and_the_next_sync_reads_the_users() {
+    let w = world().await;
+    w.sandbox
+        .faults()
+        .fail_next("list_users", ProviderErrorKind::Unauthorized);
+    let roll = linked(&w).await;
+    let run = roll.last_sync.clone().expect("the first read is recorded");
+    assert!(run.aborted.is_some(), "{run:?}");
+    assert_eq!(roll.pending, 0);
+    let report = w
+        .concierge
+        .sync_strata_building(&w.admin, &roll.id)
+        .await
+        .unwrap();
+    assert_eq!(report.run.aborted, None);
+    assert_eq!(
+        reload(&w, &roll).await.pending as usize,
+        w.sandbox.strata().users(BUILDING).len()
+    );
+}

@@ -60,7 +60,9 @@ impl Concierge {
     }
 
     /// Links a strata building to a property (Integrations, full): a building of the property
-    /// is created for it, and its users are read at once, pending import (R-STRATA-2).
+    /// is created for it, and its users are read at once, pending import (R-STRATA-2). If that
+    /// first read fails, the link stands and `last_sync.aborted` says why; a later sync reads
+    /// again.
     pub async fn link_strata_building(
         &self,
         admin: &Admin,
@@ -131,7 +133,11 @@ impl Concierge {
         batch.put(&mut roll);
         self.inner.store.commit(batch).await?;
         tracing::info!(roll = %roll.id, property = %property.id, "strata building linked");
-        self.sync_roll_knowing(&roll.id, Some(found_again)).await?;
+        // The link stands even if this first read fails: the run records why, and
+        // `sync_strata_building` (or the nightly sync) reads again.
+        if let Err(e) = self.sync_roll_knowing(&roll.id, Some(found_again)).await {
+            tracing::warn!(roll = %roll.id, error = %e, "first strata read failed");
+        }
         self.inner.store.load(roll.id.as_str()).await
     }
 
