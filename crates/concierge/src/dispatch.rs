@@ -11,9 +11,14 @@ use futures_util::StreamExt as _;
 /// How many entries one dispatch pass reads at a time.
 const DISPATCH_PAGE: usize = 100;
 
-/// How many entries of a page are delivered at once. Each entry is its own commit, checked
-/// by version, so entries never step on each other; the mailer bounds its own rate.
+/// How many entries of a page are delivered at once; the mailer bounds its own rate.
 const DISPATCH_CONCURRENCY: usize = 4;
+
+/// How many delivered entries are recorded in one commit. A commit is a disk sync, so
+/// recording one entry at a time would cap delivery at the disk's syncs per second; recording
+/// a group at once means a process killed between sending and recording re-sends at most this
+/// many (each with the same idempotency key and Message-ID).
+pub(crate) const DISPATCH_GROUP: usize = 16;
 
 /// What a dispatch pass did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
@@ -51,19 +56,57 @@ impl Concierge {
             if due.is_empty() {
                 return Ok(report);
             }
-            let mut outcomes = futures_util::stream::iter(due)
-                .map(|entry| self.deliver(entry))
-                .buffer_unordered(DISPATCH_CONCURRENCY);
-            while let Some(outcome) = outcomes.next().await {
-                match outcome? {
-                    Outcome::Delivered => report.delivered += 1,
-                    Outcome::Retrying => report.retrying += 1,
-                    Outcome::Parked => report.parked += 1,
-                    Outcome::Skipped => report.skipped += 1,
-                    Outcome::Raced => {}
+            for group in due.chunks(DISPATCH_GROUP) {
+                let mut sent = Vec::with_capacity(group.len());
+                let mut attempts = futures_util::stream::iter(group.iter().cloned())
+                    .map(|entry| self.attempt(entry))
+                    .buffer_unordered(DISPATCH_CONCURRENCY);
+                while let Some(attempt) = attempts.next().await {
+                    sent.push(attempt?);
+                }
+                for outcome in self.record(sent).await? {
+                    match outcome {
+                        Outcome::Delivered => report.delivered += 1,
+                        Outcome::Retrying => report.retrying += 1,
+                        Outcome::Parked => report.parked += 1,
+                        Outcome::Skipped => report.skipped += 1,
+                        Outcome::Raced => {}
+                    }
                 }
             }
         }
+    }
+
+    /// Records what happened to a group of entries in one commit; if another dispatcher got
+    /// to one of them first, each is recorded on its own and the raced ones are left to it.
+    async fn record(&self, sent: Vec<(OutboxEntry, Outcome)>) -> Result<Vec<Outcome>> {
+        let mut batch = Batch::new();
+        let mut entries = Vec::with_capacity(sent.len());
+        let mut outcomes = Vec::with_capacity(sent.len());
+        for (entry, outcome) in sent {
+            entries.push(entry);
+            outcomes.push(outcome);
+        }
+        let mut copies = entries.clone();
+        for entry in &mut copies {
+            batch.put(entry);
+        }
+        match self.inner.store.commit(batch).await {
+            Ok(()) => return Ok(outcomes),
+            Err(StoreError::Concurrent { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let mut recorded = Vec::with_capacity(entries.len());
+        for (mut entry, outcome) in entries.into_iter().zip(outcomes) {
+            let mut batch = Batch::new();
+            batch.put(&mut entry);
+            recorded.push(match self.inner.store.commit(batch).await {
+                Ok(()) => outcome,
+                Err(StoreError::Concurrent { .. }) => Outcome::Raced,
+                Err(e) => return Err(e.into()),
+            });
+        }
+        Ok(recorded)
     }
 
     /// Delivers one freshly committed entry now, if inline dispatch is on. Failure is not the
@@ -77,7 +120,15 @@ impl Concierge {
         }
     }
 
-    async fn deliver(&self, mut entry: OutboxEntry) -> Result<Outcome> {
+    /// Delivers one entry and records the outcome.
+    async fn deliver(&self, entry: OutboxEntry) -> Result<Outcome> {
+        let sent = self.attempt(entry).await?;
+        Ok(self.record(vec![sent]).await?.remove(0))
+    }
+
+    /// Performs one entry's side effect; returns the entry as it is to be recorded, and what
+    /// happened. Nothing is written.
+    async fn attempt(&self, mut entry: OutboxEntry) -> Result<(OutboxEntry, Outcome)> {
         let now = self.now();
         let result = match &entry.message {
             OutboxMessage::ActivationEmail {
@@ -115,13 +166,7 @@ impl Concierge {
                 }
             }
         };
-        let mut batch = Batch::new();
-        batch.put(&mut entry);
-        match self.inner.store.commit(batch).await {
-            Ok(()) => Ok(outcome),
-            Err(StoreError::Concurrent { .. }) => Ok(Outcome::Raced),
-            Err(e) => Err(e.into()),
-        }
+        Ok((entry, outcome))
     }
 
     /// Sends the welcome email of invitation `invitation`, its token derived again from the
