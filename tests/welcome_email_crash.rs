@@ -22,7 +22,7 @@ const CHILD_ENV: &str = "CONCIERGE_EMAIL_CRASH_CHILD";
 const PORT_ENV: &str = "CONCIERGE_EMAIL_CRASH_PORT";
 const INVITATIONS: usize = 200;
 /// The most emails one dispatcher has sent but not yet recorded: the outbox records the
-/// outcomes of a group of 16 entries in one commit (its `DISPATCH_GROUP`), sending 4 at a time.
+/// outcomes of a group of 16 entries in one commit (its `DISPATCH_GROUP`), sent together.
 const IN_FLIGHT: usize = 16;
 
 async fn open(dir: &Path, settings: serde_json::Value) -> Concierge {

@@ -7,7 +7,12 @@
 //!
 //! `cargo bench -p concierge-e2e --bench strata_go_live` (`CONCIERGE_TEST_PYTHON` names a
 //! Python with aiosmtpd, as `tests/run` sets up; `BENCH_BUILDINGS`, `BENCH_LOTS`,
-//! `BENCH_SEND_RATE` change the sizes and the mailer's bound).
+//! `BENCH_SEND_RATE`, `BENCH_POOL` change the sizes, the mailer's rate bound and its
+//! connections).
+//!
+//! Delivery scales with the SMTP connections: lettre writes a message and its closing `.` in
+//! two writes without `TCP_NODELAY`, so each message waits for the server's delayed ACK (about
+//! 40 ms on Linux loopback) on its connection.
 
 #[path = "../smtp/harness.rs"]
 mod harness;
@@ -41,6 +46,7 @@ async fn main() {
     let buildings = env("BENCH_BUILDINGS", 100);
     let lots = env("BENCH_LOTS", 77);
     let rate = env("BENCH_SEND_RATE", 1000) as u32;
+    let pool = env("BENCH_POOL", 16) as u32;
     let dir = tempfile::tempdir().unwrap();
     let mail = dir.path().join("mail");
     std::fs::create_dir_all(&mail).unwrap();
@@ -63,6 +69,7 @@ async fn main() {
 
     let mut smtp = SmtpConfig::new("127.0.0.1", sink.port).tls(SmtpTls::None);
     smtp.max_per_second = rate;
+    smtp.pool_size = pool;
     let store = SqliteStore::open(dir.path().join("bench.db"))
         .await
         .unwrap();
@@ -82,7 +89,7 @@ async fn main() {
         .await
         .unwrap();
     println!(
-        "Go Live of {users} strata users over {buildings} buildings (StrataMax simulator, SQLite file, SMTP to a local aiosmtpd process, send rate bound {rate}/s)"
+        "Go Live of {users} strata users over {buildings} buildings (StrataMax simulator, SQLite file, SMTP to a local aiosmtpd process, send rate bound {rate}/s, {pool} SMTP connections)"
     );
 
     let started = Instant::now();

@@ -11,8 +11,10 @@ use futures_util::StreamExt as _;
 /// How many entries one dispatch pass reads at a time.
 const DISPATCH_PAGE: usize = 100;
 
-/// How many entries of a page are delivered at once; the mailer bounds its own rate.
-const DISPATCH_CONCURRENCY: usize = 4;
+/// How many entries of a page are delivered at once: a whole group. The mailer bounds its own
+/// rate and connections (`SmtpMailer`: `max_per_second`, `pool_size`), the HTTP adapters
+/// theirs, so this only keeps a slow reply from holding up the rest of its group.
+const DISPATCH_CONCURRENCY: usize = DISPATCH_GROUP;
 
 /// How many delivered entries are recorded in one commit. A commit is a disk sync, so
 /// recording one entry at a time would cap delivery at the disk's syncs per second; recording
