@@ -9,7 +9,7 @@ import { Admin, Concierge, rejectsWith, fieldsOf, shown, closedPort } from './wo
 const BUILDING = 'strata-bldg-1'
 const ALL_TYPES = ['owner_occupier', 'tenant', 'owner_investor', 'committee']
 // The property's own subject, so the welcome email is seen to use the property's settings.
-const SUBJECT = '{first_name}, welcome to {property_name}'
+const SUBJECT = '{{ first_name }}, welcome to {{ property_name }}'
 
 /** A sandbox (seed 7) with "Harbour View" registered with its own welcome subject. */
 async function strataWorld() {

@@ -41,7 +41,7 @@ SEED = 7
 BUILDING = "strata-bldg-1"
 ALL_TYPES: List[StrataUserType] = ["owner_occupier", "tenant", "owner_investor", "committee"]
 # The property's own subject, so the welcome email is seen to use the property's settings.
-SUBJECT = "{first_name}, welcome to {property_name}"
+SUBJECT = "{{ first_name }}, welcome to {{ property_name }}"
 
 
 @dataclass

@@ -49,6 +49,16 @@ pub(crate) fn check_templates(checks: &mut Checks, settings: &InvitationEmailSet
     let field = |name: &str| format!("settings.invitation_email.{name}");
     let env = environment();
     for (name, file, source) in templates(settings) {
+        // The placeholders of earlier versions (`{first_name}`) would be sent as written.
+        let outside = source.replace("{{", "\u{0}").replace("}}", "\u{1}");
+        for var in VARIABLES {
+            if outside.contains(&format!("{{{var}}}")) {
+                checks.fail(
+                    &field(name),
+                    format!("{{{var}}} is not a placeholder: write {{{{ {var} }}}}"),
+                );
+            }
+        }
         match env.template_from_named_str(file, source) {
             Err(e) => checks.fail(
                 &field(name),
@@ -174,6 +184,15 @@ mod tests {
             vec![(
                 "settings.invitation_email.body".to_owned(),
                 "must use {{ activation_link }}".to_owned()
+            )]
+        );
+        s.body = "{{activation_link}}".into();
+        s.subject = "{first_name}, welcome".into();
+        assert_eq!(
+            issues(&s),
+            vec![(
+                "settings.invitation_email.subject".to_owned(),
+                "{first_name} is not a placeholder: write {{ first_name }}".to_owned()
             )]
         );
         s.body = "{{ activation_link }".into();
