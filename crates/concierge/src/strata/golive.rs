@@ -11,10 +11,12 @@
 use super::*;
 use sha2::{Digest, Sha256};
 
-/// One building's part of a plan: what will be imported and what will not.
+/// One building's part of a plan: what will be imported (the users' ids; their records are
+/// read again building by building, so memory follows one building, not the portfolio) and
+/// what will not.
 struct BuildingPlan {
     roll: StrataRoll,
-    to_import: Vec<StrataMember>,
+    to_import: Vec<StrataMemberId>,
     not_importable: u32,
     other_types: u32,
 }
@@ -62,7 +64,15 @@ impl Concierge {
         };
         for p in plans {
             let roll_id = p.roll.id.clone();
-            let (imported, queued) = self.import_members(p.roll, p.to_import).await?;
+            let planned: std::collections::HashSet<StrataMemberId> =
+                p.to_import.into_iter().collect();
+            let members: Vec<StrataMember> = self
+                .roll_members(&roll_id, Some(MemberState::Pending))
+                .await?
+                .into_iter()
+                .filter(|m| planned.contains(&m.id))
+                .collect();
+            let (imported, queued) = self.import_members(p.roll, members).await?;
             report.welcome_emails += queued.len() as u32;
             report.buildings.push(GoLiveResult {
                 roll_id,
@@ -139,7 +149,7 @@ impl Concierge {
                 } else {
                     digest.update(member.id.as_str().as_bytes());
                     digest.update(member.version.to_be_bytes());
-                    plan.to_import.push(member);
+                    plan.to_import.push(member.id);
                 }
             }
             digest.update([2]);
