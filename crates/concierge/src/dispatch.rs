@@ -16,10 +16,9 @@ const DISPATCH_PAGE: usize = 100;
 /// theirs, so this only keeps a slow reply from holding up the rest of its group.
 const DISPATCH_CONCURRENCY: usize = DISPATCH_GROUP;
 
-/// How many delivered entries are recorded in one commit. A commit is a disk sync, so
-/// recording one entry at a time would cap delivery at the disk's syncs per second; recording
-/// a group at once means a process killed between sending and recording re-sends at most this
-/// many (each with the same idempotency key and Message-ID).
+/// How many delivered entries are recorded in one commit: a disk sync per group rather than per
+/// entry. A process killed between sending and recording re-sends at most this many (each with
+/// the same idempotency key and Message-ID).
 pub(crate) const DISPATCH_GROUP: usize = 16;
 
 /// What a dispatch pass did.
