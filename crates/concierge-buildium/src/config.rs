@@ -233,15 +233,13 @@ impl BuildiumConfig {
                 format!("must be between 1 and {MAX_PAGE_SIZE}"),
             );
         }
-        if self.rate_limit_per_sec == Some(0) {
-            checks.fail(
-                &field("rate_limit_per_sec"),
-                "must be at least 1 (or null for no limit)",
-            );
-        }
-        if self.timeout.is_zero() {
-            checks.fail(&field("timeout_seconds"), "must be positive");
-        }
+        concierge_http::check_transport(
+            checks,
+            &field("rate_limit_per_sec"),
+            self.rate_limit_per_sec,
+            &field("timeout_seconds"),
+            self.timeout,
+        );
         if self.max_query_len < MIN_QUERY_LEN {
             checks.fail(
                 &field("max_query_len"),

@@ -175,17 +175,9 @@ pub async fn strata(layers: &Layers, cmd: StrataCommand, out: &mut impl Write) -
         StrataCommand::Pending { building, state } => {
             let c = open(layers.load(&[])?).await?;
             let roll = find_roll(&c, &admin, &building).await?;
-            let state = match state.as_str() {
-                "pending" => MemberState::Pending,
-                "imported" => MemberState::Imported,
-                "departed" => MemberState::Departed,
-                _ => {
-                    return Err(Error::invalid(
-                        "state",
-                        "must be pending, imported or departed",
-                    ));
-                }
-            };
+            let state: MemberState = state
+                .parse()
+                .map_err(|_| Error::invalid("state", "must be pending, imported or departed"))?;
             let mut page = PageRequest::first().limit(MAX_PAGE_SIZE);
             loop {
                 let filter = StrataUserFilter {

@@ -63,6 +63,7 @@
 //!   the application installed one.
 
 mod auth;
+mod checks;
 mod client;
 mod error;
 mod oauth;
@@ -72,6 +73,7 @@ pub mod serde_duration;
 
 pub use auth::{Auth, ClientCredentials, OnRotate, RefreshToken};
 pub use bytes::Bytes;
+pub use checks::check_transport;
 pub use client::{
     DEFAULT_IDEMPOTENCY_HEADER, DEFAULT_REQUEST_ID_HEADERS, DEFAULT_TIMEOUT, HttpClient,
     HttpClientBuilder,

@@ -157,15 +157,13 @@ impl StrataMaxConfig {
         if self.page_size == 0 {
             checks.fail(&field("page_size"), "must be at least 1");
         }
-        if self.rate_limit_per_second == Some(0) {
-            checks.fail(
-                &field("rate_limit_per_second"),
-                "must be at least 1 (or null for no limit)",
-            );
-        }
-        if self.timeout.is_zero() {
-            checks.fail(&field("timeout_seconds"), "must be positive");
-        }
+        concierge_http::check_transport(
+            checks,
+            &field("rate_limit_per_second"),
+            self.rate_limit_per_second,
+            &field("timeout_seconds"),
+            self.timeout,
+        );
     }
 
     pub(crate) fn problems(&self) -> Option<String> {

@@ -545,12 +545,7 @@ pub(crate) fn resident_from(
     unit: &Unit,
     now: DateTime<Utc>,
 ) -> Resident {
-    let (first_name, last_name) = match (&user.first_name, &user.last_name) {
-        (Some(first), Some(last)) => (first.clone(), last.clone()),
-        (None, Some(last)) => (String::new(), last.clone()),
-        // An organisation (or a name that could not be split) keeps its whole name.
-        _ => (user.display_name.clone(), String::new()),
-    };
+    let (first_name, last_name) = resident_names(user);
     Resident {
         id: ResidentId::new(),
         property_id: roll.property_id.clone(),
@@ -573,5 +568,15 @@ pub(crate) fn resident_from(
         created_at: now,
         updated_at: now,
         version: 0,
+    }
+}
+
+/// A resident's first and last name from a strata user: the greeting names, or the whole
+/// display name as the first for an organisation (or a name that could not be split).
+pub(crate) fn resident_names(user: &StrataUser) -> (String, String) {
+    match (&user.first_name, &user.last_name) {
+        (Some(first), Some(last)) => (first.clone(), last.clone()),
+        (None, Some(last)) => (String::new(), last.clone()),
+        _ => (user.display_name.clone(), String::new()),
     }
 }

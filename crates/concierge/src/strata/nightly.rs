@@ -374,13 +374,7 @@ impl Concierge {
 /// `resident` with the names, email, phone and types of the strata system's new record.
 fn resident_from_update(resident: &Resident, user: &StrataUser) -> Resident {
     let mut r = resident.clone();
-    let (first, last) = match (&user.first_name, &user.last_name) {
-        (Some(first), Some(last)) => (first.clone(), last.clone()),
-        (None, Some(last)) => (String::new(), last.clone()),
-        _ => (user.display_name.clone(), String::new()),
-    };
-    r.first_name = first;
-    r.last_name = last;
+    (r.first_name, r.last_name) = resident_names(user);
     if user.email.is_some() {
         r.email = user.email.clone();
     }
