@@ -14,7 +14,7 @@ EMAIL = "ada@example.org"
 def test_an_unavailable_mailer_delays_the_email_until_the_dispatcher_delivers_it_once(
     concierge: Concierge, controls: SandboxControls, admin: Admin, place: Place
 ) -> None:
-    # R-MOVE-2
+    # R-MOVE-2, R-SDK-3: a transient failure is retried after a backoff, and sent once
     controls.fail_next("send", "unavailable")
 
     ada = concierge.move_in(admin, place.unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
