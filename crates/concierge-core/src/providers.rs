@@ -340,18 +340,40 @@ pub trait StrataProvider: Send + Sync + Debug + 'static {
 // ---------------------------------------------------------------------------------------------
 // Intercom
 
-/// Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent.
-#[derive(Clone, Debug, Default)]
+/// An intercom building, as the intercom reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IntercomBuilding {
+    /// The building in the intercom.
+    pub external: ExternalRef,
+    /// Its name.
+    pub name: String,
+    /// Its IANA time zone (e.g. `Australia/Sydney`), when the intercom gives one.
+    pub time_zone: Option<String>,
+}
+
+/// One intercom building, by its id.
+#[derive(Clone, Debug)]
+pub struct GetIntercomBuildingRequest {
+    /// The building.
+    pub building: ExternalRef,
+}
+
+/// Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent: an adapter
+/// looks each one up before creating it and adopts what it finds (the vendor has no
+/// idempotency key), so a retry, or a second process, never makes a second one.
+#[derive(Clone, Debug)]
 pub struct EnsurePlaceholderRequest {
     /// The intercom's building.
-    pub building: Option<ExternalRef>,
-    /// The site name on our side.
-    pub site_name: String,
+    pub building: ExternalRef,
     /// The placeholder unit's label.
     pub unit_label: String,
-    /// The placeholder tenant's name (default "STRATIS User").
-    pub tenant_name: String,
-    /// The placeholder tenant's email (`butterflymx+<site name>@…`).
+    /// The placeholder unit's floor (the vendor requires one).
+    pub unit_floor: String,
+    /// The placeholder tenant's first name (from the configured name, default "STRATIS User").
+    pub tenant_first_name: String,
+    /// The placeholder tenant's last name.
+    pub tenant_last_name: String,
+    /// The placeholder tenant's email (`butterflymx+<site name>@…`), matched case-insensitively.
     pub tenant_email: String,
 }
 
@@ -362,96 +384,192 @@ pub struct EnsurePlaceholderResponse {
     pub unit: ExternalRef,
     /// The tenant.
     pub tenant: ExternalRef,
-    /// Whether this call created anything.
-    pub created: bool,
+    /// Whether this call created the unit (false: an existing one was adopted).
+    pub created_unit: bool,
+    /// Whether this call created the tenant (false: an existing one was adopted).
+    pub created_tenant: bool,
 }
 
-/// Check a site's readiness (R-VISIT-2, R-VISIT-4).
-#[derive(Clone, Debug, Default)]
+/// The intercom side of a site's preflight (R-VISIT-2).
+#[derive(Clone, Debug)]
 pub struct PreflightRequest {
     /// The intercom's building.
-    pub building: Option<ExternalRef>,
-    /// The site name.
-    pub site_name: String,
+    pub building: ExternalRef,
+    /// The placeholder unit, when one was provisioned.
+    pub unit: Option<ExternalRef>,
+    /// The placeholder tenant, when one was provisioned.
+    pub tenant: Option<ExternalRef>,
+}
+
+/// What a preflight check is about (R-VISIT-2). Stable snake_case names.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum PreflightCheckName {
+    /// Our side: the property is linked to an intercom building.
+    BuildingLinked,
+    /// The property manager's intercom account is active: the admin's consent gives a token.
+    ManagerAccountActive,
+    /// The intercom vendor has enabled the integration: our application sees the building.
+    IntegrationEnabled,
+    /// The placeholder unit exists on the intercom.
+    PlaceholderUnit,
+    /// The placeholder tenant exists on the intercom, in the placeholder unit.
+    PlaceholderTenant,
+    /// The building has doors (access points) a visitor pass can open.
+    AccessPoints,
+}
+
+impl PreflightCheckName {
+    /// Every check.
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// One preflight check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PreflightCheck {
-    /// What was checked, e.g. `integration_enabled`.
-    pub name: String,
+    /// What was checked.
+    pub name: PreflightCheckName,
     /// Whether it passed.
     pub passed: bool,
-    /// Details for the admin.
+    /// Why, for the admin: what was found, or what to do.
     pub detail: String,
 }
 
-/// The preflight report.
+impl PreflightCheck {
+    /// A check with its outcome.
+    pub fn new(name: PreflightCheckName, passed: bool, detail: impl Into<String>) -> Self {
+        Self {
+            name,
+            passed,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The intercom's checks.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PreflightResponse {
-    /// Each check.
+    /// Each check the intercom can answer.
     pub checks: Vec<PreflightCheck>,
-    /// Tenants whose contact preference keeps them from video calls (R-VISIT-4).
-    pub phone_call_tenants: Vec<ExternalRef>,
 }
 
 /// A tenant's contact preference on the intercom.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ContactPreference {
-    /// Phone calls (the intercom's default): no video calls.
+    /// Phone calls (the intercom's default): no video calls (R-VISIT-4).
     PhoneCall,
     /// The mobile app: video calls work.
     MobileApp,
 }
 
 /// An intercom tenant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IntercomTenant {
     /// The tenant.
     pub external: ExternalRef,
-    /// Name.
+    /// Full name.
     pub name: String,
+    /// Email, when the intercom gives one.
+    pub email: Option<String>,
+    /// The unit's label, when the tenant has a unit.
+    pub unit_label: Option<String>,
     /// Contact preference.
     pub contact_preference: ContactPreference,
 }
 
-/// List the intercom's tenants.
-#[derive(Clone, Debug, Default)]
+/// One page of a building's tenants.
+#[derive(Clone, Debug)]
 pub struct ListIntercomTenantsRequest {
     /// The intercom's building.
-    pub building: Option<ExternalRef>,
+    pub building: ExternalRef,
     /// Where to start.
     pub cursor: Option<Cursor>,
 }
 
-/// Create a visitor pass valid for exactly `window` (R-VISIT-3).
+/// Create a visitor pass valid for exactly `window` (R-VISIT-3), issued through the site's
+/// placeholder tenant.
+///
+/// The vendor has no idempotency key: `idempotency_key` names the pass on the intercom, and when
+/// `retry` is set (an earlier attempt may have reached the intercom) the adapter first looks the
+/// pass up by that name and returns what it finds, so a lost reply never makes a second pass. On
+/// a first attempt it creates directly, in the fewest requests.
 #[derive(Clone, Debug)]
 pub struct CreateVisitorPassRequest {
+    /// The intercom's building.
+    pub building: ExternalRef,
     /// The placeholder tenant it is issued through.
     pub tenant: ExternalRef,
     /// The visitor's name.
     pub visitor_name: String,
-    /// When it works.
+    /// When it works (instants; converted from the building's zone by the caller).
     pub window: TimeWindow,
-    /// Makes a retried call create one pass, not two.
+    /// Our pass id: makes a retried call find the pass instead of making a second one.
     pub idempotency_key: String,
+    /// Whether an earlier attempt may have reached the intercom.
+    pub retry: bool,
 }
 
-/// The created pass.
+/// The created (or found) pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateVisitorPassResponse {
-    /// The pass in the intercom.
+    /// The pass in the intercom (a keychain, on ButterflyMX).
     pub external: ExternalRef,
-    /// The QR code's URL.
+    /// The visitor's credential on it (a virtual key, on ButterflyMX), when one was issued.
+    pub key: Option<ExternalRef>,
+    /// The QR code's URL (an image), as the intercom returned it.
     pub qr_code_url: Option<String>,
+    /// The pass's public page for the visitor, as the intercom returned it.
+    pub instructions_url: Option<String>,
+    /// The instants the intercom recorded.
+    pub window: TimeWindow,
 }
 
-/// Revoke a visitor pass.
+/// Revoke a visitor pass. Revoking one the intercom no longer has is
+/// [`crate::ProviderErrorKind::NotFound`], which a caller may take as done.
 #[derive(Clone, Debug)]
 pub struct RevokeVisitorPassRequest {
     /// The pass.
     pub pass: ExternalRef,
+}
+
+/// Complete the intercom's one-time consent: exchange the code the building admin was shown.
+#[derive(Clone, Debug)]
+pub struct AuthorizeIntercomRequest {
+    /// The authorization code. Secret.
+    pub code: secrecy::SecretString,
 }
 
 /// A door intercom (ButterflyMX).
@@ -459,25 +577,76 @@ pub struct RevokeVisitorPassRequest {
 pub trait IntercomProvider: Send + Sync + Debug + 'static {
     /// The provider's stable name.
     fn name(&self) -> &str;
-    /// Create the placeholder unit and tenant if missing.
+    /// Where a building admin gives the one-time consent, when the intercom needs one.
+    fn consent_url(&self) -> Option<String> {
+        None
+    }
+    /// Exchange a consent's code for the integration's tokens, kept durably by the adapter.
+    async fn authorize(&self, _req: AuthorizeIntercomRequest) -> ProviderResult<()> {
+        Err(ProviderError::new(
+            self.name(),
+            "authorize",
+            crate::ProviderErrorKind::Other,
+            "this intercom needs no consent",
+        ))
+    }
+    /// Every building our application can see (one page at a time).
+    async fn list_buildings(&self, cursor: Option<Cursor>)
+    -> ProviderResult<Page<IntercomBuilding>>;
+    /// One building; [`crate::ProviderErrorKind::NotFound`] when we cannot see it.
+    async fn get_building(&self, req: GetIntercomBuildingRequest)
+    -> ProviderResult<IntercomBuilding>;
+    /// Create the placeholder unit and tenant if missing (R-VISIT-1).
     async fn ensure_placeholder(
         &self,
         req: EnsurePlaceholderRequest,
     ) -> ProviderResult<EnsurePlaceholderResponse>;
-    /// Check readiness.
+    /// The intercom's checks of a site (R-VISIT-2).
     async fn preflight(&self, req: PreflightRequest) -> ProviderResult<PreflightResponse>;
-    /// One page of tenants.
+    /// One page of a building's tenants (R-VISIT-4).
     async fn list_tenants(
         &self,
         req: ListIntercomTenantsRequest,
     ) -> ProviderResult<Page<IntercomTenant>>;
-    /// Create a visitor pass.
+    /// Create a visitor pass (R-VISIT-3).
     async fn create_visitor_pass(
         &self,
         req: CreateVisitorPassRequest,
     ) -> ProviderResult<CreateVisitorPassResponse>;
     /// Revoke a visitor pass.
     async fn revoke_visitor_pass(&self, req: RevokeVisitorPassRequest) -> ProviderResult<()>;
+}
+
+/// Durable, secret storage for what an adapter must keep between runs (an OAuth refresh token
+/// that rotates on every refresh). The facade gives adapters one backed by its store, sealed
+/// with the handle's secret; a value is never written in clear.
+#[async_trait]
+pub trait SecretVault: Send + Sync + Debug + 'static {
+    /// The value saved under `name`, if any.
+    async fn load(&self, name: &str) -> crate::StoreResult<Option<secrecy::SecretString>>;
+    /// Saves `value` under `name`, durably, before returning.
+    async fn save(&self, name: &str, value: secrecy::SecretString) -> crate::StoreResult<()>;
+}
+
+/// A [`SecretVault`] in memory, for tests and one-process use.
+#[derive(Default)]
+pub struct MemoryVault(std::sync::Mutex<std::collections::HashMap<String, secrecy::SecretString>>);
+
+impl Debug for MemoryVault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemoryVault(<redacted>)")
+    }
+}
+
+#[async_trait]
+impl SecretVault for MemoryVault {
+    async fn load(&self, name: &str) -> crate::StoreResult<Option<secrecy::SecretString>> {
+        Ok(self.0.lock().expect("vault lock").get(name).cloned())
+    }
+    async fn save(&self, name: &str, value: secrecy::SecretString) -> crate::StoreResult<()> {
+        self.0.lock().expect("vault lock").insert(name.to_owned(), value);
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
