@@ -287,7 +287,7 @@ impl Concierge {
         let (resident, entries) = self
             .retry_concurrent(|| async {
                 let mut resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
-                let today = self.now().date_naive();
+                let today = self.property_today(&resident.property_id).await?;
                 let date = on.unwrap_or(today);
                 if let Some(move_in) = resident.occupancy.move_in
                     && date < move_in
@@ -650,6 +650,7 @@ impl<'a> SyncContext<'a> {
             .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
             .collect();
         let mut query = ResidentQuery::at(c.now());
+        query.today = property.today(c.now());
         query.property_id = Some(property.id.clone());
         query.source = Some(ResidentSource::Pms);
         let residents = store
@@ -661,8 +662,8 @@ impl<'a> SyncContext<'a> {
         Ok(Self {
             property,
             pms,
-            today: c.now().date_naive(),
-            previous_day: previous.map(|r| r.started_at.date_naive()),
+            today: property.today(c.now()),
+            previous_day: previous.map(|r| property.today(r.started_at)),
             buildings,
             units,
             residents,
