@@ -231,6 +231,16 @@ pub struct RecordKey {
     pub id: String,
 }
 
+impl RecordKey {
+    /// The key of the record of type `R` with `id`.
+    pub fn of<R: Versioned>(id: &str) -> Self {
+        Self {
+            kind: R::KIND,
+            id: id.to_owned(),
+        }
+    }
+}
+
 /// One write of a batch: the record as it should be stored, and the version the writer read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Put {

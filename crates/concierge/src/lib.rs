@@ -47,6 +47,8 @@ mod requests;
 mod settings;
 mod strata;
 mod sync;
+mod vault;
+mod visitors;
 mod workflows;
 
 pub use builder::{ConciergeBuilder, Config};
@@ -77,6 +79,11 @@ pub use strata::{
     BulkInviteReport, ConfirmGoLive, GoLive, GoLiveBuilding, GoLivePreview, GoLiveReport,
     GoLiveResult, ImportStrataUsers, InviteAll, InviteFailure, LinkStrataBuilding, MemberFailure,
     RollArgs, StrataBuildingFilter, StrataImportReport, StrataSyncReport, StrataUserFilter,
+};
+pub use vault::StoreVault;
+pub use visitors::{
+    ConnectIntercom, ContactReport, CreateVisitorPass, LinkIntercomBuilding, PassArgs, VisitTime,
+    VisitorPassFilter, VisitorPassView, VisitorPreflight, VisitorSiteReport,
 };
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 

@@ -251,8 +251,9 @@ impl Concierge {
         Ok(reports)
     }
 
-    /// Starts a background task that calls [`Concierge::run_due_syncs`] and
-    /// [`Concierge::run_due_strata_syncs`] every `every` of real
+    /// Starts a background task that calls [`Concierge::run_due_syncs`],
+    /// [`Concierge::run_due_strata_syncs`] and (with an intercom)
+    /// [`Concierge::reconcile_visitor_passes`] every `every` of real
     /// time until the handle is closed or the returned handle is dropped or stopped.
     pub fn spawn_scheduler(&self, every: std::time::Duration) -> SchedulerHandle {
         let concierge = self.clone();
@@ -268,6 +269,11 @@ impl Concierge {
                 }
                 if let Err(e) = concierge.run_due_strata_syncs().await {
                     tracing::warn!(error = %e, "scheduler tick failed (strata)");
+                }
+                if concierge.inner.intercom.is_some()
+                    && let Err(e) = concierge.reconcile_visitor_passes().await
+                {
+                    tracing::warn!(error = %e, "scheduler tick failed (visitor passes)");
                 }
             }
         });
@@ -381,7 +387,7 @@ impl Concierge {
     }
 
     /// Ends mobile access and queues the cancellation of the resident's live keys for their
-    /// unit; returns the outbox entries added to `batch`.
+    /// unit and the revocation of the visitor passes for visits to them; returns the outbox entries added to `batch`.
     async fn withdraw_access(
         &self,
         resident: &mut Resident,
@@ -410,6 +416,15 @@ impl Concierge {
                 batch.put(&mut entry);
                 entries.push(entry);
             }
+        }
+        // Visitor passes for visits to the resident end with the occupancy.
+        let (passes, revocations) = self.revoke_passes_of(resident, self.now()).await?;
+        for mut pass in passes {
+            batch.put(&mut pass);
+        }
+        for mut entry in revocations {
+            batch.put(&mut entry);
+            entries.push(entry);
         }
         Ok(entries)
     }

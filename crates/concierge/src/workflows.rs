@@ -46,6 +46,7 @@ impl Concierge {
             settings: req.settings,
             external: req.external,
             time_zone: req.time_zone,
+            intercom: None,
             created_at: self.now(),
             version: 0,
         };
