@@ -881,7 +881,11 @@ pub async fn visitor_passes_page_by_property_state_and_resident(store: Arc<dyn S
     commit_one(store, &mut r).await.expect("resident");
     let mut passes = Vec::new();
     for i in 0..5 {
-        let mut p = visitor_pass(&property.id, (i % 2 == 0).then_some(&r.id), &format!("V{i}"));
+        let mut p = visitor_pass(
+            &property.id,
+            (i % 2 == 0).then_some(&r.id),
+            &format!("V{i}"),
+        );
         if i == 4 {
             p.state = VisitorPassState::Revoked;
         }

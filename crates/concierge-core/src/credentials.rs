@@ -74,9 +74,11 @@ impl ActivationSecret {
                     aad: name.as_bytes(),
                 },
             )
-            .map_err(|_| Error::Store(StoreError::Corrupt {
-                message: format!("secret {name} could not be sealed"),
-            }))?;
+            .map_err(|_| {
+                Error::Store(StoreError::Corrupt {
+                    message: format!("secret {name} could not be sealed"),
+                })
+            })?;
         let mut out = nonce.to_vec();
         out.extend(sealed);
         Ok(b64(&out))
@@ -278,7 +280,10 @@ mod sealing {
         let canary = SecretString::from("refresh-CANARY-7f3a".to_owned());
         let sealed = secret(1).seal("bmx/client", &canary).expect("sealed");
         assert!(!sealed.contains("CANARY"));
-        assert_ne!(sealed, secret(1).seal("bmx/client", &canary).expect("sealed"));
+        assert_ne!(
+            sealed,
+            secret(1).seal("bmx/client", &canary).expect("sealed")
+        );
         let opened = secret(1).open("bmx/client", &sealed).expect("opens");
         assert_eq!(opened.expose_secret(), "refresh-CANARY-7f3a");
         assert!(secret(2).open("bmx/client", &sealed).is_err());

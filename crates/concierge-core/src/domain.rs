@@ -84,7 +84,9 @@ impl Zone {
 
     /// `at` as this zone's wall clock, e.g. `2026-12-07 14:00 AEDT`.
     pub fn format(&self, at: DateTime<Utc>) -> String {
-        at.with_timezone(&self.0).format("%Y-%m-%d %H:%M %Z").to_string()
+        at.with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
     }
 
     /// The instant of wall-clock `local` in this zone. A time skipped by a daylight-saving

@@ -462,7 +462,9 @@ impl IntercomProvider for SandboxIntercom {
                 enabled && tenant.is_some(),
                 match (enabled, tenant) {
                     (false, _) => not_checked.to_owned(),
-                    (true, Some(t)) => format!("placeholder tenant {} exists", t.tenant.external.id),
+                    (true, Some(t)) => {
+                        format!("placeholder tenant {} exists", t.tenant.external.id)
+                    }
                     (true, None) => {
                         "no placeholder tenant in the placeholder unit: provision the site"
                             .to_owned()
@@ -544,7 +546,10 @@ impl IntercomProvider for SandboxIntercom {
                 PROVIDER,
                 OP,
                 ProviderErrorKind::Rejected,
-                format!("no tenant {}: must have an associated unit or tenant", req.tenant.id),
+                format!(
+                    "no tenant {}: must have an associated unit or tenant",
+                    req.tenant.id
+                ),
             ));
         }
         let id = format!("bmx-pass-{}", state.passes.len() + 1);

@@ -651,7 +651,8 @@ macro_rules! sql_store {
                             .unwrap_or_default(),
                     ),
                 ];
-                self.list_page_opt(crate::sql::PASSES, binds, query.limit).await
+                self.list_page_opt(crate::sql::PASSES, binds, query.limit)
+                    .await
             }
 
             fn activation_secret(

@@ -80,12 +80,12 @@ pub use strata::{
     GoLiveResult, ImportStrataUsers, InviteAll, InviteFailure, LinkStrataBuilding, MemberFailure,
     RollArgs, StrataBuildingFilter, StrataImportReport, StrataSyncReport, StrataUserFilter,
 };
+pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 pub use vault::StoreVault;
 pub use visitors::{
     ConnectIntercom, ContactReport, CreateVisitorPass, LinkIntercomBuilding, PassArgs, VisitTime,
     VisitorPassFilter, VisitorPassView, VisitorPreflight, VisitorSiteReport,
 };
-pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
 
 /// The sandbox (feature `sandbox`): deterministic fakes of every provider.
 #[cfg(feature = "sandbox")]

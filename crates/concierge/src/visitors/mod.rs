@@ -55,12 +55,17 @@ impl Concierge {
             "connect_intercom",
         )?;
         let mut checks = validate::Checks::new();
-        if secrecy::ExposeSecret::expose_secret(&code).trim().is_empty() {
+        if secrecy::ExposeSecret::expose_secret(&code)
+            .trim()
+            .is_empty()
+        {
             checks.fail("code", "must not be empty");
         }
         checks.finish()?;
         let intercom = self.intercom_provider()?;
-        intercom.authorize(AuthorizeIntercomRequest { code }).await?;
+        intercom
+            .authorize(AuthorizeIntercomRequest { code })
+            .await?;
         tracing::info!(intercom = intercom.name(), "intercom connected");
         Ok(())
     }
@@ -110,7 +115,10 @@ impl Concierge {
                 building: ExternalRef::new(intercom.name(), building_id),
             })
             .await?;
-        let zone = building.time_zone.as_deref().and_then(|z| Zone::parse(z).ok());
+        let zone = building
+            .time_zone
+            .as_deref()
+            .and_then(|z| Zone::parse(z).ok());
         self.retry_concurrent(|| async {
             let mut property: Property = self.inner.store.load(req.property_id.as_str()).await?;
             let same = property
@@ -185,7 +193,9 @@ impl Concierge {
             Ok(p) => p,
             Err(e) => {
                 // Give the claim back so the next attempt need not wait for it to expire.
-                let _ = self.finish_provisioning(property_id, &holder, None, now).await;
+                let _ = self
+                    .finish_provisioning(property_id, &holder, None, now)
+                    .await;
                 return Err(e.into());
             }
         };

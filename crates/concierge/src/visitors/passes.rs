@@ -266,7 +266,12 @@ impl Concierge {
     /// many were settled (issued or failed). Run by the scheduler; safe to run at any time.
     pub async fn reconcile_visitor_passes(&self) -> Result<usize> {
         let mut settled = 0;
-        for intent in self.inner.store.list_intents(IntentStatus::Recorded).await? {
+        for intent in self
+            .inner
+            .store
+            .list_intents(IntentStatus::Recorded)
+            .await?
+        {
             if intent.operation != CREATE {
                 continue;
             }
