@@ -12,9 +12,9 @@
 //!     .check_request("GET", "/v1/leases?propertyids=1&propertyids=2&limit=100&offset=0", None)
 //!     .expect("a valid request");
 //! assert_eq!(op.to_string(), "GET /v1/leases");
-//! // A value of the wrong type is a violation, as is an unknown parameter.
+//! // A value out of the documented range is a violation, as is an unknown parameter.
 //! let found = contract
-//!     .check_request("GET", "/v1/leases?limit=ten&colour=red", None)
+//!     .check_request("GET", "/v1/leases?limit=5000&colour=red", None)
 //!     .unwrap_err();
 //! assert_eq!(found[0].kind, ViolationKind::QueryValue);
 //! assert_eq!(found[1].kind, ViolationKind::UnknownQueryParameter);
