@@ -460,3 +460,9 @@ fn a_document_that_is_not_json_or_has_no_paths_is_refused() {
         .is_err()
     );
 }
+
+#[test]
+fn one_contract_can_be_shared_by_every_task_of_a_test() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<Contract>();
+}
