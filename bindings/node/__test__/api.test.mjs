@@ -9,7 +9,7 @@ import { Admin, Concierge, Paginator, Page, world, rejectsWith, fieldsOf } from 
 const operations = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
 const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
 const OPERATIONS = operations.concierge.map(camel)
-const LISTINGS = ['listResidents', 'listOutbox', 'syncErrors', 'listSpareHolders', 'listKeys', 'listStrataUsers', 'strataErrors']
+const LISTINGS = ['listResidents', 'listOutbox', 'syncErrors', 'listSpareHolders', 'listKeys', 'listStrataUsers', 'strataErrors', 'listVisitorPasses']
 
 const CODES = [
   'PERMISSION_DENIED',
@@ -31,6 +31,7 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
   const calls = {
     registerProperty: () => c.registerProperty(a, 'Bay Court', 'bay-court'),
     updatePropertySettings: () => c.updatePropertySettings(a, w.property.id, {}),
+    setPropertyTimeZone: () => c.setPropertyTimeZone(a, w.property.id, 'Australia/Sydney'),
     getProperty: () => c.getProperty(a, w.property.id),
     listProperties: () => c.listProperties(a),
     registerBuilding: () => c.registerBuilding(a, w.property.id, 'Tower B'),
@@ -74,6 +75,18 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     syncStrataBuilding: () => c.syncStrataBuilding(a, 'sroll_missing'),
     runDueStrataSyncs: () => c.runDueStrataSyncs(),
     inviteAll: () => c.inviteAll(a, 'not_invited'),
+    intercomConsentUrl: () => c.intercomConsentUrl(a),
+    connectIntercom: () => c.connectIntercom(a, 'code'),
+    intercomBuildings: () => c.intercomBuildings(a),
+    linkIntercomBuilding: () => c.linkIntercomBuilding(a, w.property.id, 'bmx-building-missing'),
+    provisionVisitorSite: () => c.provisionVisitorSite(a, w.property.id),
+    visitorPreflight: () => c.visitorPreflight(a, w.property.id),
+    visitorContactReport: () => c.visitorContactReport(a, w.property.id),
+    createVisitorPass: () => c.createVisitorPass(a, w.property.id, 'Sam', '2026-01-06T14:00', '2026-01-06T16:00'),
+    getVisitorPass: () => c.getVisitorPass(a, 'visit_missing'),
+    listVisitorPasses: () => c.listVisitorPasses(a, w.property.id),
+    revokeVisitorPass: () => c.revokeVisitorPass(a, 'visit_missing'),
+    reconcileVisitorPasses: () => c.reconcileVisitorPasses(),
   }
   assert.deepEqual(Object.keys(calls), OPERATIONS)
   for (const [name, call] of Object.entries(calls)) {
