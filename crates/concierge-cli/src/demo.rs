@@ -441,6 +441,13 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         say(line);
     }
 
+    say(heading(
+        "10. Visitors through the ButterflyMX intercom, in the building's own time",
+    ));
+    for line in crate::demo_visitors::run(seed, &sandbox, store.clone()).await? {
+        say(line);
+    }
+
     say(heading("Residents"));
     say(format!(
         "  {:<14} {:<6} {:<9} {:<20} {}",
@@ -476,7 +483,7 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         sandbox.mailer().sent().len()
     ));
 
-    say(heading("10. Restart: everything acknowledged is on disk"));
+    say(heading("11. Restart: everything acknowledged is on disk"));
     let before = statuses(&concierge, &desk, &property.id).await?;
     concierge.close().await;
     let reopened = Concierge::builder()

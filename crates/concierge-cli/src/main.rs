@@ -4,10 +4,13 @@
 mod demo;
 #[cfg(feature = "demo")]
 mod demo_strata;
+#[cfg(feature = "demo")]
+mod demo_visitors;
 mod ops;
 mod places;
 mod settings;
 mod strata;
+mod visitors;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -70,6 +73,10 @@ enum Command {
     /// sync, invite in bulk.
     #[command(subcommand)]
     Strata(strata::StrataCommand),
+    /// Visitors through the intercom (ButterflyMX): consent, link, provision, preflight,
+    /// passes, the contact-preference report.
+    #[command(subcommand)]
+    Visitors(visitors::VisitorsCommand),
     /// Lists residents with their account status.
     Residents(ops::ResidentsArgs),
     /// Syncs properties with the PMS now (every linked property, or one), with progress.
@@ -126,6 +133,7 @@ fn main() -> ExitCode {
             Command::Unit(cmd) => places::unit(&layers, cmd, &mut out).await,
             Command::Pms(cmd) => places::pms(&layers, cmd, &mut out).await,
             Command::Strata(cmd) => strata::strata(&layers, cmd, &mut out).await,
+            Command::Visitors(cmd) => visitors::visitors(&layers, cmd, &mut out).await,
             Command::Residents(args) => ops::residents(&layers, args, &mut out).await,
             Command::Sync(args) => ops::sync(&layers, args, &mut out).await,
             Command::Key(cmd) => ops::key(&layers, cmd, &mut out).await,

@@ -18,9 +18,21 @@ pub enum PropertyCommand {
         /// Its site name (lower-case letters, digits and dashes), e.g. harbour-view.
         #[arg(long)]
         site: String,
+        /// Its IANA time zone, e.g. Australia/Sydney: dates and visit windows are judged in it.
+        #[arg(long)]
+        time_zone: Option<String>,
     },
-    /// Lists the properties.
+    /// Lists the properties, with their time zones.
     List,
+    /// Sets a property's IANA time zone, e.g. `--zone Australia/Sydney`.
+    TimeZone {
+        /// The property's site name.
+        #[arg(long)]
+        site: String,
+        /// The IANA time zone name.
+        #[arg(long)]
+        zone: String,
+    },
     /// Shows a property and its settings (JSON).
     Show {
         /// The property's site name.
@@ -101,6 +113,11 @@ pub async fn by_site(c: &Concierge, admin: &Admin, site: &str) -> Result<Propert
         .ok_or_else(|| Error::not_found(EntityKind::Property, site))
 }
 
+/// The zone named by a command-line argument (VALIDATION on `time_zone` if unknown).
+fn zone_arg(name: &str) -> Result<Zone> {
+    Zone::parse(name).map_err(|e| Error::invalid("time_zone", e))
+}
+
 fn print_json(out: &mut impl Write, value: &impl serde::Serialize) {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     let _ = writeln!(out, "{text}");
@@ -111,17 +128,35 @@ pub async fn property(layers: &Layers, cmd: PropertyCommand, out: &mut impl Writ
     let c = open(layers.load(&[])?).await?;
     let admin = operator();
     match cmd {
-        PropertyCommand::Register { name, site } => {
-            let p = c
-                .register_property(&admin, NewProperty::new(name, site))
-                .await?;
+        PropertyCommand::Register {
+            name,
+            site,
+            time_zone,
+        } => {
+            let mut request = NewProperty::new(name, site);
+            if let Some(zone) = time_zone {
+                request = request.in_zone(zone_arg(&zone)?);
+            }
+            let p = c.register_property(&admin, request).await?;
             let _ = writeln!(out, "registered {} ({}) as {}", p.name, p.site_name, p.id);
         }
         PropertyCommand::List => {
             for p in c.list_properties(&admin).await? {
                 let pms = p.external.as_ref().map(|e| e.id.as_str()).unwrap_or("-");
-                let _ = writeln!(out, "{:<20} {:<28} pms {pms}", p.site_name, p.name);
+                let zone = p.time_zone.map_or("UTC (not set)", |z| z.name());
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:<28} {:<22} pms {pms}",
+                    p.site_name, p.name, zone
+                );
             }
+        }
+        PropertyCommand::TimeZone { site, zone } => {
+            let p = by_site(&c, &admin, &site).await?;
+            let p = c
+                .set_property_time_zone(&admin, &p.id, zone_arg(&zone)?)
+                .await?;
+            let _ = writeln!(out, "{} is in {}", p.site_name, p.zone());
         }
         PropertyCommand::Show { site } => print_json(out, &by_site(&c, &admin, &site).await?),
         PropertyCommand::Set { site, changes } => {

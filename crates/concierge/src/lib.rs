@@ -127,6 +127,14 @@ pub mod propertyiq {
     pub use concierge_propertyiq::*;
 }
 
+/// ButterflyMX (feature `butterflymx`), the door intercom of visitor passes: the
+/// [`ButterflyMx`](butterflymx::ButterflyMx) adapter and its
+/// [`ButterflyMxConfig`](butterflymx::ButterflyMxConfig).
+#[cfg(feature = "butterflymx")]
+pub mod butterflymx {
+    pub use concierge_butterflymx::*;
+}
+
 /// The durable stores: [`SqliteStore`](store::SqliteStore) (feature `sqlite`), the embedded
 /// default, and [`PgStore`](store::PgStore) (feature `postgres`), for several processes sharing
 /// one PostgreSQL database.

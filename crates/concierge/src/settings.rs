@@ -17,6 +17,8 @@ use concierge_core::validate::Checks;
 use concierge_core::*;
 #[cfg(feature = "propertyiq")]
 use concierge_propertyiq::{PropertyIq, PropertyIqConfig};
+#[cfg(feature = "butterflymx")]
+use concierge_butterflymx::{ButterflyMx, ButterflyMxConfig};
 #[cfg(feature = "salto")]
 use concierge_salto::{SaltoConfig, SaltoEncoder};
 #[cfg(feature = "sandbox")]
@@ -79,6 +81,11 @@ pub struct Settings {
     /// PropertyIQ as the strata system (feature `propertyiq`).
     #[cfg(feature = "propertyiq")]
     pub propertyiq: Option<PropertyIqConfig>,
+    /// ButterflyMX as the door intercom, for visitor passes (feature `butterflymx`). Its
+    /// rotating OAuth tokens are kept in the store, sealed with the activation secret. Absent:
+    /// no intercom.
+    #[cfg(feature = "butterflymx")]
+    pub butterflymx: Option<ButterflyMxConfig>,
     /// No mailer: every email waits in the outbox (a delivery attempt fails as retryable and
     /// is tried again later, by a handle with a mailer). For tools that only read or queue,
     /// such as the command line's listing commands. Default false. Cannot be combined with
@@ -154,6 +161,8 @@ impl fmt::Debug for Settings {
         d.field("stratamax", &self.stratamax);
         #[cfg(feature = "propertyiq")]
         d.field("propertyiq", &self.propertyiq);
+        #[cfg(feature = "butterflymx")]
+        d.field("butterflymx", &self.butterflymx);
         d.field("hold_email", &self.hold_email)
             .field("activation_validity_days", &self.activation_validity_days)
             .field(
@@ -234,11 +243,16 @@ impl Settings {
         let held = self.hold_email == Some(true);
         let (sandbox, smtp) = (self.has_sandbox(), self.has_smtp());
         if sandbox
-            && (smtp || self.has_pms() || self.has_key_encoder() || self.has_strata() || held)
+            && (smtp
+                || self.has_pms()
+                || self.has_key_encoder()
+                || self.has_strata()
+                || self.has_intercom()
+                || held)
         {
             checks.fail(
                 "sandbox",
-                "cannot be combined with smtp, buildium, salto, stratamax, propertyiq or hold_email: the sandbox fakes every provider",
+                "cannot be combined with smtp, buildium, salto, stratamax, propertyiq, butterflymx or hold_email: the sandbox fakes every provider",
             );
         }
         #[cfg(all(feature = "stratamax", feature = "propertyiq"))]
@@ -277,6 +291,10 @@ impl Settings {
         if let Some(propertyiq) = &self.propertyiq {
             propertyiq.check("propertyiq.", &mut checks);
         }
+        #[cfg(feature = "butterflymx")]
+        if let Some(butterflymx) = &self.butterflymx {
+            butterflymx.check("butterflymx.", &mut checks);
+        }
         self.config_checked(&mut checks);
         match &self.activation_secret {
             Some(secret) => {
@@ -312,6 +330,13 @@ impl Settings {
         #[cfg(feature = "smtp")]
         return self.smtp.is_some();
         #[cfg(not(feature = "smtp"))]
+        false
+    }
+
+    fn has_intercom(&self) -> bool {
+        #[cfg(feature = "butterflymx")]
+        return self.butterflymx.is_some();
+        #[cfg(not(feature = "butterflymx"))]
         false
     }
 
@@ -441,6 +466,9 @@ impl Settings {
         if self.propertyiq.is_some() {
             parts.push("strata=propertyiq".into());
         }
+        if self.has_intercom() {
+            parts.push("intercom=butterflymx".into());
+        }
         parts.join(", ")
     }
 }
@@ -509,6 +537,14 @@ impl Concierge {
         #[cfg(feature = "propertyiq")]
         if let Some(propertyiq) = &settings.propertyiq {
             builder = builder.strata(Arc::new(PropertyIq::new(propertyiq.clone())?));
+        }
+        #[cfg(feature = "butterflymx")]
+        if let Some(butterflymx) = &settings.butterflymx {
+            // The adapter's tokens go to the store, which is opened below.
+            let vault = crate::StoreVault::unbound();
+            builder = builder
+                .intercom(Arc::new(ButterflyMx::new(butterflymx.clone(), vault.clone())?))
+                .vault(vault);
         }
         if let Some(secret) = &settings.activation_secret {
             builder = builder.activation_secret(ActivationSecret::from_text(secret)?);
