@@ -361,11 +361,26 @@ impl SimHandle {
         lock(&self.shared.faults).queue.extend(kinds);
     }
 
+    /// The next request on `route` (a [`crate::routes`] template) gets `kind`, whatever the
+    /// requests on other routes get; several calls queue up in order.
+    pub fn inject_fault_on(&self, route: &str, kind: FaultKind) {
+        lock(&self.shared.faults)
+            .targeted
+            .push_back((route.to_owned(), kind));
+    }
+
     /// No more faults.
     pub fn clear_faults(&self) {
         let mut faults = lock(&self.shared.faults);
         faults.set_plan(None);
         faults.queue.clear();
+        faults.targeted.clear();
+    }
+
+    /// When `refuse`, every API request is answered 401 whatever its token, while the token
+    /// endpoint keeps issuing tokens (a consent that no longer covers the account's buildings).
+    pub fn refuse_api_tokens(&self, refuse: bool) {
+        self.shared.refuse_api.store(refuse, Ordering::Relaxed);
     }
 
     /// The request counters.

@@ -98,6 +98,7 @@ impl ButterflyMxSim {
             faults: Mutex::new(Faults::new()),
             echo: Mutex::new(None),
             echo_request_id: AtomicBool::new(false),
+            refuse_api: AtomicBool::new(false),
             arrivals: Mutex::new(BTreeMap::new()),
             answers: Mutex::new(BTreeMap::new()),
             journal: Mutex::new(Vec::new()),

@@ -149,6 +149,8 @@ pub(crate) struct Faults {
     plan: Option<FaultPlan>,
     rng: StdRng,
     pub(crate) queue: VecDeque<FaultKind>,
+    /// Faults for the next requests on one route: `(route template, kind)`, in order.
+    pub(crate) targeted: VecDeque<(String, FaultKind)>,
 }
 
 impl Faults {
@@ -157,6 +159,7 @@ impl Faults {
             plan: None,
             rng: StdRng::seed_from_u64(0),
             queue: VecDeque::new(),
+            targeted: VecDeque::new(),
         }
     }
 
@@ -193,6 +196,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<Faults>,
     pub echo: Mutex<Option<u16>>,
     pub echo_request_id: AtomicBool,
+    /// Every API request is refused with 401, whatever its token.
+    pub refuse_api: AtomicBool,
     pub arrivals: Mutex<BTreeMap<&'static str, u64>>,
     pub answers: Mutex<BTreeMap<(&'static str, u16), u64>>,
     pub journal: Mutex<Vec<Exchange>>,
@@ -320,6 +325,7 @@ pub(crate) async fn handle(
 async fn api_pipeline(
     shared: &Shared,
     route: Route,
+    route_label: &str,
     headers: &HeaderMap,
     query: &[(String, String)],
     body: &[u8],
@@ -329,10 +335,10 @@ async fn api_pipeline(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or_default();
-    if !lock(&shared.oauth).check(bearer) {
+    if shared.refuse_api.load(Ordering::Relaxed) || !lock(&shared.oauth).check(bearer) {
         return (Reply::unauthorized(), None);
     }
-    let fault = lock(&shared.faults).next();
+    let fault = lock(&shared.faults).next(route_label);
     let lost = match fault {
         Some((FaultKind::RateLimited, _, after)) => {
             let reply = Reply::error(429, "base", "too_many_requests", "Too many requests")
