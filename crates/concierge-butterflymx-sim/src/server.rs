@@ -170,11 +170,15 @@ impl Faults {
         self.plan = plan;
     }
 
-    /// The next fault, its hang and its `Retry-After`.
-    fn next(&mut self) -> Option<(FaultKind, Duration, u64)> {
+    /// The next fault of a request on `route`, its hang and its `Retry-After`.
+    fn next(&mut self, route: &str) -> Option<(FaultKind, Duration, u64)> {
         let (hang, after) = self.plan.as_ref().map_or((Duration::from_secs(2), 0), |p| {
             (p.hang, p.retry_after_secs)
         });
+        if let Some(at) = self.targeted.iter().position(|(r, _)| r == route) {
+            let (_, kind) = self.targeted.remove(at)?;
+            return Some((kind, hang, after));
+        }
         if let Some(kind) = self.queue.pop_front() {
             return Some((kind, hang, after));
         }
@@ -287,7 +291,7 @@ pub(crate) async fn handle(
             )
         }
         (None, Some(Target::Api(route))) => {
-            api_pipeline(&shared, route, &parts.headers, &query, &body).await
+            api_pipeline(&shared, route, route_label, &parts.headers, &query, &body).await
         }
     };
 
