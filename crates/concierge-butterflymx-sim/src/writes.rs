@@ -182,10 +182,10 @@ pub(crate) fn create_tenant(w: &mut World, body: Option<&Value>) -> Reply {
     }
     let now = world::now();
     let id = w.add_tenant(unit.id, first, last, email, preference, "invited", now);
-    if let Some(active_at) = string(tenant, "active_at") {
-        if let Some(t) = w.tenants.iter_mut().find(|t| t.id == id) {
-            t.active_at = active_at.to_owned();
-        }
+    if let Some(active_at) = string(tenant, "active_at")
+        && let Some(t) = w.tenants.iter_mut().find(|t| t.id == id)
+    {
+        t.active_at = active_at.to_owned();
     }
     let created = w.tenant(id).map(|t| w.tenant_json(t)).unwrap_or_default();
     Reply::data(201, created)
@@ -232,19 +232,19 @@ pub(crate) fn create_keychain(w: &mut World, rng: &mut StdRng, body: Option<&Val
             Err(()) => errors.push((key, "invalid", "is not a valid date-time")),
         }
     }
-    if let [Some(start), Some(end)] = window {
-        if start >= end {
-            errors.push((
-                "starts_at",
-                "start_time_must_be_before_the_end_time",
-                "Start time must be before the end time",
-            ));
-            errors.push((
-                "ends_at",
-                "end_time_must_be_after_the_start_time",
-                "End time must be after the start time",
-            ));
-        }
+    if let [Some(start), Some(end)] = window
+        && start >= end
+    {
+        errors.push((
+            "starts_at",
+            "start_time_must_be_before_the_end_time",
+            "Start time must be before the end time",
+        ));
+        errors.push((
+            "ends_at",
+            "end_time_must_be_after_the_start_time",
+            "End time must be after the start time",
+        ));
     }
     let (Ok(access_points), Ok(devices)) = (
         ids(keychain, "access_point_ids"),

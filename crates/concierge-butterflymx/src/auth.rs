@@ -300,8 +300,8 @@ impl Keeper {
         used: &SecretString,
     ) -> Result<SecretString, ProviderError> {
         let mut state = self.state.lock().await;
+        self.save_unsaved(operation, &mut state).await?;
         if let Some(current) = &state.tokens
-            && !state.unsaved
             && current.access.expose_secret() != used.expose_secret()
         {
             // Another caller of this process refreshed meanwhile.
@@ -318,6 +318,9 @@ impl Keeper {
         state: &mut State,
         forced: bool,
     ) -> Result<SecretString, ProviderError> {
+        // A rotated pair the vault has not taken yet is stored first: it must not be lost
+        // to an older pair read back from the vault.
+        self.save_unsaved(operation, state).await?;
         let Some(mut base) = state.tokens.clone() else {
             return Err(consent_needed(operation));
         };

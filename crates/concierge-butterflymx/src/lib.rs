@@ -76,7 +76,7 @@
 //! | --- | --- |
 //! | `create_visitor_pass`, first attempt | 2 (`POST` keychain, `POST` key), +1 access point lookup when the building's doors are not cached (5 minutes) |
 //! | `create_visitor_pass`, retry | 2 when the pass is complete (`GET` keychains, `GET` keys); +1 when its key is missing; 1 + the first attempt's when no keychain was made |
-//! | `ensure_placeholder` | 2 when both exist (units, tenants of the unit: one page per `page_size` tenants); 3 on a fresh building (the tenant look-up is skipped for a unit just created); 4 when only the tenant is missing |
+//! | `ensure_placeholder` | 2 when both exist (the unit by label; the unit's tenants, one page per `page_size`); 3 when one is missing (on a fresh building the tenant look-up is skipped: a unit just created has no tenants); a create whose answer was lost, or refused as `taken`, costs one look-up more, and the record is adopted |
 //! | `preflight` | 4 (building, unit, tenant, access points) |
 //! | `list_buildings`, `list_tenants` | 1 per page of `page_size` (default 100) |
 //! | `get_building`, `revoke_visitor_pass` | 1 |
