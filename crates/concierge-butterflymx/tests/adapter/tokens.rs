@@ -291,3 +291,45 @@ async fn a_refresh_refused_because_another_process_rotated_first_takes_that_proc
     );
     assert_eq!(stats.count(routes::BUILDINGS, 200), 1);
 }
+
+#[tokio::test]
+async fn the_consent_url_opens_the_vendor_s_page_whose_code_authorizes_the_adapter() {
+    let sim = sim().await;
+    let bmx = adapter_on(&sim, Arc::new(MemoryVault::default()));
+    let url = bmx.consent_url().unwrap();
+    assert_eq!(
+        url,
+        format!(
+            "{}/oauth/authorize?client_id=sim-client-id&redirect_uri=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob&response_type=code",
+            sim.base_url()
+        )
+    );
+    // The admin's browser.
+    let (base, query) = url.split_once("/oauth/authorize?").unwrap();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let page = concierge_http::HttpClient::builder("browser", base)
+        .build()
+        .unwrap()
+        .get("consent", "/oauth/authorize")
+        .query(&pairs)
+        .send()
+        .await
+        .unwrap();
+    let html = String::from_utf8_lossy(&page.body).into_owned();
+    let code = html
+        .split("<code id=\"authorization_code\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    bmx.authorize(AuthorizeIntercomRequest {
+        code: SecretString::from(code.to_owned()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(bmx.list_buildings(None).await.unwrap().items.len(), 3);
+    assert_eq!(sim.tokens_issued(), 1);
+}
