@@ -39,9 +39,14 @@ export type BuildingId = string;
 export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "sync_interrupted" | "plan_changed" | "other";
 
 /**
+ * A tenant's contact preference on the intercom.
+ */
+export type ContactPreference = "phone_call" | "mobile_app";
+
+/**
  * The kinds of record an error can name.
  */
-export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent" | "strata_roll" | "strata_member";
+export type EntityKind = "property" | "building" | "unit" | "resident" | "spare_holder" | "key" | "visitor_pass" | "admin" | "sync_run" | "outbox_entry" | "intent" | "strata_roll" | "strata_member" | "secret";
 
 /**
  * Where an outside system's failure happened, as smithy-rs splits it: the request never got
@@ -100,7 +105,7 @@ export type OutboxId = string;
 /**
  * What an outbox entry does.
  */
-export type OutboxKind = "activation_email" | "cancel_key";
+export type OutboxKind = "activation_email" | "cancel_key" | "revoke_visitor_pass";
 
 /**
  * Where an outbox entry stands.
@@ -116,6 +121,11 @@ export type PasswordMode = "managed" | "external";
  * A permission area.
  */
 export type Permission = "integrations" | "residence";
+
+/**
+ * What a preflight check is about (R-VISIT-2). Stable snake_case names.
+ */
+export type PreflightCheckName = "building_linked" | "manager_account_active" | "integration_enabled" | "placeholder_unit" | "placeholder_tenant" | "access_points";
 
 /**
  * A managed residential property (a site).
@@ -207,6 +217,21 @@ export type TokenRejection = "invalid" | "expired" | "already_used" | "supersede
 export type UnitId = string;
 
 /**
+ * A wall-clock time in the property's zone (2026-12-08T14:00), or an instant with its offset (2026-12-08T03:00:00Z).
+ */
+export type VisitTime = string;
+
+/**
+ * A visitor pass (QR virtual key) for one visit.
+ */
+export type VisitorPassId = string;
+
+/**
+ * Where a visitor pass stands.
+ */
+export type VisitorPassState = "requested" | "active" | "failed" | "revoked";
+
+/**
  * An amenity of a property.
  */
 export interface Amenity {
@@ -258,6 +283,28 @@ export interface BulkInviteReport {
    * Residents that could not be invited.
    */
   readonly failed: InviteFailure[];
+}
+
+/**
+ * The contact preferences of a site's tenants (R-VISIT-4).
+ */
+export interface ContactReport {
+  /**
+   * The property.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * How many tenants the intercom lists, the placeholder left out.
+   */
+  readonly tenants: number;
+  /**
+   * Those on Phone Calls, who cannot take video calls.
+   */
+  readonly phoneCallTenants: IntercomTenant[];
+  /**
+   * Tenants the intercom returned that could not be read.
+   */
+  readonly unreadable: number;
 }
 
 /**
@@ -404,6 +451,89 @@ export interface GoLiveResult {
    * What was imported.
    */
   readonly report: StrataImportReport;
+}
+
+/**
+ * An intercom building, as the intercom reports it.
+ */
+export interface IntercomBuilding {
+  /**
+   * The building in the intercom.
+   */
+  readonly external: ExternalRef;
+  /**
+   * Its name.
+   */
+  readonly name: string;
+  /**
+   * Its IANA time zone (e.g. `Australia/Sydney`), when the intercom gives one.
+   */
+  readonly timeZone: string | null;
+}
+
+/**
+ * A property's site on the door intercom: the intercom's building, the placeholder unit and
+ * tenant once provisioned (R-VISIT-1), and the last preflight (R-VISIT-2).
+ */
+export interface IntercomSite {
+  /**
+   * The intercom's building.
+   */
+  readonly building: ExternalRef;
+  /**
+   * Its name on the intercom.
+   */
+  readonly buildingName: string;
+  /**
+   * The placeholder unit, once provisioned.
+   */
+  readonly placeholderUnit: ExternalRef | null;
+  /**
+   * The placeholder tenant, once provisioned.
+   */
+  readonly placeholderTenant: ExternalRef | null;
+  /**
+   * When provisioning last completed.
+   */
+  readonly provisionedAt: Date | null;
+  /**
+   * Until when one process holds the provisioning (two processes never provision at once).
+   */
+  readonly provisioningUntil: Date | null;
+  /**
+   * When the last preflight ran.
+   */
+  readonly preflightAt: Date | null;
+  /**
+   * The checks that failed at the last preflight (empty: it passed).
+   */
+  readonly preflightFailed: PreflightCheckName[];
+}
+
+/**
+ * An intercom tenant.
+ */
+export interface IntercomTenant {
+  /**
+   * The tenant.
+   */
+  readonly external: ExternalRef;
+  /**
+   * Full name.
+   */
+  readonly name: string;
+  /**
+   * Email, when the intercom gives one.
+   */
+  readonly email: string | null;
+  /**
+   * The unit's label, when the tenant has a unit.
+   */
+  readonly unitLabel: string | null;
+  /**
+   * Contact preference.
+   */
+  readonly contactPreference: ContactPreference;
 }
 
 /**
@@ -606,6 +736,24 @@ export interface PmsResident {
 }
 
 /**
+ * One preflight check.
+ */
+export interface PreflightCheck {
+  /**
+   * What was checked.
+   */
+  readonly name: PreflightCheckName;
+  /**
+   * Whether it passed.
+   */
+  readonly passed: boolean;
+  /**
+   * Why, for the admin: what was found, or what to do.
+   */
+  readonly detail: string;
+}
+
+/**
  * A managed residential property (a site).
  */
 export interface Property {
@@ -630,6 +778,15 @@ export interface Property {
    * The property's id in its PMS, when it has one.
    */
   readonly external: ExternalRef | null;
+  /**
+   * The property's IANA time zone: move-in and move-out dates, activation expiry shown to
+   * people and visit windows are judged in it. `None` (data from before zones): UTC.
+   */
+  readonly timeZone: string | null;
+  /**
+   * The property's site on the door intercom, once linked (R-VISIT-1, R-VISIT-2).
+   */
+  readonly intercom: IntercomSite | null;
   /**
    * When it was registered.
    */
@@ -670,6 +827,10 @@ export interface PropertySettings {
    * The welcome and activation emails (R-STRATA-3).
    */
   readonly invitationEmail: InvitationEmailSettings;
+  /**
+   * Visitor access through the intercom (R-VISIT-1).
+   */
+  readonly visitors: VisitorSettings;
 }
 
 /**
@@ -1287,6 +1448,20 @@ export interface SyncRun {
 }
 
 /**
+ * A time window, start inclusive and end exclusive.
+ */
+export interface TimeWindow {
+  /**
+   * Start.
+   */
+  readonly startsAt: Date;
+  /**
+   * End.
+   */
+  readonly endsAt: Date;
+}
+
+/**
  * One home (strata: a lot).
  */
 export interface Unit {
@@ -1318,6 +1493,170 @@ export interface Unit {
    * Store version.
    */
   readonly version: number;
+}
+
+/**
+ * A visitor pass as staff see it: the record, with its window in the property's local time.
+ */
+export interface VisitorPassView {
+  /**
+   * Our id (also the pass's name on the intercom).
+   */
+  readonly id: VisitorPassId;
+  /**
+   * The property.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * The visitor's name.
+   */
+  readonly visitorName: string;
+  /**
+   * The resident being visited, if any: the pass is revoked when their occupancy ends.
+   */
+  readonly residentId: ResidentId | null;
+  /**
+   * When the pass works, as instants.
+   */
+  readonly window: TimeWindow;
+  /**
+   * The zone the window was given in (the property's at the time).
+   */
+  readonly timeZone: string;
+  /**
+   * Where it stands.
+   */
+  readonly state: VisitorPassState;
+  /**
+   * The pass on the intercom (a keychain on ButterflyMX), once known.
+   */
+  readonly external: ExternalRef | null;
+  /**
+   * The visitor's credential on it (a virtual key on ButterflyMX), once known.
+   */
+  readonly key: ExternalRef | null;
+  /**
+   * The QR code's URL (an image), as the intercom returned it.
+   */
+  readonly qrCodeUrl: string | null;
+  /**
+   * The pass's public page for the visitor, as the intercom returned it.
+   */
+  readonly instructionsUrl: string | null;
+  /**
+   * Why the intercom refused it, for a failed pass.
+   */
+  readonly failure: string | null;
+  /**
+   * The caller's key that makes a repeated request return this pass.
+   */
+  readonly requestKey: string | null;
+  /**
+   * Who created it.
+   */
+  readonly createdBy: AdminId;
+  /**
+   * When it was recorded.
+   */
+  readonly createdAt: Date;
+  /**
+   * When it was revoked.
+   */
+  readonly revokedAt: Date | null;
+  /**
+   * Store version.
+   */
+  readonly version: number;
+  /**
+   * The start as the building's wall clock, e.g. `2026-12-08 14:00 AEDT`.
+   */
+  readonly startsLocal: string;
+  /**
+   * The end as the building's wall clock.
+   */
+  readonly endsLocal: string;
+}
+
+/**
+ * A site's preflight (R-VISIT-2, R-VISIT-4).
+ */
+export interface VisitorPreflight {
+  /**
+   * The property.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * Whether every check passed: visitor passes can be created.
+   */
+  readonly passed: boolean;
+  /**
+   * Each check, passed or failed with the reason.
+   */
+  readonly checks: PreflightCheck[];
+  /**
+   * The tenants whose contact preference is Phone Calls: they cannot take video calls
+   * until they switch to Mobile App in the intercom's app (R-VISIT-4).
+   */
+  readonly phoneCallTenants: IntercomTenant[];
+}
+
+/**
+ * How a property's site is set up on the intercom (R-VISIT-1).
+ */
+export interface VisitorSettings {
+  /**
+   * The placeholder tenant's name. Visitors see it in the texts and emails the intercom
+   * sends them, so it must be appropriate; "STRATIS User" by default.
+   */
+  readonly placeholderName: string;
+  /**
+   * The placeholder unit's label on the intercom.
+   */
+  readonly placeholderUnitLabel: string;
+  /**
+   * The mailbox whose plus-address is the placeholder tenant's email: with
+   * `butterflymx@example.com`, the tenant of site `harbour-view` is
+   * `butterflymx+harbour-view@example.com`. Required to provision a site.
+   */
+  readonly placeholderMailbox: string | null;
+}
+
+/**
+ * What provisioning a site did (R-VISIT-1).
+ */
+export interface VisitorSiteReport {
+  /**
+   * The property.
+   */
+  readonly propertyId: PropertyId;
+  /**
+   * The intercom's building.
+   */
+  readonly building: ExternalRef;
+  /**
+   * The placeholder unit.
+   */
+  readonly placeholderUnit: ExternalRef;
+  /**
+   * The placeholder tenant.
+   */
+  readonly placeholderTenant: ExternalRef;
+  /**
+   * The placeholder tenant's name.
+   */
+  readonly tenantName: string;
+  /**
+   * The placeholder tenant's email.
+   */
+  readonly tenantEmail: string;
+  /**
+   * Whether this call created the unit (false: it existed and was adopted).
+   */
+  readonly createdUnit: boolean;
+  /**
+   * Whether this call created the tenant (false: it existed and was adopted).
+   */
+  readonly createdTenant: boolean;
 }
 
 /** The settings a handle is opened with (`Concierge.open`); every field is optional. */
@@ -2046,6 +2385,11 @@ export interface RegisterPropertyOptions {
    * Settings.
    */
   settings?: Partial<PropertySettings>;
+  /**
+   * Its IANA time zone (e.g. `Australia/Sydney`): dates and visit windows are judged in it.
+   * Without one, UTC, until one is set or the intercom's building supplies it.
+   */
+  timeZone?: string | null;
 }
 
 /** Options of `registerUnit`. */
@@ -2267,6 +2611,39 @@ export interface InviteAllOptions {
   source?: ResidentSource | null;
 }
 
+/** Options of `createVisitorPass`. */
+export interface CreateVisitorPassOptions {
+  /**
+   * The caller's key for this request: the same key again returns the same pass, never a
+   * second one (a retried call after a timeout).
+   */
+  requestKey?: string | null;
+  /**
+   * The resident being visited: the pass is revoked when their occupancy ends.
+   */
+  residentId?: ResidentId | null;
+}
+
+/** Options of `listVisitorPasses`. */
+export interface ListVisitorPassesOptions {
+  /**
+   * Only the passes for visits to this resident.
+   */
+  residentId?: ResidentId | null;
+  /**
+   * Only passes in this state.
+   */
+  state?: VisitorPassState | null;
+  /**
+   * The previous page's `next_cursor`; `None` for the first page.
+   */
+  cursor?: string | null;
+  /**
+   * At most this many items (1 to 1000); `None` for 100.
+   */
+  limit?: number | null;
+}
+
 /** Options of `advance`. */
 export interface AdvanceOptions {
   /**
@@ -2327,6 +2704,14 @@ export interface StrataAddUserOptions {
   email?: string | null;
 }
 
+/** Options of `intercomSetIntegrationEnabled`. */
+export interface IntercomSetIntegrationEnabledOptions {
+  /**
+   * Enabled or not.
+   */
+  enabled?: boolean;
+}
+
 /** The Concierge handle. Every operation returns a Promise; a rejected one carries a `ConciergeError`. */
 export declare class Concierge {
   private constructor();
@@ -2344,6 +2729,10 @@ export declare class Concierge {
    * Replaces a property's settings.
    */
   updatePropertySettings(admin: Admin, propertyId: PropertyId, settings: Partial<PropertySettings>): Promise<Property>;
+  /**
+   * Sets a property's IANA time zone: dates and visit windows are judged in it.
+   */
+  setPropertyTimeZone(admin: Admin, propertyId: PropertyId, timeZone: string): Promise<Property>;
   /**
    * A property.
    */
@@ -2516,6 +2905,54 @@ export declare class Concierge {
    * Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7).
    */
   inviteAll(admin: Admin, status: AccountStatus, options?: InviteAllOptions): Promise<BulkInviteReport>;
+  /**
+   * Where the building admin gives the intercom's one-time consent, if it needs one.
+   */
+  intercomConsentUrl(admin: Admin): Promise<string | null>;
+  /**
+   * Completes the intercom's consent with the code the admin was shown; whether connected.
+   */
+  connectIntercom(admin: Admin, code: string): Promise<boolean>;
+  /**
+   * The buildings the intercom shares with us, to link one.
+   */
+  intercomBuildings(admin: Admin): Promise<IntercomBuilding[]>;
+  /**
+   * Links a property to an intercom building; a property without a time zone takes its.
+   */
+  linkIntercomBuilding(admin: Admin, propertyId: PropertyId, intercomBuildingId: string): Promise<Property>;
+  /**
+   * Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1).
+   */
+  provisionVisitorSite(admin: Admin, propertyId: PropertyId): Promise<VisitorSiteReport>;
+  /**
+   * Checks that the site can take visitors and lists tenants on Phone Calls (R-VISIT-2, R-VISIT-4).
+   */
+  visitorPreflight(admin: Admin, propertyId: PropertyId): Promise<VisitorPreflight>;
+  /**
+   * The site's tenants on Phone Calls, who cannot take video calls (R-VISIT-4).
+   */
+  visitorContactReport(admin: Admin, propertyId: PropertyId): Promise<ContactReport>;
+  /**
+   * Creates a visitor pass (a QR code) for exactly the visit's window, once (R-VISIT-3).
+   */
+  createVisitorPass(admin: Admin, propertyId: PropertyId, visitorName: string, startsAt: VisitTime, endsAt: VisitTime, options?: CreateVisitorPassOptions): Promise<VisitorPassView>;
+  /**
+   * A visitor pass.
+   */
+  getVisitorPass(admin: Admin, passId: VisitorPassId): Promise<VisitorPassView>;
+  /**
+   * A property's visitor passes, page by page.
+   */
+  listVisitorPasses(admin: Admin, propertyId: PropertyId, options?: ListVisitorPassesOptions): Paginator<VisitorPassView>;
+  /**
+   * Revokes a visitor pass on the intercom.
+   */
+  revokeVisitorPass(admin: Admin, passId: VisitorPassId): Promise<VisitorPassView>;
+  /**
+   * Completes visitor passes whose creation was not answered for sure; how many settled.
+   */
+  reconcileVisitorPasses(): Promise<number>;
 }
 
 /** The sandbox's controls: its clock, fakes and scripted faults. */
@@ -2593,6 +3030,26 @@ export declare class SandboxControls {
    * Sets a sandbox strata building active or inactive; whether it exists.
    */
   strataSetStatus(strataBuildingId: string, status: StrataBuildingStatus): Promise<boolean>;
+  /**
+   * The sandbox intercom's tenants, placeholders included.
+   */
+  intercomTenants(): Promise<IntercomTenant[]>;
+  /**
+   * Sets a sandbox intercom tenant's contact preference; whether the tenant exists.
+   */
+  intercomSetContactPreference(tenantId: string, preference: ContactPreference): Promise<boolean>;
+  /**
+   * Turns the sandbox intercom's integration on or off for its building.
+   */
+  intercomSetIntegrationEnabled(options?: IntercomSetIntegrationEnabledOptions): Promise<boolean>;
+  /**
+   * The next call of an intercom write does its work, then its reply is lost.
+   */
+  intercomLoseNextReply(operation: string): Promise<boolean>;
+  /**
+   * How many visitor passes the sandbox intercom holds (revoked ones included).
+   */
+  intercomPassCount(): Promise<number>;
   /**
    * Removes a resident from the sandbox PMS; whether it existed.
    */

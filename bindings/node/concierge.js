@@ -8,6 +8,7 @@ const rt = require('./runtime.js');
 rt.register("Amenity", { id: "s", name: "s" }, []);
 rt.register("Building", { id: "s", property_id: "s", name: "s", external: "ExternalRef?", version: "s" }, []);
 rt.register("BulkInviteReport", { invited: "s", failed: "[InviteFailure]" }, []);
+rt.register("ContactReport", { property_id: "s", tenants: "s", phone_call_tenants: "[IntercomTenant]", unreadable: "s" }, []);
 rt.register("DispatchReport", { delivered: "s", retrying: "s", parked: "s", skipped: "s" }, []);
 rt.register("EncoderInfo", { external: "ExternalRef", name: "s", online: "s", initialized: "s" }, []);
 rt.register("ExternalRef", { provider: "s", id: "s" }, []);
@@ -16,6 +17,9 @@ rt.register("GoLiveBuilding", { roll_id: "s", name: "s", welcome_emails: "s", no
 rt.register("GoLivePreview", { plan: "s", buildings: "[GoLiveBuilding]", welcome_emails: "s" }, []);
 rt.register("GoLiveReport", { buildings: "[GoLiveResult]", welcome_emails: "s" }, []);
 rt.register("GoLiveResult", { roll_id: "s", report: "StrataImportReport" }, []);
+rt.register("IntercomBuilding", { external: "ExternalRef", name: "s", time_zone: "s?" }, []);
+rt.register("IntercomSite", { building: "ExternalRef", building_name: "s", placeholder_unit: "ExternalRef?", placeholder_tenant: "ExternalRef?", provisioned_at: "datetime?", provisioning_until: "datetime?", preflight_at: "datetime?", preflight_failed: "[s]" }, []);
+rt.register("IntercomTenant", { external: "ExternalRef", name: "s", email: "s?", unit_label: "s?", contact_preference: "s" }, []);
 rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", html_body: "s?", activation_url: "s" }, []);
 rt.register("InviteFailure", { resident_id: "s", code: "s", message: "s" }, []);
 rt.register("KeyHolder", { kind: "s", id: "s" }, []);
@@ -24,8 +28,9 @@ rt.register("MemberFailure", { member_id: "s", error: "SyncError" }, []);
 rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" }, []);
 rt.register("PmsProperty", { external: "ExternalRef", name: "s" }, []);
 rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
-rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
-rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings" }, []);
+rt.register("PreflightCheck", { name: "s", passed: "s", detail: "s" }, []);
+rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", time_zone: "s?", intercom: "IntercomSite?", created_at: "datetime", version: "s" }, []);
+rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings", visitors: "VisitorSettings" }, []);
 rt.register("Resident", { id: "s", property_id: "s", unit_id: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", source: "s", status: "s", invited_at: "datetime?", activation_expires_at: "datetime?", activated_at: "datetime?", invitations_sent: "s", mobile_access_granted: "s", amenities: "[s]", external: "ExternalRef?", user_types: "[s]" }, ["email", "phone"]);
 rt.register("SentEmail", { sender: "s", to: "s", subject: "s", body: "s", html_body: "s?", idempotency_key: "s", message_id: "s" }, ["body", "htmlBody"]);
 rt.register("SmartKey", { id: "s", holder: "KeyHolder", unit_id: "s", encoder: "ExternalRef", state: "s", external: "ExternalRef?", created_at: "datetime", version: "s" }, []);
@@ -43,7 +48,12 @@ rt.register("SyncCounts", { seen: "s", created: "s", updated: "s", moved_out: "s
 rt.register("SyncError", { kind: "s", external: "ExternalRef?", field: "s?", message: "s" }, []);
 rt.register("SyncReport", { run: "SyncRun", joined: "s" }, []);
 rt.register("SyncRun", { id: "s", property_id: "s", started_at: "datetime", finished_at: "datetime?", counts: "SyncCounts", errors: "[SyncError]", mode: "s", aborted: "s?", version: "s" }, []);
+rt.register("TimeWindow", { starts_at: "datetime", ends_at: "datetime" }, []);
 rt.register("Unit", { id: "s", property_id: "s", building_id: "s", floor: "s?", number: "s", external: "ExternalRef?", version: "s" }, []);
+rt.register("VisitorPassView", { id: "s", property_id: "s", visitor_name: "s", resident_id: "s?", window: "TimeWindow", time_zone: "s", state: "s", external: "ExternalRef?", key: "ExternalRef?", qr_code_url: "s?", instructions_url: "s?", failure: "s?", request_key: "s?", created_by: "s", created_at: "datetime", revoked_at: "datetime?", version: "s", starts_local: "s", ends_local: "s" }, []);
+rt.register("VisitorPreflight", { property_id: "s", passed: "s", checks: "[PreflightCheck]", phone_call_tenants: "[IntercomTenant]" }, []);
+rt.register("VisitorSettings", { placeholder_name: "s", placeholder_unit_label: "s", placeholder_mailbox: "s?" }, []);
+rt.register("VisitorSiteReport", { property_id: "s", building: "ExternalRef", placeholder_unit: "ExternalRef", placeholder_tenant: "ExternalRef", tenant_name: "s", tenant_email: "s", created_unit: "s", created_tenant: "s" }, []);
 
 /** Builds the admins the operations act for. */
 const Admin = {
@@ -78,6 +88,13 @@ class Concierge extends rt.Handle {
    */
   updatePropertySettings(admin, propertyId, settings) {
     return this._call("update_property_settings", admin, { property_id: propertyId, settings: settings }, undefined, "Property");
+  }
+
+  /**
+   * Sets a property's IANA time zone: dates and visit windows are judged in it.
+   */
+  setPropertyTimeZone(admin, propertyId, timeZone) {
+    return this._call("set_property_time_zone", admin, { property_id: propertyId, time_zone: timeZone }, undefined, "Property");
   }
 
   /**
@@ -381,6 +398,90 @@ class Concierge extends rt.Handle {
     return this._call("invite_all", admin, { status: status }, options, "BulkInviteReport");
   }
 
+  /**
+   * Where the building admin gives the intercom's one-time consent, if it needs one.
+   */
+  intercomConsentUrl(admin) {
+    return this._call("intercom_consent_url", admin, {  }, undefined, "s?");
+  }
+
+  /**
+   * Completes the intercom's consent with the code the admin was shown; whether connected.
+   */
+  connectIntercom(admin, code) {
+    return this._call("connect_intercom", admin, { code: code }, undefined, "s");
+  }
+
+  /**
+   * The buildings the intercom shares with us, to link one.
+   */
+  intercomBuildings(admin) {
+    return this._call("intercom_buildings", admin, {  }, undefined, "[IntercomBuilding]");
+  }
+
+  /**
+   * Links a property to an intercom building; a property without a time zone takes its.
+   */
+  linkIntercomBuilding(admin, propertyId, intercomBuildingId) {
+    return this._call("link_intercom_building", admin, { property_id: propertyId, intercom_building_id: intercomBuildingId }, undefined, "Property");
+  }
+
+  /**
+   * Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1).
+   */
+  provisionVisitorSite(admin, propertyId) {
+    return this._call("provision_visitor_site", admin, { property_id: propertyId }, undefined, "VisitorSiteReport");
+  }
+
+  /**
+   * Checks that the site can take visitors and lists tenants on Phone Calls (R-VISIT-2, R-VISIT-4).
+   */
+  visitorPreflight(admin, propertyId) {
+    return this._call("visitor_preflight", admin, { property_id: propertyId }, undefined, "VisitorPreflight");
+  }
+
+  /**
+   * The site's tenants on Phone Calls, who cannot take video calls (R-VISIT-4).
+   */
+  visitorContactReport(admin, propertyId) {
+    return this._call("visitor_contact_report", admin, { property_id: propertyId }, undefined, "ContactReport");
+  }
+
+  /**
+   * Creates a visitor pass (a QR code) for exactly the visit's window, once (R-VISIT-3).
+   */
+  createVisitorPass(admin, propertyId, visitorName, startsAt, endsAt, options) {
+    return this._call("create_visitor_pass", admin, { property_id: propertyId, visitor_name: visitorName, starts_at: startsAt, ends_at: endsAt }, options, "VisitorPassView");
+  }
+
+  /**
+   * A visitor pass.
+   */
+  getVisitorPass(admin, passId) {
+    return this._call("get_visitor_pass", admin, { pass_id: passId }, undefined, "VisitorPassView");
+  }
+
+  /**
+   * A property's visitor passes, page by page.
+   */
+  listVisitorPasses(admin, propertyId, options) {
+    return this._paged("list_visitor_passes", admin, { property_id: propertyId }, options, "VisitorPassView");
+  }
+
+  /**
+   * Revokes a visitor pass on the intercom.
+   */
+  revokeVisitorPass(admin, passId) {
+    return this._call("revoke_visitor_pass", admin, { pass_id: passId }, undefined, "VisitorPassView");
+  }
+
+  /**
+   * Completes visitor passes whose creation was not answered for sure; how many settled.
+   */
+  reconcileVisitorPasses() {
+    return this._call("reconcile_visitor_passes", null, {  }, undefined, "s");
+  }
+
 }
 
 class SandboxControls extends rt.SandboxBase {
@@ -511,6 +612,41 @@ class SandboxControls extends rt.SandboxBase {
   }
 
   /**
+   * The sandbox intercom's tenants, placeholders included.
+   */
+  intercomTenants() {
+    return this._call("sandbox.intercom_tenants", null, {  }, undefined, "[IntercomTenant]");
+  }
+
+  /**
+   * Sets a sandbox intercom tenant's contact preference; whether the tenant exists.
+   */
+  intercomSetContactPreference(tenantId, preference) {
+    return this._call("sandbox.intercom_set_contact_preference", null, { tenant_id: tenantId, preference: preference }, undefined, "s");
+  }
+
+  /**
+   * Turns the sandbox intercom's integration on or off for its building.
+   */
+  intercomSetIntegrationEnabled(options) {
+    return this._call("sandbox.intercom_set_integration_enabled", null, {  }, options, "s");
+  }
+
+  /**
+   * The next call of an intercom write does its work, then its reply is lost.
+   */
+  intercomLoseNextReply(operation) {
+    return this._call("sandbox.intercom_lose_next_reply", null, { operation: operation }, undefined, "s");
+  }
+
+  /**
+   * How many visitor passes the sandbox intercom holds (revoked ones included).
+   */
+  intercomPassCount() {
+    return this._call("sandbox.intercom_pass_count", null, {  }, undefined, "s");
+  }
+
+  /**
    * Removes a resident from the sandbox PMS; whether it existed.
    */
   pmsRemoveResident(externalId) {
@@ -529,8 +665,8 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll"],
-  sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "pmsRemoveResident", "pmsAddUnreadable"],
+  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
+  sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "intercomTenants", "intercomSetContactPreference", "intercomSetIntegrationEnabled", "intercomLoseNextReply", "intercomPassCount", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 
 module.exports = { Admin, Concierge, SandboxControls, OPERATIONS };

@@ -14,7 +14,13 @@ One transformation is applied so that a JSON Schema 2020-12 validator reads the 
 OpenAPI 3.0 means them: `nullable: true` is removed and expressed as a type union instead
 (`"type": [T, "null"]`, with null added to any `enum`; a nullable `allOf` wrapper becomes
 `anyOf: [<the allOf>, {"type": "null"}]`). The document is therefore labelled OpenAPI 3.1.0,
-whose schema dialect is JSON Schema 2020-12. Nothing else is changed.
+whose schema dialect is JSON Schema 2020-12.
+
+A second transformation makes two bounds the vendor states only in prose machine-checkable, so a
+contract test can check paging values: every `limit` parameter, described as "`limit` can range
+between 1 and 1000", gets `minimum: 1, maximum: 1000`; every `offset` parameter, described as
+"The `offset` is zero-based", gets `minimum: 0` (PROSE_BOUNDS; the script stops if a `limit` or
+`offset` parameter lacks the phrase). Nothing else is changed.
 
 Standard library only; the output is deterministic (sorted keys, two-space indent).
 """
@@ -73,6 +79,30 @@ def closure(schemas, roots):
     return seen
 
 
+# Bounds the vendor states in a parameter's description only: (name, phrase, bounds added).
+PROSE_BOUNDS = [
+    ("limit", "`limit` can range between 1 and 1000", {"minimum": 1, "maximum": 1000}),
+    ("offset", "The `offset` is zero-based", {"minimum": 0}),
+]
+
+
+def bound(paths):
+    """Add PROSE_BOUNDS to the schema of every matching query parameter; how many were bounded."""
+    count = 0
+    for path, item in paths.items():
+        for parameter in item["get"].get("parameters", []):
+            for name, phrase, bounds in PROSE_BOUNDS:
+                if parameter.get("in") != "query" or parameter.get("name") != name:
+                    continue
+                if phrase not in parameter.get("description", ""):
+                    sys.exit(f"{path}: the `{name}` parameter no longer says {phrase!r}")
+                if parameter["schema"].get("type") != "integer":
+                    sys.exit(f"{path}: the `{name}` parameter is not an integer")
+                parameter["schema"].update(bounds)
+                count += 1
+    return count
+
+
 def denull(node):
     """Rewrite OpenAPI 3.0 `nullable: true` as JSON Schema type unions, recursively."""
     if isinstance(node, list):
@@ -122,6 +152,8 @@ def main():
             sys.exit(f"the vendor file has no GET {path}")
         paths[path] = {"get": copy.deepcopy(item["get"])}
 
+    bounded = bound(paths)
+
     roots = set()
     refs(paths, roots)
     names = closure(spec["components"]["schemas"], roots)
@@ -148,6 +180,9 @@ def main():
                 "OpenAPI 3.0 `nullable: true` is rewritten as a JSON Schema type union "
                 "(null added to enums; nullable allOf/$ref wrapped in anyOf with {type: null}), "
                 "hence `openapi: 3.1.0`",
+                "bounds stated in prose made schema keywords: `limit` (\"can range between 1 "
+                "and 1000\") gets minimum 1 and maximum 1000, `offset` (\"zero-based\") gets "
+                "minimum 0",
             ],
         },
         "paths": denull(paths),
@@ -156,7 +191,7 @@ def main():
     with open(target, "w", encoding="utf-8") as out:
         json.dump(subset, out, indent=2, sort_keys=True, ensure_ascii=False)
         out.write("\n")
-    print(f"wrote {target}: {len(paths)} paths, {len(schemas)} schemas")
+    print(f"wrote {target}: {len(paths)} paths, {len(schemas)} schemas, {bounded} bounded parameters")
 
 
 if __name__ == "__main__":

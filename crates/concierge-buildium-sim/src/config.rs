@@ -63,6 +63,11 @@ pub struct SimConfig {
     /// `LastUpdatedDateTime` of the tenant's leases (the tenant's own last-updated time, used by
     /// `lastupdatedfrom` on `/v1/leases/tenants`, is always bumped). Default `true`.
     pub tenant_update_touches_leases: bool,
+    /// Record every exchange (request and response, bodies included) for
+    /// [`SimHandle::exchanges`](crate::SimHandle::exchanges), for contract tests. Default
+    /// `false`: the journal keeps every response body, which a benchmark or a long demo does not
+    /// want in memory.
+    pub journal: bool,
 }
 
 impl Default for SimConfig {
@@ -83,6 +88,7 @@ impl Default for SimConfig {
             reject_unknown_params: false,
             unstable_ties: true,
             tenant_update_touches_leases: true,
+            journal: false,
         }
     }
 }
@@ -108,6 +114,7 @@ impl fmt::Debug for SimConfig {
                 "tenant_update_touches_leases",
                 &self.tenant_update_touches_leases,
             )
+            .field("journal", &self.journal)
             .finish()
     }
 }

@@ -39,8 +39,9 @@
 //!   per-client rate limit, `500` for query strings over 4,096 characters, `400` for malformed
 //!   parameters, each with an `ApiErrorResponse` body;
 //! - statuses derived from dates against a settable "today" (a future lease turns active on its
-//!   start date without a new `LastUpdatedDateTime`), mutations, deletions, injected faults and
-//!   request counters, all through [`SimHandle`].
+//!   start date without a new `LastUpdatedDateTime`), mutations, deletions, injected faults,
+//!   request counters and an exchange journal ([`SimConfig::journal`], [`SimHandle::exchanges`]),
+//!   all through [`SimHandle`].
 //!
 //! Every response body validates against the vendor's schemas; see `spec/` and
 //! `tests/contract.rs`.
@@ -49,6 +50,7 @@ mod api;
 mod config;
 mod error;
 mod generate;
+mod journal;
 mod model;
 mod server;
 mod wire;
@@ -56,6 +58,7 @@ mod wire;
 pub use api::{DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY_LEN, ROUTES, RouteInfo};
 pub use config::{FaultKind, FaultPlan, SimConfig};
 pub use error::ControlError;
+pub use journal::Exchange;
 pub use model::{BadRecord, BadRecordKind, LeaseStatus, LeaseType, TenantStatus};
 pub use server::UNMATCHED;
 
@@ -101,6 +104,8 @@ impl BuildiumSimulator {
                 limiter: Mutex::new(Limiter::new(config.rate_limit_per_sec)),
                 faults: Mutex::new(Faults::new()),
                 stats: Mutex::new(BTreeMap::new()),
+                journal_on: config.journal,
+                journal: Mutex::new(Vec::new()),
             }),
         }
     }

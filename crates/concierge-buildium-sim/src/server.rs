@@ -4,6 +4,7 @@
 
 use crate::api::{self, Failure, MAX_QUERY_LEN, Query, Route};
 use crate::config::{FaultKind, FaultPlan};
+use crate::journal::Exchange;
 use crate::model::Portfolio;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -34,6 +35,9 @@ pub(crate) struct Shared {
     pub limiter: Mutex<Limiter>,
     pub faults: Mutex<Faults>,
     pub stats: Mutex<BTreeMap<(&'static str, u16), u64>>,
+    /// Whether exchanges are journalled ([`SimConfig::journal`](crate::SimConfig::journal)).
+    pub journal_on: bool,
+    pub journal: Mutex<Vec<Exchange>>,
 }
 
 impl Shared {
@@ -177,6 +181,9 @@ fn header_is(headers: &HeaderMap, name: &str, expected: &str) -> bool {
         .is_some_and(|v| v == expected)
 }
 
+/// The largest request body the journal reads (the simulator serves GETs; a body is a mistake).
+const MAX_JOURNALLED_REQUEST: usize = 1 << 20;
+
 /// The one handler behind every path.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let method = request.method().clone();
@@ -184,18 +191,41 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
     let raw_query = request.uri().query().map(str::to_owned);
     let route = Route::parse(&path);
     let label = route.map_or(UNMATCHED, |r| r.info().template);
+    let (parts, body) = request.into_parts();
     let response = pipeline(
         &shared,
         route,
         &method,
         raw_query.as_deref(),
-        request.headers(),
+        &parts.headers,
     )
     .await;
     let status = response.status().as_u16();
     *lock(&shared.stats).entry((label, status)).or_insert(0) += 1;
     tracing::debug!(%method, %path, status, "buildium-sim request");
-    response
+    if !shared.journal_on {
+        return response;
+    }
+    let request_body = axum::body::to_bytes(body, MAX_JOURNALLED_REQUEST)
+        .await
+        .unwrap_or_default();
+    // Every response body is a buffered `Vec<u8>`: reading it back cannot fail or wait.
+    let (response_parts, response_body) = response.into_parts();
+    let response_body = axum::body::to_bytes(response_body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    lock(&shared.journal).push(Exchange {
+        method: method.to_string(),
+        path_and_query: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| path.clone(), |pq| pq.as_str().to_owned()),
+        route: label,
+        request_body: request_body.to_vec(),
+        status,
+        response_body: response_body.to_vec(),
+    });
+    Response::from_parts(response_parts, Body::from(response_body))
 }
 
 async fn pipeline(

@@ -1,6 +1,8 @@
 //! Contract tests: the simulator's responses validate against the vendor's own schemas
 //! (`spec/buildium-subset.json`, extracted from Buildium's OpenAPI file by `spec/extract.py`),
-//! and it accepts only query parameters the vendor file defines.
+//! and it accepts only query parameters the vendor file defines. The listings' and single
+//! records' exchanges are also checked whole (request and response) from the journal by
+//! `concierge-contract`.
 
 mod common;
 
@@ -9,6 +11,7 @@ use common::{get, get_all, raw_get, start};
 use concierge_buildium_sim::{
     BuildiumSimulator, FaultKind, NewLease, NewTenant, ROUTES, SimConfig, SimHandle, TenantUpdate,
 };
+use concierge_contract::Contract;
 use jsonschema::{Draft, Validator};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -70,8 +73,26 @@ fn contract_config() -> SimConfig {
         past_share: 0.2,
         // Plenty of bad records, so every kind is rendered and validated.
         bad_record_share: 0.1,
+        journal: true,
         ..SimConfig::default()
     }
+}
+
+/// Every journalled exchange of `sim`, request and response, against the vendor document.
+fn assert_journal_follows_the_spec(sim: &SimHandle) {
+    let contract = Contract::buildium();
+    let mut broken = Vec::new();
+    for e in sim.exchanges() {
+        let request = contract.check_request(&e.method, &e.path_and_query, None);
+        let body = e.response_json().expect("a JSON body");
+        let response = contract.check_response(&e.method, e.path(), e.status, body.as_ref());
+        if let Err(found) = request.map(drop).and(response.map(drop)) {
+            broken.push(format!("{} {}: {found:#?}", e.method, e.path_and_query));
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+    let tally = contract.tally();
+    assert!(tally.responses > 0 && tally.responses == tally.responses_by_schema);
 }
 
 /// Exercises the mutations so that their records are validated too.
@@ -125,6 +146,7 @@ async fn every_listing_record_validates_against_the_vendor_schema_for_its_path()
         assert!(!items.is_empty(), "{template} listed nothing");
         assert_valid(&ok_validator(template), &Value::Array(items), template);
     }
+    assert_journal_follows_the_spec(&sim);
 }
 
 #[tokio::test]
@@ -183,6 +205,7 @@ async fn single_records_and_move_outs_validate_against_the_vendor_schema_for_the
         checked += 1;
     }
     assert!(checked > 10, "too few leases with move-outs: {checked}");
+    assert_journal_follows_the_spec(&sim);
 }
 
 #[tokio::test]

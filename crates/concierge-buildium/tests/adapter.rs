@@ -1,31 +1,18 @@
-//! The adapter against a mock Buildium: headers, paging, ordering, incremental pulls, tenant
-//! look-ups, per-record errors, error bodies and chunking.
+//! The adapter against a mock Buildium: headers, paging, ordering, incremental pulls, error
+//! bodies, retries and chunking (how leases and tenants map is in `residents.rs`).
 
 mod common;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use common::*;
-use concierge_buildium::{BuildiumPms, ResidentKey};
+use concierge_buildium::BuildiumPms;
 use concierge_core::{
     Cursor, ExternalRef, ListPmsPropertiesRequest, ListPmsResidentsRequest, ListPmsUnitsRequest,
-    OccupancyRole, PmsProvider, ProviderErrorKind,
+    PmsProvider, ProviderErrorKind,
 };
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap()
-}
-
-fn full_listing() -> ListPmsResidentsRequest {
-    ListPmsResidentsRequest {
-        property: property(),
-        updated_since: None,
-        cursor: None,
-    }
-}
 
 #[tokio::test]
 async fn every_request_sends_both_credential_headers_and_asks_for_json() {
@@ -53,6 +40,9 @@ async fn every_request_sends_both_credential_headers_and_asks_for_json() {
     assert_eq!(property.external, ExternalRef::new("buildium", "1003"));
     assert_eq!(property.name, "40 Elm Row");
     assert!(page.next.is_none());
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -104,6 +94,9 @@ async fn properties_are_paged_with_limit_and_offset_until_x_total_count() {
         .map(|p| p.unwrap().name)
         .collect();
     assert_eq!(names, ["Maple Court", "Birch House", "40 Elm Row"]);
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -147,6 +140,9 @@ async fn units_are_listed_per_property_by_id_and_an_empty_building_name_means_th
         ]
     );
     assert!(page.next.is_none());
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -170,6 +166,9 @@ async fn a_full_listing_sends_no_lastupdatedfrom_and_orders_by_id() {
 
     // Assert
     assert_eq!(page.items.len(), 3);
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -215,6 +214,9 @@ async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orde
     // Assert: both orders end in Id (checked by the mocks' matchers).
     assert_eq!(default_order.items.len(), 3);
     assert_eq!(other_order.items.len(), 3);
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -243,293 +245,9 @@ async fn a_full_listing_without_past_leases_asks_for_active_and_future_leases_on
 
     // Assert
     assert_eq!(page.items.len(), 3);
-}
 
-#[tokio::test]
-async fn a_bad_lease_is_an_error_item_while_the_other_leases_map() {
-    // Arrange: lease 600031 has no UnitId; a fourth lease is not even a LeaseMessage.
-    let server = MockServer::start().await;
-    let mut body = fixture("leases_with_bad.json");
-    body.as_array_mut()
-        .unwrap()
-        .push(json!({"Id": 600033, "UnitId": "one-oh-one", "Tenants": "everyone"}));
-    Mock::given(method("GET"))
-        .and(path("/v1/leases"))
-        .respond_with(listing(body, 4))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act: every tenant is embedded with its leases, so no look-up is needed.
-    let page = pms(&server).list_residents(full_listing()).await.unwrap();
-
-    // Assert
-    assert_eq!(page.items.len(), 4);
-    let ok: Vec<String> = page
-        .items
-        .iter()
-        .filter_map(|i| i.as_ref().ok())
-        .map(|r| format!("{}@{}", r.external.id, r.unit.id))
-        .collect();
-    assert_eq!(ok, ["2000030@100001", "2000032@100002"]);
-    let errors: Vec<&str> = page
-        .items
-        .iter()
-        .filter_map(|i| i.as_ref().err())
-        .map(|e| e.message.as_str())
-        .collect();
-    assert_eq!(errors[0], "lease 600031: has no `UnitId`");
-    assert!(
-        errors[1].starts_with("lease 600033: cannot be read: invalid type: string <value>"),
-        "{}",
-        errors[1]
-    );
-    assert!(!errors[1].contains("one-oh-one"));
-    assert!(page.next.is_none());
-}
-
-#[tokio::test]
-async fn future_current_and_moved_out_tenants_get_their_move_in_and_move_out_dates() {
-    // Arrange: the leases embed current tenants without their leases, so every tenant is
-    // looked up, in one tenant listing for the page's three units.
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/leases"))
-        .and(query_param("propertyids", "1001"))
-        .respond_with(listing(fixture("leases.json"), 4))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/leases/tenants"))
-        .and(query_param("unitids", "100001"))
-        .and(query_param("unitids", "100002"))
-        .and(query_param("unitids", "100003"))
-        .and(query_param("orderby", "Id"))
-        .and(query_param("offset", "0"))
-        .respond_with(listing(fixture("tenants_by_units.json"), 7))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let page = pms(&server).list_residents(full_listing()).await.unwrap();
-
-    // Assert
-    let got: Vec<_> = residents(page)
-        .into_iter()
-        .map(|r| (r.external.id, r.unit.id, r.role, r.move_in, r.move_out))
-        .collect();
-    let p = OccupancyRole::Primary;
-    let s = OccupancyRole::Secondary;
-    let expected = vec![
-        // Active lease: current, moved out (MoveOutData), future (own MoveInDate).
-        (
-            "2000001".to_string(),
-            "100001".to_string(),
-            p,
-            Some(d(2025, 1, 1)),
-            None,
-        ),
-        (
-            "2000002".into(),
-            "100001".into(),
-            s,
-            Some(d(2025, 1, 1)),
-            Some(d(2025, 6, 30)),
-        ),
-        (
-            "2000003".into(),
-            "100001".into(),
-            s,
-            Some(d(2026, 2, 1)),
-            None,
-        ),
-        // Future lease with automatic move-out: lease start and end.
-        (
-            "2000004".into(),
-            "100002".into(),
-            p,
-            Some(d(2026, 3, 1)),
-            Some(d(2027, 2, 28)),
-        ),
-        // Past lease: MoveOutData, else the lease end.
-        (
-            "2000005".into(),
-            "100003".into(),
-            p,
-            Some(d(2023, 1, 15)),
-            Some(d(2024, 11, 30)),
-        ),
-        (
-            "2000006".into(),
-            "100003".into(),
-            s,
-            Some(d(2023, 1, 1)),
-            Some(d(2024, 12, 31)),
-        ),
-        // The same tenant's second lease in the property, on another unit (R-KEY-3).
-        (
-            "2000001:600004".into(),
-            "100003".into(),
-            p,
-            Some(d(2025, 6, 1)),
-            None,
-        ),
-    ];
-    assert_eq!(got, expected);
-}
-
-#[tokio::test]
-async fn contact_details_and_timestamps_come_from_the_tenant_and_the_lease() {
-    // Arrange
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/leases"))
-        .respond_with(listing(fixture("leases.json"), 4))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/v1/leases/tenants"))
-        .respond_with(listing(fixture("tenants_by_units.json"), 7))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let all = residents(pms(&server).list_residents(full_listing()).await.unwrap());
-
-    // Assert
-    let by_id: BTreeMap<&str, _> = all.iter().map(|r| (r.external.id.as_str(), r)).collect();
-    let ada = by_id["2000001"];
-    assert_eq!(
-        (ada.first_name.as_str(), ada.last_name.as_str()),
-        ("Ada", "Lovelace")
-    );
-    assert_eq!(ada.email.as_deref(), Some("ada.lovelace@example.com"));
-    assert_eq!(ada.phone.as_deref(), Some("(617) 555-0101"));
-    assert_eq!(
-        ada.updated_at,
-        Some(Utc.with_ymd_and_hms(2025, 11, 2, 10, 15, 0).unwrap())
-    );
-    assert_eq!(by_id["2000002"].phone, None);
-    assert_eq!(
-        by_id["2000003"].phone.as_deref(),
-        Some("(617) 555-0303"),
-        "the first non-empty number"
-    );
-    assert_eq!(by_id["2000006"].email, None);
-}
-
-#[tokio::test]
-async fn a_single_tenant_missing_from_current_tenants_is_fetched_by_id() {
-    // Arrange: 2000008 is embedded with its leases; the future co-tenant 2000009 is not.
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/leases"))
-        .respond_with(listing(fixture("leases_incremental.json"), 1))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/leases/tenants/2000009"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("tenant_2000009.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let all = residents(pms(&server).list_residents(full_listing()).await.unwrap());
-
-    // Assert
-    let got: Vec<_> = all
-        .iter()
-        .map(|r| (r.external.id.as_str(), r.first_name.as_str(), r.move_in))
-        .collect();
-    assert_eq!(
-        got,
-        [
-            ("2000008", "Linus", Some(d(2025, 9, 1))),
-            ("2000009", "Margaret", Some(d(2026, 2, 15))),
-        ]
-    );
-}
-
-#[tokio::test]
-async fn a_tenant_deleted_before_its_look_up_fails_only_its_own_resident() {
-    // Arrange
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/leases"))
-        .respond_with(listing(fixture("leases_incremental.json"), 1))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/v1/leases/tenants/2000009"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
-            "UserMessage": "Resource not found.", "ErrorCode": "NotFound", "Errors": []
-        })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let page = pms(&server).list_residents(full_listing()).await.unwrap();
-
-    // Assert
-    assert!(page.items[0].is_ok());
-    let e = page.items[1].as_ref().unwrap_err();
-    assert_eq!(e.external, Some(ExternalRef::new("buildium", "2000009")));
-    assert!(
-        e.message.starts_with("tenant 2000009 of lease 600010:"),
-        "{}",
-        e.message
-    );
-}
-
-#[tokio::test]
-async fn always_lease_qualified_ids_need_no_look_up_for_embedded_tenants() {
-    // Arrange: the same page; the embedded tenant is not looked up, the others are.
-    let server = MockServer::start().await;
-    Mock::given(path("/v1/leases"))
-        .respond_with(listing(fixture("leases.json"), 4))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/v1/leases/tenants"))
-        .respond_with(listing(fixture("tenants_by_units.json"), 7))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    let mut config = config(&server);
-    config.resident_key = ResidentKey::TenantAndLease;
-
-    // Act: 5 tenants to fetch on 3 units: one listing beats 5 look-ups.
-    let all = residents(
-        BuildiumPms::new(config)
-            .unwrap()
-            .list_residents(full_listing())
-            .await
-            .unwrap(),
-    );
-
-    // Assert
-    let ids: Vec<&str> = all.iter().map(|r| r.external.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "2000001:600001",
-            "2000002:600001",
-            "2000003:600001",
-            "2000004:600002",
-            "2000005:600003",
-            "2000006:600003",
-            "2000001:600004"
-        ]
-    );
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -564,6 +282,9 @@ async fn the_api_error_response_message_surfaces_in_the_provider_error() {
         "HTTP 400 Bad Request: Unable to process the request due to malformed request syntax or \
          invalid parameters. (BadRequest) [propertyids: The value 'abc' is not valid.]"
     );
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -611,6 +332,9 @@ async fn a_refused_key_is_unauthorized_and_the_client_secret_never_shows() {
     ] {
         assert!(!shown.contains(CANARY), "the secret leaked: {shown}");
     }
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -648,6 +372,9 @@ async fn throttling_and_server_errors_are_retried_without_retry_after() {
 
     // Assert
     assert_eq!(page.items.len(), 2);
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -676,6 +403,9 @@ async fn a_foreign_cursor_or_property_is_refused_before_any_request() {
     // Assert
     assert_eq!(bad_cursor.kind, ProviderErrorKind::Rejected);
     assert_eq!(bad_property.kind, ProviderErrorKind::Rejected);
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 /// Answers `/v1/leases/tenants?unitids=...` with one tenant per requested unit (tenant id =
@@ -760,4 +490,7 @@ async fn unit_id_lists_are_chunked_so_no_query_string_exceeds_4096_characters() 
         );
     }
     assert_eq!(asked, (100_000..100_700).collect::<Vec<i64>>());
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }

@@ -2,6 +2,9 @@
 //! in a common JSON shape, at 400, 401 and 500): the client secret never shows up in an error's
 //! `Display`, `Debug` or full message, nor in the logs; nor does a base URL's password.
 
+mod common;
+
+use common::assert_requests_follow_the_spec;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_core::{ListPmsPropertiesRequest, PmsProvider, ProviderError};
 use concierge_http::{RetryPolicy, SecretString};
@@ -156,6 +159,7 @@ async fn an_echoing_buildium_never_gets_the_client_secret_into_an_error_or_the_l
                 assert_clean(e, &format!("HTTP {status}"));
             }
             assert_nothing_of(CANARY, &format!("{pms:?}"), "adapter Debug");
+            assert_requests_follow_the_spec(&server).await;
         }
     }
     let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();

@@ -1,6 +1,9 @@
 //! Buildium's ids are int32 (its OpenAPI file): a property id outside 1..=2^31-1, or not a
 //! number, is refused before any request, as a non-retryable `Rejected` naming the field.
 
+mod common;
+
+use common::assert_requests_follow_the_spec;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
 use concierge_core::{
     ExternalRef, ListPmsResidentsRequest, ListPmsUnitsRequest, PmsProvider, ProviderErrorKind,
@@ -59,6 +62,9 @@ async fn a_property_id_beyond_int32_or_not_a_number_is_refused_before_any_reques
             assert!(e.message.contains("pms_property_id"), "{id}: {}", e.message);
         }
     }
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }
 
 #[tokio::test]
@@ -90,4 +96,7 @@ async fn the_largest_int32_property_id_is_asked_for() {
 
     // Assert
     assert!(page.items.is_empty());
+
+    // Every request sent follows the vendor spec, values included.
+    assert_requests_follow_the_spec(&server).await;
 }

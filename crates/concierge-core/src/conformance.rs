@@ -36,6 +36,17 @@ pub async fn place(store: &dyn Store) -> (Property, Building, Unit) {
         site_name: "harbour-view".into(),
         settings: PropertySettings::default(),
         external: Some(ExternalRef::new("pms", "p-1")),
+        time_zone: Some(Zone::parse("Australia/Sydney").expect("a zone")),
+        intercom: Some(IntercomSite {
+            building: ExternalRef::new("bmx", "b-1"),
+            building_name: "Harbour View".into(),
+            placeholder_unit: None,
+            placeholder_tenant: None,
+            provisioned_at: None,
+            provisioning_until: None,
+            preflight_at: None,
+            preflight_failed: vec![crate::PreflightCheckName::AccessPoints],
+        }),
         created_at: t0(),
         version: 0,
     };
@@ -159,17 +170,11 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
         version: 0,
     };
     let mut k = key(KeyHolder::Spare(spare.id.clone()), &unit, KeyState::Active);
-    let mut pass = VisitorPass {
-        id: VisitorPassId::new(),
-        property_id: property.id.clone(),
-        visitor_name: "Vera Visitor".into(),
-        window: TimeWindow {
-            starts_at: t0(),
-            ends_at: t0() + Duration::hours(2),
-        },
-        external: Some(ExternalRef::new("bmx", "kc-1")),
-        qr_code_url: Some("https://example.invalid/qr/1".into()),
-        revoked: false,
+    let mut pass = visitor_pass(&property.id, Some(&r.id), "Vera Visitor");
+    let mut secret = SealedSecret {
+        id: "vendor/client".into(),
+        sealed: "sealed-bytes".into(),
+        updated_at: t0(),
         version: 0,
     };
     let mut run = SyncRun {
@@ -222,8 +227,13 @@ pub async fn every_record_type_round_trips(store: Arc<dyn Store>) {
         .put(&mut pass)
         .put(&mut run)
         .put(&mut entry)
-        .put(&mut intent);
+        .put(&mut intent)
+        .put(&mut secret);
     store.commit(batch).await.expect("commit every record type");
+    assert_eq!(
+        get::<SealedSecret>(store, "vendor/client").await,
+        Some(secret)
+    );
 
     assert_eq!(get::<Resident>(store, r.id.as_str()).await, Some(r.clone()));
     assert_eq!(
@@ -832,6 +842,85 @@ pub async fn keys_and_outbox_page_by_id(store: Arc<dyn Store>) {
     assert_eq!(seen, entries);
 }
 
+/// A visitor pass of `property` (for `resident`), not committed.
+pub fn visitor_pass(
+    property: &PropertyId,
+    resident: Option<&ResidentId>,
+    visitor: &str,
+) -> VisitorPass {
+    VisitorPass {
+        id: VisitorPassId::new(),
+        property_id: property.clone(),
+        visitor_name: visitor.into(),
+        resident_id: resident.cloned(),
+        window: TimeWindow {
+            starts_at: t0(),
+            ends_at: t0() + Duration::hours(2),
+        },
+        time_zone: Zone::parse("Australia/Sydney").expect("a zone"),
+        state: VisitorPassState::Active,
+        external: Some(ExternalRef::new("bmx", "kc-1")),
+        key: Some(ExternalRef::new("bmx", "vk-1")),
+        qr_code_url: Some("https://example.invalid/qr/1".into()),
+        instructions_url: None,
+        failure: None,
+        request_key: Some("req-1".into()),
+        created_by: AdminId::from_string("admin_1"),
+        created_at: t0(),
+        revoked_at: None,
+        version: 0,
+    }
+}
+
+/// A property's visitor passes are listed by state and resident, a keyset page at a time.
+pub async fn visitor_passes_page_by_property_state_and_resident(store: Arc<dyn Store>) {
+    let store = &*store;
+    let (property, _, unit) = place(store).await;
+    let (other, _, _) = place(store).await;
+    let mut r = resident(&unit, "Ada", None);
+    commit_one(store, &mut r).await.expect("resident");
+    let mut passes = Vec::new();
+    for i in 0..5 {
+        let mut p = visitor_pass(
+            &property.id,
+            (i % 2 == 0).then_some(&r.id),
+            &format!("V{i}"),
+        );
+        if i == 4 {
+            p.state = VisitorPassState::Revoked;
+        }
+        commit_one(store, &mut p).await.expect("pass");
+        passes.push(p);
+    }
+    let mut elsewhere = visitor_pass(&other.id, None, "Elsewhere");
+    commit_one(store, &mut elsewhere).await.expect("pass");
+    passes.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut seen = Vec::new();
+    let mut q = PassQuery::property(&property.id);
+    q.limit = Some(2);
+    loop {
+        let page = store.list_visitor_passes(&q).await.expect("page");
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        q.after = Some(last.id.clone());
+        seen.extend(page);
+    }
+    assert_eq!(seen, passes, "every pass of the property once, by id");
+
+    let mut q = PassQuery::property(&property.id);
+    q.resident_id = Some(r.id.clone());
+    q.state = Some(VisitorPassState::Active);
+    let theirs = store.list_visitor_passes(&q).await.expect("by resident");
+    let expected: Vec<_> = passes
+        .iter()
+        .filter(|p| p.resident_id.as_ref() == Some(&r.id) && p.state == VisitorPassState::Active)
+        .cloned()
+        .collect();
+    assert_eq!(theirs, expected);
+    assert_eq!(theirs.len(), 2);
+}
+
 /// A strata roll's members are listed by roll and state, a keyset page at a time, and a
 /// member's roll must exist.
 pub async fn strata_members_page_by_roll_and_state(store: Arc<dyn Store>) {
@@ -949,6 +1038,7 @@ macro_rules! conformance_tests {
             keys_spares_and_runs_are_listed,
             keys_and_outbox_page_by_id,
             strata_members_page_by_roll_and_state,
+            visitor_passes_page_by_property_state_and_resident,
             concurrent_updates_lose_nothing
         );
     };

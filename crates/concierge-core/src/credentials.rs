@@ -58,6 +58,76 @@ impl ActivationSecret {
         Self::from_bytes(bytes)
     }
 
+    /// Seals `value` for storage under `name`: ChaCha20-Poly1305 with a key derived from this
+    /// secret for sealing only, a random nonce, and `name` as associated data (a sealed value
+    /// moved to another name does not open). The result is base64url text.
+    pub fn seal(&self, name: &str, value: &SecretString) -> Result<String> {
+        use chacha20poly1305::aead::{Aead, KeyInit as _, Payload};
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&self.sealing_key())
+            .expect("a 32-byte key");
+        let nonce = random_bytes::<12>()?;
+        let sealed = cipher
+            .encrypt(
+                chacha20poly1305::Nonce::from_slice(&nonce),
+                Payload {
+                    msg: value.expose_secret().as_bytes(),
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                Error::Store(StoreError::Corrupt {
+                    message: format!("secret {name} could not be sealed"),
+                })
+            })?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Ok(b64(&out))
+    }
+
+    /// Opens what [`ActivationSecret::seal`] sealed under `name`; refused (a store error) when
+    /// it was sealed with another secret or under another name, or was altered.
+    pub fn open(&self, name: &str, sealed: &str) -> Result<SecretString> {
+        use chacha20poly1305::aead::{Aead, KeyInit as _, Payload};
+        let corrupt = || {
+            Error::Store(StoreError::Corrupt {
+                message: format!(
+                    "secret {name} does not open with this handle's activation secret \
+                     (another secret, or altered)"
+                ),
+            })
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(sealed)
+            .map_err(|_| corrupt())?;
+        if bytes.len() < 12 {
+            return Err(corrupt());
+        }
+        let (nonce, ciphertext) = bytes.split_at(12);
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new_from_slice(&self.sealing_key())
+            .expect("a 32-byte key");
+        let plain = cipher
+            .decrypt(
+                chacha20poly1305::Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| corrupt())?;
+        String::from_utf8(plain)
+            .map(SecretString::from)
+            .map_err(|_| corrupt())
+    }
+
+    /// The sealing key: HMAC-SHA256 of a fixed label under the secret, so it differs from
+    /// every token's MAC.
+    fn sealing_key(&self) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())
+            .expect("HMAC takes a key of any length");
+        mac.update(b"concierge sealing key v1");
+        mac.finalize().into_bytes().into()
+    }
+
     fn derive(&self, selector: &str, nonce: &str) -> String {
         // The key length is never refused by HMAC.
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.expose_secret())
@@ -194,5 +264,34 @@ mod tests {
         let err = ActivationSecret::from_text(&SecretString::from("short")).unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::Validation);
         assert!(!err.to_string().contains("short"));
+    }
+}
+
+#[cfg(test)]
+mod sealing {
+    use super::*;
+
+    fn secret(byte: u8) -> ActivationSecret {
+        ActivationSecret::from_bytes(vec![byte; 32]).expect("long enough")
+    }
+
+    #[test]
+    fn a_sealed_value_opens_under_its_name_and_secret_only_and_holds_no_clear_text() {
+        let canary = SecretString::from("refresh-CANARY-7f3a".to_owned());
+        let sealed = secret(1).seal("bmx/client", &canary).expect("sealed");
+        assert!(!sealed.contains("CANARY"));
+        assert_ne!(
+            sealed,
+            secret(1).seal("bmx/client", &canary).expect("sealed")
+        );
+        let opened = secret(1).open("bmx/client", &sealed).expect("opens");
+        assert_eq!(opened.expose_secret(), "refresh-CANARY-7f3a");
+        assert!(secret(2).open("bmx/client", &sealed).is_err());
+        assert!(secret(1).open("bmx/other", &sealed).is_err());
+        let mut altered = sealed.into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).expect("text");
+        assert!(secret(1).open("bmx/client", &altered).is_err());
     }
 }

@@ -29,10 +29,113 @@ pub struct Property {
     pub settings: PropertySettings,
     /// The property's id in its PMS, when it has one.
     pub external: Option<ExternalRef>,
+    /// The property's IANA time zone: move-in and move-out dates, activation expiry shown to
+    /// people and visit windows are judged in it. `None` (data from before zones): UTC.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub time_zone: Option<Zone>,
+    /// The property's site on the door intercom, once linked (R-VISIT-1, R-VISIT-2).
+    #[serde(default)]
+    pub intercom: Option<IntercomSite>,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
     /// Store version.
     pub version: u64,
+}
+
+impl Property {
+    /// The zone dates and times are judged in: the property's, or UTC when it has none.
+    pub fn zone(&self) -> Zone {
+        self.time_zone.unwrap_or(Zone::UTC)
+    }
+
+    /// The property's calendar date at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        self.zone().date_at(now)
+    }
+}
+
+/// An IANA time zone, e.g. `Australia/Sydney`, from the compiled-in IANA database. Written and
+/// read as its name; an unknown name is refused (VALIDATION).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Zone(chrono_tz::Tz);
+
+impl Zone {
+    /// Coordinated Universal Time.
+    pub const UTC: Zone = Zone(chrono_tz::Tz::UTC);
+
+    /// The zone named `name` (exact IANA spelling).
+    pub fn parse(name: &str) -> Result<Self, String> {
+        name.parse::<chrono_tz::Tz>().map(Zone).map_err(|_| {
+            format!("{name:?} is not an IANA time zone name (for example Australia/Sydney)")
+        })
+    }
+
+    /// The IANA name.
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The calendar date in this zone at `at`.
+    pub fn date_at(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.0).date_naive()
+    }
+
+    /// `at` as this zone's wall clock, e.g. `2026-12-07 14:00 AEDT`.
+    pub fn format(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
+    /// The instant of wall-clock `local` in this zone. A time skipped by a daylight-saving
+    /// change does not exist and is refused; a repeated one (clocks going back) is its first
+    /// occurrence.
+    pub fn instant(&self, local: chrono::NaiveDateTime) -> Result<DateTime<Utc>, String> {
+        use chrono::TimeZone as _;
+        match self.0.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+            chrono::LocalResult::Ambiguous(first, _) => Ok(first.with_timezone(&Utc)),
+            chrono::LocalResult::None => Err(format!(
+                "{} does not exist in {}: the clocks skip it for daylight saving",
+                local.format("%Y-%m-%d %H:%M"),
+                self.name()
+            )),
+        }
+    }
+}
+
+impl std::fmt::Debug for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Zone({})", self.name())
+    }
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl TryFrom<String> for Zone {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        Zone::parse(&name)
+    }
+}
+
+impl From<Zone> for String {
+    fn from(zone: Zone) -> String {
+        zone.name().to_owned()
+    }
+}
+
+impl std::str::FromStr for Zone {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        Zone::parse(name)
+    }
 }
 
 /// A property's settings, as an admin sets them on the integrations screen.
@@ -57,6 +160,8 @@ pub struct PropertySettings {
     pub amenities: Vec<Amenity>,
     /// The welcome and activation emails (R-STRATA-3).
     pub invitation_email: InvitationEmailSettings,
+    /// Visitor access through the intercom (R-VISIT-1).
+    pub visitors: VisitorSettings,
 }
 
 impl Default for PropertySettings {
@@ -68,7 +173,78 @@ impl Default for PropertySettings {
             strata_sync_interval: DEFAULT_STRATA_SYNC_INTERVAL,
             amenities: Vec::new(),
             invitation_email: InvitationEmailSettings::default(),
+            visitors: VisitorSettings::default(),
         }
+    }
+}
+
+/// The default name of a site's placeholder tenant on the intercom (R-VISIT-1).
+pub const DEFAULT_PLACEHOLDER_NAME: &str = "STRATIS User";
+
+/// How a property's site is set up on the intercom (R-VISIT-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct VisitorSettings {
+    /// The placeholder tenant's name. Visitors see it in the texts and emails the intercom
+    /// sends them, so it must be appropriate; "STRATIS User" by default.
+    pub placeholder_name: String,
+    /// The placeholder unit's label on the intercom.
+    pub placeholder_unit_label: String,
+    /// The mailbox whose plus-address is the placeholder tenant's email: with
+    /// `butterflymx@example.com`, the tenant of site `harbour-view` is
+    /// `butterflymx+harbour-view@example.com`. Required to provision a site.
+    pub placeholder_mailbox: Option<String>,
+}
+
+impl Default for VisitorSettings {
+    fn default() -> Self {
+        Self {
+            placeholder_name: DEFAULT_PLACEHOLDER_NAME.into(),
+            placeholder_unit_label: "STRATIS".into(),
+            placeholder_mailbox: None,
+        }
+    }
+}
+
+impl VisitorSettings {
+    /// The placeholder tenant's email for `site_name`: the mailbox plus-addressed with it.
+    pub fn placeholder_email(&self, site_name: &str) -> Option<String> {
+        let mailbox = self.placeholder_mailbox.as_deref()?;
+        let (local, domain) = mailbox.split_once('@')?;
+        Some(format!("{local}+{site_name}@{domain}"))
+    }
+}
+
+/// A property's site on the door intercom: the intercom's building, the placeholder unit and
+/// tenant once provisioned (R-VISIT-1), and the last preflight (R-VISIT-2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct IntercomSite {
+    /// The intercom's building.
+    pub building: ExternalRef,
+    /// Its name on the intercom.
+    pub building_name: String,
+    /// The placeholder unit, once provisioned.
+    pub placeholder_unit: Option<ExternalRef>,
+    /// The placeholder tenant, once provisioned.
+    pub placeholder_tenant: Option<ExternalRef>,
+    /// When provisioning last completed.
+    pub provisioned_at: Option<DateTime<Utc>>,
+    /// Until when one process holds the provisioning (two processes never provision at once).
+    #[serde(default)]
+    pub provisioning_until: Option<DateTime<Utc>>,
+    /// When the last preflight ran.
+    pub preflight_at: Option<DateTime<Utc>>,
+    /// The checks that failed at the last preflight (empty: it passed).
+    #[serde(default)]
+    pub preflight_failed: Vec<crate::PreflightCheckName>,
+}
+
+impl IntercomSite {
+    /// Whether visitor passes may be created: provisioned, and the last preflight passed.
+    pub fn ready(&self) -> bool {
+        self.placeholder_tenant.is_some()
+            && self.preflight_at.is_some()
+            && self.preflight_failed.is_empty()
     }
 }
 
@@ -556,23 +732,82 @@ impl TimeWindow {
     }
 }
 
-/// A visitor's QR pass for the visit's window (R-VISIT-3).
+/// Where a visitor pass stands.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum VisitorPassState {
+    /// Recorded, and asked of the intercom; its answer is not known yet (a lost reply, a
+    /// crash). Reconciling finds the pass on the intercom by our id, or creates it once.
+    Requested,
+    /// Issued: the QR code works for the window.
+    Active,
+    /// The intercom refused it for good; `failure` says why.
+    Failed,
+    /// Revoked (by staff, or at the end of its resident's occupancy).
+    Revoked,
+}
+
+impl VisitorPassState {
+    /// Every state.
+    pub const ALL: &'static [Self] = <Self as strum::VariantArray>::VARIANTS;
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A visitor's QR pass for the visit's window (R-VISIT-3): a durable record, created once per
+/// request even when the intercom's reply is lost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VisitorPass {
-    /// Our id.
+    /// Our id (also the pass's name on the intercom).
     pub id: VisitorPassId,
     /// The property.
     pub property_id: PropertyId,
     /// The visitor's name.
     pub visitor_name: String,
-    /// When the pass works.
+    /// The resident being visited, if any: the pass is revoked when their occupancy ends.
+    pub resident_id: Option<ResidentId>,
+    /// When the pass works, as instants.
     pub window: TimeWindow,
-    /// The pass in the intercom.
+    /// The zone the window was given in (the property's at the time).
+    #[schemars(with = "String")]
+    pub time_zone: Zone,
+    /// Where it stands.
+    pub state: VisitorPassState,
+    /// The pass on the intercom (a keychain on ButterflyMX), once known.
     pub external: Option<ExternalRef>,
-    /// The QR code's URL, as the intercom returned it.
+    /// The visitor's credential on it (a virtual key on ButterflyMX), once known.
+    pub key: Option<ExternalRef>,
+    /// The QR code's URL (an image), as the intercom returned it.
     pub qr_code_url: Option<String>,
-    /// Whether it was revoked.
-    pub revoked: bool,
+    /// The pass's public page for the visitor, as the intercom returned it.
+    pub instructions_url: Option<String>,
+    /// Why the intercom refused it, for a failed pass.
+    pub failure: Option<String>,
+    /// The caller's key that makes a repeated request return this pass.
+    pub request_key: Option<String>,
+    /// Who created it.
+    pub created_by: AdminId,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
     /// Store version.
     pub version: u64,
 }

@@ -590,6 +590,8 @@ pub enum EntityKind {
     StrataRoll,
     /// A strata user of a linked building.
     StrataMember,
+    /// A sealed secret an adapter keeps between runs.
+    Secret,
 }
 
 impl EntityKind {

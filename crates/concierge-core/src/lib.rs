@@ -60,7 +60,8 @@ pub use providers::*;
 pub use roll::{MemberQuery, MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use store::{
     Batch, Intent, IntentStatus, KeyQuery, OutboxEntry, OutboxMessage, OutboxQuery, OutboxStatus,
-    Put, Record, RecordKey, ResidentQuery, SecretSource, Store, StoreExt, StoreResult, Versioned,
+    PassQuery, Put, Record, RecordKey, ResidentQuery, SealedSecret, SecretSource, Store, StoreExt,
+    StoreResult, Versioned,
 };
 
 /// Each enum is declared once: strum gives its string form, parsing and list, serde its wire

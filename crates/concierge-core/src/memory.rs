@@ -265,6 +265,22 @@ impl Store for MemoryStore {
         })
     }
 
+    async fn list_visitor_passes(&self, query: &PassQuery) -> StoreResult<Vec<VisitorPass>> {
+        let map = self.read();
+        let after = query.after.as_ref().map(VisitorPassId::as_str);
+        let matching = Self::kind_after(&map, EntityKind::VisitorPass, after)
+            .filter_map(|r| match r {
+                Record::VisitorPass(p) => Some(p),
+                _ => None,
+            })
+            .filter(|p| query.matches(p))
+            .cloned();
+        Ok(match query.limit {
+            Some(limit) => matching.take(limit).collect(),
+            None => matching.collect(),
+        })
+    }
+
     async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>> {
         let map = self.read();
         let mut intents: Vec<Intent> = Self::values(&map, |r| match r {

@@ -591,11 +591,15 @@ pub trait IntercomProvider: Send + Sync + Debug + 'static {
         ))
     }
     /// Every building our application can see (one page at a time).
-    async fn list_buildings(&self, cursor: Option<Cursor>)
-    -> ProviderResult<Page<IntercomBuilding>>;
+    async fn list_buildings(
+        &self,
+        cursor: Option<Cursor>,
+    ) -> ProviderResult<Page<IntercomBuilding>>;
     /// One building; [`crate::ProviderErrorKind::NotFound`] when we cannot see it.
-    async fn get_building(&self, req: GetIntercomBuildingRequest)
-    -> ProviderResult<IntercomBuilding>;
+    async fn get_building(
+        &self,
+        req: GetIntercomBuildingRequest,
+    ) -> ProviderResult<IntercomBuilding>;
     /// Create the placeholder unit and tenant if missing (R-VISIT-1).
     async fn ensure_placeholder(
         &self,
@@ -644,7 +648,10 @@ impl SecretVault for MemoryVault {
         Ok(self.0.lock().expect("vault lock").get(name).cloned())
     }
     async fn save(&self, name: &str, value: secrecy::SecretString) -> crate::StoreResult<()> {
-        self.0.lock().expect("vault lock").insert(name.to_owned(), value);
+        self.0
+            .lock()
+            .expect("vault lock")
+            .insert(name.to_owned(), value);
         Ok(())
     }
 }

@@ -57,6 +57,31 @@ pub enum Record {
     StrataRoll(Box<StrataRoll>),
     /// A strata user of a linked building.
     StrataMember(Box<StrataMember>),
+    /// A sealed secret an adapter keeps between runs.
+    Secret(SealedSecret),
+}
+
+/// A secret an adapter keeps between runs (an OAuth refresh token), sealed: only the
+/// ciphertext is stored, never the value (see [`crate::credentials::seal`]).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedSecret {
+    /// The secret's name, e.g. `butterflymx/<client id>`.
+    pub id: String,
+    /// The sealed value (base64url of nonce and ciphertext).
+    pub sealed: String,
+    /// When it was last saved.
+    pub updated_at: DateTime<Utc>,
+    /// Store version.
+    pub version: u64,
+}
+
+impl Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealedSecret")
+            .field("id", &self.id)
+            .field("updated_at", &self.updated_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Implemented by every record type: its kind, id and version.
@@ -112,6 +137,7 @@ versioned!(SyncRun, SyncRun, SyncRun, |r| r, |b| b);
 versioned!(OutboxEntry, Outbox, OutboxEntry, |r| r, |b| b);
 versioned!(Intent, Intent, Intent, |r| r, |b| b);
 versioned!(StrataRoll, StrataRoll, StrataRoll, |r| Box::new(r), |b| *b);
+versioned!(SealedSecret, Secret, Secret, |r| r, |b| b);
 versioned!(
     StrataMember,
     StrataMember,
@@ -131,6 +157,7 @@ impl Record {
             Record::SpareHolder(r) => (EntityKind::SpareHolder, r.id.as_str()),
             Record::Key(r) => (EntityKind::Key, r.id.as_str()),
             Record::VisitorPass(r) => (EntityKind::VisitorPass, r.id.as_str()),
+            Record::Secret(r) => (EntityKind::Secret, r.id.as_str()),
             Record::SyncRun(r) => (EntityKind::SyncRun, r.id.as_str()),
             Record::Outbox(r) => (EntityKind::OutboxEntry, r.id.as_str()),
             Record::Intent(r) => (EntityKind::Intent, r.id.as_str()),
@@ -163,6 +190,7 @@ impl Record {
             Record::SpareHolder(s) => vec![key(EntityKind::Unit, s.unit_id.as_str())],
             Record::Key(k) => vec![key(EntityKind::Unit, k.unit_id.as_str())],
             Record::VisitorPass(v) => vec![key(EntityKind::Property, v.property_id.as_str())],
+            Record::Secret(_) => vec![],
             Record::SyncRun(s) => vec![key(EntityKind::Property, s.property_id.as_str())],
             Record::Outbox(o) => vec![key(EntityKind::Property, o.property_id.as_str())],
             Record::Intent(i) => vec![key(EntityKind::Property, i.property_id.as_str())],
@@ -184,6 +212,7 @@ impl Record {
             Record::SpareHolder(r) => r.version,
             Record::Key(r) => r.version,
             Record::VisitorPass(r) => r.version,
+            Record::Secret(r) => r.version,
             Record::SyncRun(r) => r.version,
             Record::Outbox(r) => r.version,
             Record::Intent(r) => r.version,
@@ -200,6 +229,16 @@ pub struct RecordKey {
     pub kind: EntityKind,
     /// The id.
     pub id: String,
+}
+
+impl RecordKey {
+    /// The key of the record of type `R` with `id`.
+    pub fn of<R: Versioned>(id: &str) -> Self {
+        Self {
+            kind: R::KIND,
+            id: id.to_owned(),
+        }
+    }
 }
 
 /// One write of a batch: the record as it should be stored, and the version the writer read.
@@ -394,6 +433,13 @@ pub enum OutboxMessage {
         /// The key in the lock system.
         key: ExternalRef,
     },
+    /// Revoke a visitor pass on the intercom (its resident's occupancy ended).
+    RevokeVisitorPass {
+        /// Our pass.
+        pass_id: VisitorPassId,
+        /// The pass on the intercom.
+        pass: ExternalRef,
+    },
 }
 
 impl OutboxMessage {
@@ -402,6 +448,7 @@ impl OutboxMessage {
         match self {
             OutboxMessage::ActivationEmail { .. } => "activation_email",
             OutboxMessage::CancelKey { .. } => "cancel_key",
+            OutboxMessage::RevokeVisitorPass { .. } => "revoke_visitor_pass",
         }
     }
 }
@@ -494,6 +541,44 @@ impl OutboxEntry {
             created_at: now,
             version: 0,
         }
+    }
+}
+
+/// A page of a property's visitor passes, by id.
+#[derive(Clone, Debug)]
+pub struct PassQuery {
+    /// The property.
+    pub property_id: PropertyId,
+    /// Only passes in this state.
+    pub state: Option<VisitorPassState>,
+    /// Only the passes of this resident.
+    pub resident_id: Option<ResidentId>,
+    /// Keyset paging: only ids after this one.
+    pub after: Option<VisitorPassId>,
+    /// At most this many.
+    pub limit: Option<usize>,
+}
+
+impl PassQuery {
+    /// Every pass of `property`.
+    pub fn property(property: &PropertyId) -> Self {
+        Self {
+            property_id: property.clone(),
+            state: None,
+            resident_id: None,
+            after: None,
+            limit: None,
+        }
+    }
+
+    /// Whether `p` matches, except for paging.
+    pub fn matches(&self, p: &VisitorPass) -> bool {
+        p.property_id == self.property_id
+            && self.state.is_none_or(|s| p.state == s)
+            && self
+                .resident_id
+                .as_ref()
+                .is_none_or(|r| p.resident_id.as_ref() == Some(r))
     }
 }
 
@@ -613,6 +698,8 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// Outbox entries matching `query`, ordered by id (keyset paging: a page reads only its own
     /// rows, through an index, however long the outbox).
     async fn list_outbox(&self, query: &OutboxQuery) -> StoreResult<Vec<OutboxEntry>>;
+    /// A page of a property's visitor passes, ordered by id.
+    async fn list_visitor_passes(&self, query: &PassQuery) -> StoreResult<Vec<VisitorPass>>;
     /// Intents with `status`, oldest first: after a crash, the `Recorded` ones are the calls
     /// whose outcome must be asked of the provider.
     async fn list_intents(&self, status: IntentStatus) -> StoreResult<Vec<Intent>>;

@@ -1,21 +1,30 @@
+//! The sandbox intercom: a ButterflyMX-like [`IntercomProvider`] in memory, with one building
+//! in a settable time zone, seeded tenants of mixed contact preferences, the placeholder unit and
+//! tenant found or created by label and email, passes found again by their idempotency key on a
+//! retry, and scripted faults (a lost reply included).
+
 use crate::faults::Faults;
 use crate::paging::{error, page};
 use crate::pms::{FIRST_NAMES, LAST_NAMES};
 use async_trait::async_trait;
 use concierge_core::{
-    ContactPreference, CreateVisitorPassRequest, CreateVisitorPassResponse,
-    EnsurePlaceholderRequest, EnsurePlaceholderResponse, ExternalRef, IntercomProvider,
-    IntercomTenant, ListIntercomTenantsRequest, Page, PreflightCheck, PreflightRequest,
-    PreflightResponse, ProviderError, ProviderErrorKind, ProviderResult, RecordError,
-    RevokeVisitorPassRequest, TimeWindow,
+    ContactPreference, CreateVisitorPassRequest, CreateVisitorPassResponse, Cursor,
+    EnsurePlaceholderRequest, EnsurePlaceholderResponse, ExternalRef, GetIntercomBuildingRequest,
+    IntercomBuilding, IntercomProvider, IntercomTenant, ListIntercomTenantsRequest, Page,
+    PreflightCheck, PreflightCheckName, PreflightRequest, PreflightResponse, ProviderError,
+    ProviderErrorKind, ProviderResult, RecordError, RetryClass, RevokeVisitorPassRequest,
+    TimeWindow,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 const PROVIDER: &str = "sandbox-intercom";
 const SEEDED_TENANTS: usize = 6;
 const DEFAULT_PAGE_SIZE: usize = 50;
+/// The sandbox building's time zone unless set otherwise: far from UTC, with daylight saving.
+pub const SANDBOX_INTERCOM_TIME_ZONE: &str = "Australia/Sydney";
 
 /// A unit on the sandbox intercom.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,14 +54,15 @@ pub struct SandboxVisitorPass {
     pub revoked: bool,
 }
 
-/// An [`IntercomProvider`] (ButterflyMX-like) with one building, `bmx-building-1`, and a few
-/// seeded tenants whose contact preferences are mixed (at least one of each). A request that
-/// names no building means that one; one that names another building is refused.
+/// An [`IntercomProvider`] (ButterflyMX-like) with one building, `bmx-building-1`, in
+/// [`SANDBOX_INTERCOM_TIME_ZONE`], and a few seeded tenants whose contact preferences are mixed
+/// (at least one of each). A request that names another building is not found.
 ///
 /// Preflight's checks follow settable flags ([`set_integration_enabled`](Self::set_integration_enabled),
-/// [`set_manager_account_active`](Self::set_manager_account_active), both on by default), and
-/// while the integration is disabled visitor passes are refused with
-/// [`ProviderErrorKind::Forbidden`], as the vendor does.
+/// [`set_manager_account_active`](Self::set_manager_account_active),
+/// [`set_access_points`](Self::set_access_points), all on by default), and while the integration
+/// is disabled visitor passes are refused with [`ProviderErrorKind::Forbidden`].
+/// [`lose_next_reply`](Self::lose_next_reply) makes a write happen and its reply be lost.
 #[derive(Debug)]
 pub struct SandboxIntercom {
     faults: Faults,
@@ -61,10 +71,12 @@ pub struct SandboxIntercom {
 
 #[derive(Debug)]
 struct IntercomState {
-    building: ExternalRef,
+    building: IntercomBuilding,
     page_size: usize,
     integration_enabled: bool,
     manager_account_active: bool,
+    access_points: bool,
+    lose_reply: HashSet<String>,
     units: Vec<SandboxIntercomUnit>,
     tenants: Vec<TenantRecord>,
     passes: Vec<SandboxVisitorPass>,
@@ -74,9 +86,6 @@ struct IntercomState {
 struct TenantRecord {
     tenant: IntercomTenant,
     unit: ExternalRef,
-    email: Option<String>,
-    /// The site name, for a placeholder tenant.
-    placeholder_for: Option<String>,
 }
 
 impl IntercomState {
@@ -98,23 +107,51 @@ impl IntercomState {
     ) -> ExternalRef {
         let external =
             SandboxIntercom::external_ref(format!("bmx-tenant-{}", self.tenants.len() + 1));
+        let unit_label = self
+            .units
+            .iter()
+            .find(|u| u.external == unit)
+            .map(|u| u.label.clone());
         self.tenants.push(TenantRecord {
             tenant: IntercomTenant {
                 external: external.clone(),
                 name,
+                email,
+                unit_label,
                 contact_preference,
             },
             unit,
-            email,
-            placeholder_for: None,
         });
         external
     }
 
-    /// Whether `building` (or no building, meaning the default one) is this intercom's.
-    fn knows(&self, building: Option<&ExternalRef>) -> bool {
-        building.is_none_or(|b| b.id == self.building.id)
+    fn check_building(&self, operation: &str, building: &ExternalRef) -> ProviderResult<()> {
+        if building.id == self.building.external.id && self.integration_enabled {
+            Ok(())
+        } else {
+            Err(error(
+                PROVIDER,
+                operation,
+                ProviderErrorKind::NotFound,
+                format!("no building {}", building.id),
+            ))
+        }
     }
+
+    /// Whether the reply of this call of `operation` is to be lost (once).
+    fn loses_reply(&mut self, operation: &str) -> bool {
+        self.lose_reply.remove(operation)
+    }
+}
+
+fn lost(operation: &str) -> ProviderError {
+    ProviderError::new(
+        PROVIDER,
+        operation,
+        ProviderErrorKind::Timeout,
+        "scripted sandbox fault: the reply was lost after the write",
+    )
+    .with_retry(RetryClass::UnknownOutcome)
 }
 
 impl SandboxIntercom {
@@ -122,10 +159,16 @@ impl SandboxIntercom {
     pub fn new(seed: u64, faults: Faults) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut state = IntercomState {
-            building: Self::external_ref("bmx-building-1"),
+            building: IntercomBuilding {
+                external: Self::external_ref("bmx-building-1"),
+                name: "Sandbox Tower".into(),
+                time_zone: Some(SANDBOX_INTERCOM_TIME_ZONE.into()),
+            },
             page_size: DEFAULT_PAGE_SIZE,
             integration_enabled: true,
             manager_account_active: true,
+            access_points: true,
+            lose_reply: HashSet::new(),
             units: Vec::new(),
             tenants: Vec::new(),
             passes: Vec::new(),
@@ -160,10 +203,16 @@ impl SandboxIntercom {
 
     /// The intercom's building.
     pub fn building(&self) -> ExternalRef {
-        self.lock().building.clone()
+        self.lock().building.external.clone()
     }
 
-    /// Turns the building's integration on or off (preflight check `integration_enabled`).
+    /// Sets the building's IANA time zone (`None`: the intercom gives none).
+    pub fn set_time_zone(&self, zone: Option<&str>) {
+        self.lock().building.time_zone = zone.map(str::to_owned);
+    }
+
+    /// Turns the building's integration on or off (preflight check `integration_enabled`):
+    /// while off, the building is not found, as on the vendor.
     pub fn set_integration_enabled(&self, enabled: bool) {
         self.lock().integration_enabled = enabled;
     }
@@ -172,6 +221,17 @@ impl SandboxIntercom {
     /// `manager_account_active`).
     pub fn set_manager_account_active(&self, active: bool) {
         self.lock().manager_account_active = active;
+    }
+
+    /// Gives the building doors or none (preflight check `access_points`).
+    pub fn set_access_points(&self, present: bool) {
+        self.lock().access_points = present;
+    }
+
+    /// The next call of the write `operation` (`ensure_placeholder`, `create_visitor_pass`,
+    /// `revoke_visitor_pass`) does its work, then fails as if its reply were lost.
+    pub fn lose_next_reply(&self, operation: &str) {
+        self.lock().lose_reply.insert(operation.to_owned());
     }
 
     /// Changes the number of items per page.
@@ -250,21 +310,19 @@ impl SandboxIntercom {
     }
 }
 
-fn unknown_building(operation: &str, building: Option<&ExternalRef>) -> ProviderError {
-    let id = building.map(|b| b.id.as_str()).unwrap_or_default();
-    error(
-        PROVIDER,
-        operation,
-        ProviderErrorKind::NotFound,
-        format!("no building {id}"),
-    )
-}
-
-fn check(name: &str, passed: bool, detail: String) -> PreflightCheck {
-    PreflightCheck {
-        name: name.to_owned(),
-        passed,
-        detail,
+fn response(p: &SandboxVisitorPass) -> CreateVisitorPassResponse {
+    CreateVisitorPassResponse {
+        external: p.external.clone(),
+        key: Some(SandboxIntercom::external_ref(format!(
+            "{}-key",
+            p.external.id
+        ))),
+        qr_code_url: Some(p.qr_code_url.clone()),
+        instructions_url: Some(format!(
+            "https://sandbox-intercom.invalid/public/virtual_keys/{}",
+            p.external.id
+        )),
+        window: p.window,
     }
 }
 
@@ -274,128 +332,158 @@ impl IntercomProvider for SandboxIntercom {
         PROVIDER
     }
 
+    async fn list_buildings(
+        &self,
+        cursor: Option<Cursor>,
+    ) -> ProviderResult<Page<IntercomBuilding>> {
+        self.faults.before(self.name(), "list_buildings").await?;
+        let state = self.lock();
+        let all: Vec<Result<IntercomBuilding, RecordError>> = if state.integration_enabled {
+            vec![Ok(state.building.clone())]
+        } else {
+            Vec::new()
+        };
+        page(
+            PROVIDER,
+            "list_buildings",
+            all.iter(),
+            cursor.as_ref(),
+            state.page_size,
+        )
+    }
+
+    async fn get_building(
+        &self,
+        req: GetIntercomBuildingRequest,
+    ) -> ProviderResult<IntercomBuilding> {
+        self.faults.before(self.name(), "get_building").await?;
+        let state = self.lock();
+        state.check_building("get_building", &req.building)?;
+        Ok(state.building.clone())
+    }
+
     /// Finds the unit labelled `unit_label` and, in it, the tenant with `tenant_email`, and
     /// creates whichever is missing (a new tenant gets the vendor's default, phone calls).
     async fn ensure_placeholder(
         &self,
         req: EnsurePlaceholderRequest,
     ) -> ProviderResult<EnsurePlaceholderResponse> {
-        self.faults
-            .before(self.name(), "ensure_placeholder")
-            .await?;
+        const OP: &str = "ensure_placeholder";
+        self.faults.before(self.name(), OP).await?;
         let mut state = self.lock();
-        if !state.knows(req.building.as_ref()) {
-            return Err(unknown_building(
-                "ensure_placeholder",
-                req.building.as_ref(),
-            ));
-        }
-        let mut created = false;
-        let unit = match state.units.iter().find(|u| u.label == req.unit_label) {
+        state.check_building(OP, &req.building)?;
+        let found = state.units.iter().find(|u| u.label == req.unit_label);
+        let created_unit = found.is_none();
+        let unit = match found {
             Some(u) => u.external.clone(),
-            None => {
-                created = true;
-                state.add_unit(req.unit_label.clone())
-            }
+            None => state.add_unit(req.unit_label.clone()),
         };
-        let existing = state.tenants.iter().position(|t| {
+        let existing = state.tenants.iter().find(|t| {
             t.unit == unit
-                && t.email
+                && t.tenant
+                    .email
                     .as_deref()
                     .is_some_and(|e| e.eq_ignore_ascii_case(&req.tenant_email))
         });
-        let index = match existing {
-            Some(i) => i,
-            None => {
-                created = true;
-                state.add_tenant(
-                    unit.clone(),
-                    req.tenant_name.clone(),
-                    Some(req.tenant_email.clone()),
-                    ContactPreference::PhoneCall,
-                );
-                state.tenants.len() - 1
-            }
+        let created_tenant = existing.is_none();
+        let tenant = match existing {
+            Some(t) => t.tenant.external.clone(),
+            None => state.add_tenant(
+                unit.clone(),
+                format!("{} {}", req.tenant_first_name, req.tenant_last_name)
+                    .trim()
+                    .to_owned(),
+                Some(req.tenant_email.clone()),
+                ContactPreference::PhoneCall,
+            ),
         };
-        let tenant = &mut state.tenants[index];
-        tenant.placeholder_for = Some(req.site_name);
+        if state.loses_reply(OP) {
+            return Err(lost(OP));
+        }
         Ok(EnsurePlaceholderResponse {
             unit,
-            tenant: tenant.tenant.external.clone(),
-            created,
+            tenant,
+            created_unit,
+            created_tenant,
         })
     }
 
-    /// Reports `building_configured`, `manager_account_active`, `integration_enabled` and
-    /// `placeholder_tenant_present`, plus the tenants on phone calls (placeholders excluded:
-    /// nobody answers for them).
+    /// Reports `manager_account_active`, `integration_enabled`, `placeholder_unit`,
+    /// `placeholder_tenant` and `access_points`.
     async fn preflight(&self, req: PreflightRequest) -> ProviderResult<PreflightResponse> {
         self.faults.before(self.name(), "preflight").await?;
         let state = self.lock();
-        let building_ok = state.knows(req.building.as_ref());
-        let building_id = req
-            .building
+        let account = state.manager_account_active;
+        let enabled = account && state.check_building("preflight", &req.building).is_ok();
+        let unit = req
+            .unit
             .as_ref()
-            .map_or(state.building.id.as_str(), |b| b.id.as_str());
-        let placeholder = state
-            .tenants
-            .iter()
-            .find(|t| t.placeholder_for.as_deref() == Some(req.site_name.as_str()));
+            .filter(|u| state.units.iter().any(|x| &x.external == *u));
+        let tenant = req.tenant.as_ref().and_then(|t| {
+            state
+                .tenants
+                .iter()
+                .find(|x| &x.tenant.external == t && Some(&x.unit) == unit)
+        });
+        let not_checked = "not checked: an earlier check failed";
         let checks = vec![
-            check(
-                "building_configured",
-                building_ok,
-                if building_ok {
-                    format!("building {building_id} is set up on the intercom")
+            PreflightCheck::new(
+                PreflightCheckName::ManagerAccountActive,
+                account,
+                if account {
+                    "the manager's intercom account is active"
                 } else {
-                    format!("the intercom has no building {building_id}")
+                    "the manager's intercom account is not active; reactivate it, then give consent again"
                 },
             ),
-            check(
-                "manager_account_active",
-                state.manager_account_active,
-                if state.manager_account_active {
-                    "the manager account is active".to_owned()
-                } else {
-                    "the manager account is deactivated; reactivate it in the intercom portal"
-                        .to_owned()
-                },
-            ),
-            check(
-                "integration_enabled",
-                state.integration_enabled,
-                if state.integration_enabled {
-                    "the integration is enabled for the building".to_owned()
-                } else {
-                    "the integration is not enabled for the building; ask the vendor to enable it"
-                        .to_owned()
-                },
-            ),
-            check(
-                "placeholder_tenant_present",
-                placeholder.is_some(),
-                match placeholder {
-                    Some(t) => format!("placeholder tenant {} is present", t.tenant.external.id),
-                    None => format!(
-                        "no placeholder tenant for site '{}'; create it first",
-                        req.site_name
+            PreflightCheck::new(
+                PreflightCheckName::IntegrationEnabled,
+                enabled,
+                match (account, enabled) {
+                    (false, _) => not_checked.to_owned(),
+                    (true, true) => format!("building {} is enabled", req.building.id),
+                    (true, false) => format!(
+                        "building {} is not enabled for the integration; ask the intercom vendor to enable it",
+                        req.building.id
                     ),
                 },
             ),
+            PreflightCheck::new(
+                PreflightCheckName::PlaceholderUnit,
+                enabled && unit.is_some(),
+                match (enabled, unit) {
+                    (false, _) => not_checked.to_owned(),
+                    (true, Some(u)) => format!("placeholder unit {} exists", u.id),
+                    (true, None) => "no placeholder unit: provision the site".to_owned(),
+                },
+            ),
+            PreflightCheck::new(
+                PreflightCheckName::PlaceholderTenant,
+                enabled && tenant.is_some(),
+                match (enabled, tenant) {
+                    (false, _) => not_checked.to_owned(),
+                    (true, Some(t)) => {
+                        format!("placeholder tenant {} exists", t.tenant.external.id)
+                    }
+                    (true, None) => {
+                        "no placeholder tenant in the placeholder unit: provision the site"
+                            .to_owned()
+                    }
+                },
+            ),
+            PreflightCheck::new(
+                PreflightCheckName::AccessPoints,
+                enabled && state.access_points,
+                match (enabled, state.access_points) {
+                    (false, _) => not_checked.to_owned(),
+                    (true, true) => "the building has doors for visitor passes".to_owned(),
+                    (true, false) => {
+                        "the building has no access points: a pass would open no door".to_owned()
+                    }
+                },
+            ),
         ];
-        let phone_call_tenants = state
-            .tenants
-            .iter()
-            .filter(|t| {
-                t.placeholder_for.is_none()
-                    && t.tenant.contact_preference == ContactPreference::PhoneCall
-            })
-            .map(|t| t.tenant.external.clone())
-            .collect();
-        Ok(PreflightResponse {
-            checks,
-            phone_call_tenants,
-        })
+        Ok(PreflightResponse { checks })
     }
 
     async fn list_tenants(
@@ -404,9 +492,7 @@ impl IntercomProvider for SandboxIntercom {
     ) -> ProviderResult<Page<IntercomTenant>> {
         self.faults.before(self.name(), "list_tenants").await?;
         let state = self.lock();
-        if !state.knows(req.building.as_ref()) {
-            return Err(unknown_building("list_tenants", req.building.as_ref()));
-        }
+        state.check_building("list_tenants", &req.building)?;
         let all: Vec<Result<IntercomTenant, RecordError>> =
             state.tenants.iter().map(|t| Ok(t.tenant.clone())).collect();
         page(
@@ -418,24 +504,30 @@ impl IntercomProvider for SandboxIntercom {
         )
     }
 
-    /// A repeated `idempotency_key` returns the pass created first, whatever the rest of the
-    /// request says.
+    /// On a retry, a pass already made with the request's `idempotency_key` is returned, not
+    /// made again; a first attempt always creates (as the vendor does).
     async fn create_visitor_pass(
         &self,
         req: CreateVisitorPassRequest,
     ) -> ProviderResult<CreateVisitorPassResponse> {
         const OP: &str = "create_visitor_pass";
+        if req.window.ends_at <= req.window.starts_at {
+            return Err(error(
+                PROVIDER,
+                OP,
+                ProviderErrorKind::Rejected,
+                "the pass must end after it starts",
+            ));
+        }
         self.faults.before(self.name(), OP).await?;
         let mut state = self.lock();
-        if let Some(p) = state
-            .passes
-            .iter()
-            .find(|p| p.idempotency_key == req.idempotency_key)
+        if req.retry
+            && let Some(p) = state
+                .passes
+                .iter()
+                .find(|p| p.idempotency_key == req.idempotency_key)
         {
-            return Ok(CreateVisitorPassResponse {
-                external: p.external.clone(),
-                qr_code_url: Some(p.qr_code_url.clone()),
-            });
+            return Ok(response(p));
         }
         if !state.integration_enabled {
             return Err(error(
@@ -443,14 +535,6 @@ impl IntercomProvider for SandboxIntercom {
                 OP,
                 ProviderErrorKind::Forbidden,
                 "the integration is not enabled for the building",
-            ));
-        }
-        if req.window.ends_at <= req.window.starts_at {
-            return Err(error(
-                PROVIDER,
-                OP,
-                ProviderErrorKind::Rejected,
-                "the pass must end after it starts",
             ));
         }
         if !state
@@ -461,50 +545,55 @@ impl IntercomProvider for SandboxIntercom {
             return Err(error(
                 PROVIDER,
                 OP,
-                ProviderErrorKind::NotFound,
-                format!("no tenant {}", req.tenant.id),
+                ProviderErrorKind::Rejected,
+                format!(
+                    "no tenant {}: must have an associated unit or tenant",
+                    req.tenant.id
+                ),
             ));
         }
         let id = format!("bmx-pass-{}", state.passes.len() + 1);
-        let qr_code_url = format!("https://sandbox-intercom.invalid/qr/{id}");
-        let external = Self::external_ref(id);
-        state.passes.push(SandboxVisitorPass {
-            external: external.clone(),
+        let pass = SandboxVisitorPass {
+            external: Self::external_ref(&id),
             tenant: req.tenant,
             visitor_name: req.visitor_name,
             window: req.window,
             idempotency_key: req.idempotency_key,
-            qr_code_url: qr_code_url.clone(),
+            qr_code_url: format!("https://sandbox-intercom.invalid/qr/{id}.png"),
             revoked: false,
-        });
-        Ok(CreateVisitorPassResponse {
-            external,
-            qr_code_url: Some(qr_code_url),
-        })
+        };
+        let out = response(&pass);
+        state.passes.push(pass);
+        if state.loses_reply(OP) {
+            return Err(lost(OP));
+        }
+        Ok(out)
     }
 
-    /// Revoking a revoked pass again succeeds.
+    /// Revoking a revoked pass again succeeds; an unknown pass is not found.
     async fn revoke_visitor_pass(&self, req: RevokeVisitorPassRequest) -> ProviderResult<()> {
-        self.faults
-            .before(self.name(), "revoke_visitor_pass")
-            .await?;
+        const OP: &str = "revoke_visitor_pass";
+        self.faults.before(self.name(), OP).await?;
         let mut state = self.lock();
         match state
             .passes
             .iter_mut()
             .find(|p| p.external.id == req.pass.id)
         {
-            Some(p) => {
-                p.revoked = true;
-                Ok(())
+            Some(p) => p.revoked = true,
+            None => {
+                return Err(error(
+                    PROVIDER,
+                    OP,
+                    ProviderErrorKind::NotFound,
+                    format!("no visitor pass {}", req.pass.id),
+                ));
             }
-            None => Err(error(
-                PROVIDER,
-                "revoke_visitor_pass",
-                ProviderErrorKind::NotFound,
-                format!("no visitor pass {}", req.pass.id),
-            )),
         }
+        if state.loses_reply(OP) {
+            return Err(lost(OP));
+        }
+        Ok(())
     }
 }
 
@@ -519,10 +608,11 @@ mod tests {
 
     fn placeholder_req() -> EnsurePlaceholderRequest {
         EnsurePlaceholderRequest {
-            building: None,
-            site_name: "Harbour View".into(),
+            building: SandboxIntercom::external_ref("bmx-building-1"),
             unit_label: "STRATIS".into(),
-            tenant_name: "STRATIS User".into(),
+            unit_floor: "0".into(),
+            tenant_first_name: "STRATIS".into(),
+            tenant_last_name: "User".into(),
             tenant_email: "butterflymx+harbour-view@example.org".into(),
         }
     }
@@ -537,14 +627,16 @@ mod tests {
 
     fn pass_req(tenant: &ExternalRef, key: &str, hours: i64) -> CreateVisitorPassRequest {
         CreateVisitorPassRequest {
+            building: SandboxIntercom::external_ref("bmx-building-1"),
             tenant: tenant.clone(),
             visitor_name: "Sam Visitor".into(),
             window: window(hours),
             idempotency_key: key.into(),
+            retry: false,
         }
     }
 
-    fn passed(r: &PreflightResponse, name: &str) -> bool {
+    fn passed(r: &PreflightResponse, name: PreflightCheckName) -> bool {
         r.checks.iter().find(|c| c.name == name).unwrap().passed
     }
 
@@ -553,9 +645,9 @@ mod tests {
         let i = intercom();
         let (units, tenants) = (i.units().len(), i.tenants().len());
         let first = i.ensure_placeholder(placeholder_req()).await.unwrap();
-        assert!(first.created);
+        assert!(first.created_unit && first.created_tenant);
         let second = i.ensure_placeholder(placeholder_req()).await.unwrap();
-        assert!(!second.created);
+        assert!(!second.created_unit && !second.created_tenant);
         assert_eq!(
             (second.unit.clone(), second.tenant.clone()),
             (first.unit, first.tenant)
@@ -576,7 +668,7 @@ mod tests {
         let i = intercom();
         let err = i
             .ensure_placeholder(EnsurePlaceholderRequest {
-                building: Some(SandboxIntercom::external_ref("bmx-building-7")),
+                building: SandboxIntercom::external_ref("bmx-building-7"),
                 ..placeholder_req()
             })
             .await
@@ -608,71 +700,56 @@ mod tests {
 
     #[tokio::test]
     async fn preflight_passes_only_once_the_placeholder_exists() {
+        // R-VISIT-2
         let i = intercom();
-        let req = || PreflightRequest {
-            building: Some(i.building()),
-            site_name: "Harbour View".into(),
-        };
-        let before = i.preflight(req()).await.unwrap();
-        let names: Vec<&str> = before.checks.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "building_configured",
-                "manager_account_active",
-                "integration_enabled",
-                "placeholder_tenant_present"
-            ]
-        );
-        assert!(!passed(&before, "placeholder_tenant_present"));
-        i.ensure_placeholder(placeholder_req()).await.unwrap();
-        let after = i.preflight(req()).await.unwrap();
+        let before = i
+            .preflight(PreflightRequest {
+                building: i.building(),
+                unit: None,
+                tenant: None,
+            })
+            .await
+            .unwrap();
+        let names: Vec<PreflightCheckName> = before.checks.iter().map(|c| c.name).collect();
+        assert_eq!(names, &PreflightCheckName::ALL[1..]);
+        assert!(!passed(&before, PreflightCheckName::PlaceholderTenant));
+        let p = i.ensure_placeholder(placeholder_req()).await.unwrap();
+        let after = i
+            .preflight(PreflightRequest {
+                building: i.building(),
+                unit: Some(p.unit),
+                tenant: Some(p.tenant),
+            })
+            .await
+            .unwrap();
         assert!(after.checks.iter().all(|c| c.passed), "{:?}", after.checks);
     }
 
     #[tokio::test]
     async fn preflight_follows_the_integration_and_manager_account_flags() {
+        // R-VISIT-2
         let i = intercom();
+        let req = || PreflightRequest {
+            building: i.building(),
+            unit: None,
+            tenant: None,
+        };
         i.set_integration_enabled(false);
         i.set_manager_account_active(false);
-        let r = i.preflight(PreflightRequest::default()).await.unwrap();
-        assert!(passed(&r, "building_configured"));
-        assert!(!passed(&r, "integration_enabled"));
-        assert!(!passed(&r, "manager_account_active"));
+        let r = i.preflight(req()).await.unwrap();
+        assert!(!passed(&r, PreflightCheckName::ManagerAccountActive));
+        assert!(!passed(&r, PreflightCheckName::IntegrationEnabled));
+        assert!(r.checks[1].detail.starts_with("not checked"));
+        i.set_manager_account_active(true);
+        let r = i.preflight(req()).await.unwrap();
+        assert!(passed(&r, PreflightCheckName::ManagerAccountActive));
+        assert!(!passed(&r, PreflightCheckName::IntegrationEnabled));
+        assert!(r.checks[1].detail.contains("ask the intercom vendor"));
         i.set_integration_enabled(true);
-        let r = i.preflight(PreflightRequest::default()).await.unwrap();
-        assert!(passed(&r, "integration_enabled"));
-        assert!(!passed(&r, "manager_account_active"));
-        let r = i
-            .preflight(PreflightRequest {
-                building: Some(SandboxIntercom::external_ref("bmx-building-7")),
-                site_name: String::new(),
-            })
-            .await
-            .unwrap();
-        assert!(!passed(&r, "building_configured"));
-    }
-
-    #[tokio::test]
-    async fn preflight_lists_phone_call_tenants_but_not_the_placeholder() {
-        let i = intercom();
-        let placeholder = i.ensure_placeholder(placeholder_req()).await.unwrap();
-        let first = i.tenants()[0].external.clone();
-        assert!(i.set_contact_preference(&first.id, ContactPreference::PhoneCall));
-        let r = i.preflight(PreflightRequest::default()).await.unwrap();
-        let expected: Vec<ExternalRef> = i
-            .tenants()
-            .into_iter()
-            .filter(|t| t.contact_preference == ContactPreference::PhoneCall)
-            .map(|t| t.external)
-            .filter(|t| *t != placeholder.tenant)
-            .collect();
-        assert!(r.phone_call_tenants.contains(&first));
-        assert!(!r.phone_call_tenants.contains(&placeholder.tenant));
-        assert_eq!(r.phone_call_tenants, expected);
-        assert!(i.set_contact_preference(&first.id, ContactPreference::MobileApp));
-        let r = i.preflight(PreflightRequest::default()).await.unwrap();
-        assert!(!r.phone_call_tenants.contains(&first));
+        i.set_access_points(false);
+        let r = i.preflight(req()).await.unwrap();
+        assert!(passed(&r, PreflightCheckName::IntegrationEnabled));
+        assert!(!passed(&r, PreflightCheckName::AccessPoints));
     }
 
     #[tokio::test]
@@ -688,14 +765,17 @@ mod tests {
             .await
             .unwrap();
         let b = i
-            .create_visitor_pass(pass_req(&tenant, "visit-1", 2))
+            .create_visitor_pass(CreateVisitorPassRequest {
+                retry: true,
+                ..pass_req(&tenant, "visit-1", 2)
+            })
             .await
             .unwrap();
         assert_eq!(a, b);
         assert_eq!(i.passes().len(), 1);
         assert_eq!(
             a.qr_code_url.as_deref(),
-            Some(format!("https://sandbox-intercom.invalid/qr/{}", a.external.id).as_str())
+            Some(format!("https://sandbox-intercom.invalid/qr/{}.png", a.external.id).as_str())
         );
         let c = i
             .create_visitor_pass(pass_req(&tenant, "visit-2", 2))
@@ -776,7 +856,7 @@ mod tests {
         loop {
             let page = i
                 .list_tenants(ListIntercomTenantsRequest {
-                    building: None,
+                    building: i.building(),
                     cursor,
                 })
                 .await
@@ -788,6 +868,32 @@ mod tests {
             }
         }
         assert_eq!(listed, i.tenants());
+    }
+
+    #[tokio::test]
+    async fn a_lost_reply_is_an_unknown_outcome_and_a_retry_finds_the_pass() {
+        // R-VISIT-3
+        let i = intercom();
+        let tenant = i
+            .ensure_placeholder(placeholder_req())
+            .await
+            .unwrap()
+            .tenant;
+        i.lose_next_reply("create_visitor_pass");
+        let err = i
+            .create_visitor_pass(pass_req(&tenant, "lost", 1))
+            .await
+            .unwrap_err();
+        assert_eq!(err.retry, RetryClass::UnknownOutcome);
+        let found = i
+            .create_visitor_pass(CreateVisitorPassRequest {
+                retry: true,
+                ..pass_req(&tenant, "lost", 1)
+            })
+            .await
+            .unwrap();
+        assert_eq!(i.passes().len(), 1);
+        assert_eq!(found.external, i.passes()[0].external);
     }
 
     #[tokio::test]

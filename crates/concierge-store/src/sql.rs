@@ -61,7 +61,12 @@ impl Row {
                 row.holder = Some(holder_id(&k.holder));
                 row.live = Some(i64::from(k.state.is_live()));
             }
-            Record::VisitorPass(v) => row.property_id = Some(v.property_id.to_string()),
+            Record::VisitorPass(v) => {
+                row.property_id = Some(v.property_id.to_string());
+                row.holder = v.resident_id.as_ref().map(|r| r.to_string());
+                row.status = Some(v.state.as_str());
+            }
+            Record::Secret(_) => {}
             Record::SyncRun(s) => {
                 row.property_id = Some(s.property_id.to_string());
                 row.created_at = Some(s.started_at.timestamp_micros());
@@ -182,6 +187,11 @@ pub(crate) fn members_sql(state: bool) -> &'static str {
         AND id > $2 ORDER BY id LIMIT $3"
     }
 }
+/// A page of a property's visitor passes, optionally of one state and one resident.
+/// Parameters: property, state (or NULL), resident (or NULL), the id to start after, the limit.
+pub(crate) const PASSES: &str = "SELECT body FROM records WHERE kind = 'visitor_pass' \
+    AND property_id = $1 AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR holder = $3) \
+    AND id > $4 ORDER BY id LIMIT $5";
 pub(crate) const SPARES: &str =
     "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
@@ -264,6 +274,7 @@ pub(crate) fn concurrent(row: &Row) -> StoreError {
         EntityKind::Intent,
         EntityKind::StrataRoll,
         EntityKind::StrataMember,
+        EntityKind::Secret,
     ]
     .into_iter()
     .find(|k| k.as_str() == row.kind)
@@ -624,6 +635,26 @@ macro_rules! sql_store {
                 self.list_page(sql, binds, query.limit).await
             }
 
+            async fn list_visitor_passes(
+                &self,
+                query: &concierge_core::PassQuery,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::VisitorPass>> {
+                let binds = vec![
+                    Some(query.property_id.to_string()),
+                    query.state.map(|s| s.as_str().to_owned()),
+                    query.resident_id.as_ref().map(|r| r.to_string()),
+                    Some(
+                        query
+                            .after
+                            .as_ref()
+                            .map(|a| a.to_string())
+                            .unwrap_or_default(),
+                    ),
+                ];
+                self.list_page_opt(crate::sql::PASSES, binds, query.limit)
+                    .await
+            }
+
             fn activation_secret(
                 &self,
             ) -> concierge_core::StoreResult<concierge_core::SecretSource> {
@@ -673,6 +704,17 @@ macro_rules! sql_store {
                 &self,
                 sql: &'static str,
                 binds: Vec<String>,
+                limit: Option<usize>,
+            ) -> concierge_core::StoreResult<Vec<R>> {
+                self.list_page_opt(sql, binds.into_iter().map(Some).collect(), limit)
+                    .await
+            }
+
+            /// One keyset page whose parameters may be NULL.
+            async fn list_page_opt<R: concierge_core::Versioned>(
+                &self,
+                sql: &'static str,
+                binds: Vec<Option<String>>,
                 limit: Option<usize>,
             ) -> concierge_core::StoreResult<Vec<R>> {
                 use crate::sql::*;

@@ -84,6 +84,7 @@ pub struct ConciergeBuilder {
     key_encoder: Option<Arc<dyn KeyEncoder>>,
     config: Config,
     activation_secret: Option<ActivationSecret>,
+    vaults: Vec<Arc<crate::StoreVault>>,
     #[cfg(feature = "sandbox")]
     sandbox: Option<Sandbox>,
     summary: Option<String>,
@@ -151,6 +152,13 @@ impl ConciergeBuilder {
     /// The intercom.
     pub fn intercom(mut self, intercom: Arc<dyn IntercomProvider>) -> Self {
         self.intercom = Some(intercom);
+        self
+    }
+
+    /// Binds `vault` to the handle's store and secret when the handle is built: give it to an
+    /// adapter that keeps secrets between runs (an OAuth refresh token) before the store exists.
+    pub fn vault(mut self, vault: Arc<crate::StoreVault>) -> Self {
+        self.vaults.push(vault);
         self
     }
 
@@ -227,6 +235,9 @@ impl ConciergeBuilder {
                 }
             },
         };
+        for vault in &self.vaults {
+            vault.bind(store.clone(), activation_secret.clone());
+        }
         let summary = self.summary.unwrap_or_else(|| {
             let mut parts = vec![format!("mailer={}", mailer.name())];
             if let Some(pms) = &self.pms {

@@ -143,6 +143,9 @@ impl Concierge {
                 self.cancel_key_in_lock_system(key, &entry.idempotency_key)
                     .await
             }
+            OutboxMessage::RevokeVisitorPass { pass, .. } => {
+                self.revoke_pass_on_intercom(pass).await
+            }
         };
         entry.attempts += 1;
         let outcome = match result {
@@ -245,6 +248,29 @@ impl Concierge {
         match encoder.cancel_key(request).await {
             Ok(()) => Ok(true),
             // A key the lock system no longer has is as cancelled as it gets.
+            Err(e) if e.kind == ProviderErrorKind::NotFound => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Revokes a visitor pass on the intercom. `Ok(true)`: revoked (or already gone).
+    async fn revoke_pass_on_intercom(
+        &self,
+        pass: &ExternalRef,
+    ) -> std::result::Result<bool, ProviderError> {
+        let Some(intercom) = self.inner.intercom.as_ref() else {
+            return Err(ProviderError::new(
+                "concierge",
+                "revoke_visitor_pass",
+                ProviderErrorKind::Unavailable,
+                "no intercom is configured; the revocation stays queued",
+            ));
+        };
+        match intercom
+            .revoke_visitor_pass(RevokeVisitorPassRequest { pass: pass.clone() })
+            .await
+        {
+            Ok(()) => Ok(true),
             Err(e) if e.kind == ProviderErrorKind::NotFound => Ok(true),
             Err(e) => Err(e),
         }

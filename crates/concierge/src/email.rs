@@ -108,8 +108,9 @@ pub(crate) fn welcome_email(
         display_name => resident.full_name(),
         property_name => property.name.clone(),
         activation_link => format!("{}{}", settings.activation_url, token.expose()),
+        // Shown in the property's own time, as its residents read clocks.
         expires_at => expires_at
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map(|t| property.zone().format(t))
             .unwrap_or_default(),
     };
     let env = environment();

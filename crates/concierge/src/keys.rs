@@ -293,10 +293,10 @@ impl Concierge {
 
     /// Checks a request and says what it will write.
     async fn plan_key(&self, req: &MakeKey) -> Result<KeyPreview> {
-        let today = self.now().date_naive();
         let (holder_name, unit_id) = match &req.holder {
             KeyHolder::Resident(id) => {
                 let r: Resident = self.inner.store.load(id.as_str()).await?;
+                let today = self.property_today(&r.property_id).await?;
                 if r.occupancy.phase(today) == OccupancyPhase::Past {
                     return Err(Error::conflict(
                         ConflictKind::WrongState,

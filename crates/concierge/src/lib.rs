@@ -47,6 +47,8 @@ mod requests;
 mod settings;
 mod strata;
 mod sync;
+mod vault;
+mod visitors;
 mod workflows;
 
 pub use builder::{ConciergeBuilder, Config};
@@ -79,6 +81,11 @@ pub use strata::{
     RollArgs, StrataBuildingFilter, StrataImportReport, StrataSyncReport, StrataUserFilter,
 };
 pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
+pub use vault::StoreVault;
+pub use visitors::{
+    ConnectIntercom, ContactReport, CreateVisitorPass, LinkIntercomBuilding, PassArgs, VisitTime,
+    VisitorPassFilter, VisitorPassView, VisitorPreflight, VisitorSiteReport,
+};
 
 /// The sandbox (feature `sandbox`): deterministic fakes of every provider.
 #[cfg(feature = "sandbox")]

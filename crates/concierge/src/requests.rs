@@ -19,6 +19,11 @@ pub struct NewProperty {
     /// Its id in the PMS, if it has one.
     #[serde(default)]
     pub external: Option<ExternalRef>,
+    /// Its IANA time zone (e.g. `Australia/Sydney`): dates and visit windows are judged in it.
+    /// Without one, UTC, until one is set or the intercom's building supplies it.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub time_zone: Option<Zone>,
 }
 
 impl NewProperty {
@@ -29,7 +34,14 @@ impl NewProperty {
             site_name: site_name.into(),
             settings: PropertySettings::default(),
             external: None,
+            time_zone: None,
         }
+    }
+
+    /// The same property in IANA time zone `zone` (refused at registration if unknown).
+    pub fn in_zone(mut self, zone: Zone) -> Self {
+        self.time_zone = Some(zone);
+        self
     }
 
     /// Sets the settings.

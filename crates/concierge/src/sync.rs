@@ -251,8 +251,9 @@ impl Concierge {
         Ok(reports)
     }
 
-    /// Starts a background task that calls [`Concierge::run_due_syncs`] and
-    /// [`Concierge::run_due_strata_syncs`] every `every` of real
+    /// Starts a background task that calls [`Concierge::run_due_syncs`],
+    /// [`Concierge::run_due_strata_syncs`] and (with an intercom)
+    /// [`Concierge::reconcile_visitor_passes`] every `every` of real
     /// time until the handle is closed or the returned handle is dropped or stopped.
     pub fn spawn_scheduler(&self, every: std::time::Duration) -> SchedulerHandle {
         let concierge = self.clone();
@@ -268,6 +269,11 @@ impl Concierge {
                 }
                 if let Err(e) = concierge.run_due_strata_syncs().await {
                     tracing::warn!(error = %e, "scheduler tick failed (strata)");
+                }
+                if concierge.inner.intercom.is_some()
+                    && let Err(e) = concierge.reconcile_visitor_passes().await
+                {
+                    tracing::warn!(error = %e, "scheduler tick failed (visitor passes)");
                 }
             }
         });
@@ -287,7 +293,7 @@ impl Concierge {
         let (resident, entries) = self
             .retry_concurrent(|| async {
                 let mut resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
-                let today = self.now().date_naive();
+                let today = self.property_today(&resident.property_id).await?;
                 let date = on.unwrap_or(today);
                 if let Some(move_in) = resident.occupancy.move_in
                     && date < move_in
@@ -381,7 +387,7 @@ impl Concierge {
     }
 
     /// Ends mobile access and queues the cancellation of the resident's live keys for their
-    /// unit; returns the outbox entries added to `batch`.
+    /// unit and the revocation of the visitor passes for visits to them; returns the outbox entries added to `batch`.
     async fn withdraw_access(
         &self,
         resident: &mut Resident,
@@ -410,6 +416,15 @@ impl Concierge {
                 batch.put(&mut entry);
                 entries.push(entry);
             }
+        }
+        // Visitor passes for visits to the resident end with the occupancy.
+        let (passes, revocations) = self.revoke_passes_of(resident, self.now()).await?;
+        for mut pass in passes {
+            batch.put(&mut pass);
+        }
+        for mut entry in revocations {
+            batch.put(&mut entry);
+            entries.push(entry);
         }
         Ok(entries)
     }
@@ -650,6 +665,7 @@ impl<'a> SyncContext<'a> {
             .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
             .collect();
         let mut query = ResidentQuery::at(c.now());
+        query.today = property.today(c.now());
         query.property_id = Some(property.id.clone());
         query.source = Some(ResidentSource::Pms);
         let residents = store
@@ -661,8 +677,8 @@ impl<'a> SyncContext<'a> {
         Ok(Self {
             property,
             pms,
-            today: c.now().date_naive(),
-            previous_day: previous.map(|r| r.started_at.date_naive()),
+            today: property.today(c.now()),
+            previous_day: previous.map(|r| property.today(r.started_at)),
             buildings,
             units,
             residents,

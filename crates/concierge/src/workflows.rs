@@ -4,7 +4,7 @@
 
 use crate::requests::*;
 use crate::{Concierge, DispatchReport, Listing, PageRequest};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use concierge_core::validate::Checks;
 use concierge_core::*;
 use secrecy::{ExposeSecret, SecretString};
@@ -45,6 +45,8 @@ impl Concierge {
             site_name,
             settings: req.settings,
             external: req.external,
+            time_zone: req.time_zone,
+            intercom: None,
             created_at: self.now(),
             version: 0,
         };
@@ -80,6 +82,39 @@ impl Concierge {
             Ok(property)
         })
         .await
+    }
+
+    /// Sets a property's IANA time zone (Integrations, full): dates and visit windows are judged
+    /// in it from now on. Properties registered before zones existed are judged in UTC until
+    /// this is done.
+    pub async fn set_property_time_zone(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+        time_zone: Zone,
+    ) -> Result<Property> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "set_property_time_zone",
+        )?;
+        self.retry_concurrent(|| async {
+            let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
+            property.time_zone = Some(time_zone);
+            let mut batch = Batch::new();
+            batch.put(&mut property);
+            self.inner.store.commit(batch).await?;
+            tracing::info!(property = %property.id, zone = %time_zone, "property time zone set");
+            Ok(property)
+        })
+        .await
+    }
+
+    /// The calendar date at the property now, in its zone (UTC without one).
+    pub(crate) async fn property_today(&self, property_id: &PropertyId) -> Result<NaiveDate> {
+        let property: Property = self.inner.store.load(property_id.as_str()).await?;
+        Ok(property.today(self.now()))
     }
 
     /// One property (Residence, read).
@@ -248,8 +283,9 @@ impl Concierge {
         checks.finish()?;
 
         let now = self.now();
-        let today = now.date_naive();
+        let today = property.today(now);
         let mut query = ResidentQuery::at(now);
+        query.today = today;
         query.unit_id = Some(unit.id.clone());
         let same = self.inner.store.list_residents(&query).await?;
         if let Some(existing) = same.iter().find(|r| {
@@ -473,6 +509,10 @@ impl Concierge {
         )?;
         let (limit, after) = page.keyset(ResidentId::PREFIX)?;
         let mut query = ResidentQuery::at(self.now());
+        // Phases are judged on the property's own date; across properties, on UTC's.
+        if let Some(property) = &filter.property_id {
+            query.today = self.property_today(property).await?;
+        }
         query.property_id = filter.property_id;
         query.unit_id = filter.unit_id;
         query.status = filter.status;

@@ -40,8 +40,11 @@ BuildingId = str
 # What an operation conflicts with, so a caller can act on it without reading the message.
 ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "sync_interrupted", "plan_changed", "other"]
 
+# A tenant's contact preference on the intercom.
+ContactPreference = Literal["phone_call", "mobile_app"]
+
 # The kinds of record an error can name.
-EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent", "strata_roll", "strata_member"]
+EntityKind = Literal["property", "building", "unit", "resident", "spare_holder", "key", "visitor_pass", "admin", "sync_run", "outbox_entry", "intent", "strata_roll", "strata_member", "secret"]
 
 # Where an outside system's failure happened, as smithy-rs splits it: the request never got
 FailureSource = Literal["transport", "response", "configuration", "other"]
@@ -71,7 +74,7 @@ OccupancyRole = Literal["primary", "secondary", "occupant"]
 OutboxId = str
 
 # What an outbox entry does.
-OutboxKind = Literal["activation_email", "cancel_key"]
+OutboxKind = Literal["activation_email", "cancel_key", "revoke_visitor_pass"]
 
 # Where an outbox entry stands.
 OutboxStatus = Literal["pending", "done", "parked", "skipped"]
@@ -81,6 +84,9 @@ PasswordMode = Literal["managed", "external"]
 
 # A permission area.
 Permission = Literal["integrations", "residence"]
+
+# What a preflight check is about (R-VISIT-2). Stable snake_case names.
+PreflightCheckName = Literal["building_linked", "manager_account_active", "integration_enabled", "placeholder_unit", "placeholder_tenant", "access_points"]
 
 # A managed residential property (a site).
 PropertyId = str
@@ -133,6 +139,15 @@ TokenRejection = Literal["invalid", "expired", "already_used", "superseded"]
 # One home in a building.
 UnitId = str
 
+# A wall-clock time in the property's zone (2026-12-08T14:00), or an instant with its offset (2026-12-08T03:00:00Z).
+VisitTime = str
+
+# A visitor pass (QR virtual key) for one visit.
+VisitorPassId = str
+
+# Where a visitor pass stands.
+VisitorPassState = Literal["requested", "active", "failed", "revoked"]
+
 
 @dataclasses.dataclass(frozen=True)
 class Amenity:
@@ -165,6 +180,18 @@ class BulkInviteReport:
     failed: List[InviteFailure]
 
 _register("BulkInviteReport", BulkInviteReport, {"invited": "s", "failed": "[InviteFailure]"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ContactReport:
+    """The contact preferences of a site's tenants (R-VISIT-4)."""
+
+    property_id: PropertyId
+    tenants: int
+    phone_call_tenants: List[IntercomTenant]
+    unreadable: int
+
+_register("ContactReport", ContactReport, {"property_id": "s", "tenants": "s", "phone_call_tenants": "[IntercomTenant]", "unreadable": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,6 +281,47 @@ class GoLiveResult:
     report: StrataImportReport
 
 _register("GoLiveResult", GoLiveResult, {"roll_id": "s", "report": "StrataImportReport"})
+
+
+@dataclasses.dataclass(frozen=True)
+class IntercomBuilding:
+    """An intercom building, as the intercom reports it."""
+
+    external: ExternalRef
+    name: str
+    time_zone: Optional[str]
+
+_register("IntercomBuilding", IntercomBuilding, {"external": "ExternalRef", "name": "s", "time_zone": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class IntercomSite:
+    """A property's site on the door intercom: the intercom's building, the placeholder unit and
+tenant once provisioned (R-VISIT-1), and the last preflight (R-VISIT-2)."""
+
+    building: ExternalRef
+    building_name: str
+    placeholder_unit: Optional[ExternalRef]
+    placeholder_tenant: Optional[ExternalRef]
+    provisioned_at: Optional[datetime.datetime]
+    provisioning_until: Optional[datetime.datetime]
+    preflight_at: Optional[datetime.datetime]
+    preflight_failed: List[PreflightCheckName]
+
+_register("IntercomSite", IntercomSite, {"building": "ExternalRef", "building_name": "s", "placeholder_unit": "ExternalRef?", "placeholder_tenant": "ExternalRef?", "provisioned_at": "datetime?", "provisioning_until": "datetime?", "preflight_at": "datetime?", "preflight_failed": "[s]"})
+
+
+@dataclasses.dataclass(frozen=True)
+class IntercomTenant:
+    """An intercom tenant."""
+
+    external: ExternalRef
+    name: str
+    email: Optional[str]
+    unit_label: Optional[str]
+    contact_preference: ContactPreference
+
+_register("IntercomTenant", IntercomTenant, {"external": "ExternalRef", "name": "s", "email": "s?", "unit_label": "s?", "contact_preference": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,6 +431,17 @@ _register("PmsResident", PmsResident, {"external": "ExternalRef", "unit": "Exter
 
 
 @dataclasses.dataclass(frozen=True)
+class PreflightCheck:
+    """One preflight check."""
+
+    name: PreflightCheckName
+    passed: bool
+    detail: str
+
+_register("PreflightCheck", PreflightCheck, {"name": "s", "passed": "s", "detail": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
 class Property:
     """A managed residential property (a site)."""
 
@@ -371,10 +450,12 @@ class Property:
     site_name: str
     settings: PropertySettings
     external: Optional[ExternalRef]
+    time_zone: Optional[str]
+    intercom: Optional[IntercomSite]
     created_at: datetime.datetime
     version: int
 
-_register("Property", Property, {"id": "s", "name": "s", "site_name": "s", "settings": "PropertySettings", "external": "ExternalRef?", "created_at": "datetime", "version": "s"})
+_register("Property", Property, {"id": "s", "name": "s", "site_name": "s", "settings": "PropertySettings", "external": "ExternalRef?", "time_zone": "s?", "intercom": "IntercomSite?", "created_at": "datetime", "version": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,8 +468,9 @@ class PropertySettings:
     strata_sync_interval: int
     amenities: List[Amenity]
     invitation_email: InvitationEmailSettings
+    visitors: VisitorSettings
 
-_register("PropertySettings", PropertySettings, {"future_resident_sync": "s", "auto_grant_mobile_access": "s", "sync_interval": "s", "strata_sync_interval": "s", "amenities": "[Amenity]", "invitation_email": "InvitationEmailSettings"})
+_register("PropertySettings", PropertySettings, {"future_resident_sync": "s", "auto_grant_mobile_access": "s", "sync_interval": "s", "strata_sync_interval": "s", "amenities": "[Amenity]", "invitation_email": "InvitationEmailSettings", "visitors": "VisitorSettings"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -655,6 +737,16 @@ _register("SyncRun", SyncRun, {"id": "s", "property_id": "s", "started_at": "dat
 
 
 @dataclasses.dataclass(frozen=True)
+class TimeWindow:
+    """A time window, start inclusive and end exclusive."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+_register("TimeWindow", TimeWindow, {"starts_at": "datetime", "ends_at": "datetime"})
+
+
+@dataclasses.dataclass(frozen=True)
 class Unit:
     """One home (strata: a lot)."""
 
@@ -667,6 +759,72 @@ class Unit:
     version: int
 
 _register("Unit", Unit, {"id": "s", "property_id": "s", "building_id": "s", "floor": "s?", "number": "s", "external": "ExternalRef?", "version": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorPassView:
+    """A visitor pass as staff see it: the record, with its window in the property's local time."""
+
+    id: VisitorPassId
+    property_id: PropertyId
+    visitor_name: str
+    resident_id: Optional[ResidentId]
+    window: TimeWindow
+    time_zone: str
+    state: VisitorPassState
+    external: Optional[ExternalRef]
+    key: Optional[ExternalRef]
+    qr_code_url: Optional[str]
+    instructions_url: Optional[str]
+    failure: Optional[str]
+    request_key: Optional[str]
+    created_by: AdminId
+    created_at: datetime.datetime
+    revoked_at: Optional[datetime.datetime]
+    version: int
+    starts_local: str
+    ends_local: str
+
+_register("VisitorPassView", VisitorPassView, {"id": "s", "property_id": "s", "visitor_name": "s", "resident_id": "s?", "window": "TimeWindow", "time_zone": "s", "state": "s", "external": "ExternalRef?", "key": "ExternalRef?", "qr_code_url": "s?", "instructions_url": "s?", "failure": "s?", "request_key": "s?", "created_by": "s", "created_at": "datetime", "revoked_at": "datetime?", "version": "s", "starts_local": "s", "ends_local": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorPreflight:
+    """A site's preflight (R-VISIT-2, R-VISIT-4)."""
+
+    property_id: PropertyId
+    passed: bool
+    checks: List[PreflightCheck]
+    phone_call_tenants: List[IntercomTenant]
+
+_register("VisitorPreflight", VisitorPreflight, {"property_id": "s", "passed": "s", "checks": "[PreflightCheck]", "phone_call_tenants": "[IntercomTenant]"})
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorSettings:
+    """How a property's site is set up on the intercom (R-VISIT-1)."""
+
+    placeholder_name: str
+    placeholder_unit_label: str
+    placeholder_mailbox: Optional[str]
+
+_register("VisitorSettings", VisitorSettings, {"placeholder_name": "s", "placeholder_unit_label": "s", "placeholder_mailbox": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class VisitorSiteReport:
+    """What provisioning a site did (R-VISIT-1)."""
+
+    property_id: PropertyId
+    building: ExternalRef
+    placeholder_unit: ExternalRef
+    placeholder_tenant: ExternalRef
+    tenant_name: str
+    tenant_email: str
+    created_unit: bool
+    created_tenant: bool
+
+_register("VisitorSiteReport", VisitorSiteReport, {"property_id": "s", "building": "ExternalRef", "placeholder_unit": "ExternalRef", "placeholder_tenant": "ExternalRef", "tenant_name": "s", "tenant_email": "s", "created_unit": "s", "created_tenant": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -811,13 +969,17 @@ class Concierge(Handle):
         """The sandbox's controls, or None when the handle is not on the sandbox."""
         return self._controls()  # type: ignore[no-any-return]
 
-    def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
+    def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, time_zone: Optional[str] = None, **unknown: Any) -> Property:
         """Registers a property."""
-        return self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, **unknown}, "Property")
+        return self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, "time_zone": time_zone, **unknown}, "Property")
 
     def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]], **unknown: Any) -> Property:
         """Replaces a property's settings."""
         return self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {**unknown}, "Property")
+
+    def set_property_time_zone(self, admin: Admin, property_id: PropertyId, time_zone: str, **unknown: Any) -> Property:
+        """Sets a property's IANA time zone: dates and visit windows are judged in it."""
+        return self._call("set_property_time_zone", admin, {"property_id": property_id, "time_zone": time_zone}, {**unknown}, "Property")
 
     def get_property(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Property:
         """A property."""
@@ -991,6 +1153,54 @@ class Concierge(Handle):
         """Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7)."""
         return self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
 
+    def intercom_consent_url(self, admin: Admin, **unknown: Any) -> Optional[str]:
+        """Where the building admin gives the intercom's one-time consent, if it needs one."""
+        return self._call("intercom_consent_url", admin, {}, {**unknown}, "s?")
+
+    def connect_intercom(self, admin: Admin, code: str, **unknown: Any) -> bool:
+        """Completes the intercom's consent with the code the admin was shown; whether connected."""
+        return self._call("connect_intercom", admin, {"code": code}, {**unknown}, "s")
+
+    def intercom_buildings(self, admin: Admin, **unknown: Any) -> List[IntercomBuilding]:
+        """The buildings the intercom shares with us, to link one."""
+        return self._call("intercom_buildings", admin, {}, {**unknown}, "[IntercomBuilding]")
+
+    def link_intercom_building(self, admin: Admin, property_id: PropertyId, intercom_building_id: str, **unknown: Any) -> Property:
+        """Links a property to an intercom building; a property without a time zone takes its."""
+        return self._call("link_intercom_building", admin, {"property_id": property_id, "intercom_building_id": intercom_building_id}, {**unknown}, "Property")
+
+    def provision_visitor_site(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorSiteReport:
+        """Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1)."""
+        return self._call("provision_visitor_site", admin, {"property_id": property_id}, {**unknown}, "VisitorSiteReport")
+
+    def visitor_preflight(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorPreflight:
+        """Checks that the site can take visitors and lists tenants on Phone Calls (R-VISIT-2, R-VISIT-4)."""
+        return self._call("visitor_preflight", admin, {"property_id": property_id}, {**unknown}, "VisitorPreflight")
+
+    def visitor_contact_report(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> ContactReport:
+        """The site's tenants on Phone Calls, who cannot take video calls (R-VISIT-4)."""
+        return self._call("visitor_contact_report", admin, {"property_id": property_id}, {**unknown}, "ContactReport")
+
+    def create_visitor_pass(self, admin: Admin, property_id: PropertyId, visitor_name: str, starts_at: VisitTime, ends_at: VisitTime, *, request_key: Optional[str] = None, resident_id: Optional[ResidentId] = None, **unknown: Any) -> VisitorPassView:
+        """Creates a visitor pass (a QR code) for exactly the visit's window, once (R-VISIT-3)."""
+        return self._call("create_visitor_pass", admin, {"property_id": property_id, "visitor_name": visitor_name, "starts_at": starts_at, "ends_at": ends_at}, {"request_key": request_key, "resident_id": resident_id, **unknown}, "VisitorPassView")
+
+    def get_visitor_pass(self, admin: Admin, pass_id: VisitorPassId, **unknown: Any) -> VisitorPassView:
+        """A visitor pass."""
+        return self._call("get_visitor_pass", admin, {"pass_id": pass_id}, {**unknown}, "VisitorPassView")
+
+    def list_visitor_passes(self, admin: Admin, property_id: PropertyId, *, resident_id: Optional[ResidentId] = None, state: Optional[VisitorPassState] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[VisitorPassView]:
+        """A property's visitor passes, page by page."""
+        return self._paged("list_visitor_passes", admin, {"property_id": property_id}, {"resident_id": resident_id, "state": state, "cursor": cursor, "limit": limit, **unknown}, "VisitorPassView")
+
+    def revoke_visitor_pass(self, admin: Admin, pass_id: VisitorPassId, **unknown: Any) -> VisitorPassView:
+        """Revokes a visitor pass on the intercom."""
+        return self._call("revoke_visitor_pass", admin, {"pass_id": pass_id}, {**unknown}, "VisitorPassView")
+
+    def reconcile_visitor_passes(self, **unknown: Any) -> int:
+        """Completes visitor passes whose creation was not answered for sure; how many settled."""
+        return self._call("reconcile_visitor_passes", None, {}, {**unknown}, "s")
+
 
 class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
@@ -1007,13 +1217,17 @@ class AsyncConcierge(AsyncHandle):
         """The sandbox's controls, or None when the handle is not on the sandbox."""
         return self._controls()  # type: ignore[no-any-return]
 
-    async def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, **unknown: Any) -> Property:
+    async def register_property(self, admin: Admin, name: str, site_name: str, *, external: Optional[Union[ExternalRef, Mapping[str, Any]]] = None, settings: Optional[Union[PropertySettings, Mapping[str, Any]]] = None, time_zone: Optional[str] = None, **unknown: Any) -> Property:
         """Registers a property."""
-        return await self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, **unknown}, "Property")
+        return await self._call("register_property", admin, {"name": name, "site_name": site_name}, {"external": external, "settings": settings, "time_zone": time_zone, **unknown}, "Property")
 
     async def update_property_settings(self, admin: Admin, property_id: PropertyId, settings: Union[PropertySettings, Mapping[str, Any]], **unknown: Any) -> Property:
         """Replaces a property's settings."""
         return await self._call("update_property_settings", admin, {"property_id": property_id, "settings": settings}, {**unknown}, "Property")
+
+    async def set_property_time_zone(self, admin: Admin, property_id: PropertyId, time_zone: str, **unknown: Any) -> Property:
+        """Sets a property's IANA time zone: dates and visit windows are judged in it."""
+        return await self._call("set_property_time_zone", admin, {"property_id": property_id, "time_zone": time_zone}, {**unknown}, "Property")
 
     async def get_property(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> Property:
         """A property."""
@@ -1187,6 +1401,54 @@ class AsyncConcierge(AsyncHandle):
         """Invites every resident in a status (Not Invited or Activation Expired) in bulk (R-STRATA-7)."""
         return await self._call("invite_all", admin, {"status": status}, {"property_id": property_id, "source": source, **unknown}, "BulkInviteReport")
 
+    async def intercom_consent_url(self, admin: Admin, **unknown: Any) -> Optional[str]:
+        """Where the building admin gives the intercom's one-time consent, if it needs one."""
+        return await self._call("intercom_consent_url", admin, {}, {**unknown}, "s?")
+
+    async def connect_intercom(self, admin: Admin, code: str, **unknown: Any) -> bool:
+        """Completes the intercom's consent with the code the admin was shown; whether connected."""
+        return await self._call("connect_intercom", admin, {"code": code}, {**unknown}, "s")
+
+    async def intercom_buildings(self, admin: Admin, **unknown: Any) -> List[IntercomBuilding]:
+        """The buildings the intercom shares with us, to link one."""
+        return await self._call("intercom_buildings", admin, {}, {**unknown}, "[IntercomBuilding]")
+
+    async def link_intercom_building(self, admin: Admin, property_id: PropertyId, intercom_building_id: str, **unknown: Any) -> Property:
+        """Links a property to an intercom building; a property without a time zone takes its."""
+        return await self._call("link_intercom_building", admin, {"property_id": property_id, "intercom_building_id": intercom_building_id}, {**unknown}, "Property")
+
+    async def provision_visitor_site(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorSiteReport:
+        """Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1)."""
+        return await self._call("provision_visitor_site", admin, {"property_id": property_id}, {**unknown}, "VisitorSiteReport")
+
+    async def visitor_preflight(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorPreflight:
+        """Checks that the site can take visitors and lists tenants on Phone Calls (R-VISIT-2, R-VISIT-4)."""
+        return await self._call("visitor_preflight", admin, {"property_id": property_id}, {**unknown}, "VisitorPreflight")
+
+    async def visitor_contact_report(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> ContactReport:
+        """The site's tenants on Phone Calls, who cannot take video calls (R-VISIT-4)."""
+        return await self._call("visitor_contact_report", admin, {"property_id": property_id}, {**unknown}, "ContactReport")
+
+    async def create_visitor_pass(self, admin: Admin, property_id: PropertyId, visitor_name: str, starts_at: VisitTime, ends_at: VisitTime, *, request_key: Optional[str] = None, resident_id: Optional[ResidentId] = None, **unknown: Any) -> VisitorPassView:
+        """Creates a visitor pass (a QR code) for exactly the visit's window, once (R-VISIT-3)."""
+        return await self._call("create_visitor_pass", admin, {"property_id": property_id, "visitor_name": visitor_name, "starts_at": starts_at, "ends_at": ends_at}, {"request_key": request_key, "resident_id": resident_id, **unknown}, "VisitorPassView")
+
+    async def get_visitor_pass(self, admin: Admin, pass_id: VisitorPassId, **unknown: Any) -> VisitorPassView:
+        """A visitor pass."""
+        return await self._call("get_visitor_pass", admin, {"pass_id": pass_id}, {**unknown}, "VisitorPassView")
+
+    def list_visitor_passes(self, admin: Admin, property_id: PropertyId, *, resident_id: Optional[ResidentId] = None, state: Optional[VisitorPassState] = None, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[VisitorPassView]:
+        """A property's visitor passes, page by page."""
+        return self._paged("list_visitor_passes", admin, {"property_id": property_id}, {"resident_id": resident_id, "state": state, "cursor": cursor, "limit": limit, **unknown}, "VisitorPassView")
+
+    async def revoke_visitor_pass(self, admin: Admin, pass_id: VisitorPassId, **unknown: Any) -> VisitorPassView:
+        """Revokes a visitor pass on the intercom."""
+        return await self._call("revoke_visitor_pass", admin, {"pass_id": pass_id}, {**unknown}, "VisitorPassView")
+
+    async def reconcile_visitor_passes(self, **unknown: Any) -> int:
+        """Completes visitor passes whose creation was not answered for sure; how many settled."""
+        return await self._call("reconcile_visitor_passes", None, {}, {**unknown}, "s")
+
 
 class SandboxControls(SandboxBase):
     """The sandbox's controls: its clock, fakes and scripted faults (`handle.sandbox_controls`)."""
@@ -1263,6 +1525,26 @@ class SandboxControls(SandboxBase):
         """Sets a sandbox strata building active or inactive; whether it exists."""
         return self._call("sandbox.strata_set_status", None, {"strata_building_id": strata_building_id, "status": status}, {**unknown}, "s")
 
+    def intercom_tenants(self, **unknown: Any) -> List[IntercomTenant]:
+        """The sandbox intercom's tenants, placeholders included."""
+        return self._call("sandbox.intercom_tenants", None, {}, {**unknown}, "[IntercomTenant]")
+
+    def intercom_set_contact_preference(self, tenant_id: str, preference: ContactPreference, **unknown: Any) -> bool:
+        """Sets a sandbox intercom tenant's contact preference; whether the tenant exists."""
+        return self._call("sandbox.intercom_set_contact_preference", None, {"tenant_id": tenant_id, "preference": preference}, {**unknown}, "s")
+
+    def intercom_set_integration_enabled(self, *, enabled: Optional[bool] = None, **unknown: Any) -> bool:
+        """Turns the sandbox intercom's integration on or off for its building."""
+        return self._call("sandbox.intercom_set_integration_enabled", None, {}, {"enabled": enabled, **unknown}, "s")
+
+    def intercom_lose_next_reply(self, operation: str, **unknown: Any) -> bool:
+        """The next call of an intercom write does its work, then its reply is lost."""
+        return self._call("sandbox.intercom_lose_next_reply", None, {"operation": operation}, {**unknown}, "s")
+
+    def intercom_pass_count(self, **unknown: Any) -> int:
+        """How many visitor passes the sandbox intercom holds (revoked ones included)."""
+        return self._call("sandbox.intercom_pass_count", None, {}, {**unknown}, "s")
+
     def pms_remove_resident(self, external_id: str, **unknown: Any) -> bool:
         """Removes a resident from the sandbox PMS; whether it existed."""
         return self._call("sandbox.pms_remove_resident", None, {"external_id": external_id}, {**unknown}, "s")
@@ -1288,6 +1570,8 @@ __all__ = [
     "Concierge",
     "ConflictError",
     "ConflictKind",
+    "ContactPreference",
+    "ContactReport",
     "DispatchReport",
     "ERRORS",
     "EncoderInfo",
@@ -1299,6 +1583,9 @@ __all__ = [
     "GoLivePreview",
     "GoLiveReport",
     "GoLiveResult",
+    "IntercomBuilding",
+    "IntercomSite",
+    "IntercomTenant",
     "InvalidTransitionError",
     "InvitationEmailSettings",
     "InviteFailure",
@@ -1324,6 +1611,8 @@ __all__ = [
     "Permissions",
     "PmsProperty",
     "PmsResident",
+    "PreflightCheck",
+    "PreflightCheckName",
     "Property",
     "PropertyId",
     "PropertySettings",
@@ -1361,14 +1650,22 @@ __all__ = [
     "SyncReport",
     "SyncRun",
     "SyncRunId",
+    "TimeWindow",
     "TokenRejectedError",
     "TokenRejection",
     "Unit",
     "UnitId",
     "ValidationError",
+    "VisitTime",
+    "VisitorPassId",
+    "VisitorPassState",
+    "VisitorPassView",
+    "VisitorPreflight",
+    "VisitorSettings",
+    "VisitorSiteReport",
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all"],
-    "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "pms_remove_resident", "pms_add_unreadable"],
+    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
+    "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "intercom_tenants", "intercom_set_contact_preference", "intercom_set_integration_enabled", "intercom_lose_next_reply", "intercom_pass_count", "pms_remove_resident", "pms_add_unreadable"],
 }

@@ -1,8 +1,12 @@
-//! Shared test helpers: fixtures, a configuration pointing at a mock server, the catch-all.
+//! Shared test helpers: fixtures, a configuration pointing at a mock server, the catch-all, and
+//! the contract checks every test ends with (each request the adapter sent, and each response the
+//! simulator answered, against Buildium's OpenAPI document, values included).
 
 #![allow(dead_code)]
 
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
+use concierge_buildium_sim::Exchange;
+use concierge_contract::Contract;
 use concierge_core::{ExternalRef, Page, PmsResident, RecordError};
 use concierge_http::{RetryPolicy, SecretString};
 use serde_json::Value;
@@ -101,6 +105,20 @@ pub async fn mount_catch_all(server: &MockServer) {
         .await;
 }
 
+/// A date.
+pub fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// A full listing of the test property's residents, from the start.
+pub fn full_listing() -> concierge_core::ListPmsResidentsRequest {
+    concierge_core::ListPmsResidentsRequest {
+        property: property(),
+        updated_since: None,
+        cursor: None,
+    }
+}
+
 /// The test property, Buildium rental 1001.
 pub fn property() -> Option<ExternalRef> {
     Some(ExternalRef::new("buildium", "1001"))
@@ -112,4 +130,94 @@ pub fn residents(page: Page<PmsResident>) -> Vec<PmsResident> {
         .into_iter()
         .map(|r| r.unwrap_or_else(|e: RecordError| panic!("unexpected record error: {e:?}")))
         .collect()
+}
+
+/// Checks every request `server` received against Buildium's OpenAPI document: the path and
+/// method, every query parameter's name and value (type, enum, format, range), the body. Panics
+/// listing the violations; returns how many requests were checked.
+pub async fn assert_requests_follow_the_spec(server: &MockServer) -> u64 {
+    let contract = Contract::buildium();
+    let requests = server
+        .received_requests()
+        .await
+        .expect("the mock server records requests");
+    let mut broken = Vec::new();
+    for request in &requests {
+        let path_and_query = match request.url.query() {
+            Some(query) => format!("{}?{query}", request.url.path()),
+            None => request.url.path().to_owned(),
+        };
+        let body: Option<Value> = (!request.body.is_empty()).then(|| {
+            serde_json::from_slice(&request.body)
+                .unwrap_or_else(|e| panic!("{path_and_query}: a body that is not JSON: {e}"))
+        });
+        if let Err(found) =
+            contract.check_request(request.method.as_str(), &path_and_query, body.as_ref())
+        {
+            broken.push(format!("{} {path_and_query}: {found:#?}", request.method));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "requests that break the vendor spec:\n{}",
+        broken.join("\n")
+    );
+    println!("{} (mock server)", contract.summary());
+    contract.tally().requests
+}
+
+/// Checks every exchange against `contract` (see [`exchange_violations`]); panics listing the
+/// violations.
+pub fn assert_exchanges_follow_the_spec(
+    contract: &Contract,
+    exchanges: &[Exchange],
+    injected: &[u16],
+) {
+    let broken = exchange_violations(contract, exchanges, injected);
+    assert!(
+        broken.is_empty(),
+        "exchanges that break the vendor spec:\n{}",
+        broken.join("\n")
+    );
+    println!("{} (simulator)", contract.summary());
+}
+
+/// Checks every exchange against `contract`: the request, then the response (status and body),
+/// and that the simulator served the template the spec matched; one line per broken exchange.
+/// A response whose status is in `injected` (faults a test injected on purpose: Buildium's
+/// developer guide documents 429, 500 and 503, but no operation declares them) is not checked.
+pub fn exchange_violations(
+    contract: &Contract,
+    exchanges: &[Exchange],
+    injected: &[u16],
+) -> Vec<String> {
+    let mut broken = Vec::new();
+    for exchange in exchanges {
+        let what = format!(
+            "{} {} -> {}",
+            exchange.method, exchange.path_and_query, exchange.status
+        );
+        let request = exchange.request_json().expect("a JSON request body");
+        match contract.check_request(&exchange.method, &exchange.path_and_query, request.as_ref()) {
+            Ok(op) if op.template != exchange.route => broken.push(format!(
+                "{what}: the spec matched {op}, the simulator served {}",
+                exchange.route
+            )),
+            Ok(_) => {}
+            Err(found) => broken.push(format!("{what} (request): {found:#?}")),
+        }
+        if injected.contains(&exchange.status) {
+            continue;
+        }
+        let response = exchange.response_json().expect("a JSON response body");
+        if let Err(found) = contract.check_response(
+            &exchange.method,
+            exchange.path(),
+            exchange.status,
+            response.as_ref(),
+        ) {
+            broken.push(format!("{what} (response): {found:#?}"));
+        }
+    }
+    broken
 }

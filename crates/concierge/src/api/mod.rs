@@ -110,6 +110,17 @@ pub struct ResidentArgs {
     pub resident_id: ResidentId,
 }
 
+/// A property's new time zone.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetTimeZone {
+    /// The property.
+    pub property_id: PropertyId,
+    /// An IANA time zone name, e.g. `Australia/Sydney`.
+    #[schemars(with = "String")]
+    pub time_zone: Zone,
+}
+
 /// No arguments.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -261,6 +272,9 @@ operations! {
     /// Replaces a property's settings.
     admin update_property_settings["property_id", "settings"](UpdatePropertySettings) -> Property =
         |c, admin, r| c.update_property_settings(&admin, &r.property_id, r.settings).await?;
+    /// Sets a property's IANA time zone: dates and visit windows are judged in it.
+    admin set_property_time_zone["property_id", "time_zone"](SetTimeZone) -> Property =
+        |c, admin, r| c.set_property_time_zone(&admin, &r.property_id, r.time_zone).await?;
     /// A property.
     admin get_property["property_id"](PropertyArgs) -> Property =
         |c, admin, r| c.get_property(&admin, &r.property_id).await?;
@@ -399,6 +413,42 @@ operations! {
     /// (R-STRATA-7).
     admin invite_all["status"](crate::InviteAll) -> crate::BulkInviteReport =
         |c, admin, r| c.invite_all(&admin, r).await?;
+    /// Where the building admin gives the intercom's one-time consent, if it needs one.
+    admin intercom_consent_url[](NoArgs) -> Option<String> =
+        |c, admin, _r| c.intercom_consent_url(&admin).await?;
+    /// Completes the intercom's consent with the code the admin was shown; whether connected.
+    admin connect_intercom["code"](crate::ConnectIntercom) -> bool =
+        |c, admin, r| { c.connect_intercom(&admin, r.code).await?; true };
+    /// The buildings the intercom shares with us, to link one.
+    admin intercom_buildings[](NoArgs) -> Vec<IntercomBuilding> =
+        |c, admin, _r| c.intercom_buildings(&admin).await?;
+    /// Links a property to an intercom building; a property without a time zone takes its.
+    admin link_intercom_building["property_id", "intercom_building_id"](crate::LinkIntercomBuilding) -> Property =
+        |c, admin, r| c.link_intercom_building(&admin, r).await?;
+    /// Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1).
+    admin provision_visitor_site["property_id"](PropertyArgs) -> crate::VisitorSiteReport =
+        |c, admin, r| c.provision_visitor_site(&admin, &r.property_id).await?;
+    /// Checks that the site can take visitors and lists tenants on Phone Calls (R-VISIT-2, R-VISIT-4).
+    admin visitor_preflight["property_id"](PropertyArgs) -> crate::VisitorPreflight =
+        |c, admin, r| c.visitor_preflight(&admin, &r.property_id).await?;
+    /// The site's tenants on Phone Calls, who cannot take video calls (R-VISIT-4).
+    admin visitor_contact_report["property_id"](PropertyArgs) -> crate::ContactReport =
+        |c, admin, r| c.visitor_contact_report(&admin, &r.property_id).await?;
+    /// Creates a visitor pass (a QR code) for exactly the visit's window, once (R-VISIT-3).
+    admin create_visitor_pass["property_id", "visitor_name", "starts_at", "ends_at"](crate::CreateVisitorPass) -> crate::VisitorPassView =
+        |c, admin, r| c.create_visitor_pass(&admin, r).await?;
+    /// A visitor pass.
+    admin get_visitor_pass["pass_id"](crate::PassArgs) -> crate::VisitorPassView =
+        |c, admin, r| c.get_visitor_pass(&admin, &r.pass_id).await?;
+    /// A property's visitor passes, page by page.
+    paged list_visitor_passes["property_id"](crate::VisitorPassFilter) -> crate::Listing<crate::VisitorPassView> =
+        |c, admin, (r, page)| c.list_visitor_passes(&admin, r, page).await?;
+    /// Revokes a visitor pass on the intercom.
+    admin revoke_visitor_pass["pass_id"](crate::PassArgs) -> crate::VisitorPassView =
+        |c, admin, r| c.revoke_visitor_pass(&admin, &r.pass_id).await?;
+    /// Completes visitor passes whose creation was not answered for sure; how many settled.
+    plain reconcile_visitor_passes[](NoArgs) -> usize =
+        |c, _admin, _r| c.reconcile_visitor_passes().await?;
 }
 
 /// Opens a handle from its settings as JSON (the fields of [`crate::Settings`]): the one

@@ -28,6 +28,24 @@ pub struct Advance {
     pub seconds: u32,
 }
 
+/// A sandbox intercom tenant's contact preference.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntercomPreference {
+    /// The tenant's id on the intercom.
+    pub tenant_id: String,
+    /// The preference.
+    pub preference: ContactPreference,
+}
+
+/// Whether the sandbox intercom's integration is enabled.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntercomEnabled {
+    /// Enabled or not.
+    pub enabled: bool,
+}
+
 /// Names an email address.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -279,6 +297,21 @@ operations! {
     /// Sets a sandbox strata building active or inactive; whether it exists.
     plain strata_set_status["strata_building_id", "status"](StrataSetStatus) -> bool =
         |c, _admin, r| sandbox(c)?.strata().set_status(&r.strata_building_id, r.status);
+    /// The sandbox intercom's tenants, placeholders included.
+    plain intercom_tenants[](NoArgs) -> Vec<IntercomTenant> =
+        |c, _admin, _r| sandbox(c)?.intercom().tenants();
+    /// Sets a sandbox intercom tenant's contact preference; whether the tenant exists.
+    plain intercom_set_contact_preference["tenant_id", "preference"](IntercomPreference) -> bool =
+        |c, _admin, r| sandbox(c)?.intercom().set_contact_preference(&r.tenant_id, r.preference);
+    /// Turns the sandbox intercom's integration on or off for its building.
+    plain intercom_set_integration_enabled[](IntercomEnabled) -> bool =
+        |c, _admin, r| { sandbox(c)?.intercom().set_integration_enabled(r.enabled); r.enabled };
+    /// The next call of an intercom write does its work, then its reply is lost.
+    plain intercom_lose_next_reply["operation"](OperationArgs) -> bool =
+        |c, _admin, r| { sandbox(c)?.intercom().lose_next_reply(&r.operation); true };
+    /// How many visitor passes the sandbox intercom holds (revoked ones included).
+    plain intercom_pass_count[](NoArgs) -> usize =
+        |c, _admin, _r| sandbox(c)?.intercom().passes().len();
     /// Removes a resident from the sandbox PMS; whether it existed.
     plain pms_remove_resident["external_id"](PmsResidentArgs) -> bool =
         |c, _admin, r| sandbox(c)?.pms().remove_resident(&r.external_id);

@@ -93,6 +93,8 @@ pub enum OutboxKind {
     ActivationEmail,
     /// Cancel a key in the lock system.
     CancelKey,
+    /// Revoke a visitor pass on the intercom.
+    RevokeVisitorPass,
 }
 
 /// A side effect waiting in, or done by, the outbox. Never shows an activation link.
@@ -126,6 +128,9 @@ impl From<OutboxEntry> for OutboxEntryView {
                 (OutboxKind::ActivationEmail, resident_id.to_string())
             }
             OutboxMessage::CancelKey { key_id, .. } => (OutboxKind::CancelKey, key_id.to_string()),
+            OutboxMessage::RevokeVisitorPass { pass_id, .. } => {
+                (OutboxKind::RevokeVisitorPass, pass_id.to_string())
+            }
         };
         Self {
             id: e.id,
