@@ -3,6 +3,7 @@
 //! hidden buildings, faults, the echo mode, the counters and the exchange journal. This file
 //! holds the raw client the modules share.
 
+mod contract;
 mod oauth;
 mod resources;
 mod tooling;

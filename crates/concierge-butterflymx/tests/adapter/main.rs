@@ -2,6 +2,7 @@
 //! (R-VISIT-2), visitor passes (R-VISIT-3), tenants (R-VISIT-4), the token lifecycle, secrets,
 //! error mapping and request counts. One test binary, modules by subject.
 
+mod contract;
 mod errors;
 mod passes;
 mod placeholder;
