@@ -50,6 +50,8 @@
 //! - **Counters** per route template ([`routes`]) and an **exchange journal**
 //!   ([`SimHandle::exchanges`]) of every request and reply, secrets redacted.
 
+#![warn(missing_docs)]
+
 mod api;
 mod config;
 mod control;
