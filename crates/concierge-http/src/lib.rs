@@ -51,7 +51,10 @@
 //! - **OAuth2**: the token is cached until shortly before it expires (60 s, or 10% of a short
 //!   lifetime); concurrent callers share one fetch; a 401 drops the token and replays the request
 //!   once with a new one, and a second 401 is `Unauthorized`. Rotated refresh tokens are handed to
-//!   [`RefreshToken::on_rotate`].
+//!   [`RefreshToken::on_rotate`]. An adapter that keeps its tokens itself (in a vault, shared
+//!   between processes) sends them with [`RequestBuilder::bearer_auth`], posts token requests
+//!   with [`RequestBuilder::form`], and declares the secrets of a body with
+//!   [`RequestBuilder::secret`]; all are scrubbed from errors like configured credentials.
 //! - **Errors**: 401 `Unauthorized`, 403 `Forbidden`, 404 `NotFound`, 429 `RateLimited`, 5xx
 //!   `Unavailable`, other 4xx `Rejected`, undecodable bodies `InvalidResponse`, and transport
 //!   failures `Timeout` or `Connection`. A vendor hook ([`HttpClientBuilder::error_body`]) turns

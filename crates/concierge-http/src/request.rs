@@ -5,8 +5,9 @@ use crate::error::redact_quoted;
 use bytes::Bytes;
 use concierge_core::{ProviderError, ProviderErrorKind};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -51,6 +52,9 @@ pub struct RequestBuilder {
     body: Option<Bytes>,
     idempotent: Option<bool>,
     timeout: Option<Duration>,
+    /// Secrets this request carries (a bearer token, a form's client secret), scrubbed from its
+    /// errors.
+    secrets: Vec<SecretString>,
     /// A problem found while building, reported by `send`.
     problem: Option<String>,
 }
@@ -81,6 +85,7 @@ impl RequestBuilder {
             body: None,
             idempotent: None,
             timeout: None,
+            secrets: Vec::new(),
             problem,
         }
     }
@@ -151,6 +156,52 @@ impl RequestBuilder {
                 ))
             }
         }
+        self
+    }
+
+    /// Sends `pairs` as an `application/x-www-form-urlencoded` body (an OAuth2 token request).
+    /// A value that is a secret must also be given to [`secret`](Self::secret).
+    ///
+    /// ```
+    /// # let client = concierge_http::HttpClient::builder("demo", "https://auth.example").build().unwrap();
+    /// let req = client
+    ///     .post("authorize", "/oauth/token")
+    ///     .form(&[("grant_type", "authorization_code"), ("redirect_uri", "urn:ietf:wg:oauth:2.0:oob")]);
+    /// # drop(req);
+    /// ```
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        let mut serializer = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            serializer.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        self.body = Some(Bytes::from(serializer.finish()));
+        self
+    }
+
+    /// Declares a secret this request carries in its body or query (a client secret, a refresh
+    /// token, an authorization code): it is scrubbed, in every encoding, from the request's
+    /// errors and request id, as the client's own credentials are.
+    pub fn secret(mut self, secret: SecretString) -> Self {
+        self.secrets.push(secret);
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>`, marked sensitive, and scrubs the token from the
+    /// request's errors: for an adapter that keeps its own tokens (rotating OAuth2 tokens held
+    /// in a vault) rather than handing them to [`Auth`](crate::Auth).
+    pub fn bearer_auth(mut self, token: &SecretString) -> Self {
+        match HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {
+            Ok(mut v) => {
+                v.set_sensitive(true);
+                self.headers.insert(AUTHORIZATION, v);
+            }
+            Err(_) => self.problem = Some("the bearer token is not a valid header value".into()),
+        }
+        self.secrets.push(token.clone());
         self
     }
 
@@ -265,7 +316,7 @@ impl RequestBuilder {
             idempotent,
             timeout: self.timeout,
             api_call: true,
-            secrets: Vec::new(),
+            secrets: self.secrets,
         })
     }
 }
@@ -346,6 +397,48 @@ mod tests {
                 .unwrap()
                 .idempotent
         );
+    }
+
+    #[test]
+    fn a_form_body_is_url_encoded_with_its_content_type() {
+        let p = client()
+            .post("op", "/oauth/token")
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", "a+b c")])
+            .prepare()
+            .unwrap();
+        assert_eq!(
+            p.body.as_deref(),
+            Some(&b"grant_type=refresh_token&refresh_token=a%2Bb+c"[..])
+        );
+        assert_eq!(
+            p.headers.get(CONTENT_TYPE).unwrap(),
+            "application/x-www-form-urlencoded"
+        );
+        assert!(!p.idempotent, "a form POST is not idempotent by default");
+    }
+
+    #[test]
+    fn a_bearer_token_is_sent_sensitive_and_kept_as_a_secret_of_the_request() {
+        let token = SecretString::from("tok-canary");
+        let p = client()
+            .get("op", "/v4/units")
+            .bearer_auth(&token)
+            .secret(SecretString::from("other-canary"))
+            .prepare()
+            .unwrap();
+        let value = p.headers.get(AUTHORIZATION).unwrap();
+        assert!(value.is_sensitive());
+        assert_eq!(value, "Bearer tok-canary");
+        let secrets: Vec<&str> = p.secrets.iter().map(|s| s.expose_secret()).collect();
+        assert_eq!(secrets, ["tok-canary", "other-canary"]);
+        let Err(e) = client()
+            .get("op", "/x")
+            .bearer_auth(&SecretString::from("bad\ntoken"))
+            .prepare()
+        else {
+            panic!("an invalid bearer token was accepted");
+        };
+        assert!(!e.message.contains("bad"), "{e}");
     }
 
     #[test]

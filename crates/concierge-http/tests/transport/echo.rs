@@ -289,6 +289,57 @@ async fn an_api_echoing_secret_headers_and_a_json_body_leaks_neither() {
     assert_nothing_of(&[header_safe, &outer], &logs_text(&logs), "logs");
 }
 
+#[tokio::test]
+async fn a_request_s_own_bearer_token_and_form_secrets_are_scrubbed_when_echoed() {
+    // Arrange: an endpoint answering 400, 401 and 500 with the headers and form it received,
+    // and a client without credentials: the request carries its own.
+    let (logs, _guard) = capture();
+    let token = "canary-bearer+/ S3cret=&%{}<x>";
+    let outer = canary2();
+    for status in [400, 401, 500] {
+        let server = MockServer::start().await;
+        let pad = Arc::new(Mutex::new(0));
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(Echo {
+                status,
+                shape: Shape::OAuth,
+                pad: pad.clone(),
+            })
+            .mount(&server)
+            .await;
+        mount_catch_all(&server).await;
+        let client = HttpClient::builder("acme", &server.uri())
+            .retry(fast_retry(1))
+            .build()
+            .unwrap();
+
+        for p in pads() {
+            *pad.lock().unwrap() = p;
+
+            // Act
+            let err = client
+                .post("refresh", "/oauth/token")
+                .bearer_auth(&SecretString::from(token))
+                .form(&[("client_secret", CANARY), ("refresh_token", outer.as_str())])
+                .secret(SecretString::from(CANARY))
+                .secret(SecretString::from(outer.clone()))
+                .send()
+                .await
+                .unwrap_err();
+
+            // Assert
+            if p == 0 {
+                assert!(err.message.contains("<redacted>"), "{}", err.message);
+            }
+            for (what, text) in renderings(&err) {
+                assert_nothing_of(&[token, CANARY, &outer], &text, what);
+            }
+        }
+    }
+    assert_nothing_of(&[token, CANARY, &outer], &logs_text(&logs), "logs");
+}
+
 #[test]
 fn a_base_url_password_never_shows_in_a_build_error_or_debug() {
     for url in [
