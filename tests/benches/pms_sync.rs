@@ -46,6 +46,12 @@ impl Store for Counting {
     async fn list_strata_members(&self, q: &MemberQuery) -> StoreResult<Vec<StrataMember>> {
         self.inner.list_strata_members(q).await
     }
+    async fn list_visitor_passes(
+        &self,
+        q: &concierge_core::PassQuery,
+    ) -> StoreResult<Vec<VisitorPass>> {
+        self.inner.list_visitor_passes(q).await
+    }
     async fn list_properties(&self) -> StoreResult<Vec<Property>> {
         self.inner.list_properties().await
     }

@@ -22,7 +22,12 @@ pub async fn run(seed: u64, sandbox: &Sandbox, store: Arc<dyn Store>) -> Result<
         ..SimConfig::default()
     })
     .await
-    .map_err(|e| Error::invalid("demo", format!("the ButterflyMX simulator did not start: {e}")))?;
+    .map_err(|e| {
+        Error::invalid(
+            "demo",
+            format!("the ButterflyMX simulator did not start: {e}"),
+        )
+    })?;
     let mut config = ButterflyMxConfig::new(
         sim.client_id(),
         secrecy::SecretString::from(sim.client_secret().to_owned()),
@@ -46,7 +51,10 @@ pub async fn run(seed: u64, sandbox: &Sandbox, store: Arc<dyn Store>) -> Result<
     ));
     c.connect_intercom(&desk, secrecy::SecretString::from(sim.issue_consent_code()))
         .await?;
-    say("  Connected with the code it showed; the rotating tokens are kept sealed in the database".into());
+    say(
+        "  Connected with the code it showed; the rotating tokens are kept sealed in the database"
+            .into(),
+    );
 
     let mut settings = PropertySettings::default();
     settings.visitors.placeholder_mailbox = Some("butterflymx@harbourquays.example".into());
@@ -193,11 +201,16 @@ pub async fn run(seed: u64, sandbox: &Sandbox, store: Arc<dyn Store>) -> Result<
         ));
     }
     if report.phone_call_tenants.len() > 4 {
-        say(format!("    … and {} more", report.phone_call_tenants.len() - 4));
+        say(format!(
+            "    … and {} more",
+            report.phone_call_tenants.len() - 4
+        ));
     }
+    let stats = sim.stats();
     say(format!(
-        "  Requests to ButterflyMX in all: {}",
-        sim.counts().total()
+        "  Requests to ButterflyMX in all: {} ({} to the API, the rest OAuth)",
+        stats.total(),
+        stats.api_total()
     ));
     sim.stop().await;
     Ok(lines)

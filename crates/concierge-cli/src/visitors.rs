@@ -202,7 +202,10 @@ pub async fn visitors(layers: &Layers, cmd: VisitorsCommand, out: &mut impl Writ
                 out,
                 "{} linked to intercom building {}; its time zone is {}",
                 p.site_name,
-                p.intercom.map(|s| s.building_name).unwrap_or_default(),
+                p.intercom
+                    .as_ref()
+                    .map(|s| s.building_name.as_str())
+                    .unwrap_or_default(),
                 p.zone()
             );
             c.close().await;

@@ -176,7 +176,7 @@ impl Store for MemoryStore {
     async fn list_properties(&self) -> StoreResult<Vec<Property>> {
         let map = self.read();
         Ok(Self::values(&map, |r| match r {
-            Record::Property(p) => Some(p),
+            Record::Property(p) => Some(&**p),
             _ => None,
         })
         .cloned()
@@ -270,7 +270,7 @@ impl Store for MemoryStore {
         let after = query.after.as_ref().map(VisitorPassId::as_str);
         let matching = Self::kind_after(&map, EntityKind::VisitorPass, after)
             .filter_map(|r| match r {
-                Record::VisitorPass(p) => Some(p),
+                Record::VisitorPass(p) => Some(&**p),
                 _ => None,
             })
             .filter(|p| query.matches(p))

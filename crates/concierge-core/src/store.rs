@@ -34,7 +34,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[serde(rename_all = "snake_case", tag = "kind", content = "record")]
 pub enum Record {
     /// A property.
-    Property(Property),
+    Property(Box<Property>),
     /// A building.
     Building(Building),
     /// A unit.
@@ -46,7 +46,7 @@ pub enum Record {
     /// A smart key.
     Key(SmartKey),
     /// A visitor pass.
-    VisitorPass(VisitorPass),
+    VisitorPass(Box<VisitorPass>),
     /// A sync run.
     SyncRun(SyncRun),
     /// An outbox entry.
@@ -126,13 +126,19 @@ macro_rules! versioned {
     };
 }
 
-versioned!(Property, Property, Property, |r| r, |b| b);
+versioned!(Property, Property, Property, |r| Box::new(r), |b| *b);
 versioned!(Building, Building, Building, |r| r, |b| b);
 versioned!(Unit, Unit, Unit, |r| r, |b| b);
 versioned!(Resident, Resident, Resident, |r| Box::new(r), |b| *b);
 versioned!(SpareHolder, SpareHolder, SpareHolder, |r| r, |b| b);
 versioned!(SmartKey, Key, Key, |r| r, |b| b);
-versioned!(VisitorPass, VisitorPass, VisitorPass, |r| r, |b| b);
+versioned!(
+    VisitorPass,
+    VisitorPass,
+    VisitorPass,
+    |r| Box::new(r),
+    |b| *b
+);
 versioned!(SyncRun, SyncRun, SyncRun, |r| r, |b| b);
 versioned!(OutboxEntry, Outbox, OutboxEntry, |r| r, |b| b);
 versioned!(Intent, Intent, Intent, |r| r, |b| b);

@@ -13,12 +13,12 @@ use crate::builder::Config;
 use async_trait::async_trait;
 #[cfg(feature = "buildium")]
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
+#[cfg(feature = "butterflymx")]
+use concierge_butterflymx::{ButterflyMx, ButterflyMxConfig};
 use concierge_core::validate::Checks;
 use concierge_core::*;
 #[cfg(feature = "propertyiq")]
 use concierge_propertyiq::{PropertyIq, PropertyIqConfig};
-#[cfg(feature = "butterflymx")]
-use concierge_butterflymx::{ButterflyMx, ButterflyMxConfig};
 #[cfg(feature = "salto")]
 use concierge_salto::{SaltoConfig, SaltoEncoder};
 #[cfg(feature = "sandbox")]
@@ -543,7 +543,10 @@ impl Concierge {
             // The adapter's tokens go to the store, which is opened below.
             let vault = crate::StoreVault::unbound();
             builder = builder
-                .intercom(Arc::new(ButterflyMx::new(butterflymx.clone(), vault.clone())?))
+                .intercom(Arc::new(ButterflyMx::new(
+                    butterflymx.clone(),
+                    vault.clone(),
+                )?))
                 .vault(vault);
         }
         if let Some(secret) = &settings.activation_secret {
