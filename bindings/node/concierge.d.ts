@@ -1679,6 +1679,12 @@ export interface Settings {
    */
   buildium?: BuildiumConfig;
   /**
+   * ButterflyMX as the door intercom, for visitor passes (feature `butterflymx`). Its
+   * rotating OAuth tokens are kept in the store, sealed with the activation secret. Absent:
+   * no intercom.
+   */
+  butterflymx?: ButterflyMxConfig;
+  /**
    * Deliver outbox entries right after the operation that queued them commits. When false,
    * only [`Concierge::dispatch_outbox`] delivers them. Default true.
    */
@@ -2098,6 +2104,59 @@ export interface PropertyIqConfig {
    * `/oauth/token`. \[assumed\]
    */
   tokenPath?: string;
+}
+
+/**
+ * How to reach ButterflyMX for one integration: `client_id` and `client_secret` required, every other field optional with its default, unknown keys refused.
+ */
+export interface ButterflyMxConfig {
+  /**
+   * The OAuth2 client id ButterflyMX issued to the integration.
+   */
+  clientId: string;
+  /**
+   * The OAuth2 client secret. Never logged, printed or put in an error.
+   */
+  clientSecret: string;
+  /**
+   * How long a building's access points are remembered between passes, as
+   * `access_point_cache_seconds`; 0 looks them up for every pass. Default 300 s.
+   */
+  accessPointCacheSeconds?: number;
+  /**
+   * The OAuth2 host (`/oauth/authorize`, `/oauth/token`). Default
+   * `https://accounts.butterflymx.com`. \[assumed for the sandbox: sources disagree\]
+   */
+  accountsUrl?: string;
+  /**
+   * The API host. Default `https://api.butterflymx.com`; the sandbox is
+   * `https://api.na.sandbox.butterflymx.com`.
+   */
+  apiBaseUrl?: string;
+  /**
+   * Records per listing request (`per`), 1 to 100. Default 100.
+   */
+  pageSize?: number;
+  /**
+   * Client-side rate limit, requests per second, at least 1; `null` for none. Default 5.
+   * \[assumed\]
+   */
+  rateLimitPerSecond?: number | null;
+  /**
+   * The redirect URI registered for the client. Default `urn:ietf:wg:oauth:2.0:oob` (the
+   * code is shown to the admin, who pastes it into our application).
+   */
+  redirectUri?: string;
+  /**
+   * Retries of timeouts, connection failures, 429 (honouring `Retry-After`) and 5xx of
+   * reads and deletes; creates are never sent twice blindly (see the crate docs). Default
+   * `RetryPolicy::default()`.
+   */
+  retry?: RetryPolicy;
+  /**
+   * The time one attempt may take, as `timeout_seconds`. Default 30 s.
+   */
+  timeoutSeconds?: number;
 }
 
 /**

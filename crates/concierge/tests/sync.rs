@@ -714,3 +714,51 @@ async fn on_postgres_a_second_process_joins_the_sync_another_process_runs() {
     let store = concierge::store::PgStore::connect(&url).await.unwrap();
     two_processes_share_one_sync(Arc::new(store)).await;
 }
+
+// R-PMS-2: a property in Sydney (UTC+11 in summer) moves a future resident in at midnight on
+// its own calendar, eleven hours before the UTC date turns.
+#[tokio::test]
+async fn a_future_resident_moves_in_on_the_propertys_own_date_far_from_utc() {
+    let w = world(future_on()).await;
+    w.c.set_property_time_zone(
+        &w.admin,
+        &w.property.id,
+        Zone::parse("Australia/Sydney").unwrap(),
+    )
+    .await
+    .unwrap();
+    w.sync().await;
+    let first = w
+        .residents(Some(OccupancyPhase::Future))
+        .await
+        .into_iter()
+        .min_by_key(|r| r.occupancy.move_in)
+        .expect("the default portfolio has future residents");
+    let move_in = first.occupancy.move_in.unwrap();
+    // 13:30 UTC the day before the move-in: already 00:30 on the move-in date in Sydney.
+    let eve = move_in
+        .pred_opt()
+        .unwrap()
+        .and_hms_opt(13, 30, 0)
+        .unwrap()
+        .and_utc();
+    w.sandbox.clock().set(eve);
+    assert!(
+        w.c.now().date_naive() < move_in,
+        "still the day before in UTC"
+    );
+    let current = w.residents(Some(OccupancyPhase::Current)).await;
+    assert!(
+        current.iter().any(|r| r.id == first.id),
+        "moved in by the property's calendar, not UTC's"
+    );
+    // A sync at that moment agrees: the resident is current, not future.
+    let run = w.sync().await;
+    assert_eq!(run.counts.created, 0);
+    assert!(
+        !w.residents(Some(OccupancyPhase::Future))
+            .await
+            .iter()
+            .any(|r| r.id == first.id)
+    );
+}
