@@ -583,3 +583,27 @@ async fn an_unknown_time_zone_is_a_validation_error() {
     assert_eq!(err.code(), ErrorCode::Validation);
     assert!(err.to_string().contains("time_zone"));
 }
+
+#[tokio::test]
+async fn the_welcome_emails_expiry_is_shown_in_the_propertys_own_time() {
+    // R-STATUS-2: sent at 09:00 UTC on 5 January, the link works 7 days: until 20:00 AEDT on
+    // 12 January in Sydney.
+    let mut settings = PropertySettings::default();
+    settings.invitation_email.body =
+        "Activate: {{ activation_link }} (until {{ expires_at }})".into();
+    let w = world_with(settings).await;
+    w.concierge
+        .set_property_time_zone(
+            &w.admin,
+            &w.property.id,
+            Zone::parse("Australia/Sydney").unwrap(),
+        )
+        .await
+        .unwrap();
+    w.move_in_ada(true).await;
+    let email = w.sandbox.mailer().sent_to("ada@example.org").remove(0);
+    assert!(
+        email.body.ends_with("(until 2026-01-12 20:00 AEDT)"),
+        "the expiry is not in Sydney time"
+    );
+}
