@@ -607,3 +607,38 @@ async fn the_welcome_emails_expiry_is_shown_in_the_propertys_own_time() {
         "the expiry is not in Sydney time"
     );
 }
+
+#[tokio::test]
+async fn a_pass_still_requested_when_its_resident_moves_out_is_revoked_once_reconciled() {
+    // R-VISIT-3: the move-out revokes the passes it knows were issued; one whose creation was
+    // not answered yet is revoked when reconciliation learns it exists.
+    let w = ready().await;
+    let ada = w.move_in_ada(false).await;
+    let mut req = visit(&w, "Ada's Guest", "2026-01-06T14:00", "2026-01-06T16:00");
+    req.resident_id = Some(ada.id.clone());
+    let view = w
+        .concierge
+        .create_visitor_pass(&w.admin, req)
+        .await
+        .unwrap();
+    // Stage it as unanswered (a crash after the intercom made it).
+    let mut record: VisitorPass = w.store.load(view.pass.id.as_str()).await.unwrap();
+    record.state = VisitorPassState::Requested;
+    let mut intent: Intent = w.store.load(&format!("visit.{}", record.id)).await.unwrap();
+    intent.status = IntentStatus::Recorded;
+    let mut batch = Batch::new();
+    batch.put(&mut record).put(&mut intent);
+    w.store.commit(batch).await.unwrap();
+
+    w.concierge.move_out(&w.admin, &ada.id, None).await.unwrap();
+    assert_eq!(w.concierge.reconcile_visitor_passes().await.unwrap(), 1);
+    let after = w
+        .concierge
+        .get_visitor_pass(&w.admin, &record.id)
+        .await
+        .unwrap();
+    assert_eq!(after.pass.state, VisitorPassState::Revoked);
+    let external = after.pass.external.unwrap();
+    assert!(w.sandbox.intercom().pass(&external.id).unwrap().revoked);
+    assert_eq!(w.sandbox.intercom().passes().len(), 1);
+}

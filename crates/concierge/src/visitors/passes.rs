@@ -277,6 +277,10 @@ impl Concierge {
             }
             let pass: VisitorPass = self.inner.store.load(&intent.subject).await?;
             match self.complete_pass(pass).await {
+                Ok(p) if p.state == VisitorPassState::Active => {
+                    settled += 1;
+                    self.revoke_if_moved_out(p).await?;
+                }
                 Ok(p) if p.state != VisitorPassState::Requested => settled += 1,
                 Ok(_) => {}
                 Err(e) if e.code() == ErrorCode::Provider => settled += 1,
@@ -284,6 +288,34 @@ impl Concierge {
             }
         }
         Ok(settled)
+    }
+
+    /// Revokes `pass` (through the outbox) if the resident it was for moved out while it was
+    /// still `requested`: the move-out revoked only the passes it knew were issued.
+    async fn revoke_if_moved_out(&self, pass: VisitorPass) -> Result<()> {
+        let Some(resident_id) = &pass.resident_id else {
+            return Ok(());
+        };
+        let resident: Resident = self.inner.store.load(resident_id.as_str()).await?;
+        let today = self.property_today(&resident.property_id).await?;
+        if resident.occupancy.phase(today) != OccupancyPhase::Past {
+            return Ok(());
+        }
+        let (passes, entries) = self.revoke_passes_of(&resident, self.now()).await?;
+        let mut batch = Batch::new();
+        for mut p in passes {
+            batch.put(&mut p);
+        }
+        let mut queued = Vec::new();
+        for mut entry in entries {
+            batch.put(&mut entry);
+            queued.push(entry);
+        }
+        self.inner.store.commit(batch).await?;
+        for entry in queued {
+            self.deliver_inline(entry).await;
+        }
+        Ok(())
     }
 
     /// One visitor pass (Residence, read).
