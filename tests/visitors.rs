@@ -14,7 +14,7 @@ use concierge::*;
 use concierge_butterflymx_sim::{
     ButterflyMxSim, FaultKind, FaultPlan, SimConfig, SimHandle, routes,
 };
-use concierge_core::{PassQuery, Store};
+use concierge_core::PassQuery;
 use rand::{Rng, SeedableRng};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
