@@ -2,6 +2,7 @@
 //! provisioned once, preflighted; passes for exactly the visit's window in the building's zone,
 //! created once when replies are lost or the process dies, revoked with the occupancy; dates in
 //! a property's own zone.
+#![cfg(feature = "sandbox")]
 
 mod common;
 
