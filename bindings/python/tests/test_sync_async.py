@@ -174,3 +174,23 @@ def test_an_asyncio_script_exits_cleanly_right_after_its_last_await(kind: str, t
         assert (done.returncode, done.stdout) == (0, "done\n"), (run, done.stderr[-2000:])
         if kind == "awaited":
             assert done.stderr == ""
+
+
+async def test_a_sync_given_up_by_wait_for_does_not_block_the_next_one() -> None:
+    # R-PMS-6: asyncio.wait_for cancels the awaitable; the next trigger syncs, it does not fail
+    # on what the cancelled one left behind.
+    concierge = await AsyncConcierge.open(sandbox={"seed": 21})
+    async with concierge:
+        controls = concierge.sandbox_controls
+        assert controls is not None
+        admin = Admin.full_access("desk-1", "Front desk")
+        pms = (await concierge.list_pms_properties(admin))[0]
+        prop = await concierge.register_property(admin, pms.name, "synced", settings={"future_resident_sync": True})
+        await concierge.link_pms_property(admin, prop.id, pms.external.id)
+        controls.set_latency("list_residents", 300)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(concierge.sync_now(admin, prop.id), 0.02)
+        controls.set_latency("list_residents", 0)
+        report = await concierge.sync_now(admin, prop.id)
+        assert report.run.aborted is None
+        assert report.run.counts.seen > 0

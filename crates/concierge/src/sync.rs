@@ -78,6 +78,47 @@ enum Start {
     Join(watch::Receiver<Outcome>),
 }
 
+/// A property's in-process join entry, held by the sync that made it: dropping it (the sync's
+/// future dropped mid-way) or finishing it removes the entry, so no later trigger joins a sync
+/// that is gone.
+struct RunningEntry<'a> {
+    concierge: &'a Concierge,
+    property: &'a PropertyId,
+    /// The sender of the entry's channel, until [`RunningEntry::finish`] takes it.
+    tx: Option<watch::Sender<Outcome>>,
+}
+
+impl RunningEntry<'_> {
+    /// Removes the entry and hands back the sender, for the result.
+    fn finish(mut self) -> watch::Sender<Outcome> {
+        self.remove();
+        self.tx.take().expect("an entry is finished once")
+    }
+
+    /// Removes the entry if it is still this sync's.
+    fn remove(&self) {
+        let Some(tx) = &self.tx else { return };
+        let mut running = self
+            .concierge
+            .inner
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if running
+            .get(self.property)
+            .is_some_and(|rx| rx.same_channel(&tx.subscribe()))
+        {
+            running.remove(self.property);
+        }
+    }
+}
+
+impl Drop for RunningEntry<'_> {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
 impl Concierge {
     /// The properties the configured PMS has, to link ours to (Integrations, read).
     pub async fn list_pms_properties(&self, admin: &Admin) -> Result<Vec<PmsProperty>> {
@@ -470,12 +511,16 @@ impl Concierge {
             }
             Start::Run(tx) => tx,
         };
+        // Removed when this sync ends however it ends: with a result, or with its caller giving
+        // up on the future (a timeout, an aborted task, a stopped scheduler). Joiners of a
+        // dropped sync are told it stopped without a result; later triggers start afresh.
+        let entry = RunningEntry {
+            concierge: self,
+            property: property_id,
+            tx: Some(tx),
+        };
         let result = self.sync_leased(property_id, options).await;
-        self.inner
-            .running
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(property_id);
+        let tx = entry.finish();
         match result {
             Ok(report) => {
                 tx.send_replace(Some(Ok(report.run.clone())));

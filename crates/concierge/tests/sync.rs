@@ -762,3 +762,43 @@ async fn a_future_resident_moves_in_on_the_propertys_own_date_far_from_utc() {
             .any(|r| r.id == first.id)
     );
 }
+
+// R-PMS-6: a caller that gives up on a sync (a timeout, an aborted task) leaves nothing behind
+// that blocks the next trigger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_whose_caller_gives_up_does_not_block_the_next_one() {
+    let w = world(future_on()).await;
+    w.sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::from_millis(300));
+    // A timeout drops the sync mid-way.
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        w.c.sync_now(&w.admin, &w.property.id),
+    )
+    .await;
+    assert!(
+        gave_up.is_err(),
+        "the sync finished before the timeout: the test proved nothing"
+    );
+    // An aborted task drops it too.
+    let task = tokio::spawn({
+        let c = w.c.clone();
+        let admin = w.admin.clone();
+        let property = w.property.id.clone();
+        async move { c.sync_now(&admin, &property).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    w.sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::ZERO);
+    let report = w.c.sync_now(&w.admin, &w.property.id).await.unwrap();
+    assert!(
+        !report.joined,
+        "a new sync ran, not a join of a dropped one"
+    );
+    assert_eq!(report.run.aborted, None);
+    assert!(report.run.counts.created > 0);
+}
