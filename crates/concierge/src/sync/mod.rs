@@ -1,0 +1,219 @@
+//! The PMS resident sync (R-PMS-1..8), manual move-out and spare key holders.
+//!
+//! A sync reconciles one property with its PMS: units first (a building per `building_name`),
+//! then residents, page by page, each page committed in one batch. Every record that cannot be
+//! applied becomes a typed [`SyncError`] and the rest carries on (R-PMS-5). Future residents are
+//! imported as future (phase derived from the dates) when the property asks for it, and not
+//! before their move-in date otherwise (R-PMS-2). A full listing moves out the PMS residents it no
+//! longer lists; an incremental pull never does. Manual residents and spare holders are never
+//! touched (R-PMS-7). A moved-out resident loses mobile access and their keys are cancelled
+//! through the outbox (R-PMS-8).
+//!
+//! One sync of a property at a time (R-PMS-6): a trigger while one runs in this process joins
+//! it; across processes sharing PostgreSQL, the per-property lease decides and a second trigger
+//! waits for the running sync's result.
+//!
+//! The engine's jobs, one module each: linking and the triggers' entry points here, `trigger`
+//! (one sync per property: joins and leases), `schedule` (the due syncs and the scheduler),
+//! `manual` (manual move-out and spare holders) and `reconcile` (a property's sync proper:
+//! validate, decide, commit).
+
+mod manual;
+mod reconcile;
+mod schedule;
+mod trigger;
+
+pub use schedule::SchedulerHandle;
+pub(crate) use trigger::Running;
+
+use crate::{Concierge, Listing, PageRequest};
+use chrono::{Duration, NaiveDate};
+use concierge_core::validate::Checks;
+use concierge_core::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// How long a sync's lease lasts without renewal; it is renewed after every page.
+const LEASE_TTL: Duration = Duration::minutes(5);
+/// How long a sync goes between renewals of its lease (a third of its life).
+const LEASE_RENEW_AFTER: std::time::Duration = std::time::Duration::from_secs(100);
+/// How far an incremental pull reaches back before the previous run's start.
+const INCREMENTAL_OVERLAP: Duration = Duration::minutes(5);
+/// How often a page fetch that failed with a retryable error is tried again by the engine
+/// (on top of the transport's own retries).
+const PAGE_ATTEMPTS: u32 = 3;
+
+/// What a sync reports as it goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncProgress {
+    /// Counts so far.
+    pub counts: SyncCounts,
+}
+
+/// Called after every page of a sync.
+pub type ProgressFn = Arc<dyn Fn(&SyncProgress) + Send + Sync>;
+
+/// How to sync.
+#[derive(Clone, Default)]
+pub struct SyncOptions {
+    /// Full listing (the default) or incremental pull.
+    pub mode: SyncMode,
+    /// Progress callback.
+    pub progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for SyncOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncOptions")
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The result of a sync trigger.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct SyncReport {
+    /// The run: counts and errors.
+    pub run: SyncRun,
+    /// Whether this trigger joined a sync that was already running instead of starting one.
+    pub joined: bool,
+}
+
+impl Concierge {
+    /// The properties the configured PMS has, to link ours to (Integrations, read).
+    pub async fn list_pms_properties(&self, admin: &Admin) -> Result<Vec<PmsProperty>> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Read,
+            "list_pms_properties",
+        )?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = pms
+                .list_properties(ListPmsPropertiesRequest { cursor })
+                .await?;
+            out.extend(page.items.into_iter().flatten());
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Links a property to its record in the configured PMS, so syncs can run (R-PMS-1).
+    /// Integrations, full.
+    pub async fn link_pms_property(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+        pms_property_id: &str,
+    ) -> Result<Property> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "link_pms_property",
+        )?;
+        let mut checks = Checks::new();
+        let pms_property_id = checks.label("pms_property_id", pms_property_id);
+        checks.finish()?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        pms.check_property_id(&pms_property_id)
+            .map_err(|rule| Error::invalid("pms_property_id", rule))?;
+        let external = ExternalRef::new(pms.name(), pms_property_id);
+        let others = self.inner.store.list_properties().await?;
+        if let Some(other) = others
+            .iter()
+            .find(|p| p.external.as_ref() == Some(&external) && &p.id != property_id)
+        {
+            return Err(Error::conflict_with(
+                ConflictKind::AlreadyExists,
+                format!("PMS property {external} is already linked to {}", other.id),
+                &other.id,
+            ));
+        }
+        self.retry_concurrent(|| async {
+            let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
+            property.external = Some(external.clone());
+            let mut batch = Batch::new();
+            batch.put(&mut property);
+            self.inner.store.commit(batch).await?;
+            Ok(property)
+        })
+        .await
+    }
+
+    /// Syncs a property with its PMS now: a full listing (R-PMS-6). Integrations, full.
+    /// Joins the sync of that property already running, if any.
+    pub async fn sync_now(&self, admin: &Admin, property_id: &PropertyId) -> Result<SyncReport> {
+        self.sync_property(admin, property_id, SyncOptions::default())
+            .await
+    }
+
+    /// Syncs a property with its PMS with `options`. Integrations, full.
+    pub async fn sync_property(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+        options: SyncOptions,
+    ) -> Result<SyncReport> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "sync_now",
+        )?;
+        self.sync_unchecked(property_id, options).await
+    }
+
+    /// One page of the typed errors of the property's latest sync (R-PMS-5), in the order the
+    /// sync found them. Residence, read.
+    ///
+    /// The errors live inside the sync run record, which is read whole, so this pages in memory
+    /// (a run holds at most one error per PMS record). The cursor names the run it belongs to:
+    /// once a newer run replaced the list, an old cursor is refused on `cursor`.
+    pub async fn sync_errors(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+        page: PageRequest,
+    ) -> Result<Listing<SyncError>> {
+        self.authorize(
+            admin,
+            Permission::Residence,
+            AccessLevel::Read,
+            "sync_errors",
+        )?;
+        match self.latest_run(property_id).await? {
+            Some(run) => page.page_in_memory(run.errors, run.id.as_str()),
+            None => page.page_in_memory(Vec::new(), SyncRunId::PREFIX),
+        }
+    }
+
+    /// The property's latest sync run. Residence, read.
+    pub async fn last_sync(
+        &self,
+        admin: &Admin,
+        property_id: &PropertyId,
+    ) -> Result<Option<SyncRun>> {
+        self.authorize(admin, Permission::Residence, AccessLevel::Read, "last_sync")?;
+        self.latest_run(property_id).await
+    }
+
+    async fn latest_run(&self, property_id: &PropertyId) -> Result<Option<SyncRun>> {
+        let property: Property = self.inner.store.load(property_id.as_str()).await?;
+        Ok(self.inner.store.latest_sync_run(&property.id).await?)
+    }
+}

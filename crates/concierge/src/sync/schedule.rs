@@ -1,0 +1,90 @@
+//! The due syncs (every PMS-linked property whose interval has passed) and the scheduler task
+//! that runs them, the strata syncs and the visitor pass reconciliation.
+
+use super::*;
+
+impl Concierge {
+    /// Runs the sync of every PMS-linked property whose interval has passed since its last run
+    /// (4 hours by default, per property). The scheduler calls this; call it yourself from a
+    /// job runner if you prefer. Acts as the system, not as an admin. A property whose sync
+    /// failed is reported with its run, whose `aborted` says why.
+    pub async fn run_due_syncs(&self) -> Result<Vec<SyncReport>> {
+        self.ensure_open()?;
+        let now = self.now();
+        let mut reports = Vec::new();
+        for property in self.inner.store.list_properties().await? {
+            if property.external.is_none() {
+                continue;
+            }
+            let due = match self.inner.store.latest_sync_run(&property.id).await? {
+                None => true,
+                Some(run) => run.started_at + property.settings.sync_interval <= now,
+            };
+            if due {
+                match self
+                    .sync_unchecked(&property.id, SyncOptions::default())
+                    .await
+                {
+                    Ok(report) => reports.push(report),
+                    Err(e) => {
+                        tracing::warn!(property = %property.id, error = %e, "scheduled sync failed");
+                        if let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
+                            && run.aborted.is_some()
+                        {
+                            reports.push(SyncReport { run, joined: false });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Starts a background task that calls [`Concierge::run_due_syncs`],
+    /// [`Concierge::run_due_strata_syncs`] and (with an intercom)
+    /// [`Concierge::reconcile_visitor_passes`] every `every` of real
+    /// time until the handle is closed or the returned handle is dropped or stopped.
+    pub fn spawn_scheduler(&self, every: std::time::Duration) -> SchedulerHandle {
+        let concierge = self.clone();
+        let task = tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            loop {
+                ticker.tick().await;
+                if concierge.is_closed() {
+                    break;
+                }
+                if let Err(e) = concierge.run_due_syncs().await {
+                    tracing::warn!(error = %e, "scheduler tick failed");
+                }
+                if let Err(e) = concierge.run_due_strata_syncs().await {
+                    tracing::warn!(error = %e, "scheduler tick failed (strata)");
+                }
+                if concierge.inner.intercom.is_some()
+                    && let Err(e) = concierge.reconcile_visitor_passes().await
+                {
+                    tracing::warn!(error = %e, "scheduler tick failed (visitor passes)");
+                }
+            }
+        });
+        SchedulerHandle { task }
+    }
+}
+
+/// A handle on the scheduler task; dropping it stops the scheduler.
+#[derive(Debug)]
+pub struct SchedulerHandle {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SchedulerHandle {
+    /// Stops the scheduler.
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for SchedulerHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
