@@ -802,3 +802,43 @@ async fn a_sync_whose_caller_gives_up_does_not_block_the_next_one() {
     assert_eq!(report.run.aborted, None);
     assert!(report.run.counts.created > 0);
 }
+
+// R-PMS-5: a move-out whose write the store refuses (the resident changed meanwhile) is a typed
+// error and counted as failed, never as moved out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_out_whose_write_is_refused_is_counted_as_failed_not_as_moved_out() {
+    let w = world(future_on()).await;
+    w.sync().await;
+    let resident = w
+        .residents(Some(OccupancyPhase::Current))
+        .await
+        .into_iter()
+        .find(|r| r.email.is_some())
+        .expect("a current resident with an email");
+    let ext = resident.external.clone().unwrap().id;
+    let yesterday = w.today().pred_opt().unwrap();
+    w.sandbox
+        .pms()
+        .update_resident(&ext, |r| r.move_out = Some(yesterday));
+    w.sandbox
+        .faults()
+        .set_latency("list_residents", std::time::Duration::from_millis(300));
+    let sync = tokio::spawn({
+        let c = w.c.clone();
+        let admin = w.admin.clone();
+        let property = w.property.id.clone();
+        async move { c.sync_now(&admin, &property).await }
+    });
+    // While the sync waits for its page, an admin invites the resident: the sync's copy is stale.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    w.c.invite(&w.admin, &resident.id).await.unwrap();
+    let run = sync.await.unwrap().unwrap().run;
+    assert_eq!(run.counts.moved_out, 0, "a move-out that was not written");
+    assert!(
+        run.errors
+            .iter()
+            .any(|e| e.external.as_ref().map(|x| x.id.as_str()) == Some(ext.as_str())),
+        "the refused move-out is a typed error"
+    );
+    assert_eq!(run.counts.failed as usize, run.errors.len());
+}

@@ -250,7 +250,7 @@ impl<'a> SyncContext<'a> {
                 })
                 .await?;
             run.counts.pages += 1;
-            let mut changes: Vec<Resident> = Vec::new();
+            let mut changes: Vec<(Resident, Decision)> = Vec::new();
             for item in page.items {
                 run.counts.seen += 1;
                 match item {
@@ -262,8 +262,8 @@ impl<'a> SyncContext<'a> {
                         e.message,
                     ),
                     Ok(record) => {
-                        if let Some(resident) = self.apply_record(c, record, run) {
-                            changes.push(resident);
+                        if let Some(change) = self.apply_record(c, record, run) {
+                            changes.push(change);
                         }
                     }
                 }
@@ -298,13 +298,14 @@ impl<'a> SyncContext<'a> {
         }
     }
 
-    /// Decides what one PMS record means. Returns the resident to write, if anything changed.
+    /// Decides what one PMS record means. Returns the resident to write and the decision, if
+    /// anything changed; the decision is counted once its write is committed.
     fn apply_record(
         &mut self,
         c: &Concierge,
         record: PmsResident,
         run: &mut SyncRun,
-    ) -> Option<Resident> {
+    ) -> Option<(Resident, Decision)> {
         let ext = record.external.clone();
         if !self.seen.insert(ext.clone()) {
             fail(
@@ -412,12 +413,12 @@ impl<'a> SyncContext<'a> {
                 existing.phone = record.phone;
                 existing.occupancy = occupancy;
                 existing.updated_at = now;
-                if phase == OccupancyPhase::Past && !was_past {
-                    run.counts.moved_out += 1;
+                let decision = if phase == OccupancyPhase::Past && !was_past {
+                    Decision::MoveOut
                 } else {
-                    run.counts.updated += 1;
-                }
-                Some(existing)
+                    Decision::Update
+                };
+                Some((existing, decision))
             }
             None => match phase {
                 // Someone who already left: nothing to import.
@@ -430,7 +431,6 @@ impl<'a> SyncContext<'a> {
                     None
                 }
                 _ => {
-                    run.counts.created += 1;
                     let grant = phase == OccupancyPhase::Current
                         && self.property.settings.auto_grant_mobile_access;
                     Some(Resident {
@@ -455,6 +455,7 @@ impl<'a> SyncContext<'a> {
                         updated_at: now,
                         version: 0,
                     })
+                    .map(|r| (r, Decision::Create))
                 }
             },
         }
@@ -465,7 +466,7 @@ impl<'a> SyncContext<'a> {
     async fn commit_changes(
         &mut self,
         c: &Concierge,
-        changes: Vec<Resident>,
+        changes: Vec<(Resident, Decision)>,
         run: &mut SyncRun,
     ) -> Result<()> {
         if changes.is_empty() {
@@ -474,16 +475,17 @@ impl<'a> SyncContext<'a> {
         let mut batch = Batch::new();
         let mut staged = Vec::with_capacity(changes.len());
         let mut entries = Vec::new();
-        for mut r in changes.iter().cloned() {
+        for (mut r, decision) in changes.iter().cloned() {
             if r.occupancy.phase(self.today) == OccupancyPhase::Past {
                 entries.extend(c.withdraw_access(&mut r, &mut batch).await?);
             }
             batch.put(&mut r);
-            staged.push(r);
+            staged.push((r, decision));
         }
         match c.inner.store.commit(batch).await {
             Ok(()) => {
-                for r in staged {
+                for (r, decision) in staged {
+                    decision.count(run);
                     self.residents
                         .insert(r.external.clone().expect("pms resident"), r);
                 }
@@ -494,7 +496,7 @@ impl<'a> SyncContext<'a> {
                 Err(Error::Store(StoreError::Unavailable { message }))
             }
             Err(_) => {
-                for mut r in changes {
+                for (mut r, decision) in changes {
                     let mut batch = Batch::new();
                     let mut entries = Vec::new();
                     if r.occupancy.phase(self.today) == OccupancyPhase::Past {
@@ -503,6 +505,7 @@ impl<'a> SyncContext<'a> {
                     batch.put(&mut r);
                     match c.inner.store.commit(batch).await {
                         Ok(()) => {
+                            decision.count(run);
                             self.queued.extend(entries);
                             self.residents
                                 .insert(r.external.clone().expect("pms resident"), r);
@@ -516,11 +519,7 @@ impl<'a> SyncContext<'a> {
                                 } => SyncErrorKind::DuplicateResident,
                                 _ => SyncErrorKind::ConflictingOccupancy,
                             };
-                            if r.version == 1 {
-                                run.counts.created = run.counts.created.saturating_sub(1);
-                            } else {
-                                run.counts.updated = run.counts.updated.saturating_sub(1);
-                            }
+                            // Not written, so not counted as created, updated or moved out.
                             fail(run, kind, r.external.clone(), None, e.to_string());
                         }
                     }
@@ -619,6 +618,27 @@ impl<'a> SyncContext<'a> {
             c.inner.store.commit(batch).await?;
         }
         Ok(())
+    }
+}
+
+/// What a PMS record means for its resident, counted once the write is committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Decision {
+    /// A new resident.
+    Create,
+    /// A changed resident who still lives there (or will).
+    Update,
+    /// A resident the PMS now shows as gone.
+    MoveOut,
+}
+
+impl Decision {
+    fn count(self, run: &mut SyncRun) {
+        match self {
+            Decision::Create => run.counts.created += 1,
+            Decision::Update => run.counts.updated += 1,
+            Decision::MoveOut => run.counts.moved_out += 1,
+        }
     }
 }
 
