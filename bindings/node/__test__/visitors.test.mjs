@@ -172,3 +172,19 @@ test('an unknown time zone is a VALIDATION error on its field', async () => {
   assert.deepEqual(err.issues.map((i) => i.field), ['time_zone'])
   assert.equal((await w.concierge.setPropertyTimeZone(w.admin, w.property.id, 'Pacific/Auckland')).timeZone, 'Pacific/Auckland')
 })
+
+// R-PMS-2
+test('a move-in is dated by the property calendar far from UTC', async () => {
+  const concierge = await Concierge.open({ sandbox: { seed: 7 } })
+  const admin = Admin.fullAccess('desk-1', 'Front desk')
+  const property = await concierge.registerProperty(admin, 'Harbour View', 'harbour-view', { timeZone: 'Australia/Sydney' })
+  const tower = await concierge.registerBuilding(admin, property.id, 'Tower A')
+  const unit = await concierge.registerUnit(admin, tower.id, '1204')
+  // 13:00 UTC on 5 January is already 6 January in Sydney.
+  await concierge.sandboxControls.advance({ hours: 4 })
+  const ada = await concierge.moveIn(admin, unit.id, 'Ada', 'Lovelace')
+  assert.equal(ada.moveIn, '2026-01-06')
+  const old = await concierge.registerProperty(admin, 'Old Mill', 'old-mill')
+  assert.equal(old.timeZone, null)
+  await concierge.close()
+})

@@ -5,7 +5,7 @@ visit's window in the building's zone, one pass when a reply is lost, the contac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from conftest import sandbox, staff
@@ -237,3 +237,17 @@ async def test_the_async_handle_creates_a_pass_too(admin: Admin) -> None:
 def test_a_sandbox_handle_opened_here_is_the_same_shape() -> None:
     with sandbox(7) as handle:
         assert handle.sandbox_controls is not None
+
+
+def test_a_move_in_is_dated_by_the_propertys_own_calendar_far_from_utc(concierge: Concierge, admin: Admin) -> None:
+    # R-PMS-2: at 13:00 UTC on 5 January it is already 6 January in Sydney.
+    controls = concierge.sandbox_controls
+    assert controls is not None
+    prop = concierge.register_property(admin, "Harbour View", "harbour-view", time_zone="Australia/Sydney")
+    tower = concierge.register_building(admin, prop.id, "Tower A")
+    unit = concierge.register_unit(admin, tower.id, "1204")
+    controls.advance(hours=4)
+    ada = concierge.move_in(admin, unit.id, "Ada", "Lovelace")
+    assert ada.move_in == date(2026, 1, 6)
+    old = concierge.register_property(admin, "Old Mill", "old-mill")
+    assert old.time_zone is None  # judged in UTC, as before zones existed
