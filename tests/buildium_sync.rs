@@ -147,3 +147,44 @@ async fn a_sync_with_twenty_percent_of_responses_failing_ends_in_the_same_state_
     assert!(failed > 0, "no fault was injected: the test proved nothing");
     assert_eq!(got, expected);
 }
+
+// R-SDK-3: one retry policy. A page Buildium keeps refusing is tried as often as the transport's
+// policy says, not that many times over again by the engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_keeps_failing_is_tried_by_the_transports_policy_alone() {
+    let sim = simulator(None).await;
+    let clock = Arc::new(ManualClock::new(ManualClock::DEFAULT_START));
+    let c = Concierge::builder()
+        .clock_arc(clock)
+        .mailer(SandboxMailer::new(Default::default()))
+        .pms(buildium(&sim))
+        .build()
+        .expect("handle");
+    let admin = Admin::full_access("desk-1", "desk");
+    let pms_property = c
+        .list_pms_properties(&admin)
+        .await
+        .expect("properties")
+        .remove(0);
+    let p = c
+        .register_property(&admin, NewProperty::new(&pms_property.name, "site-0"))
+        .await
+        .expect("register");
+    c.link_pms_property(&admin, &p.id, &pms_property.external.id)
+        .await
+        .expect("link");
+    sim.set_faults(
+        FaultPlan::new(1.0, 9, Duration::from_millis(800))
+            .with_kinds([concierge_buildium_sim::FaultKind::Unavailable]),
+    );
+    sim.reset_stats();
+    let err = c.sync_now(&admin, &p.id).await.unwrap_err();
+    let Error::Provider(e) = &err else {
+        panic!("a provider error, not {err}");
+    };
+    assert_eq!(e.http_status, Some(503), "every answer was 503");
+    // The adapter's policy here: 8 attempts (see `buildium`). The engine adds none.
+    assert_eq!(e.attempts, 8);
+    assert_eq!(sim.stats().total(), 8, "requests made for the first page");
+    sim.stop().await;
+}

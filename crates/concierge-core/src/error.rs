@@ -890,6 +890,9 @@ pub struct ProviderError {
     pub retry_after: Option<std::time::Duration>,
     /// What happened, in words, without secrets.
     pub message: String,
+    /// How many attempts the provider made, its own retries included: 1 unless it retries
+    /// itself (the shared HTTP transport does). A caller does not stack retries on top of them.
+    pub attempts: u32,
     /// The underlying error, if any.
     #[source]
     pub source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
@@ -915,6 +918,7 @@ impl ProviderError {
             request_id: None,
             retry_after: None,
             message: message.into(),
+            attempts: 1,
             source: None,
         }
     }

@@ -217,7 +217,11 @@ impl HttpClient {
         if let Some(status) = progress.status {
             span.record("status", status);
         }
-        result
+        // The caller learns that this transport already retried, so it does not retry again.
+        result.map_err(|mut e| {
+            e.attempts = progress.attempt.max(1);
+            e
+        })
     }
 
     async fn attempts(

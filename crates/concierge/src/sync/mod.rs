@@ -40,8 +40,9 @@ const LEASE_TTL: Duration = Duration::minutes(5);
 const LEASE_RENEW_AFTER: std::time::Duration = std::time::Duration::from_secs(100);
 /// How far an incremental pull reaches back before the previous run's start.
 const INCREMENTAL_OVERLAP: Duration = Duration::minutes(5);
-/// How often a page fetch that failed with a retryable error is tried again by the engine
-/// (on top of the transport's own retries).
+/// How often the engine tries a page fetch that failed with a retryable error, for a provider
+/// that does not retry itself ([`ProviderError::attempts`] is 1); one that does (the HTTP
+/// transport, with its backoff and `Retry-After`) is not retried again.
 const PAGE_ATTEMPTS: u32 = 3;
 
 /// What a sync reports as it goes.

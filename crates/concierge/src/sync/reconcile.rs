@@ -146,7 +146,9 @@ impl<'a> SyncContext<'a> {
         loop {
             match fetch().await {
                 Ok(page) => return Ok(page),
-                Err(e) if e.retryable() && attempt < PAGE_ATTEMPTS => {
+                // One retry policy: a provider that retried itself (the HTTP transport) is not
+                // retried again here; one that does not (the sandbox, an adapter of one's own) is.
+                Err(e) if e.retryable() && e.attempts <= 1 && attempt < PAGE_ATTEMPTS => {
                     tracing::debug!(error = %e, attempt, "page fetch failed, trying again");
                     tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
                         .await;
