@@ -1536,11 +1536,13 @@ export interface VisitorPassView {
    */
   readonly key: ExternalRef | null;
   /**
-   * The QR code's URL (an image), as the intercom returned it.
+   * The QR code's URL (an image), as the intercom returned it. It opens the door for the
+   * window: left out of a record's repr.
    */
   readonly qrCodeUrl: string | null;
   /**
-   * The pass's public page for the visitor, as the intercom returned it.
+   * The pass's public page for the visitor, as the intercom returned it (it carries the
+   * pass's token): left out of a record's repr.
    */
   readonly instructionsUrl: string | null;
   /**

@@ -3,6 +3,7 @@
 // the visit's window in the building's zone, one pass when a reply is lost, the contact report.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import util from 'node:util'
 import { Admin, Concierge, rejectsWith } from './world.mjs'
 
 const MAILBOX = 'butterflymx@example.org'
@@ -95,6 +96,8 @@ test('a pass covers exactly the visit window in the building zone', async () => 
   assert.deepEqual(pass.window.endsAt, new Date('2026-01-06T05:00:00Z'))
   assert.deepEqual([pass.startsLocal, pass.endsLocal], ['2026-01-06 14:00 AEDT', '2026-01-06 16:00 AEDT'])
   assert.ok(pass.qrCodeUrl)
+  // The QR code opens the door: readable, but never in util.inspect (logs).
+  assert.ok(!util.inspect(pass, { depth: 5 }).includes(pass.qrCodeUrl))
   assert.equal(await w.sandbox.intercomPassCount(), 1)
 })
 

@@ -128,6 +128,8 @@ def test_a_pass_covers_exactly_the_visit_window_in_the_buildings_zone(
     assert view.window.ends_at == datetime(2026, 1, 6, 5, 0, tzinfo=timezone.utc)
     assert (view.starts_local, view.ends_local) == ("2026-01-06 14:00 AEDT", "2026-01-06 16:00 AEDT")
     assert view.qr_code_url
+    # The QR code opens the door: it is readable, but never in a repr (logs, tracebacks).
+    assert view.qr_code_url not in repr(view) and "qr_code_url" not in repr(view)
     assert w.controls.intercom_pass_count() == 1
 
 

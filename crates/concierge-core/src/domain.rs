@@ -794,9 +794,13 @@ pub struct VisitorPass {
     pub external: Option<ExternalRef>,
     /// The visitor's credential on it (a virtual key on ButterflyMX), once known.
     pub key: Option<ExternalRef>,
-    /// The QR code's URL (an image), as the intercom returned it.
+    /// The QR code's URL (an image), as the intercom returned it. It opens the door for the
+    /// window: left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub qr_code_url: Option<String>,
-    /// The pass's public page for the visitor, as the intercom returned it.
+    /// The pass's public page for the visitor, as the intercom returned it (it carries the
+    /// pass's token): left out of a record's repr.
+    #[schemars(extend("x-sensitive" = true))]
     pub instructions_url: Option<String>,
     /// Why the intercom refused it, for a failed pass.
     pub failure: Option<String>,

@@ -774,8 +774,8 @@ class VisitorPassView:
     state: VisitorPassState
     external: Optional[ExternalRef]
     key: Optional[ExternalRef]
-    qr_code_url: Optional[str]
-    instructions_url: Optional[str]
+    qr_code_url: Optional[str] = dataclasses.field(repr=False)
+    instructions_url: Optional[str] = dataclasses.field(repr=False)
     failure: Optional[str]
     request_key: Optional[str]
     created_by: AdminId
