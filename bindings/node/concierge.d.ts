@@ -2979,7 +2979,7 @@ export declare class Concierge {
    */
   intercomBuildings(admin: Admin): Promise<IntercomBuilding[]>;
   /**
-   * Links a property to an intercom building; a property without a time zone takes its.
+   * Links a property to an intercom building; a property without a time zone takes the building's.
    */
   linkIntercomBuilding(admin: Admin, propertyId: PropertyId, intercomBuildingId: string): Promise<Property>;
   /**

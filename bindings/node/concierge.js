@@ -420,7 +420,7 @@ class Concierge extends rt.Handle {
   }
 
   /**
-   * Links a property to an intercom building; a property without a time zone takes its.
+   * Links a property to an intercom building; a property without a time zone takes the building's.
    */
   linkIntercomBuilding(admin, propertyId, intercomBuildingId) {
     return this._call("link_intercom_building", admin, { property_id: propertyId, intercom_building_id: intercomBuildingId }, undefined, "Property");

@@ -1166,7 +1166,7 @@ class Concierge(Handle):
         return self._call("intercom_buildings", admin, {}, {**unknown}, "[IntercomBuilding]")
 
     def link_intercom_building(self, admin: Admin, property_id: PropertyId, intercom_building_id: str, **unknown: Any) -> Property:
-        """Links a property to an intercom building; a property without a time zone takes its."""
+        """Links a property to an intercom building; a property without a time zone takes the building's."""
         return self._call("link_intercom_building", admin, {"property_id": property_id, "intercom_building_id": intercom_building_id}, {**unknown}, "Property")
 
     def provision_visitor_site(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorSiteReport:
@@ -1414,7 +1414,7 @@ class AsyncConcierge(AsyncHandle):
         return await self._call("intercom_buildings", admin, {}, {**unknown}, "[IntercomBuilding]")
 
     async def link_intercom_building(self, admin: Admin, property_id: PropertyId, intercom_building_id: str, **unknown: Any) -> Property:
-        """Links a property to an intercom building; a property without a time zone takes its."""
+        """Links a property to an intercom building; a property without a time zone takes the building's."""
         return await self._call("link_intercom_building", admin, {"property_id": property_id, "intercom_building_id": intercom_building_id}, {**unknown}, "Property")
 
     async def provision_visitor_site(self, admin: Admin, property_id: PropertyId, **unknown: Any) -> VisitorSiteReport:

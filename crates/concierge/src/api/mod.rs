@@ -422,7 +422,7 @@ operations! {
     /// The buildings the intercom shares with us, to link one.
     admin intercom_buildings[](NoArgs) -> Vec<IntercomBuilding> =
         |c, admin, _r| c.intercom_buildings(&admin).await?;
-    /// Links a property to an intercom building; a property without a time zone takes its.
+    /// Links a property to an intercom building; a property without a time zone takes the building's.
     admin link_intercom_building["property_id", "intercom_building_id"](crate::LinkIntercomBuilding) -> Property =
         |c, admin, r| c.link_intercom_building(&admin, r).await?;
     /// Creates or adopts the site's placeholder unit and tenant on the intercom (R-VISIT-1).
