@@ -27,6 +27,7 @@
 #![warn(missing_docs)]
 
 pub mod account;
+pub mod arrival;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod credentials;
@@ -45,6 +46,7 @@ pub mod validate;
 pub use account::{
     Account, AccountAction, AccountStatus, ActivationToken, DEFAULT_ACTIVATION_VALIDITY,
 };
+pub use arrival::Arrival;
 pub use credentials::ActivationSecret;
 pub use domain::*;
 pub use error::{

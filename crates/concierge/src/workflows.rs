@@ -305,10 +305,7 @@ impl Concierge {
             ));
         }
 
-        let grant = req.send_mobile_activation || property.settings.auto_grant_mobile_access;
-        let mut resident = Resident {
-            id: ResidentId::new(),
-            property_id: property.id.clone(),
+        let who = Arrival {
             first_name,
             last_name,
             email,
@@ -319,20 +316,14 @@ impl Concierge {
                 move_in: Some(req.move_in.unwrap_or(today)),
                 move_out: None,
             },
-            source: ResidentSource::Manual,
-            external: None,
-            account: Account::new(),
-            mobile_access: if grant {
-                MobileAccess::Granted { at: now }
-            } else {
-                MobileAccess::NotGranted
-            },
-            amenities: req.amenities,
-            user_types: Default::default(),
-            created_at: now,
-            updated_at: now,
-            version: 0,
         };
+        let mut resident = Resident::moved_in(
+            &property,
+            who,
+            req.amenities,
+            req.send_mobile_activation,
+            now,
+        );
         let mut batch = Batch::new();
         let queued = if req.send_mobile_activation {
             Some(self.invite_into(&mut resident, now, &mut batch)?)

@@ -546,9 +546,7 @@ pub(crate) fn resident_from(
     now: DateTime<Utc>,
 ) -> Resident {
     let (first_name, last_name) = resident_names(user);
-    Resident {
-        id: ResidentId::new(),
-        property_id: roll.property_id.clone(),
+    let who = Arrival {
         first_name,
         last_name,
         email: user.email.clone(),
@@ -559,16 +557,14 @@ pub(crate) fn resident_from(
             move_in: user.tenancy.as_ref().and_then(|t| t.move_in),
             move_out: user.tenancy.as_ref().and_then(|t| t.move_out),
         },
-        source: ResidentSource::Strata,
-        external: Some(user.external.clone()),
-        account: Account::new(),
-        mobile_access: MobileAccess::NotGranted,
-        amenities: Vec::new(),
-        user_types: user.user_types.clone(),
-        created_at: now,
-        updated_at: now,
-        version: 0,
-    }
+    };
+    Resident::from_strata(
+        &roll.property_id,
+        who,
+        user.external.clone(),
+        user.user_types.clone(),
+        now,
+    )
 }
 
 /// A resident's first and last name from a strata user: the greeting names, or the whole

@@ -433,31 +433,15 @@ impl<'a> SyncContext<'a> {
                     None
                 }
                 _ => {
-                    let grant = phase == OccupancyPhase::Current
-                        && self.property.settings.auto_grant_mobile_access;
-                    Some(Resident {
-                        id: ResidentId::new(),
-                        property_id: self.property.id.clone(),
+                    let who = Arrival {
                         first_name,
                         last_name,
                         email,
                         phone: record.phone,
                         occupancy,
-                        source: ResidentSource::Pms,
-                        external: Some(ext),
-                        account: Account::new(),
-                        mobile_access: if grant {
-                            MobileAccess::Granted { at: now }
-                        } else {
-                            MobileAccess::NotGranted
-                        },
-                        amenities: Vec::new(),
-                        user_types: Default::default(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 0,
-                    })
-                    .map(|r| (r, Decision::Create))
+                    };
+                    let r = Resident::from_pms(self.property, who, ext, self.today, now);
+                    Some((r, Decision::Create))
                 }
             },
         }
