@@ -35,6 +35,9 @@ enum Kind {
 struct Leaf {
     path: Vec<String>,
     kind: Kind,
+    /// Whether the setting may be `null` (an `Option` whose default is not `None`, such as a
+    /// rate limit): the text `null` then sets it to none.
+    nullable: bool,
 }
 
 impl Leaf {
@@ -64,6 +67,7 @@ fn leaves() -> Vec<Leaf> {
 }
 
 fn walk(schema: &Value, defs: &Value, path: &mut Vec<String>, out: &mut Vec<Leaf>) {
+    let nullable = is_nullable(schema);
     let schema = resolve(schema, defs);
     if let Some(props) = schema.get("properties").and_then(Value::as_object) {
         for (name, sub) in props {
@@ -91,7 +95,19 @@ fn walk(schema: &Value, defs: &Value, path: &mut Vec<String>, out: &mut Vec<Leaf
     out.push(Leaf {
         path: path.clone(),
         kind,
+        nullable: nullable || types.contains(&"null"),
     });
+}
+
+/// Whether `schema` admits `null`: a type list with `null`, or an `anyOf`/`oneOf` alternative.
+fn is_nullable(schema: &Value) -> bool {
+    let null = |s: &Value| s.get("type").and_then(Value::as_str) == Some("null");
+    ["anyOf", "oneOf"].iter().any(|key| {
+        schema
+            .get(*key)
+            .and_then(Value::as_array)
+            .is_some_and(|options| options.iter().any(null))
+    })
 }
 
 /// `schema` with `$ref`s followed and `null` alternatives (of an `Option`) dropped.
@@ -121,9 +137,13 @@ fn resolve<'a>(schema: &'a Value, defs: &'a Value) -> &'a Value {
 
 /// Reads `raw` as a `kind`; `source` names where it came from, for the error (which never
 /// repeats the value).
-fn parse(kind: Kind, raw: &str, source: &str) -> Result<Value> {
+fn parse(leaf: &Leaf, raw: &str, source: &str) -> Result<Value> {
     let raw = raw.trim();
     let bad = |rule: &str| Error::invalid(source, rule);
+    let kind = leaf.kind;
+    if leaf.nullable && kind != Kind::String && raw.eq_ignore_ascii_case("null") {
+        return Ok(Value::Null);
+    }
     Ok(match kind {
         Kind::String => Value::String(raw.to_owned()),
         Kind::Integer => raw
@@ -201,7 +221,7 @@ impl Layers {
         for leaf in &leaves {
             let name = leaf.env_name();
             if let Some(raw) = env(&name) {
-                set(&mut root, &leaf.path, parse(leaf.kind, &raw, &name)?);
+                set(&mut root, &leaf.path, parse(leaf, &raw, &name)?);
             }
         }
         let flags = self
@@ -214,7 +234,7 @@ impl Layers {
                 .iter()
                 .find(|l| l.dotted() == path)
                 .ok_or_else(|| Error::invalid(path, "is not a setting"))?;
-            set(&mut root, &leaf.path, parse(leaf.kind, &raw, path)?);
+            set(&mut root, &leaf.path, parse(leaf, &raw, path)?);
         }
         serde_path_to_error::deserialize::<_, Settings>(root).map_err(|e| {
             let path = e.path().to_string();
@@ -263,6 +283,33 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         layers.load_with_env(&[], |name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn a_limit_that_may_be_none_is_set_to_none_with_null_from_a_flag_or_the_environment() {
+        let secret = [
+            ("CONCIERGE_BUILDIUM_CLIENT_ID", "id"),
+            ("CONCIERGE_BUILDIUM_CLIENT_SECRET", "secret"),
+        ];
+        let layers = Layers {
+            config: None,
+            flags: vec![Layers::set_flag("buildium.rate_limit_per_sec=null").unwrap()],
+        };
+        let settings = load(&layers, &secret).unwrap();
+        assert_eq!(settings.buildium.unwrap().rate_limit_per_sec, None);
+        let layers = Layers {
+            config: None,
+            flags: vec![Layers::set_flag("buildium.rate_limit_per_sec=25").unwrap()],
+        };
+        let settings = load(&layers, &secret).unwrap();
+        assert_eq!(settings.buildium.unwrap().rate_limit_per_sec, Some(25));
+        let mut env = secret.to_vec();
+        env.push(("CONCIERGE_BUILDIUM_RATE_LIMIT_PER_SEC", "null"));
+        let settings = load(&Layers::default(), &env).unwrap();
+        assert_eq!(settings.buildium.unwrap().rate_limit_per_sec, None);
+        // Without it, Buildium's documented 10 requests a second.
+        let settings = load(&Layers::default(), &secret).unwrap();
+        assert_eq!(settings.buildium.unwrap().rate_limit_per_sec, Some(10));
     }
 
     #[test]
