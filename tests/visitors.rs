@@ -56,8 +56,8 @@ async fn open_on(dir: &Path, sim: &SimHandle) -> Concierge {
     open(dir, &sim.base_url(), sim.client_id(), sim.client_secret()).await
 }
 
-/// Consent, a property linked to the simulator's first building, provisioned and preflighted.
-async fn ready(c: &Concierge, sim: &SimHandle) -> (Property, i64) {
+/// Consent, and a property linked to the simulator's first building; its id there.
+async fn linked(c: &Concierge, sim: &SimHandle) -> (Property, i64) {
     let desk = admin();
     c.connect_intercom(&desk, secrecy::SecretString::from(sim.issue_consent_code()))
         .await
@@ -83,9 +83,16 @@ async fn ready(c: &Concierge, sim: &SimHandle) -> (Property, i64) {
         .await
         .unwrap();
     assert_eq!(p.zone().name(), "Australia/Sydney");
+    (p, building.external.id.parse().unwrap())
+}
+
+/// Linked, provisioned and preflighted.
+async fn ready(c: &Concierge, sim: &SimHandle) -> (Property, i64) {
+    let desk = admin();
+    let (p, building) = linked(c, sim).await;
     c.provision_visitor_site(&desk, &p.id).await.unwrap();
     assert!(c.visitor_preflight(&desk, &p.id).await.unwrap().passed);
-    (p, building.external.id.parse().unwrap())
+    (p, building)
 }
 
 fn visit(p: &Property, name: &str, key: Option<&str>) -> CreateVisitorPass {
@@ -121,29 +128,7 @@ async fn with_a_fifth_of_the_intercoms_responses_failing_there_is_one_placeholde
     let dir = tempfile::tempdir().unwrap();
     let c = open_on(dir.path(), &sim).await;
     let desk = admin();
-    c.connect_intercom(&desk, secrecy::SecretString::from(sim.issue_consent_code()))
-        .await
-        .unwrap();
-    let mut settings = PropertySettings::default();
-    settings.visitors.placeholder_mailbox = Some(MAILBOX.into());
-    let p = c
-        .register_property(
-            &desk,
-            NewProperty::new("Harbour View", "harbour-view").settings(settings),
-        )
-        .await
-        .unwrap();
-    let building = c.intercom_buildings(&desk).await.unwrap().remove(0);
-    c.link_intercom_building(
-        &desk,
-        LinkIntercomBuilding {
-            property_id: p.id.clone(),
-            intercom_building_id: building.external.id.clone(),
-        },
-    )
-    .await
-    .unwrap();
-    let building: i64 = building.external.id.parse().unwrap();
+    let (p, building) = linked(&c, &sim).await;
 
     sim.set_faults(FaultPlan::new(0.2, 11));
     let mut attempts = 0;

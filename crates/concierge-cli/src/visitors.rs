@@ -272,11 +272,8 @@ async fn pass(layers: &Layers, cmd: PassCommand, out: &mut impl Write) -> Result
             let p = by_site(&c, &admin, &site).await?;
             let state = state
                 .map(|s| {
-                    VisitorPassState::ALL
-                        .iter()
-                        .copied()
-                        .find(|v| v.as_str() == s)
-                        .ok_or_else(|| Error::invalid("state", "is not a visitor pass state"))
+                    s.parse::<VisitorPassState>()
+                        .map_err(|_| Error::invalid("state", "is not a visitor pass state"))
                 })
                 .transpose()?;
             let filter = VisitorPassFilter {

@@ -2,31 +2,10 @@
 //! saying how to configure one; a property is registered, shown, changed, linked to Buildium
 //! (its simulator here, through the real adapter) and synced, all from the command line.
 
+mod common;
+
+use common::{concierge, ok};
 use concierge_buildium_sim::{BuildiumSimulator, SimConfig};
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn concierge(dir: &Path, envs: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_concierge"));
-    command.args(args).current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CONCIERGE_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(envs.iter().copied());
-    command.output().expect("run concierge")
-}
-
-fn ok(out: Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "stdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
 
 #[test]
 fn a_command_that_needs_a_pms_refuses_without_one_and_says_how_to_configure_it() {

@@ -4,30 +4,10 @@
 //! twice, the preflight, a pass in local time and UTC, the listing and the contact report.
 
 use concierge_butterflymx_sim::{ButterflyMxSim, SimConfig};
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn concierge(dir: &Path, envs: &[(&str, String)], args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_concierge"));
-    command.args(args).current_dir(dir);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("CONCIERGE_") {
-            command.env_remove(key);
-        }
-    }
-    command.envs(envs.iter().map(|(k, v)| (*k, v.as_str())));
-    command.output().expect("run concierge")
-}
+mod common;
 
-fn ok(out: Output) -> String {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "stdout: {stdout}\nstderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
+use common::{concierge, ok};
 
 #[test]
 fn a_visitor_command_without_an_intercom_refuses_and_says_how_to_configure_one() {
@@ -66,6 +46,7 @@ async fn a_site_is_connected_provisioned_and_given_a_pass_with_the_command_alone
         async move {
             tokio::task::spawn_blocking(move || {
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 ok(concierge(&dir, &env, &args))
             })
             .await

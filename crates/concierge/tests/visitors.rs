@@ -52,6 +52,22 @@ async fn ready() -> World {
     w
 }
 
+/// Stages a crash after the intercom made pass `id`: our record back to `requested` (without
+/// the intercom's reference when `forget_external`) and its ledger intent back to `recorded`.
+async fn unanswered(w: &World, id: &VisitorPassId, forget_external: bool) -> VisitorPass {
+    let mut record: VisitorPass = w.store.load(id.as_str()).await.unwrap();
+    record.state = VisitorPassState::Requested;
+    if forget_external {
+        record.external = None;
+    }
+    let mut intent: Intent = w.store.load(&format!("visit.{}", record.id)).await.unwrap();
+    intent.status = IntentStatus::Recorded;
+    let mut batch = Batch::new();
+    batch.put(&mut record).put(&mut intent);
+    w.store.commit(batch).await.unwrap();
+    record
+}
+
 fn visit(w: &World, name: &str, starts: &str, ends: &str) -> CreateVisitorPass {
     CreateVisitorPass {
         property_id: w.property.id.clone(),
@@ -413,14 +429,7 @@ async fn reconciliation_finds_a_pass_the_intercom_made_before_the_crash() {
         )
         .await
         .unwrap();
-    let mut record: VisitorPass = w.store.load(view.pass.id.as_str()).await.unwrap();
-    record.state = VisitorPassState::Requested;
-    record.external = None;
-    let mut intent: Intent = w.store.load(&format!("visit.{}", record.id)).await.unwrap();
-    intent.status = IntentStatus::Recorded;
-    let mut batch = Batch::new();
-    batch.put(&mut record).put(&mut intent);
-    w.store.commit(batch).await.unwrap();
+    let record = unanswered(&w, &view.pass.id, true).await;
 
     assert_eq!(w.concierge.reconcile_visitor_passes().await.unwrap(), 1);
     let after = w
@@ -623,13 +632,7 @@ async fn a_pass_still_requested_when_its_resident_moves_out_is_revoked_once_reco
         .await
         .unwrap();
     // Stage it as unanswered (a crash after the intercom made it).
-    let mut record: VisitorPass = w.store.load(view.pass.id.as_str()).await.unwrap();
-    record.state = VisitorPassState::Requested;
-    let mut intent: Intent = w.store.load(&format!("visit.{}", record.id)).await.unwrap();
-    intent.status = IntentStatus::Recorded;
-    let mut batch = Batch::new();
-    batch.put(&mut record).put(&mut intent);
-    w.store.commit(batch).await.unwrap();
+    let record = unanswered(&w, &view.pass.id, false).await;
 
     w.concierge.move_out(&w.admin, &ada.id, None).await.unwrap();
     assert_eq!(w.concierge.reconcile_visitor_passes().await.unwrap(), 1);
