@@ -166,7 +166,7 @@ async fn run(residents: usize) {
         loop {
             let page = pms
                 .list_units(ListPmsUnitsRequest {
-                    property: Some(p.external.clone()),
+                    properties: vec![p.external.clone()],
                     cursor,
                 })
                 .await
@@ -180,7 +180,7 @@ async fn run(residents: usize) {
         loop {
             let page = pms
                 .list_residents(ListPmsResidentsRequest {
-                    property: Some(p.external.clone()),
+                    properties: vec![p.external.clone()],
                     updated_since: None,
                     cursor,
                 })

@@ -148,6 +148,7 @@
 //!   that already started (Buildium gives no other date).
 
 mod config;
+mod cursor;
 mod map;
 mod wire;
 
@@ -163,7 +164,8 @@ use concierge_core::{
     ProviderResult, RecordError,
 };
 use concierge_http::{Auth, ExposeSecret, HeaderMap, HttpClient, SecretString};
-use map::{Lease, PROVIDER, PageContext, Tenant};
+use cursor::Position;
+use map::{FirstLease, Lease, PROVIDER, PageContext, Tenant};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -193,8 +195,17 @@ impl fmt::Debug for BuildiumPms {
 /// One page of a Buildium listing.
 struct Listing {
     items: Vec<Value>,
-    next: Option<Cursor>,
+    /// The offset of the next page, if there is one.
+    next: Option<u64>,
 }
+
+/// The `orderby` of every listing over properties: each property's records together, in `Id`
+/// order (Buildium's unique key, so pages are stable).
+const BY_PROPERTY: &str = "PropertyId,Id";
+
+/// How many properties one listing names at most: the query-length limit, not this, is what
+/// chunks `propertyids` in practice (about 200 ids per request).
+const PROPERTIES_PER_LISTING: usize = 100_000;
 
 impl BuildiumPms {
     /// An adapter for the account `config` describes. Fails (kind `Other`) on an empty client id
@@ -245,14 +256,7 @@ impl BuildiumPms {
     /// The Buildium id of a property reference: a positive int32, as Buildium's ids are (its
     /// OpenAPI file declares them `int32`). Anything else is refused before any request, as a
     /// `Rejected`, not retryable error naming the field `pms_property_id`.
-    fn property_id(operation: &str, property: Option<&ExternalRef>) -> ProviderResult<i64> {
-        let property = property.ok_or_else(|| {
-            Self::error(
-                operation,
-                ProviderErrorKind::Rejected,
-                "a property is required".into(),
-            )
-        })?;
+    fn property_id(operation: &str, property: &ExternalRef) -> ProviderResult<i64> {
         if property.provider != PROVIDER {
             return Err(Self::error(
                 operation,
@@ -281,17 +285,72 @@ impl BuildiumPms {
             })
     }
 
-    fn offset(operation: &str, cursor: Option<&Cursor>) -> ProviderResult<u64> {
-        match cursor {
-            None => Ok(0),
-            Some(c) => c.0.parse::<u64>().map_err(|_| {
-                Self::error(
-                    operation,
-                    ProviderErrorKind::Rejected,
-                    "the cursor is not one this provider issued".into(),
-                )
-            }),
+    /// The Buildium ids of the requested properties, ascending and once each (at least one).
+    fn property_ids(operation: &str, properties: &[ExternalRef]) -> ProviderResult<Vec<i64>> {
+        if properties.is_empty() {
+            return Err(Self::error(
+                operation,
+                ProviderErrorKind::Rejected,
+                "a property is required".into(),
+            ));
         }
+        let ids: BTreeSet<i64> = properties
+            .iter()
+            .map(|p| Self::property_id(operation, p))
+            .collect::<ProviderResult<_>>()?;
+        Ok(ids.into_iter().collect())
+    }
+
+    fn position(operation: &str, cursor: Option<&Cursor>) -> ProviderResult<Position> {
+        Position::parse(cursor).ok_or_else(|| {
+            Self::error(
+                operation,
+                ProviderErrorKind::Rejected,
+                "the cursor is not one this provider issued".into(),
+            )
+        })
+    }
+
+    /// The offset of a listing without chunks (the properties listing).
+    fn offset(operation: &str, cursor: Option<&Cursor>) -> ProviderResult<u64> {
+        match Self::position(operation, cursor)? {
+            Position {
+                chunk: 0,
+                offset,
+                carry: None,
+            } => Ok(offset),
+            _ => Err(Self::error(
+                operation,
+                ProviderErrorKind::Rejected,
+                "the cursor is not one this provider issued".into(),
+            )),
+        }
+    }
+
+    /// The chunk of property ids a position pages, with the query that names them and `base`.
+    fn chunk_query(
+        &self,
+        operation: &str,
+        path: &str,
+        base: &[(&'static str, String)],
+        ids: &[i64],
+        position: &Position,
+    ) -> ProviderResult<(Vec<(&'static str, String)>, Vec<i64>, usize)> {
+        let chunks = self.chunk_ids(path, base, "propertyids", ids);
+        let count = chunks.len();
+        let chunk = chunks.into_iter().nth(position.chunk).ok_or_else(|| {
+            Self::error(
+                operation,
+                ProviderErrorKind::Rejected,
+                "the cursor is not one this provider issued".into(),
+            )
+        })?;
+        let mut query: Vec<(&'static str, String)> = chunk
+            .iter()
+            .map(|id| ("propertyids", id.to_string()))
+            .collect();
+        query.extend(base.iter().cloned());
+        Ok((query, chunk, count))
     }
 
     /// One page of `path` from `offset`, with `query` (which holds the `orderby`).
@@ -324,13 +383,13 @@ impl BuildiumPms {
         };
         Ok(Listing {
             items: reply.body,
-            next: more.then(|| Cursor(end.to_string())),
+            next: more.then_some(end),
         })
     }
 
-    /// Splits `ids` (sent as repeated `name` parameters with `base`, an `orderby=Id` and the
-    /// paging parameters) into chunks whose query string stays within the configured limit,
-    /// measured with the transport's own encoding.
+    /// Splits `ids` (sent as repeated `name` parameters with `base`, which holds the `orderby`,
+    /// and the paging parameters) into chunks whose query string stays within the configured
+    /// limit, measured with the transport's own encoding.
     fn chunk_ids(
         &self,
         path: &str,
@@ -342,7 +401,6 @@ impl BuildiumPms {
             .iter()
             .cloned()
             .chain([
-                ("orderby", "Id".to_string()),
                 ("limit", self.config.page_size.to_string()),
                 // The widest offset a chunk's paging can send.
                 ("offset", u64::from(u32::MAX).to_string()),
@@ -383,7 +441,7 @@ impl BuildiumPms {
             .collect::<BTreeSet<i64>>()
             .into_iter()
             .collect();
-        let chunks = self.chunk_ids(TENANTS, &[], "unitids", &units);
+        let chunks = self.chunk_ids(TENANTS, &[("orderby", "Id".into())], "unitids", &units);
         let by_units = needed.len() > chunks.len();
         if by_units {
             for chunk in &chunks {
@@ -436,7 +494,7 @@ impl BuildiumPms {
                 }
             }
             match page.next {
-                Some(next) => offset = next.0.parse().unwrap_or(u64::MAX),
+                Some(next) => offset = next,
                 None => return Ok(()),
             }
         }
@@ -478,68 +536,97 @@ impl PmsProvider for BuildiumPms {
         let page = self.listing(operation, RENTALS, query, offset).await?;
         Ok(Page {
             items: page.items.into_iter().map(map::property).collect(),
-            next: page.next,
+            next: page.next.map(|offset| Cursor(offset.to_string())),
         })
     }
 
-    /// `GET /v1/rentals/units?propertyids=<id>&orderby=Id`.
+    /// Many: `propertyids` takes as many as fit in a query string, and a listing ordered by
+    /// `PropertyId,Id` keeps each property's records together.
+    fn properties_per_listing(&self) -> usize {
+        PROPERTIES_PER_LISTING
+    }
+
+    /// `GET /v1/rentals/units?propertyids=<id>&…&orderby=PropertyId,Id`, chunk by chunk.
     async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>> {
         let operation = "list_units";
-        let property_id = Self::property_id(operation, req.property.as_ref())?;
-        let offset = Self::offset(operation, req.cursor.as_ref())?;
-        let query = vec![
-            ("propertyids", property_id.to_string()),
-            ("orderby", "Id".to_string()),
-        ];
-        let page = self.listing(operation, UNITS, query, offset).await?;
+        let ids = Self::property_ids(operation, &req.properties)?;
+        let position = Self::position(operation, req.cursor.as_ref())?;
+        let base = [("orderby", BY_PROPERTY.to_string())];
+        let (query, chunk, chunks) = self.chunk_query(operation, UNITS, &base, &ids, &position)?;
+        let page = self
+            .listing(operation, UNITS, query, position.offset)
+            .await?;
+        let listed = (chunk.len() == 1).then(|| chunk[0]);
         Ok(Page {
             items: page
                 .items
                 .into_iter()
-                .map(|v| map::unit(v, &self.config))
+                .map(|v| map::unit(v, &self.config, listed))
                 .collect(),
-            next: page.next,
+            next: position
+                .next(page.next, chunks, None)
+                .map(|p| p.cursor()),
         })
     }
 
-    /// `GET /v1/leases?propertyids=<id>&orderby=Id` (`lastupdatedfrom` when incremental), and
-    /// the tenants the leases do not embed.
+    /// `GET /v1/leases?propertyids=<id>&…&orderby=PropertyId,Id` (`lastupdatedfrom` when
+    /// incremental), chunk by chunk, and the tenants the leases do not embed.
     async fn list_residents(
         &self,
         req: ListPmsResidentsRequest,
     ) -> ProviderResult<Page<PmsResident>> {
         let operation = "list_residents";
-        let property_id = Self::property_id(operation, req.property.as_ref())?;
-        let offset = Self::offset(operation, req.cursor.as_ref())?;
-        let mut query = vec![("propertyids", property_id.to_string())];
+        let ids = Self::property_ids(operation, &req.properties)?;
+        let position = Self::position(operation, req.cursor.as_ref())?;
+        let mut base: Vec<(&'static str, String)> = Vec::new();
         let orderby = match req.updated_since {
             Some(since) => {
-                query.push(("lastupdatedfrom", wire::format_timestamp(since)));
-                self.config.incremental_order.orderby()
+                base.push(("lastupdatedfrom", wire::format_timestamp(since)));
+                format!("PropertyId,{}", self.config.incremental_order.orderby())
             }
             None => {
                 if !self.config.include_past_leases {
-                    query.push(("leasestatuses", "Active".into()));
-                    query.push(("leasestatuses", "Future".into()));
+                    base.push(("leasestatuses", "Active".into()));
+                    base.push(("leasestatuses", "Future".into()));
                 }
-                LeaseOrder::Id.orderby()
+                BY_PROPERTY.to_string()
             }
         };
-        query.push(("orderby", orderby.to_string()));
-        let page = self.listing(operation, LEASES, query, offset).await?;
+        base.push(("orderby", orderby));
+        // A full listing of every lease in property-then-Id order shows each tenant's first
+        // lease in a property first: the key needs no look-up of the tenant's leases.
+        let ordered = req.updated_since.is_none() && self.config.include_past_leases;
+        let (query, chunk, chunks) =
+            self.chunk_query(operation, LEASES, &base, &ids, &position)?;
+        let page = self
+            .listing(operation, LEASES, query, position.offset)
+            .await?;
 
-        let leases: Vec<Result<Lease, RecordError>> =
-            page.items.into_iter().map(map::lease).collect();
+        let listed = (chunk.len() == 1).then(|| chunk[0]);
+        let leases: Vec<Result<Lease, RecordError>> = page
+            .items
+            .into_iter()
+            .map(|v| map::lease(v, listed))
+            .collect();
+        let (first, carry) = if ordered {
+            let (firsts, carry) = map::firsts_in_listing(&leases, position.carry.clone());
+            (FirstLease::Listed(firsts), carry)
+        } else {
+            (FirstLease::LookedUp, None)
+        };
         let mut needed: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         for lease in leases.iter().flatten() {
-            for tenant_id in lease.tenant_ids() {
-                if map::needs_lookup(lease, tenant_id, &self.config) {
-                    needed.entry(tenant_id).or_default().insert(lease.unit_id);
+            for entry in lease.readable_entries() {
+                if map::needs_lookup(lease, entry, &self.config, !ordered) {
+                    needed
+                        .entry(entry.tenant_id)
+                        .or_default()
+                        .insert(lease.unit_id);
                 }
             }
         }
         let fetched = self.look_up_tenants(operation, &needed).await?;
-        let ctx = PageContext::new(&self.config, property_id, &fetched, &leases);
+        let ctx = PageContext::new(&self.config, &fetched, first, &leases);
         let mut items = Vec::new();
         for lease in &leases {
             match lease {
@@ -549,7 +636,9 @@ impl PmsProvider for BuildiumPms {
         }
         Ok(Page {
             items,
-            next: page.next,
+            next: position
+                .next(page.next, chunks, carry)
+                .map(|p| p.cursor()),
         })
     }
 }
@@ -569,7 +658,7 @@ mod tests {
     fn id_chunks_keep_every_query_string_within_the_limit_and_every_id_once() {
         let pms = pms(4096);
         let ids: Vec<i64> = (100_000..101_000).collect();
-        let chunks = pms.chunk_ids(TENANTS, &[], "unitids", &ids);
+        let chunks = pms.chunk_ids(TENANTS, &[("orderby", "Id".into())], "unitids", &ids);
         assert!(chunks.len() >= 4, "{}", chunks.len());
         let flat: Vec<i64> = chunks.iter().flatten().copied().collect();
         assert_eq!(flat, ids);
@@ -582,25 +671,35 @@ mod tests {
             let len = pms.http.get("t", TENANTS).query(&query).query_string_len();
             assert!(len <= 4096, "{len}");
         }
-        assert!(pms.chunk_ids(TENANTS, &[], "unitids", &[]).is_empty());
+        assert!(
+            pms.chunk_ids(TENANTS, &[("orderby", "Id".into())], "unitids", &[])
+                .is_empty()
+        );
     }
 
     #[test]
     fn property_references_must_be_buildium_integer_ids() {
         let op = "list_units";
         assert_eq!(
-            BuildiumPms::property_id(op, Some(&ExternalRef::new("buildium", "1001"))).unwrap(),
+            BuildiumPms::property_id(op, &ExternalRef::new("buildium", "1001")).unwrap(),
             1001
         );
         for bad in [
-            Some(ExternalRef::new("buildium", "abc")),
-            Some(ExternalRef::new("buildium", "-4")),
-            Some(ExternalRef::new("yardi", "1001")),
-            None,
+            ExternalRef::new("buildium", "abc"),
+            ExternalRef::new("buildium", "-4"),
+            ExternalRef::new("yardi", "1001"),
         ] {
-            let e = BuildiumPms::property_id(op, bad.as_ref()).unwrap_err();
+            let e = BuildiumPms::property_id(op, &bad).unwrap_err();
             assert_eq!(e.kind, ProviderErrorKind::Rejected);
         }
+        let e = BuildiumPms::property_ids(op, &[]).unwrap_err();
+        assert_eq!(e.kind, ProviderErrorKind::Rejected);
+        let many = [
+            ExternalRef::new("buildium", "9"),
+            ExternalRef::new("buildium", "3"),
+            ExternalRef::new("buildium", "9"),
+        ];
+        assert_eq!(BuildiumPms::property_ids(op, &many).unwrap(), [3, 9]);
     }
 
     #[test]

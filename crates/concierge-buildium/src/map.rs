@@ -9,7 +9,7 @@ use crate::wire::{
 use chrono::{DateTime, NaiveDate, Utc};
 use concierge_core::{ExternalRef, OccupancyRole, PmsProperty, PmsResident, PmsUnit, RecordError};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The provider name in every [`ExternalRef`].
 pub(crate) const PROVIDER: &str = "buildium";
@@ -47,8 +47,12 @@ pub(crate) fn property(value: Value) -> Result<PmsProperty, RecordError> {
 }
 
 /// A rental unit. `BuildingName` is its building (empty: the property itself); `UnitNumber` is
-/// required.
-pub(crate) fn unit(value: Value, config: &BuildiumConfig) -> Result<PmsUnit, RecordError> {
+/// required; its property is `PropertyId`, else `listed` (the one property a listing named).
+pub(crate) fn unit(
+    value: Value,
+    config: &BuildiumConfig,
+    listed: Option<i64>,
+) -> Result<PmsUnit, RecordError> {
     let id = raw_id(&value);
     let unit: RentalUnitMessage = decode(value).map_err(|e| {
         record_error(
@@ -62,6 +66,12 @@ pub(crate) fn unit(value: Value, config: &BuildiumConfig) -> Result<PmsUnit, Rec
             "the rental unit has no `UnitNumber`".into(),
         )
     })?;
+    let property = unit.property_id.or(listed).ok_or_else(|| {
+        record_error(
+            Some(unit.id.to_string()),
+            "the rental unit has no `PropertyId`".into(),
+        )
+    })?;
     let building_name = if config.use_building_name {
         non_empty(unit.building_name)
     } else {
@@ -69,6 +79,7 @@ pub(crate) fn unit(value: Value, config: &BuildiumConfig) -> Result<PmsUnit, Rec
     };
     Ok(PmsUnit {
         external: ExternalRef::new(PROVIDER, unit.id.to_string()),
+        property: ExternalRef::new(PROVIDER, property.to_string()),
         building_name,
         floor: None,
         number,
@@ -146,6 +157,8 @@ pub(crate) struct Entry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Lease {
     pub id: i64,
+    /// `PropertyId`, else the one property the listing named.
+    pub property_id: i64,
     pub unit_id: i64,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -163,6 +176,16 @@ pub(crate) struct Lease {
 }
 
 impl Lease {
+    /// Whether the entry's tenant left: `MovedOut`, or on a `Past` lease.
+    pub(crate) fn gone(&self, entry: &Entry) -> bool {
+        entry.moved_out || self.past
+    }
+
+    /// The lease's readable entries.
+    pub(crate) fn readable_entries(&self) -> impl Iterator<Item = &Entry> + '_ {
+        self.entries.iter().filter_map(|e| e.as_ref().ok())
+    }
+
     /// The tenant ids of the lease's readable entries.
     pub(crate) fn tenant_ids(&self) -> impl Iterator<Item = i64> + '_ {
         self.entries
@@ -176,13 +199,18 @@ fn lease_error(id: Option<i64>, what: String) -> RecordError {
     record_error(None, format!("lease {lease}: {what}"))
 }
 
-/// Decodes a `LeaseMessage`. A lease without `Id` or `UnitId`, with unreadable dates, or with a
+/// Decodes a `LeaseMessage`; its property is `PropertyId`, else `listed` (the one property the
+/// listing named). A lease without `Id`, `UnitId` or property, with unreadable dates, or with a
 /// move-out that names no tenant, is one error (the message names the lease).
-pub(crate) fn lease(value: Value) -> Result<Lease, RecordError> {
+pub(crate) fn lease(value: Value, listed: Option<i64>) -> Result<Lease, RecordError> {
     let raw = raw_id(&value);
     let l: LeaseMessage =
         decode(value).map_err(|e| lease_error(raw, format!("cannot be read: {e}")))?;
     let id = Some(l.id);
+    let property_id = l
+        .property_id
+        .or(listed)
+        .ok_or_else(|| lease_error(id, "has no `PropertyId`".into()))?;
     let unit_id = l
         .unit_id
         .ok_or_else(|| lease_error(id, "has no `UnitId`".into()))?;
@@ -251,6 +279,7 @@ pub(crate) fn lease(value: Value) -> Result<Lease, RecordError> {
 
     Ok(Lease {
         id: l.id,
+        property_id,
         unit_id,
         from,
         to,
@@ -264,66 +293,132 @@ pub(crate) fn lease(value: Value) -> Result<Lease, RecordError> {
 }
 
 /// Whether the adapter must fetch this tenant's `TenantMessage`: they are not embedded in
-/// `CurrentTenants` (future or moved out), or the resident key needs their leases and the
-/// embedded message has none.
-pub(crate) fn needs_lookup(lease: &Lease, tenant_id: i64, config: &BuildiumConfig) -> bool {
-    match lease.embedded.get(&tenant_id) {
-        Some(Ok(t)) => config.resident_key == ResidentKey::TenantFirstLease && t.leases.is_none(),
+/// `CurrentTenants` (future, or unreadable there) and have not left, so their names and contact
+/// details are needed; or the resident key needs their leases (`first_lease_looked_up`) and
+/// neither an embedded message with its `Leases` nor the listing's order tells them. A tenant
+/// who left and is not embedded is listed without contact details instead (the sync keeps those
+/// it has).
+pub(crate) fn needs_lookup(
+    lease: &Lease,
+    entry: &Entry,
+    config: &BuildiumConfig,
+    first_lease_looked_up: bool,
+) -> bool {
+    let key_needs_leases =
+        first_lease_looked_up && config.resident_key == ResidentKey::TenantFirstLease;
+    match lease.embedded.get(&entry.tenant_id) {
+        Some(Ok(t)) => key_needs_leases && t.leases.is_none(),
+        _ if lease.gone(entry) => key_needs_leases,
         _ => true,
     }
+}
+
+/// How a page tells which lease of a tenant is their first in a property.
+pub(crate) enum FirstLease {
+    /// From the tenants' `Leases[]` (looked up when not embedded) and the page itself: for an
+    /// incremental pull, which lists only what changed.
+    LookedUp,
+    /// From the listing's order: a full listing of every lease, past ones included, ordered by
+    /// property then `Id`, shows a tenant's first lease in a property before any later one.
+    /// Holds the `(lease, tenant)` pairs that are a tenant's first in their property.
+    Listed(HashSet<(i64, i64)>),
+}
+
+/// The property a page of an ordered full listing ended in and the tenants it showed there:
+/// handed to the next page in the cursor, so a property that spans pages keys its tenants the
+/// same as one that does not.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Carry {
+    pub property: i64,
+    pub tenants: BTreeSet<i64>,
+}
+
+/// The first leases of an ordered full listing's page (see [`FirstLease::Listed`]), given what
+/// the previous page carried; returns them with what this page carries on. An unreadable lease
+/// shows no tenants.
+pub(crate) fn firsts_in_listing(
+    leases: &[Result<Lease, RecordError>],
+    carry: Option<Carry>,
+) -> (HashSet<(i64, i64)>, Option<Carry>) {
+    let mut firsts = HashSet::new();
+    let mut current = carry;
+    for lease in leases.iter().flatten() {
+        let here = match &mut current {
+            Some(c) if c.property == lease.property_id => c,
+            _ => current.insert(Carry {
+                property: lease.property_id,
+                tenants: BTreeSet::new(),
+            }),
+        };
+        for tenant_id in lease.tenant_ids() {
+            if here.tenants.insert(tenant_id) {
+                firsts.insert((lease.id, tenant_id));
+            }
+        }
+    }
+    (firsts, current)
 }
 
 /// What mapping a page of leases knows besides each lease.
 pub(crate) struct PageContext<'a> {
     pub config: &'a BuildiumConfig,
-    /// The property listed.
-    pub property_id: i64,
     /// Tenants fetched for this page, by id.
     pub fetched: &'a HashMap<i64, Result<Tenant, String>>,
-    /// Every tenant's leases on this page.
-    pub page_leases: HashMap<i64, BTreeSet<i64>>,
+    /// How first leases are told.
+    pub first: FirstLease,
+    /// Every tenant's leases on this page, by (property, tenant).
+    pub page_leases: HashMap<(i64, i64), BTreeSet<i64>>,
 }
 
 impl<'a> PageContext<'a> {
     pub(crate) fn new(
         config: &'a BuildiumConfig,
-        property_id: i64,
         fetched: &'a HashMap<i64, Result<Tenant, String>>,
+        first: FirstLease,
         leases: &[Result<Lease, RecordError>],
     ) -> Self {
-        let mut page_leases: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+        let mut page_leases: HashMap<(i64, i64), BTreeSet<i64>> = HashMap::new();
         for lease in leases.iter().flatten() {
             for tenant_id in lease.tenant_ids() {
-                page_leases.entry(tenant_id).or_default().insert(lease.id);
+                page_leases
+                    .entry((lease.property_id, tenant_id))
+                    .or_default()
+                    .insert(lease.id);
             }
         }
         Self {
             config,
-            property_id,
             fetched,
+            first,
             page_leases,
         }
     }
 
     /// The resident's external id (see [`ResidentKey`]).
-    fn key(&self, tenant_id: i64, lease_id: i64, tenant: Option<&Tenant>) -> String {
-        let composite = format!("{tenant_id}:{lease_id}");
+    fn key(&self, tenant_id: i64, lease: &Lease, tenant: Option<&Tenant>) -> String {
+        let composite = format!("{tenant_id}:{}", lease.id);
         if self.config.resident_key == ResidentKey::TenantAndLease {
             return composite;
         }
-        let mut first = lease_id;
-        if let Some(ids) = self.page_leases.get(&tenant_id) {
-            first = first.min(ids.iter().copied().min().unwrap_or(lease_id));
-        }
-        let in_property = tenant
-            .and_then(|t| t.leases.as_ref())
-            .into_iter()
-            .flatten()
-            .filter(|l| l.property_id.is_none_or(|p| p == self.property_id));
-        for l in in_property {
-            first = first.min(l.id);
-        }
-        if first == lease_id {
+        let first = match &self.first {
+            FirstLease::Listed(firsts) => firsts.contains(&(lease.id, tenant_id)),
+            FirstLease::LookedUp => {
+                let mut first = lease.id;
+                if let Some(ids) = self.page_leases.get(&(lease.property_id, tenant_id)) {
+                    first = first.min(ids.iter().copied().min().unwrap_or(lease.id));
+                }
+                let in_property = tenant
+                    .and_then(|t| t.leases.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .filter(|l| l.property_id.is_none_or(|p| p == lease.property_id));
+                for l in in_property {
+                    first = first.min(l.id);
+                }
+                first == lease.id
+            }
+        };
+        if first {
             tenant_id.to_string()
         } else {
             composite
@@ -361,23 +456,30 @@ impl<'a> PageContext<'a> {
         entry: &Entry,
     ) -> Result<PmsResident, RecordError> {
         let tenant = self.tenant(lease, entry.tenant_id);
-        let key = self.key(entry.tenant_id, lease.id, tenant.as_ref().ok().copied());
+        let key = self.key(entry.tenant_id, lease, tenant.as_ref().ok().copied());
         let fail = |what: String| {
             record_error(
                 Some(key.clone()),
                 format!("tenant {} of lease {}: {what}", entry.tenant_id, lease.id),
             )
         };
-        let tenant = tenant.map_err(&fail)?;
+        // A tenant who left needs no contact details: the sync only moves them out.
+        let tenant = match tenant {
+            Ok(t) => Some(t),
+            Err(_) if lease.gone(entry) => None,
+            Err(e) => return Err(fail(e)),
+        };
         let move_in = entry.move_in.clone().map_err(&fail)?.or(lease.from);
         let move_out = self.move_out(lease, entry).map_err(&fail)?;
         Ok(PmsResident {
             external: ExternalRef::new(PROVIDER, key.clone()),
+            property: ExternalRef::new(PROVIDER, lease.property_id.to_string()),
             unit: ExternalRef::new(PROVIDER, lease.unit_id.to_string()),
-            first_name: tenant.first_name.clone(),
-            last_name: tenant.last_name.clone(),
-            email: tenant.email.clone(),
-            phone: tenant.phone.clone(),
+            contact_listed: tenant.is_some(),
+            first_name: tenant.map(|t| t.first_name.clone()).unwrap_or_default(),
+            last_name: tenant.map(|t| t.last_name.clone()).unwrap_or_default(),
+            email: tenant.and_then(|t| t.email.clone()),
+            phone: tenant.and_then(|t| t.phone.clone()),
             role: if index == 0 {
                 OccupancyRole::Primary
             } else {
@@ -437,8 +539,8 @@ mod tests {
         fetched: &HashMap<i64, Result<Tenant, String>>,
         config: &BuildiumConfig,
     ) -> Vec<Result<PmsResident, RecordError>> {
-        let leases = vec![lease(lease_json)];
-        let ctx = PageContext::new(config, 1001, fetched, &leases);
+        let leases = vec![lease(lease_json, Some(1001))];
+        let ctx = PageContext::new(config, fetched, FirstLease::LookedUp, &leases);
         ctx.residents(leases[0].as_ref().unwrap())
     }
 
@@ -458,12 +560,14 @@ mod tests {
         let u = unit(
             json!({"Id": 7, "BuildingName": "  ", "UnitNumber": "101"}),
             &config(),
+            Some(1001),
         )
         .unwrap();
         assert_eq!(u.building_name, None);
         let u = unit(
             json!({"Id": 7, "BuildingName": "North", "UnitNumber": "101"}),
             &config(),
+            Some(1001),
         )
         .unwrap();
         assert_eq!(u.building_name.as_deref(), Some("North"));
@@ -472,13 +576,14 @@ mod tests {
         assert_eq!(
             unit(
                 json!({"Id": 7, "BuildingName": "North", "UnitNumber": "1"}),
-                &flat
+                &flat,
+                Some(1001),
             )
             .unwrap()
             .building_name,
             None
         );
-        let e = unit(json!({"Id": 7, "UnitNumber": null}), &config()).unwrap_err();
+        let e = unit(json!({"Id": 7, "UnitNumber": null}), &config(), Some(1001)).unwrap_err();
         assert_eq!(e.external, Some(ExternalRef::new(PROVIDER, "7")));
     }
 
@@ -624,9 +729,11 @@ mod tests {
 
     #[test]
     fn a_lease_without_a_unit_is_one_error_naming_the_lease() {
-        let e = lease(json!({"Id": 9, "Tenants": []})).unwrap_err();
+        let e = lease(json!({"Id": 9, "Tenants": []}), Some(1001)).unwrap_err();
         assert_eq!(e.message, "lease 9: has no `UnitId`");
-        let e = lease(json!({"Id": "nine"})).unwrap_err();
+        let e = lease(json!({"Id": 9, "UnitId": 70}), None).unwrap_err();
+        assert_eq!(e.message, "lease 9: has no `PropertyId`");
+        let e = lease(json!({"Id": "nine"}), None).unwrap_err();
         assert!(
             e.message.starts_with("lease ?: cannot be read"),
             "{}",
@@ -638,15 +745,79 @@ mod tests {
     fn embedded_tenants_need_no_lookup_only_when_their_leases_are_known() {
         let body = json!({"Id": 9, "UnitId": 70,
             "CurrentTenants": [{"Id": 5, "FirstName": "A", "Leases": [{"Id": 9, "PropertyId": 1001}]}, {"Id": 6, "FirstName": "B", "Leases": null}],
-            "Tenants": [{"Id": 5, "Status": "Current"}, {"Id": 6, "Status": "Current"}, {"Id": 7, "Status": "Future"}]});
-        let l = lease(body).unwrap();
+            "Tenants": [{"Id": 5, "Status": "Current"}, {"Id": 6, "Status": "Current"}, {"Id": 7, "Status": "Future"}, {"Id": 8, "Status": "MovedOut"}]});
+        let l = lease(body, Some(1001)).unwrap();
+        let entry = |id: i64| l.readable_entries().find(|e| e.tenant_id == id).unwrap();
         let c = config();
-        assert!(!needs_lookup(&l, 5, &c));
-        assert!(needs_lookup(&l, 6, &c));
-        assert!(needs_lookup(&l, 7, &c));
+        // An incremental pull: the key needs each tenant's leases.
+        assert!(!needs_lookup(&l, entry(5), &c, true));
+        assert!(needs_lookup(&l, entry(6), &c, true));
+        assert!(needs_lookup(&l, entry(7), &c, true));
+        assert!(needs_lookup(&l, entry(8), &c, true));
+        // An ordered full listing: only a tenant who has not left and is not embedded.
+        assert!(!needs_lookup(&l, entry(6), &c, false));
+        assert!(needs_lookup(&l, entry(7), &c, false));
+        assert!(!needs_lookup(&l, entry(8), &c, false));
         let mut always = config();
         always.resident_key = ResidentKey::TenantAndLease;
-        assert!(!needs_lookup(&l, 6, &always));
-        assert!(needs_lookup(&l, 7, &always));
+        assert!(!needs_lookup(&l, entry(6), &always, true));
+        assert!(needs_lookup(&l, entry(7), &always, true));
+        assert!(!needs_lookup(&l, entry(8), &always, true));
+    }
+
+    #[test]
+    fn a_tenant_who_left_is_listed_without_contact_details_when_not_embedded() {
+        let body = json!({"Id": 9, "UnitId": 70, "LeaseFromDate": "2025-01-01", "LeaseToDate": "2025-12-31",
+            "LeaseStatus": "Past", "Tenants": [{"Id": 5, "Status": "MovedOut"}]});
+        let r = map(body, &HashMap::new(), &config()).remove(0).unwrap();
+        assert!(!r.contact_listed);
+        assert_eq!((r.first_name.as_str(), r.email.as_deref()), ("", None));
+        assert_eq!(r.move_out, Some(d(2025, 12, 31)));
+        assert_eq!(r.property, ExternalRef::new(PROVIDER, "1001"));
+        // One who has not left must be found.
+        let body = json!({"Id": 9, "UnitId": 70, "LeaseStatus": "Future", "Tenants": [{"Id": 5, "Status": "Future"}]});
+        let e = map(body, &HashMap::new(), &config()).remove(0).unwrap_err();
+        assert!(e.message.contains("not found"), "{}", e.message);
+    }
+
+    #[test]
+    fn an_ordered_full_listing_keys_first_leases_by_order_across_pages() {
+        let lease_of = |id: i64, property: i64, tenants: &[i64]| {
+            let entries: Vec<Value> = tenants
+                .iter()
+                .map(|t| json!({"Id": t, "Status": "Current"}))
+                .collect();
+            let embedded: Vec<Value> = tenants
+                .iter()
+                .map(|t| json!({"Id": t, "FirstName": "Ada", "LastName": "Lovelace"}))
+                .collect();
+            lease(
+                json!({"Id": id, "PropertyId": property, "UnitId": 70, "Tenants": entries,
+                    "CurrentTenants": embedded}),
+                None,
+            )
+        };
+        // Page 1 ends in property 2, where tenant 5 had lease 20.
+        let page1 = vec![lease_of(10, 1, &[5]), lease_of(11, 1, &[5, 6]), lease_of(20, 2, &[5])];
+        let (firsts, carry) = firsts_in_listing(&page1, None);
+        assert!(firsts.contains(&(10, 5)) && firsts.contains(&(11, 6)));
+        assert!(!firsts.contains(&(11, 5)));
+        assert!(firsts.contains(&(20, 5)), "another property starts afresh");
+        let carry = carry.unwrap();
+        assert_eq!((carry.property, carry.tenants.clone()), (2, BTreeSet::from([5])));
+        // Page 2 goes on in property 2: tenant 5's lease 21 is a later one; then property 3.
+        let page2 = vec![lease_of(21, 2, &[5, 7]), lease_of(30, 3, &[7])];
+        let (firsts, carry) = firsts_in_listing(&page2, Some(carry));
+        assert!(!firsts.contains(&(21, 5)));
+        assert!(firsts.contains(&(21, 7)) && firsts.contains(&(30, 7)));
+        assert_eq!(carry.unwrap().property, 3);
+        let (fetched, c) = (HashMap::new(), config());
+        let ctx = PageContext::new(&c, &fetched, FirstLease::Listed(firsts), &page2);
+        let keys: Vec<String> = ctx
+            .residents(page2[0].as_ref().unwrap())
+            .into_iter()
+            .map(|r| r.unwrap().external.id)
+            .collect();
+        assert_eq!(keys, ["5:21", "7"]);
     }
 }

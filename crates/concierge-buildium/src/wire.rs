@@ -31,6 +31,7 @@ pub(crate) struct AddressMessage {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct RentalUnitMessage {
     pub id: i64,
+    pub property_id: Option<i64>,
     pub building_name: Option<String>,
     pub unit_number: Option<String>,
 }
@@ -40,6 +41,7 @@ pub(crate) struct RentalUnitMessage {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct LeaseMessage {
     pub id: i64,
+    pub property_id: Option<i64>,
     pub unit_id: Option<i64>,
     pub lease_from_date: Option<String>,
     pub lease_to_date: Option<String>,

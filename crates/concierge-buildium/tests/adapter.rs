@@ -106,7 +106,7 @@ async fn units_are_listed_per_property_by_id_and_an_empty_building_name_means_th
     Mock::given(method("GET"))
         .and(path("/v1/rentals/units"))
         .and(query_param("propertyids", "1001"))
-        .and(query_param("orderby", "Id"))
+        .and(query_param("orderby", "PropertyId,Id"))
         .and(query_param("limit", "1000"))
         .and(query_param("offset", "0"))
         .respond_with(listing(fixture("units.json"), 3))
@@ -118,7 +118,7 @@ async fn units_are_listed_per_property_by_id_and_an_empty_building_name_means_th
     // Act
     let page = pms(&server)
         .list_units(ListPmsUnitsRequest {
-            property: property(),
+            properties: properties(),
             cursor: None,
         })
         .await
@@ -152,7 +152,7 @@ async fn a_full_listing_sends_no_lastupdatedfrom_and_orders_by_id() {
     Mock::given(method("GET"))
         .and(path("/v1/leases"))
         .and(query_param("propertyids", "1001"))
-        .and(query_param("orderby", "Id"))
+        .and(query_param("orderby", "PropertyId,Id"))
         .and(query_param_is_missing("lastupdatedfrom"))
         .and(query_param_is_missing("leasestatuses"))
         .respond_with(listing(fixture("leases_with_bad.json"), 3))
@@ -179,7 +179,7 @@ async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orde
         .and(path("/v1/leases"))
         .and(query_param("propertyids", "1001"))
         .and(query_param("lastupdatedfrom", "2026-01-04T21:55:09Z"))
-        .and(query_param("orderby", "Id"))
+        .and(query_param("orderby", "PropertyId,Id"))
         .respond_with(listing(fixture("leases_with_bad.json"), 3))
         .expect(1)
         .mount(&server)
@@ -187,7 +187,7 @@ async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orde
     Mock::given(method("GET"))
         .and(path("/v1/leases"))
         .and(query_param("lastupdatedfrom", "2026-01-04T21:55:09Z"))
-        .and(query_param("orderby", "LastUpdatedDateTime asc,Id asc"))
+        .and(query_param("orderby", "PropertyId,LastUpdatedDateTime asc,Id asc"))
         .respond_with(listing(fixture("leases_with_bad.json"), 3))
         .expect(1)
         .mount(&server)
@@ -196,7 +196,7 @@ async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orde
     let since = Utc.with_ymd_and_hms(2026, 1, 4, 21, 55, 9).unwrap()
         + chrono::Duration::microseconds(123_456);
     let request = ListPmsResidentsRequest {
-        property: property(),
+        properties: properties(),
         updated_since: Some(since),
         cursor: None,
     };
@@ -266,7 +266,7 @@ async fn the_api_error_response_message_surfaces_in_the_provider_error() {
     // Act
     let e = pms(&server)
         .list_units(ListPmsUnitsRequest {
-            property: property(),
+            properties: properties(),
             cursor: None,
         })
         .await
@@ -394,7 +394,7 @@ async fn a_foreign_cursor_or_property_is_refused_before_any_request() {
         .unwrap_err();
     let bad_property = pms
         .list_units(ListPmsUnitsRequest {
-            property: Some(ExternalRef::new("buildium", "../leases")),
+            properties: vec![ExternalRef::new("buildium", "../leases")],
             cursor: None,
         })
         .await

@@ -179,7 +179,7 @@ async fn every_request_the_adapter_sends_follows_the_vendor_spec_values_included
         .await
         .unwrap();
     pms.list_units(ListPmsUnitsRequest {
-        property: property(),
+        properties: properties(),
         cursor: None,
     })
     .await
@@ -187,7 +187,7 @@ async fn every_request_the_adapter_sends_follows_the_vendor_spec_values_included
     for adapter in [&pms, &variant] {
         adapter
             .list_residents(ListPmsResidentsRequest {
-                property: property(),
+                properties: properties(),
                 updated_since: None,
                 cursor: None,
             })
@@ -196,7 +196,7 @@ async fn every_request_the_adapter_sends_follows_the_vendor_spec_values_included
     }
     variant
         .list_residents(ListPmsResidentsRequest {
-            property: property(),
+            properties: properties(),
             updated_since: Some("2026-01-04T00:00:00Z".parse().unwrap()),
             cursor: None,
         })
@@ -297,11 +297,20 @@ async fn list_property(
     property: &ExternalRef,
     updated_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> usize {
+    list_properties(pms, std::slice::from_ref(property), updated_since).await
+}
+
+/// [`list_property`] for many properties in one listing.
+async fn list_properties(
+    pms: &BuildiumPms,
+    properties: &[ExternalRef],
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> usize {
     let mut cursor = None;
     loop {
         let page = pms
             .list_units(ListPmsUnitsRequest {
-                property: Some(property.clone()),
+                properties: properties.to_vec(),
                 cursor,
             })
             .await
@@ -316,7 +325,7 @@ async fn list_property(
     loop {
         let page = pms
             .list_residents(ListPmsResidentsRequest {
-                property: Some(property.clone()),
+                properties: properties.to_vec(),
                 updated_since,
                 cursor,
             })
@@ -367,6 +376,12 @@ async fn every_request_and_response_of_a_full_adapter_flow_against_the_simulator
         residents += list_property(&filtered, property, Some(since)).await;
     }
     residents += list_property(&one_by_one, &properties[0], None).await;
+    // The portfolio at once, and an incremental pull that looks tenants up for their leases.
+    residents += list_properties(&paged, &properties, None).await;
+    residents += list_properties(&paged, &properties, Some(since)).await;
+    // A small pull: its few tenants are looked up one by one.
+    let latest = *stamps.last().unwrap();
+    residents += list_properties(&paged, &properties, Some(latest)).await;
     let refused = flow_adapter(&sim, 4, |c| c.client_secret = SecretString::from("wrong"))
         .list_properties(ListPmsPropertiesRequest::default())
         .await
@@ -408,7 +423,8 @@ async fn every_request_and_response_of_a_full_adapter_flow_against_the_simulator
         "leasestatuses=Active",
         "lastupdatedfrom=",
         "unitids=",
-        "orderby=LastUpdatedDateTime",
+        "orderby=PropertyId%2CLastUpdatedDateTime",
+        "orderby=PropertyId%2CId",
     ] {
         assert!(
             exchanges.iter().any(|e| e.path_and_query.contains(filter)),

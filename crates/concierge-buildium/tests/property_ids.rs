@@ -36,12 +36,12 @@ async fn a_property_id_beyond_int32_or_not_a_number_is_refused_before_any_reques
         "1e3",
         "99999999999999999999999",
     ] {
-        let property = Some(ExternalRef::new("buildium", id));
+        let properties = vec![ExternalRef::new("buildium", id)];
 
         // Act
         let residents = pms
             .list_residents(ListPmsResidentsRequest {
-                property: property.clone(),
+                properties: properties.clone(),
                 updated_since: None,
                 cursor: None,
             })
@@ -49,7 +49,7 @@ async fn a_property_id_beyond_int32_or_not_a_number_is_refused_before_any_reques
             .unwrap_err();
         let units = pms
             .list_units(ListPmsUnitsRequest {
-                property,
+                properties,
                 cursor: None,
             })
             .await
@@ -88,7 +88,7 @@ async fn the_largest_int32_property_id_is_asked_for() {
     // Act
     let page = pms
         .list_units(ListPmsUnitsRequest {
-            property: Some(ExternalRef::new("buildium", " 2147483647 ")),
+            properties: vec![ExternalRef::new("buildium", " 2147483647 ")],
             cursor: None,
         })
         .await

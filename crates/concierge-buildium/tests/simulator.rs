@@ -91,7 +91,7 @@ async fn list_everything(pms: &BuildiumPms) -> Result<Snapshot, ProviderError> {
         loop {
             let page = pms
                 .list_units(ListPmsUnitsRequest {
-                    property: Some(property.external.clone()),
+                    properties: vec![property.external.clone()],
                     cursor,
                 })
                 .await?;
@@ -116,12 +116,20 @@ async fn residents(
     property: &ExternalRef,
     updated_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Vec<Row>, ProviderError> {
+    residents_of(pms, std::slice::from_ref(property), updated_since).await
+}
+
+async fn residents_of(
+    pms: &BuildiumPms,
+    properties: &[ExternalRef],
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<Vec<Row>, ProviderError> {
     let mut rows = Vec::new();
     let mut cursor = None;
     loop {
         let page = pms
             .list_residents(ListPmsResidentsRequest {
-                property: Some(property.clone()),
+                properties: properties.to_vec(),
                 updated_since,
                 cursor,
             })
@@ -174,14 +182,29 @@ async fn every_property_unit_and_resident_of_the_simulator_is_listed_with_its_da
     // Act
     let snapshot = list_everything(&pms).await.unwrap();
 
-    // Assert: the cost: one request per listing, one tenant listing per property.
+    // Assert: the cost: one request per listing. No tenant is looked up: the leases embed
+    // their current and future tenants, those who left are listed by id and dates, and a full
+    // listing in property-then-Id order tells each tenant's first lease.
     let stats = sim.stats();
     assert_eq!(stats.route_count("/v1/rentals"), 1);
     assert_eq!(stats.route_count("/v1/rentals/units"), 3);
     assert_eq!(stats.route_count("/v1/leases"), 3);
-    assert_eq!(stats.route_count("/v1/leases/tenants"), 3);
+    assert_eq!(stats.route_count("/v1/leases/tenants"), 0);
     assert_eq!(stats.route_count("/v1/leases/tenants/{tenantId}"), 0);
-    assert_eq!(stats.total(), 10);
+    assert_eq!(stats.total(), 7);
+
+    // The whole portfolio in one listing: the same residents, one request per resource.
+    let everyone: Vec<ExternalRef> = snapshot
+        .keys()
+        .map(|id| ExternalRef::new("buildium", id.clone()))
+        .collect();
+    sim.reset_stats();
+    let mut at_once = residents_of(&pms, &everyone, None).await.unwrap();
+    assert_eq!(sim.stats().total(), 1);
+    let mut one_by_one: Vec<Row> = snapshot.values().flat_map(|(_, r)| r.clone()).collect();
+    at_once.sort();
+    one_by_one.sort();
+    assert_eq!(at_once, one_by_one);
 
     // Assert: counts.
     assert_eq!(snapshot.len(), counts.properties);

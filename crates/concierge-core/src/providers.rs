@@ -83,6 +83,8 @@ pub struct PmsProperty {
 pub struct PmsUnit {
     /// Its id in the PMS.
     pub external: ExternalRef,
+    /// The PMS property it belongs to (a listing may cover several).
+    pub property: ExternalRef,
     /// The building's name (Buildium: `BuildingName`), or `None` for the property itself.
     pub building_name: Option<String>,
     /// Its floor.
@@ -96,8 +98,16 @@ pub struct PmsUnit {
 pub struct PmsResident {
     /// The resident in the PMS.
     pub external: ExternalRef,
+    /// The PMS property they live in (a listing may cover several).
+    pub property: ExternalRef,
     /// The unit in the PMS.
     pub unit: ExternalRef,
+    /// Whether the listing carried the resident's names and contact details. `false` for a
+    /// resident the PMS lists by id and dates only (Buildium lists a lease's moved-out tenants
+    /// that way): the sync then takes their unit, role and dates, keeps the names and contact
+    /// details it already has, and never creates a resident from such a record. Default `true`.
+    #[serde(default = "listed")]
+    pub contact_listed: bool,
     /// First name, as sent (may be empty: the sync reports it).
     pub first_name: String,
     /// Last name, as sent.
@@ -125,20 +135,28 @@ pub struct ListPmsPropertiesRequest {
     pub cursor: Option<Cursor>,
 }
 
-/// List the units of one PMS property.
+fn listed() -> bool {
+    true
+}
+
+/// List the units of one PMS property, or of several at once (see
+/// [`PmsProvider::properties_per_listing`]).
 #[derive(Clone, Debug, Default)]
 pub struct ListPmsUnitsRequest {
-    /// The property in the PMS.
-    pub property: Option<ExternalRef>,
+    /// The properties in the PMS: at least one, at most
+    /// [`PmsProvider::properties_per_listing`].
+    pub properties: Vec<ExternalRef>,
     /// Where to start.
     pub cursor: Option<Cursor>,
 }
 
-/// List the residents of one PMS property.
+/// List the residents of one PMS property, or of several at once (see
+/// [`PmsProvider::properties_per_listing`]).
 #[derive(Clone, Debug, Default)]
 pub struct ListPmsResidentsRequest {
-    /// The property in the PMS.
-    pub property: Option<ExternalRef>,
+    /// The properties in the PMS: at least one, at most
+    /// [`PmsProvider::properties_per_listing`].
+    pub properties: Vec<ExternalRef>,
     /// Only records changed since then (an incremental pull); `None` for a full listing.
     pub updated_since: Option<DateTime<Utc>>,
     /// Where to start.
@@ -155,13 +173,25 @@ pub trait PmsProvider: Send + Sync + Debug + 'static {
         &self,
         req: ListPmsPropertiesRequest,
     ) -> ProviderResult<Page<PmsProperty>>;
-    /// One page of a property's units.
+    /// One page of the units of the requested properties, each naming its property.
     async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>>;
-    /// One page of a property's residents.
+    /// One page of the residents of the requested properties, each naming its property.
     async fn list_residents(
         &self,
         req: ListPmsResidentsRequest,
     ) -> ProviderResult<Page<PmsResident>>;
+
+    /// How many properties one listing may name. The default, 1, has the sync list each
+    /// property on its own. A provider that lists many properties in one request (Buildium's
+    /// `propertyids`) says how many it takes, so a sync over a portfolio reads each resource once
+    /// for all of them, in as few pages as the data needs. Such a listing must keep each
+    /// property's records together, across pages: every unit (resident) of one property before
+    /// those of the next. The sync relies on it to finish one property before the next (its
+    /// move-outs, its memory); a record of a property already finished is reported as an error
+    /// on that property's run and not applied.
+    fn properties_per_listing(&self) -> usize {
+        1
+    }
 
     /// Refuses a property id this PMS can never have (Buildium's are positive int32s): the rule
     /// it breaks, in words, without the id. Checked before a property is linked, so a bad id is

@@ -721,6 +721,27 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
+    /// [`Store::try_acquire_lease`] for many properties: whether `holder` holds each now.
+    async fn try_acquire_leases(
+        &self,
+        properties: &[PropertyId],
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<Vec<bool>> {
+        let mut held = Vec::with_capacity(properties.len());
+        for p in properties {
+            held.push(self.try_acquire_lease(p, holder, now, ttl).await?);
+        }
+        Ok(held)
+    }
+    /// [`Store::release_lease`] for many properties.
+    async fn release_leases(&self, properties: &[PropertyId], holder: &str) -> StoreResult<()> {
+        for p in properties {
+            self.release_lease(p, holder).await?;
+        }
+        Ok(())
+    }
     /// Who holds the lease of `property` and until when, if anyone does (an expired lease may
     /// still be listed). For saying who is in the way; by default the store does not say.
     async fn lease_holder(

@@ -186,7 +186,7 @@ mod tests {
         let page = sandbox
             .pms()
             .list_residents(ListPmsResidentsRequest {
-                property: Some(SandboxPms::external_ref("pms-prop-1")),
+                properties: vec![SandboxPms::external_ref("pms-prop-1")],
                 updated_since: Some(last_sync),
                 cursor: None,
             })

@@ -205,6 +205,7 @@ impl SandboxPms {
             .find(|p| p.property.external.id == property)
         {
             Some(p) => {
+                resident.property = p.property.external.clone();
                 p.residents.push(Ok(resident));
                 true
             }
@@ -284,37 +285,48 @@ impl SandboxPms {
     }
 }
 
-fn find_property<'a>(
+/// The requested properties, in the order asked: a listing keeps each one's records together.
+fn find_properties<'a>(
     state: &'a PmsState,
-    property: Option<&ExternalRef>,
+    properties: &[ExternalRef],
     operation: &str,
-) -> ProviderResult<&'a PropertyRecord> {
-    let Some(property) = property else {
+) -> ProviderResult<Vec<&'a PropertyRecord>> {
+    if properties.is_empty() {
         return Err(error(
             PROVIDER,
             operation,
             ProviderErrorKind::Rejected,
             "a property is required",
         ));
-    };
-    state
-        .properties
+    }
+    properties
         .iter()
-        .find(|p| p.property.external.id == property.id)
-        .ok_or_else(|| {
-            error(
-                PROVIDER,
-                operation,
-                ProviderErrorKind::NotFound,
-                format!("no property {}", property.id),
-            )
+        .map(|property| {
+            state
+                .properties
+                .iter()
+                .find(|p| p.property.external.id == property.id)
+                .ok_or_else(|| {
+                    error(
+                        PROVIDER,
+                        operation,
+                        ProviderErrorKind::NotFound,
+                        format!("no property {}", property.id),
+                    )
+                })
         })
+        .collect()
 }
 
 #[async_trait]
 impl PmsProvider for SandboxPms {
     fn name(&self) -> &str {
         PROVIDER
+    }
+
+    /// Any number: the sandbox holds every property in memory.
+    fn properties_per_listing(&self) -> usize {
+        usize::MAX
     }
 
     async fn list_properties(
@@ -340,9 +352,11 @@ impl PmsProvider for SandboxPms {
     async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>> {
         self.faults.before(self.name(), "list_units").await?;
         let state = self.lock();
-        let property = find_property(&state, req.property.as_ref(), "list_units")?;
-        let all: Vec<Result<PmsUnit, RecordError>> =
-            property.units.iter().cloned().map(Ok).collect();
+        let properties = find_properties(&state, &req.properties, "list_units")?;
+        let all: Vec<Result<PmsUnit, RecordError>> = properties
+            .iter()
+            .flat_map(|p| p.units.iter().cloned().map(Ok))
+            .collect();
         page(
             PROVIDER,
             "list_units",
@@ -360,9 +374,9 @@ impl PmsProvider for SandboxPms {
     ) -> ProviderResult<Page<PmsResident>> {
         self.faults.before(self.name(), "list_residents").await?;
         let state = self.lock();
-        let property = find_property(&state, req.property.as_ref(), "list_residents")?;
+        let properties = find_properties(&state, &req.properties, "list_residents")?;
         let since = req.updated_since;
-        let items = property.residents.iter().filter(|r| match (r, since) {
+        let items = properties.iter().flat_map(|p| p.residents.iter()).filter(|r| match (r, since) {
             (Ok(r), Some(since)) => r.updated_at.is_none_or(|at| at >= since),
             _ => true,
         });
@@ -415,6 +429,7 @@ fn generate(seed: u64, spec: &PortfolioSpec, today: NaiveDate) -> Vec<PropertyRe
             let floor = index / 4 + 1;
             let unit = PmsUnit {
                 external: SandboxPms::external_ref(format!("pms-unit-{p}-{u}")),
+                property: property.external.clone(),
                 building_name: Some(tower.to_owned()),
                 floor: Some(floor.to_string()),
                 number: format!("{floor}{:02}", index % 4 + 1),
@@ -439,7 +454,9 @@ fn generate(seed: u64, spec: &PortfolioSpec, today: NaiveDate) -> Vec<PropertyRe
                     - Duration::seconds(rng.random_range(0..86_400));
                 residents.push(Ok(PmsResident {
                     external: SandboxPms::external_ref(format!("pms-res-{p}-{u}-{r}")),
+                    property: property.external.clone(),
                     unit: unit.external.clone(),
+                    contact_listed: true,
                     first_name: first.to_owned(),
                     last_name: last.to_owned(),
                     email: Some(email),
@@ -651,7 +668,9 @@ mod tests {
         let pms = pms(6);
         let newcomer = PmsResident {
             external: SandboxPms::external_ref("pms-res-new"),
+            property: SandboxPms::external_ref("pms-prop-1"),
             unit: SandboxPms::external_ref("pms-unit-1-2"),
+            contact_listed: true,
             first_name: "New".into(),
             last_name: "Comer".into(),
             email: Some("new.comer@example.org".into()),

@@ -113,15 +113,15 @@ pub fn d(y: i32, m: u32, day: u32) -> chrono::NaiveDate {
 /// A full listing of the test property's residents, from the start.
 pub fn full_listing() -> concierge_core::ListPmsResidentsRequest {
     concierge_core::ListPmsResidentsRequest {
-        property: property(),
+        properties: properties(),
         updated_since: None,
         cursor: None,
     }
 }
 
-/// The test property, Buildium rental 1001.
-pub fn property() -> Option<ExternalRef> {
-    Some(ExternalRef::new("buildium", "1001"))
+/// The test property, Buildium rental 1001, as a listing names it.
+pub fn properties() -> Vec<ExternalRef> {
+    vec![ExternalRef::new("buildium", "1001")]
 }
 
 /// The readable residents of a page; panics on an error item.

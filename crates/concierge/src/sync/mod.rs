@@ -1,7 +1,9 @@
 //! The PMS resident sync (R-PMS-1..8), manual move-out and spare key holders.
 //!
-//! A sync reconciles one property with its PMS: units first (a building per `building_name`),
-//! then residents, page by page, each page committed in one batch. Every record that cannot be
+//! A sync reconciles properties with their PMS: units first (a building per `building_name`),
+//! then residents, page by page, each page committed in one transaction. A run over many
+//! properties (the scheduler's due set, `sync_properties`, `sync_all`) reads each PMS resource
+//! once for all of them when the provider lists many properties at once. Every record that cannot be
 //! applied becomes a typed [`SyncError`] and the rest carries on (R-PMS-5). Future residents are
 //! imported as future (phase derived from the dates) when the property asks for it, and not
 //! before their move-in date otherwise (R-PMS-2). A full listing moves out the PMS residents it no
@@ -15,11 +17,12 @@
 //!
 //! The engine's jobs, one module each: linking and the triggers' entry points here, `trigger`
 //! (one sync per property: joins and leases), `schedule` (the due syncs and the scheduler),
-//! `manual` (manual move-out and spare holders) and `reconcile` (a property's sync proper:
-//! validate, decide, commit).
+//! `manual` (manual move-out and spare holders), `run` (a run over one property or many:
+//! fetching, routing, committing) and `reconcile` (a property's part: validate, decide, stage).
 
 mod manual;
 mod reconcile;
+mod run;
 mod schedule;
 mod trigger;
 
@@ -27,7 +30,7 @@ pub use schedule::SchedulerHandle;
 pub(crate) use trigger::Running;
 
 use crate::{Concierge, Listing, PageRequest};
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use concierge_core::validate::Checks;
 use concierge_core::*;
 use std::collections::{HashMap, HashSet};
@@ -48,8 +51,12 @@ const PAGE_ATTEMPTS: u32 = 3;
 /// What a sync reports as it goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SyncProgress {
-    /// Counts so far.
+    /// Counts so far, summed over the run's properties.
     pub counts: SyncCounts,
+    /// Properties whose sync is complete (or stopped).
+    pub properties_done: usize,
+    /// Properties in the run.
+    pub properties: usize,
 }
 
 /// Called after every page of a sync.
@@ -70,6 +77,16 @@ impl std::fmt::Debug for SyncOptions {
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
+}
+
+/// What a run over many properties does with a property that failed without leaving a run
+/// (another process held it past the wait, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unreported {
+    /// Leaves it out (the scheduler: it comes due again).
+    Skip,
+    /// Fails the call with its error (a caller who named it).
+    Fail,
 }
 
 /// The result of a sync trigger.
@@ -177,6 +194,84 @@ impl Concierge {
             "sync_now",
         )?;
         self.sync_unchecked(property_id, options).await
+    }
+
+    /// Syncs several properties with their PMS as one run (each PMS resource read once for all
+    /// of them, when the provider can), with `options`. Integrations, full. One report per
+    /// property, in order; a property whose sync failed is reported with its run, whose
+    /// `aborted` says why. Every id must name a property linked to the PMS, or nothing runs.
+    pub async fn sync_properties(
+        &self,
+        admin: &Admin,
+        property_ids: &[PropertyId],
+        options: SyncOptions,
+    ) -> Result<Vec<SyncReport>> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "sync_properties",
+        )?;
+        if property_ids.is_empty() {
+            return Err(Error::invalid("property_ids", "name at least one property"));
+        }
+        for id in property_ids {
+            let property: Property = self.inner.store.load(id.as_str()).await?;
+            if property.external.is_none() {
+                return Err(Error::invalid(
+                    "property_ids",
+                    format!("property {id} is not linked to a PMS property"),
+                ));
+            }
+        }
+        self.sync_many_reported(property_ids, options, Unreported::Fail)
+            .await
+    }
+
+    /// Syncs every property linked to the PMS as one run, with `options`. Integrations, full.
+    /// One report per property; a failed one has its run's `aborted` set.
+    pub async fn sync_all(&self, admin: &Admin, options: SyncOptions) -> Result<Vec<SyncReport>> {
+        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "sync_all")?;
+        let ids: Vec<PropertyId> = self
+            .inner
+            .store
+            .list_properties()
+            .await?
+            .into_iter()
+            .filter(|p| p.external.is_some())
+            .map(|p| p.id)
+            .collect();
+        self.sync_many_reported(&ids, options, Unreported::Fail)
+            .await
+    }
+
+    /// A run over many properties, each failure reported with its aborted run where it left one.
+    pub(crate) async fn sync_many_reported(
+        &self,
+        ids: &[PropertyId],
+        options: SyncOptions,
+        unreported: Unreported,
+    ) -> Result<Vec<SyncReport>> {
+        let mut reports = Vec::with_capacity(ids.len());
+        for (id, result) in ids
+            .iter()
+            .zip(self.sync_many_unchecked(ids, options).await?)
+        {
+            match result {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    tracing::warn!(property = %id, error = %e, "sync failed");
+                    match self.inner.store.latest_sync_run(id).await? {
+                        Some(run) if run.aborted.is_some() => {
+                            reports.push(SyncReport { run, joined: false })
+                        }
+                        _ if unreported == Unreported::Skip => {}
+                        _ => return Err(e),
+                    }
+                }
+            }
+        }
+        Ok(reports)
     }
 
     /// One page of the typed errors of the property's latest sync (R-PMS-5), in the order the

@@ -1,103 +1,40 @@
-//! A property's sync proper (R-PMS-1..5, R-PMS-8): units, then residents page by page, each
-//! record validated and applied or turned into a typed error, each page committed in one batch;
-//! a full listing moves out the PMS residents it no longer lists.
+//! One property's part of a sync (R-PMS-1..5, R-PMS-8): its buildings and units, then each PMS
+//! record validated and decided (create, update, move out, defer, unchanged); when the listing
+//! has passed the property, the residents whose dates alone changed their phase and, after a
+//! full listing, those it no longer lists.
+//!
+//! Nothing here writes: every decision becomes a staged [`Change`], which the run (`run.rs`)
+//! commits with the rest of its page and counts once committed. A property's state is kept
+//! while the listing is on it and dropped after, so memory is bounded by the largest property,
+//! not the portfolio.
 
 use super::*;
 
-impl Concierge {
-    /// The sync proper. Holds the lease.
-    pub(super) async fn reconcile(
-        &self,
-        property: &Property,
-        options: SyncOptions,
-    ) -> Result<SyncRun> {
-        let pms = self
-            .inner
-            .pms
-            .clone()
-            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
-        let external = property.external.clone().ok_or_else(|| {
-            Error::invalid("property", "the property is not linked to a PMS property")
-        })?;
-        let previous = self.inner.store.latest_sync_run(&property.id).await?;
-        // Runs of a property are ordered by their start, strictly, even when the clock stands
-        // still (a test clock, or two runs within a microsecond).
-        let started_at = match &previous {
-            Some(p) => self.now().max(p.started_at + Duration::microseconds(1)),
-            None => self.now(),
-        };
-        let mut run = SyncRun {
-            id: SyncRunId::new(),
-            property_id: property.id.clone(),
-            started_at,
-            finished_at: None,
-            counts: SyncCounts::default(),
-            errors: Vec::new(),
-            mode: options.mode,
-            aborted: None,
-            version: 0,
-        };
-        let mut ctx = SyncContext::load(self, property, pms.as_ref(), previous.as_ref()).await?;
-        let outcome = async {
-            ctx.sync_units(self, &external).await?;
-            let updated_since = match options.mode {
-                SyncMode::Full => None,
-                SyncMode::Incremental => previous
-                    .as_ref()
-                    .filter(|r| r.aborted.is_none())
-                    .map(|r| r.started_at - INCREMENTAL_OVERLAP),
-            };
-            ctx.sync_residents(self, &external, updated_since, &mut run, &options)
-                .await?;
-            // Residents whose dates alone changed their phase (R-PMS-2, R-PMS-8).
-            ctx.apply_dates(self).await?;
-            if options.mode == SyncMode::Full {
-                ctx.move_out_unlisted(self, &mut run).await?;
-            }
-            Ok::<(), Error>(())
-        }
-        .await;
-        if let Err(e) = &outcome {
-            run.aborted = Some(e.to_string());
-        }
-        run.finished_at = Some(self.now());
-        let mut batch = Batch::new();
-        batch.put(&mut run);
-        self.inner.store.commit(batch).await?;
-        for entry in std::mem::take(&mut ctx.queued) {
-            self.deliver_inline(entry).await;
-        }
-        tracing::info!(property = %property.id, created = run.counts.created, updated = run.counts.updated,
-            moved_out = run.counts.moved_out, failed = run.counts.failed, "sync finished");
-        outcome.map(|()| run)
-    }
+/// One staged write and what it means: committed with its page, or alone if the page's batch is
+/// refused.
+pub(super) struct Change {
+    /// The property's place in the run.
+    pub slot: usize,
+    /// The record and what goes with it (keys cancelled, passes revoked, outbox entries).
+    pub batch: Batch,
+    /// What to count once it is committed (`None` for units and date-only changes).
+    pub decision: Option<Decision>,
+    /// Outbox entries to deliver once it is committed.
+    pub entries: Vec<OutboxEntry>,
+    /// The PMS record, for the sync error if it is refused.
+    pub external: Option<ExternalRef>,
 }
 
-/// One property's state during a sync: its units by external id, its residents by external id,
-/// and what the listing has shown so far. Memory is bounded by the property, not the portfolio.
-struct SyncContext<'a> {
-    property: &'a Property,
-    pms: &'a dyn PmsProvider,
-    today: NaiveDate,
-    /// The day the previous run started, if there was one.
-    previous_day: Option<NaiveDate>,
+/// A property's buildings and units while the listing of units is on it.
+pub(super) struct UnitsContext {
+    pub slot: usize,
+    property: Property,
     buildings: HashMap<String, Building>,
     units: HashMap<String, Unit>,
-    residents: HashMap<ExternalRef, Resident>,
-    seen: HashSet<ExternalRef>,
-    /// (unit, email) of the residents this listing placed so far.
-    claims: HashMap<(UnitId, String), ExternalRef>,
-    listing_complete: bool,
-    queued: Vec<OutboxEntry>,
 }
 
-impl<'a> SyncContext<'a> {
-    async fn load(
-        c: &Concierge,
-        property: &'a Property,
-        pms: &'a dyn PmsProvider,
-        previous: Option<&SyncRun>,
-    ) -> Result<Self> {
+impl UnitsContext {
+    pub(super) async fn load(c: &Concierge, slot: usize, property: &Property) -> Result<Self> {
         let store = &c.inner.store;
         let buildings = store
             .list_buildings(&property.id)
@@ -105,6 +42,109 @@ impl<'a> SyncContext<'a> {
             .into_iter()
             .map(|b| (b.name.to_lowercase(), b))
             .collect();
+        let units = store
+            .list_units(&property.id)
+            .await?
+            .into_iter()
+            .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
+            .collect();
+        Ok(Self {
+            slot,
+            property: property.clone(),
+            buildings,
+            units,
+        })
+    }
+
+    /// Stages a new or changed unit (and its building, if new); an unchanged one stages nothing.
+    pub(super) fn apply(&mut self, unit: PmsUnit, out: &mut Vec<Change>) {
+        let mut batch = Batch::new();
+        let building_name = unit
+            .building_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| self.property.name.clone());
+        let building_id = match self.buildings.get(&building_name.to_lowercase()) {
+            Some(b) => b.id.clone(),
+            None => {
+                let mut b = Building {
+                    id: BuildingId::new(),
+                    property_id: self.property.id.clone(),
+                    name: building_name.clone(),
+                    external: None,
+                    version: 0,
+                };
+                batch.put(&mut b);
+                let id = b.id.clone();
+                self.buildings.insert(building_name.to_lowercase(), b);
+                id
+            }
+        };
+        match self.units.get_mut(&unit.external.id) {
+            Some(existing) => {
+                if existing.number != unit.number
+                    || existing.floor != unit.floor
+                    || existing.building_id != building_id
+                {
+                    existing.number = unit.number.clone();
+                    existing.floor = unit.floor.clone();
+                    existing.building_id = building_id;
+                    batch.put(existing);
+                }
+            }
+            None => {
+                let mut u = Unit {
+                    id: UnitId::new(),
+                    property_id: self.property.id.clone(),
+                    building_id,
+                    floor: unit.floor.clone(),
+                    number: unit.number.clone(),
+                    external: Some(unit.external.clone()),
+                    version: 0,
+                };
+                batch.put(&mut u);
+                self.units.insert(unit.external.id.clone(), u);
+            }
+        }
+        if !batch.is_empty() {
+            out.push(Change {
+                slot: self.slot,
+                batch,
+                decision: None,
+                entries: Vec::new(),
+                external: Some(unit.external),
+            });
+        }
+    }
+}
+
+/// A property's residents while the listing of residents is on it: its units by external id,
+/// its PMS residents by external id, and what the listing has shown of it so far. The residents
+/// are kept as staged, so what is decided later in the listing builds on what was decided
+/// before.
+pub(super) struct SyncContext {
+    pub slot: usize,
+    property: Property,
+    today: NaiveDate,
+    /// The day the previous run started, if there was one.
+    previous_day: Option<NaiveDate>,
+    units: HashMap<String, Unit>,
+    residents: HashMap<ExternalRef, Resident>,
+    seen: HashSet<ExternalRef>,
+    /// (unit, email) of the residents this listing placed so far.
+    claims: HashMap<(UnitId, String), ExternalRef>,
+    /// Residents whose access a staged change already withdraws.
+    withdrawn: HashSet<ResidentId>,
+}
+
+impl SyncContext {
+    pub(super) async fn load(
+        c: &Concierge,
+        slot: usize,
+        property: &Property,
+        previous: Option<&SyncRun>,
+    ) -> Result<Self> {
+        let store = &c.inner.store;
         let units = store
             .list_units(&property.id)
             .await?
@@ -122,187 +162,77 @@ impl<'a> SyncContext<'a> {
             .filter_map(|r| r.external.clone().map(|e| (e, r)))
             .collect();
         Ok(Self {
-            property,
-            pms,
+            slot,
+            property: property.clone(),
             today: property.today(c.now()),
             previous_day: previous.map(|r| property.today(r.started_at)),
-            buildings,
             units,
             residents,
             seen: HashSet::new(),
             claims: HashMap::new(),
-            listing_complete: false,
-            queued: Vec::new(),
+            withdrawn: HashSet::new(),
         })
     }
 
-    /// Fetches one page, retrying a retryable failure a few times.
-    async fn page<T, F, Fut>(&self, fetch: F) -> Result<Page<T>>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = ProviderResult<Page<T>>>,
-    {
-        let mut attempt = 1;
-        loop {
-            match fetch().await {
-                Ok(page) => return Ok(page),
-                // One retry policy: a provider that retried itself (the HTTP transport) is not
-                // retried again here; one that does not (the sandbox, an adapter of one's own) is.
-                Err(e) if e.retryable() && e.attempts <= 1 && attempt < PAGE_ATTEMPTS => {
-                    tracing::debug!(error = %e, attempt, "page fetch failed, trying again");
-                    tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
-                        .await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    async fn sync_units(&mut self, c: &Concierge, external: &ExternalRef) -> Result<()> {
-        let mut cursor = None;
-        loop {
-            let page = self
-                .page(|| {
-                    self.pms.list_units(ListPmsUnitsRequest {
-                        property: Some(external.clone()),
-                        cursor: cursor.clone(),
-                    })
-                })
-                .await?;
-            let mut batch = Batch::new();
-            for unit in page.items.into_iter().flatten() {
-                let building_name = unit
-                    .building_name
-                    .clone()
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| self.property.name.clone());
-                let building_id = match self.buildings.get(&building_name.to_lowercase()) {
-                    Some(b) => b.id.clone(),
-                    None => {
-                        let mut b = Building {
-                            id: BuildingId::new(),
-                            property_id: self.property.id.clone(),
-                            name: building_name.clone(),
-                            external: None,
-                            version: 0,
-                        };
-                        batch.put(&mut b);
-                        let id = b.id.clone();
-                        self.buildings.insert(building_name.to_lowercase(), b);
-                        id
-                    }
-                };
-                match self.units.get_mut(&unit.external.id) {
-                    Some(existing) => {
-                        if existing.number != unit.number
-                            || existing.floor != unit.floor
-                            || existing.building_id != building_id
-                        {
-                            existing.number = unit.number.clone();
-                            existing.floor = unit.floor.clone();
-                            existing.building_id = building_id;
-                            batch.put(existing);
-                        }
-                    }
-                    None => {
-                        let mut u = Unit {
-                            id: UnitId::new(),
-                            property_id: self.property.id.clone(),
-                            building_id,
-                            floor: unit.floor.clone(),
-                            number: unit.number.clone(),
-                            external: Some(unit.external.clone()),
-                            version: 0,
-                        };
-                        batch.put(&mut u);
-                        self.units.insert(unit.external.id.clone(), u);
-                    }
-                }
-            }
-            if !batch.is_empty() {
-                c.inner.store.commit(batch).await?;
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok(()),
-            }
-        }
-    }
-
-    async fn sync_residents(
+    /// Validates and decides one record, and stages what it changes.
+    pub(super) async fn apply(
         &mut self,
         c: &Concierge,
-        external: &ExternalRef,
-        updated_since: Option<chrono::DateTime<chrono::Utc>>,
+        record: PmsResident,
         run: &mut SyncRun,
-        options: &SyncOptions,
+        out: &mut Vec<Change>,
     ) -> Result<()> {
-        let holder = c.inner.instance_id.as_str();
-        let mut renewed = std::time::Instant::now();
-        let mut cursor = None;
-        loop {
-            let page = self
-                .page(|| {
-                    self.pms.list_residents(ListPmsResidentsRequest {
-                        property: Some(external.clone()),
-                        updated_since,
-                        cursor: cursor.clone(),
-                    })
-                })
-                .await?;
-            run.counts.pages += 1;
-            let mut changes: Vec<(Resident, Decision)> = Vec::new();
-            for item in page.items {
-                run.counts.seen += 1;
-                match item {
-                    Err(e) => fail(
-                        run,
-                        SyncErrorKind::UnreadableRecord,
-                        e.external,
-                        None,
-                        e.message,
-                    ),
-                    Ok(record) => {
-                        if let Some(change) = self.apply_record(c, record, run) {
-                            changes.push(change);
-                        }
-                    }
-                }
-            }
-            self.commit_changes(c, changes, run).await?;
-            if let Some(progress) = &options.progress {
-                progress(&SyncProgress { counts: run.counts });
-            }
-            // Keep the lease while the sync runs: renewed once a third of it has passed (each
-            // renewal is a durable write).
-            if renewed.elapsed() > LEASE_RENEW_AFTER {
-                if !c
-                    .inner
-                    .store
-                    .try_acquire_lease(&self.property.id, holder, c.now(), LEASE_TTL)
-                    .await?
-                {
-                    return Err(Error::conflict(
-                        ConflictKind::LeaseHeld,
-                        "the sync lost its lease to another process",
-                    ));
-                }
-                renewed = std::time::Instant::now();
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => {
-                    self.listing_complete = true;
-                    return Ok(());
-                }
-            }
+        if let Some((resident, decision)) = self.decide(c, record, run) {
+            self.stage(c, resident, Some(decision), out).await?;
         }
+        Ok(())
+    }
+
+    /// Stages a resident's write (with what a move-out withdraws) and keeps it as staged.
+    async fn stage(
+        &mut self,
+        c: &Concierge,
+        mut r: Resident,
+        decision: Option<Decision>,
+        out: &mut Vec<Change>,
+    ) -> Result<()> {
+        let mut batch = Batch::new();
+        let mut entries = Vec::new();
+        if r.occupancy.phase(self.today) == OccupancyPhase::Past && self.withdrawn.insert(r.id.clone())
+        {
+            entries = c.withdraw_access(&mut r, &mut batch).await?;
+        }
+        batch.put(&mut r);
+        let external = r.external.clone();
+        self.residents
+            .insert(external.clone().expect("pms resident"), r);
+        out.push(Change {
+            slot: self.slot,
+            batch,
+            decision,
+            entries,
+            external,
+        });
+        Ok(())
+    }
+
+    /// Once the listing has passed the property: what the dates alone changed and, after a
+    /// complete full listing, the residents it no longer lists.
+    pub(super) async fn finish(
+        mut self,
+        c: &Concierge,
+        full_listing: bool,
+        out: &mut Vec<Change>,
+    ) -> Result<()> {
+        if full_listing {
+            self.move_out_unlisted(c, out).await?;
+        }
+        self.apply_dates(c, out).await
     }
 
     /// Decides what one PMS record means. Returns the resident to write and the decision, if
     /// anything changed; the decision is counted once its write is committed.
-    fn apply_record(
+    fn decide(
         &mut self,
         c: &Concierge,
         record: PmsResident,
@@ -318,6 +248,9 @@ impl<'a> SyncContext<'a> {
                 "the PMS lists this resident twice".into(),
             );
             return None;
+        }
+        if !record.contact_listed {
+            return self.decide_dates_only(c, record, run);
         }
         let mut checks = Checks::new();
         let first_name = checks.name("first_name", &record.first_name);
@@ -344,34 +277,7 @@ impl<'a> SyncContext<'a> {
             );
             return None;
         }
-        if let (Some(inn), Some(out)) = (record.move_in, record.move_out)
-            && out < inn
-        {
-            fail(
-                run,
-                SyncErrorKind::InvalidDates,
-                Some(ext),
-                Some("move_out"),
-                "the move-out date is before the move-in date".into(),
-            );
-            return None;
-        }
-        let Some(unit) = self.units.get(&record.unit.id) else {
-            fail(
-                run,
-                SyncErrorKind::UnitNotFound,
-                Some(ext),
-                Some("unit"),
-                format!("unit {} is not one of the property's units", record.unit.id),
-            );
-            return None;
-        };
-        let occupancy = Occupancy {
-            unit_id: unit.id.clone(),
-            role: record.role,
-            move_in: record.move_in,
-            move_out: record.move_out,
-        };
+        let occupancy = self.occupancy(&record, run)?;
         let phase = occupancy.phase(self.today);
         // Another record of this listing already holds this person (same email) in this unit.
         if let Some(email) = &email
@@ -440,89 +346,98 @@ impl<'a> SyncContext<'a> {
                         phone: record.phone,
                         occupancy,
                     };
-                    let r = Resident::from_pms(self.property, who, ext, self.today, now);
+                    let r = Resident::from_pms(&self.property, who, ext, self.today, now);
                     Some((r, Decision::Create))
                 }
             },
         }
     }
 
-    /// Commits a page's changes in one batch; if the batch is refused, record by record, so one
-    /// bad record becomes a sync error and the others land.
-    async fn commit_changes(
+    /// A record listed without names or contact details: only its unit, role and dates count,
+    /// for a resident already known; nobody is created from it.
+    fn decide_dates_only(
         &mut self,
         c: &Concierge,
-        changes: Vec<(Resident, Decision)>,
+        record: PmsResident,
         run: &mut SyncRun,
-    ) -> Result<()> {
-        if changes.is_empty() {
-            return Ok(());
+    ) -> Option<(Resident, Decision)> {
+        let ext = record.external.clone();
+        let occupancy = self.occupancy(&record, run)?;
+        let phase = occupancy.phase(self.today);
+        let Some(mut existing) = self.residents.get(&ext).cloned() else {
+            if phase == OccupancyPhase::Past {
+                // Someone who already left: nothing to import.
+                run.counts.unchanged += 1;
+            } else {
+                fail(
+                    run,
+                    SyncErrorKind::InvalidName,
+                    Some(ext),
+                    Some("name"),
+                    "the PMS listed this resident without their names".into(),
+                );
+            }
+            return None;
+        };
+        if existing.occupancy == occupancy {
+            run.counts.unchanged += 1;
+            return None;
         }
-        let mut batch = Batch::new();
-        let mut staged = Vec::with_capacity(changes.len());
-        let mut entries = Vec::new();
-        for (mut r, decision) in changes.iter().cloned() {
-            if r.occupancy.phase(self.today) == OccupancyPhase::Past {
-                entries.extend(c.withdraw_access(&mut r, &mut batch).await?);
-            }
-            batch.put(&mut r);
-            staged.push((r, decision));
+        let was_past = existing.occupancy.phase(self.today) == OccupancyPhase::Past;
+        existing.occupancy = occupancy;
+        existing.updated_at = c.now();
+        let decision = if phase == OccupancyPhase::Past && !was_past {
+            Decision::MoveOut
+        } else {
+            Decision::Update
+        };
+        Some((existing, decision))
+    }
+
+    /// The occupancy a record describes, or `None` (a sync error) when its dates or unit are
+    /// wrong.
+    fn occupancy(&self, record: &PmsResident, run: &mut SyncRun) -> Option<Occupancy> {
+        let ext = &record.external;
+        if let (Some(inn), Some(out)) = (record.move_in, record.move_out)
+            && out < inn
+        {
+            fail(
+                run,
+                SyncErrorKind::InvalidDates,
+                Some(ext.clone()),
+                Some("move_out"),
+                "the move-out date is before the move-in date".into(),
+            );
+            return None;
         }
-        match c.inner.store.commit(batch).await {
-            Ok(()) => {
-                for (r, decision) in staged {
-                    decision.count(run);
-                    self.residents
-                        .insert(r.external.clone().expect("pms resident"), r);
-                }
-                self.queued.extend(entries);
-                Ok(())
-            }
-            Err(StoreError::Unavailable { message }) => {
-                Err(Error::Store(StoreError::Unavailable { message }))
-            }
-            Err(_) => {
-                for (mut r, decision) in changes {
-                    let mut batch = Batch::new();
-                    let mut entries = Vec::new();
-                    if r.occupancy.phase(self.today) == OccupancyPhase::Past {
-                        entries = c.withdraw_access(&mut r, &mut batch).await?;
-                    }
-                    batch.put(&mut r);
-                    match c.inner.store.commit(batch).await {
-                        Ok(()) => {
-                            decision.count(run);
-                            self.queued.extend(entries);
-                            self.residents
-                                .insert(r.external.clone().expect("pms resident"), r);
-                        }
-                        Err(e @ StoreError::Unavailable { .. }) => return Err(e.into()),
-                        Err(e) => {
-                            let kind = match &e {
-                                StoreError::Constraint {
-                                    constraint: concierge_core::Constraint::ResidentExternalRef,
-                                    ..
-                                } => SyncErrorKind::DuplicateResident,
-                                _ => SyncErrorKind::ConflictingOccupancy,
-                            };
-                            // Not written, so not counted as created, updated or moved out.
-                            fail(run, kind, r.external.clone(), None, e.to_string());
-                        }
-                    }
-                }
-                Ok(())
-            }
-        }
+        let Some(unit) = self.units.get(&record.unit.id) else {
+            fail(
+                run,
+                SyncErrorKind::UnitNotFound,
+                Some(ext.clone()),
+                Some("unit"),
+                format!("unit {} is not one of the property's units", record.unit.id),
+            );
+            return None;
+        };
+        Some(Occupancy {
+            unit_id: unit.id.clone(),
+            role: record.role,
+            move_in: record.move_in,
+            move_out: record.move_out,
+        })
     }
 
     /// Applies what the date alone changed since the last run: a future resident whose move-in
     /// date arrived gets mobile access if the property grants it automatically (R-PMS-2, R-PMS-3);
     /// a resident whose move-out date passed loses access and keys (R-PMS-8).
-    async fn apply_dates(&mut self, c: &Concierge) -> Result<()> {
-        let mut batch = Batch::new();
-        let mut touched = Vec::new();
+    async fn apply_dates(&mut self, c: &Concierge, out: &mut Vec<Change>) -> Result<()> {
         let auto_grant = self.property.settings.auto_grant_mobile_access;
+        let mut touched = Vec::new();
         for r in self.residents.values() {
+            if self.withdrawn.contains(&r.id) {
+                continue;
+            }
             let phase = r.occupancy.phase(self.today);
             let granted = matches!(r.mobile_access, MobileAccess::Granted { .. });
             let needs_grant = phase == OccupancyPhase::Current && auto_grant && !granted;
@@ -551,26 +466,16 @@ impl<'a> SyncContext<'a> {
         for (mut r, grant) in touched {
             if grant {
                 r.mobile_access = MobileAccess::Granted { at: c.now() };
-            } else {
-                self.queued
-                    .extend(c.withdraw_access(&mut r, &mut batch).await?);
             }
-            batch.put(&mut r);
-            self.residents
-                .insert(r.external.clone().expect("pms resident"), r);
-        }
-        if !batch.is_empty() {
-            c.inner.store.commit(batch).await?;
+            // A past resident's access is withdrawn as the change is staged.
+            self.stage(c, r, None, out).await?;
         }
         Ok(())
     }
 
     /// After a complete full listing: PMS residents it did not list are moved out (R-PMS-1).
     /// Manual and strata residents, and spare holders, are not PMS residents and stay (R-PMS-7).
-    async fn move_out_unlisted(&mut self, c: &Concierge, run: &mut SyncRun) -> Result<()> {
-        if !self.listing_complete {
-            return Ok(());
-        }
+    async fn move_out_unlisted(&mut self, c: &Concierge, out: &mut Vec<Change>) -> Result<()> {
         let gone: Vec<Resident> = self
             .residents
             .values()
@@ -582,26 +487,14 @@ impl<'a> SyncContext<'a> {
             })
             .cloned()
             .collect();
-        for chunk in gone.chunks(200) {
-            let mut batch = Batch::new();
-            for r in chunk {
-                let mut r = r.clone();
-                if r.occupancy.phase(self.today) == OccupancyPhase::Future {
-                    // A lease cancelled before the move-in: they never move in.
-                    r.occupancy.move_in = Some(self.today);
-                }
-                r.occupancy.move_out = Some(self.today);
-                if r.occupancy.phase(self.today) == OccupancyPhase::Past {
-                    self.queued
-                        .extend(c.withdraw_access(&mut r, &mut batch).await?);
-                }
-                r.updated_at = c.now();
-                batch.put(&mut r);
-                run.counts.moved_out += 1;
-                self.residents
-                    .insert(r.external.clone().expect("pms resident"), r);
+        for mut r in gone {
+            if r.occupancy.phase(self.today) == OccupancyPhase::Future {
+                // A lease cancelled before the move-in: they never move in.
+                r.occupancy.move_in = Some(self.today);
             }
-            c.inner.store.commit(batch).await?;
+            r.occupancy.move_out = Some(self.today);
+            r.updated_at = c.now();
+            self.stage(c, r, Some(Decision::MoveOut), out).await?;
         }
         Ok(())
     }
@@ -609,7 +502,7 @@ impl<'a> SyncContext<'a> {
 
 /// What a PMS record means for its resident, counted once the write is committed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Decision {
+pub(super) enum Decision {
     /// A new resident.
     Create,
     /// A changed resident who still lives there (or will).
@@ -619,7 +512,7 @@ enum Decision {
 }
 
 impl Decision {
-    fn count(self, run: &mut SyncRun) {
+    pub(super) fn count(self, run: &mut SyncRun) {
         match self {
             Decision::Create => run.counts.created += 1,
             Decision::Update => run.counts.updated += 1,
@@ -628,7 +521,8 @@ impl Decision {
     }
 }
 
-fn fail(
+/// Records a sync error on the run.
+pub(super) fn fail(
     run: &mut SyncRun,
     kind: SyncErrorKind,
     external: Option<ExternalRef>,

@@ -5,39 +5,31 @@ use super::*;
 
 impl Concierge {
     /// Runs the sync of every PMS-linked property whose interval has passed since its last run
-    /// (4 hours by default, per property). The scheduler calls this; call it yourself from a
-    /// job runner if you prefer. Acts as the system, not as an admin. A property whose sync
+    /// (4 hours by default, per property), as one run. The scheduler calls this; call it
+    /// yourself from a job runner if you prefer. Acts as the system, not as an admin. A property whose sync
     /// failed is reported with its run, whose `aborted` says why.
     pub async fn run_due_syncs(&self) -> Result<Vec<SyncReport>> {
         self.ensure_open()?;
         let now = self.now();
-        let mut reports = Vec::new();
+        let mut due = Vec::new();
         for property in self.inner.store.list_properties().await? {
             if property.external.is_none() {
                 continue;
             }
-            let due = match self.inner.store.latest_sync_run(&property.id).await? {
+            let is_due = match self.inner.store.latest_sync_run(&property.id).await? {
                 None => true,
                 Some(run) => run.started_at + property.settings.sync_interval <= now,
             };
-            if due {
-                match self
-                    .sync_unchecked(&property.id, SyncOptions::default())
-                    .await
-                {
-                    Ok(report) => reports.push(report),
-                    Err(e) => {
-                        tracing::warn!(property = %property.id, error = %e, "scheduled sync failed");
-                        if let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
-                            && run.aborted.is_some()
-                        {
-                            reports.push(SyncReport { run, joined: false });
-                        }
-                    }
-                }
+            if is_due {
+                due.push(property.id);
             }
         }
-        Ok(reports)
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One run for all of them: each PMS resource read once for the due set.
+        self.sync_many_reported(&due, SyncOptions::default(), Unreported::Skip)
+            .await
     }
 
     /// Starts a background task that calls [`Concierge::run_due_syncs`],

@@ -1,6 +1,7 @@
 //! One sync of a property at a time (R-PMS-6): a trigger while one runs in this process joins
 //! it (an entry removed however the sync ends, its caller giving up included); across processes,
-//! the per-property lease decides and a second trigger waits for the running sync's result.
+//! the per-property lease decides and a second trigger waits for the running sync's result. A
+//! trigger for many properties takes their leases together and syncs them as one run.
 
 use super::*;
 
@@ -68,56 +69,104 @@ impl Concierge {
         Start::Run(tx)
     }
 
-    /// The sync without the permission check: used by `sync_now` and the scheduler.
+    /// The sync of one property without the permission check.
     pub(crate) async fn sync_unchecked(
         &self,
         property_id: &PropertyId,
         options: SyncOptions,
     ) -> Result<SyncReport> {
+        self.sync_many_unchecked(std::slice::from_ref(property_id), options)
+            .await?
+            .pop()
+            .expect("one result per property")
+    }
+
+    /// The syncs of many properties without the permission check, as one run: one result per
+    /// property, in order. A property syncing in this process is joined; the leases of the
+    /// others are taken together, and those another process holds are waited for one by one.
+    pub(crate) async fn sync_many_unchecked(
+        &self,
+        ids: &[PropertyId],
+        options: SyncOptions,
+    ) -> Result<Vec<Result<SyncReport>>> {
         self.ensure_open()?;
-        let tx = match self.start_or_join(property_id) {
-            Start::Join(mut rx) => {
-                let outcome = rx.wait_for(Option::is_some).await.map_err(|_| {
-                    Error::conflict(
-                        ConflictKind::SyncInterrupted,
-                        "the running sync this trigger joined stopped without a result",
-                    )
-                })?;
-                // The joined sync's result is this trigger's result, failure included.
-                return match outcome.as_ref() {
-                    Some(Ok(run)) => Ok(SyncReport {
-                        run: run.clone(),
-                        joined: true,
-                    }),
-                    Some(Err(e)) => Err(Error::clone(e)),
-                    None => Err(Error::conflict(
-                        ConflictKind::SyncInterrupted,
-                        "the joined sync left no result",
-                    )),
-                };
-            }
-            Start::Run(tx) => tx,
-        };
-        // Removed when this sync ends however it ends: with a result, or with its caller giving
-        // up on the future (a timeout, an aborted task, a stopped scheduler). Joiners of a
-        // dropped sync are told it stopped without a result; later triggers start afresh.
-        let entry = RunningEntry {
-            concierge: self,
-            property: property_id,
-            tx: Some(tx),
-        };
-        let result = self.sync_leased(property_id, options).await;
-        let tx = entry.finish();
-        match result {
-            Ok(report) => {
-                tx.send_replace(Some(Ok(report.run.clone())));
-                Ok(report)
-            }
-            Err(e) => {
-                tx.send_replace(Some(Err(Arc::new(e.clone()))));
-                Err(e)
+        let mut results: Vec<Option<Result<SyncReport>>> = vec![None; ids.len()];
+        let mut entries = Vec::new();
+        let mut joins = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            match self.start_or_join(id) {
+                // Removed when this sync ends however it ends: with a result, or with its
+                // caller giving up on the future (a timeout, an aborted task, a stopped
+                // scheduler). Joiners of a dropped sync are told it stopped without a result;
+                // later triggers start afresh.
+                Start::Run(tx) => entries.push((
+                    i,
+                    RunningEntry {
+                        concierge: self,
+                        property: id,
+                        tx: Some(tx),
+                    },
+                )),
+                Start::Join(rx) => joins.push((i, rx)),
             }
         }
+        let mut loaded = Vec::new();
+        for (i, _) in &entries {
+            match self.inner.store.load::<Property>(ids[*i].as_str()).await {
+                Ok(p) => loaded.push((*i, p)),
+                Err(e) => results[*i] = Some(Err(e)),
+            }
+        }
+        let holder = self.inner.instance_id.as_str();
+        let leased_ids: Vec<PropertyId> = loaded.iter().map(|(_, p)| p.id.clone()).collect();
+        let held = self
+            .inner
+            .store
+            .try_acquire_leases(&leased_ids, holder, self.now(), LEASE_TTL)
+            .await?;
+        let mut leased = Vec::new();
+        let mut elsewhere = Vec::new();
+        for ((i, property), held) in loaded.into_iter().zip(held) {
+            if held {
+                leased.push((i, property));
+            } else {
+                elsewhere.push(i);
+            }
+        }
+        let (slots, properties): (Vec<usize>, Vec<Property>) = leased.into_iter().unzip();
+        let ran = self.run_sync(properties, &options).await;
+        let taken: Vec<PropertyId> = slots.iter().map(|&i| ids[i].clone()).collect();
+        let _ = self.inner.store.release_leases(&taken, holder).await;
+        match ran {
+            Ok(outcomes) => {
+                for (i, outcome) in slots.into_iter().zip(outcomes) {
+                    results[i] = Some(outcome.map(|run| SyncReport { run, joined: false }));
+                }
+            }
+            Err(e) => {
+                for i in slots {
+                    results[i] = Some(Err(e.clone()));
+                }
+            }
+        }
+        for i in elsewhere {
+            results[i] = Some(self.sync_leased(&ids[i], options.clone()).await);
+        }
+        for (i, entry) in entries {
+            let tx = entry.finish();
+            let outcome = match results[i].as_ref().expect("every run answered") {
+                Ok(report) => Ok(report.run.clone()),
+                Err(e) => Err(Arc::new(e.clone())),
+            };
+            tx.send_replace(Some(outcome));
+        }
+        for (i, rx) in joins {
+            results[i] = Some(joined(rx).await);
+        }
+        Ok(results
+            .into_iter()
+            .map(|r| r.expect("every property answered"))
+            .collect())
     }
 
     /// Takes the property's lease (across processes), or waits for the holder's run.
@@ -170,8 +219,30 @@ impl Concierge {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let result = self.reconcile(&property, options).await;
+        let result = self.run_sync(vec![property.clone()], &options).await;
         let _ = self.inner.store.release_lease(&property.id, holder).await;
-        result.map(|run| SyncReport { run, joined: false })
+        let run = result?.pop().expect("one result per property")?;
+        Ok(SyncReport { run, joined: false })
+    }
+}
+
+/// The result of the sync a trigger joined: its result, failure included.
+async fn joined(mut rx: watch::Receiver<Outcome>) -> Result<SyncReport> {
+    let outcome = rx.wait_for(Option::is_some).await.map_err(|_| {
+        Error::conflict(
+            ConflictKind::SyncInterrupted,
+            "the running sync this trigger joined stopped without a result",
+        )
+    })?;
+    match outcome.as_ref() {
+        Some(Ok(run)) => Ok(SyncReport {
+            run: run.clone(),
+            joined: true,
+        }),
+        Some(Err(e)) => Err(Error::clone(e)),
+        None => Err(Error::conflict(
+            ConflictKind::SyncInterrupted,
+            "the joined sync left no result",
+        )),
     }
 }

@@ -1,0 +1,535 @@
+//! A sync run over one property or many (their leases already held): each PMS resource read
+//! once for all of them, in as few pages as the provider allows, with the next page fetched
+//! while the current one is applied; records routed to their property, one property's state in
+//! memory at a time; each page's changes committed in one transaction; every property's run
+//! record written together at the end.
+//!
+//! Per-property semantics stay: each property has its own run, counts and errors, and moves out
+//! only after its own complete full listing. A failed fetch aborts the properties the listing
+//! had not finished; the others keep their results.
+
+use super::reconcile::{Change, SyncContext, UnitsContext, fail};
+use super::*;
+use tokio::sync::mpsc;
+
+/// How many run records one transaction writes at the end of a run.
+const RUNS_PER_COMMIT: usize = 500;
+
+/// A property in a run.
+struct Slot {
+    property: Property,
+    previous: Option<SyncRun>,
+    run: SyncRun,
+    /// Where its listing stands.
+    state: SlotState,
+}
+
+impl Slot {
+    fn waiting(&self) -> bool {
+        matches!(self.state, SlotState::Waiting)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum SlotState {
+    /// Not listed yet.
+    Waiting,
+    /// The listing passed it: its run is complete.
+    Done,
+    /// Its sync stopped: why.
+    Aborted(Error),
+}
+
+impl Concierge {
+    /// Syncs `properties`, whose leases this process holds, with the PMS: one result per
+    /// property, in order, each run committed (an aborted run too, with why).
+    pub(super) async fn run_sync(
+        &self,
+        properties: Vec<Property>,
+        options: &SyncOptions,
+    ) -> Result<Vec<Result<SyncRun>>> {
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let mut slots = Vec::with_capacity(properties.len());
+        for property in properties {
+            let previous = self.inner.store.latest_sync_run(&property.id).await?;
+            // Runs of a property are ordered by their start, strictly, even when the clock
+            // stands still (a test clock, or two runs within a microsecond).
+            let started_at = match &previous {
+                Some(p) => self.now().max(p.started_at + Duration::microseconds(1)),
+                None => self.now(),
+            };
+            let run = SyncRun {
+                id: SyncRunId::new(),
+                property_id: property.id.clone(),
+                started_at,
+                finished_at: None,
+                counts: SyncCounts::default(),
+                errors: Vec::new(),
+                mode: options.mode,
+                aborted: None,
+                version: 0,
+            };
+            let state = match property.external {
+                Some(_) => SlotState::Waiting,
+                None => SlotState::Aborted(Error::invalid(
+                    "property",
+                    "the property is not linked to a PMS property",
+                )),
+            };
+            slots.push(Slot {
+                property,
+                previous,
+                run,
+                state,
+            });
+        }
+        // One listing per starting point: a full listing, or an incremental pull from the
+        // earliest point its properties need (a later one for some only repeats records
+        // they already have, which change nothing).
+        let mut listings: Vec<(Option<DateTime<Utc>>, Vec<usize>)> = Vec::new();
+        for (i, slot) in slots.iter().enumerate() {
+            if !slot.waiting() {
+                continue;
+            }
+            let since = match options.mode {
+                SyncMode::Full => None,
+                SyncMode::Incremental => slot
+                    .previous
+                    .as_ref()
+                    .filter(|r| r.aborted.is_none())
+                    .map(|r| r.started_at - INCREMENTAL_OVERLAP),
+            };
+            match listings
+                .iter_mut()
+                .find(|(s, _)| s.is_some() == since.is_some())
+            {
+                Some((s, members)) => {
+                    *s = (*s).min(since);
+                    members.push(i);
+                }
+                None => listings.push((since, vec![i])),
+            }
+        }
+        let mut queued = Vec::new();
+        let mut run = Run {
+            concierge: self,
+            pms,
+            slots: &mut slots,
+            options,
+            queued: &mut queued,
+            renewed: std::time::Instant::now(),
+        };
+        let per_listing = run.pms.properties_per_listing().max(1);
+        for (since, members) in listings {
+            for chunk in members.chunks(per_listing) {
+                if let Err(e) = run.listing(chunk, since).await {
+                    tracing::warn!(error = %e, "sync listing failed");
+                    for &i in chunk {
+                        if run.slots[i].waiting() {
+                            run.slots[i].state = SlotState::Aborted(e.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.commit_runs(&mut slots).await?;
+        for entry in queued {
+            self.deliver_inline(entry).await;
+        }
+        Ok(slots
+            .into_iter()
+            .map(|slot| {
+                let run = slot.run;
+                tracing::info!(property = %run.property_id, created = run.counts.created,
+                    updated = run.counts.updated, moved_out = run.counts.moved_out,
+                    failed = run.counts.failed, "sync finished");
+                match slot.state {
+                    SlotState::Aborted(e) => Err(e),
+                    _ => Ok(run),
+                }
+            })
+            .collect())
+    }
+
+    /// Writes every run record, a few transactions for the whole run.
+    async fn commit_runs(&self, slots: &mut [Slot]) -> Result<()> {
+        let now = self.now();
+        for chunk in slots.chunks_mut(RUNS_PER_COMMIT) {
+            let mut batch = Batch::new();
+            for slot in chunk {
+                // A property refused before its sync began leaves no run.
+                if slot.property.external.is_none() {
+                    continue;
+                }
+                if let SlotState::Aborted(e) = &slot.state {
+                    slot.run.aborted = Some(e.to_string());
+                }
+                slot.run.finished_at = Some(now);
+                batch.put(&mut slot.run);
+            }
+            if !batch.is_empty() {
+                self.inner.store.commit(batch).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A run in progress.
+struct Run<'a> {
+    concierge: &'a Concierge,
+    pms: Arc<dyn PmsProvider>,
+    slots: &'a mut Vec<Slot>,
+    options: &'a SyncOptions,
+    /// Outbox entries committed by the run, delivered after it.
+    queued: &'a mut Vec<OutboxEntry>,
+    /// When the leases were last renewed.
+    renewed: std::time::Instant,
+}
+
+impl Run<'_> {
+    /// One listing of units then residents over `chunk` (slots), pulled from `since` if given.
+    async fn listing(&mut self, chunk: &[usize], since: Option<DateTime<Utc>>) -> Result<()> {
+        let c = self.concierge;
+        let mut by_external: HashMap<ExternalRef, usize> = HashMap::new();
+        let mut properties: Vec<ExternalRef> = Vec::new();
+        for &i in chunk {
+            if let Some(e) = &self.slots[i].property.external
+                && by_external.insert(e.clone(), i).is_none()
+            {
+                properties.push(e.clone());
+            }
+        }
+
+        // Units and buildings, one property at a time.
+        let pms = self.pms.clone();
+        let request = properties.clone();
+        let mut pages = Pages::spawn(move |cursor| {
+            let pms = pms.clone();
+            let properties = request.clone();
+            async move {
+                pms.list_units(ListPmsUnitsRequest { properties, cursor })
+                    .await
+            }
+        });
+        let mut units: Option<UnitsContext> = None;
+        while let Some(page) = pages.next().await? {
+            let mut changes = Vec::new();
+            for item in page.items {
+                let slot = match &item {
+                    Ok(unit) => by_external.get(&unit.property).copied(),
+                    Err(_) => units.as_ref().map(|u| u.slot),
+                }
+                .unwrap_or(chunk[0]);
+                match item {
+                    Ok(unit) => {
+                        if units.as_ref().is_none_or(|u| u.slot != slot) {
+                            units = Some(
+                                UnitsContext::load(c, slot, &self.slots[slot].property).await?,
+                            );
+                        }
+                        if let Some(ctx) = units.as_mut() {
+                            ctx.apply(unit, &mut changes);
+                        }
+                    }
+                    Err(e) => fail(
+                        &mut self.slots[slot].run,
+                        SyncErrorKind::UnreadableRecord,
+                        e.external,
+                        Some("unit"),
+                        e.message,
+                    ),
+                }
+            }
+            self.commit(changes).await?;
+        }
+        drop(units);
+
+        // Residents, one property at a time: a property is finished when the listing moves on.
+        let full = since.is_none() && self.options.mode == SyncMode::Full;
+        let pms = self.pms.clone();
+        let mut pages = Pages::spawn(move |cursor| {
+            let pms = pms.clone();
+            let properties = properties.clone();
+            async move {
+                pms.list_residents(ListPmsResidentsRequest {
+                    properties,
+                    updated_since: since,
+                    cursor,
+                })
+                .await
+            }
+        });
+        let mut open: Option<SyncContext> = None;
+        while let Some(page) = pages.next().await? {
+            let mut changes = Vec::new();
+            let mut on_page: HashSet<usize> = HashSet::new();
+            for item in page.items {
+                let slot = match &item {
+                    Ok(r) => by_external.get(&r.property).copied(),
+                    Err(_) => open.as_ref().map(|o| o.slot),
+                }
+                .or_else(|| self.waiting(chunk))
+                .unwrap_or(chunk[0]);
+                if !self.slots[slot].waiting() {
+                    // The provider listed the property again after moving on (or listed a
+                    // property the run does not hold): not applied.
+                    let run = &mut self.slots[slot].run;
+                    run.counts.seen += 1;
+                    let external = item.as_ref().ok().map(|r| r.external.clone());
+                    fail(
+                        run,
+                        SyncErrorKind::UnreadableRecord,
+                        external,
+                        None,
+                        "listed after the rest of its property's records; not applied".into(),
+                    );
+                    continue;
+                }
+                if open.as_ref().is_none_or(|o| o.slot != slot) {
+                    if let Some(done) = open.take() {
+                        self.finish(done, full, &mut changes).await?;
+                    }
+                    let s = &self.slots[slot];
+                    open = Some(SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?);
+                }
+                let ctx = open.as_mut().expect("opened above");
+                on_page.insert(slot);
+                let run = &mut self.slots[slot].run;
+                run.counts.seen += 1;
+                match item {
+                    Err(e) => fail(
+                        run,
+                        SyncErrorKind::UnreadableRecord,
+                        e.external,
+                        None,
+                        e.message,
+                    ),
+                    Ok(record) => ctx.apply(c, record, run, &mut changes).await?,
+                }
+            }
+            for slot in on_page {
+                self.slots[slot].run.counts.pages += 1;
+            }
+            self.commit(changes).await?;
+            self.progress();
+            self.renew_leases().await?;
+        }
+        let mut changes = Vec::new();
+        if let Some(done) = open.take() {
+            self.finish(done, full, &mut changes).await?;
+        }
+        // Properties the listing showed nothing of: every PMS resident they had is gone (after
+        // a full listing), and dates may have moved.
+        for &slot in chunk {
+            if self.slots[slot].waiting() {
+                let s = &self.slots[slot];
+                let ctx = SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?;
+                self.finish(ctx, full, &mut changes).await?;
+                if changes.len() >= 1000 {
+                    self.commit(std::mem::take(&mut changes)).await?;
+                }
+            }
+        }
+        self.commit(changes).await?;
+        self.progress();
+        Ok(())
+    }
+
+    /// The first property of `chunk` the listing has not finished.
+    fn waiting(&self, chunk: &[usize]) -> Option<usize> {
+        chunk
+            .iter()
+            .copied()
+            .find(|&i| self.slots[i].waiting())
+    }
+
+    /// Finishes a property whose records the listing has passed.
+    async fn finish(
+        &mut self,
+        ctx: SyncContext,
+        full: bool,
+        changes: &mut Vec<Change>,
+    ) -> Result<()> {
+        let slot = ctx.slot;
+        ctx.finish(self.concierge, full, changes).await?;
+        self.slots[slot].state = SlotState::Done;
+        Ok(())
+    }
+
+    /// Commits a page's changes in one transaction; if it is refused, change by change, so one
+    /// bad record becomes a sync error and the others land. Each decision is counted once its
+    /// write is committed.
+    async fn commit(&mut self, changes: Vec<Change>) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Batch::new();
+        for change in &changes {
+            batch.puts.extend(change.batch.puts.iter().cloned());
+        }
+        match self.concierge.inner.store.commit(batch).await {
+            Ok(()) => {
+                for change in changes {
+                    self.committed(change);
+                }
+                Ok(())
+            }
+            Err(e @ StoreError::Unavailable { .. }) => Err(e.into()),
+            Err(_) => {
+                for change in changes {
+                    match self.concierge.inner.store.commit(change.batch.clone()).await {
+                        Ok(()) => self.committed(change),
+                        Err(e @ StoreError::Unavailable { .. }) => return Err(e.into()),
+                        Err(e) => {
+                            let kind = match &e {
+                                StoreError::Constraint {
+                                    constraint: concierge_core::Constraint::ResidentExternalRef,
+                                    ..
+                                } => SyncErrorKind::DuplicateResident,
+                                _ => SyncErrorKind::ConflictingOccupancy,
+                            };
+                            // Not written, so not counted as created, updated or moved out.
+                            let run = &mut self.slots[change.slot].run;
+                            fail(run, kind, change.external, None, e.to_string());
+                        }
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn committed(&mut self, change: Change) {
+        if let Some(decision) = change.decision {
+            decision.count(&mut self.slots[change.slot].run);
+        }
+        self.queued.extend(change.entries);
+    }
+
+    /// Reports the run's counts so far, summed over its properties.
+    fn progress(&self) {
+        let Some(progress) = &self.options.progress else {
+            return;
+        };
+        let mut counts = SyncCounts::default();
+        let mut done = 0;
+        for slot in self.slots.iter() {
+            let n = &slot.run.counts;
+            counts.seen += n.seen;
+            counts.created += n.created;
+            counts.updated += n.updated;
+            counts.moved_out += n.moved_out;
+            counts.unchanged += n.unchanged;
+            counts.failed += n.failed;
+            counts.deferred += n.deferred;
+            counts.pages += n.pages;
+            done += usize::from(!slot.waiting());
+        }
+        progress(&SyncProgress {
+            counts,
+            properties_done: done,
+            properties: self.slots.len(),
+        });
+    }
+
+    /// Keeps the run's leases while it lasts: renewed together once a third of their life has
+    /// passed (one transaction for the run).
+    async fn renew_leases(&mut self) -> Result<()> {
+        if self.renewed.elapsed() <= LEASE_RENEW_AFTER {
+            return Ok(());
+        }
+        let c = self.concierge;
+        let ids: Vec<PropertyId> = self
+            .slots
+            .iter()
+            .filter(|s| s.waiting())
+            .map(|s| s.property.id.clone())
+            .collect();
+        let held = c
+            .inner
+            .store
+            .try_acquire_leases(&ids, c.inner.instance_id.as_str(), c.now(), LEASE_TTL)
+            .await?;
+        if held.iter().any(|h| !h) {
+            return Err(Error::conflict(
+                ConflictKind::LeaseHeld,
+                "the sync lost its lease to another process",
+            ));
+        }
+        self.renewed = std::time::Instant::now();
+        Ok(())
+    }
+}
+
+/// The pages of one listing, fetched one ahead of the page being applied by a task of their
+/// own (stopped when this is dropped). A retryable failure is tried again a few times if the
+/// provider did not retry it itself.
+struct Pages<T> {
+    rx: mpsc::Receiver<Result<Page<T>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl<T: Send + 'static> Pages<T> {
+    fn spawn<F, Fut>(fetch: F) -> Self
+    where
+        F: Fn(Option<Cursor>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ProviderResult<Page<T>>> + Send,
+    {
+        let (tx, rx) = mpsc::channel(1);
+        let task = tokio::spawn(async move {
+            let mut cursor = None;
+            loop {
+                let page = fetch_page(|| fetch(cursor.clone())).await;
+                let next = page.as_ref().ok().and_then(|p| p.next.clone());
+                let failed = page.is_err();
+                if tx.send(page).await.is_err() || failed {
+                    return;
+                }
+                match next {
+                    Some(next) => cursor = Some(next),
+                    None => return,
+                }
+            }
+        });
+        Self { rx, task }
+    }
+
+    /// The next page, `None` after the last.
+    async fn next(&mut self) -> Result<Option<Page<T>>> {
+        self.rx.recv().await.transpose()
+    }
+}
+
+impl<T> Drop for Pages<T> {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Fetches one page, retrying a retryable failure a few times.
+async fn fetch_page<T, F, Fut>(fetch: F) -> Result<Page<T>>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<Page<T>>>,
+{
+    let mut attempt = 1;
+    loop {
+        match fetch().await {
+            Ok(page) => return Ok(page),
+            // One retry policy: a provider that retried itself (the HTTP transport) is not
+            // retried again here; one that does not (the sandbox, an adapter of one's own) is.
+            Err(e) if e.retryable() && e.attempts <= 1 && attempt < PAGE_ATTEMPTS => {
+                tracing::debug!(error = %e, attempt, "page fetch failed, trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
