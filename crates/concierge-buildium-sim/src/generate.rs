@@ -253,6 +253,7 @@ pub(crate) fn generate(config: &SimConfig) -> Portfolio {
         units: Vec::with_capacity(unit_count),
         unit_leases: Vec::with_capacity(unit_count),
         leases: Vec::with_capacity(tenant_estimate),
+        property_leases: Vec::new(),
         tenants: Vec::with_capacity(tenant_estimate),
         bad: Vec::new(),
         next_lease_id: LEASE_ID_BASE + 1,
@@ -309,6 +310,7 @@ pub(crate) fn generate(config: &SimConfig) -> Portfolio {
         let end = p.units.len() as u32;
         p.properties[pi].units.end = end;
     }
+    p.index_leases();
     p
 }
 

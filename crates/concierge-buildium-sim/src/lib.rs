@@ -529,6 +529,7 @@ impl SimHandle {
             cosigner: None,
         });
         p.unit_leases[unit].push(lease_index);
+        p.index_lease(lease_index);
         Ok(AddedLease {
             lease_id,
             tenant_ids,
@@ -592,6 +593,7 @@ impl SimHandle {
             .lease_index(lease_id)
             .ok_or(ControlError::UnknownLease { lease_id })?;
         p.leases[lease].deleted = true;
+        p.unindex_lease(lease as u32);
         Ok(())
     }
 
@@ -720,5 +722,49 @@ fn summary(p: &Portfolio, l: &model::Lease) -> LeaseSummary {
             .iter()
             .map(|m| (p.tenants[m.tenant as usize].id, m.date, m.notice))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_per_property_lease_index_stays_current_through_additions_and_deletions() {
+        // Arrange
+        let sim = BuildiumSimulator::start(SimConfig {
+            properties: 6,
+            units_per_property: 8,
+            rate_limit_per_sec: None,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let leases = sim.leases();
+        let (unit, today) = (sim.unit_ids()[10], sim.today());
+        let tenant = || NewTenant::new("Grace", "Hopper", "grace@example.com");
+
+        // Act
+        sim.delete_lease(leases[3].id).unwrap();
+        sim.delete_lease(leases[20].id).unwrap();
+        let kept = sim
+            .add_tenant_lease(NewLease::new(unit, today, vec![tenant()]))
+            .unwrap();
+        let dropped = sim
+            .add_tenant_lease(NewLease::new(unit, today, vec![tenant()]))
+            .unwrap();
+        sim.add_tenant(kept.lease_id, tenant()).unwrap();
+        sim.delete_lease(dropped.lease_id).unwrap();
+
+        // Assert: the index is what a rebuild from the records gives.
+        let p = sim.shared.read();
+        let mut rebuilt = vec![Vec::new(); p.properties.len()];
+        for (i, lease) in p.leases.iter().enumerate() {
+            if !lease.deleted {
+                rebuilt[lease.property as usize].push(i as u32);
+            }
+        }
+        assert_eq!(p.leases.iter().filter(|l| l.deleted).count(), 3);
+        assert_eq!(p.property_leases, rebuilt);
     }
 }

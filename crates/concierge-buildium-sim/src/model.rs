@@ -1,7 +1,9 @@
 //! The simulator's compact, in-memory portfolio and the rules deriving statuses from dates.
 //!
 //! Records are stored once, in id order, with small integer fields and indices instead of
-//! nested copies; the wire messages are built from them per request (see `wire.rs`).
+//! nested copies; the wire messages are built from them per request (see `wire.rs`). Per-unit
+//! and per-property lease indexes, kept current on every mutation, let a listing filtered by
+//! property or unit read only the records concerned.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::borrow::Cow;
@@ -299,7 +301,8 @@ pub(crate) struct Tenant {
     pub phone: Option<Box<str>>,
     pub created: Ts,
     pub updated: Ts,
-    /// Indices into `Portfolio::leases`, oldest first.
+    /// Indices into `Portfolio::leases`, oldest first. A tenant is on a lease exactly when the
+    /// lease's `tenants` names them.
     pub leases: Vec<u32>,
 }
 
@@ -310,10 +313,17 @@ pub(crate) struct Portfolio {
     /// The simulator's clock.
     pub now: Ts,
     pub properties: Vec<Property>,
+    /// In id order, grouped by property in property order (a property's `units` range).
     pub units: Vec<Unit>,
-    /// Per unit, indices of its leases.
+    /// Per unit, indices of every lease whose `unit_id` is the unit's id, deleted ones included
+    /// (a lease on an unlisted unit is in no unit's list).
     pub unit_leases: Vec<Vec<u32>>,
+    /// In id order: a later lease has a larger id.
     pub leases: Vec<Lease>,
+    /// Per property, indices of its leases that are not deleted, ascending (so in id order).
+    /// Kept by `Portfolio::index_leases`, `Portfolio::index_lease` and
+    /// `Portfolio::unindex_lease`.
+    pub property_leases: Vec<Vec<u32>>,
     pub tenants: Vec<Tenant>,
     pub bad: Vec<BadRecord>,
     pub next_lease_id: i32,
@@ -363,6 +373,36 @@ impl Portfolio {
             .iter()
             .map(|&l| &self.leases[l as usize])
             .filter(|l| !l.deleted)
+    }
+
+    /// Builds the per-property lease index from the records (once, after generation).
+    pub(crate) fn index_leases(&mut self) {
+        let mut index = vec![Vec::new(); self.properties.len()];
+        for (i, lease) in self.leases.iter().enumerate() {
+            if !lease.deleted {
+                index[lease.property as usize].push(i as u32);
+            }
+        }
+        self.property_leases = index;
+    }
+
+    /// Adds a lease that is not deleted to its property's index.
+    pub(crate) fn index_lease(&mut self, lease: u32) {
+        let property = self.leases[lease as usize].property as usize;
+        let list = &mut self.property_leases[property];
+        let at = list.partition_point(|&l| l < lease);
+        if list.get(at) != Some(&lease) {
+            list.insert(at, lease);
+        }
+    }
+
+    /// Removes a lease (being deleted) from its property's index.
+    pub(crate) fn unindex_lease(&mut self, lease: u32) {
+        let property = self.leases[lease as usize].property as usize;
+        let list = &mut self.property_leases[property];
+        if let Ok(at) = list.binary_search(&lease) {
+            list.remove(at);
+        }
     }
 
     /// Computed at query time, like Buildium's `IsUnitOccupied` (it never bumps the unit).

@@ -319,6 +319,194 @@ async fn filters_select_by_property_unit_status_and_last_update() {
     assert!(stamps.windows(2).all(|w| w[0] >= w[1]));
 }
 
+/// Lease ids of `sim.leases()` on `properties`, in `PropertyId, Id` order: the brute-force
+/// answer to a `propertyids` listing.
+fn leases_on(sim: &SimHandle, properties: &[i32]) -> Vec<i64> {
+    let mut leases: Vec<(i32, i32)> = sim
+        .leases()
+        .into_iter()
+        .filter(|l| properties.contains(&l.property_id))
+        .map(|l| (l.property_id, l.id))
+        .collect();
+    leases.sort_unstable();
+    leases.into_iter().map(|(_, id)| i64::from(id)).collect()
+}
+
+/// Tenant ids on the leases of `sim.leases()` on `properties`, in `Id` order.
+fn tenants_on(sim: &SimHandle, properties: &[i32]) -> Vec<i64> {
+    sim.leases()
+        .into_iter()
+        .filter(|l| properties.contains(&l.property_id))
+        .flat_map(|l| l.tenants.into_iter().map(|t| i64::from(t.0)))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// `(PropertyId, Id)` of each listed record.
+fn property_and_id(items: &[Value]) -> Vec<(i64, i64)> {
+    ids(items, "PropertyId")
+        .into_iter()
+        .zip(ids(items, "Id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_listing_naming_several_properties_returns_theirs_grouped_by_property_in_id_order() {
+    // Arrange: 3 of 20 properties, named out of order.
+    let sim = start(SimConfig {
+        seed: 12,
+        properties: 20,
+        units_per_property: 10,
+        ..SimConfig::default()
+    })
+    .await;
+    let all_properties: BTreeSet<i32> = sim.leases().iter().map(|l| l.property_id).collect();
+    let all_properties: Vec<i32> = all_properties.into_iter().collect();
+    let named = [all_properties[14], all_properties[3], all_properties[8]];
+    let query = format!(
+        "propertyids={}&propertyids={}&propertyids={}&orderby=PropertyId,Id",
+        named[0], named[1], named[2]
+    );
+
+    // Act
+    let leases = get_all(&sim, "/v1/leases", &query, 7).await;
+    let units = get_all(&sim, "/v1/rentals/units", &query, 7).await;
+    let lease_total = get(&sim, &format!("/v1/leases?{query}&limit=1"))
+        .await
+        .total();
+    let unit_total = get(&sim, &format!("/v1/rentals/units?{query}&limit=1"))
+        .await
+        .total();
+    let every_unit = get_all(&sim, "/v1/rentals/units", "orderby=Id", 1000).await;
+
+    // Assert: leases as a brute-force filter of every lease gives them.
+    let expected = leases_on(&sim, &named);
+    assert!(expected.len() > 14, "several pages of 7");
+    assert_eq!(ids(&leases, "Id"), expected);
+    assert_eq!(lease_total, expected.len());
+    let grouped = property_and_id(&leases);
+    assert!(grouped.windows(2).all(|w| w[0] < w[1]), "{grouped:?}");
+    assert_eq!(
+        grouped.iter().map(|&(p, _)| p).collect::<BTreeSet<_>>(),
+        named.iter().map(|&p| i64::from(p)).collect::<BTreeSet<_>>()
+    );
+
+    // Units as the unfiltered listing, filtered and ordered here.
+    let mut expected: Vec<(i64, i64)> = property_and_id(&every_unit)
+        .into_iter()
+        .filter(|&(p, _)| named.iter().any(|&n| i64::from(n) == p))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(expected.len(), 30);
+    assert_eq!(property_and_id(&units), expected);
+    assert_eq!(unit_total, 30);
+}
+
+#[tokio::test]
+async fn a_property_filtered_listing_follows_added_and_deleted_leases() {
+    // Arrange
+    let sim = start(SimConfig {
+        seed: 13,
+        properties: 20,
+        units_per_property: 10,
+        ..SimConfig::default()
+    })
+    .await;
+    let leases = sim.leases();
+    let all_properties: BTreeSet<i32> = leases.iter().map(|l| l.property_id).collect();
+    let all_properties: Vec<i32> = all_properties.into_iter().collect();
+    let named = [all_properties[2], all_properties[11], all_properties[19]];
+    let query = named
+        .iter()
+        .map(|p| format!("propertyids={p}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    let ordered = format!("{query}&orderby=PropertyId,Id");
+    let doomed = leases
+        .iter()
+        .find(|l| l.property_id == named[1])
+        .unwrap()
+        .clone();
+    let elsewhere = leases
+        .iter()
+        .find(|l| !named.contains(&l.property_id))
+        .unwrap()
+        .clone();
+    let unit = leases
+        .iter()
+        .find(|l| l.property_id == named[0])
+        .unwrap()
+        .unit_id;
+
+    // Act
+    sim.delete_lease(doomed.id).unwrap();
+    sim.delete_lease(elsewhere.id).unwrap();
+    let added = sim
+        .add_tenant_lease(NewLease::new(
+            unit,
+            sim.today() + Days::new(20),
+            vec![NewTenant::new("Grace", "Hopper", "grace@example.com")],
+        ))
+        .unwrap();
+
+    // Assert
+    let expected = leases_on(&sim, &named);
+    assert!(expected.contains(&i64::from(added.lease_id)));
+    assert!(!expected.contains(&i64::from(doomed.id)));
+    let listed = get_all(&sim, "/v1/leases", &ordered, 6).await;
+    assert_eq!(ids(&listed, "Id"), expected);
+    let by_id = get_all(&sim, "/v1/leases", &format!("{query}&orderby=Id"), 6).await;
+    let mut in_id_order = expected.clone();
+    in_id_order.sort_unstable();
+    assert_eq!(ids(&by_id, "Id"), in_id_order);
+    assert_eq!(
+        get(&sim, &format!("/v1/leases?{ordered}&limit=1"))
+            .await
+            .total(),
+        expected.len()
+    );
+    let tenants = get_all(&sim, "/v1/leases/tenants", &query, 6).await;
+    let expected_tenants = tenants_on(&sim, &named);
+    assert!(expected_tenants.contains(&i64::from(added.tenant_ids[0])));
+    assert!(!expected_tenants.contains(&i64::from(doomed.tenants[0].0)));
+    assert_eq!(ids(&tenants, "Id"), expected_tenants);
+    let on_unit = get_all(&sim, "/v1/leases/tenants", &format!("unitids={unit}"), 6).await;
+    assert!(ids(&on_unit, "Id").contains(&i64::from(added.tenant_ids[0])));
+}
+
+#[tokio::test]
+async fn repeated_propertyids_are_served_up_to_4096_query_characters_and_answer_500_beyond() {
+    // Arrange: about 200 ids, as the sync engine chunks them.
+    let sim = start(small(14)).await;
+    let mut query = String::from("orderby=PropertyId,Id&limit=1000");
+    let mut id = 1_000;
+    while query.len() + "&propertyids=1000".len() <= 4096 {
+        id += 1;
+        query.push_str(&format!("&propertyids={id}"));
+    }
+    let padding = 4096 - query.len();
+    let at_limit = format!("{query}{}", "&".repeat(padding));
+    let over = format!("{at_limit}&");
+    assert_eq!(at_limit.len(), 4096);
+
+    // Act
+    let served = get(&sim, &format!("/v1/leases?{at_limit}")).await;
+    let refused = get(&sim, &format!("/v1/leases?{over}")).await;
+    let comma = get(&sim, "/v1/leases?propertyids=1001,1002").await;
+
+    // Assert
+    assert!(id - 1_000 > 200, "{} ids", id - 1_000);
+    assert_eq!(served.status, 200);
+    assert_eq!(served.total(), sim.counts().leases);
+    assert_eq!(refused.status, 500);
+    assert_eq!(
+        comma.status, 400,
+        "the vendor file declares only the exploded form"
+    );
+    assert_eq!(comma.json()["Errors"][0]["Key"], "propertyids");
+}
+
 #[tokio::test]
 async fn paging_on_a_non_unique_key_can_skip_and_repeat_records_as_buildium_warns() {
     // Arrange
