@@ -31,13 +31,17 @@ async fn simulator(faults: Option<f64>) -> SimHandle {
 }
 
 fn buildium(sim: &SimHandle) -> Arc<BuildiumPms> {
+    buildium_paged(sim, 10) // several pages per property
+}
+
+fn buildium_paged(sim: &SimHandle, page_size: u32) -> Arc<BuildiumPms> {
     let mut config = BuildiumConfig::new(
         sim.client_id(),
         SecretString::from(sim.client_secret().to_owned()),
     );
     config.base_url = sim.base_url().to_owned();
     config.rate_limit_per_sec = None;
-    config.page_size = 10; // several pages per property
+    config.page_size = page_size;
     config.timeout = Duration::from_millis(300);
     config.retry = RetryPolicy {
         max_attempts: 8,
@@ -48,11 +52,25 @@ fn buildium(sim: &SimHandle) -> Arc<BuildiumPms> {
 }
 
 async fn sync_everything(sim: &SimHandle) -> Snapshot {
+    sync_with(sim, buildium(sim), Run::OneByOne).await
+}
+
+/// How the properties are synced.
+#[derive(Clone, Copy, PartialEq)]
+enum Run {
+    /// `sync_now` for each in turn.
+    OneByOne,
+    /// `sync_all`: one run, each resource read once for all.
+    AtOnce,
+}
+
+async fn sync_with(sim: &SimHandle, pms: Arc<BuildiumPms>, how: Run) -> Snapshot {
+    let _ = sim;
     let clock = Arc::new(ManualClock::new(ManualClock::DEFAULT_START));
     let c = Concierge::builder()
         .clock_arc(clock)
         .mailer(SandboxMailer::new(Default::default()))
-        .pms(buildium(sim))
+        .pms(pms)
         .build()
         .expect("handle");
     let admin = Admin::full_access("desk-1", "desk");
@@ -60,8 +78,7 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         future_resident_sync: true,
         ..Default::default()
     };
-    let mut residents = Vec::new();
-    let mut errors = Vec::new();
+    let mut properties = Vec::new();
     for (i, pms_property) in c
         .list_pms_properties(&admin)
         .await
@@ -80,8 +97,49 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         c.link_pms_property(&admin, &p.id, &pms_property.external.id)
             .await
             .expect("link");
-        let report = c.sync_now(&admin, &p.id).await.expect("sync");
+        properties.push(p);
+    }
+    let reports = match how {
+        Run::AtOnce => {
+            // One report per property, in whatever order: put them in the properties' order.
+            let mut reports = c
+                .sync_all(&admin, SyncOptions::default())
+                .await
+                .expect("sync");
+            assert_eq!(reports.len(), properties.len());
+            properties
+                .iter()
+                .map(|p| {
+                    let at = reports
+                        .iter()
+                        .position(|r| r.run.property_id == p.id)
+                        .expect("a report for every property");
+                    reports.swap_remove(at)
+                })
+                .collect()
+        }
+        Run::OneByOne => {
+            let mut reports = Vec::new();
+            for p in &properties {
+                reports.push(c.sync_now(&admin, &p.id).await.expect("sync"));
+            }
+            reports
+        }
+    };
+    assert_eq!(reports.len(), properties.len());
+    let mut residents = Vec::new();
+    let mut errors = Vec::new();
+    for (p, report) in properties.iter().zip(reports) {
+        assert_eq!(report.run.property_id, p.id);
         assert_eq!(report.run.aborted, None);
+        let n = report.run.counts;
+        // Every record read is counted once: created, updated, moved out (a full first sync
+        // has no one unlisted to move out), unchanged, failed or deferred.
+        assert_eq!(
+            n.created + n.updated + n.moved_out + n.unchanged + n.failed + n.deferred,
+            n.seen,
+            "{n:?}"
+        );
         let units = c.list_units(&admin, &p.id).await.expect("units");
         for r in c
             .list_residents(
@@ -98,7 +156,8 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
                 .find(|u| u.id == r.occupancy.unit_id)
                 .expect("unit");
             residents.push(format!(
-                "{} {} {} {:?} {} {:?} {:?} {:?}",
+                "{} {} {} {} {:?} {} {:?} {:?} {:?}",
+                p.site_name,
                 r.external.as_ref().map(|e| e.id.as_str()).unwrap_or("?"),
                 r.first_name,
                 r.last_name,
@@ -111,7 +170,8 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
         }
         for e in report.run.errors {
             errors.push(format!(
-                "{} {:?}",
+                "{} {} {:?}",
+                p.site_name,
                 e.kind.as_str(),
                 e.external.map(|x| x.id)
             ));
@@ -120,6 +180,28 @@ async fn sync_everything(sim: &SimHandle) -> Snapshot {
     residents.sort();
     errors.sort();
     (residents, errors)
+}
+
+// R-PMS-1, R-PMS-5, R-PMS-6: a portfolio synced as one run (each resource read once for every
+// property, pages that end inside a property) ends in the same state, property by property, as
+// syncing each property on its own, with as many requests as the pages the data needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portfolio_synced_as_one_run_ends_as_property_by_property_with_the_fewest_requests() {
+    let sim = simulator(None).await;
+    let expected = sync_with(&sim, buildium_paged(&sim, 1000), Run::OneByOne).await;
+    let counts = sim.counts();
+    for page_size in [1000, 7] {
+        sim.reset_stats();
+        let got = sync_with(&sim, buildium_paged(&sim, page_size), Run::AtOnce).await;
+        assert_eq!(got, expected, "page size {page_size}");
+        let stats = sim.stats();
+        let pages = |n: usize| n.div_ceil(page_size as usize) as u64;
+        assert_eq!(stats.route_count("/v1/rentals/units"), pages(counts.units));
+        assert_eq!(stats.route_count("/v1/leases"), pages(counts.leases));
+        assert_eq!(stats.route_count("/v1/leases/tenants"), 0);
+        assert_eq!(stats.route_count("/v1/leases/tenants/{tenantId}"), 0);
+    }
+    assert!(expected.0.len() >= 40, "{}", expected.0.len());
 }
 
 // R-SDK-3, R-PMS-1, R-PMS-5

@@ -698,9 +698,20 @@ export interface PmsResident {
    */
   readonly external: ExternalRef;
   /**
+   * The PMS property they live in (a listing may cover several).
+   */
+  readonly property: ExternalRef;
+  /**
    * The unit in the PMS.
    */
   readonly unit: ExternalRef;
+  /**
+   * Whether the listing carried the resident's names and contact details. `false` for a
+   * resident the PMS lists by id and dates only (Buildium lists a lease's moved-out tenants
+   * that way): the sync then takes their unit, role and dates, keeps the names and contact
+   * details it already has, and never creates a resident from such a record. Default `true`.
+   */
+  readonly contactListed: boolean;
   /**
    * First name, as sent (may be empty: the sync reports it).
    */
@@ -2555,6 +2566,22 @@ export interface SyncPropertyOptions {
   mode?: SyncMode;
 }
 
+/** Options of `syncProperties`. */
+export interface SyncPropertiesOptions {
+  /**
+   * `full` (may move out residents the PMS no longer lists) or `incremental`.
+   */
+  mode?: SyncMode;
+}
+
+/** Options of `syncAll`. */
+export interface SyncAllOptions {
+  /**
+   * `full` (may move out residents the PMS no longer lists) or `incremental`.
+   */
+  mode?: SyncMode;
+}
+
 /** Options of `syncErrors`. */
 export interface SyncErrorsOptions {
   /**
@@ -2870,6 +2897,14 @@ export declare class Concierge {
    * Syncs a property from the PMS in the given mode.
    */
   syncProperty(admin: Admin, propertyId: PropertyId, options?: SyncPropertyOptions): Promise<SyncReport>;
+  /**
+   * Syncs several properties from the PMS as one run, each resource read once for all; one report per property.
+   */
+  syncProperties(admin: Admin, propertyIds: PropertyId[], options?: SyncPropertiesOptions): Promise<SyncReport[]>;
+  /**
+   * Syncs every property linked to the PMS as one run; one report per property.
+   */
+  syncAll(admin: Admin, options?: SyncAllOptions): Promise<SyncReport[]>;
   /**
    * The errors of a property's last sync, page by page (R-PMS-5).
    */

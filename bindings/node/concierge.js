@@ -27,7 +27,7 @@ rt.register("KeyPreview", { holder: "KeyHolder", holder_name: "s", unit: "Unit",
 rt.register("MemberFailure", { member_id: "s", error: "SyncError" }, []);
 rt.register("OutboxEntry", { id: "s", property_id: "s", kind: "s", subject_id: "s", status: "s", attempts: "s", last_error: "s?", next_attempt_at: "datetime", created_at: "datetime" }, []);
 rt.register("PmsProperty", { external: "ExternalRef", name: "s" }, []);
-rt.register("PmsResident", { external: "ExternalRef", unit: "ExternalRef", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
+rt.register("PmsResident", { external: "ExternalRef", property: "ExternalRef", unit: "ExternalRef", contact_listed: "s", first_name: "s", last_name: "s", email: "s?", phone: "s?", role: "s", move_in: "date?", move_out: "date?", updated_at: "datetime?" }, ["email", "phone"]);
 rt.register("PreflightCheck", { name: "s", passed: "s", detail: "s" }, []);
 rt.register("Property", { id: "s", name: "s", site_name: "s", settings: "PropertySettings", external: "ExternalRef?", time_zone: "s?", intercom: "IntercomSite?", created_at: "datetime", version: "s" }, []);
 rt.register("PropertySettings", { future_resident_sync: "s", auto_grant_mobile_access: "s", sync_interval: "s", strata_sync_interval: "s", amenities: "[Amenity]", invitation_email: "InvitationEmailSettings", visitors: "VisitorSettings" }, []);
@@ -228,6 +228,20 @@ class Concierge extends rt.Handle {
    */
   syncProperty(admin, propertyId, options) {
     return this._call("sync_property", admin, { property_id: propertyId }, options, "SyncReport");
+  }
+
+  /**
+   * Syncs several properties from the PMS as one run, each resource read once for all; one report per property.
+   */
+  syncProperties(admin, propertyIds, options) {
+    return this._call("sync_properties", admin, { property_ids: propertyIds }, options, "[SyncReport]");
+  }
+
+  /**
+   * Syncs every property linked to the PMS as one run; one report per property.
+   */
+  syncAll(admin, options) {
+    return this._call("sync_all", admin, {  }, options, "[SyncReport]");
   }
 
   /**
@@ -665,7 +679,7 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
+  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
   sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "intercomTenants", "intercomSetContactPreference", "intercomSetIntegrationEnabled", "intercomLoseNextReply", "intercomPassCount", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 

@@ -151,7 +151,10 @@ mod tests {
             tenants: [4].into(),
         });
         let next = p.next(Some(1000), 3, carry.clone()).unwrap();
-        assert_eq!((next.chunk, next.offset, next.carry), (0, 1000, carry.clone()));
+        assert_eq!(
+            (next.chunk, next.offset, next.carry),
+            (0, 1000, carry.clone())
+        );
         let next = p.next(None, 3, carry).unwrap();
         assert_eq!((next.chunk, next.offset, next.carry), (1, 0, None));
         let last = Position {

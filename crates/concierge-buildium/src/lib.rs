@@ -563,9 +563,7 @@ impl PmsProvider for BuildiumPms {
                 .into_iter()
                 .map(|v| map::unit(v, &self.config, listed))
                 .collect(),
-            next: position
-                .next(page.next, chunks, None)
-                .map(|p| p.cursor()),
+            next: position.next(page.next, chunks, None).map(|p| p.cursor()),
         })
     }
 
@@ -596,8 +594,7 @@ impl PmsProvider for BuildiumPms {
         // A full listing of every lease in property-then-Id order shows each tenant's first
         // lease in a property first: the key needs no look-up of the tenant's leases.
         let ordered = req.updated_since.is_none() && self.config.include_past_leases;
-        let (query, chunk, chunks) =
-            self.chunk_query(operation, LEASES, &base, &ids, &position)?;
+        let (query, chunk, chunks) = self.chunk_query(operation, LEASES, &base, &ids, &position)?;
         let page = self
             .listing(operation, LEASES, query, position.offset)
             .await?;
@@ -636,9 +633,7 @@ impl PmsProvider for BuildiumPms {
         }
         Ok(Page {
             items,
-            next: position
-                .next(page.next, chunks, carry)
-                .map(|p| p.cursor()),
+            next: position.next(page.next, chunks, carry).map(|p| p.cursor()),
         })
     }
 }

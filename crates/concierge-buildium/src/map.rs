@@ -798,13 +798,20 @@ mod tests {
             )
         };
         // Page 1 ends in property 2, where tenant 5 had lease 20.
-        let page1 = vec![lease_of(10, 1, &[5]), lease_of(11, 1, &[5, 6]), lease_of(20, 2, &[5])];
+        let page1 = vec![
+            lease_of(10, 1, &[5]),
+            lease_of(11, 1, &[5, 6]),
+            lease_of(20, 2, &[5]),
+        ];
         let (firsts, carry) = firsts_in_listing(&page1, None);
         assert!(firsts.contains(&(10, 5)) && firsts.contains(&(11, 6)));
         assert!(!firsts.contains(&(11, 5)));
         assert!(firsts.contains(&(20, 5)), "another property starts afresh");
         let carry = carry.unwrap();
-        assert_eq!((carry.property, carry.tenants.clone()), (2, BTreeSet::from([5])));
+        assert_eq!(
+            (carry.property, carry.tenants.clone()),
+            (2, BTreeSet::from([5]))
+        );
         // Page 2 goes on in property 2: tenant 5's lease 21 is a later one; then property 3.
         let page2 = vec![lease_of(21, 2, &[5, 7]), lease_of(30, 3, &[7])];
         let (firsts, carry) = firsts_in_listing(&page2, Some(carry));

@@ -187,7 +187,10 @@ async fn an_incremental_pull_sends_lastupdatedfrom_in_utc_seconds_and_still_orde
     Mock::given(method("GET"))
         .and(path("/v1/leases"))
         .and(query_param("lastupdatedfrom", "2026-01-04T21:55:09Z"))
-        .and(query_param("orderby", "PropertyId,LastUpdatedDateTime asc,Id asc"))
+        .and(query_param(
+            "orderby",
+            "PropertyId,LastUpdatedDateTime asc,Id asc",
+        ))
         .respond_with(listing(fixture("leases_with_bad.json"), 3))
         .expect(1)
         .mount(&server)

@@ -480,78 +480,81 @@ pub async fn sync(layers: &Layers, args: SyncArgs, out: &mut impl Write) -> Resu
             "no property linked to the PMS matches (link one with link_pms_property)",
         ));
     }
-    let mut failed = 0;
-    for property in properties {
-        let bar = (!args.json).then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            bar.set_message(format!("{}: starting", property.site_name));
-            bar
-        });
-        let progress: Option<ProgressFn> = bar.clone().map(|bar| {
-            let site = property.site_name.clone();
-            Arc::new(move |p: &SyncProgress| {
-                bar.set_message(format!(
-                    "{site}: page {}, {} residents read, {} created, {} updated, {} errors",
-                    p.counts.pages,
-                    p.counts.seen,
-                    p.counts.created,
-                    p.counts.updated,
-                    p.counts.failed
-                ));
-                bar.tick();
-            }) as ProgressFn
-        });
-        let result = c
-            .sync_property(&admin, &property.id, SyncOptions { mode, progress })
-            .await;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
+    // One run for every property named: each PMS resource is read once for all of them.
+    let bar = (!args.json).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        bar.set_message(format!("{} properties: starting", properties.len()));
+        bar
+    });
+    let progress: Option<ProgressFn> = bar.clone().map(|bar| {
+        Arc::new(move |p: &SyncProgress| {
+            bar.set_message(format!(
+                "{}/{} properties, {} pages, {} residents read, {} created, {} updated, {} errors",
+                p.properties_done,
+                p.properties,
+                p.counts.pages,
+                p.counts.seen,
+                p.counts.created,
+                p.counts.updated,
+                p.counts.failed
+            ));
+            bar.tick();
+        }) as ProgressFn
+    });
+    let ids: Vec<PropertyId> = properties.iter().map(|p| p.id.clone()).collect();
+    let result = c
+        .sync_properties(&admin, &ids, SyncOptions { mode, progress })
+        .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let reports = match result {
+        Ok(reports) => reports,
+        Err(e) => {
+            c.close().await;
+            return Err(e);
         }
-        match result {
-            Ok(report) if args.json => {
-                let _ = writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string(&report.run).unwrap_or_default()
-                );
+    };
+    let mut failed = 0;
+    for (property, report) in properties.iter().zip(reports) {
+        failed += usize::from(report.run.aborted.is_some());
+        if args.json {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&report.run).unwrap_or_default()
+            );
+            continue;
+        }
+        if let Some(why) = &report.run.aborted {
+            let _ = writeln!(out, "{}: sync failed: {why}", property.site_name);
+            continue;
+        }
+        let n = report.run.counts;
+        let _ = writeln!(
+            out,
+            "{}: {} read, {} created, {} updated, {} moved out, {} unchanged, {} future deferred, {} errors{}",
+            property.site_name,
+            n.seen,
+            n.created,
+            n.updated,
+            n.moved_out,
+            n.unchanged,
+            n.deferred,
+            n.failed,
+            if report.joined {
+                " (joined a running sync)"
+            } else {
+                ""
             }
-            Ok(report) => {
-                let n = report.run.counts;
-                let _ = writeln!(
-                    out,
-                    "{}: {} read, {} created, {} updated, {} moved out, {} unchanged, {} future deferred, {} errors{}",
-                    property.site_name,
-                    n.seen,
-                    n.created,
-                    n.updated,
-                    n.moved_out,
-                    n.unchanged,
-                    n.deferred,
-                    n.failed,
-                    if report.joined {
-                        " (joined a running sync)"
-                    } else {
-                        ""
-                    }
-                );
-                for e in report.run.errors.iter().take(20) {
-                    let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
-                    let _ = writeln!(out, "  {:<22} {who}: {}", e.kind.as_str(), e.message);
-                }
-                if report.run.errors.len() > 20 {
-                    let _ = writeln!(out, "  … and {} more", report.run.errors.len() - 20);
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                let _ = writeln!(
-                    out,
-                    "{}: sync failed [{}]: {e}",
-                    property.site_name,
-                    e.code()
-                );
-            }
+        );
+        for e in report.run.errors.iter().take(20) {
+            let who = e.external.as_ref().map(|x| x.id.as_str()).unwrap_or("?");
+            let _ = writeln!(out, "  {:<22} {who}: {}", e.kind.as_str(), e.message);
+        }
+        if report.run.errors.len() > 20 {
+            let _ = writeln!(out, "  … and {} more", report.run.errors.len() - 20);
         }
     }
     c.close().await;

@@ -376,10 +376,13 @@ impl PmsProvider for SandboxPms {
         let state = self.lock();
         let properties = find_properties(&state, &req.properties, "list_residents")?;
         let since = req.updated_since;
-        let items = properties.iter().flat_map(|p| p.residents.iter()).filter(|r| match (r, since) {
-            (Ok(r), Some(since)) => r.updated_at.is_none_or(|at| at >= since),
-            _ => true,
-        });
+        let items = properties
+            .iter()
+            .flat_map(|p| p.residents.iter())
+            .filter(|r| match (r, since) {
+                (Ok(r), Some(since)) => r.updated_at.is_none_or(|at| at >= since),
+                _ => true,
+            });
         page(
             PROVIDER,
             "list_residents",

@@ -809,17 +809,25 @@ async fn a_sync_whose_caller_gives_up_does_not_block_the_next_one() {
 async fn a_move_out_whose_write_is_refused_is_counted_as_failed_not_as_moved_out() {
     let w = world(future_on()).await;
     w.sync().await;
-    let resident = w
-        .residents(Some(OccupancyPhase::Current))
-        .await
-        .into_iter()
-        .find(|r| r.email.is_some())
-        .expect("a current resident with an email");
+    // The last current resident the PMS lists, several pages into a listing of one per page.
+    let listed = w.sandbox.pms().residents(&w.pms_id());
+    let current = w.residents(Some(OccupancyPhase::Current)).await;
+    let resident = listed
+        .iter()
+        .rev()
+        .find_map(|l| {
+            current
+                .iter()
+                .find(|r| r.external.as_ref() == Some(&l.external) && r.email.is_some())
+        })
+        .expect("a current resident with an email")
+        .clone();
     let ext = resident.external.clone().unwrap().id;
     let yesterday = w.today().pred_opt().unwrap();
     w.sandbox
         .pms()
         .update_resident(&ext, |r| r.move_out = Some(yesterday));
+    w.sandbox.pms().set_page_size(1);
     w.sandbox
         .faults()
         .set_latency("list_residents", std::time::Duration::from_millis(300));
@@ -829,8 +837,9 @@ async fn a_move_out_whose_write_is_refused_is_counted_as_failed_not_as_moved_out
         let property = w.property.id.clone();
         async move { c.sync_now(&admin, &property).await }
     });
-    // While the sync waits for its page, an admin invites the resident: the sync's copy is stale.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // The sync has read the property's residents with its first page (at about 300 ms); while
+    // it waits for the resident's page, an admin invites them: the sync's copy is stale.
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
     w.c.invite(&w.admin, &resident.id).await.unwrap();
     let run = sync.await.unwrap().unwrap().run;
     assert_eq!(run.counts.moved_out, 0, "a move-out that was not written");

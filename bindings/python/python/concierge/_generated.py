@@ -417,7 +417,9 @@ class PmsResident:
     """A resident as the PMS has it, provider-neutral."""
 
     external: ExternalRef
+    property: ExternalRef
     unit: ExternalRef
+    contact_listed: bool
     first_name: str
     last_name: str
     email: Optional[str] = dataclasses.field(repr=False)
@@ -427,7 +429,7 @@ class PmsResident:
     move_out: Optional[datetime.date]
     updated_at: Optional[datetime.datetime]
 
-_register("PmsResident", PmsResident, {"external": "ExternalRef", "unit": "ExternalRef", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "updated_at": "datetime?"})
+_register("PmsResident", PmsResident, {"external": "ExternalRef", "property": "ExternalRef", "unit": "ExternalRef", "contact_listed": "s", "first_name": "s", "last_name": "s", "email": "s?", "phone": "s?", "role": "s", "move_in": "date?", "move_out": "date?", "updated_at": "datetime?"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1057,6 +1059,14 @@ class Concierge(Handle):
         """Syncs a property from the PMS in the given mode."""
         return self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode, **unknown}, "SyncReport")
 
+    def sync_properties(self, admin: Admin, property_ids: List[PropertyId], *, mode: Optional[SyncMode] = None, **unknown: Any) -> List[SyncReport]:
+        """Syncs several properties from the PMS as one run, each resource read once for all; one report per property."""
+        return self._call("sync_properties", admin, {"property_ids": property_ids}, {"mode": mode, **unknown}, "[SyncReport]")
+
+    def sync_all(self, admin: Admin, *, mode: Optional[SyncMode] = None, **unknown: Any) -> List[SyncReport]:
+        """Syncs every property linked to the PMS as one run; one report per property."""
+        return self._call("sync_all", admin, {}, {"mode": mode, **unknown}, "[SyncReport]")
+
     def sync_errors(self, admin: Admin, property_id: PropertyId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> Paginator[SyncError]:
         """The errors of a property's last sync, page by page (R-PMS-5)."""
         return self._paged("sync_errors", admin, {"property_id": property_id}, {"cursor": cursor, "limit": limit, **unknown}, "SyncError")
@@ -1304,6 +1314,14 @@ class AsyncConcierge(AsyncHandle):
     async def sync_property(self, admin: Admin, property_id: PropertyId, *, mode: Optional[SyncMode] = None, **unknown: Any) -> SyncReport:
         """Syncs a property from the PMS in the given mode."""
         return await self._call("sync_property", admin, {"property_id": property_id}, {"mode": mode, **unknown}, "SyncReport")
+
+    async def sync_properties(self, admin: Admin, property_ids: List[PropertyId], *, mode: Optional[SyncMode] = None, **unknown: Any) -> List[SyncReport]:
+        """Syncs several properties from the PMS as one run, each resource read once for all; one report per property."""
+        return await self._call("sync_properties", admin, {"property_ids": property_ids}, {"mode": mode, **unknown}, "[SyncReport]")
+
+    async def sync_all(self, admin: Admin, *, mode: Optional[SyncMode] = None, **unknown: Any) -> List[SyncReport]:
+        """Syncs every property linked to the PMS as one run; one report per property."""
+        return await self._call("sync_all", admin, {}, {"mode": mode, **unknown}, "[SyncReport]")
 
     def sync_errors(self, admin: Admin, property_id: PropertyId, *, cursor: Optional[str] = None, limit: Optional[int] = None, **unknown: Any) -> AsyncPaginator[SyncError]:
         """The errors of a property's last sync, page by page (R-PMS-5)."""
@@ -1666,6 +1684,6 @@ __all__ = [
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
+    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
     "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "intercom_tenants", "intercom_set_contact_preference", "intercom_set_integration_enabled", "intercom_lose_next_reply", "intercom_pass_count", "pms_remove_resident", "pms_add_unreadable"],
 }

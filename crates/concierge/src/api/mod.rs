@@ -157,6 +157,26 @@ pub struct SyncPropertyArgs {
     pub mode: SyncMode,
 }
 
+/// Names properties to sync as one run.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncPropertiesArgs {
+    /// The properties, each linked to the PMS.
+    pub property_ids: Vec<PropertyId>,
+    /// `full` (may move out residents the PMS no longer lists) or `incremental`.
+    #[serde(default)]
+    pub mode: SyncMode,
+}
+
+/// How to sync every linked property.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncAllArgs {
+    /// `full` (may move out residents the PMS no longer lists) or `incremental`.
+    #[serde(default)]
+    pub mode: SyncMode,
+}
+
 /// Moves a resident out.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -338,6 +358,12 @@ operations! {
     /// Syncs a property from the PMS in the given mode.
     admin sync_property["property_id"](SyncPropertyArgs) -> SyncReport =
         |c, admin, r| c.sync_property(&admin, &r.property_id, SyncOptions { mode: r.mode, ..SyncOptions::default() }).await?;
+    /// Syncs several properties from the PMS as one run, each resource read once for all; one report per property.
+    admin sync_properties["property_ids"](SyncPropertiesArgs) -> Vec<SyncReport> =
+        |c, admin, r| c.sync_properties(&admin, &r.property_ids, SyncOptions { mode: r.mode, ..SyncOptions::default() }).await?;
+    /// Syncs every property linked to the PMS as one run; one report per property.
+    admin sync_all[](SyncAllArgs) -> Vec<SyncReport> =
+        |c, admin, r| c.sync_all(&admin, SyncOptions { mode: r.mode, ..SyncOptions::default() }).await?;
     /// The errors of a property's last sync, page by page (R-PMS-5).
     paged sync_errors["property_id"](PropertyArgs) -> crate::Listing<SyncError> =
         |c, admin, (r, page)| c.sync_errors(&admin, &r.property_id, page).await?;

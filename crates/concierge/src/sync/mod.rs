@@ -231,7 +231,12 @@ impl Concierge {
     /// Syncs every property linked to the PMS as one run, with `options`. Integrations, full.
     /// One report per property; a failed one has its run's `aborted` set.
     pub async fn sync_all(&self, admin: &Admin, options: SyncOptions) -> Result<Vec<SyncReport>> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, "sync_all")?;
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "sync_all",
+        )?;
         let ids: Vec<PropertyId> = self
             .inner
             .store

@@ -198,7 +198,8 @@ impl SyncContext {
     ) -> Result<()> {
         let mut batch = Batch::new();
         let mut entries = Vec::new();
-        if r.occupancy.phase(self.today) == OccupancyPhase::Past && self.withdrawn.insert(r.id.clone())
+        if r.occupancy.phase(self.today) == OccupancyPhase::Past
+            && self.withdrawn.insert(r.id.clone())
         {
             entries = c.withdraw_access(&mut r, &mut batch).await?;
         }

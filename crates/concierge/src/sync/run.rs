@@ -295,7 +295,8 @@ impl Run<'_> {
                         self.finish(done, full, &mut changes).await?;
                     }
                     let s = &self.slots[slot];
-                    open = Some(SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?);
+                    open =
+                        Some(SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?);
                 }
                 let ctx = open.as_mut().expect("opened above");
                 on_page.insert(slot);
@@ -342,10 +343,7 @@ impl Run<'_> {
 
     /// The first property of `chunk` the listing has not finished.
     fn waiting(&self, chunk: &[usize]) -> Option<usize> {
-        chunk
-            .iter()
-            .copied()
-            .find(|&i| self.slots[i].waiting())
+        chunk.iter().copied().find(|&i| self.slots[i].waiting())
     }
 
     /// Finishes a property whose records the listing has passed.
@@ -382,7 +380,13 @@ impl Run<'_> {
             Err(e @ StoreError::Unavailable { .. }) => Err(e.into()),
             Err(_) => {
                 for change in changes {
-                    match self.concierge.inner.store.commit(change.batch.clone()).await {
+                    match self
+                        .concierge
+                        .inner
+                        .store
+                        .commit(change.batch.clone())
+                        .await
+                    {
                         Ok(()) => self.committed(change),
                         Err(e @ StoreError::Unavailable { .. }) => return Err(e.into()),
                         Err(e) => {
