@@ -1,29 +1,117 @@
-//! The PMS sync at scale, through the real Buildium adapter against the simulator, on a SQLite
-//! file, with the rate limit off. For 10,000 and 100,000 residents (1,000 properties at the
-//! larger size) it prints: the full sync time, the time to only fetch and parse the same pages,
-//! their ratio, the time of an unchanged re-sync and the rows it wrote, and the peak memory.
+//! The PMS sync at portfolio scale, through the real Buildium adapter against the simulator, on
+//! a SQLite file. For 10,000 residents over 100 properties and 100,000 over 1,000 (100 units of
+//! one tenant each per property), with the simulator's rate limit off and then on at Buildium's
+//! 10 requests per second, it prints:
 //!
-//! `cargo bench -p concierge-e2e --bench pms_sync` (`BENCH_SIZES=10000` for one size).
+//! - the requests a full sync of every property (`sync_all`, one run) made, against the minimum
+//!   the data needs: every unit and lease page of the portfolio at 1,000 per page;
+//! - the floor: fetching and parsing exactly those minimal pages, and nothing else;
+//! - the full sync's time and its ratio to the floor, its requests per second and the 429s it
+//!   received;
+//! - an unchanged re-sync: its time, ratio and the rows it wrote;
+//! - peak memory: the engine's (bytes allocated by every thread but the simulator's, the peak
+//!   during the sync above what was allocated when it started) and the simulator's own.
 //!
-//! The simulator runs in this process, so peak memory includes its portfolio; the figure
-//! printed beside it is the resident memory right after the simulator generated it.
+//! `cargo bench -p concierge-e2e --bench pms_sync` (`BENCH_SIZES=10000` for one size,
+//! `BENCH_LIMITS=off` or `on` for one rate-limit setting).
+//!
+//! The simulator runs in this process, on a runtime and threads of its own, so that its
+//! allocations are told apart from the engine's.
 
 use async_trait::async_trait;
 use concierge::sandbox::{ManualClock, SandboxMailer};
 use concierge::store::SqliteStore;
 use concierge::*;
 use concierge_buildium::{BuildiumConfig, BuildiumPms};
-use concierge_buildium_sim::{BuildiumSimulator, SimConfig};
+use concierge_buildium_sim::{BuildiumSimulator, SimConfig, SimHandle};
 use concierge_core::{
     Batch, Intent, IntentStatus, KeyQuery, MemberQuery, OutboxQuery, Record, RecordKey,
     ResidentQuery, StoreResult,
 };
+use concierge_http::{Auth, HttpClient};
 use secrecy::SecretString;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// A store that counts the records it is asked to write.
+// ---------------------------------------------------------------------------------------------
+// Memory: bytes allocated, the simulator's threads apart from everyone else's.
+
+thread_local! {
+    static SIMULATOR_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+static ENGINE_NOW: AtomicI64 = AtomicI64::new(0);
+static ENGINE_PEAK: AtomicI64 = AtomicI64::new(0);
+static SIM_NOW: AtomicI64 = AtomicI64::new(0);
+static SIM_PEAK: AtomicI64 = AtomicI64::new(0);
+
+struct Accounting;
+
+fn account(delta: i64) {
+    let simulator = SIMULATOR_THREAD.try_with(Cell::get).unwrap_or(false);
+    let (now, peak) = if simulator {
+        (&SIM_NOW, &SIM_PEAK)
+    } else {
+        (&ENGINE_NOW, &ENGINE_PEAK)
+    };
+    let value = now.fetch_add(delta, Ordering::Relaxed) + delta;
+    peak.fetch_max(value, Ordering::Relaxed);
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; the bookkeeping touches
+// only atomics and a const thread-local, which never allocate.
+unsafe impl GlobalAlloc for Accounting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        account(layout.size() as i64);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        account(-(layout.size() as i64));
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        account(layout.size() as i64);
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        account(new_size as i64 - layout.size() as i64);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Accounting = Accounting;
+
+fn mib(bytes: i64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Starts the simulator on a runtime of its own, whose threads are counted as the simulator's.
+fn start_simulator(config: SimConfig) -> SimHandle {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        SIMULATOR_THREAD.with(|s| s.set(true));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .on_thread_start(|| SIMULATOR_THREAD.with(|s| s.set(true)))
+            .build()
+            .expect("simulator runtime");
+        runtime.block_on(async move {
+            let sim = BuildiumSimulator::start(config).await.expect("simulator");
+            tx.send(sim).expect("handed over");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().expect("simulator started")
+}
+
+// ---------------------------------------------------------------------------------------------
+// A store that counts the records it is asked to write.
+
 #[derive(Debug)]
 struct Counting {
     inner: SqliteStore,
@@ -93,8 +181,20 @@ impl Store for Counting {
     ) -> StoreResult<bool> {
         self.inner.try_acquire_lease(p, holder, now, ttl).await
     }
+    async fn try_acquire_leases(
+        &self,
+        p: &[PropertyId],
+        holder: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        ttl: chrono::Duration,
+    ) -> StoreResult<Vec<bool>> {
+        self.inner.try_acquire_leases(p, holder, now, ttl).await
+    }
     async fn release_lease(&self, p: &PropertyId, holder: &str) -> StoreResult<()> {
         self.inner.release_lease(p, holder).await
+    }
+    async fn release_leases(&self, p: &[PropertyId], holder: &str) -> StoreResult<()> {
+        self.inner.release_leases(p, holder).await
     }
     async fn list_keys(&self, q: &KeyQuery) -> StoreResult<Vec<SmartKey>> {
         self.inner.list_keys(q).await
@@ -107,95 +207,131 @@ impl Store for Counting {
     }
 }
 
-/// `VmRSS` and `VmHWM` (peak) of this process, in MiB, from /proc.
-fn memory() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(f64::NAN)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+// ---------------------------------------------------------------------------------------------
+
+/// Fetches and parses every unit and lease page of the portfolio at 1,000 per page, nothing
+/// else: the least a sync can do. Returns the requests made.
+async fn floor(sim: &SimHandle, rate_limit: Option<u32>) -> u64 {
+    let mut builder = HttpClient::builder("buildium", &sim.base_url())
+        .auth(Auth::headers([
+            (
+                "x-buildium-client-id",
+                SecretString::from(sim.client_id().to_owned()),
+            ),
+            (
+                "x-buildium-client-secret",
+                SecretString::from(sim.client_secret().to_owned()),
+            ),
+        ]))
+        .timeout(Duration::from_secs(60));
+    if let Some(limit) = rate_limit {
+        builder = builder.rate_limit(limit);
+    }
+    let http = builder.build().expect("client");
+    let mut requests = 0;
+    for path in ["/v1/rentals/units", "/v1/leases"] {
+        let mut offset = 0usize;
+        loop {
+            let reply = http
+                .get("floor", path)
+                .query(&[
+                    ("orderby", "Id".to_string()),
+                    ("limit", "1000".to_string()),
+                    ("offset", offset.to_string()),
+                ])
+                .send_json::<Vec<serde_json::Value>>()
+                .await
+                .expect("page");
+            requests += 1;
+            offset += reply.body.len();
+            let total: usize = reply
+                .headers
+                .get("x-total-count")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+                .expect("X-Total-Count");
+            if reply.body.is_empty() || offset >= total {
+                break;
+            }
+        }
+    }
+    requests
 }
 
-async fn run(residents: usize) {
-    let properties = (residents / 100).max(1);
-    let sim = BuildiumSimulator::start(SimConfig {
+/// What one sync of every property did.
+struct Measured {
+    seconds: f64,
+    requests: u64,
+    throttled: u64,
+    rows: u64,
+    engine_peak: i64,
+    counts: SyncCounts,
+}
+
+async fn sync_all(c: &Concierge, store: &Counting, sim: &SimHandle) -> Measured {
+    let admin = Admin::full_access("bench-1", "bench");
+    sim.reset_stats();
+    let rows_before = store.rows.load(Ordering::Relaxed);
+    ENGINE_PEAK.store(ENGINE_NOW.load(Ordering::Relaxed), Ordering::Relaxed);
+    let base = ENGINE_NOW.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let reports = c
+        .sync_all(&admin, SyncOptions::default())
+        .await
+        .expect("sync");
+    let seconds = started.elapsed().as_secs_f64();
+    let mut counts = SyncCounts::default();
+    for r in &reports {
+        assert_eq!(r.run.aborted, None, "a property's sync stopped");
+        let n = r.run.counts;
+        counts.seen += n.seen;
+        counts.created += n.created;
+        counts.updated += n.updated;
+        counts.moved_out += n.moved_out;
+        counts.unchanged += n.unchanged;
+        counts.failed += n.failed;
+        counts.deferred += n.deferred;
+    }
+    let stats = sim.stats();
+    Measured {
+        seconds,
+        requests: stats.total(),
+        throttled: stats.status_count(429),
+        rows: store.rows.load(Ordering::Relaxed) - rows_before,
+        engine_peak: ENGINE_PEAK.load(Ordering::Relaxed) - base,
+        counts,
+    }
+}
+
+async fn run(residents: usize, properties: usize, rate_limit: Option<u32>) {
+    let sim_before = SIM_NOW.load(Ordering::Relaxed);
+    let sim = start_simulator(SimConfig {
         seed: 1,
         properties,
-        units_per_property: 100,
+        units_per_property: residents / properties,
         tenants_per_unit: 1.0,
-        rate_limit_per_sec: None,
+        rate_limit_per_sec: rate_limit,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
-    let (after_generation, _) = memory();
+    });
+    let sim_portfolio = SIM_NOW.load(Ordering::Relaxed) - sim_before;
+    SIM_PEAK.store(SIM_NOW.load(Ordering::Relaxed), Ordering::Relaxed);
+    let counts = sim.counts();
+    let minimum = (counts.units.div_ceil(1000) + counts.leases.div_ceil(1000)) as u64;
 
+    // The floor.
+    let started = Instant::now();
+    let floor_requests = floor(&sim, rate_limit).await;
+    let floor_seconds = started.elapsed().as_secs_f64();
+
+    // Every property registered and linked in a fresh SQLite file.
     let mut config = BuildiumConfig::new(
         sim.client_id(),
         SecretString::from(sim.client_secret().to_owned()),
     );
-    config.base_url = sim.base_url().to_owned();
-    config.rate_limit_per_sec = None;
+    config.base_url = sim.base_url();
+    config.rate_limit_per_sec = rate_limit;
     config.timeout = Duration::from_secs(60);
     let pms = Arc::new(BuildiumPms::new(config).expect("adapter"));
-
-    // 1. Only fetch and parse the pages a full sync reads.
-    let started = Instant::now();
-    let mut parsed = 0usize;
-    let mut pms_properties = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = pms
-            .list_properties(ListPmsPropertiesRequest { cursor })
-            .await
-            .expect("properties");
-        pms_properties.extend(page.items.into_iter().flatten());
-        match page.next {
-            Some(next) => cursor = Some(next),
-            None => break,
-        }
-    }
-    for p in &pms_properties {
-        let mut cursor = None;
-        loop {
-            let page = pms
-                .list_units(ListPmsUnitsRequest {
-                    properties: vec![p.external.clone()],
-                    cursor,
-                })
-                .await
-                .expect("units");
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-        let mut cursor = None;
-        loop {
-            let page = pms
-                .list_residents(ListPmsResidentsRequest {
-                    properties: vec![p.external.clone()],
-                    updated_since: None,
-                    cursor,
-                })
-                .await
-                .expect("residents");
-            parsed += page.items.len();
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => break,
-            }
-        }
-    }
-    let fetch = started.elapsed();
-
-    // 2. The full sync into a fresh SQLite file.
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Arc::new(Counting {
         inner: SqliteStore::open(dir.path().join("bench.db"))
@@ -207,7 +343,7 @@ async fn run(residents: usize) {
         .clock(ManualClock::new(ManualClock::DEFAULT_START))
         .mailer(SandboxMailer::new(Default::default()))
         .store_arc(store.clone())
-        .pms(pms.clone())
+        .pms(pms)
         .build()
         .expect("handle");
     let admin = Admin::full_access("bench-1", "bench");
@@ -216,8 +352,13 @@ async fn run(residents: usize) {
         auto_grant_mobile_access: true,
         ..Default::default()
     };
-    let mut ours = Vec::new();
-    for (i, p) in pms_properties.iter().enumerate() {
+    for (i, p) in c
+        .list_pms_properties(&admin)
+        .await
+        .expect("properties")
+        .iter()
+        .enumerate()
+    {
         let property = c
             .register_property(
                 &admin,
@@ -228,56 +369,52 @@ async fn run(residents: usize) {
         c.link_pms_property(&admin, &property.id, &p.external.id)
             .await
             .expect("link");
-        ours.push(property.id);
     }
-    let rows_before = store.rows.load(Ordering::Relaxed);
-    let started = Instant::now();
-    let mut created = 0;
-    let mut errors = 0;
-    for id in &ours {
-        let run = c.sync_now(&admin, id).await.expect("sync").run;
-        created += run.counts.created;
-        errors += run.counts.failed;
-    }
-    let full = started.elapsed();
-    let rows_full = store.rows.load(Ordering::Relaxed) - rows_before;
 
-    // 3. The same again: nothing changed in the PMS.
-    let rows_before = store.rows.load(Ordering::Relaxed);
-    let started = Instant::now();
-    let mut unchanged = 0;
-    for id in &ours {
-        unchanged += c
-            .sync_now(&admin, id)
-            .await
-            .expect("resync")
-            .run
-            .counts
-            .unchanged;
+    let full = sync_all(&c, &store, &sim).await;
+    let again = sync_all(&c, &store, &sim).await;
+    let limit = rate_limit.map_or("off".to_string(), |l| format!("{l}/s"));
+    println!(
+        "{residents} residents over {properties} properties, rate limit {limit} \
+         ({} units, {} leases; {} residents created, {} sync errors)",
+        counts.units, counts.leases, full.counts.created, full.counts.failed
+    );
+    println!(
+        "  requests per full sync   {:>8}   minimum {minimum} ({:.2}x); floor made {floor_requests}",
+        full.requests,
+        full.requests as f64 / minimum as f64
+    );
+    println!("  floor (fetch + parse)    {floor_seconds:>8.2} s");
+    println!(
+        "  full sync                {:>8.2} s   {:.2}x the floor, {:.1} requests/s, {} x 429, {} rows written",
+        full.seconds,
+        full.seconds / floor_seconds,
+        full.requests as f64 / full.seconds,
+        full.throttled,
+        full.rows
+    );
+    println!(
+        "  unchanged re-sync        {:>8.2} s   {:.2}x the floor, {} requests, {} x 429, {} rows written ({} records unchanged)",
+        again.seconds,
+        again.seconds / floor_seconds,
+        again.requests,
+        again.throttled,
+        again.rows,
+        again.counts.unchanged
+    );
+    if rate_limit.is_some() {
+        println!(
+            "  time against requests/10 {:>8.2}x (full), {:.2}x (re-sync)",
+            full.seconds / (full.requests as f64 / 10.0),
+            again.seconds / (again.requests as f64 / 10.0)
+        );
     }
-    let resync = started.elapsed();
-    let rows_resync = store.rows.load(Ordering::Relaxed) - rows_before;
-    let (_, peak) = memory();
-
     println!(
-        "{residents} residents over {} properties ({parsed} records parsed, {created} created, {errors} sync errors)",
-        pms_properties.len()
-    );
-    println!("  fetch and parse only     {:>8.2} s", fetch.as_secs_f64());
-    println!(
-        "  full sync                {:>8.2} s   ({rows_full} rows written)",
-        full.as_secs_f64()
-    );
-    println!(
-        "  ratio sync / fetch       {:>8.2}",
-        full.as_secs_f64() / fetch.as_secs_f64()
-    );
-    println!(
-        "  unchanged re-sync        {:>8.2} s   ({rows_resync} rows written: one sync run per property; {unchanged} records unchanged)",
-        resync.as_secs_f64()
-    );
-    println!(
-        "  peak memory (process)    {peak:>8.1} MiB (of which the simulator's portfolio: ~{after_generation:.1} MiB resident after it was generated)"
+        "  peak memory: engine {:.1} MiB (full sync), {:.1} MiB (re-sync); simulator {:.1} MiB portfolio, {:.1} MiB peak",
+        mib(full.engine_peak),
+        mib(again.engine_peak),
+        mib(sim_portfolio),
+        mib(SIM_PEAK.load(Ordering::Relaxed) - sim_before)
     );
     c.close().await;
     sim.stop().await;
@@ -289,7 +426,14 @@ async fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![10_000, 100_000]);
-    for size in sizes {
-        run(size).await;
+    let limits: Vec<Option<u32>> = match std::env::var("BENCH_LIMITS").as_deref() {
+        Ok("off") => vec![None],
+        Ok("on") => vec![Some(10)],
+        _ => vec![None, Some(10)],
+    };
+    for limit in limits {
+        for &size in &sizes {
+            run(size, size / 100, limit).await;
+        }
     }
 }
