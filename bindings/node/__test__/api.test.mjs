@@ -51,6 +51,8 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     linkPmsProperty: () => c.linkPmsProperty(a, w.property.id, 'pms-prop-missing'),
     syncNow: () => c.syncNow(a, w.property.id),
     syncProperty: () => c.syncProperty(a, w.property.id, { mode: 'incremental' }),
+    syncProperties: () => c.syncProperties(a, [w.property.id]),
+    syncAll: () => c.syncAll(a),
     syncErrors: () => c.syncErrors(a, w.property.id),
     lastSync: () => c.lastSync(a, w.property.id),
     runDueSyncs: () => c.runDueSyncs(),

@@ -292,6 +292,38 @@ test('the due syncs run every four hours by default', async () => {
   assert.notEqual(due[0].run.id, first.run.id)
 })
 
+// R-PMS-1, R-PMS-6
+test('syncAll and syncProperties sync a portfolio as one run, one report per property', async () => {
+  const w = await syncWorld()
+  const [, other] = await w.sandbox.pmsProperties()
+  const registered = await w.concierge.registerProperty(w.admin, other.name, 'second', {
+    settings: { futureResidentSync: true },
+  })
+  const second = await w.concierge.linkPmsProperty(w.admin, registered.id, other.external.id)
+  const unlinked = await w.concierge.registerProperty(w.admin, 'Manual', 'manual')
+
+  const reports = await w.concierge.syncAll(w.admin)
+  const runs = new Map(reports.map((r) => [r.run.propertyId, r.run]))
+  assert.deepEqual([...runs.keys()].sort(), [w.property.id, second.id].sort())
+  for (const [id, pmsId] of [[w.property.id, w.pmsId], [second.id, other.external.id]]) {
+    const run = runs.get(id)
+    assert.equal(run.aborted, null)
+    assert.equal(run.counts.seen, (await w.sandbox.pmsResidents(pmsId)).length)
+    const ours = await w.concierge.listResidents(w.admin, { propertyId: id }).toArray()
+    assert.equal(run.counts.created, ours.length)
+  }
+
+  const again = await w.concierge.syncProperties(w.admin, [second.id, w.property.id], { mode: 'incremental' })
+  assert.deepEqual(again.map((r) => r.run.propertyId), [second.id, w.property.id])
+  assert.ok(again.every((r) => r.run.mode === 'incremental' && r.run.counts.created === 0))
+
+  const bad = await rejectsWith(w.concierge.syncProperties(w.admin, [w.property.id, unlinked.id]), 'VALIDATION')
+  assert.deepEqual(bad.issues.map((i) => i.field), ['property_ids'])
+  await rejectsWith(w.concierge.syncProperties(w.admin, []), 'VALIDATION')
+  const desk = Admin.of('desk-3', 'Desk', { residence: 'full', integrations: 'read' })
+  await rejectsWith(w.concierge.syncAll(desk), 'PERMISSION_DENIED')
+})
+
 // R-PMS-6
 test('a trigger while the property syncs joins the running sync', async () => {
   const w = await syncWorld()

@@ -382,6 +382,38 @@ def test_run_due_syncs_syncs_a_linked_property_every_four_hours() -> None:
     assert w.concierge.last_sync(w.admin, unlinked.id) is None
 
 
+def test_sync_all_and_sync_properties_sync_a_portfolio_as_one_run() -> None:
+    # R-PMS-1, R-PMS-6: one report per property, each with its own run and counts.
+    w = world()
+    second = w.concierge.register_property(w.admin, "Parkside", "parkside", settings={"future_resident_sync": True})
+    [_, other] = w.controls.pms_properties()[:2]
+    second = w.concierge.link_pms_property(w.admin, second.id, other.external.id)
+    unlinked = w.concierge.register_property(w.admin, "Manual", "manual")
+
+    reports = w.concierge.sync_all(w.admin)
+    by_property = {r.run.property_id: r.run for r in reports}
+    assert set(by_property) == {w.property.id, second.id}
+    for prop_id, pms_id in [(w.property.id, PMS_PROPERTY), (second.id, other.external.id)]:
+        run = by_property[prop_id]
+        assert run.aborted is None
+        assert run.counts.seen == len(w.controls.pms_residents(pms_id))
+        assert run.counts.created == len(
+            list(w.concierge.list_residents(w.admin, property_id=prop_id))
+        )
+
+    again = w.concierge.sync_properties(w.admin, [second.id, w.property.id], mode="incremental")
+    assert [r.run.property_id for r in again] == [second.id, w.property.id]
+    assert all(r.run.mode == "incremental" and r.run.counts.created == 0 for r in again)
+
+    with pytest.raises(ValidationError) as e:
+        w.concierge.sync_properties(w.admin, [w.property.id, unlinked.id])
+    assert e.value.code == "VALIDATION" and [i.field for i in e.value.issues] == ["property_ids"]
+    with pytest.raises(ValidationError):
+        w.concierge.sync_properties(w.admin, [])
+    with pytest.raises(PermissionDeniedError):
+        w.concierge.sync_all(staff("Desk", residence="full"))
+
+
 def test_the_sandbox_pms_controls_read_and_change_the_pms(controls: SandboxControls) -> None:
     # R-PMS-1
     [first, second] = controls.pms_properties()

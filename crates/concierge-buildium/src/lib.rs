@@ -51,12 +51,20 @@
 //! | `PmsProvider` | Buildium |
 //! | --- | --- |
 //! | `list_properties` | `GET /v1/rentals?orderby=Id` — a property is a rental property; its name is `Name` (else the address, else `Rental <Id>`) |
-//! | `list_units(property)` | `GET /v1/rentals/units?propertyids=<id>&orderby=Id` — `building_name` is `BuildingName`, `None` when empty (the sync then uses the property); no floor |
-//! | `list_residents(property, updated_since)` | `GET /v1/leases?propertyids=<id>&orderby=Id` (+ `lastupdatedfrom=YYYY-MM-DDTHH:MM:SSZ` when incremental), plus tenant look-ups (below) |
+//! | `list_units(properties)` | `GET /v1/rentals/units?propertyids=<id>&propertyids=<id>…&orderby=PropertyId,Id` — `building_name` is `BuildingName`, `None` when empty (the sync then uses the property); no floor |
+//! | `list_residents(properties, updated_since)` | `GET /v1/leases?propertyids=<id>…&orderby=PropertyId,Id` (+ `lastupdatedfrom=YYYY-MM-DDTHH:MM:SSZ` when incremental), plus tenant look-ups (below) |
+//!
+//! **Many properties at once.** A listing names any number of properties
+//! ([`PmsProvider::properties_per_listing`]): their ids are sent as repeated `propertyids`, split
+//! into chunks whose query string stays under the 4,096-character limit (about 200 ids each),
+//! listed chunk after chunk. Ordering by `PropertyId,Id` keeps each property's records together,
+//! as the sync requires. The cursor says the chunk, the offset, and (for a full listing of
+//! leases) the tenants already shown of the property the previous page ended in.
 //!
 //! Every list is paged with `limit` (the configured page size, at most 1000) and `offset`; the
-//! cursor is the next offset, issued while it is below `X-Total-Count` (without that header, while
-//! pages come back full). Every `orderby` ends in `Id`, Buildium's unique key, so pages are stable.
+//! cursor carries the next offset, issued while it is below `X-Total-Count` (without that header,
+//! while pages come back full). Every `orderby` ends in `Id`, Buildium's unique key, so pages are
+//! stable.
 //!
 //! **Residents.** One resident per (tenant, lease), for every entry of the lease's `Tenants[]`
 //! (future, current and moved-out tenants alike; the sync derives the phase from the dates):
@@ -77,34 +85,38 @@
 //!   (lowest lease `Id`), and `TenantId:LeaseId` for any later lease of the same tenant in the
 //!   property, whether on another unit (two residents, two keys: R-KEY-3) or on the same unit
 //!   again. The first lease keeps the plain id so that renting a second unit never re-keys the
-//!   resident already synced (a changed id would move them out and create a new resident). The
-//!   tenant's leases are read from `TenantMessage.Leases[]` and from the page itself.
+//!   resident already synced (a changed id would move them out and create a new resident). A full
+//!   listing of every lease (past ones included) in property-then-`Id` order shows each tenant's
+//!   first lease in a property before any later one, so it needs nothing else; an incremental pull
+//!   reads the tenant's leases from `TenantMessage.Leases[]` and from the page itself;
+//! - **contact details**: a tenant who left (`MovedOut`, or on a `Past` lease) and is not
+//!   embedded in the lease is listed with `contact_listed: false` and no names: the sync only
+//!   needs their dates, and keeps the details it has.
 //!
 //! **Tenant look-ups and request cost.** A lease embeds its `CurrentTenants` (contact details)
-//! but only the ids of its other tenants (future or moved out), and an embedded tenant may come
-//! without its `Leases[]`, which the external-id rule needs. Per page of leases the adapter
-//! therefore fetches the `TenantMessage` of every tenant not embedded with its leases, in the
-//! cheaper of two ways:
+//! but only the ids of its other tenants, and an embedded tenant may come without its `Leases[]`.
+//! Per page of leases the adapter therefore fetches the `TenantMessage` of every tenant it needs
+//! and the page does not give: a tenant who has not left and is not embedded (their details are
+//! needed to import them), and, in an incremental pull, a tenant whose leases the key needs. It
+//! fetches them in the cheaper of two ways:
 //!
-//! - one `GET /v1/leases/tenants?unitids=…&orderby=Id` per chunk of the page's unit ids (chunked
-//!   so no query string passes 4,096 characters, about 250 unit ids per request; paged if a
-//!   chunk's units have more than 1000 tenants in their history), then
-//!   `GET /v1/leases/tenants/{id}` for any tenant that listing missed; or
+//! - one `GET /v1/leases/tenants?unitids=…&orderby=Id` per chunk of their units (chunked so no
+//!   query string passes 4,096 characters, about 250 unit ids per request; paged if a chunk's
+//!   units have more than 1000 tenants in their history), then `GET /v1/leases/tenants/{id}` for
+//!   any tenant that listing missed; or
 //! - `GET /v1/leases/tenants/{id}` per tenant, when there are no more tenants to fetch than
 //!   chunks (a small incremental pull).
 //!
 //! `leasetermstatuses` is not used: a tenant who moved out of a still-`Active` lease is under an
 //! `Active` term, so no status filter selects exactly the tenants missing from `CurrentTenants`.
 //!
-//! So a full sync of a property costs `ceil(units / 1000)` unit requests, `ceil(leases / 1000)`
-//! lease requests and, per page of leases, one tenant request per chunk of ~250 of the page's
-//! units, plus one per further 1000 tenants those units have had: **3 requests** for a property
-//! of up to ~250 units whose history holds up to 1000 leases and 1000 tenants (the simulator
-//! tests check this count). An incremental pull costs one lease request plus, when some tenant of
-//! the changed leases is not embedded with its leases, `min(tenants to fetch, unit chunks)`
-//! tenant requests: usually one. At the default 10 requests per second a property takes well
-//! under a second. Per-id look-ups alone would cost one request per future or moved-out tenant
-//! (hundreds for a large property with history).
+//! So a full sync of a portfolio costs `ceil(units / 1000)` unit requests and `ceil(leases /
+//! 1000)` lease requests per chunk of ~200 properties, and no tenant request when the leases
+//! embed their current and future tenants (the simulator's tests check these counts): about 200
+//! requests for 100,000 residents over 1,000 properties, 20 seconds at the default 10 requests
+//! per second. An incremental pull costs one lease request per chunk plus, when some tenant of
+//! the changed leases is not embedded with their leases, `min(tenants to fetch, unit chunks)`
+//! tenant requests: usually one.
 //!
 //! An item that cannot be read or mapped is an `Err(RecordError)` inside its page, never a failed
 //! page: a lease without `Id` or `UnitId`, or with unreadable dates, is one error naming the
@@ -132,8 +144,12 @@
 //! - external ids as above ([`BuildiumConfig::resident_key`]);
 //! - a full listing includes `Past` leases so that moved-out tenants come back with their real
 //!   move-out dates ([`BuildiumConfig::include_past_leases`]);
-//! - incremental pulls are ordered by `Id`, not `LastUpdatedDateTime asc,Id asc`, because an edit
-//!   during the pull would move a lease across the offset ([`BuildiumConfig::incremental_order`]);
+//! - incremental pulls are ordered by `PropertyId,Id`, not `PropertyId,LastUpdatedDateTime
+//!   asc,Id asc`, because an edit during the pull would move a lease across the offset
+//!   ([`BuildiumConfig::incremental_order`]);
+//! - `orderby=PropertyId,Id` is accepted on units and leases (the spec lets `orderby` name any
+//!   field of the message; `PropertyId` is one) and keeps each property's records together;
+//! - a lease's tenants who left, when not in `CurrentTenants`, need no contact details;
 //! - the 4,096-character query limit counts everything after the `?`
 //!   ([`BuildiumConfig::max_query_len`]);
 //! - 10 requests per second, evenly spaced ([`BuildiumConfig::rate_limit_per_sec`]); retries per
