@@ -219,6 +219,10 @@ struct Listing {
 /// order (Buildium's unique key, so pages are stable).
 const BY_PROPERTY: &str = "PropertyId,Id";
 
+/// A chunk's query (its `propertyids` and the rest), its property ids, and how many chunks the
+/// listing has.
+type ChunkQuery = (Vec<(&'static str, String)>, Vec<i64>, usize);
+
 /// How many properties one listing names at most: the query-length limit, not this, is what
 /// chunks `propertyids` in practice (about 200 ids per request).
 const PROPERTIES_PER_LISTING: usize = 100_000;
@@ -351,7 +355,7 @@ impl BuildiumPms {
         base: &[(&'static str, String)],
         ids: &[i64],
         position: &Position,
-    ) -> ProviderResult<(Vec<(&'static str, String)>, Vec<i64>, usize)> {
+    ) -> ProviderResult<ChunkQuery> {
         let chunks = self.chunk_ids(path, base, "propertyids", ids);
         let count = chunks.len();
         let chunk = chunks.into_iter().nth(position.chunk).ok_or_else(|| {

@@ -498,8 +498,8 @@ mod tests {
         SandboxPms::new(seed, PortfolioSpec::default(), today(), Faults::new())
     }
 
-    fn prop(id: &str) -> Option<ExternalRef> {
-        Some(SandboxPms::external_ref(id))
+    fn prop(id: &str) -> Vec<ExternalRef> {
+        vec![SandboxPms::external_ref(id)]
     }
 
     async fn all_residents(
@@ -511,7 +511,7 @@ mod tests {
         loop {
             let page = pms
                 .list_residents(ListPmsResidentsRequest {
-                    property: prop(property),
+                    properties: prop(property),
                     cursor,
                     ..Default::default()
                 })
@@ -608,7 +608,7 @@ mod tests {
         pms.set_page_size(4);
         let first = pms
             .list_units(ListPmsUnitsRequest {
-                property: prop("pms-prop-1"),
+                properties: prop("pms-prop-1"),
                 cursor: None,
             })
             .await
@@ -617,7 +617,7 @@ mod tests {
         assert_eq!(first.next, Some(Cursor("4".into())));
         let last = pms
             .list_units(ListPmsUnitsRequest {
-                property: prop("pms-prop-1"),
+                properties: prop("pms-prop-1"),
                 cursor: first.next,
             })
             .await
@@ -636,7 +636,7 @@ mod tests {
         assert!(pms.inject_unreadable("pms-prop-1", bad.clone()));
         let page = pms
             .list_residents(ListPmsResidentsRequest {
-                property: prop("pms-prop-1"),
+                properties: prop("pms-prop-1"),
                 ..Default::default()
             })
             .await
@@ -653,7 +653,7 @@ mod tests {
         let pms = pms(4);
         let since = today().and_time(NaiveTime::MIN).and_utc();
         let req = || ListPmsResidentsRequest {
-            property: prop("pms-prop-2"),
+            properties: prop("pms-prop-2"),
             updated_since: Some(since),
             cursor: None,
         };
@@ -705,7 +705,7 @@ mod tests {
         let props = pms.list_properties(Default::default()).await.unwrap();
         assert_eq!(props.items.len(), 2);
         let req = || ListPmsResidentsRequest {
-            property: prop("pms-prop-1"),
+            properties: prop("pms-prop-1"),
             ..Default::default()
         };
         let err = pms.list_residents(req()).await.unwrap_err();
@@ -721,7 +721,7 @@ mod tests {
         let pms = pms(1);
         let err = pms
             .list_units(ListPmsUnitsRequest {
-                property: prop("pms-prop-9"),
+                properties: prop("pms-prop-9"),
                 cursor: None,
             })
             .await
