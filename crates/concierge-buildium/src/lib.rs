@@ -181,7 +181,7 @@ use concierge_core::{
 };
 use concierge_http::{Auth, ExposeSecret, HeaderMap, HttpClient, SecretString};
 use cursor::Position;
-use map::{FirstLease, Lease, PROVIDER, PageContext, Tenant};
+use map::{Carry, FirstLease, Lease, PROVIDER, PageContext, Tenant};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -345,6 +345,37 @@ impl BuildiumPms {
                 "the cursor is not one this provider issued".into(),
             )),
         }
+    }
+
+    /// Checks that a page keeps the listing in ascending `PropertyId` order, from where the
+    /// previous page ended; returns the property it ends in. A listing Buildium did not order by
+    /// property is refused (not retryable): the sync finishes a property, moving out whom it did
+    /// not list, when the listing moves past it, so records out of order must never reach it.
+    fn check_order(
+        operation: &str,
+        items: &[Value],
+        position: &Position,
+    ) -> ProviderResult<Option<i64>> {
+        let mut last = position.carry.as_ref().map(|c| c.property);
+        for item in items {
+            let Some(property) = item.get("PropertyId").and_then(Value::as_i64) else {
+                continue;
+            };
+            if last.is_some_and(|l| property < l) {
+                return Err(Self::error(
+                    operation,
+                    ProviderErrorKind::Other,
+                    format!(
+                        "Buildium did not order the listing by PropertyId (property {property} \
+                         came after {}); refused rather than risk moving residents out",
+                        last.unwrap_or_default()
+                    ),
+                )
+                .with_retryable(false));
+            }
+            last = Some(property);
+        }
+        Ok(last)
     }
 
     /// The chunk of property ids a position pages, with the query that names them and `base`.
@@ -576,6 +607,7 @@ impl PmsProvider for BuildiumPms {
         let page = self
             .listing(operation, UNITS, query, position.offset)
             .await?;
+        let last = Self::check_order(operation, &page.items, &position)?;
         let listed = (chunk.len() == 1).then(|| chunk[0]);
         Ok(Page {
             items: page
@@ -583,7 +615,9 @@ impl PmsProvider for BuildiumPms {
                 .into_iter()
                 .map(|v| map::unit(v, &self.config, listed))
                 .collect(),
-            next: position.next(page.next, chunks, None).map(|p| p.cursor()),
+            next: position
+                .next(page.next, chunks, last.map(Carry::of))
+                .map(|p| p.cursor()),
         })
     }
 
@@ -619,6 +653,7 @@ impl PmsProvider for BuildiumPms {
             .listing(operation, LEASES, query, position.offset)
             .await?;
 
+        let last = Self::check_order(operation, &page.items, &position)?;
         let listed = (chunk.len() == 1).then(|| chunk[0]);
         let leases: Vec<Result<Lease, RecordError>> = page
             .items
@@ -629,7 +664,7 @@ impl PmsProvider for BuildiumPms {
             let (firsts, carry) = map::firsts_in_listing(&leases, position.carry.clone());
             (FirstLease::Listed(firsts), carry)
         } else {
-            (FirstLease::LookedUp, None)
+            (FirstLease::LookedUp, last.map(Carry::of))
         };
         let mut needed: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         for lease in leases.iter().flatten() {

@@ -333,6 +333,16 @@ pub(crate) struct Carry {
     pub tenants: BTreeSet<i64>,
 }
 
+impl Carry {
+    /// A carry of `property` alone (no tenants): where a page ended.
+    pub(crate) fn of(property: i64) -> Self {
+        Self {
+            property,
+            tenants: BTreeSet::new(),
+        }
+    }
+}
+
 /// The first leases of an ordered full listing's page (see [`FirstLease::Listed`]), given what
 /// the previous page carried; returns them with what this page carries on. An unreadable lease
 /// shows no tenants.

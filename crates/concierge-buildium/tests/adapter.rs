@@ -497,3 +497,56 @@ async fn unit_id_lists_are_chunked_so_no_query_string_exceeds_4096_characters() 
     // Every request sent follows the vendor spec, values included.
     assert_requests_follow_the_spec(&server).await;
 }
+
+// R-PMS-1: the sync moves out whom a property's listing did not show once the listing moves past
+// it, so a listing Buildium did not order by property must never reach it.
+#[tokio::test]
+async fn a_listing_not_ordered_by_property_is_refused_not_passed_on() {
+    // Arrange: a units page and a leases page where property 1002 comes before 1001.
+    let server = MockServer::start().await;
+    let out_of_order = |path_: &str| {
+        let body = json!([
+            {"Id": 7, "PropertyId": 1002, "UnitId": 70, "UnitNumber": "1"},
+            {"Id": 8, "PropertyId": 1001, "UnitId": 71, "UnitNumber": "2"}
+        ]);
+        Mock::given(method("GET"))
+            .and(path(path_.to_string()))
+            .and(query_param("orderby", "PropertyId,Id"))
+            .respond_with(listing(body, 2))
+    };
+    out_of_order("/v1/rentals/units").mount(&server).await;
+    out_of_order("/v1/leases").mount(&server).await;
+    mount_catch_all(&server).await;
+    let properties = vec![
+        ExternalRef::new("buildium", "1001"),
+        ExternalRef::new("buildium", "1002"),
+    ];
+
+    // Act
+    let units = pms(&server)
+        .list_units(ListPmsUnitsRequest {
+            properties: properties.clone(),
+            cursor: None,
+        })
+        .await
+        .unwrap_err();
+    let residents = pms(&server)
+        .list_residents(ListPmsResidentsRequest {
+            properties,
+            updated_since: None,
+            cursor: None,
+        })
+        .await
+        .unwrap_err();
+
+    // Assert
+    for e in [units, residents] {
+        assert_eq!(e.kind, ProviderErrorKind::Other, "{e}");
+        assert!(!e.retryable(), "{e}");
+        assert!(
+            e.message
+                .contains("did not order the listing by PropertyId"),
+            "{e}"
+        );
+    }
+}
