@@ -26,7 +26,7 @@
 //!     loop {
 //!         let page = pms
 //!             .list_residents(ListPmsResidentsRequest {
-//!                 property: Some(property.external.clone()),
+//!                 properties: vec![property.external.clone()],
 //!                 updated_since: None,
 //!                 cursor,
 //!             })
