@@ -851,3 +851,109 @@ async fn a_move_out_whose_write_is_refused_is_counted_as_failed_not_as_moved_out
     );
     assert_eq!(run.counts.failed as usize, run.errors.len());
 }
+
+/// A PMS that lists many properties at once but breaks the contract: it deals the residents of
+/// the properties it is asked for out like cards, one property after the other.
+#[derive(Debug)]
+struct Dealing(Arc<concierge::sandbox::SandboxPms>);
+
+#[async_trait::async_trait]
+impl PmsProvider for Dealing {
+    fn name(&self) -> &str {
+        self.0.name()
+    }
+    fn properties_per_listing(&self) -> usize {
+        10
+    }
+    async fn list_properties(
+        &self,
+        req: concierge_core::ListPmsPropertiesRequest,
+    ) -> concierge_core::ProviderResult<concierge_core::Page<PmsProperty>> {
+        self.0.list_properties(req).await
+    }
+    async fn list_units(
+        &self,
+        req: concierge_core::ListPmsUnitsRequest,
+    ) -> concierge_core::ProviderResult<concierge_core::Page<concierge_core::PmsUnit>> {
+        self.0.list_units(req).await
+    }
+    async fn list_residents(
+        &self,
+        req: concierge_core::ListPmsResidentsRequest,
+    ) -> concierge_core::ProviderResult<concierge_core::Page<PmsResident>> {
+        let mut piles = Vec::new();
+        for property in &req.properties {
+            let mut one = req.clone();
+            one.properties = vec![property.clone()];
+            one.cursor = None;
+            piles.push(self.0.list_residents(one).await?.items.into_iter());
+        }
+        let mut items = Vec::new();
+        loop {
+            let before = items.len();
+            for pile in &mut piles {
+                items.extend(pile.next());
+            }
+            if items.len() == before {
+                return Ok(concierge_core::Page { items, next: None });
+            }
+        }
+    }
+}
+
+// R-PMS-1, R-PMS-5: a provider that lists a property's records after moving on to another
+// breaks the contract of `properties_per_listing`; those records become typed errors on the
+// property's run and are not applied, and nothing of another property is touched.
+#[tokio::test]
+async fn records_listed_after_their_property_was_finished_are_errors_not_applied() {
+    let sandbox = Sandbox::new(21);
+    let c = Concierge::builder()
+        .sandbox(&sandbox)
+        .pms(Arc::new(Dealing(sandbox.pms().clone())))
+        .build()
+        .unwrap();
+    let admin = Admin::full_access("desk-1", "desk");
+    let mut ids = Vec::new();
+    for (i, p) in sandbox.pms().properties().into_iter().take(2).enumerate() {
+        let property = c
+            .register_property(
+                &admin,
+                NewProperty::new(&p.name, format!("site-{i}")).external(p.external),
+            )
+            .await
+            .unwrap();
+        ids.push(property.id);
+    }
+    let reports = c
+        .sync_properties(&admin, &ids, SyncOptions::default())
+        .await
+        .unwrap();
+    let out_of_place: Vec<&SyncError> = reports
+        .iter()
+        .flat_map(|r| &r.run.errors)
+        .filter(|e| {
+            e.message
+                .contains("listed after the rest of its property's records")
+        })
+        .collect();
+    assert!(!out_of_place.is_empty(), "the dealt listing was noticed");
+    for r in &reports {
+        let n = r.run.counts;
+        assert!(n.seen > 0, "both properties were listed: {n:?}");
+        assert_eq!(
+            n.created + n.unchanged + n.failed + n.deferred,
+            n.seen,
+            "{n:?}"
+        );
+        let ours = c
+            .list_residents(
+                &admin,
+                ResidentFilter::property(&r.run.property_id),
+                PageRequest::first(),
+            )
+            .await
+            .unwrap()
+            .items;
+        assert_eq!(ours.len() as u64, n.created, "only what was applied exists");
+    }
+}
