@@ -17,6 +17,9 @@ use crate::store::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::sync::Arc;
 
+mod batches;
+pub use batches::*;
+
 /// A fixed instant the checks use as "now".
 pub fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_603_600, 0).expect("valid")
@@ -1039,7 +1042,11 @@ macro_rules! conformance_tests {
             keys_and_outbox_page_by_id,
             strata_members_page_by_roll_and_state,
             visitor_passes_page_by_property_state_and_resident,
-            concurrent_updates_lose_nothing
+            concurrent_updates_lose_nothing,
+            large_batches_commit_in_one_go,
+            a_stale_write_refuses_a_large_batch_whole,
+            a_broken_rule_refuses_a_large_batch_whole,
+            leases_are_taken_and_given_back_in_batches
         );
     };
     (@each $make:expr; $($check:ident),*) => {

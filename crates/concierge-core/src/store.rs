@@ -721,7 +721,11 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> StoreResult<bool>;
     /// Gives the lease back, if `holder` holds it.
     async fn release_lease(&self, property: &PropertyId, holder: &str) -> StoreResult<()>;
-    /// [`Store::try_acquire_lease`] for many properties: whether `holder` holds each now.
+    /// Takes or renews the leases of `properties` for `holder` until `now + ttl`, each by the
+    /// rule of [`Store::try_acquire_lease`]. Returns, for each property in order, whether
+    /// `holder` holds its lease now (a property listed twice gets the same answer twice). By
+    /// default one call per property; the SQL stores take them all in one transaction, so a run
+    /// over many properties takes its leases in a few durable writes, not one per property.
     async fn try_acquire_leases(
         &self,
         properties: &[PropertyId],
@@ -730,15 +734,16 @@ pub trait Store: Send + Sync + Debug + 'static {
         ttl: chrono::Duration,
     ) -> StoreResult<Vec<bool>> {
         let mut held = Vec::with_capacity(properties.len());
-        for p in properties {
-            held.push(self.try_acquire_lease(p, holder, now, ttl).await?);
+        for property in properties {
+            held.push(self.try_acquire_lease(property, holder, now, ttl).await?);
         }
         Ok(held)
     }
-    /// [`Store::release_lease`] for many properties.
+    /// Gives back the leases of `properties` that `holder` holds; the others are left alone.
+    /// By default one call per property; the SQL stores give them all back in one transaction.
     async fn release_leases(&self, properties: &[PropertyId], holder: &str) -> StoreResult<()> {
-        for p in properties {
-            self.release_lease(p, holder).await?;
+        for property in properties {
+            self.release_lease(property, holder).await?;
         }
         Ok(())
     }

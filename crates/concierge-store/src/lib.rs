@@ -23,6 +23,8 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+mod batch;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;

@@ -124,7 +124,7 @@ impl PgStore {
         &self.location
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         self.pool.begin().await.map_err(unavailable)
     }
 }
@@ -144,7 +144,7 @@ impl PgStore {
     }
 }
 
-sql_store!(PgStore);
+sql_store!(PgStore, sqlx::Postgres);
 
 #[cfg(test)]
 mod tests {

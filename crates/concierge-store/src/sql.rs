@@ -1,6 +1,7 @@
 //! What the SQLite and PostgreSQL stores share: the row a record becomes, the SQL text (which
 //! both engines accept, with `$n` placeholders), error mapping, and the `Store` implementation
-//! itself, written once as a macro over the two sqlx drivers.
+//! itself, written once as a macro over the two sqlx drivers (its multi-row writes and leases of
+//! many properties are in `batch`).
 
 use concierge_core::{EntityKind, KeyHolder, Record, StoreError};
 
@@ -116,7 +117,6 @@ pub(crate) const INSERT: &str = "INSERT INTO records \
 pub(crate) const UPDATE: &str = "UPDATE records SET version = $3, property_id = $4, unit_id = $5, \
     ext_provider = $6, ext_id = $7, holder = $8, live = $9, status = $10, due_at = $11, idem_key = $12, \
     created_at = $13, body = $14 WHERE kind = $1 AND id = $2 AND version = $15";
-pub(crate) const EXISTS: &str = "SELECT 1 FROM records WHERE kind = $1 AND id = $2";
 pub(crate) const GET: &str = "SELECT body FROM records WHERE kind = $1 AND id = $2";
 pub(crate) const BY_KIND: &str = "SELECT body FROM records WHERE kind = $1 ORDER BY id";
 pub(crate) const BY_PROPERTY: &str =
@@ -285,7 +285,8 @@ pub(crate) fn concurrent(row: &Row) -> StoreError {
     }
 }
 
-/// Binds the 14 columns of a [`Row`] to a query, in the order of [`INSERT`] and [`UPDATE`].
+/// Binds the 14 columns of a [`Row`] to a query, in the order of [`INSERT`] and [`UPDATE`] (and
+/// of each row of `crate::batch::upsert_sql`).
 macro_rules! bind_row {
     ($query:expr, $row:expr) => {
         $query
@@ -306,62 +307,24 @@ macro_rules! bind_row {
     };
 }
 
-/// Implements `Store` for a type with a `pool` field and a `begin()` method.
+/// Implements `Store` for a type with a `pool` field and a `begin()` method, over the sqlx
+/// driver `$db`.
 macro_rules! sql_store {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
+        sql_batch!($store, $db);
+
         #[async_trait::async_trait]
         impl concierge_core::Store for $store {
             async fn commit(
                 &self,
                 batch: concierge_core::Batch,
             ) -> concierge_core::StoreResult<()> {
-                use crate::sql::*;
-                let mut tx = self.begin().await?;
-                for put in &batch.puts {
-                    let row = Row::of(&put.record)?;
-                    let result = if put.expected_version == 0 {
-                        bind_row!(sqlx::query(INSERT), row).execute(&mut *tx).await
-                    } else {
-                        bind_row!(sqlx::query(UPDATE), row)
-                            .bind(put.expected_version as i64)
-                            .execute(&mut *tx)
-                            .await
-                    };
-                    match result {
-                        Ok(done) if done.rows_affected() == 1 => {}
-                        Ok(_) => return Err(concurrent(&row)),
-                        Err(e) => return Err(write_error(e, &row)),
-                    }
+                if let Some(plan) = crate::batch::Plan::of(&batch)
+                    && self.commit_batched(&batch, &plan).await?
+                {
+                    return Ok(());
                 }
-                let mut parents = std::collections::BTreeSet::new();
-                for put in &batch.puts {
-                    for parent in put.record.parents() {
-                        parents.insert((parent, put.record.key()));
-                    }
-                }
-                let mut checked = std::collections::BTreeSet::new();
-                for (parent, child) in parents {
-                    if !checked.insert(parent.clone()) {
-                        continue;
-                    }
-                    let found = sqlx::query(EXISTS)
-                        .bind(parent.kind.as_str())
-                        .bind(&parent.id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(unavailable)?;
-                    if found.is_none() {
-                        return Err(concierge_core::StoreError::Constraint {
-                            constraint: concierge_core::Constraint::ParentExists,
-                            message: format!(
-                                "{} {} refers to missing {} {}",
-                                child.kind, child.id, parent.kind, parent.id
-                            ),
-                        });
-                    }
-                }
-                tx.commit().await.map_err(unavailable)?;
-                Ok(())
+                self.commit_rows(&batch).await
             }
 
             async fn get(
@@ -569,6 +532,24 @@ macro_rules! sql_store {
                     .await
                     .map_err(unavailable)?;
                 Ok(())
+            }
+
+            async fn try_acquire_leases(
+                &self,
+                properties: &[concierge_core::PropertyId],
+                holder: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                ttl: chrono::Duration,
+            ) -> concierge_core::StoreResult<Vec<bool>> {
+                self.acquire_leases(properties, holder, now, ttl).await
+            }
+
+            async fn release_leases(
+                &self,
+                properties: &[concierge_core::PropertyId],
+                holder: &str,
+            ) -> concierge_core::StoreResult<()> {
+                self.release_leases_of(properties, holder).await
             }
 
             async fn list_keys(

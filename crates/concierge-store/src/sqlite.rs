@@ -130,7 +130,7 @@ impl SqliteStore {
         SecretSource::Kept(self.secret.clone())
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool
             .begin_with("BEGIN IMMEDIATE")
             .await
@@ -228,4 +228,4 @@ fn is_not_a_database(e: &sqlx::Error) -> bool {
     })
 }
 
-sql_store!(SqliteStore);
+sql_store!(SqliteStore, sqlx::Sqlite);
