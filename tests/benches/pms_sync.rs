@@ -116,6 +116,19 @@ fn start_simulator(config: SimConfig) -> SimHandle {
 struct Counting {
     inner: SqliteStore,
     rows: AtomicU64,
+    /// Microseconds spent in commits and in reads.
+    writing: AtomicU64,
+    reading: AtomicU64,
+}
+
+impl Counting {
+    async fn read<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        let started = Instant::now();
+        let out = f.await;
+        self.reading
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        out
+    }
 }
 
 #[async_trait]
@@ -123,7 +136,11 @@ impl Store for Counting {
     async fn commit(&self, batch: Batch) -> StoreResult<()> {
         self.rows
             .fetch_add(batch.puts.len() as u64, Ordering::Relaxed);
-        self.inner.commit(batch).await
+        let started = Instant::now();
+        let out = self.inner.commit(batch).await;
+        self.writing
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        out
     }
     async fn get(&self, key: &RecordKey) -> StoreResult<Option<Record>> {
         self.inner.get(key).await
@@ -143,14 +160,14 @@ impl Store for Counting {
     async fn list_properties(&self) -> StoreResult<Vec<Property>> {
         self.inner.list_properties().await
     }
-    async fn list_buildings(&self, p: &PropertyId) -> StoreResult<Vec<Building>> {
-        self.inner.list_buildings(p).await
-    }
     async fn list_units(&self, p: &PropertyId) -> StoreResult<Vec<Unit>> {
-        self.inner.list_units(p).await
+        self.read(self.inner.list_units(p)).await
     }
     async fn list_residents(&self, q: &ResidentQuery) -> StoreResult<Vec<Resident>> {
-        self.inner.list_residents(q).await
+        self.read(self.inner.list_residents(q)).await
+    }
+    async fn list_buildings(&self, p: &PropertyId) -> StoreResult<Vec<Building>> {
+        self.read(self.inner.list_buildings(p)).await
     }
     async fn find_resident_by_external(
         &self,
@@ -197,13 +214,13 @@ impl Store for Counting {
         self.inner.release_leases(p, holder).await
     }
     async fn list_keys(&self, q: &KeyQuery) -> StoreResult<Vec<SmartKey>> {
-        self.inner.list_keys(q).await
+        self.read(self.inner.list_keys(q)).await
     }
     async fn list_spare_holders(&self, u: &UnitId) -> StoreResult<Vec<SpareHolder>> {
         self.inner.list_spare_holders(u).await
     }
     async fn latest_sync_run(&self, p: &PropertyId) -> StoreResult<Option<SyncRun>> {
-        self.inner.latest_sync_run(p).await
+        self.read(self.inner.latest_sync_run(p)).await
     }
 }
 
@@ -264,6 +281,9 @@ struct Measured {
     requests: u64,
     throttled: u64,
     rows: u64,
+    /// Seconds the store spent committing and reading.
+    writing: f64,
+    reading: f64,
     engine_peak: i64,
     counts: SyncCounts,
 }
@@ -272,6 +292,8 @@ async fn sync_all(c: &Concierge, store: &Counting, sim: &SimHandle) -> Measured 
     let admin = Admin::full_access("bench-1", "bench");
     sim.reset_stats();
     let rows_before = store.rows.load(Ordering::Relaxed);
+    store.writing.store(0, Ordering::Relaxed);
+    store.reading.store(0, Ordering::Relaxed);
     ENGINE_PEAK.store(ENGINE_NOW.load(Ordering::Relaxed), Ordering::Relaxed);
     let base = ENGINE_NOW.load(Ordering::Relaxed);
     let started = Instant::now();
@@ -298,6 +320,8 @@ async fn sync_all(c: &Concierge, store: &Counting, sim: &SimHandle) -> Measured 
         requests: stats.total(),
         throttled: stats.status_count(429),
         rows: store.rows.load(Ordering::Relaxed) - rows_before,
+        writing: store.writing.load(Ordering::Relaxed) as f64 / 1e6,
+        reading: store.reading.load(Ordering::Relaxed) as f64 / 1e6,
         engine_peak: ENGINE_PEAK.load(Ordering::Relaxed) - base,
         counts,
     }
@@ -338,6 +362,8 @@ async fn run(residents: usize, properties: usize, rate_limit: Option<u32>) {
             .await
             .expect("store"),
         rows: AtomicU64::new(0),
+        writing: AtomicU64::new(0),
+        reading: AtomicU64::new(0),
     });
     let c = Concierge::builder()
         .clock(ManualClock::new(ManualClock::DEFAULT_START))
@@ -394,6 +420,10 @@ async fn run(residents: usize, properties: usize, rate_limit: Option<u32>) {
         full.rows
     );
     println!(
+        "    of which store commits {:>8.2} s, store reads {:.2} s",
+        full.writing, full.reading
+    );
+    println!(
         "  unchanged re-sync        {:>8.2} s   {:.2}x the floor, {} requests, {} x 429, {} rows written ({} records unchanged)",
         again.seconds,
         again.seconds / floor_seconds,
@@ -401,6 +431,10 @@ async fn run(residents: usize, properties: usize, rate_limit: Option<u32>) {
         again.throttled,
         again.rows,
         again.counts.unchanged
+    );
+    println!(
+        "    of which store commits {:>8.2} s, store reads {:.2} s",
+        again.writing, again.reading
     );
     if rate_limit.is_some() {
         println!(

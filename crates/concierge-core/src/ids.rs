@@ -28,7 +28,7 @@ macro_rules! id_type {
 
             /// A new random id.
             pub fn new() -> Self {
-                Self(format!("{}_{}", $prefix, uuid::Uuid::new_v4().simple()))
+                Self(format!("{}_{}", $prefix, uuid::Uuid::now_v7().simple()))
             }
 
             /// Wraps an existing id, as read back from a store or passed in by a caller.

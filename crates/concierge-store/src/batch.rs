@@ -316,7 +316,9 @@ macro_rules! sql_batch {
                 for range in &plan.statements {
                     let rows = &plan.rows[range.clone()];
                     let sql = upsert_sql(numbered, rows.len());
-                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    // Not kept in the connection's statement cache: one statement per row count
+                    // would fill it with texts of up to 2,340 rows each.
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
                     for row in rows {
                         query = bind_row!(query, row);
                     }
@@ -393,7 +395,8 @@ macro_rules! sql_batch {
                     let mut query =
                         sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(
                             lookup_sql(<$db as Placeholders>::NUMBERED, chunk.len()),
-                        ));
+                        ))
+                        .persistent(false);
                     for key in chunk {
                         query = query.bind(key.kind.as_str()).bind(&key.id);
                     }
@@ -428,7 +431,8 @@ macro_rules! sql_batch {
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
                     let sql = acquire_sql(<$db as Placeholders>::NUMBERED, chunk.len());
-                    let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+                    let mut query =
+                        sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).persistent(false);
                     let until = (now + ttl).timestamp_micros();
                     for id in chunk {
                         query = query.bind(*id).bind(holder).bind(until);
@@ -465,6 +469,7 @@ macro_rules! sql_batch {
                         <$db as Placeholders>::NUMBERED,
                         chunk.len(),
                     )))
+                    .persistent(false)
                     .bind(holder);
                     for id in chunk {
                         query = query.bind(*id);

@@ -10,10 +10,14 @@
 
 use super::reconcile::{Change, SyncContext, UnitsContext, fail};
 use super::*;
+use futures_util::future::try_join_all;
 use tokio::sync::mpsc;
 
 /// How many run records one transaction writes at the end of a run.
 const RUNS_PER_COMMIT: usize = 500;
+/// How many properties' state is read from the store at once (the SQLite store reads on four
+/// connections).
+const LOADS_AT_ONCE: usize = 4;
 
 /// A property in a run.
 struct Slot {
@@ -53,9 +57,13 @@ impl Concierge {
             .pms
             .clone()
             .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let mut previous_runs: Vec<Option<SyncRun>> = Vec::with_capacity(properties.len());
+        for some in properties.chunks(LOADS_AT_ONCE) {
+            let reads = some.iter().map(|p| self.inner.store.latest_sync_run(&p.id));
+            previous_runs.extend(try_join_all(reads).await?);
+        }
         let mut slots = Vec::with_capacity(properties.len());
-        for property in properties {
-            let previous = self.inner.store.latest_sync_run(&property.id).await?;
+        for (property, previous) in properties.into_iter().zip(previous_runs) {
             // Runs of a property are ordered by their start, strictly, even when the clock
             // stands still (a test clock, or two runs within a microsecond).
             let started_at = match &previous {
@@ -208,16 +216,23 @@ impl Run<'_> {
         // Units and buildings, one property at a time.
         let pms = self.pms.clone();
         let request = properties.clone();
-        let mut pages = Pages::spawn(move |cursor| {
-            let pms = pms.clone();
-            let properties = request.clone();
-            async move {
-                pms.list_units(ListPmsUnitsRequest { properties, cursor })
-                    .await
-            }
-        });
+        let infos = self.infos(chunk);
+        let concierge = c.clone();
+        let mut pages = Pages::spawn(
+            move |cursor| {
+                let pms = pms.clone();
+                let properties = request.clone();
+                async move {
+                    pms.list_units(ListPmsUnitsRequest { properties, cursor })
+                        .await
+                }
+            },
+            |u: &PmsUnit| &u.property,
+            by_external.clone(),
+            move |slots| load_units(concierge.clone(), infos.clone(), slots),
+        );
         let mut units: Option<UnitsContext> = None;
-        while let Some(page) = pages.next().await? {
+        while let Some((page, mut ready)) = pages.next().await? {
             let mut changes = Vec::new();
             for item in page.items {
                 let slot = match &item {
@@ -228,9 +243,12 @@ impl Run<'_> {
                 match item {
                     Ok(unit) => {
                         if units.as_ref().is_none_or(|u| u.slot != slot) {
-                            units = Some(
-                                UnitsContext::load(c, slot, &self.slots[slot].property).await?,
-                            );
+                            units = Some(match ready.remove(&slot) {
+                                Some(ctx) => ctx,
+                                None => {
+                                    UnitsContext::load(c, slot, &self.slots[slot].property).await?
+                                }
+                            });
                         }
                         if let Some(ctx) = units.as_mut() {
                             ctx.apply(unit, &mut changes);
@@ -252,20 +270,30 @@ impl Run<'_> {
         // Residents, one property at a time: a property is finished when the listing moves on.
         let full = since.is_none() && self.options.mode == SyncMode::Full;
         let pms = self.pms.clone();
-        let mut pages = Pages::spawn(move |cursor| {
-            let pms = pms.clone();
-            let properties = properties.clone();
-            async move {
-                pms.list_residents(ListPmsResidentsRequest {
-                    properties,
-                    updated_since: since,
-                    cursor,
-                })
-                .await
-            }
-        });
+        let infos = self.infos(chunk);
+        let concierge = c.clone();
+        let mut pages = Pages::spawn(
+            move |cursor| {
+                let pms = pms.clone();
+                let properties = properties.clone();
+                async move {
+                    pms.list_residents(ListPmsResidentsRequest {
+                        properties,
+                        updated_since: since,
+                        cursor,
+                    })
+                    .await
+                }
+            },
+            |r: &PmsResident| &r.property,
+            by_external.clone(),
+            {
+                let infos = infos.clone();
+                move |slots| load_residents(concierge.clone(), infos.clone(), slots)
+            },
+        );
         let mut open: Option<SyncContext> = None;
-        while let Some(page) = pages.next().await? {
+        while let Some((page, mut ready)) = pages.next().await? {
             let mut changes = Vec::new();
             let mut on_page: HashSet<usize> = HashSet::new();
             for item in page.items {
@@ -294,9 +322,13 @@ impl Run<'_> {
                     if let Some(done) = open.take() {
                         self.finish(done, full, &mut changes).await?;
                     }
-                    let s = &self.slots[slot];
-                    open =
-                        Some(SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?);
+                    open = Some(match ready.remove(&slot) {
+                        Some(ctx) => ctx,
+                        None => {
+                            let s = &self.slots[slot];
+                            SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?
+                        }
+                    });
                 }
                 let ctx = open.as_mut().expect("opened above");
                 on_page.insert(slot);
@@ -326,19 +358,38 @@ impl Run<'_> {
         }
         // Properties the listing showed nothing of: every PMS resident they had is gone (after
         // a full listing), and dates may have moved.
-        for &slot in chunk {
-            if self.slots[slot].waiting() {
-                let s = &self.slots[slot];
-                let ctx = SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?;
-                self.finish(ctx, full, &mut changes).await?;
-                if changes.len() >= 1000 {
-                    self.commit(std::mem::take(&mut changes)).await?;
+        let unlisted: Vec<usize> = chunk
+            .iter()
+            .copied()
+            .filter(|&slot| self.slots[slot].waiting())
+            .collect();
+        for some in unlisted.chunks(16) {
+            let mut ready = load_residents(c.clone(), infos.clone(), some.to_vec()).await?;
+            for slot in some {
+                if let Some(ctx) = ready.remove(slot) {
+                    self.finish(ctx, full, &mut changes).await?;
                 }
+            }
+            if changes.len() >= 1000 {
+                self.commit(std::mem::take(&mut changes)).await?;
             }
         }
         self.commit(changes).await?;
         self.progress();
         Ok(())
+    }
+
+    /// What loading the state of `chunk`'s properties needs, for a task of its own.
+    fn infos(&self, chunk: &[usize]) -> Infos {
+        Arc::new(
+            chunk
+                .iter()
+                .map(|&i| {
+                    let s = &self.slots[i];
+                    (i, (s.property.clone(), s.previous.clone()))
+                })
+                .collect(),
+        )
     }
 
     /// The first property of `chunk` the listing has not finished.
@@ -470,28 +521,89 @@ impl Run<'_> {
     }
 }
 
-/// The pages of one listing, fetched one ahead of the page being applied by a task of their
-/// own (stopped when this is dropped). A retryable failure is tried again a few times if the
-/// provider did not retry it itself.
-struct Pages<T> {
-    rx: mpsc::Receiver<Result<Page<T>>>,
-    task: tokio::task::JoinHandle<()>,
+/// The properties a page's records belong to, in the order they first appear, once each.
+fn page_slots<T>(
+    items: &[std::result::Result<T, RecordError>],
+    property: impl Fn(&T) -> &ExternalRef,
+    by_external: &HashMap<ExternalRef, usize>,
+) -> Vec<usize> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter_map(|item| item.as_ref().ok())
+        .filter_map(|record| by_external.get(property(record)).copied())
+        .filter(|slot| seen.insert(*slot))
+        .collect()
 }
 
-impl<T: Send + 'static> Pages<T> {
-    fn spawn<F, Fut>(fetch: F) -> Self
+/// What loading a property's state needs: the property and its previous run, by slot.
+type Infos = Arc<HashMap<usize, (Property, Option<SyncRun>)>>;
+
+/// The units state of `slots`, read from the store a few at a time.
+async fn load_units(
+    c: Concierge,
+    infos: Infos,
+    slots: Vec<usize>,
+) -> Result<HashMap<usize, UnitsContext>> {
+    let mut out = HashMap::new();
+    for some in slots.chunks(LOADS_AT_ONCE) {
+        let loads = some
+            .iter()
+            .filter_map(|slot| infos.get(slot).map(|(p, _)| (slot, p)))
+            .map(|(&slot, p)| UnitsContext::load(&c, slot, p));
+        out.extend(try_join_all(loads).await?.into_iter().map(|u| (u.slot, u)));
+    }
+    Ok(out)
+}
+
+/// The residents state of `slots`, read from the store a few at a time.
+async fn load_residents(
+    c: Concierge,
+    infos: Infos,
+    slots: Vec<usize>,
+) -> Result<HashMap<usize, SyncContext>> {
+    let mut out = HashMap::new();
+    for some in slots.chunks(LOADS_AT_ONCE) {
+        let loads = some
+            .iter()
+            .filter_map(|slot| infos.get(slot).map(|info| (slot, info)))
+            .map(|(&slot, (p, previous))| SyncContext::load(&c, slot, p, previous.as_ref()));
+        out.extend(try_join_all(loads).await?.into_iter().map(|r| (r.slot, r)));
+    }
+    Ok(out)
+}
+
+/// The pages of one listing, each with the state of the properties it starts, in a pipeline of
+/// two tasks of their own (stopped when this is dropped): one fetches page N + 2 while the
+/// other reads from the store the state of the properties page N + 1 starts, while the run
+/// applies page N. A retryable fetch failure is tried again a few times if the provider did not
+/// retry it itself.
+struct Pages<T, C> {
+    rx: mpsc::Receiver<Result<(Page<T>, HashMap<usize, C>)>>,
+    tasks: [tokio::task::JoinHandle<()>; 2],
+}
+
+impl<T: Send + 'static, C: Send + 'static> Pages<T, C> {
+    fn spawn<F, Fut, P, PFut>(
+        fetch: F,
+        property: fn(&T) -> &ExternalRef,
+        by_external: HashMap<ExternalRef, usize>,
+        prepare: P,
+    ) -> Self
     where
         F: Fn(Option<Cursor>) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ProviderResult<Page<T>>> + Send,
+        P: Fn(Vec<usize>) -> PFut + Send + Sync + 'static,
+        PFut: std::future::Future<Output = Result<HashMap<usize, C>>> + Send,
     {
-        let (tx, rx) = mpsc::channel(1);
-        let task = tokio::spawn(async move {
+        let (page_tx, mut page_rx) = mpsc::channel::<Result<Page<T>>>(1);
+        let fetcher = tokio::spawn(async move {
             let mut cursor = None;
             loop {
                 let page = fetch_page(|| fetch(cursor.clone())).await;
                 let next = page.as_ref().ok().and_then(|p| p.next.clone());
                 let failed = page.is_err();
-                if tx.send(page).await.is_err() || failed {
+                if page_tx.send(page).await.is_err() || failed {
                     return;
                 }
                 match next {
@@ -500,18 +612,44 @@ impl<T: Send + 'static> Pages<T> {
                 }
             }
         });
-        Self { rx, task }
+        let (tx, rx) = mpsc::channel(1);
+        let preparer = tokio::spawn(async move {
+            // The property the previous page ended in goes on in the run's open state.
+            let mut last: Option<usize> = None;
+            while let Some(page) = page_rx.recv().await {
+                let out = match page {
+                    Err(e) => Err(e),
+                    Ok(page) => {
+                        let slots = page_slots(&page.items, property, &by_external);
+                        let starts: Vec<usize> =
+                            slots.iter().copied().filter(|&s| Some(s) != last).collect();
+                        last = slots.last().copied().or(last);
+                        prepare(starts).await.map(|ready| (page, ready))
+                    }
+                };
+                let failed = out.is_err();
+                if tx.send(out).await.is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Self {
+            rx,
+            tasks: [fetcher, preparer],
+        }
     }
 
-    /// The next page, `None` after the last.
-    async fn next(&mut self) -> Result<Option<Page<T>>> {
+    /// The next page and the state of the properties it starts, `None` after the last.
+    async fn next(&mut self) -> Result<Option<(Page<T>, HashMap<usize, C>)>> {
         self.rx.recv().await.transpose()
     }
 }
 
-impl<T> Drop for Pages<T> {
+impl<T, C> Drop for Pages<T, C> {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 

@@ -111,10 +111,15 @@ impl Concierge {
             }
         }
         let mut loaded = Vec::new();
-        for (i, _) in &entries {
-            match self.inner.store.load::<Property>(ids[*i].as_str()).await {
-                Ok(p) => loaded.push((*i, p)),
-                Err(e) => results[*i] = Some(Err(e)),
+        for some in entries.chunks(4) {
+            let reads = some
+                .iter()
+                .map(|(i, _)| self.inner.store.load::<Property>(ids[*i].as_str()));
+            for ((i, _), read) in some.iter().zip(futures_util::future::join_all(reads).await) {
+                match read {
+                    Ok(p) => loaded.push((*i, p)),
+                    Err(e) => results[*i] = Some(Err(e)),
+                }
             }
         }
         let holder = self.inner.instance_id.as_str();
