@@ -536,6 +536,9 @@ fn page_slots<T>(
         .collect()
 }
 
+/// A page and the state of the properties it starts, by slot.
+type Prepared<T, C> = (Page<T>, HashMap<usize, C>);
+
 /// What loading a property's state needs: the property and its previous run, by slot.
 type Infos = Arc<HashMap<usize, (Property, Option<SyncRun>)>>;
 
@@ -579,7 +582,7 @@ async fn load_residents(
 /// applies page N. A retryable fetch failure is tried again a few times if the provider did not
 /// retry it itself.
 struct Pages<T, C> {
-    rx: mpsc::Receiver<Result<(Page<T>, HashMap<usize, C>)>>,
+    rx: mpsc::Receiver<Result<Prepared<T, C>>>,
     tasks: [tokio::task::JoinHandle<()>; 2],
 }
 
@@ -640,7 +643,7 @@ impl<T: Send + 'static, C: Send + 'static> Pages<T, C> {
     }
 
     /// The next page and the state of the properties it starts, `None` after the last.
-    async fn next(&mut self) -> Result<Option<(Page<T>, HashMap<usize, C>)>> {
+    async fn next(&mut self) -> Result<Option<Prepared<T, C>>> {
         self.rx.recv().await.transpose()
     }
 }
