@@ -1,5 +1,8 @@
 //! Typed identifiers. Every id is a newtype so a `UnitId` can never be passed where a
 //! `ResidentId` is expected; all of them print as `prefix_<uuid>` so logs say what they are.
+//! New ids are UUIDv7: unique and unguessable in their random part, and ordered by creation
+//! time, so the records one sync creates are written side by side in the store's indexes
+//! rather than all over them (ids made before are kept as they are).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,7 +29,7 @@ macro_rules! id_type {
             /// The prefix every id of this type starts with.
             pub const PREFIX: &'static str = $prefix;
 
-            /// A new random id.
+            /// A new id (UUIDv7: time-ordered, random within the millisecond).
             pub fn new() -> Self {
                 Self(format!("{}_{}", $prefix, uuid::Uuid::now_v7().simple()))
             }
