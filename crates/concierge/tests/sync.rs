@@ -763,8 +763,8 @@ async fn a_future_resident_moves_in_on_the_propertys_own_date_far_from_utc() {
     );
 }
 
-// R-PMS-6: a caller that gives up on a sync (a timeout, an aborted task) leaves nothing behind
-// that blocks the next trigger.
+// R-PMS-6: a caller that gives up on a sync (a timeout, an aborted task, a stopped scheduler)
+// leaves nothing behind that blocks the next trigger.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_whose_caller_gives_up_does_not_block_the_next_one() {
     let w = world(future_on()).await;
@@ -791,6 +791,20 @@ async fn a_sync_whose_caller_gives_up_does_not_block_the_next_one() {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
+    // A scheduler stopped while its due sync waits for a page drops it as well.
+    let calls = w.sandbox.faults().calls("list_residents");
+    let scheduler = w.c.spawn_scheduler(std::time::Duration::from_secs(3600));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(
+        w.sandbox.faults().calls("list_residents") > calls,
+        "the scheduler's sync had not started: the test proved nothing"
+    );
+    scheduler.stop();
+    assert_eq!(
+        w.c.last_sync(&w.admin, &w.property.id).await.unwrap(),
+        None,
+        "no run finished: every sync so far was dropped mid-way"
+    );
     w.sandbox
         .faults()
         .set_latency("list_residents", std::time::Duration::ZERO);

@@ -165,8 +165,21 @@ impl Concierge {
             };
             tx.send_replace(Some(outcome));
         }
+        // A joined sync that was dropped before its result (its caller gave up, its scheduler
+        // stopped) answers nothing: those properties are synced afresh.
+        let mut afresh = Vec::new();
         for (i, rx) in joins {
-            results[i] = Some(joined(rx).await);
+            match joined(rx).await {
+                Some(result) => results[i] = Some(result),
+                None => afresh.push(i),
+            }
+        }
+        if !afresh.is_empty() {
+            let again: Vec<PropertyId> = afresh.iter().map(|&i| ids[i].clone()).collect();
+            let redone = Box::pin(self.sync_many_unchecked(&again, options)).await?;
+            for (i, result) in afresh.into_iter().zip(redone) {
+                results[i] = Some(result);
+            }
         }
         Ok(results
             .into_iter()
@@ -231,23 +244,16 @@ impl Concierge {
     }
 }
 
-/// The result of the sync a trigger joined: its result, failure included.
-async fn joined(mut rx: watch::Receiver<Outcome>) -> Result<SyncReport> {
-    let outcome = rx.wait_for(Option::is_some).await.map_err(|_| {
-        Error::conflict(
-            ConflictKind::SyncInterrupted,
-            "the running sync this trigger joined stopped without a result",
-        )
-    })?;
+/// The result of the sync a trigger joined: its result, failure included; `None` if that sync
+/// was dropped before it had one.
+async fn joined(mut rx: watch::Receiver<Outcome>) -> Option<Result<SyncReport>> {
+    let outcome = rx.wait_for(Option::is_some).await.ok()?;
     match outcome.as_ref() {
-        Some(Ok(run)) => Ok(SyncReport {
+        Some(Ok(run)) => Some(Ok(SyncReport {
             run: run.clone(),
             joined: true,
-        }),
-        Some(Err(e)) => Err(Error::clone(e)),
-        None => Err(Error::conflict(
-            ConflictKind::SyncInterrupted,
-            "the joined sync left no result",
-        )),
+        })),
+        Some(Err(e)) => Some(Err(Error::clone(e))),
+        None => None,
     }
 }
