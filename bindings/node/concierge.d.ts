@@ -36,7 +36,7 @@ export type BuildingId = string;
 /**
  * What an operation conflicts with, so a caller can act on it without reading the message.
  */
-export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "sync_interrupted" | "plan_changed" | "other";
+export type ConflictKind = "already_exists" | "key_already_live" | "wrong_state" | "lease_held" | "plan_changed" | "other";
 
 /**
  * A tenant's contact preference on the intercom.

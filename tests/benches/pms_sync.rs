@@ -305,14 +305,7 @@ async fn sync_all(c: &Concierge, store: &Counting, sim: &SimHandle) -> Measured 
     let mut counts = SyncCounts::default();
     for r in &reports {
         assert_eq!(r.run.aborted, None, "a property's sync stopped");
-        let n = r.run.counts;
-        counts.seen += n.seen;
-        counts.created += n.created;
-        counts.updated += n.updated;
-        counts.moved_out += n.moved_out;
-        counts.unchanged += n.unchanged;
-        counts.failed += n.failed;
-        counts.deferred += n.deferred;
+        counts += r.run.counts;
     }
     let stats = sim.stats();
     Measured {

@@ -3,7 +3,7 @@
 //! the tenants already shown of the property the previous page ended in.
 //!
 //! Written as `chunk.offset` or `chunk.offset.property.tenant-tenant-…`; a bare number (the
-//! cursor of a single-chunk listing before chunks existed) is an offset in the first chunk.
+//! cursor of the properties listing, which has no chunks) is an offset in the first chunk.
 
 use crate::map::Carry;
 use concierge_core::Cursor;

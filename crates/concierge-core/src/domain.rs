@@ -900,6 +900,20 @@ pub struct SyncCounts {
     pub pages: u64,
 }
 
+impl std::ops::AddAssign for SyncCounts {
+    /// Adds another run's counts, field by field (a run over many properties reports their sum).
+    fn add_assign(&mut self, other: Self) {
+        self.seen += other.seen;
+        self.created += other.created;
+        self.updated += other.updated;
+        self.moved_out += other.moved_out;
+        self.unchanged += other.unchanged;
+        self.failed += other.failed;
+        self.deferred += other.deferred;
+        self.pages += other.pages;
+    }
+}
+
 /// One run of a sync of one property.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SyncRun {

@@ -1048,8 +1048,6 @@ pub enum ConflictKind {
     WrongState,
     /// Another process holds the property's sync lease: waiting helps.
     LeaseHeld,
-    /// The sync this call depended on stopped without a result: trying again helps.
-    SyncInterrupted,
     /// What a preview showed has changed since (Go Live's roll): preview again.
     PlanChanged,
     /// Anything else.
@@ -1059,10 +1057,7 @@ pub enum ConflictKind {
 impl ConflictKind {
     /// Whether waiting and trying again can help.
     pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            ConflictKind::LeaseHeld | ConflictKind::SyncInterrupted
-        )
+        matches!(self, ConflictKind::LeaseHeld)
     }
 
     /// The snake_case name.
@@ -1162,13 +1157,7 @@ mod tests {
         assert!(!key.is_retryable());
         assert_eq!(key.fields()["existing_id"], "key_1");
         for &kind in <ConflictKind as strum::VariantArray>::VARIANTS {
-            assert_eq!(
-                kind.is_retryable(),
-                matches!(
-                    kind,
-                    ConflictKind::LeaseHeld | ConflictKind::SyncInterrupted
-                )
-            );
+            assert_eq!(kind.is_retryable(), matches!(kind, ConflictKind::LeaseHeld));
         }
     }
 

@@ -38,7 +38,7 @@ AmenityId = str
 BuildingId = str
 
 # What an operation conflicts with, so a caller can act on it without reading the message.
-ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "sync_interrupted", "plan_changed", "other"]
+ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "plan_changed", "other"]
 
 # A tenant's contact preference on the intercom.
 ContactPreference = Literal["phone_call", "mobile_app"]

@@ -138,15 +138,7 @@ pub async fn a_broken_rule_refuses_a_large_batch_whole(store: Arc<dyn Store>) {
         Constraint::ResidentExternalRef,
         "the duplicate alone"
     );
-    let mut in_page = duplicate.clone();
-    let refused = store
-        .commit(mixed_batch(
-            &mut old.clone(),
-            &mut residents(&unit, "new", 750),
-            Some((600, &mut in_page)),
-        ))
-        .await;
-    assert_eq!(format!("{refused:?}"), format!("{alone:?}"));
+    refused_in_a_page_as_alone(store, &old, &unit, (600, &duplicate), alone).await;
     assert_eq!(
         residents_of(store, &property.id).await,
         before,
@@ -157,20 +149,31 @@ pub async fn a_broken_rule_refuses_a_large_batch_whole(store: Arc<dyn Store>) {
     orphan.occupancy.unit_id = UnitId::new();
     let alone = commit_one(store, &mut orphan.clone()).await;
     assert_eq!(constraint(alone.clone()), Constraint::ParentExists);
-    let mut in_page = orphan.clone();
-    let refused = store
-        .commit(mixed_batch(
-            &mut old.clone(),
-            &mut residents(&unit, "new", 750),
-            Some((700, &mut in_page)),
-        ))
-        .await;
-    assert_eq!(format!("{refused:?}"), format!("{alone:?}"));
+    refused_in_a_page_as_alone(store, &old, &unit, (700, &orphan), alone).await;
     assert_eq!(
         residents_of(store, &property.id).await,
         before,
         "nothing written"
     );
+}
+
+/// Commits a page of `old` updated and 750 new residents with `bad` placed at its index, and
+/// checks it is refused with exactly the error `bad` got alone.
+async fn refused_in_a_page_as_alone(
+    store: &dyn Store,
+    old: &[Resident],
+    unit: &Unit,
+    (at, bad): (usize, &Resident),
+    alone: StoreResult<()>,
+) {
+    let refused = store
+        .commit(mixed_batch(
+            &mut old.to_vec(),
+            &mut residents(unit, "new", 750),
+            Some((at, &mut bad.clone())),
+        ))
+        .await;
+    assert_eq!(format!("{refused:?}"), format!("{alone:?}"));
 }
 
 /// Leases of many properties are taken in one call by the rule of one (free, expired or

@@ -37,6 +37,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::watch;
 
+/// How many properties' records or state are read from the store at once (the SQLite store
+/// reads on four connections).
+const LOADS_AT_ONCE: usize = 4;
 /// How long a sync's lease lasts without renewal; it is renewed after every page.
 const LEASE_TTL: Duration = Duration::minutes(5);
 /// How long a sync goes between renewals of its lease (a third of its life).

@@ -42,17 +42,11 @@ impl UnitsContext {
             .into_iter()
             .map(|b| (b.name.to_lowercase(), b))
             .collect();
-        let units = store
-            .list_units(&property.id)
-            .await?
-            .into_iter()
-            .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
-            .collect();
         Ok(Self {
             slot,
             property: property.clone(),
             buildings,
-            units,
+            units: units_by_external(c, property).await?,
         })
     }
 
@@ -145,12 +139,7 @@ impl SyncContext {
         previous: Option<&SyncRun>,
     ) -> Result<Self> {
         let store = &c.inner.store;
-        let units = store
-            .list_units(&property.id)
-            .await?
-            .into_iter()
-            .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
-            .collect();
+        let units = units_by_external(c, property).await?;
         let mut query = ResidentQuery::at(c.now());
         query.today = property.today(c.now());
         query.property_id = Some(property.id.clone());
@@ -322,12 +311,7 @@ impl SyncContext {
                 existing.phone = record.phone;
                 existing.occupancy = occupancy;
                 existing.updated_at = now;
-                let decision = if phase == OccupancyPhase::Past && !was_past {
-                    Decision::MoveOut
-                } else {
-                    Decision::Update
-                };
-                Some((existing, decision))
+                Some((existing, Decision::of_change(was_past, phase)))
             }
             None => match phase {
                 // Someone who already left: nothing to import.
@@ -387,12 +371,7 @@ impl SyncContext {
         let was_past = existing.occupancy.phase(self.today) == OccupancyPhase::Past;
         existing.occupancy = occupancy;
         existing.updated_at = c.now();
-        let decision = if phase == OccupancyPhase::Past && !was_past {
-            Decision::MoveOut
-        } else {
-            Decision::Update
-        };
-        Some((existing, decision))
+        Some((existing, Decision::of_change(was_past, phase)))
     }
 
     /// The occupancy a record describes, or `None` (a sync error) when its dates or unit are
@@ -513,6 +492,16 @@ pub(super) enum Decision {
 }
 
 impl Decision {
+    /// A known resident's change: a move-out if it takes them from living there (or about to)
+    /// to gone, else an update.
+    fn of_change(was_past: bool, phase: OccupancyPhase) -> Self {
+        if phase == OccupancyPhase::Past && !was_past {
+            Decision::MoveOut
+        } else {
+            Decision::Update
+        }
+    }
+
     pub(super) fn count(self, run: &mut SyncRun) {
         match self {
             Decision::Create => run.counts.created += 1,
@@ -520,6 +509,17 @@ impl Decision {
             Decision::MoveOut => run.counts.moved_out += 1,
         }
     }
+}
+
+/// A property's units from the PMS, by their id there.
+async fn units_by_external(c: &Concierge, property: &Property) -> Result<HashMap<String, Unit>> {
+    Ok(c.inner
+        .store
+        .list_units(&property.id)
+        .await?
+        .into_iter()
+        .filter_map(|u| u.external.clone().map(|e| (e.id, u)))
+        .collect())
 }
 
 /// Records a sync error on the run.

@@ -15,9 +15,6 @@ use tokio::sync::mpsc;
 
 /// How many run records one transaction writes at the end of a run.
 const RUNS_PER_COMMIT: usize = 500;
-/// How many properties' state is read from the store at once (the SQLite store reads on four
-/// connections).
-const LOADS_AT_ONCE: usize = 4;
 
 /// A property in a run.
 struct Slot {
@@ -474,15 +471,7 @@ impl Run<'_> {
         let mut counts = SyncCounts::default();
         let mut done = 0;
         for slot in self.slots.iter() {
-            let n = &slot.run.counts;
-            counts.seen += n.seen;
-            counts.created += n.created;
-            counts.updated += n.updated;
-            counts.moved_out += n.moved_out;
-            counts.unchanged += n.unchanged;
-            counts.failed += n.failed;
-            counts.deferred += n.deferred;
-            counts.pages += n.pages;
+            counts += slot.run.counts;
             done += usize::from(!slot.waiting());
         }
         progress(&SyncProgress {
@@ -548,15 +537,12 @@ async fn load_units(
     infos: Infos,
     slots: Vec<usize>,
 ) -> Result<HashMap<usize, UnitsContext>> {
-    let mut out = HashMap::new();
-    for some in slots.chunks(LOADS_AT_ONCE) {
-        let loads = some
-            .iter()
-            .filter_map(|slot| infos.get(slot).map(|(p, _)| (slot, p)))
-            .map(|(&slot, p)| UnitsContext::load(&c, slot, p));
-        out.extend(try_join_all(loads).await?.into_iter().map(|u| (u.slot, u)));
-    }
-    Ok(out)
+    load_each(slots, |slot| {
+        infos
+            .get(&slot)
+            .map(|(p, _)| UnitsContext::load(&c, slot, p))
+    })
+    .await
 }
 
 /// The residents state of `slots`, read from the store a few at a time.
@@ -565,13 +551,29 @@ async fn load_residents(
     infos: Infos,
     slots: Vec<usize>,
 ) -> Result<HashMap<usize, SyncContext>> {
+    load_each(slots, |slot| {
+        infos
+            .get(&slot)
+            .map(|(p, previous)| SyncContext::load(&c, slot, p, previous.as_ref()))
+    })
+    .await
+}
+
+/// What `load` reads for each of `slots` it knows, [`LOADS_AT_ONCE`] at a time, by slot.
+async fn load_each<C, Fut>(
+    slots: Vec<usize>,
+    load: impl Fn(usize) -> Option<Fut>,
+) -> Result<HashMap<usize, C>>
+where
+    Fut: std::future::Future<Output = Result<C>>,
+{
     let mut out = HashMap::new();
     for some in slots.chunks(LOADS_AT_ONCE) {
-        let loads = some
+        let (found, loads): (Vec<usize>, Vec<Fut>) = some
             .iter()
-            .filter_map(|slot| infos.get(slot).map(|info| (slot, info)))
-            .map(|(&slot, (p, previous))| SyncContext::load(&c, slot, p, previous.as_ref()));
-        out.extend(try_join_all(loads).await?.into_iter().map(|r| (r.slot, r)));
+            .filter_map(|&slot| load(slot).map(|f| (slot, f)))
+            .unzip();
+        out.extend(found.into_iter().zip(try_join_all(loads).await?));
     }
     Ok(out)
 }

@@ -111,7 +111,7 @@ impl Concierge {
             }
         }
         let mut loaded = Vec::new();
-        for some in entries.chunks(4) {
+        for some in entries.chunks(LOADS_AT_ONCE) {
             let reads = some
                 .iter()
                 .map(|(i, _)| self.inner.store.load::<Property>(ids[*i].as_str()));
