@@ -182,7 +182,6 @@ use concierge_core::{
 use concierge_http::{Auth, ExposeSecret, HeaderMap, HttpClient, SecretString};
 use cursor::Position;
 use map::{Carry, FirstLease, Lease, PROVIDER, PageContext, Tenant};
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
@@ -210,7 +209,7 @@ impl fmt::Debug for BuildiumPms {
 
 /// One page of a Buildium listing.
 struct Listing {
-    items: Vec<Value>,
+    items: Vec<wire::Raw>,
     /// The offset of the next page, if there is one.
     next: Option<u64>,
 }
@@ -347,20 +346,18 @@ impl BuildiumPms {
         }
     }
 
-    /// Checks that a page keeps the listing in ascending `PropertyId` order, from where the
-    /// previous page ended; returns the property it ends in. A listing Buildium did not order by
+    /// Checks that a page's readable records (`properties`: their `PropertyId`s, in order) keep
+    /// the listing in ascending `PropertyId` order, from where the previous page ended; returns
+    /// the property it ends in. A listing Buildium did not order by
     /// property is refused (not retryable): the sync finishes a property, moving out whom it did
     /// not list, when the listing moves past it, so records out of order must never reach it.
     fn check_order(
         operation: &str,
-        items: &[Value],
+        properties: impl IntoIterator<Item = i64>,
         position: &Position,
     ) -> ProviderResult<Option<i64>> {
         let mut last = position.carry.as_ref().map(|c| c.property);
-        for item in items {
-            let Some(property) = item.get("PropertyId").and_then(Value::as_i64) else {
-                continue;
-            };
+        for property in properties {
             if last.is_some_and(|l| property < l) {
                 return Err(Self::error(
                     operation,
@@ -426,7 +423,7 @@ impl BuildiumPms {
                 ),
             ));
         }
-        let reply = request.send_json::<Vec<Value>>().await?;
+        let reply = request.send_json::<Vec<wire::Raw>>().await?;
         let end = offset + reply.body.len() as u64;
         let more = match total_count(&reply.headers) {
             Some(total) => !reply.body.is_empty() && end < total,
@@ -507,8 +504,13 @@ impl BuildiumPms {
             }
             by_id += 1;
             let path = format!("{TENANTS}/{tenant_id}");
-            let tenant = match self.http.get(operation, path).send_json::<Value>().await {
-                Ok(reply) => map::tenant(reply.body),
+            let tenant = match self
+                .http
+                .get(operation, path)
+                .send_json::<wire::Raw>()
+                .await
+            {
+                Ok(reply) => map::tenant(&reply.body),
                 Err(e) if e.kind == ProviderErrorKind::NotFound => {
                     Err("Buildium has no such tenant (deleted?)".into())
                 }
@@ -539,9 +541,14 @@ impl BuildiumPms {
                 units.iter().map(|id| ("unitids", id.to_string())).collect();
             query.push(("orderby", "Id".into()));
             let page = self.listing(operation, TENANTS, query, offset).await?;
-            for value in page.items {
-                if let Some(id) = wire::raw_id(&value).filter(|id| needed.contains_key(id)) {
-                    found.insert(id, map::tenant(value));
+            for raw in page.items {
+                let tenant = map::tenant(&raw);
+                let id = match &tenant {
+                    Ok(t) => Some(t.id),
+                    Err(_) => wire::raw_id(&raw),
+                };
+                if let Some(id) = id.filter(|id| needed.contains_key(id)) {
+                    found.insert(id, tenant);
                 }
             }
             match page.next {
@@ -586,7 +593,7 @@ impl PmsProvider for BuildiumPms {
         let query = vec![("orderby", "Id".to_string())];
         let page = self.listing(operation, RENTALS, query, offset).await?;
         Ok(Page {
-            items: page.items.into_iter().map(map::property).collect(),
+            items: page.items.iter().map(|raw| map::property(raw)).collect(),
             next: page.next.map(|offset| Cursor(offset.to_string())),
         })
     }
@@ -607,14 +614,19 @@ impl PmsProvider for BuildiumPms {
         let page = self
             .listing(operation, UNITS, query, position.offset)
             .await?;
-        let last = Self::check_order(operation, &page.items, &position)?;
         let listed = (chunk.len() == 1).then(|| chunk[0]);
+        let items: Vec<Result<PmsUnit, RecordError>> = page
+            .items
+            .iter()
+            .map(|raw| map::unit(raw, &self.config, listed))
+            .collect();
+        let properties = items
+            .iter()
+            .flatten()
+            .filter_map(|u| u.property.id.parse().ok());
+        let last = Self::check_order(operation, properties, &position)?;
         Ok(Page {
-            items: page
-                .items
-                .into_iter()
-                .map(|v| map::unit(v, &self.config, listed))
-                .collect(),
+            items,
             next: position
                 .next(page.next, chunks, last.map(Carry::of))
                 .map(|p| p.cursor()),
@@ -653,13 +665,14 @@ impl PmsProvider for BuildiumPms {
             .listing(operation, LEASES, query, position.offset)
             .await?;
 
-        let last = Self::check_order(operation, &page.items, &position)?;
         let listed = (chunk.len() == 1).then(|| chunk[0]);
         let leases: Vec<Result<Lease, RecordError>> = page
             .items
-            .into_iter()
-            .map(|v| map::lease(v, listed))
+            .iter()
+            .map(|raw| map::lease(raw, listed))
             .collect();
+        let properties = leases.iter().flatten().map(|l| l.property_id);
+        let last = Self::check_order(operation, properties, &position)?;
         let (first, carry) = if ordered {
             let (firsts, carry) = map::firsts_in_listing(&leases, position.carry.clone());
             (FirstLease::Listed(firsts), carry)

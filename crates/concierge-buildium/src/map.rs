@@ -3,12 +3,13 @@
 
 use crate::config::{BuildiumConfig, LeaseEndMoveOut, ResidentKey};
 use crate::wire::{
-    self, LeaseMessage, LeaseMoveOutDataMessage, LeaseTenantMessage, RentalMessage,
-    RentalUnitMessage, TenantMessage, decode, parse_opt_date, parse_timestamp, raw_id,
+    self, LeaseIdMessage, LeaseMessage, LeaseMoveOutDataMessage, LeaseTenantMessage,
+    PhoneNumberMessage, RentalMessage, RentalUnitMessage, TenantMessage, decode, parse_opt_date,
+    parse_timestamp, raw_id,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use concierge_core::{ExternalRef, OccupancyRole, PmsProperty, PmsResident, PmsUnit, RecordError};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The provider name in every [`ExternalRef`].
@@ -29,11 +30,10 @@ fn non_empty(text: Option<String>) -> Option<String> {
 // Properties and units
 
 /// A rental property. Its name is `Name`, else the first address line, else `Rental <Id>`.
-pub(crate) fn property(value: Value) -> Result<PmsProperty, RecordError> {
-    let id = raw_id(&value);
-    let rental: RentalMessage = decode(value).map_err(|e| {
+pub(crate) fn property(raw: &RawValue) -> Result<PmsProperty, RecordError> {
+    let rental: RentalMessage = decode(raw).map_err(|e| {
         record_error(
-            id.map(|i| i.to_string()),
+            raw_id(raw).map(|i| i.to_string()),
             format!("rental property cannot be read: {e}"),
         )
     })?;
@@ -49,14 +49,13 @@ pub(crate) fn property(value: Value) -> Result<PmsProperty, RecordError> {
 /// A rental unit. `BuildingName` is its building (empty: the property itself); `UnitNumber` is
 /// required; its property is `PropertyId`, else `listed` (the one property a listing named).
 pub(crate) fn unit(
-    value: Value,
+    raw: &RawValue,
     config: &BuildiumConfig,
     listed: Option<i64>,
 ) -> Result<PmsUnit, RecordError> {
-    let id = raw_id(&value);
-    let unit: RentalUnitMessage = decode(value).map_err(|e| {
+    let unit: RentalUnitMessage = decode(raw).map_err(|e| {
         record_error(
-            id.map(|i| i.to_string()),
+            raw_id(raw).map(|i| i.to_string()),
             format!("rental unit cannot be read: {e}"),
         )
     })?;
@@ -109,23 +108,23 @@ pub(crate) struct Tenant {
 }
 
 /// Decodes a `TenantMessage`.
-pub(crate) fn tenant(value: Value) -> Result<Tenant, String> {
-    let t: TenantMessage = decode(value).map_err(|e| format!("the tenant cannot be read: {e}"))?;
+pub(crate) fn tenant(raw: &RawValue) -> Result<Tenant, String> {
+    let t: TenantMessage = decode(raw).map_err(|e| format!("the tenant cannot be read: {e}"))?;
     let phone = t
         .phone_numbers
         .unwrap_or_default()
         .iter()
-        .filter_map(|p| p.get("Number").and_then(Value::as_str))
-        .map(str::trim)
-        .find(|n| !n.is_empty())
-        .map(str::to_string);
+        .filter_map(|p| decode::<PhoneNumberMessage>(p).ok()?.number)
+        .filter_map(|n| n.as_str().map(|n| n.trim().to_string()))
+        .find(|n| !n.is_empty());
     let leases = t.leases.map(|leases| {
         leases
             .iter()
             .filter_map(|l| {
+                let l = decode::<LeaseIdMessage>(l).ok()?;
                 Some(LeaseRef {
-                    id: raw_id(l)?,
-                    property_id: l.get("PropertyId").and_then(Value::as_i64),
+                    id: l.id?.as_i64()?,
+                    property_id: l.property_id.and_then(|p| p.as_i64()),
                 })
             })
             .collect()
@@ -202,10 +201,9 @@ fn lease_error(id: Option<i64>, what: String) -> RecordError {
 /// Decodes a `LeaseMessage`; its property is `PropertyId`, else `listed` (the one property the
 /// listing named). A lease without `Id`, `UnitId` or property, with unreadable dates, or with a
 /// move-out that names no tenant, is one error (the message names the lease).
-pub(crate) fn lease(value: Value, listed: Option<i64>) -> Result<Lease, RecordError> {
-    let raw = raw_id(&value);
+pub(crate) fn lease(raw: &RawValue, listed: Option<i64>) -> Result<Lease, RecordError> {
     let l: LeaseMessage =
-        decode(value).map_err(|e| lease_error(raw, format!("cannot be read: {e}")))?;
+        decode(raw).map_err(|e| lease_error(raw_id(raw), format!("cannot be read: {e}")))?;
     let id = Some(l.id);
     let property_id = l
         .property_id
@@ -225,17 +223,18 @@ pub(crate) fn lease(value: Value, listed: Option<i64>) -> Result<Lease, RecordEr
 
     let mut embedded = HashMap::new();
     let mut current_order = Vec::new();
-    for value in l.current_tenants.unwrap_or_default() {
-        let Some(tenant_id) = raw_id(&value) else {
+    for raw in l.current_tenants.unwrap_or_default() {
+        let decoded = tenant(&raw);
+        let Some(tenant_id) = decoded.as_ref().ok().map(|t| t.id).or_else(|| raw_id(&raw)) else {
             continue;
         };
         current_order.push(tenant_id);
-        embedded.insert(tenant_id, tenant(value));
+        embedded.insert(tenant_id, decoded);
     }
 
     let mut move_outs: HashMap<i64, Result<NaiveDate, String>> = HashMap::new();
-    for value in l.move_out_data.unwrap_or_default() {
-        let m: LeaseMoveOutDataMessage = decode(value)
+    for raw in l.move_out_data.unwrap_or_default() {
+        let m: LeaseMoveOutDataMessage = decode(&raw)
             .map_err(|e| lease_error(id, format!("a `MoveOutData` entry cannot be read: {e}")))?;
         let date = match m.move_out_date.as_deref() {
             None => Err("its `MoveOutData` has no `MoveOutDate`".to_string()),
@@ -265,8 +264,8 @@ pub(crate) fn lease(value: Value, listed: Option<i64>) -> Result<Lease, RecordEr
         tenants
             .into_iter()
             .enumerate()
-            .map(|(i, value)| {
-                let t: LeaseTenantMessage = decode(value)
+            .map(|(i, raw)| {
+                let t: LeaseTenantMessage = decode(&raw)
                     .map_err(|e| format!("tenant entry {} cannot be read: {e}", i + 1))?;
                 Ok(Entry {
                     tenant_id: t.id,
@@ -534,7 +533,28 @@ impl<'a> PageContext<'a> {
 mod tests {
     use super::*;
     use concierge_http::SecretString;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    // The mappings read a record's JSON text; these tests write records as `json!` values.
+    fn raw(value: Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&value).unwrap()
+    }
+
+    fn lease(value: Value, listed: Option<i64>) -> Result<Lease, RecordError> {
+        super::lease(&raw(value), listed)
+    }
+
+    fn unit(
+        value: Value,
+        config: &BuildiumConfig,
+        listed: Option<i64>,
+    ) -> Result<PmsUnit, RecordError> {
+        super::unit(&raw(value), config, listed)
+    }
+
+    fn property(value: Value) -> Result<PmsProperty, RecordError> {
+        super::property(&raw(value))
+    }
 
     fn config() -> BuildiumConfig {
         BuildiumConfig::new("id", SecretString::from("secret"))

@@ -2,13 +2,18 @@
 //! OpenAPI file). Every field is optional here, as it is in the vendor file; what the mapping
 //! needs is checked there, so that a record missing it becomes a per-record error.
 //!
-//! List items, and nested tenants and move-outs, are kept as [`serde_json::Value`]s and decoded
-//! one by one, so one unreadable record never fails its page. Unknown fields are ignored.
+//! List items, and nested tenants and move-outs, are kept as [`Raw`] text (checked to be JSON,
+//! not parsed into a tree) and each decoded straight into its message, so one unreadable record
+//! never fails its page and a page is parsed about once. Unknown fields are ignored.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// One record of a reply, as its JSON text.
+pub(crate) type Raw = Box<RawValue>;
 
 /// `RentalMessage`: a rental property.
 #[derive(Debug, Deserialize)]
@@ -48,9 +53,9 @@ pub(crate) struct LeaseMessage {
     pub lease_status: Option<String>,
     pub automatically_move_out_tenants: Option<bool>,
     pub last_updated_date_time: Option<String>,
-    pub current_tenants: Option<Vec<Value>>,
-    pub tenants: Option<Vec<Value>>,
-    pub move_out_data: Option<Vec<Value>>,
+    pub current_tenants: Option<Vec<Raw>>,
+    pub tenants: Option<Vec<Raw>>,
+    pub move_out_data: Option<Vec<Raw>>,
 }
 
 /// `LeaseTenantMessage`: `{Id, Status: MovedOut|Current|Future, MoveInDate}`.
@@ -79,8 +84,23 @@ pub(crate) struct TenantMessage {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub email: Option<String>,
-    pub phone_numbers: Option<Vec<Value>>,
-    pub leases: Option<Vec<Value>>,
+    pub phone_numbers: Option<Vec<Raw>>,
+    pub leases: Option<Vec<Raw>>,
+}
+
+/// `PhoneNumberMessage`, for its `Number`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PhoneNumberMessage {
+    pub number: Option<Value>,
+}
+
+/// An entry of `TenantMessage.Leases`, for its `Id` and `PropertyId`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LeaseIdMessage {
+    pub id: Option<Value>,
+    pub property_id: Option<Value>,
 }
 
 /// `ApiErrorResponse`: Buildium's error body.
@@ -100,14 +120,23 @@ pub(crate) struct ApiError {
     pub value: Option<String>,
 }
 
-/// The `Id` of a raw record, when it has a readable one.
-pub(crate) fn raw_id(value: &Value) -> Option<i64> {
-    value.get("Id").and_then(Value::as_i64)
+/// The `Id` of a record, when it has a readable one (read apart, for the records that cannot be
+/// decoded whole).
+pub(crate) fn raw_id(raw: &RawValue) -> Option<i64> {
+    #[derive(Deserialize)]
+    struct Id {
+        #[serde(rename = "Id")]
+        id: Option<Value>,
+    }
+    serde_json::from_str::<Id>(raw.get())
+        .ok()
+        .and_then(|i| i.id)
+        .and_then(|i| i.as_i64())
 }
 
 /// Decodes one record. The error says what is wrong without quoting the record's values.
-pub(crate) fn decode<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|e| redact_quoted(&e.to_string()))
+pub(crate) fn decode<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    serde_json::from_str(raw.get()).map_err(|e| redact_quoted(&e.to_string()))
 }
 
 /// Blanks double-quoted strings in a serde message, which may quote record data
@@ -268,8 +297,8 @@ mod tests {
 
     #[test]
     fn decode_errors_do_not_quote_record_values() {
-        let err =
-            decode::<TenantMessage>(serde_json::json!({"Id": "jane@example.com"})).unwrap_err();
+        let raw = RawValue::from_string(r#"{"Id": "jane@example.com"}"#.into()).unwrap();
+        let err = decode::<TenantMessage>(&raw).unwrap_err();
         assert!(!err.contains("jane"), "{err}");
         assert!(err.contains("<value>"), "{err}");
     }

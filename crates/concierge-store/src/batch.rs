@@ -40,19 +40,27 @@ pub(crate) const LOOKUP_KEYS: usize = MAX_PARAMS / 2;
 /// Properties of one lease statement: three parameters each, and "now" once.
 pub(crate) const LEASE_ROWS: usize = (MAX_PARAMS - 1) / 3;
 
-/// How a driver writes the placeholders of the multi-row statements (see the module docs).
-pub(crate) trait Placeholders {
-    /// `$1`, `$2`… when true; `?` each when false.
+/// What differs between the drivers in how the stores talk to them.
+pub(crate) trait Dialect {
+    /// Multi-row statements number their placeholders (`$1`, `$2`…) when true, and write `?`
+    /// for each when false (see the module docs).
     const NUMBERED: bool;
+    /// Listings are read as one row of every body (see `crate::sql::one_row`).
+    const ONE_ROW_READS: bool;
 }
 
-impl Placeholders for sqlx::Sqlite {
+impl Dialect for sqlx::Sqlite {
     const NUMBERED: bool = false;
+    // sqlx's SQLite driver hands each row from its worker thread to the caller on its own (a
+    // thread wake-up per row, which cost more than reading and decoding the row).
+    const ONE_ROW_READS: bool = true;
 }
 
 #[cfg(feature = "postgres")]
-impl Placeholders for sqlx::Postgres {
+impl Dialect for sqlx::Postgres {
     const NUMBERED: bool = true;
+    // Rows arrive in the protocol's own buffers: nothing to gain.
+    const ONE_ROW_READS: bool = false;
 }
 
 /// Writes placeholders in binding order.
@@ -304,7 +312,7 @@ macro_rules! sql_batch {
             ) -> concierge_core::StoreResult<bool> {
                 use crate::batch::*;
                 use crate::sql::*;
-                let numbered = <$db as Placeholders>::NUMBERED;
+                let numbered = <$db as Dialect>::NUMBERED;
                 let mut tx = self.begin().await?;
                 let stored = match Self::stored_versions(&mut tx, &plan.lookups).await {
                     Ok(stored) if plan.versions_match(batch, &stored) => stored,
@@ -392,11 +400,10 @@ macro_rules! sql_batch {
                 use crate::batch::*;
                 let mut found = Stored::with_capacity(keys.len());
                 for chunk in keys.chunks(LOOKUP_KEYS) {
-                    let mut query =
-                        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(
-                            lookup_sql(<$db as Placeholders>::NUMBERED, chunk.len()),
-                        ))
-                        .persistent(false);
+                    let mut query = sqlx::query_as::<_, (String, String, i64)>(
+                        sqlx::AssertSqlSafe(lookup_sql(<$db as Dialect>::NUMBERED, chunk.len())),
+                    )
+                    .persistent(false);
                     for key in chunk {
                         query = query.bind(key.kind.as_str()).bind(&key.id);
                     }
@@ -430,7 +437,7 @@ macro_rules! sql_batch {
                 let mut held = std::collections::HashSet::new();
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
-                    let sql = acquire_sql(<$db as Placeholders>::NUMBERED, chunk.len());
+                    let sql = acquire_sql(<$db as Dialect>::NUMBERED, chunk.len());
                     let mut query =
                         sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).persistent(false);
                     let until = (now + ttl).timestamp_micros();
@@ -466,7 +473,7 @@ macro_rules! sql_batch {
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(release_sql(
-                        <$db as Placeholders>::NUMBERED,
+                        <$db as Dialect>::NUMBERED,
                         chunk.len(),
                     )))
                     .persistent(false)
@@ -611,7 +618,7 @@ mod tests {
                     version(&resident(&unit, "New", None), 1), // new: written
                 ];
                 let mut tx = store.begin().await.expect("begin");
-                let sql = upsert_sql(<Db as Placeholders>::NUMBERED, rows.len());
+                let sql = upsert_sql(<Db as Dialect>::NUMBERED, rows.len());
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for row in &rows {
                     query = bind_row!(query, row);
@@ -648,9 +655,11 @@ mod tests {
     mod postgres {
         type StoreOf = crate::PgStore;
         type Db = sqlx::Postgres;
+        // Shared by every test of the module (a static inside the block below would be one per
+        // test, each counting from 0: two tests would race to create, then share, one schema).
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        static CLEAN: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
         on_a_store!(async {
-            static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-            static CLEAN: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
             let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
                 eprintln!("SKIPPED: DATABASE_URL is not set, so there is no PostgreSQL server");
                 return None;

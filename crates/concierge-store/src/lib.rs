@@ -34,4 +34,4 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// The newest schema version this crate knows. Each migration sets it.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;

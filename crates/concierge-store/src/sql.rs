@@ -206,6 +206,43 @@ pub(crate) const LEASE_HOLDER: &str =
 /// How many rows a filtered resident listing reads at a time.
 pub(crate) const RESIDENT_CHUNK: i64 = 500;
 
+/// What joins the bodies of a listing read as one row: U+001E, a control character, which
+/// serde_json always writes escaped inside a string, so no stored body contains it.
+pub(crate) const BODY_SEPARATOR: char = '\u{1e}';
+
+/// The listing `sql` (`SELECT body FROM records … ORDER BY … [LIMIT …]`, with the same
+/// parameters) as a query of one row: every body it selects, in its order, joined by
+/// [`BODY_SEPARATOR`], or NULL when it selects none. Built once per text.
+pub(crate) fn one_row(sql: &'static str) -> &'static str {
+    static BUILT: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    built.entry(sql).or_insert_with(|| {
+        let inner = sql
+            .strip_prefix("SELECT body FROM ")
+            .expect("a listing selects the body alone");
+        let (_, order) = sql.rsplit_once("ORDER BY ").expect("a listing is ordered");
+        let order = order.split(" LIMIT").next().unwrap_or(order);
+        // The aggregate's own ORDER BY keeps the listing's order (a subquery's order is not
+        // guaranteed to reach it); the subquery keeps its LIMIT.
+        let text = format!(
+            "SELECT group_concat(body, char(30) ORDER BY {order}) FROM (SELECT * FROM {inner})"
+        );
+        // A handful of texts, each leaked once, for the life of the process.
+        Box::leak(text.into_boxed_str())
+    })
+}
+
+/// The records of a listing read as one row (see [`one_row`]).
+pub(crate) fn decode_joined(joined: Option<&str>) -> Result<Vec<Record>, StoreError> {
+    joined.map_or(Ok(Vec::new()), |j| {
+        j.split(BODY_SEPARATOR).map(decode).collect()
+    })
+}
+
 pub(crate) fn decode(body: &str) -> Result<Record, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         message: format!("a stored record cannot be read: {e}"),
@@ -370,7 +407,6 @@ macro_rules! sql_store {
             ) -> concierge_core::StoreResult<Vec<concierge_core::Resident>> {
                 use crate::sql::*;
                 use concierge_core::Versioned as _;
-                use sqlx::Row as _;
                 let mut out = Vec::new();
                 let mut after = query
                     .after
@@ -380,22 +416,18 @@ macro_rules! sql_store {
                 let want = query.limit.unwrap_or(usize::MAX);
                 let sql = residents_sql(query.property_id.is_some(), query.unit_id.is_some());
                 loop {
-                    let mut q = sqlx::query(sql);
-                    if let Some(p) = &query.property_id {
-                        q = q.bind(p.to_string());
-                    }
-                    if let Some(u) = &query.unit_id {
-                        q = q.bind(u.to_string());
-                    }
-                    let rows = q
-                        .bind(&after)
-                        .bind(RESIDENT_CHUNK)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(unavailable)?;
-                    let exhausted = (rows.len() as i64) < RESIDENT_CHUNK;
-                    for row in rows {
-                        let record = decode(row.get::<&str, _>(0))?;
+                    let binds = [
+                        query.property_id.as_ref().map(|p| p.to_string()),
+                        query.unit_id.as_ref().map(|u| u.to_string()),
+                        Some(after.clone()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .map(Some)
+                    .collect();
+                    let records = self.read_bodies(sql, binds, Some(RESIDENT_CHUNK)).await?;
+                    let exhausted = (records.len() as i64) < RESIDENT_CHUNK;
+                    for record in records {
                         let Some(resident) = concierge_core::Resident::from_record(record) else {
                             continue;
                         };
@@ -664,20 +696,36 @@ macro_rules! sql_store {
                 sql: &'static str,
                 binds: &[Option<String>],
             ) -> concierge_core::StoreResult<Vec<R>> {
+                let records = self.read_bodies(sql, binds.to_vec(), None).await?;
+                Ok(records.into_iter().filter_map(R::from_record).collect())
+            }
+
+            /// The records a listing `sql` selects, bound to `binds` then `limit` if given.
+            async fn read_bodies(
+                &self,
+                sql: &'static str,
+                binds: Vec<Option<String>>,
+                limit: Option<i64>,
+            ) -> concierge_core::StoreResult<Vec<concierge_core::Record>> {
+                use crate::batch::Dialect;
                 use crate::sql::*;
                 use sqlx::Row as _;
-                let mut query = sqlx::query(sql);
+                let one = <$db as Dialect>::ONE_ROW_READS;
+                let mut query = sqlx::query(if one { one_row(sql) } else { sql });
                 for value in binds {
-                    query = query.bind(value.clone());
+                    query = query.bind(value);
+                }
+                if let Some(limit) = limit {
+                    query = query.bind(limit);
+                }
+                if one {
+                    let row = query.fetch_one(&self.pool).await.map_err(unavailable)?;
+                    return decode_joined(row.get::<Option<&str>, _>(0));
                 }
                 let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
-                        out.push(r);
-                    }
-                }
-                Ok(out)
+                rows.iter()
+                    .map(|row| decode(row.get::<&str, _>(0)))
+                    .collect()
             }
 
             /// One keyset page: `sql` takes `binds`, then the limit (every row when `None`).
@@ -698,25 +746,9 @@ macro_rules! sql_store {
                 binds: Vec<Option<String>>,
                 limit: Option<usize>,
             ) -> concierge_core::StoreResult<Vec<R>> {
-                use crate::sql::*;
-                use sqlx::Row as _;
                 let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
-                let mut query = sqlx::query(sql);
-                for value in binds {
-                    query = query.bind(value);
-                }
-                let rows = query
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for row in rows {
-                    if let Some(r) = R::from_record(decode(row.get::<&str, _>(0))?) {
-                        out.push(r);
-                    }
-                }
-                Ok(out)
+                let records = self.read_bodies(sql, binds, Some(limit)).await?;
+                Ok(records.into_iter().filter_map(R::from_record).collect())
             }
 
             async fn list_status<R: concierge_core::Versioned>(

@@ -232,3 +232,66 @@ fn is_not_a_database(e: &sqlx::Error) -> bool {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::*;
+
+    /// Every listing, as written and as read in one row, is answered through an index: none
+    /// scans the records table (the listing indexes hold only rows that have their column, so a
+    /// query that could not prove it would fall back to a scan).
+    #[tokio::test]
+    async fn every_listing_uses_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("plans.db"))
+            .await
+            .unwrap();
+        let mut listings = vec![
+            BY_KIND,
+            BY_PROPERTY,
+            BY_EXTERNAL,
+            DUE,
+            BY_STATUS,
+            OUTBOX_PAGE,
+            PASSES,
+            SPARES,
+            LATEST_RUN,
+            GET,
+        ];
+        for (a, b) in [(true, true), (true, false), (false, true), (false, false)] {
+            listings.push(residents_sql(a, b));
+            listings.push(keys_sql(a, b));
+        }
+        listings.push(members_sql(true));
+        listings.push(members_sql(false));
+        let ordered: Vec<&str> = listings
+            .iter()
+            .filter(|sql| sql.contains("ORDER BY"))
+            .map(|sql| one_row(sql))
+            .collect();
+        listings.extend(ordered);
+        for sql in listings {
+            let params = (1..10).filter(|n| sql.contains(&format!("${n}"))).count();
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {sql}")));
+            for _ in 0..params {
+                query = query.bind("x");
+            }
+            let plan: Vec<String> = query
+                .fetch_all(&store.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<String, _>(3))
+                .collect();
+            assert!(
+                !plan.iter().any(|step| step.starts_with("SCAN records")),
+                "{sql}\n{plan:#?}"
+            );
+            assert!(
+                plan.iter().any(|step| step.contains("USING")),
+                "{sql}\n{plan:#?}"
+            );
+        }
+    }
+}
