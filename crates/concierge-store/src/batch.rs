@@ -45,22 +45,15 @@ pub(crate) trait Dialect {
     /// Multi-row statements number their placeholders (`$1`, `$2`…) when true, and write `?`
     /// for each when false (see the module docs).
     const NUMBERED: bool;
-    /// Listings are read as one row of every body (see `crate::sql::one_row`).
-    const ONE_ROW_READS: bool;
 }
 
 impl Dialect for sqlx::Sqlite {
     const NUMBERED: bool = false;
-    // sqlx's SQLite driver hands each row from its worker thread to the caller on its own (a
-    // thread wake-up per row, which cost more than reading and decoding the row).
-    const ONE_ROW_READS: bool = true;
 }
 
 #[cfg(feature = "postgres")]
 impl Dialect for sqlx::Postgres {
     const NUMBERED: bool = true;
-    // Rows arrive in the protocol's own buffers: nothing to gain.
-    const ONE_ROW_READS: bool = false;
 }
 
 /// Writes placeholders in binding order.

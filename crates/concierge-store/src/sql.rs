@@ -206,43 +206,6 @@ pub(crate) const LEASE_HOLDER: &str =
 /// How many rows a filtered resident listing reads at a time.
 pub(crate) const RESIDENT_CHUNK: i64 = 500;
 
-/// What joins the bodies of a listing read as one row: U+001E, a control character, which
-/// serde_json always writes escaped inside a string, so no stored body contains it.
-pub(crate) const BODY_SEPARATOR: char = '\u{1e}';
-
-/// The listing `sql` (`SELECT body FROM records … ORDER BY … [LIMIT …]`, with the same
-/// parameters) as a query of one row: every body it selects, in its order, joined by
-/// [`BODY_SEPARATOR`], or NULL when it selects none. Built once per text.
-pub(crate) fn one_row(sql: &'static str) -> &'static str {
-    static BUILT: std::sync::LazyLock<
-        std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
-    > = std::sync::LazyLock::new(Default::default);
-    let mut built = BUILT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    built.entry(sql).or_insert_with(|| {
-        let inner = sql
-            .strip_prefix("SELECT body FROM ")
-            .expect("a listing selects the body alone");
-        let (_, order) = sql.rsplit_once("ORDER BY ").expect("a listing is ordered");
-        let order = order.split(" LIMIT").next().unwrap_or(order);
-        // The aggregate's own ORDER BY keeps the listing's order (a subquery's order is not
-        // guaranteed to reach it); the subquery keeps its LIMIT.
-        let text = format!(
-            "SELECT group_concat(body, char(30) ORDER BY {order}) FROM (SELECT * FROM {inner})"
-        );
-        // A handful of texts, each leaked once, for the life of the process.
-        Box::leak(text.into_boxed_str())
-    })
-}
-
-/// The records of a listing read as one row (see [`one_row`]).
-pub(crate) fn decode_joined(joined: Option<&str>) -> Result<Vec<Record>, StoreError> {
-    joined.map_or(Ok(Vec::new()), |j| {
-        j.split(BODY_SEPARATOR).map(decode).collect()
-    })
-}
-
 pub(crate) fn decode(body: &str) -> Result<Record, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
         message: format!("a stored record cannot be read: {e}"),
@@ -707,20 +670,14 @@ macro_rules! sql_store {
                 binds: Vec<Option<String>>,
                 limit: Option<i64>,
             ) -> concierge_core::StoreResult<Vec<concierge_core::Record>> {
-                use crate::batch::Dialect;
                 use crate::sql::*;
                 use sqlx::Row as _;
-                let one = <$db as Dialect>::ONE_ROW_READS;
-                let mut query = sqlx::query(if one { one_row(sql) } else { sql });
+                let mut query = sqlx::query(sql);
                 for value in binds {
                     query = query.bind(value);
                 }
                 if let Some(limit) = limit {
                     query = query.bind(limit);
-                }
-                if one {
-                    let row = query.fetch_one(&self.pool).await.map_err(unavailable)?;
-                    return decode_joined(row.get::<Option<&str>, _>(0));
                 }
                 let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
                 rows.iter()
