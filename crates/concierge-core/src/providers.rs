@@ -129,7 +129,7 @@ pub struct PmsResident {
 }
 
 /// List the PMS's properties.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListPmsPropertiesRequest {
     /// Where to start; `None` for the first page.
     pub cursor: Option<Cursor>,
@@ -141,7 +141,7 @@ fn listed() -> bool {
 
 /// List the units of one PMS property, or of several at once (see
 /// [`PmsProvider::properties_per_listing`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListPmsUnitsRequest {
     /// The properties in the PMS: at least one, at most
     /// [`PmsProvider::properties_per_listing`].
@@ -152,7 +152,7 @@ pub struct ListPmsUnitsRequest {
 
 /// List the residents of one PMS property, or of several at once (see
 /// [`PmsProvider::properties_per_listing`]).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListPmsResidentsRequest {
     /// The properties in the PMS: at least one, at most
     /// [`PmsProvider::properties_per_listing`].
@@ -703,18 +703,18 @@ pub struct EncoderInfo {
 }
 
 /// List encoders.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListEncodersRequest {}
 
 /// The encoders.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct ListEncodersResponse {
     /// Each encoder.
     pub encoders: Vec<EncoderInfo>,
 }
 
 /// Write a key for one holder and one unit on an encoder (R-KEY-1, R-KEY-3).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct EncodeKeyRequest {
     /// The encoder.
     pub encoder: ExternalRef,
@@ -724,12 +724,17 @@ pub struct EncodeKeyRequest {
     pub unit_ref: String,
     /// Recorded before the call; asking about it later tells what became of it (R-KEY-4).
     pub idempotency_key: String,
-    /// Our own deadline for the write.
+    /// Our own deadline for the write (`deadline_seconds` in JSON).
+    #[serde(rename = "deadline_seconds", serialize_with = "seconds")]
     pub deadline: Duration,
 }
 
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
 /// A written key.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct EncodeKeyResponse {
     /// The key in the lock system.
     pub key: ExternalRef,
@@ -750,7 +755,7 @@ pub enum EncoderKeyState {
 }
 
 /// Ask what became of a key or of an encoding intent.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct KeyStateRequest {
     /// The key, when known.
     pub key: Option<ExternalRef>,
@@ -759,7 +764,7 @@ pub struct KeyStateRequest {
 }
 
 /// The state.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct KeyStateResponse {
     /// The key, when one exists.
     pub key: Option<ExternalRef>,
@@ -768,7 +773,7 @@ pub struct KeyStateResponse {
 }
 
 /// Cancel a key.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct CancelKeyRequest {
     /// The key.
     pub key: ExternalRef,

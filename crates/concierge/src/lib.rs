@@ -41,6 +41,7 @@ pub mod api;
 mod builder;
 mod dispatch;
 mod email;
+pub mod foreign;
 mod keys;
 mod paging;
 mod requests;

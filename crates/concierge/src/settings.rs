@@ -501,7 +501,31 @@ impl Concierge {
     ///
     /// On the sandbox, [`Concierge::sandbox`] gives the fakes to drive.
     pub async fn open(settings: Settings) -> Result<Concierge> {
+        Self::open_with(settings, crate::foreign::ForeignAdapters::default()).await
+    }
+
+    /// [`Concierge::open`], with adapters written in another language (R-SDK-1) in place of
+    /// the settings' adapters of their kinds (over the sandbox's fakes too). Refused, as a
+    /// `VALIDATION` error, when the settings also configure a vendor adapter of the same kind.
+    pub async fn open_with(
+        settings: Settings,
+        foreign: crate::foreign::ForeignAdapters,
+    ) -> Result<Concierge> {
         settings.validate()?;
+        #[cfg(feature = "buildium")]
+        if foreign.pms.is_some() && settings.buildium.is_some() {
+            return Err(Error::invalid(
+                "pms",
+                "a PMS adapter was given and `buildium` is set: choose one",
+            ));
+        }
+        #[cfg(feature = "salto")]
+        if foreign.key_encoder.is_some() && settings.salto.is_some() {
+            return Err(Error::invalid(
+                "key_encoder",
+                "a key encoder adapter was given and `salto` is set: choose one",
+            ));
+        }
         let mut builder = Concierge::builder()
             .config(settings.config()?)
             .summary(settings.describe());
@@ -548,6 +572,17 @@ impl Concierge {
                     vault.clone(),
                 )?))
                 .vault(vault);
+        }
+        if let Some((name, per_listing, call)) = foreign.pms {
+            builder = builder.pms(Arc::new(crate::foreign::ForeignPms::new(
+                name,
+                per_listing,
+                call,
+            )));
+        }
+        if let Some((name, call)) = foreign.key_encoder {
+            builder =
+                builder.key_encoder(Arc::new(crate::foreign::ForeignKeyEncoder::new(name, call)));
         }
         if let Some(secret) = &settings.activation_secret {
             builder = builder.activation_secret(ActivationSecret::from_text(secret)?);

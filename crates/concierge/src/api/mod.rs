@@ -483,6 +483,14 @@ pub async fn open(settings: Value) -> Result<Concierge> {
     Concierge::open(read(settings)?).await
 }
 
+/// [`open`], with adapters written in another language (see [`crate::foreign`]).
+pub async fn open_with(
+    settings: Value,
+    adapters: crate::foreign::ForeignAdapters,
+) -> Result<Concierge> {
+    Concierge::open_with(read(settings)?, adapters).await
+}
+
 impl Concierge {
     /// Runs the operation `op` with its arguments as JSON (snake_case names), for the
     /// bindings: `admin` for the operations that act for one. The answer is the operation's

@@ -1,0 +1,326 @@
+//! Providers written in another language (R-SDK-1): a Python class or a Node object that
+//! implements the PMS or the key encoder, called by the engine exactly like a Rust adapter.
+//!
+//! A binding hands the engine one [`ForeignCall`] per adapter: "call method `m` with these
+//! arguments (JSON), and give me its result (JSON) or what it raised". Everything else is here,
+//! declared once for every language: the arguments are the provider trait's request structs as
+//! JSON, the results are decoded into the trait's response types (a page item by item, so one
+//! bad record is a [`RecordError`] and never fails its page), a result of the wrong shape is a
+//! `PROVIDER` error of kind `invalid_response` naming the field, and what the adapter raised
+//! becomes a typed [`ProviderError`] naming the provider and the operation, with the kind and
+//! retry class the adapter gave it (see [`Raised`]).
+
+use async_trait::async_trait;
+use concierge_core::*;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::fmt;
+use std::sync::Arc;
+
+/// One method call into an adapter written in another language. Implemented by the bindings.
+#[async_trait]
+pub trait ForeignCall: Send + Sync + 'static {
+    /// Calls `method` of the adapter with `args` (one JSON object) and waits for its result
+    /// (JSON; `null` for none). `Err` holds what the adapter raised, described as a
+    /// [`Raised`] in JSON, or any other JSON (then taken as its message).
+    async fn call(&self, method: &str, args: Value) -> Result<Value, Value>;
+}
+
+/// What an adapter raised, as a binding describes it. Every field is optional: an exception
+/// that is not one of Concierge's `ProviderError`s gives only its `message` (and `type`), and
+/// is a failure of kind `other` that a retry cannot help.
+#[derive(Debug, Default, Deserialize)]
+pub struct Raised {
+    /// The kind of failure (`timeout`, `rate_limited`, `unavailable`, `rejected`…).
+    pub kind: Option<ProviderErrorKind>,
+    /// The retry class, when the adapter knows better than its kind.
+    pub retry_class: Option<RetryClass>,
+    /// Whether a retry can help, when the adapter says so but gives no retry class.
+    pub retryable: Option<bool>,
+    /// The vendor's HTTP status.
+    pub http_status: Option<u16>,
+    /// The vendor's own error code.
+    pub vendor_code: Option<String>,
+    /// The vendor's request id.
+    pub request_id: Option<String>,
+    /// How long the vendor asked to wait, in seconds.
+    pub retry_after_seconds: Option<f64>,
+    /// The exception's class name (`ValueError`, `TypeError`…).
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    /// What happened, in words.
+    pub message: Option<String>,
+}
+
+impl Raised {
+    /// The provider error this describes, for `operation` of `provider`; `write` when the
+    /// call may have changed something at the vendor.
+    fn into_error(self, provider: &str, operation: &str, write: bool) -> ProviderError {
+        let kind = self.kind.unwrap_or(ProviderErrorKind::Other);
+        let message = match (self.type_name, self.message) {
+            (Some(t), Some(m)) if self.kind.is_none() => format!("{t}: {m}"),
+            (_, Some(m)) => m,
+            (Some(t), None) => t,
+            (None, None) => "the adapter failed without a message".into(),
+        };
+        let mut e = ProviderError::new(provider, operation, kind, message)
+            .with_retry(RetryClass::of(kind, write));
+        if let Some(retry) = self.retry_class {
+            e = e.with_retry(retry);
+        } else if let Some(retryable) = self.retryable {
+            e = e.with_retryable(retryable);
+        }
+        if let Some(status) = self.http_status {
+            e = e.from_response(status);
+        }
+        if let Some(code) = self.vendor_code {
+            e = e.with_vendor_code(code);
+        }
+        if let Some(id) = self.request_id {
+            e = e.with_request_id(id);
+        }
+        if let Some(after) = self
+            .retry_after_seconds
+            .filter(|s| s.is_finite() && *s >= 0.0)
+        {
+            e = e.with_retry_after(std::time::Duration::from_secs_f64(after));
+        }
+        e
+    }
+}
+
+/// Calls of one adapter, named `name`: the arguments encoded, the result decoded, what it
+/// raised typed.
+#[derive(Clone)]
+struct Caller {
+    name: String,
+    call: Arc<dyn ForeignCall>,
+}
+
+impl fmt::Debug for Caller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignAdapter")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Caller {
+    /// Calls `method` with `args`; its raw result.
+    async fn raw(
+        &self,
+        method: &str,
+        args: &impl serde::Serialize,
+        write: bool,
+    ) -> ProviderResult<Value> {
+        let args = serde_json::to_value(args).map_err(|e| {
+            ProviderError::new(&self.name, method, ProviderErrorKind::Other, e.to_string())
+        })?;
+        self.call.call(method, args).await.map_err(|raised| {
+            let raised = match raised {
+                Value::Object(_) => Raised::deserialize(&raised).unwrap_or_else(|_| Raised {
+                    message: Some(raised.to_string()),
+                    ..Raised::default()
+                }),
+                Value::String(message) => Raised {
+                    message: Some(message),
+                    ..Raised::default()
+                },
+                other => Raised {
+                    message: Some(other.to_string()),
+                    ..Raised::default()
+                },
+            };
+            raised.into_error(&self.name, method, write)
+        })
+    }
+
+    /// Calls `method` with `args`; its result decoded as `T`.
+    async fn decoded<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        args: &impl serde::Serialize,
+        write: bool,
+    ) -> ProviderResult<T> {
+        let value = self.raw(method, args, write).await?;
+        decode(&value).map_err(|why| self.shape(method, why))
+    }
+
+    /// Calls `method` with `args`; its result read as a page whose items are `T`s.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        args: &impl serde::Serialize,
+    ) -> ProviderResult<Page<T>> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct RawPage {
+            items: Vec<Value>,
+            #[serde(default)]
+            next: Option<String>,
+        }
+        let value = self.raw(method, args, false).await?;
+        let page: RawPage = decode(&value).map_err(|why| self.shape(method, why))?;
+        Ok(Page {
+            items: page.items.iter().map(item).collect(),
+            next: page.next.map(Cursor),
+        })
+    }
+
+    /// The error of a result that does not have the shape the trait needs.
+    fn shape(&self, method: &str, why: String) -> ProviderError {
+        ProviderError::new(
+            &self.name,
+            method,
+            ProviderErrorKind::InvalidResponse,
+            format!("the adapter's result cannot be read: {why}"),
+        )
+        .with_retryable(false)
+    }
+}
+
+/// `value` as a `T`, or why not: the field's path and the rule, never the value.
+fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let v = ValidationError::from_deserialize(e);
+        v.to_string()
+    })
+}
+
+/// One item of a page: a record, or the adapter's own report of one it could not read
+/// (`{"unreadable": {"external": …, "message": …}}`), or a record of the wrong shape, which is
+/// reported the same way, naming the field.
+fn item<T: DeserializeOwned>(value: &Value) -> Result<T, RecordError> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Unreadable {
+        unreadable: RecordError,
+    }
+    if let Ok(Unreadable { unreadable }) = Unreadable::deserialize(value) {
+        return Err(unreadable);
+    }
+    decode(value).map_err(|why| RecordError {
+        external: value
+            .get("external")
+            .and_then(|e| ExternalRef::deserialize(e).ok()),
+        message: format!("the record cannot be read: {why}"),
+    })
+}
+
+/// A [`PmsProvider`] written in another language.
+#[derive(Debug)]
+pub struct ForeignPms {
+    caller: Caller,
+    properties_per_listing: usize,
+}
+
+impl ForeignPms {
+    /// The PMS adapter `name` reached through `call`; it lists `properties_per_listing`
+    /// properties at once (at least 1; see [`PmsProvider::properties_per_listing`]).
+    pub fn new(
+        name: impl Into<String>,
+        properties_per_listing: usize,
+        call: Arc<dyn ForeignCall>,
+    ) -> Self {
+        Self {
+            caller: Caller {
+                name: name.into(),
+                call,
+            },
+            properties_per_listing: properties_per_listing.max(1),
+        }
+    }
+}
+
+#[async_trait]
+impl PmsProvider for ForeignPms {
+    fn name(&self) -> &str {
+        &self.caller.name
+    }
+
+    async fn list_properties(
+        &self,
+        req: ListPmsPropertiesRequest,
+    ) -> ProviderResult<Page<PmsProperty>> {
+        self.caller.page("list_properties", &req).await
+    }
+
+    async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>> {
+        self.caller.page("list_units", &req).await
+    }
+
+    async fn list_residents(
+        &self,
+        req: ListPmsResidentsRequest,
+    ) -> ProviderResult<Page<PmsResident>> {
+        self.caller.page("list_residents", &req).await
+    }
+
+    fn properties_per_listing(&self) -> usize {
+        self.properties_per_listing
+    }
+}
+
+/// A [`KeyEncoder`] written in another language.
+#[derive(Debug)]
+pub struct ForeignKeyEncoder {
+    caller: Caller,
+}
+
+impl ForeignKeyEncoder {
+    /// The key encoder adapter `name` reached through `call`.
+    pub fn new(name: impl Into<String>, call: Arc<dyn ForeignCall>) -> Self {
+        Self {
+            caller: Caller {
+                name: name.into(),
+                call,
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl KeyEncoder for ForeignKeyEncoder {
+    fn name(&self) -> &str {
+        &self.caller.name
+    }
+
+    async fn list_encoders(
+        &self,
+        req: ListEncodersRequest,
+    ) -> ProviderResult<ListEncodersResponse> {
+        self.caller.decoded("list_encoders", &req, false).await
+    }
+
+    async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse> {
+        self.caller.decoded("encode_key", &req, true).await
+    }
+
+    async fn key_state(&self, req: KeyStateRequest) -> ProviderResult<KeyStateResponse> {
+        self.caller.decoded("key_state", &req, false).await
+    }
+
+    async fn cancel_key(&self, req: CancelKeyRequest) -> ProviderResult<()> {
+        self.caller.raw("cancel_key", &req, true).await.map(drop)
+    }
+}
+
+/// Adapters written in another language, for [`Concierge::open_with`](crate::Concierge::open_with):
+/// each takes the place of the settings' adapter of its kind.
+#[derive(Clone, Default)]
+pub struct ForeignAdapters {
+    /// The PMS: its name, how many properties one listing names, and its calls.
+    pub pms: Option<(String, usize, Arc<dyn ForeignCall>)>,
+    /// The key encoder: its name and its calls.
+    pub key_encoder: Option<(String, Arc<dyn ForeignCall>)>,
+}
+
+impl fmt::Debug for ForeignAdapters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignAdapters")
+            .field("pms", &self.pms.as_ref().map(|p| &p.0))
+            .field("key_encoder", &self.key_encoder.as_ref().map(|k| &k.0))
+            .finish()
+    }
+}
