@@ -138,3 +138,14 @@ async fn a_write_cut_short_by_the_deadline_is_finished_by_a_retry_with_exactly_o
     );
     assert_eq!(patient.reconcile_keys().await.unwrap(), 0);
 }
+
+// R-SDK-1
+#[tokio::test]
+async fn the_salto_adapter_passes_the_provider_conformance_kit_against_the_simulator() {
+    let sim = simulator().await;
+    let c = handle(&sim, Arc::new(MemoryStore::new()), Duration::from_secs(5));
+    let admin = Admin::full_access("desk-1", "desk");
+    let report = c.check_key_encoder_adapter(&admin, "enc-1").await.unwrap();
+    assert!(report.ok(), "{}", report.summary());
+    assert_eq!(report.passed, report.checks.len(), "{}", report.summary());
+}

@@ -5,6 +5,8 @@
 
 const rt = require('./runtime.js');
 
+rt.register("AdapterCheck", { name: "s", rule: "s", outcome: "s", detail: "s" }, []);
+rt.register("AdapterReport", { provider: "s", checks: "[AdapterCheck]", passed: "s", failed: "s", skipped: "s" }, []);
 rt.register("Amenity", { id: "s", name: "s" }, []);
 rt.register("Building", { id: "s", property_id: "s", name: "s", external: "ExternalRef?", version: "s" }, []);
 rt.register("BulkInviteReport", { invited: "s", failed: "[InviteFailure]" }, []);
@@ -207,6 +209,20 @@ class Concierge extends rt.Handle {
    */
   listPmsProperties(admin) {
     return this._call("list_pms_properties", admin, {  }, undefined, "[PmsProperty]");
+  }
+
+  /**
+   * Runs the provider conformance kit against the PMS adapter (it only reads); what it found.
+   */
+  checkPmsAdapter(admin) {
+    return this._call("check_pms_adapter", admin, {  }, undefined, "AdapterReport");
+  }
+
+  /**
+   * Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`.
+   */
+  checkKeyEncoderAdapter(admin, encoder) {
+    return this._call("check_key_encoder_adapter", admin, { encoder: encoder }, undefined, "AdapterReport");
   }
 
   /**
@@ -679,7 +695,7 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
+  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "checkPmsAdapter", "checkKeyEncoderAdapter", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
   sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "intercomTenants", "intercomSetContactPreference", "intercomSetIntegrationEnabled", "intercomLoseNextReply", "intercomPassCount", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 

@@ -1,3 +1,23 @@
-// The package's types: the generated ones (concierge.d.ts) and the listing types.
+// The package's types: the generated ones (concierge.d.ts), the listing types and the types of
+// adapters written in JavaScript.
 export * from './concierge';
-export { Page, Paginator, ConciergeErrorBase } from './runtime';
+export { Page, Paginator, ConciergeErrorBase, providerError } from './runtime';
+export type {
+  Adapters,
+  Awaitable,
+  PmsAdapter,
+  KeyEncoderAdapter,
+  AdapterPage,
+  UnreadableRecord,
+  PmsUnitRecord,
+  PmsResidentRecord,
+  ListPmsPropertiesRequest,
+  ListPmsUnitsRequest,
+  ListPmsResidentsRequest,
+  EncodeKeyRequest,
+  KeyStateRequest,
+  KeyStateResult,
+  CancelKeyRequest,
+  ProviderErrorOptions,
+  AdapterProviderError,
+} from './runtime';

@@ -11,8 +11,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** An open handle of the facade. */
 export declare class NativeHandle {
-  /** Opens a handle from its settings (JSON). */
-  static open(settings: string): Promise<NativeHandle>
+  /**
+   * Opens a handle from its settings (JSON), with a PMS and a key encoder written in
+   * JavaScript in place of the settings' ones, when given.
+   */
+  static open(settings: string, pms?: NativePmsAdapter | undefined | null, keyEncoder?: NativeKeyEncoderAdapter | undefined | null): Promise<NativeHandle>
   /** Runs an operation; its result as JSON. */
   call(op: string, admin: string | undefined | null, positional: string, options: string): Promise<string>
   /** Closes the handle and its store. */
@@ -21,4 +24,22 @@ export declare class NativeHandle {
   summary(): string
   /** Whether the handle is on the sandbox. */
   isSandbox(): boolean
+}
+
+/** A key encoder adapter as `runtime.js` passes it. */
+export interface NativeKeyEncoderAdapter {
+  /** The provider's name, as errors and external references name it. */
+  name: string
+  /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
+  dispatch: (method: string, argsJson: string) => Promise<string>
+}
+
+/** A PMS adapter as `runtime.js` passes it. */
+export interface NativePmsAdapter {
+  /** The provider's name, as errors and external references name it. */
+  name: string
+  /** How many properties one listing may name. */
+  propertiesPerListing?: number
+  /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
+  dispatch: (method: string, argsJson: string) => Promise<string>
 }

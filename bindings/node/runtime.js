@@ -4,6 +4,9 @@
 // with camelCase keys and `Date`s, listings fetched page after page, errors given their fields.
 // Conversion only: every name, default, check and rule lives in the Rust facade
 // (`concierge::api`) from which concierge.js is generated.
+// It also owns adapters written in JavaScript (R-SDK-1, `Concierge.open(settings, { pms,
+// keyEncoder })`): each becomes one `dispatch(method, argsJson)` for the native module, and
+// `providerError` builds what an adapter throws to report a typed failure.
 
 const { NativeHandle } = require('./native.js');
 
@@ -61,6 +64,17 @@ function decode(tag, value) {
   const hidden = hiddenFields.get(tag);
   if (hidden) Object.defineProperty(out, inspect, { value: redactedInspect(hidden), enumerable: false });
   return out;
+}
+
+/** A value as JS reads it: plain objects' keys in camelCase (the inverse of `snake`). */
+function camel(v) {
+  if (Array.isArray(v)) return v.map(camel);
+  if (isPlain(v)) {
+    const out = {};
+    for (const [k, x] of Object.entries(v)) out[camelKey(k)] = camel(x);
+    return out;
+  }
+  return v;
 }
 
 function json(v) {
@@ -125,6 +139,71 @@ class Paginator {
   }
 }
 
+// Adapters written in JavaScript (R-SDK-1). The engine calls a method by its snake_case name
+// with its request as JSON; the adapter's method of the camelCase name gets the request with
+// camelCase keys, and returns (or resolves to) its result, which goes back with snake_case
+// keys. What it throws goes back as what was raised: a `providerError`'s kind and retry
+// fields, or any other exception's class name and message. Reading both is the engine's work.
+
+/**
+ * An `Error` for an adapter to throw: a failure of `kind` (`rate_limited`, `timeout`,
+ * `unavailable`, `rejected`…), with the retry fields it knows; the engine reports it as a
+ * `PROVIDER` error naming the adapter and the operation.
+ */
+function providerError(kind, message, options = {}) {
+  const err = new Error(message);
+  err.name = 'ProviderError';
+  err.code = 'PROVIDER';
+  err.kind = kind;
+  for (const field of ['retryable', 'retryClass', 'httpStatus', 'vendorCode', 'requestId', 'retryAfterSeconds']) {
+    if (options[field] !== undefined) err[field] = options[field];
+  }
+  return err;
+}
+
+/** What an adapter threw, as the engine reads it (the fields of `concierge::foreign::Raised`). */
+function raised(err) {
+  const text = (v) => {
+    try {
+      return String(v);
+    } catch {
+      return Object.prototype.toString.call(v);
+    }
+  };
+  if (err !== null && typeof err === 'object' && err.code === 'PROVIDER') {
+    const { kind, retryClass, retryable, httpStatus, vendorCode, requestId, retryAfterSeconds } = err;
+    const fields = { kind, retryClass, retryable, httpStatus, vendorCode, requestId, retryAfterSeconds };
+    return snake({ ...fields, type: err.name, message: text(err.message) });
+  }
+  if (err instanceof Error) return { type: err.name, message: text(err.message) };
+  return { message: text(err) };
+}
+
+/** The native side of `adapter`: its name, `extra` fields, and its `dispatch`. */
+function nativeAdapter(adapter, extra) {
+  if (adapter == null) return null;
+  const dispatch = async (method, argsJson) => {
+    try {
+      const name = camelKey(method);
+      if (typeof adapter[name] !== 'function') throw new TypeError(`the adapter has no method ${name}`);
+      const result = await adapter[name](camel(JSON.parse(argsJson)));
+      return JSON.stringify({ ok: result === undefined ? null : snake(result) });
+    } catch (err) {
+      return JSON.stringify({ raised: raised(err) });
+    }
+  };
+  return { name: adapter.name, ...extra, dispatch };
+}
+
+/** The arguments of `NativeHandle.open` after the settings: the PMS and the key encoder. */
+function nativeAdapters(adapters) {
+  const { pms, keyEncoder } = adapters ?? {};
+  return [
+    nativeAdapter(pms, pms == null ? {} : { propertiesPerListing: pms.propertiesPerListing }),
+    nativeAdapter(keyEncoder, {}),
+  ];
+}
+
 let Controls = null;
 
 class Handle {
@@ -132,9 +211,9 @@ class Handle {
     this._native = native;
   }
 
-  static async open(settings) {
+  static async open(settings, adapters) {
     try {
-      return new this(await NativeHandle.open(json(settings)));
+      return new this(await NativeHandle.open(json(settings), ...nativeAdapters(adapters)));
     } catch (err) {
       throw enrich(err);
     }
@@ -184,4 +263,4 @@ function bind(_concierge, controls) {
   Controls = controls;
 }
 
-module.exports = { register, registerError, decode, Handle, SandboxBase, Paginator, Page, bind };
+module.exports = { register, registerError, decode, Handle, SandboxBase, Paginator, Page, bind, providerError };

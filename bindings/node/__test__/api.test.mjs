@@ -48,6 +48,8 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     listOutbox: () => c.listOutbox(a, 'parked'),
     retryOutboxEntry: () => c.retryOutboxEntry(a, 'obx_missing'),
     listPmsProperties: () => c.listPmsProperties(a),
+    checkPmsAdapter: () => c.checkPmsAdapter(a),
+    checkKeyEncoderAdapter: () => c.checkKeyEncoderAdapter(a, 'ncoder-1'),
     linkPmsProperty: () => c.linkPmsProperty(a, w.property.id, 'pms-prop-missing'),
     syncNow: () => c.syncNow(a, w.property.id),
     syncProperty: () => c.syncProperty(a, w.property.id, { mode: 'incremental' }),

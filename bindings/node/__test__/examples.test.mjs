@@ -74,3 +74,18 @@ test('every example runs as a program and exits cleanly', () => {
     fs.rmSync(tmp, { recursive: true, force: true })
   }
 })
+
+// R-SDK-1
+test('the CSV PMS adapter example passes the conformance kit and syncs its residents', async (t) => {
+  const logged = []
+  t.mock.method(console, 'log', (...args) => logged.push(args.join(' ')))
+  const { main } = await import('../../../examples/node/csv_pms_adapter.mjs')
+  const { concierge, report } = await main()
+  t.after(() => concierge.close())
+  assert.equal(report.failed, 0, JSON.stringify(report.checks))
+  assert.deepEqual(logged, [
+    `kit: ${report.passed} passed, 0 failed, ${report.skipped} skipped`,
+    'created 2, failed 1',
+    'invalid_name r-3',
+  ])
+})

@@ -2,12 +2,15 @@
 //! between JavaScript and the facade's one door (`concierge::api`): `open` a handle from its
 //! settings, `call` an operation by name. The classes Node users see (`Concierge`, its
 //! records, options and errors) are generated from the facade's declaration into
-//! `concierge.js` and `concierge.d.ts`.
+//! `concierge.js` and `concierge.d.ts`. Adapters written in JavaScript reach the engine
+//! through `adapter`.
 
 #![deny(clippy::all)]
 
+mod adapter;
 mod error;
 
+use adapter::{NativeKeyEncoderAdapter, NativePmsAdapter};
 use concierge::Concierge;
 use error::promise;
 use napi::Env;
@@ -27,12 +30,19 @@ pub struct NativeHandle {
 
 #[napi]
 impl NativeHandle {
-    /// Opens a handle from its settings (JSON).
+    /// Opens a handle from its settings (JSON), with a PMS and a key encoder written in
+    /// JavaScript in place of the settings' ones, when given.
     #[napi(ts_return_type = "Promise<NativeHandle>")]
-    pub fn open<'env>(env: &'env Env, settings: String) -> Result<PromiseRaw<'env, NativeHandle>> {
+    pub fn open<'env>(
+        env: &'env Env,
+        settings: String,
+        pms: Option<NativePmsAdapter>,
+        key_encoder: Option<NativeKeyEncoderAdapter>,
+    ) -> Result<PromiseRaw<'env, NativeHandle>> {
+        let adapters = adapter::adapters(pms, key_encoder);
         promise(env, async move {
             let settings = parse("settings", &settings)?;
-            let inner = concierge::api::open(settings).await?;
+            let inner = concierge::api::open_with(settings, adapters).await?;
             Ok(NativeHandle { inner })
         })
     }

@@ -294,3 +294,19 @@ async fn the_same_listing_comes_back_when_a_fifth_of_requests_fail() {
     // The injected faults' statuses are documented in Buildium's guide, not per operation.
     assert_exchanges_follow_the_spec(&Contract::buildium(), &sim.exchanges(), &[429, 500, 503]);
 }
+
+// R-SDK-1
+#[tokio::test]
+async fn the_adapter_passes_the_provider_conformance_kit_against_the_simulator() {
+    let sim = BuildiumSimulator::start(SimConfig {
+        bad_record_share: 0.0,
+        ..portfolio()
+    })
+    .await
+    .unwrap();
+    let report = concierge_core::kit::check_pms(&adapter(&sim)).await;
+    assert!(report.ok(), "{}", report.summary());
+    // Buildium lists many properties at once: that check runs too.
+    assert_eq!(report.skipped, 0, "{}", report.summary());
+    assert_exchanges_follow_the_spec(&Contract::buildium(), &sim.exchanges(), &[]);
+}

@@ -73,7 +73,7 @@ pub fn generate(api: &Api) -> (String, String) {
     let mut js = String::from(HEADER);
     let mut dts = String::from(HEADER);
     js.push_str("'use strict';\n\nconst rt = require('./runtime.js');\n\n");
-    dts.push_str("import type { Paginator, ConciergeErrorBase } from './runtime';\n\n");
+    dts.push_str("import type { Adapters, Paginator, ConciergeErrorBase } from './runtime';\n\n");
 
     // Enums and aliases.
     for (name, def) in &all {
@@ -271,7 +271,7 @@ const Admin = {{\n  fullAccess(id, name) {{\n    return {{ id, name, permissions
     for (class, group) in [("Concierge", "concierge"), ("SandboxControls", "sandbox")] {
         let ops: Vec<&Operation> = api.operations.iter().filter(|o| o.group == group).collect();
         if class == "Concierge" {
-            dts.push_str("/** The Concierge handle. Every operation returns a Promise; a rejected one carries a `ConciergeError`. */\nexport declare class Concierge {\n  private constructor();\n  /** Opens a handle from its settings (the store, the mailer, the providers, or the sandbox). */\n  static open(settings?: Settings): Promise<Concierge>;\n  /** Closes the handle and its store; later calls reject with `CLOSED`. */\n  close(): Promise<void>;\n  /** The sandbox's controls, or `null` when the handle is not on the sandbox. */\n  readonly sandboxControls: SandboxControls | null;\n");
+            dts.push_str("/** The Concierge handle. Every operation returns a Promise; a rejected one carries a `ConciergeError`. */\nexport declare class Concierge {\n  private constructor();\n  /** Opens a handle from its settings (the store, the mailer, the providers, or the sandbox). */\n  static open(settings?: Settings): Promise<Concierge>;\n  /** Opens a handle with adapters written in JavaScript in place of the settings' PMS and key encoder (R-SDK-1). */\n  static open(settings: Settings | undefined, adapters: Adapters): Promise<Concierge>;\n  /** Closes the handle and its store; later calls reject with `CLOSED`. */\n  close(): Promise<void>;\n  /** The sandbox's controls, or `null` when the handle is not on the sandbox. */\n  readonly sandboxControls: SandboxControls | null;\n");
             js.push_str("class Concierge extends rt.Handle {\n");
         } else {
             dts.push_str("/** The sandbox's controls: its clock, fakes and scripted faults. */\nexport declare class SandboxControls {\n  private constructor();\n");

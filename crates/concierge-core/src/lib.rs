@@ -34,6 +34,7 @@ pub mod credentials;
 pub mod domain;
 pub mod error;
 pub mod ids;
+pub mod kit;
 pub mod memory;
 pub mod password;
 pub mod permissions;

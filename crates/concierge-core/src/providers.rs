@@ -702,6 +702,16 @@ pub struct EncoderInfo {
     pub initialized: bool,
 }
 
+impl EncoderInfo {
+    /// Whether an admin's `encoder` names this one: its id, the last segment of its id (SALTO
+    /// ids are paths), or its name.
+    pub fn answers_to(&self, encoder: &str) -> bool {
+        self.external.id == encoder
+            || self.external.id.rsplit('/').next() == Some(encoder)
+            || self.name == encoder
+    }
+}
+
 /// List encoders.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ListEncodersRequest {}

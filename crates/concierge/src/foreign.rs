@@ -217,10 +217,11 @@ pub struct ForeignPms {
 
 impl ForeignPms {
     /// The PMS adapter `name` reached through `call`; it lists `properties_per_listing`
-    /// properties at once (at least 1; see [`PmsProvider::properties_per_listing`]).
+    /// properties at once (at least 1, and 1 when not given; see
+    /// [`PmsProvider::properties_per_listing`]).
     pub fn new(
         name: impl Into<String>,
-        properties_per_listing: usize,
+        properties_per_listing: Option<usize>,
         call: Arc<dyn ForeignCall>,
     ) -> Self {
         Self {
@@ -228,7 +229,7 @@ impl ForeignPms {
                 name: name.into(),
                 call,
             },
-            properties_per_listing: properties_per_listing.max(1),
+            properties_per_listing: properties_per_listing.unwrap_or(1).max(1),
         }
     }
 }
@@ -310,8 +311,9 @@ impl KeyEncoder for ForeignKeyEncoder {
 /// each takes the place of the settings' adapter of its kind.
 #[derive(Clone, Default)]
 pub struct ForeignAdapters {
-    /// The PMS: its name, how many properties one listing names, and its calls.
-    pub pms: Option<(String, usize, Arc<dyn ForeignCall>)>,
+    /// The PMS: its name, how many properties one listing names (`None`: the adapter does
+    /// not say), and its calls.
+    pub pms: Option<(String, Option<usize>, Arc<dyn ForeignCall>)>,
     /// The key encoder: its name and its calls.
     pub key_encoder: Option<(String, Arc<dyn ForeignCall>)>,
 }
@@ -322,5 +324,48 @@ impl fmt::Debug for ForeignAdapters {
             .field("pms", &self.pms.as_ref().map(|p| &p.0))
             .field("key_encoder", &self.key_encoder.as_ref().map(|k| &k.0))
             .finish()
+    }
+}
+
+impl crate::Concierge {
+    /// Runs the provider conformance kit ([`concierge_core::kit::check_pms`]) against the PMS
+    /// adapter: reads only. Integrations, full.
+    pub async fn check_pms_adapter(&self, admin: &Admin) -> Result<kit::AdapterReport> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "check_pms_adapter",
+        )?;
+        let pms = self
+            .inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        Ok(kit::check_pms(pms.as_ref()).await)
+    }
+
+    /// Runs the provider conformance kit ([`concierge_core::kit::check_key_encoder`]) against
+    /// the key encoder adapter: it writes one test key on `encoder` and cancels it, so run it
+    /// against a test account. Integrations, full.
+    pub async fn check_key_encoder_adapter(
+        &self,
+        admin: &Admin,
+        encoder: &str,
+    ) -> Result<kit::AdapterReport> {
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            "check_key_encoder_adapter",
+        )?;
+        let key_encoder = self
+            .inner
+            .key_encoder
+            .clone()
+            .ok_or_else(|| Error::invalid("key_encoder", "no key encoder is configured"))?;
+        // A fresh id, so each run's test key has an intent of its own.
+        let run = KeyId::new().to_string();
+        Ok(kit::check_key_encoder(key_encoder.as_ref(), encoder, &run).await)
     }
 }

@@ -318,11 +318,7 @@ impl Concierge {
             .encoders;
         let encoder = encoders
             .into_iter()
-            .find(|e| {
-                e.external.id == req.encoder
-                    || e.external.id.rsplit('/').next() == Some(req.encoder.as_str())
-                    || e.name == req.encoder
-            })
+            .find(|e| e.answers_to(&req.encoder))
             .ok_or_else(|| Error::not_found(EntityKind::Key, format!("encoder {}", req.encoder)))?;
         let existing = self.live_key(&req.holder, &unit.id).await?;
         let replaces = match existing {

@@ -42,6 +42,7 @@ mod builder;
 mod dispatch;
 mod email;
 pub mod foreign;
+pub use concierge_core::kit;
 mod keys;
 mod paging;
 mod requests;

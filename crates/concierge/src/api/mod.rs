@@ -146,6 +146,14 @@ pub struct LinkPmsProperty {
     pub pms_property_id: String,
 }
 
+/// An encoder of the lock system.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderArgs {
+    /// The encoder's id in the lock system (from `list_encoders`).
+    pub encoder: String,
+}
+
 /// Syncs one property from the PMS.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -349,6 +357,12 @@ operations! {
     /// The PMS's properties, to link one.
     admin list_pms_properties[](NoArgs) -> Vec<PmsProperty> =
         |c, admin, _r| c.list_pms_properties(&admin).await?;
+    /// Runs the provider conformance kit against the PMS adapter (it only reads); what it found.
+    admin check_pms_adapter[](NoArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, _r| c.check_pms_adapter(&admin).await?;
+    /// Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`.
+    admin check_key_encoder_adapter["encoder"](EncoderArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_key_encoder_adapter(&admin, &r.encoder).await?;
     /// Links a property to its record in the PMS.
     admin link_pms_property["property_id", "pms_property_id"](LinkPmsProperty) -> Property =
         |c, admin, r| c.link_pms_property(&admin, &r.property_id, &r.pms_property_id).await?;

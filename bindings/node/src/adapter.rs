@@ -1,0 +1,118 @@
+//! Adapters written in JavaScript (R-SDK-1): a PMS or a key encoder given to
+//! `NativeHandle.open` as one `dispatch(method, argsJson)` function, which `runtime.js` builds
+//! from the user's object. Here each call only crosses threads: the engine's arguments go to
+//! `dispatch` as JSON text on the JS thread, and the text its Promise resolves to
+//! (`{"ok": …}` or `{"raised": {…}}`) comes back as the result or what the adapter raised.
+//! What the result means (a page, a key, an error's kind) is read by `concierge::foreign`.
+
+use concierge::foreign::{ForeignAdapters, ForeignCall};
+use napi::Status;
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi_derive::napi;
+use serde_json::{Value, json};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// `dispatch(method, argsJson)`, callable from any thread. Weak: a handle with adapters does
+/// not keep the Node process alive (a pending operation does, while it runs).
+type Dispatch = ThreadsafeFunction<
+    FnArgs<(String, String)>,
+    Promise<String>,
+    FnArgs<(String, String)>,
+    Status,
+    false,
+    true,
+>;
+
+/// A PMS adapter as `runtime.js` passes it.
+#[napi(object, object_to_js = false)]
+pub struct NativePmsAdapter {
+    /// The provider's name, as errors and external references name it.
+    pub name: String,
+    /// How many properties one listing may name.
+    pub properties_per_listing: Option<u32>,
+    /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
+    #[napi(ts_type = "(method: string, argsJson: string) => Promise<string>")]
+    pub dispatch: Dispatch,
+}
+
+/// A key encoder adapter as `runtime.js` passes it.
+#[napi(object, object_to_js = false)]
+pub struct NativeKeyEncoderAdapter {
+    /// The provider's name, as errors and external references name it.
+    pub name: String,
+    /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
+    #[napi(ts_type = "(method: string, argsJson: string) => Promise<string>")]
+    pub dispatch: Dispatch,
+}
+
+/// The adapters for `concierge::api::open_with`.
+pub(crate) fn adapters(
+    pms: Option<NativePmsAdapter>,
+    key_encoder: Option<NativeKeyEncoderAdapter>,
+) -> ForeignAdapters {
+    ForeignAdapters {
+        pms: pms.map(|p| {
+            let per_listing = p.properties_per_listing.map(|n| n as usize);
+            let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
+                dispatch: p.dispatch,
+            });
+            (p.name, per_listing, call)
+        }),
+        key_encoder: key_encoder.map(|k| {
+            let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
+                dispatch: k.dispatch,
+            });
+            (k.name, call)
+        }),
+    }
+}
+
+/// One JS adapter's `dispatch`.
+struct JsAdapter {
+    dispatch: Dispatch,
+}
+
+/// What a call that never gave an outcome raised: `dispatch` threw, its Promise was rejected,
+/// or it answered something other than the JSON of an outcome.
+fn failed(message: impl Into<String>) -> Value {
+    json!({ "type": "Error", "message": message.into() })
+}
+
+impl JsAdapter {
+    async fn outcome(&self, method: String, args: String) -> std::result::Result<Value, Value> {
+        let promise = self
+            .dispatch
+            .call_async_catch(FnArgs::from((method, args)))
+            .await
+            .map_err(|e| failed(e.reason))?;
+        let text = promise.await.map_err(|e| failed(e.reason))?;
+        let mut outcome: Value = serde_json::from_str(&text)
+            .map_err(|e| failed(format!("dispatch answered text that is not JSON: {e}")))?;
+        if let Some(raised) = outcome.get_mut("raised") {
+            return Err(raised.take());
+        }
+        match outcome.get_mut("ok") {
+            Some(ok) => Ok(ok.take()),
+            None => Err(failed("dispatch answered neither `ok` nor `raised`")),
+        }
+    }
+}
+
+// `ForeignCall` is an `async_trait`: its method returns a boxed future.
+impl ForeignCall for JsAdapter {
+    fn call<'a, 'b, 'f>(
+        &'a self,
+        method: &'b str,
+        args: Value,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<Value, Value>> + Send + 'f>>
+    where
+        'a: 'f,
+        'b: 'f,
+        Self: 'f,
+    {
+        Box::pin(self.outcome(method.to_owned(), args.to_string()))
+    }
+}
