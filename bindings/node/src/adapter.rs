@@ -89,15 +89,7 @@ impl JsAdapter {
             .await
             .map_err(|e| failed(e.reason))?;
         let text = promise.await.map_err(|e| failed(e.reason))?;
-        let mut outcome: Value = serde_json::from_str(&text)
-            .map_err(|e| failed(format!("dispatch answered text that is not JSON: {e}")))?;
-        if let Some(raised) = outcome.get_mut("raised") {
-            return Err(raised.take());
-        }
-        match outcome.get_mut("ok") {
-            Some(ok) => Ok(ok.take()),
-            None => Err(failed("dispatch answered neither `ok` nor `raised`")),
-        }
+        concierge::foreign::outcome_of(&text)
     }
 }
 

@@ -1,13 +1,15 @@
 //! Python binding of Concierge: the native module `concierge._native`. It only moves JSON
 //! between Python and the facade's one door (`concierge::api`): `open` a handle from its
-//! settings, `call` an operation by name. The classes Python users see (`Concierge`,
-//! `AsyncConcierge`, records, errors) are generated from the facade's declaration into
-//! `concierge/_generated.py`.
+//! settings (and adapters written in Python, see `adapter`), `call` an operation by name. The
+//! classes Python users see (`Concierge`, `AsyncConcierge`, records, errors) are generated from
+//! the facade's declaration into `concierge/_generated.py`.
 
+mod adapter;
 mod error;
 mod runtime;
 
 use concierge::Concierge;
+use concierge::foreign::ForeignAdapters;
 use pyo3::prelude::*;
 use runtime::{block_on, run_async};
 use serde_json::Value;
@@ -99,20 +101,52 @@ impl NativeHandle {
     }
 }
 
-/// Opens a handle from its settings (JSON) and waits.
-#[pyfunction]
-fn open(py: Python<'_>, settings: &str) -> PyResult<NativeHandle> {
-    let settings = parse(py, "settings", settings)?;
-    block_on(py, async move { concierge::api::open(settings).await })
-        .map(|inner| NativeHandle { inner })
+/// A PMS adapter written in Python: its name, how many properties one listing names (None:
+/// the adapter does not say), and its `dispatch(method, args_json) -> answer_json`.
+type PyPms = (String, Option<usize>, Py<PyAny>);
+/// A key encoder adapter written in Python: its name and its `dispatch`.
+type PyKeyEncoder = (String, Py<PyAny>);
+
+/// The adapters of `open`'s arguments, for the engine.
+fn adapters(pms: Option<PyPms>, key_encoder: Option<PyKeyEncoder>) -> ForeignAdapters {
+    ForeignAdapters {
+        pms: pms.map(|(name, per_listing, dispatch)| (name, per_listing, adapter::calls(dispatch))),
+        key_encoder: key_encoder.map(|(name, dispatch)| (name, adapter::calls(dispatch))),
+    }
 }
 
-/// Opens a handle from its settings (JSON); an awaitable.
+/// Opens a handle from its settings (JSON) and waits; `pms` and `key_encoder` are adapters
+/// written in Python, in place of the settings' adapters of their kinds.
 #[pyfunction]
-fn open_async<'py>(py: Python<'py>, settings: &str) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (settings, pms=None, key_encoder=None))]
+fn open(
+    py: Python<'_>,
+    settings: &str,
+    pms: Option<PyPms>,
+    key_encoder: Option<PyKeyEncoder>,
+) -> PyResult<NativeHandle> {
     let settings = parse(py, "settings", settings)?;
+    let adapters = adapters(pms, key_encoder);
+    block_on(py, async move {
+        concierge::api::open_with(settings, adapters).await
+    })
+    .map(|inner| NativeHandle { inner })
+}
+
+/// Opens a handle from its settings (JSON), with adapters written in Python as `open`; an
+/// awaitable.
+#[pyfunction]
+#[pyo3(signature = (settings, pms=None, key_encoder=None))]
+fn open_async<'py>(
+    py: Python<'py>,
+    settings: &str,
+    pms: Option<PyPms>,
+    key_encoder: Option<PyKeyEncoder>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let settings = parse(py, "settings", settings)?;
+    let adapters = adapters(pms, key_encoder);
     run_async(py, async move {
-        concierge::api::open(settings)
+        concierge::api::open_with(settings, adapters)
             .await
             .map(|inner| NativeHandle { inner })
     })

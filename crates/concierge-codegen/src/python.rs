@@ -212,7 +212,7 @@ from concierge._runtime import (\n",
     ] {
         let _ = writeln!(out, "    {name},");
     }
-    out.push_str(")\n\n");
+    out.push_str(")\nfrom concierge._adapters import KeyEncoderAdapter, PmsAdapter\n\n");
     // Enums and aliases, inputs' and outputs' alike.
     for (name, def) in &py.all {
         if name == "NoArgs" {
@@ -388,6 +388,9 @@ fn open_method(out: &mut String, py: &Py<'_>, class: &str, asynchronous: bool) {
         };
         params.push(format!("{}: Optional[{t}] = None", f.name));
     }
+    // Adapters written in Python (R-SDK-1), in place of the settings' adapters of their kinds.
+    params.push("pms: Optional[PmsAdapter] = None".into());
+    params.push("key_encoder: Optional[KeyEncoderAdapter] = None".into());
     params.push("**unknown: Any".into());
     let given = py
         .api
@@ -406,11 +409,11 @@ fn open_method(out: &mut String, py: &Py<'_>, class: &str, asynchronous: bool) {
     let _ = writeln!(out, "    {def} open({}) -> {class}:", params.join(", "));
     let _ = writeln!(
         out,
-        "        \"\"\"Opens a handle from its settings (those of `concierge::Settings`): a mapping,\n        keywords, or both. Everything is checked before a file or connection is made; a bad\n        or unknown setting is a ValidationError naming its path.\"\"\""
+        "        \"\"\"Opens a handle from its settings (those of `concierge::Settings`): a mapping,\n        keywords, or both. Everything is checked before a file or connection is made; a bad\n        or unknown setting is a ValidationError naming its path. `pms` and `key_encoder` are\n        adapters written in Python (`PmsAdapter`, `KeyEncoderAdapter`), in place of the\n        settings' adapters of their kinds.\"\"\""
     );
     let _ = writeln!(
         out,
-        "        return {call}(settings, {{{given}}})  # type: ignore[no-any-return]\n"
+        "        return {call}(settings, {{{given}}}, pms, key_encoder)  # type: ignore[no-any-return]\n"
     );
     let _ = writeln!(out, "    @property");
     let _ = writeln!(
@@ -466,6 +469,7 @@ pub fn init(api: &Api) -> String {
     let py = Py { api, all };
     let names = public_names(&py);
     let runtime = ["AsyncPaginator", "ConciergeError", "Page", "Paginator"];
+    let adapters = ["KeyEncoderAdapter", "PmsAdapter", "provider_error"];
     let mut out = String::from(HEADER);
     out.push_str(
         "\"\"\"Concierge: residents, accounts and building integrations for residential building staff.\n\n\
@@ -483,13 +487,17 @@ and the rest. Listings return paginators that fetch page after page as you itera
     for n in &names {
         let _ = writeln!(out, "    {n} as {n},");
     }
+    out.push_str(")\nfrom concierge._adapters import (\n");
+    for n in adapters {
+        let _ = writeln!(out, "    {n} as {n},");
+    }
     out.push_str(")\nfrom concierge._native import __version__ as __version__\nfrom concierge._runtime import (\n");
     for n in runtime {
         let _ = writeln!(out, "    {n} as {n},");
     }
     out.push_str(")\n\n__all__ = [\n");
     let mut every: Vec<String> = names.clone();
-    every.extend(runtime.iter().map(|n| n.to_string()));
+    every.extend(runtime.iter().chain(&adapters).map(|n| n.to_string()));
     every.push("__version__".into());
     every.sort();
     for n in &every {

@@ -27,6 +27,22 @@ pub trait ForeignCall: Send + Sync + 'static {
     async fn call(&self, method: &str, args: Value) -> Result<Value, Value>;
 }
 
+/// The outcome of a call as a binding's dispatcher writes it, in JSON text: `{"ok": result}`
+/// or `{"raised": what}` (see [`Raised`]). Anything else is a failure saying so.
+pub fn outcome_of(text: &str) -> Result<Value, Value> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(mut answer)) if answer.contains_key("raised") => {
+            Err(answer.remove("raised").unwrap_or(Value::Null))
+        }
+        Ok(Value::Object(mut answer)) if answer.contains_key("ok") => {
+            Ok(answer.remove("ok").unwrap_or(Value::Null))
+        }
+        _ => Err(serde_json::json!({
+            "message": "the adapter's dispatcher answered neither {\"ok\": …} nor {\"raised\": …} in JSON",
+        })),
+    }
+}
+
 /// What an adapter raised, as a binding describes it. Every field is optional: an exception
 /// that is not one of Concierge's `ProviderError`s gives only its `message` (and `type`), and
 /// is a failure of kind `other` that a retry cannot help.

@@ -21,6 +21,8 @@ from concierge._generated import (
     AccessLevel as AccessLevel,
     AccountAction as AccountAction,
     AccountStatus as AccountStatus,
+    AdapterCheck as AdapterCheck,
+    AdapterReport as AdapterReport,
     Admin as Admin,
     AdminId as AdminId,
     Amenity as Amenity,
@@ -29,6 +31,7 @@ from concierge._generated import (
     Building as Building,
     BuildingId as BuildingId,
     BulkInviteReport as BulkInviteReport,
+    CheckOutcome as CheckOutcome,
     ClosedError as ClosedError,
     Concierge as Concierge,
     ConflictError as ConflictError,
@@ -127,6 +130,11 @@ from concierge._generated import (
     VisitorSettings as VisitorSettings,
     VisitorSiteReport as VisitorSiteReport,
 )
+from concierge._adapters import (
+    KeyEncoderAdapter as KeyEncoderAdapter,
+    PmsAdapter as PmsAdapter,
+    provider_error as provider_error,
+)
 from concierge._native import __version__ as __version__
 from concierge._runtime import (
     AsyncPaginator as AsyncPaginator,
@@ -139,6 +147,8 @@ __all__ = [
     "AccessLevel",
     "AccountAction",
     "AccountStatus",
+    "AdapterCheck",
+    "AdapterReport",
     "Admin",
     "AdminId",
     "Amenity",
@@ -148,6 +158,7 @@ __all__ = [
     "Building",
     "BuildingId",
     "BulkInviteReport",
+    "CheckOutcome",
     "ClosedError",
     "Concierge",
     "ConciergeError",
@@ -172,6 +183,7 @@ __all__ = [
     "InvalidTransitionError",
     "InvitationEmailSettings",
     "InviteFailure",
+    "KeyEncoderAdapter",
     "KeyHolder",
     "KeyId",
     "KeyPreview",
@@ -194,6 +206,7 @@ __all__ = [
     "Permission",
     "PermissionDeniedError",
     "Permissions",
+    "PmsAdapter",
     "PmsProperty",
     "PmsResident",
     "PreflightCheck",
@@ -249,4 +262,5 @@ __all__ = [
     "VisitorSettings",
     "VisitorSiteReport",
     "__version__",
+    "provider_error",
 ]

@@ -18,6 +18,7 @@ from concierge._runtime import (
     SandboxBase,
     _register,
 )
+from concierge._adapters import KeyEncoderAdapter, PmsAdapter
 
 # How much of an area an admin may do. Ordered: `None < Read < Full`.
 AccessLevel = Literal["none", "read", "full"]
@@ -36,6 +37,9 @@ AmenityId = str
 
 # A building of a property.
 BuildingId = str
+
+# The outcome of one check.
+CheckOutcome = Literal["passed", "failed", "skipped"]
 
 # What an operation conflicts with, so a caller can act on it without reading the message.
 ConflictKind = Literal["already_exists", "key_already_live", "wrong_state", "lease_held", "plan_changed", "other"]
@@ -147,6 +151,31 @@ VisitorPassId = str
 
 # Where a visitor pass stands.
 VisitorPassState = Literal["requested", "active", "failed", "revoked"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AdapterCheck:
+    """One check of the kit."""
+
+    name: str
+    rule: str
+    outcome: CheckOutcome
+    detail: str
+
+_register("AdapterCheck", AdapterCheck, {"name": "s", "rule": "s", "outcome": "s", "detail": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class AdapterReport:
+    """What the kit found of one adapter."""
+
+    provider: str
+    checks: List[AdapterCheck]
+    passed: int
+    failed: int
+    skipped: int
+
+_register("AdapterReport", AdapterReport, {"provider": "s", "checks": "[AdapterCheck]", "passed": "s", "failed": "s", "skipped": "s"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -960,11 +989,13 @@ class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> Concierge:
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, pms: Optional[PmsAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, **unknown: Any) -> Concierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
-        or unknown setting is a ValidationError naming its path."""
-        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
+        or unknown setting is a ValidationError naming its path. `pms` and `key_encoder` are
+        adapters written in Python (`PmsAdapter`, `KeyEncoderAdapter`), in place of the
+        settings' adapters of their kinds."""
+        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, pms, key_encoder)  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1046,6 +1077,14 @@ class Concierge(Handle):
     def list_pms_properties(self, admin: Admin, **unknown: Any) -> List[PmsProperty]:
         """The PMS's properties, to link one."""
         return self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
+
+    def check_pms_adapter(self, admin: Admin, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the PMS adapter (it only reads); what it found."""
+        return self._call("check_pms_adapter", admin, {}, {**unknown}, "AdapterReport")
+
+    def check_key_encoder_adapter(self, admin: Admin, encoder: str, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`."""
+        return self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {**unknown}, "AdapterReport")
 
     def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
@@ -1216,11 +1255,13 @@ class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, **unknown: Any) -> AsyncConcierge:
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, pms: Optional[PmsAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, **unknown: Any) -> AsyncConcierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
-        or unknown setting is a ValidationError naming its path."""
-        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown})  # type: ignore[no-any-return]
+        or unknown setting is a ValidationError naming its path. `pms` and `key_encoder` are
+        adapters written in Python (`PmsAdapter`, `KeyEncoderAdapter`), in place of the
+        settings' adapters of their kinds."""
+        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, pms, key_encoder)  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1302,6 +1343,14 @@ class AsyncConcierge(AsyncHandle):
     async def list_pms_properties(self, admin: Admin, **unknown: Any) -> List[PmsProperty]:
         """The PMS's properties, to link one."""
         return await self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
+
+    async def check_pms_adapter(self, admin: Admin, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the PMS adapter (it only reads); what it found."""
+        return await self._call("check_pms_adapter", admin, {}, {**unknown}, "AdapterReport")
+
+    async def check_key_encoder_adapter(self, admin: Admin, encoder: str, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`."""
+        return await self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {**unknown}, "AdapterReport")
 
     async def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
@@ -1576,6 +1625,8 @@ __all__ = [
     "AccessLevel",
     "AccountAction",
     "AccountStatus",
+    "AdapterCheck",
+    "AdapterReport",
     "Admin",
     "AdminId",
     "Amenity",
@@ -1584,6 +1635,7 @@ __all__ = [
     "Building",
     "BuildingId",
     "BulkInviteReport",
+    "CheckOutcome",
     "ClosedError",
     "Concierge",
     "ConflictError",
@@ -1684,6 +1736,6 @@ __all__ = [
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
+    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "check_pms_adapter", "check_key_encoder_adapter", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
     "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "intercom_tenants", "intercom_set_contact_preference", "intercom_set_integration_enabled", "intercom_lose_next_reply", "intercom_pass_count", "pms_remove_resident", "pms_add_unreadable"],
 }

@@ -1,6 +1,6 @@
 # The native module: JSON in, JSON out. Python users use the generated classes of the
 # `concierge` package; this stub is checked against the module by mypy.stubtest.
-from typing import Awaitable, Optional, final
+from typing import Awaitable, Callable, Optional, Tuple, final
 
 __all__ = ["__version__", "NativeHandle", "open", "open_async"]
 
@@ -17,5 +17,14 @@ class NativeHandle:
     def summary(self) -> str: ...
     def is_sandbox(self) -> bool: ...
 
-def open(settings: str) -> NativeHandle: ...
-def open_async(settings: str) -> Awaitable[NativeHandle]: ...
+# An adapter written in Python (see _adapters.py): its name, for a PMS how many properties one
+# listing names (None: not said), and `dispatch(method, args_json) -> answer_json`.
+_Pms = Tuple[str, Optional[int], Callable[[str, str], str]]
+_KeyEncoder = Tuple[str, Callable[[str, str], str]]
+
+def open(
+    settings: str, pms: Optional[_Pms] = None, key_encoder: Optional[_KeyEncoder] = None
+) -> NativeHandle: ...
+def open_async(
+    settings: str, pms: Optional[_Pms] = None, key_encoder: Optional[_KeyEncoder] = None
+) -> Awaitable[NativeHandle]: ...

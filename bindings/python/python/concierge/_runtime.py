@@ -9,7 +9,7 @@ import dataclasses
 import datetime
 import json
 import os
-from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
+from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, Tuple, TypeVar
 
 from concierge import _native
 
@@ -153,6 +153,14 @@ def _settings(settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> 
     return encode(merged)
 
 
+def _native_adapters(pms: Any, key_encoder: Any) -> Tuple[Any, Any]:
+    # Adapters written in Python, in the native module's form (see _adapters.py, which imports
+    # this module: imported when first used).
+    from concierge import _adapters
+
+    return _adapters.native_pms(pms), _adapters.native_key_encoder(key_encoder)
+
+
 class SandboxBase:
     """The sandbox's controls of one handle."""
 
@@ -182,8 +190,10 @@ class Handle:
         self._native = native
 
     @classmethod
-    def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> Any:
-        return cls(_native.open(_settings(settings, kwargs)))
+    def _open(
+        cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], pms: Any = None, key_encoder: Any = None
+    ) -> Any:
+        return cls(_native.open(_settings(settings, kwargs), *_native_adapters(pms, key_encoder)))
 
     def _controls(self) -> Any:
         return _controls(self)
@@ -224,8 +234,10 @@ class AsyncHandle:
         self._native = native
 
     @classmethod
-    async def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> Any:
-        return cls(await _native.open_async(_settings(settings, kwargs)))
+    async def _open(
+        cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], pms: Any = None, key_encoder: Any = None
+    ) -> Any:
+        return cls(await _native.open_async(_settings(settings, kwargs), *_native_adapters(pms, key_encoder)))
 
     def _controls(self) -> Any:
         return _controls(self)
