@@ -1982,10 +1982,46 @@ export interface SandboxSettings {
    */
   keyWriteTimeMs?: number | null;
   /**
+   * The size of the sandbox PMS's generated portfolio (properties, units per property,
+   * residents per unit, page size). Default: two properties of six units, one resident each,
+   * pages of 50.
+   */
+  portfolio?: PortfolioSpec | null;
+  /**
    * The seed of the sandbox's generated data: the same seed, the same portfolio. Default 7
    * ([`DEFAULT_SANDBOX_SEED`]).
    */
   seed?: number;
+}
+
+/**
+ * The shape of a generated PMS portfolio. Every field is optional in JSON: an absent one keeps
+ * its default.
+ */
+export interface PortfolioSpec {
+  /**
+   * The share of residents, in percent, whose move-in date is ahead of today (future
+   * residents). Rounded to the nearest whole resident; values above 100 count as 100.
+   * Default 20.
+   */
+  futureSharePercent?: number;
+  /**
+   * Items per page of every listing. Default 50.
+   */
+  pageSize?: number;
+  /**
+   * How many properties. Default 2.
+   */
+  properties?: number;
+  /**
+   * Residents per unit: the first is the primary, the second a secondary, the rest
+   * occupants. Default 1.
+   */
+  residentsPerUnit?: number;
+  /**
+   * Units per property, split between "Tower A" and "Tower B". Default 6.
+   */
+  unitsPerProperty?: number;
 }
 
 /**

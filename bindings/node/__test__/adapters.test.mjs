@@ -355,3 +355,16 @@ test('the conformance kit passes a careful JavaScript PMS and tells a careless o
   assert.equal(failure.name, 'unknown_cursor_refused')
   assert.match(failure.detail, /never issued/)
 })
+
+// R-SDK-1
+test('the adapter interfaces declare the methods the engine calls', async () => {
+  const { readFileSync } = await import('node:fs')
+  const fixture = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
+  const types = readFileSync(new URL('../runtime.d.ts', import.meta.url), 'utf8')
+  const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+  for (const [iface, kind] of [['PmsAdapter', 'pms'], ['KeyEncoderAdapter', 'key_encoder']]) {
+    const body = types.match(new RegExp(`interface ${iface}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`))?.[1] ?? ''
+    const declared = [...body.matchAll(/^\s+(\w+)\(request/gm)].map((m) => m[1]).sort()
+    assert.deepEqual(declared, fixture.adapters[kind].map(camel).sort(), iface)
+  }
+})

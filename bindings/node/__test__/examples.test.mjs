@@ -89,3 +89,11 @@ test('the CSV PMS adapter example passes the conformance kit and syncs its resid
     'invalid_name r-3',
   ])
 })
+
+test('the foreign adapter benchmark runs on a small portfolio', () => {
+  // Its figures are for the closing note; here it only has to keep working.
+  const bench = fileURLToPath(new URL('../benches/foreign_pms.mjs', import.meta.url))
+  const out = execFileSync(process.execPath, [bench], { env: { ...process.env, BENCH_RESIDENTS: '200' }, encoding: 'utf8', timeout: 60_000 })
+  assert.match(out, /full sync of 200 residents/)
+  assert.match(out, /JavaScript adapter/)
+})

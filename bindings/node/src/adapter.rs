@@ -82,7 +82,11 @@ fn failed(message: impl Into<String>) -> Value {
 }
 
 impl JsAdapter {
-    async fn outcome(&self, method: String, args: String) -> std::result::Result<Value, Value> {
+    async fn outcome(
+        &self,
+        method: String,
+        args: String,
+    ) -> std::result::Result<Box<serde_json::value::RawValue>, Value> {
         let promise = self
             .dispatch
             .call_async_catch(FnArgs::from((method, args)))
@@ -99,7 +103,13 @@ impl ForeignCall for JsAdapter {
         &'a self,
         method: &'b str,
         args: Value,
-    ) -> Pin<Box<dyn Future<Output = std::result::Result<Value, Value>> + Send + 'f>>
+    ) -> Pin<
+        Box<
+            dyn Future<Output = std::result::Result<Box<serde_json::value::RawValue>, Value>>
+                + Send
+                + 'f,
+        >,
+    >
     where
         'a: 'f,
         'b: 'f,

@@ -44,7 +44,7 @@ impl ForeignCall for Dispatch {
         &'a self,
         method: &'b str,
         args: Value,
-    ) -> Pin<Box<dyn Future<Output = Result<Value, Value>> + Send + 'r>>
+    ) -> Pin<Box<dyn Future<Output = Result<Box<serde_json::value::RawValue>, Value>> + Send + 'r>>
     where
         'a: 'r,
         'b: 'r,

@@ -15,3 +15,12 @@ def test_the_example_runs(path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     runpy.run_path(str(path), run_name="__main__")
 
     assert capsys.readouterr().out
+
+
+def test_the_foreign_adapter_benchmark_runs_on_a_small_portfolio(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # Its figures are for the closing note; here it only has to keep working.
+    bench = Path(__file__).resolve().parents[1] / "benches" / "foreign_pms.py"
+    monkeypatch.setenv("BENCH_RESIDENTS", "200")
+    runpy.run_path(str(bench), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "full sync of 200 residents" in out and "Python adapter" in out

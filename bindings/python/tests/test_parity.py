@@ -72,3 +72,16 @@ def test_booleans_and_options_are_keyword_only() -> None:
                 if p.kind is p.POSITIONAL_OR_KEYWORD:
                     assert "bool" not in str(p.annotation), (cls.__name__, name, p.name)
                     assert p.default is p.empty, (cls.__name__, name, p.name)
+
+
+ADAPTERS: Dict[str, List[str]] = json.loads(FIXTURE.read_text())["adapters"]
+
+
+# R-SDK-1
+def test_the_adapter_protocols_declare_the_methods_the_engine_calls() -> None:
+    for protocol, kind in [(cg.PmsAdapter, "pms"), (cg.KeyEncoderAdapter, "key_encoder")]:
+        declared = sorted(
+            name for name, value in vars(protocol).items()
+            if not name.startswith("_") and inspect.isfunction(value)
+        )
+        assert declared == sorted(ADAPTERS[kind]), protocol

@@ -38,7 +38,9 @@ pub fn files() -> Vec<(PathBuf, String)> {
 
 /// The operation names by class, in snake_case, for the parity tests of every language: the
 /// Rust table, Python's `Concierge`, `AsyncConcierge` and `SandboxControls`, Node's
-/// `Concierge` and `SandboxControls` (camelCase) must all list exactly these.
+/// `Concierge` and `SandboxControls` (camelCase) must all list exactly these; and the methods
+/// of the adapters other languages write, which Python's protocols and Node's interfaces must
+/// declare.
 fn operations(api: &model::Api) -> String {
     let names = |group: &str| -> Vec<&str> {
         api.operations
@@ -51,6 +53,7 @@ fn operations(api: &model::Api) -> String {
         "concierge": names("concierge"),
         "sandbox": names("sandbox"),
         "lifecycle": ["open", "close", "sandbox_controls"],
+        "adapters": api.adapters,
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');

@@ -88,6 +88,8 @@ pub struct Api {
     pub settings: Vec<Field>,
     /// The permissions of `Admin::full_access`, as JSON.
     pub full_access: Value,
+    /// The methods of the adapters other languages may write, by kind (`pms`, `key_encoder`).
+    pub adapters: Value,
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -402,6 +404,7 @@ pub fn read(description: &Value) -> Api {
         errors,
         settings,
         full_access: description["admin_full_access"].clone(),
+        adapters: description["adapters"].clone(),
     }
 }
 

@@ -59,19 +59,23 @@ pub(crate) const LAST_NAMES: [&str; 24] = [
     "Murphy", "Garcia", "Rossi", "Kim", "Okafor",
 ];
 
-/// The shape of a generated PMS portfolio.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The shape of a generated PMS portfolio. Every field is optional in JSON: an absent one keeps
+/// its default.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct PortfolioSpec {
-    /// How many properties.
+    /// How many properties. Default 2.
     pub properties: usize,
-    /// Units per property, split between "Tower A" and "Tower B".
+    /// Units per property, split between "Tower A" and "Tower B". Default 6.
     pub units_per_property: usize,
-    /// Residents per unit: the first is the primary, the second a secondary, the rest occupants.
+    /// Residents per unit: the first is the primary, the second a secondary, the rest
+    /// occupants. Default 1.
     pub residents_per_unit: usize,
     /// The share of residents, in percent, whose move-in date is ahead of today (future
     /// residents). Rounded to the nearest whole resident; values above 100 count as 100.
+    /// Default 20.
     pub future_share_percent: u8,
-    /// Items per page of every listing.
+    /// Items per page of every listing. Default 50.
     pub page_size: usize,
 }
 

@@ -15,32 +15,47 @@ use concierge_core::*;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::fmt;
 use std::sync::Arc;
+
+/// The methods the engine calls on a PMS written in another language, in snake_case (camelCase
+/// in JavaScript).
+pub const PMS_METHODS: &[&str] = &[LIST_PROPERTIES, LIST_UNITS, LIST_RESIDENTS];
+/// The methods the engine calls on a key encoder written in another language.
+pub const KEY_ENCODER_METHODS: &[&str] = &[LIST_ENCODERS, ENCODE_KEY, KEY_STATE, CANCEL_KEY];
+
+const LIST_PROPERTIES: &str = "list_properties";
+const LIST_UNITS: &str = "list_units";
+const LIST_RESIDENTS: &str = "list_residents";
+const LIST_ENCODERS: &str = "list_encoders";
+const ENCODE_KEY: &str = "encode_key";
+const KEY_STATE: &str = "key_state";
+const CANCEL_KEY: &str = "cancel_key";
 
 /// One method call into an adapter written in another language. Implemented by the bindings.
 #[async_trait]
 pub trait ForeignCall: Send + Sync + 'static {
-    /// Calls `method` of the adapter with `args` (one JSON object) and waits for its result
-    /// (JSON; `null` for none). `Err` holds what the adapter raised, described as a
-    /// [`Raised`] in JSON, or any other JSON (then taken as its message).
-    async fn call(&self, method: &str, args: Value) -> Result<Value, Value>;
+    /// Calls `method` of the adapter with `args` (one JSON object) and waits for its result,
+    /// as JSON text (`null` for none): the engine decodes it record by record, without a JSON
+    /// tree of the whole page. `Err` holds what the adapter raised, described as a [`Raised`]
+    /// in JSON, or any other JSON (then taken as its message).
+    async fn call(&self, method: &str, args: Value) -> Result<Box<RawValue>, Value>;
 }
 
 /// The outcome of a call as a binding's dispatcher writes it, in JSON text: `{"ok": result}`
 /// or `{"raised": what}` (see [`Raised`]). Anything else is a failure saying so.
-pub fn outcome_of(text: &str) -> Result<Value, Value> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(mut answer)) if answer.contains_key("raised") => {
-            Err(answer.remove("raised").unwrap_or(Value::Null))
-        }
-        Ok(Value::Object(mut answer)) if answer.contains_key("ok") => {
-            Ok(answer.remove("ok").unwrap_or(Value::Null))
-        }
-        _ => Err(serde_json::json!({
-            "message": "the adapter's dispatcher answered neither {\"ok\": …} nor {\"raised\": …} in JSON",
-        })),
+pub fn outcome_of(text: &str) -> Result<Box<RawValue>, Value> {
+    let mut answer = serde_json::from_str::<std::collections::HashMap<String, Box<RawValue>>>(text)
+        .unwrap_or_default();
+    if let Some(raised) = answer.remove("raised") {
+        return Err(serde_json::from_str(raised.get()).unwrap_or(Value::Null));
     }
+    answer.remove("ok").ok_or_else(|| {
+        serde_json::json!({
+            "message": "the adapter's dispatcher answered neither {\"ok\": …} nor {\"raised\": …} in JSON",
+        })
+    })
 }
 
 /// What an adapter raised, as a binding describes it. Every field is optional: an exception
@@ -129,7 +144,7 @@ impl Caller {
         method: &str,
         args: &impl serde::Serialize,
         write: bool,
-    ) -> ProviderResult<Value> {
+    ) -> ProviderResult<Box<RawValue>> {
         let args = serde_json::to_value(args).map_err(|e| {
             ProviderError::new(&self.name, method, ProviderErrorKind::Other, e.to_string())
         })?;
@@ -159,8 +174,8 @@ impl Caller {
         args: &impl serde::Serialize,
         write: bool,
     ) -> ProviderResult<T> {
-        let value = self.raw(method, args, write).await?;
-        decode(&value).map_err(|why| self.shape(method, why))
+        let raw = self.raw(method, args, write).await?;
+        decode(&raw).map_err(|why| self.shape(method, why))
     }
 
     /// Calls `method` with `args`; its result read as a page whose items are `T`s.
@@ -172,14 +187,14 @@ impl Caller {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct RawPage {
-            items: Vec<Value>,
+            items: Vec<Box<RawValue>>,
             #[serde(default)]
             next: Option<String>,
         }
-        let value = self.raw(method, args, false).await?;
-        let page: RawPage = decode(&value).map_err(|why| self.shape(method, why))?;
+        let raw = self.raw(method, args, false).await?;
+        let page: RawPage = decode(&raw).map_err(|why| self.shape(method, why))?;
         Ok(Page {
-            items: page.items.iter().map(item).collect(),
+            items: page.items.iter().map(|raw| item(raw)).collect(),
             next: page.next.map(Cursor),
         })
     }
@@ -196,31 +211,38 @@ impl Caller {
     }
 }
 
-/// `value` as a `T`, or why not: the field's path and the rule, never the value.
-fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let v = ValidationError::from_deserialize(e);
-        v.to_string()
-    })
+/// `raw` as a `T`, or why not: the field's path and the rule, never the value.
+fn decode<T: DeserializeOwned>(raw: &RawValue) -> Result<T, String> {
+    let mut json = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut json)
+        .map_err(|e| ValidationError::from_deserialize(e).to_string())
 }
 
 /// One item of a page: a record, or the adapter's own report of one it could not read
 /// (`{"unreadable": {"external": …, "message": …}}`), or a record of the wrong shape, which is
 /// reported the same way, naming the field.
-fn item<T: DeserializeOwned>(value: &Value) -> Result<T, RecordError> {
+fn item<T: DeserializeOwned>(raw: &RawValue) -> Result<T, RecordError> {
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Unreadable {
         unreadable: RecordError,
     }
-    if let Ok(Unreadable { unreadable }) = Unreadable::deserialize(value) {
-        return Err(unreadable);
+    #[derive(Deserialize)]
+    struct Named {
+        external: Option<ExternalRef>,
     }
-    decode(value).map_err(|why| RecordError {
-        external: value
-            .get("external")
-            .and_then(|e| ExternalRef::deserialize(e).ok()),
-        message: format!("the record cannot be read: {why}"),
+    // A record is read once; only one that is not is read again, as the adapter's own report
+    // or for the reference to name.
+    decode(raw).map_err(|why| {
+        if let Ok(Unreadable { unreadable }) = serde_json::from_str(raw.get()) {
+            return unreadable;
+        }
+        RecordError {
+            external: serde_json::from_str::<Named>(raw.get())
+                .ok()
+                .and_then(|n| n.external),
+            message: format!("the record cannot be read: {why}"),
+        }
     })
 }
 
@@ -260,18 +282,18 @@ impl PmsProvider for ForeignPms {
         &self,
         req: ListPmsPropertiesRequest,
     ) -> ProviderResult<Page<PmsProperty>> {
-        self.caller.page("list_properties", &req).await
+        self.caller.page(LIST_PROPERTIES, &req).await
     }
 
     async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>> {
-        self.caller.page("list_units", &req).await
+        self.caller.page(LIST_UNITS, &req).await
     }
 
     async fn list_residents(
         &self,
         req: ListPmsResidentsRequest,
     ) -> ProviderResult<Page<PmsResident>> {
-        self.caller.page("list_residents", &req).await
+        self.caller.page(LIST_RESIDENTS, &req).await
     }
 
     fn properties_per_listing(&self) -> usize {
@@ -307,19 +329,19 @@ impl KeyEncoder for ForeignKeyEncoder {
         &self,
         req: ListEncodersRequest,
     ) -> ProviderResult<ListEncodersResponse> {
-        self.caller.decoded("list_encoders", &req, false).await
+        self.caller.decoded(LIST_ENCODERS, &req, false).await
     }
 
     async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse> {
-        self.caller.decoded("encode_key", &req, true).await
+        self.caller.decoded(ENCODE_KEY, &req, true).await
     }
 
     async fn key_state(&self, req: KeyStateRequest) -> ProviderResult<KeyStateResponse> {
-        self.caller.decoded("key_state", &req, false).await
+        self.caller.decoded(KEY_STATE, &req, false).await
     }
 
     async fn cancel_key(&self, req: CancelKeyRequest) -> ProviderResult<()> {
-        self.caller.raw("cancel_key", &req, true).await.map(drop)
+        self.caller.raw(CANCEL_KEY, &req, true).await.map(drop)
     }
 }
 

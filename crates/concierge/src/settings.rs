@@ -133,6 +133,10 @@ pub struct SandboxSettings {
     /// How long the sandbox encoder takes to write a key, in milliseconds. Default: the
     /// encoder's own ([`sandbox::DEFAULT_WRITE_TIME`](crate::sandbox::DEFAULT_WRITE_TIME)).
     pub key_write_time_ms: Option<u64>,
+    /// The size of the sandbox PMS's generated portfolio (properties, units per property,
+    /// residents per unit, page size). Default: two properties of six units, one resident each,
+    /// pages of 50.
+    pub portfolio: Option<concierge_sandbox::PortfolioSpec>,
 }
 
 #[cfg(feature = "sandbox")]
@@ -141,6 +145,7 @@ impl Default for SandboxSettings {
         Self {
             seed: DEFAULT_SANDBOX_SEED,
             key_write_time_ms: None,
+            portfolio: None,
         }
     }
 }
@@ -531,7 +536,10 @@ impl Concierge {
             .summary(settings.describe());
         #[cfg(feature = "sandbox")]
         if let Some(s) = &settings.sandbox {
-            let sandbox = Sandbox::new(s.seed);
+            let sandbox = match &s.portfolio {
+                Some(spec) => Sandbox::with_portfolio(s.seed, spec.clone()),
+                None => Sandbox::new(s.seed),
+            };
             if let Some(ms) = s.key_write_time_ms {
                 sandbox
                     .encoder()

@@ -41,12 +41,16 @@ impl Json {
 
 #[async_trait]
 impl ForeignCall for Json {
-    async fn call(&self, method: &str, args: Value) -> Result<Value, Value> {
+    async fn call(
+        &self,
+        method: &str,
+        args: Value,
+    ) -> Result<Box<serde_json::value::RawValue>, Value> {
         self.calls
             .lock()
             .unwrap()
             .push((method.to_owned(), args.clone()));
-        (self.answer)(method, &args)
+        (self.answer)(method, &args).map(|v| serde_json::value::to_raw_value(&v).unwrap())
     }
 }
 

@@ -60,8 +60,13 @@ struct Json(Box<Answer>);
 
 #[async_trait]
 impl ForeignCall for Json {
-    async fn call(&self, method: &str, args: Value) -> Result<Value, Value> {
+    async fn call(
+        &self,
+        method: &str,
+        args: Value,
+    ) -> Result<Box<serde_json::value::RawValue>, Value> {
         (self.0)(method, args["cursor"].as_str())
+            .map(|v| serde_json::value::to_raw_value(&v).unwrap())
     }
 }
 

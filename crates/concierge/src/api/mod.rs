@@ -608,6 +608,10 @@ pub fn describe() -> Value {
         "page_request": page,
         "admin": admin,
         "admin_full_access": Admin::full_access("id", "name").permissions,
+        "adapters": {
+            "pms": crate::foreign::PMS_METHODS,
+            "key_encoder": crate::foreign::KEY_ENCODER_METHODS,
+        },
         "settings": settings,
         "errors": errors,
         "input_definitions": input.take_definitions(true),
