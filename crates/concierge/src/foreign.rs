@@ -375,11 +375,7 @@ impl crate::Concierge {
             AccessLevel::Full,
             "check_pms_adapter",
         )?;
-        let pms = self
-            .inner
-            .pms
-            .clone()
-            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self.configured_pms()?;
         Ok(kit::check_pms(pms.as_ref()).await)
     }
 
@@ -397,11 +393,7 @@ impl crate::Concierge {
             AccessLevel::Full,
             "check_key_encoder_adapter",
         )?;
-        let key_encoder = self
-            .inner
-            .key_encoder
-            .clone()
-            .ok_or_else(|| Error::invalid("key_encoder", "no key encoder is configured"))?;
+        let key_encoder = self.encoder()?;
         // A fresh id, so each run's test key has an intent of its own.
         let run = KeyId::new().to_string();
         Ok(kit::check_key_encoder(key_encoder.as_ref(), encoder, &run).await)

@@ -274,7 +274,8 @@ impl Concierge {
         Ok(settled)
     }
 
-    fn encoder(&self) -> Result<&std::sync::Arc<dyn KeyEncoder>> {
+    /// The key encoder, or the error that none is configured.
+    pub(crate) fn encoder(&self) -> Result<&std::sync::Arc<dyn KeyEncoder>> {
         self.inner
             .key_encoder
             .as_ref()

@@ -5,54 +5,14 @@
 //! typed, and a result of the wrong shape is an error naming the field.
 #![cfg(feature = "sandbox")]
 
-use async_trait::async_trait;
-use concierge::foreign::{ForeignAdapters, ForeignCall};
+#[path = "common/json_adapter.rs"]
+mod json_adapter;
+
+use concierge::foreign::ForeignAdapters;
 use concierge::*;
+use json_adapter::Json;
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
-
-type Answer = dyn Fn(&str, &Value) -> Result<Value, Value> + Send + Sync;
-
-/// An adapter answering each call with `answer`, remembering the calls.
-struct Json {
-    answer: Box<Answer>,
-    calls: Mutex<Vec<(String, Value)>>,
-}
-
-impl Json {
-    fn new(
-        answer: impl Fn(&str, &Value) -> Result<Value, Value> + Send + Sync + 'static,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            answer: Box::new(answer),
-            calls: Mutex::new(Vec::new()),
-        })
-    }
-
-    fn calls(&self, method: &str) -> Vec<Value> {
-        let calls = self.calls.lock().unwrap();
-        calls
-            .iter()
-            .filter(|(m, _)| m == method)
-            .map(|(_, a)| a.clone())
-            .collect()
-    }
-}
-
-#[async_trait]
-impl ForeignCall for Json {
-    async fn call(
-        &self,
-        method: &str,
-        args: Value,
-    ) -> Result<Box<serde_json::value::RawValue>, Value> {
-        self.calls
-            .lock()
-            .unwrap()
-            .push((method.to_owned(), args.clone()));
-        (self.answer)(method, &args).map(|v| serde_json::value::to_raw_value(&v).unwrap())
-    }
-}
+use std::sync::Arc;
 
 const PMS: &str = "csv-pms";
 

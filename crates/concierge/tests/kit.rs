@@ -2,12 +2,14 @@
 //! another language, and on a deliberately broken one, whose report says what is wrong.
 #![cfg(feature = "sandbox")]
 
-use async_trait::async_trait;
-use concierge::foreign::{ForeignAdapters, ForeignCall};
+#[path = "common/json_adapter.rs"]
+mod json_adapter;
+
+use concierge::foreign::ForeignAdapters;
 use concierge::kit::{AdapterReport, CheckOutcome};
 use concierge::*;
+use json_adapter::Json;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 fn admin() -> Admin {
     Admin::full_access("desk-1", "desk")
@@ -53,23 +55,6 @@ async fn the_sandbox_pms_and_key_encoder_pass_the_kit() {
     assert_eq!(keys.passed, keys.checks.len(), "{}", keys.summary());
 }
 
-/// A PMS answering from JSON with `listing`, called with the request's cursor.
-type Answer = dyn Fn(&str, Option<&str>) -> Result<Value, Value> + Send + Sync;
-
-struct Json(Box<Answer>);
-
-#[async_trait]
-impl ForeignCall for Json {
-    async fn call(
-        &self,
-        method: &str,
-        args: Value,
-    ) -> Result<Box<serde_json::value::RawValue>, Value> {
-        (self.0)(method, args["cursor"].as_str())
-            .map(|v| serde_json::value::to_raw_value(&v).unwrap())
-    }
-}
-
 fn ext(id: &str) -> Value {
     json!({"provider": "tiny-pms", "id": id})
 }
@@ -84,12 +69,14 @@ fn resident(id: &str, unit: &str) -> Value {
         "move_in": null, "move_out": null, "updated_at": null})
 }
 
+/// What the kit finds of a PMS answering `answer(method, cursor)`.
 async fn report(
     answer: impl Fn(&str, Option<&str>) -> Result<Value, Value> + Send + Sync + 'static,
 ) -> AdapterReport {
+    let pms = Json::new(move |method, args| answer(method, args["cursor"].as_str()));
     let settings: Settings = serde_json::from_value(json!({"sandbox": {}})).unwrap();
     let adapters = ForeignAdapters {
-        pms: Some(("tiny-pms".into(), None, Arc::new(Json(Box::new(answer))))),
+        pms: Some(("tiny-pms".into(), None, pms)),
         ..Default::default()
     };
     let c = Concierge::open_with(settings, adapters).await.unwrap();

@@ -102,6 +102,14 @@ pub struct SyncReport {
 }
 
 impl Concierge {
+    /// The PMS, or the error that none is configured.
+    pub(crate) fn configured_pms(&self) -> Result<Arc<dyn PmsProvider>> {
+        self.inner
+            .pms
+            .clone()
+            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))
+    }
+
     /// The properties the configured PMS has, to link ours to (Integrations, read).
     pub async fn list_pms_properties(&self, admin: &Admin) -> Result<Vec<PmsProperty>> {
         self.authorize(
@@ -110,11 +118,7 @@ impl Concierge {
             AccessLevel::Read,
             "list_pms_properties",
         )?;
-        let pms = self
-            .inner
-            .pms
-            .clone()
-            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self.configured_pms()?;
         let mut out = Vec::new();
         let mut cursor = None;
         loop {
@@ -146,11 +150,7 @@ impl Concierge {
         let mut checks = Checks::new();
         let pms_property_id = checks.label("pms_property_id", pms_property_id);
         checks.finish()?;
-        let pms = self
-            .inner
-            .pms
-            .clone()
-            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self.configured_pms()?;
         pms.check_property_id(&pms_property_id)
             .map_err(|rule| Error::invalid("pms_property_id", rule))?;
         let external = ExternalRef::new(pms.name(), pms_property_id);

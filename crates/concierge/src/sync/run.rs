@@ -49,11 +49,7 @@ impl Concierge {
         properties: Vec<Property>,
         options: &SyncOptions,
     ) -> Result<Vec<Result<SyncRun>>> {
-        let pms = self
-            .inner
-            .pms
-            .clone()
-            .ok_or_else(|| Error::invalid("pms", "no PMS provider is configured"))?;
+        let pms = self.configured_pms()?;
         let mut previous_runs: Vec<Option<SyncRun>> = Vec::with_capacity(properties.len());
         for some in properties.chunks(LOADS_AT_ONCE) {
             let reads = some.iter().map(|p| self.inner.store.latest_sync_run(&p.id));
