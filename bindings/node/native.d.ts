@@ -29,7 +29,7 @@ export declare class NativeHandle {
 /** A key encoder adapter as `runtime.js` passes it. */
 export interface NativeKeyEncoderAdapter {
   /** The provider's name, as errors and external references name it. */
-  name: string
+  name?: string
   /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
   dispatch: (method: string, argsJson: string) => Promise<string>
 }
@@ -37,7 +37,7 @@ export interface NativeKeyEncoderAdapter {
 /** A PMS adapter as `runtime.js` passes it. */
 export interface NativePmsAdapter {
   /** The provider's name, as errors and external references name it. */
-  name: string
+  name?: string
   /** How many properties one listing may name. */
   propertiesPerListing?: number
   /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */

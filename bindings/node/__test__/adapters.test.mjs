@@ -368,3 +368,13 @@ test('the adapter interfaces declare the methods the engine calls', async () => 
     assert.deepEqual(declared, fixture.adapters[kind].map(camel).sort(), iface)
   }
 })
+
+// R-SDK-1
+test('an adapter without a name is a validation error naming the field', async () => {
+  const nameless = { listProperties: () => ({ items: [], next: null }) }
+  await assert.rejects(Concierge.open({ sandbox: {} }, { pms: nameless }), (err) => {
+    assert.equal(err.code, 'VALIDATION')
+    assert.match(err.message, /pms\.name/)
+    return true
+  })
+})

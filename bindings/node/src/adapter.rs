@@ -30,7 +30,7 @@ type Dispatch = ThreadsafeFunction<
 #[napi(object, object_to_js = false)]
 pub struct NativePmsAdapter {
     /// The provider's name, as errors and external references name it.
-    pub name: String,
+    pub name: Option<String>,
     /// How many properties one listing may name.
     pub properties_per_listing: Option<u32>,
     /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
@@ -42,7 +42,7 @@ pub struct NativePmsAdapter {
 #[napi(object, object_to_js = false)]
 pub struct NativeKeyEncoderAdapter {
     /// The provider's name, as errors and external references name it.
-    pub name: String,
+    pub name: Option<String>,
     /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
     #[napi(ts_type = "(method: string, argsJson: string) => Promise<string>")]
     pub dispatch: Dispatch,

@@ -103,9 +103,9 @@ impl NativeHandle {
 
 /// A PMS adapter written in Python: its name, how many properties one listing names (None:
 /// the adapter does not say), and its `dispatch(method, args_json) -> answer_json`.
-type PyPms = (String, Option<usize>, Py<PyAny>);
-/// A key encoder adapter written in Python: its name and its `dispatch`.
-type PyKeyEncoder = (String, Py<PyAny>);
+type PyPms = (Option<String>, Option<usize>, Py<PyAny>);
+/// A key encoder adapter written in Python: its name (None: it has none) and its `dispatch`.
+type PyKeyEncoder = (Option<String>, Py<PyAny>);
 
 /// The adapters of `open`'s arguments, for the engine.
 fn adapters(pms: Option<PyPms>, key_encoder: Option<PyKeyEncoder>) -> ForeignAdapters {

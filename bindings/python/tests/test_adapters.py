@@ -477,3 +477,14 @@ def test_the_conformance_kit_passes_a_careful_python_pms_and_tells_a_careless_on
         failed = [x for x in told.checks if x.outcome == "failed"]
         assert [x.name for x in failed] == ["residents_page_through"], [(x.name, x.detail) for x in told.checks]
         assert "u9" in failed[0].detail
+
+
+# R-SDK-1
+def test_an_adapter_without_a_name_is_a_validation_error_naming_the_field() -> None:
+    class Nameless:
+        def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
+            return {"items": [], "next": None}
+
+    with pytest.raises(concierge.ValidationError) as raised:
+        Concierge.open(sandbox={}, pms=Nameless())  # type: ignore[arg-type]
+    assert "pms.name" in str(raised.value)

@@ -349,11 +349,11 @@ impl KeyEncoder for ForeignKeyEncoder {
 /// each takes the place of the settings' adapter of its kind.
 #[derive(Clone, Default)]
 pub struct ForeignAdapters {
-    /// The PMS: its name, how many properties one listing names (`None`: the adapter does
-    /// not say), and its calls.
-    pub pms: Option<(String, Option<usize>, Arc<dyn ForeignCall>)>,
-    /// The key encoder: its name and its calls.
-    pub key_encoder: Option<(String, Arc<dyn ForeignCall>)>,
+    /// The PMS: its name (`None` when the object has none: refused), how many properties one
+    /// listing names (`None`: the adapter does not say), and its calls.
+    pub pms: Option<(Option<String>, Option<usize>, Arc<dyn ForeignCall>)>,
+    /// The key encoder: its name (`None`: refused) and its calls.
+    pub key_encoder: Option<(Option<String>, Arc<dyn ForeignCall>)>,
 }
 
 impl fmt::Debug for ForeignAdapters {

@@ -581,16 +581,27 @@ impl Concierge {
                 )?))
                 .vault(vault);
         }
+        // An adapter names itself: its name is in every reference it makes and every error.
+        let named = |field: &str, name: Option<String>| {
+            name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+                Error::invalid(
+                    field,
+                    "is required: the adapter's name, used in its records' references and its errors",
+                )
+            })
+        };
         if let Some((name, per_listing, call)) = foreign.pms {
             builder = builder.pms(Arc::new(crate::foreign::ForeignPms::new(
-                name,
+                named("pms.name", name)?,
                 per_listing,
                 call,
             )));
         }
         if let Some((name, call)) = foreign.key_encoder {
-            builder =
-                builder.key_encoder(Arc::new(crate::foreign::ForeignKeyEncoder::new(name, call)));
+            builder = builder.key_encoder(Arc::new(crate::foreign::ForeignKeyEncoder::new(
+                named("key_encoder.name", name)?,
+                call,
+            )));
         }
         if let Some(secret) = &settings.activation_secret {
             builder = builder.activation_secret(ActivationSecret::from_text(secret)?);

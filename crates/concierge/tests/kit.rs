@@ -76,7 +76,7 @@ async fn report(
     let pms = Json::new(move |method, args| answer(method, args["cursor"].as_str()));
     let settings: Settings = serde_json::from_value(json!({"sandbox": {}})).unwrap();
     let adapters = ForeignAdapters {
-        pms: Some(("tiny-pms".into(), None, pms)),
+        pms: Some((Some("tiny-pms".into()), None, pms)),
         ..Default::default()
     };
     let c = Concierge::open_with(settings, adapters).await.unwrap();

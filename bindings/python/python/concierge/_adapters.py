@@ -172,8 +172,8 @@ def _dispatcher(adapter: Any) -> Callable[[str, str], str]:
     return dispatch
 
 
-NativePms = Tuple[str, Optional[int], Callable[[str, str], str]]
-NativeKeyEncoder = Tuple[str, Callable[[str, str], str]]
+NativePms = Tuple[Optional[str], Optional[int], Callable[[str, str], str]]
+NativeKeyEncoder = Tuple[Optional[str], Callable[[str, str], str]]
 
 
 def native_pms(adapter: Optional[PmsAdapter]) -> Optional[NativePms]:
@@ -181,11 +181,11 @@ def native_pms(adapter: Optional[PmsAdapter]) -> Optional[NativePms]:
     (None when it has none) and its dispatch."""
     if adapter is None:
         return None
-    return (adapter.name, getattr(adapter, "properties_per_listing", None), _dispatcher(adapter))
+    return (getattr(adapter, "name", None), getattr(adapter, "properties_per_listing", None), _dispatcher(adapter))
 
 
 def native_key_encoder(adapter: Optional[KeyEncoderAdapter]) -> Optional[NativeKeyEncoder]:
     """The native module's form of a key encoder adapter: its name and its dispatch."""
     if adapter is None:
         return None
-    return (adapter.name, _dispatcher(adapter))
+    return (getattr(adapter, "name", None), _dispatcher(adapter))

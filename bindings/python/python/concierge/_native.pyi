@@ -19,8 +19,8 @@ class NativeHandle:
 
 # An adapter written in Python (see _adapters.py): its name, for a PMS how many properties one
 # listing names (None: not said), and `dispatch(method, args_json) -> answer_json`.
-_Pms = Tuple[str, Optional[int], Callable[[str, str], str]]
-_KeyEncoder = Tuple[str, Callable[[str, str], str]]
+_Pms = Tuple[Optional[str], Optional[int], Callable[[str, str], str]]
+_KeyEncoder = Tuple[Optional[str], Callable[[str, str], str]]
 
 def open(
     settings: str, pms: Optional[_Pms] = None, key_encoder: Optional[_KeyEncoder] = None
