@@ -345,15 +345,21 @@ impl KeyEncoder for ForeignKeyEncoder {
     }
 }
 
+/// A PMS written in another language: its name (`None` when the object has none: refused), how
+/// many properties one listing names (`None`: the adapter does not say), and its calls.
+pub type PmsCalls = (Option<String>, Option<usize>, Arc<dyn ForeignCall>);
+
+/// A key encoder written in another language: its name (`None`: refused) and its calls.
+pub type KeyEncoderCalls = (Option<String>, Arc<dyn ForeignCall>);
+
 /// Adapters written in another language, for [`Concierge::open_with`](crate::Concierge::open_with):
 /// each takes the place of the settings' adapter of its kind.
 #[derive(Clone, Default)]
 pub struct ForeignAdapters {
-    /// The PMS: its name (`None` when the object has none: refused), how many properties one
-    /// listing names (`None`: the adapter does not say), and its calls.
-    pub pms: Option<(Option<String>, Option<usize>, Arc<dyn ForeignCall>)>,
-    /// The key encoder: its name (`None`: refused) and its calls.
-    pub key_encoder: Option<(Option<String>, Arc<dyn ForeignCall>)>,
+    /// The PMS.
+    pub pms: Option<PmsCalls>,
+    /// The key encoder.
+    pub key_encoder: Option<KeyEncoderCalls>,
 }
 
 impl fmt::Debug for ForeignAdapters {
