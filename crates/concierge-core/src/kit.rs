@@ -186,6 +186,25 @@ fn ours<'a>(
     Ok(())
 }
 
+/// Fails unless the records of a property's listing (each as its reference and its property's)
+/// are listed once each, named by the adapter, and of the property asked for.
+fn of_property<'a>(
+    name: &str,
+    what: &str,
+    asked: &ExternalRef,
+    records: impl Iterator<Item = (&'a ExternalRef, &'a ExternalRef)> + Clone,
+) -> Result<(), Verdict> {
+    unique(what, records.clone().map(|(r, _)| r))?;
+    ours(name, what, records.clone().map(|(r, _)| r))?;
+    match records.into_iter().find(|(_, p)| *p != asked) {
+        Some((r, p)) => failed(format!(
+            "{what} {} of property {} names property {}",
+            r.id, asked.id, p.id
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Fails unless `e` names `provider` and `operation`.
 fn names(e: &ProviderError, provider: &str, operation: &str) -> Result<(), Verdict> {
     if e.provider != provider || e.operation != operation {
@@ -249,14 +268,8 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         })
         .await
         .and_then(|(items, _, _)| {
-            unique("unit", items.iter().map(|u| &u.external))?;
-            ours(&name, "unit", items.iter().map(|u| &u.external))?;
-            if let Some(u) = items.iter().find(|u| u.property != property.external) {
-                return failed(format!(
-                    "unit {} of property {} names property {}",
-                    u.external.id, property.external.id, u.property.id
-                ));
-            }
+            let refs = items.iter().map(|u| (&u.external, &u.property));
+            of_property(&name, "unit", &property.external, refs)?;
             Ok(items)
         });
         let units = match units {
@@ -278,14 +291,8 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         })
         .await
         .and_then(|(items, _, _)| {
-            unique("resident", items.iter().map(|r| &r.external))?;
-            ours(&name, "resident", items.iter().map(|r| &r.external))?;
-            if let Some(r) = items.iter().find(|r| r.property != property.external) {
-                return failed(format!(
-                    "resident {} of property {} names property {}",
-                    r.external.id, property.external.id, r.property.id
-                ));
-            }
+            let refs = items.iter().map(|r| (&r.external, &r.property));
+            of_property(&name, "resident", &property.external, refs)?;
             if let Some(r) = items.iter().find(|r| !unit_ids.contains(&r.unit)) {
                 return failed(format!(
                     "resident {} lives in unit {}, which the property's unit listing did not show",

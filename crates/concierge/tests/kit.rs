@@ -141,3 +141,30 @@ async fn a_well_behaved_foreign_pms_passes_and_a_broken_one_is_told_what_is_wron
         broken.summary()
     );
 }
+
+// R-SDK-1
+#[tokio::test]
+async fn a_pms_whose_units_name_another_property_is_told_so() {
+    let stray = report(|method, _| match method {
+        "list_properties" => Ok(json!({"items": [{"external": ext("p1"), "name": "Harbour"}]})),
+        "list_units" => Ok(
+            json!({"items": [{"external": ext("u1"), "property": ext("p2"),
+            "building_name": null, "floor": null, "number": "1"}]}),
+        ),
+        _ => Err(json!({"kind": "rejected", "message": "no"})),
+    })
+    .await;
+    let units = stray
+        .checks
+        .iter()
+        .find(|c| c.name == "units_page_through")
+        .expect("the units check");
+    assert_eq!(units.outcome, CheckOutcome::Failed, "{}", stray.summary());
+    assert!(
+        units
+            .detail
+            .contains("unit u1 of property p1 names property p2"),
+        "{}",
+        units.detail
+    );
+}
