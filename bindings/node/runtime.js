@@ -155,10 +155,15 @@ function providerError(kind, message, options = {}) {
   err.name = 'ProviderError';
   err.code = 'PROVIDER';
   err.kind = kind;
-  for (const field of ['retryable', 'retryClass', 'httpStatus', 'vendorCode', 'requestId', 'retryAfterSeconds']) {
+  for (const field of providerFields()) {
     if (options[field] !== undefined) err[field] = options[field];
   }
   return err;
+}
+
+/** The fields of a `PROVIDER` error, camelCase, as the generated declaration lists them. */
+function providerFields() {
+  return Object.keys(errors.get('PROVIDER') ?? {}).map(camelKey);
 }
 
 /** What an adapter threw, as the engine reads it (the fields of `concierge::foreign::Raised`). */
@@ -171,8 +176,7 @@ function raised(err) {
     }
   };
   if (err !== null && typeof err === 'object' && err.code === 'PROVIDER') {
-    const { kind, retryClass, retryable, httpStatus, vendorCode, requestId, retryAfterSeconds } = err;
-    const fields = { kind, retryClass, retryable, httpStatus, vendorCode, requestId, retryAfterSeconds };
+    const fields = Object.fromEntries(providerFields().map((f) => [f, err[f]]));
     return snake({ ...fields, type: err.name, message: text(err.message) });
   }
   if (err instanceof Error) return { type: err.name, message: text(err.message) };

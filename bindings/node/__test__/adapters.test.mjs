@@ -151,7 +151,7 @@ test('adapter methods may answer at once or with a Promise', async (t) => {
   assert.deepEqual(counts, [[2, 3], [2, 3], [2, 3]])
 })
 
-// R-SDK-1
+// R-SDK-1, R-SDK-2
 test('what an adapter throws is a typed PROVIDER error naming the adapter and the operation', async (t) => {
   const throttled = memoryPms({
     override: {

@@ -225,7 +225,7 @@ class Failing(MemoryPms):
 
 
 def test_a_typed_provider_error_arrives_with_its_kind_provider_and_operation(admin: Admin) -> None:
-    # R-SDK-1
+    # R-SDK-1, R-SDK-2
     raised = concierge.provider_error(
         "rate_limited", "slow down", http_status=429, vendor_code="TOO_MANY", request_id="req-7", retry_after_seconds=0.01
     )
@@ -253,7 +253,7 @@ def test_a_typed_provider_error_arrives_with_its_kind_provider_and_operation(adm
 
 
 def test_an_explicit_retry_class_or_retryable_overrides_the_kinds(admin: Admin) -> None:
-    # R-SDK-1
+    # R-SDK-1, R-SDK-2
     for raised, expected in [
         (concierge.provider_error("unavailable", "down", retryable=False), ("unavailable", "permanent", False)),
         (concierge.provider_error("rejected", "busy", retry_class="transient"), ("rejected", "transient", True)),
@@ -266,7 +266,7 @@ def test_an_explicit_retry_class_or_retryable_overrides_the_kinds(admin: Admin) 
 
 
 def test_any_other_exception_is_kind_other_and_not_retryable(admin: Admin) -> None:
-    # R-SDK-1
+    # R-SDK-1, R-SDK-2
     with Concierge.open(sandbox={}, pms=Failing(ValueError("row 3 is garbled"))) as c:
         harbour, _ = linked(c, admin)
         with pytest.raises(ProviderError) as failed:

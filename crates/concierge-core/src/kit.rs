@@ -252,8 +252,6 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
     };
 
     let checked: Vec<&PmsProperty> = properties.iter().take(PROPERTIES_CHECKED).collect();
-    let mut units_ok = true;
-    let mut residents_ok = true;
     let mut unit_failures = Vec::new();
     let mut resident_failures = Vec::new();
     let mut unit_count = 0;
@@ -275,7 +273,6 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         let units = match units {
             Ok(units) => units,
             Err(Verdict::Failed(why)) | Err(Verdict::Skipped(why)) => {
-                units_ok = false;
                 unit_failures.push(format!("property {}: {why}", property.external.id));
                 continue;
             }
@@ -304,7 +301,6 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         match residents {
             Ok(n) => resident_count += n,
             Err(Verdict::Failed(why)) | Err(Verdict::Skipped(why)) => {
-                residents_ok = false;
                 resident_failures.push(format!("property {}: {why}", property.external.id));
             }
         }
@@ -315,7 +311,7 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         "a property's units page to an end, each once, each naming the property asked for",
         if checked.is_empty() {
             skipped()
-        } else if units_ok {
+        } else if unit_failures.is_empty() {
             Ok(format!(
                 "{unit_count} units of {} properties",
                 checked.len()
@@ -329,7 +325,7 @@ pub async fn check_pms(pms: &dyn PmsProvider) -> AdapterReport {
         "a property's residents page to an end, each once, in units the unit listing shows",
         if checked.is_empty() {
             skipped()
-        } else if residents_ok {
+        } else if resident_failures.is_empty() {
             Ok(format!(
                 "{resident_count} residents of {} properties",
                 checked.len()

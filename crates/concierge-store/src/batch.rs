@@ -40,19 +40,18 @@ pub(crate) const LOOKUP_KEYS: usize = MAX_PARAMS / 2;
 /// Properties of one lease statement: three parameters each, and "now" once.
 pub(crate) const LEASE_ROWS: usize = (MAX_PARAMS - 1) / 3;
 
-/// What differs between the drivers in how the stores talk to them.
-pub(crate) trait Dialect {
-    /// Multi-row statements number their placeholders (`$1`, `$2`…) when true, and write `?`
-    /// for each when false (see the module docs).
+/// How a driver writes the placeholders of the multi-row statements (see the module docs).
+pub(crate) trait Placeholders {
+    /// `$1`, `$2`… when true; `?` each when false.
     const NUMBERED: bool;
 }
 
-impl Dialect for sqlx::Sqlite {
+impl Placeholders for sqlx::Sqlite {
     const NUMBERED: bool = false;
 }
 
 #[cfg(feature = "postgres")]
-impl Dialect for sqlx::Postgres {
+impl Placeholders for sqlx::Postgres {
     const NUMBERED: bool = true;
 }
 
@@ -305,7 +304,7 @@ macro_rules! sql_batch {
             ) -> concierge_core::StoreResult<bool> {
                 use crate::batch::*;
                 use crate::sql::*;
-                let numbered = <$db as Dialect>::NUMBERED;
+                let numbered = <$db as Placeholders>::NUMBERED;
                 let mut tx = self.begin().await?;
                 let stored = match Self::stored_versions(&mut tx, &plan.lookups).await {
                     Ok(stored) if plan.versions_match(batch, &stored) => stored,
@@ -393,10 +392,11 @@ macro_rules! sql_batch {
                 use crate::batch::*;
                 let mut found = Stored::with_capacity(keys.len());
                 for chunk in keys.chunks(LOOKUP_KEYS) {
-                    let mut query = sqlx::query_as::<_, (String, String, i64)>(
-                        sqlx::AssertSqlSafe(lookup_sql(<$db as Dialect>::NUMBERED, chunk.len())),
-                    )
-                    .persistent(false);
+                    let mut query =
+                        sqlx::query_as::<_, (String, String, i64)>(sqlx::AssertSqlSafe(
+                            lookup_sql(<$db as Placeholders>::NUMBERED, chunk.len()),
+                        ))
+                        .persistent(false);
                     for key in chunk {
                         query = query.bind(key.kind.as_str()).bind(&key.id);
                     }
@@ -430,7 +430,7 @@ macro_rules! sql_batch {
                 let mut held = std::collections::HashSet::new();
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
-                    let sql = acquire_sql(<$db as Dialect>::NUMBERED, chunk.len());
+                    let sql = acquire_sql(<$db as Placeholders>::NUMBERED, chunk.len());
                     let mut query =
                         sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql)).persistent(false);
                     let until = (now + ttl).timestamp_micros();
@@ -466,7 +466,7 @@ macro_rules! sql_batch {
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(release_sql(
-                        <$db as Dialect>::NUMBERED,
+                        <$db as Placeholders>::NUMBERED,
                         chunk.len(),
                     )))
                     .persistent(false)
@@ -611,7 +611,7 @@ mod tests {
                     version(&resident(&unit, "New", None), 1), // new: written
                 ];
                 let mut tx = store.begin().await.expect("begin");
-                let sql = upsert_sql(<Db as Dialect>::NUMBERED, rows.len());
+                let sql = upsert_sql(<Db as Placeholders>::NUMBERED, rows.len());
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for row in &rows {
                     query = bind_row!(query, row);

@@ -134,7 +134,7 @@ fn provider_error(e: Error) -> ProviderError {
     }
 }
 
-// R-SDK-1
+// R-SDK-1, R-SDK-2
 #[tokio::test]
 async fn what_a_foreign_adapter_raises_arrives_typed_with_its_provider_and_operation() {
     let throttled = Json::new(|_, _| {

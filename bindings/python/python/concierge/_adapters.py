@@ -126,17 +126,13 @@ def provider_error(
     return ProviderError(message, ProviderError.code, json.dumps(fields))
 
 
-# The fields of a ProviderError the engine reads (`Raised` in concierge::foreign).
-_RAISED = ("kind", "retry_class", "retryable", "http_status", "vendor_code", "request_id", "retry_after_seconds")
-
-
 def _raised(exc: BaseException) -> Dict[str, Any]:
     from concierge._generated import ProviderError
 
     raised: Dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
     if isinstance(exc, ProviderError):
         # Only the fields set on this error: a class default is not something it said.
-        raised.update({k: v for k, v in vars(exc).items() if k in _RAISED})
+        raised.update({k: v for k, v in vars(exc).items() if k in ProviderError._types})
     return raised
 
 
