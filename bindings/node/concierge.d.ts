@@ -2647,6 +2647,51 @@ export interface ListOutboxOptions {
   limit?: number | null;
 }
 
+/** Options of `checkPmsAdapter`. */
+export interface CheckPmsAdapterOptions {
+  /**
+   * The adapter's own secrets (its credentials), looked for in every error it gives; used
+   * for nothing else.
+   */
+  secrets?: string[];
+}
+
+/** Options of `checkStrataAdapter`. */
+export interface CheckStrataAdapterOptions {
+  /**
+   * The adapter's own secrets (its credentials), looked for in every error it gives; used
+   * for nothing else.
+   */
+  secrets?: string[];
+}
+
+/** Options of `checkIntercomAdapter`. */
+export interface CheckIntercomAdapterOptions {
+  /**
+   * The adapter's own secrets (its credentials), looked for in every error it gives; used
+   * for nothing else.
+   */
+  secrets?: string[];
+}
+
+/** Options of `checkKeyEncoderAdapter`. */
+export interface CheckKeyEncoderAdapterOptions {
+  /**
+   * The adapter's own secrets (its credentials), looked for in every error it gives; used
+   * for nothing else.
+   */
+  secrets?: string[];
+}
+
+/** Options of `checkMailerAdapter`. */
+export interface CheckMailerAdapterOptions {
+  /**
+   * The mailer's own secrets (its credentials), looked for in every error it gives; used
+   * for nothing else.
+   */
+  secrets?: string[];
+}
+
 /** Options of `syncProperty`. */
 export interface SyncPropertyOptions {
   /**
@@ -2979,11 +3024,23 @@ export declare class Concierge {
   /**
    * Runs the provider conformance kit against the PMS adapter (it only reads); what it found.
    */
-  checkPmsAdapter(admin: Admin): Promise<AdapterReport>;
+  checkPmsAdapter(admin: Admin, options?: CheckPmsAdapterOptions): Promise<AdapterReport>;
+  /**
+   * Runs the provider conformance kit against the strata adapter (it only reads); what it found.
+   */
+  checkStrataAdapter(admin: Admin, options?: CheckStrataAdapterOptions): Promise<AdapterReport>;
+  /**
+   * Runs the provider conformance kit against the intercom adapter, provisioning the kit's placeholder on `building` and making and revoking one visitor pass.
+   */
+  checkIntercomAdapter(admin: Admin, building: string, options?: CheckIntercomAdapterOptions): Promise<AdapterReport>;
   /**
    * Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`.
    */
-  checkKeyEncoderAdapter(admin: Admin, encoder: string): Promise<AdapterReport>;
+  checkKeyEncoderAdapter(admin: Admin, encoder: string, options?: CheckKeyEncoderAdapterOptions): Promise<AdapterReport>;
+  /**
+   * Runs the provider conformance kit against the mailer, sending one test email to `to`.
+   */
+  checkMailerAdapter(admin: Admin, to: string, options?: CheckMailerAdapterOptions): Promise<AdapterReport>;
   /**
    * Links a property to its record in the PMS.
    */

@@ -214,15 +214,36 @@ class Concierge extends rt.Handle {
   /**
    * Runs the provider conformance kit against the PMS adapter (it only reads); what it found.
    */
-  checkPmsAdapter(admin) {
-    return this._call("check_pms_adapter", admin, {  }, undefined, "AdapterReport");
+  checkPmsAdapter(admin, options) {
+    return this._call("check_pms_adapter", admin, {  }, options, "AdapterReport");
+  }
+
+  /**
+   * Runs the provider conformance kit against the strata adapter (it only reads); what it found.
+   */
+  checkStrataAdapter(admin, options) {
+    return this._call("check_strata_adapter", admin, {  }, options, "AdapterReport");
+  }
+
+  /**
+   * Runs the provider conformance kit against the intercom adapter, provisioning the kit's placeholder on `building` and making and revoking one visitor pass.
+   */
+  checkIntercomAdapter(admin, building, options) {
+    return this._call("check_intercom_adapter", admin, { building: building }, options, "AdapterReport");
   }
 
   /**
    * Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`.
    */
-  checkKeyEncoderAdapter(admin, encoder) {
-    return this._call("check_key_encoder_adapter", admin, { encoder: encoder }, undefined, "AdapterReport");
+  checkKeyEncoderAdapter(admin, encoder, options) {
+    return this._call("check_key_encoder_adapter", admin, { encoder: encoder }, options, "AdapterReport");
+  }
+
+  /**
+   * Runs the provider conformance kit against the mailer, sending one test email to `to`.
+   */
+  checkMailerAdapter(admin, to, options) {
+    return this._call("check_mailer_adapter", admin, { to: to }, options, "AdapterReport");
   }
 
   /**
@@ -695,7 +716,7 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "checkPmsAdapter", "checkKeyEncoderAdapter", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
+  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "checkPmsAdapter", "checkStrataAdapter", "checkIntercomAdapter", "checkKeyEncoderAdapter", "checkMailerAdapter", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
   sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "intercomTenants", "intercomSetContactPreference", "intercomSetIntegrationEnabled", "intercomLoseNextReply", "intercomPassCount", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 

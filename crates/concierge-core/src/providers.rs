@@ -323,21 +323,21 @@ pub struct StrataUser {
 }
 
 /// List a strata system's buildings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListStrataBuildingsRequest {
     /// Where to start.
     pub cursor: Option<Cursor>,
 }
 
 /// Read one strata building.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct GetStrataBuildingRequest {
     /// The building in the strata system.
     pub building: Option<ExternalRef>,
 }
 
 /// List a strata building's users.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct ListStrataUsersRequest {
     /// The building in the strata system.
     pub building: Option<ExternalRef>,
@@ -382,7 +382,7 @@ pub struct IntercomBuilding {
 }
 
 /// One intercom building, by its id.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct GetIntercomBuildingRequest {
     /// The building.
     pub building: ExternalRef,
@@ -391,7 +391,7 @@ pub struct GetIntercomBuildingRequest {
 /// Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent: an adapter
 /// looks each one up before creating it and adopts what it finds (the vendor has no
 /// idempotency key), so a retry, or a second process, never makes a second one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct EnsurePlaceholderRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -408,7 +408,7 @@ pub struct EnsurePlaceholderRequest {
 }
 
 /// The placeholder unit and tenant.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct EnsurePlaceholderResponse {
     /// The unit.
     pub unit: ExternalRef,
@@ -421,7 +421,7 @@ pub struct EnsurePlaceholderResponse {
 }
 
 /// The intercom side of a site's preflight (R-VISIT-2).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct PreflightRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -496,7 +496,7 @@ impl PreflightCheck {
 }
 
 /// The intercom's checks.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct PreflightResponse {
     /// Each check the intercom can answer.
     pub checks: Vec<PreflightCheck>,
@@ -541,7 +541,7 @@ pub struct IntercomTenant {
 }
 
 /// One page of a building's tenants.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ListIntercomTenantsRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -556,7 +556,7 @@ pub struct ListIntercomTenantsRequest {
 /// `retry` is set (an earlier attempt may have reached the intercom) the adapter first looks the
 /// pass up by that name and returns what it finds, so a lost reply never makes a second pass. On
 /// a first attempt it creates directly, in the fewest requests.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct CreateVisitorPassRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -573,7 +573,7 @@ pub struct CreateVisitorPassRequest {
 }
 
 /// The created (or found) pass.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct CreateVisitorPassResponse {
     /// The pass in the intercom (a keychain, on ButterflyMX).
     pub external: ExternalRef,
@@ -589,7 +589,7 @@ pub struct CreateVisitorPassResponse {
 
 /// Revoke a visitor pass. Revoking one the intercom no longer has is
 /// [`crate::ProviderErrorKind::NotFound`], which a caller may take as done.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize)]
 pub struct RevokeVisitorPassRequest {
     /// The pass.
     pub pass: ExternalRef,
@@ -841,7 +841,7 @@ impl Debug for EmailMessage {
 }
 
 /// The mailer's receipt.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct SendEmailResponse {
     /// The mailer's message id.
     pub message_id: String,

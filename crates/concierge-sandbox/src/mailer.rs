@@ -2,7 +2,9 @@
 
 use crate::faults::Faults;
 use async_trait::async_trait;
-use concierge_core::{EmailMessage, Mailer, ProviderResult, SendEmailResponse};
+use concierge_core::{
+    EmailMessage, Mailer, ProviderError, ProviderErrorKind, ProviderResult, SendEmailResponse,
+};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -109,6 +111,16 @@ impl Mailer for SandboxMailer {
 
     async fn send(&self, message: EmailMessage) -> ProviderResult<SendEmailResponse> {
         self.faults.before(self.name(), "send").await?;
+        // As an SMTP server would: a recipient that is not an address is refused for good.
+        if !concierge_core::strata::is_plausible_email(&message.to) {
+            return Err(ProviderError::new(
+                self.name(),
+                "send",
+                ProviderErrorKind::Rejected,
+                "the recipient is not an email address",
+            )
+            .with_retryable(false));
+        }
         let mut state = self.lock();
         if let Some(id) = state.by_key.get(&message.idempotency_key) {
             return Ok(SendEmailResponse {

@@ -517,20 +517,7 @@ impl Concierge {
         foreign: crate::foreign::ForeignAdapters,
     ) -> Result<Concierge> {
         settings.validate()?;
-        #[cfg(feature = "buildium")]
-        if foreign.pms.is_some() && settings.buildium.is_some() {
-            return Err(Error::invalid(
-                "pms",
-                "a PMS adapter was given and `buildium` is set: choose one",
-            ));
-        }
-        #[cfg(feature = "salto")]
-        if foreign.key_encoder.is_some() && settings.salto.is_some() {
-            return Err(Error::invalid(
-                "key_encoder",
-                "a key encoder adapter was given and `salto` is set: choose one",
-            ));
-        }
+        foreign_conflicts(&settings, &foreign)?;
         let mut builder = Concierge::builder()
             .config(settings.config()?)
             .summary(settings.describe());
@@ -581,28 +568,9 @@ impl Concierge {
                 )?))
                 .vault(vault);
         }
-        // An adapter names itself: its name is in every reference it makes and every error.
-        let named = |field: &str, name: Option<String>| {
-            name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
-                Error::invalid(
-                    field,
-                    "is required: the adapter's name, used in its records' references and its errors",
-                )
-            })
-        };
-        if let Some((name, per_listing, call)) = foreign.pms {
-            builder = builder.pms(Arc::new(crate::foreign::ForeignPms::new(
-                named("pms.name", name)?,
-                per_listing,
-                call,
-            )));
-        }
-        if let Some((name, call)) = foreign.key_encoder {
-            builder = builder.key_encoder(Arc::new(crate::foreign::ForeignKeyEncoder::new(
-                named("key_encoder.name", name)?,
-                call,
-            )));
-        }
+        // Adapters written in another language replace the settings' (and the sandbox's) of
+        // their kinds.
+        builder = foreign.install(builder)?;
         if let Some(secret) = &settings.activation_secret {
             builder = builder.activation_secret(ActivationSecret::from_text(secret)?);
         }
@@ -620,6 +588,32 @@ impl Concierge {
             Some(_) => return Err(Error::invalid("store", "this build has no store for it")),
         };
         builder.store_arc(store).build()
+    }
+}
+
+/// Refuses an adapter written in another language beside a vendor adapter of the same kind in
+/// the settings: one of them would be silently ignored.
+fn foreign_conflicts(settings: &Settings, foreign: &crate::foreign::ForeignAdapters) -> Result<()> {
+    let mut vendors: Vec<(&str, bool, &str)> = Vec::new();
+    #[cfg(feature = "buildium")]
+    vendors.push(("pms", foreign.pms.is_some() && settings.buildium.is_some(), "buildium"));
+    #[cfg(feature = "salto")]
+    vendors.push(("key_encoder", foreign.key_encoder.is_some() && settings.salto.is_some(), "salto"));
+    #[cfg(feature = "stratamax")]
+    vendors.push(("strata", foreign.strata.is_some() && settings.stratamax.is_some(), "stratamax"));
+    #[cfg(feature = "propertyiq")]
+    vendors.push(("strata", foreign.strata.is_some() && settings.propertyiq.is_some(), "propertyiq"));
+    #[cfg(feature = "butterflymx")]
+    vendors.push(("intercom", foreign.intercom.is_some() && settings.butterflymx.is_some(), "butterflymx"));
+    #[cfg(feature = "smtp")]
+    vendors.push(("mailer", foreign.mailer.is_some() && settings.smtp.is_some(), "smtp"));
+    vendors.push(("mailer", foreign.mailer.is_some() && settings.hold_email == Some(true), "hold_email"));
+    match vendors.into_iter().find(|(_, both, _)| *both) {
+        Some((kind, _, setting)) => Err(Error::invalid(
+            kind,
+            format!("an adapter of this kind was given and `{setting}` is set: choose one"),
+        )),
+        None => Ok(()),
     }
 }
 

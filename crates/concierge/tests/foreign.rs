@@ -8,7 +8,7 @@
 #[path = "common/json_adapter.rs"]
 mod json_adapter;
 
-use concierge::foreign::ForeignAdapters;
+use concierge::foreign::{ForeignAdapter, ForeignAdapters};
 use concierge::*;
 use json_adapter::Json;
 use serde_json::{Value, json};
@@ -80,7 +80,7 @@ async fn linked(c: &Concierge, admin: &Admin) -> Property {
 async fn a_foreign_pms_runs_a_full_sync_page_by_page_and_a_bad_record_is_its_own_error() {
     let adapter = pms();
     let (c, admin) = open(ForeignAdapters {
-        pms: Some((Some(PMS.into()), None, adapter.clone())),
+        pms: Some(ForeignAdapter::new(PMS, adapter.clone())),
         ..Default::default()
     })
     .await;
@@ -144,7 +144,7 @@ async fn what_a_foreign_adapter_raises_arrives_typed_with_its_provider_and_opera
         )
     });
     let (c, admin) = open(ForeignAdapters {
-        pms: Some((Some(PMS.into()), None, throttled)),
+        pms: Some(ForeignAdapter::new(PMS, throttled)),
         ..Default::default()
     })
     .await;
@@ -161,7 +161,7 @@ async fn what_a_foreign_adapter_raises_arrives_typed_with_its_provider_and_opera
     // Any other exception: kind other, not retryable, its class named.
     let plain = Json::new(|_, _| Err(json!({"type": "ValueError", "message": "bad row"})));
     let (c, admin) = open(ForeignAdapters {
-        pms: Some((Some(PMS.into()), None, plain)),
+        pms: Some(ForeignAdapter::new(PMS, plain)),
         ..Default::default()
     })
     .await;
@@ -176,7 +176,7 @@ async fn what_a_foreign_adapter_raises_arrives_typed_with_its_provider_and_opera
 async fn a_result_of_the_wrong_shape_is_an_invalid_response_naming_the_field() {
     let wrong = Json::new(|_, _| Ok(json!({"records": []})));
     let (c, admin) = open(ForeignAdapters {
-        pms: Some((Some(PMS.into()), None, wrong)),
+        pms: Some(ForeignAdapter::new(PMS, wrong)),
         ..Default::default()
     })
     .await;
@@ -201,7 +201,7 @@ async fn a_foreign_key_encoder_writes_a_key_once_with_the_intent_s_idempotency_k
         _ => Err(json!({"message": format!("unexpected {method}")})),
     });
     let (c, admin) = open(ForeignAdapters {
-        key_encoder: Some((Some("desk-locks".into()), locks.clone())),
+        key_encoder: Some(ForeignAdapter::new("desk-locks", locks.clone())),
         ..Default::default()
     })
     .await;
@@ -250,7 +250,7 @@ async fn a_foreign_adapter_cannot_be_given_beside_a_vendor_adapter_of_its_kind()
         let e = Concierge::open_with(
             settings,
             ForeignAdapters {
-                pms: Some((Some(PMS.into()), None, pms())),
+                pms: Some(ForeignAdapter::new(PMS, pms())),
                 ..Default::default()
             },
         )
@@ -267,7 +267,10 @@ async fn an_adapter_without_a_name_is_refused_naming_the_field() {
     let e = Concierge::open_with(
         settings,
         ForeignAdapters {
-            pms: Some((None, None, pms())),
+            pms: Some(ForeignAdapter {
+                name: None,
+                ..ForeignAdapter::new("", pms())
+            }),
             ..Default::default()
         },
     )

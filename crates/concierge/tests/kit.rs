@@ -5,7 +5,7 @@
 #[path = "common/json_adapter.rs"]
 mod json_adapter;
 
-use concierge::foreign::ForeignAdapters;
+use concierge::foreign::{ForeignAdapter, ForeignAdapters};
 use concierge::kit::{AdapterReport, CheckOutcome};
 use concierge::*;
 use json_adapter::Json;
@@ -29,7 +29,7 @@ fn outcome(report: &AdapterReport, check: &str) -> CheckOutcome {
 async fn the_sandbox_pms_and_key_encoder_pass_the_kit() {
     let settings: Settings = serde_json::from_value(json!({"sandbox": {}})).unwrap();
     let c = Concierge::open(settings).await.unwrap();
-    let pms = c.check_pms_adapter(&admin()).await.unwrap();
+    let pms = c.check_pms_adapter(&admin(), &[]).await.unwrap();
     assert!(pms.ok(), "{}", pms.summary());
     for check in [
         "properties_page_through",
@@ -48,7 +48,7 @@ async fn the_sandbox_pms_and_key_encoder_pass_the_kit() {
         .id
         .clone();
     let keys = c
-        .check_key_encoder_adapter(&admin(), &encoder)
+        .check_key_encoder_adapter(&admin(), &encoder, &[])
         .await
         .unwrap();
     assert!(keys.ok(), "{}", keys.summary());
@@ -76,11 +76,11 @@ async fn report(
     let pms = Json::new(move |method, args| answer(method, args["cursor"].as_str()));
     let settings: Settings = serde_json::from_value(json!({"sandbox": {}})).unwrap();
     let adapters = ForeignAdapters {
-        pms: Some((Some("tiny-pms".into()), None, pms)),
+        pms: Some(ForeignAdapter::new("tiny-pms", pms)),
         ..Default::default()
     };
     let c = Concierge::open_with(settings, adapters).await.unwrap();
-    c.check_pms_adapter(&admin()).await.unwrap()
+    c.check_pms_adapter(&admin(), &[]).await.unwrap()
 }
 
 // R-SDK-1

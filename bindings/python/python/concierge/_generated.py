@@ -1078,13 +1078,25 @@ class Concierge(Handle):
         """The PMS's properties, to link one."""
         return self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
 
-    def check_pms_adapter(self, admin: Admin, **unknown: Any) -> AdapterReport:
+    def check_pms_adapter(self, admin: Admin, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
         """Runs the provider conformance kit against the PMS adapter (it only reads); what it found."""
-        return self._call("check_pms_adapter", admin, {}, {**unknown}, "AdapterReport")
+        return self._call("check_pms_adapter", admin, {}, {"secrets": secrets, **unknown}, "AdapterReport")
 
-    def check_key_encoder_adapter(self, admin: Admin, encoder: str, **unknown: Any) -> AdapterReport:
+    def check_strata_adapter(self, admin: Admin, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the strata adapter (it only reads); what it found."""
+        return self._call("check_strata_adapter", admin, {}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    def check_intercom_adapter(self, admin: Admin, building: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the intercom adapter, provisioning the kit's placeholder on `building` and making and revoking one visitor pass."""
+        return self._call("check_intercom_adapter", admin, {"building": building}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    def check_key_encoder_adapter(self, admin: Admin, encoder: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
         """Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`."""
-        return self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {**unknown}, "AdapterReport")
+        return self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    def check_mailer_adapter(self, admin: Admin, to: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the mailer, sending one test email to `to`."""
+        return self._call("check_mailer_adapter", admin, {"to": to}, {"secrets": secrets, **unknown}, "AdapterReport")
 
     def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
@@ -1344,13 +1356,25 @@ class AsyncConcierge(AsyncHandle):
         """The PMS's properties, to link one."""
         return await self._call("list_pms_properties", admin, {}, {**unknown}, "[PmsProperty]")
 
-    async def check_pms_adapter(self, admin: Admin, **unknown: Any) -> AdapterReport:
+    async def check_pms_adapter(self, admin: Admin, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
         """Runs the provider conformance kit against the PMS adapter (it only reads); what it found."""
-        return await self._call("check_pms_adapter", admin, {}, {**unknown}, "AdapterReport")
+        return await self._call("check_pms_adapter", admin, {}, {"secrets": secrets, **unknown}, "AdapterReport")
 
-    async def check_key_encoder_adapter(self, admin: Admin, encoder: str, **unknown: Any) -> AdapterReport:
+    async def check_strata_adapter(self, admin: Admin, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the strata adapter (it only reads); what it found."""
+        return await self._call("check_strata_adapter", admin, {}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    async def check_intercom_adapter(self, admin: Admin, building: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the intercom adapter, provisioning the kit's placeholder on `building` and making and revoking one visitor pass."""
+        return await self._call("check_intercom_adapter", admin, {"building": building}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    async def check_key_encoder_adapter(self, admin: Admin, encoder: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
         """Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`."""
-        return await self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {**unknown}, "AdapterReport")
+        return await self._call("check_key_encoder_adapter", admin, {"encoder": encoder}, {"secrets": secrets, **unknown}, "AdapterReport")
+
+    async def check_mailer_adapter(self, admin: Admin, to: str, *, secrets: Optional[List[str]] = None, **unknown: Any) -> AdapterReport:
+        """Runs the provider conformance kit against the mailer, sending one test email to `to`."""
+        return await self._call("check_mailer_adapter", admin, {"to": to}, {"secrets": secrets, **unknown}, "AdapterReport")
 
     async def link_pms_property(self, admin: Admin, property_id: PropertyId, pms_property_id: str, **unknown: Any) -> Property:
         """Links a property to its record in the PMS."""
@@ -1736,6 +1760,6 @@ __all__ = [
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "check_pms_adapter", "check_key_encoder_adapter", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
+    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "check_pms_adapter", "check_strata_adapter", "check_intercom_adapter", "check_key_encoder_adapter", "check_mailer_adapter", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
     "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "intercom_tenants", "intercom_set_contact_preference", "intercom_set_integration_enabled", "intercom_lose_next_reply", "intercom_pass_count", "pms_remove_resident", "pms_add_unreadable"],
 }

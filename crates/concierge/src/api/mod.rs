@@ -13,6 +13,7 @@ use crate::{Concierge, KeyPreview, MakeKey, MoveIn, NewBuilding, NewProperty, Ne
 use crate::{DispatchReport, ResidentFilter, SyncOptions, SyncReport};
 use concierge_core::*;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -146,12 +147,54 @@ pub struct LinkPmsProperty {
     pub pms_property_id: String,
 }
 
-/// An encoder of the lock system.
+/// What the provider conformance kit is given beside the adapter.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EncoderArgs {
+pub struct KitArgs {
+    /// The adapter's own secrets (its credentials), looked for in every error it gives; used
+    /// for nothing else.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>", extend("x-sensitive" = true))]
+    pub secrets: Vec<SecretString>,
+}
+
+/// The intercom building the conformance kit writes on.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntercomKitArgs {
+    /// The building's id in the intercom (from `intercom_buildings`): a test building.
+    pub building: String,
+    /// The adapter's own secrets (its credentials), looked for in every error it gives; used
+    /// for nothing else.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>", extend("x-sensitive" = true))]
+    pub secrets: Vec<SecretString>,
+}
+
+/// The encoder the conformance kit writes a test key on.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EncoderKitArgs {
     /// The encoder's id in the lock system (from `list_encoders`).
     pub encoder: String,
+    /// The adapter's own secrets (its credentials), looked for in every error it gives; used
+    /// for nothing else.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>", extend("x-sensitive" = true))]
+    pub secrets: Vec<SecretString>,
+}
+
+/// Where the conformance kit sends its test email.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailerKitArgs {
+    /// The recipient: an address of your own.
+    pub to: String,
+    /// The mailer's own secrets (its credentials), looked for in every error it gives; used
+    /// for nothing else.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>", extend("x-sensitive" = true))]
+    pub secrets: Vec<SecretString>,
 }
 
 /// Syncs one property from the PMS.
@@ -358,11 +401,20 @@ operations! {
     admin list_pms_properties[](NoArgs) -> Vec<PmsProperty> =
         |c, admin, _r| c.list_pms_properties(&admin).await?;
     /// Runs the provider conformance kit against the PMS adapter (it only reads); what it found.
-    admin check_pms_adapter[](NoArgs) -> concierge_core::kit::AdapterReport =
-        |c, admin, _r| c.check_pms_adapter(&admin).await?;
+    admin check_pms_adapter[](KitArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_pms_adapter(&admin, &r.secrets).await?;
+    /// Runs the provider conformance kit against the strata adapter (it only reads); what it found.
+    admin check_strata_adapter[](KitArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_strata_adapter(&admin, &r.secrets).await?;
+    /// Runs the provider conformance kit against the intercom adapter, provisioning the kit's placeholder on `building` and making and revoking one visitor pass.
+    admin check_intercom_adapter["building"](IntercomKitArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_intercom_adapter(&admin, &r.building, &r.secrets).await?;
     /// Runs the provider conformance kit against the key encoder adapter, writing and cancelling one test key on `encoder`.
-    admin check_key_encoder_adapter["encoder"](EncoderArgs) -> concierge_core::kit::AdapterReport =
-        |c, admin, r| c.check_key_encoder_adapter(&admin, &r.encoder).await?;
+    admin check_key_encoder_adapter["encoder"](EncoderKitArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_key_encoder_adapter(&admin, &r.encoder, &r.secrets).await?;
+    /// Runs the provider conformance kit against the mailer, sending one test email to `to`.
+    admin check_mailer_adapter["to"](MailerKitArgs) -> concierge_core::kit::AdapterReport =
+        |c, admin, r| c.check_mailer_adapter(&admin, &r.to, &r.secrets).await?;
     /// Links a property to its record in the PMS.
     admin link_pms_property["property_id", "pms_property_id"](LinkPmsProperty) -> Property =
         |c, admin, r| c.link_pms_property(&admin, &r.property_id, &r.pms_property_id).await?;
@@ -608,10 +660,10 @@ pub fn describe() -> Value {
         "page_request": page,
         "admin": admin,
         "admin_full_access": Admin::full_access("id", "name").permissions,
-        "adapters": {
-            "pms": crate::foreign::PMS_METHODS,
-            "key_encoder": crate::foreign::KEY_ENCODER_METHODS,
-        },
+        "adapters": crate::foreign::ADAPTER_METHODS
+            .iter()
+            .map(|(kind, methods)| (kind.to_string(), json!(methods)))
+            .collect::<Map<String, Value>>(),
         "settings": settings,
         "errors": errors,
         "input_definitions": input.take_definitions(true),

@@ -1,5 +1,6 @@
 //! Providers written in another language (R-SDK-1): a Python class or a Node object that
-//! implements the PMS or the key encoder, called by the engine exactly like a Rust adapter.
+//! implements a provider trait (the PMS, the strata system, the intercom, the key encoder or the
+//! mailer), called by the engine exactly like a Rust adapter.
 //!
 //! A binding hands the engine one [`ForeignCall`] per adapter: "call method `m` with these
 //! arguments (JSON), and give me its result (JSON) or what it raised". Everything else is here,
@@ -9,6 +10,15 @@
 //! `PROVIDER` error of kind `invalid_response` naming the field, and what the adapter raised
 //! becomes a typed [`ProviderError`] naming the provider and the operation, with the kind and
 //! retry class the adapter gave it (see [`Raised`]).
+//!
+//! This module owns the call and its decoding, and the adapters' declaration
+//! ([`ForeignAdapters`], [`ADAPTER_METHODS`]); `providers` the trait implementations; `checks`
+//! the facade's conformance-kit operations.
+
+mod checks;
+mod providers;
+
+pub use providers::{ForeignIntercom, ForeignKeyEncoder, ForeignMailer, ForeignPms, ForeignStrata};
 
 use async_trait::async_trait;
 use concierge_core::*;
@@ -19,19 +29,31 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::sync::Arc;
 
-/// The methods the engine calls on a PMS written in another language, in snake_case (camelCase
-/// in JavaScript).
-pub const PMS_METHODS: &[&str] = &[LIST_PROPERTIES, LIST_UNITS, LIST_RESIDENTS];
-/// The methods the engine calls on a key encoder written in another language.
-pub const KEY_ENCODER_METHODS: &[&str] = &[LIST_ENCODERS, ENCODE_KEY, KEY_STATE, CANCEL_KEY];
-
-const LIST_PROPERTIES: &str = "list_properties";
-const LIST_UNITS: &str = "list_units";
-const LIST_RESIDENTS: &str = "list_residents";
-const LIST_ENCODERS: &str = "list_encoders";
-const ENCODE_KEY: &str = "encode_key";
-const KEY_STATE: &str = "key_state";
-const CANCEL_KEY: &str = "cancel_key";
+/// The kinds of adapter another language may write, each with the methods the engine calls on
+/// it, in snake_case (camelCase in JavaScript). Python's protocols and Node's interfaces are
+/// checked against this list, and Python's `open` takes one keyword per kind.
+pub const ADAPTER_METHODS: &[(&str, &[&str])] = &[
+    ("pms", &["list_properties", "list_units", "list_residents"]),
+    ("strata", &["list_buildings", "get_building", "list_users"]),
+    (
+        "intercom",
+        &[
+            "authorize",
+            "list_buildings",
+            "get_building",
+            "ensure_placeholder",
+            "preflight",
+            "list_tenants",
+            "create_visitor_pass",
+            "revoke_visitor_pass",
+        ],
+    ),
+    (
+        "key_encoder",
+        &["list_encoders", "encode_key", "key_state", "cancel_key"],
+    ),
+    ("mailer", &["send"]),
+];
 
 /// One method call into an adapter written in another language. Implemented by the bindings.
 #[async_trait]
@@ -127,6 +149,12 @@ impl Raised {
 struct Caller {
     name: String,
     call: Arc<dyn ForeignCall>,
+}
+
+impl Caller {
+    fn new(name: String, call: Arc<dyn ForeignCall>) -> Self {
+        Self { name, call }
+    }
 }
 
 impl fmt::Debug for Caller {
@@ -246,162 +274,98 @@ fn item<T: DeserializeOwned>(raw: &RawValue) -> Result<T, RecordError> {
     })
 }
 
-/// A [`PmsProvider`] written in another language.
-#[derive(Debug)]
-pub struct ForeignPms {
-    caller: Caller,
-    properties_per_listing: usize,
+
+/// An adapter written in another language, as a binding hands it over: what the object
+/// declares (read once, when the handle opens) and its calls.
+#[derive(Clone)]
+pub struct ForeignAdapter {
+    /// Its `name`: the provider's name in every reference it makes and every error. `None`
+    /// (the object has none) is refused when the handle opens.
+    pub name: Option<String>,
+    /// A PMS's `properties_per_listing`: how many properties one listing may name (see
+    /// [`PmsProvider::properties_per_listing`]); `None`: one.
+    pub properties_per_listing: Option<usize>,
+    /// An intercom's `consent_url`: where a building admin gives the one-time consent; `None`:
+    /// the intercom needs none.
+    pub consent_url: Option<String>,
+    /// Its methods.
+    pub call: Arc<dyn ForeignCall>,
 }
 
-impl ForeignPms {
-    /// The PMS adapter `name` reached through `call`; it lists `properties_per_listing`
-    /// properties at once (at least 1, and 1 when not given; see
-    /// [`PmsProvider::properties_per_listing`]).
-    pub fn new(
-        name: impl Into<String>,
-        properties_per_listing: Option<usize>,
-        call: Arc<dyn ForeignCall>,
-    ) -> Self {
-        Self {
-            caller: Caller {
-                name: name.into(),
-                call,
-            },
-            properties_per_listing: properties_per_listing.unwrap_or(1).max(1),
-        }
-    }
-}
-
-#[async_trait]
-impl PmsProvider for ForeignPms {
-    fn name(&self) -> &str {
-        &self.caller.name
-    }
-
-    async fn list_properties(
-        &self,
-        req: ListPmsPropertiesRequest,
-    ) -> ProviderResult<Page<PmsProperty>> {
-        self.caller.page(LIST_PROPERTIES, &req).await
-    }
-
-    async fn list_units(&self, req: ListPmsUnitsRequest) -> ProviderResult<Page<PmsUnit>> {
-        self.caller.page(LIST_UNITS, &req).await
-    }
-
-    async fn list_residents(
-        &self,
-        req: ListPmsResidentsRequest,
-    ) -> ProviderResult<Page<PmsResident>> {
-        self.caller.page(LIST_RESIDENTS, &req).await
-    }
-
-    fn properties_per_listing(&self) -> usize {
-        self.properties_per_listing
-    }
-}
-
-/// A [`KeyEncoder`] written in another language.
-#[derive(Debug)]
-pub struct ForeignKeyEncoder {
-    caller: Caller,
-}
-
-impl ForeignKeyEncoder {
-    /// The key encoder adapter `name` reached through `call`.
+impl ForeignAdapter {
+    /// The adapter `name` reached through `call`, declaring nothing else.
     pub fn new(name: impl Into<String>, call: Arc<dyn ForeignCall>) -> Self {
         Self {
-            caller: Caller {
-                name: name.into(),
-                call,
-            },
+            name: Some(name.into()),
+            properties_per_listing: None,
+            consent_url: None,
+            call,
         }
     }
-}
 
-#[async_trait]
-impl KeyEncoder for ForeignKeyEncoder {
-    fn name(&self) -> &str {
-        &self.caller.name
-    }
-
-    async fn list_encoders(
-        &self,
-        req: ListEncodersRequest,
-    ) -> ProviderResult<ListEncodersResponse> {
-        self.caller.decoded(LIST_ENCODERS, &req, false).await
-    }
-
-    async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse> {
-        self.caller.decoded(ENCODE_KEY, &req, true).await
-    }
-
-    async fn key_state(&self, req: KeyStateRequest) -> ProviderResult<KeyStateResponse> {
-        self.caller.decoded(KEY_STATE, &req, false).await
-    }
-
-    async fn cancel_key(&self, req: CancelKeyRequest) -> ProviderResult<()> {
-        self.caller.raw(CANCEL_KEY, &req, true).await.map(drop)
+    /// Its name, or the `VALIDATION` error naming `field` when it has none.
+    fn named(&self, field: &str) -> crate::Result<String> {
+        self.name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .ok_or_else(|| {
+                crate::Error::invalid(
+                    field,
+                    "is required: the adapter's name, used in its records' references and its errors",
+                )
+            })
     }
 }
 
-/// A PMS written in another language: its name (`None` when the object has none: refused), how
-/// many properties one listing names (`None`: the adapter does not say), and its calls.
-pub type PmsCalls = (Option<String>, Option<usize>, Arc<dyn ForeignCall>);
-
-/// A key encoder written in another language: its name (`None`: refused) and its calls.
-pub type KeyEncoderCalls = (Option<String>, Arc<dyn ForeignCall>);
+impl fmt::Debug for ForeignAdapter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForeignAdapter")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Adapters written in another language, for [`Concierge::open_with`](crate::Concierge::open_with):
-/// each takes the place of the settings' adapter of its kind.
-#[derive(Clone, Default)]
+/// each takes the place of the settings' adapter of its kind (and of the sandbox's fake).
+#[derive(Clone, Debug, Default)]
 pub struct ForeignAdapters {
     /// The PMS.
-    pub pms: Option<PmsCalls>,
+    pub pms: Option<ForeignAdapter>,
+    /// The strata system.
+    pub strata: Option<ForeignAdapter>,
+    /// The intercom.
+    pub intercom: Option<ForeignAdapter>,
     /// The key encoder.
-    pub key_encoder: Option<KeyEncoderCalls>,
+    pub key_encoder: Option<ForeignAdapter>,
+    /// The mailer.
+    pub mailer: Option<ForeignAdapter>,
 }
 
-impl fmt::Debug for ForeignAdapters {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ForeignAdapters")
-            .field("pms", &self.pms.as_ref().map(|p| &p.0))
-            .field("key_encoder", &self.key_encoder.as_ref().map(|k| &k.0))
-            .finish()
-    }
-}
-
-impl crate::Concierge {
-    /// Runs the provider conformance kit ([`concierge_core::kit::check_pms`]) against the PMS
-    /// adapter: reads only. Integrations, full.
-    pub async fn check_pms_adapter(&self, admin: &Admin) -> Result<kit::AdapterReport> {
-        self.authorize(
-            admin,
-            Permission::Integrations,
-            AccessLevel::Full,
-            "check_pms_adapter",
-        )?;
-        let pms = self.configured_pms()?;
-        Ok(kit::check_pms(pms.as_ref()).await)
-    }
-
-    /// Runs the provider conformance kit ([`concierge_core::kit::check_key_encoder`]) against
-    /// the key encoder adapter: it writes one test key on `encoder` and cancels it, so run it
-    /// against a test account. Integrations, full.
-    pub async fn check_key_encoder_adapter(
-        &self,
-        admin: &Admin,
-        encoder: &str,
-    ) -> Result<kit::AdapterReport> {
-        self.authorize(
-            admin,
-            Permission::Integrations,
-            AccessLevel::Full,
-            "check_key_encoder_adapter",
-        )?;
-        let key_encoder = self.encoder()?;
-        // A fresh id, so each run's test key has an intent of its own.
-        let run = KeyId::new().to_string();
-        Ok(kit::check_key_encoder(key_encoder.as_ref(), encoder, &run).await)
+impl ForeignAdapters {
+    /// Hands each adapter to `builder` as the provider of its kind; a nameless one is a
+    /// `VALIDATION` error naming it (`pms.name`…).
+    pub(crate) fn install(
+        self,
+        mut builder: crate::ConciergeBuilder,
+    ) -> crate::Result<crate::ConciergeBuilder> {
+        if let Some(a) = self.pms {
+            let pms = ForeignPms::new(a.named("pms.name")?, a.properties_per_listing, a.call);
+            builder = builder.pms(Arc::new(pms));
+        }
+        if let Some(a) = self.strata {
+            builder = builder.strata(Arc::new(ForeignStrata::new(a.named("strata.name")?, a.call)));
+        }
+        if let Some(a) = self.intercom {
+            let intercom = ForeignIntercom::new(a.named("intercom.name")?, a.consent_url, a.call);
+            builder = builder.intercom(Arc::new(intercom));
+        }
+        if let Some(a) = self.key_encoder {
+            let encoder = ForeignKeyEncoder::new(a.named("key_encoder.name")?, a.call);
+            builder = builder.key_encoder(Arc::new(encoder));
+        }
+        if let Some(a) = self.mailer {
+            builder = builder.mailer(ForeignMailer::new(a.named("mailer.name")?, a.call));
+        }
+        Ok(builder)
     }
 }
