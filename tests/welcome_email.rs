@@ -173,3 +173,27 @@ async fn emails_queued_while_the_mail_server_is_down_arrive_once_each_when_it_is
     }
     c.close().await;
 }
+
+// R-SDK-1
+#[tokio::test]
+async fn the_smtp_mailer_passes_the_provider_conformance_kit_against_the_sink() {
+    let python = match python() {
+        Ok(p) => p,
+        Err(why) => return eprintln!("SKIPPED: {why}"),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(&python, &dir.path().join("mail"), None);
+    let c = open(dir.path(), sink.port).await;
+    let admin = Admin::full_access("desk-1", "Front desk");
+    let report = c
+        .check_mailer_adapter(&admin, "kit@example.org", &[])
+        .await
+        .unwrap();
+    assert!(report.ok(), "{}", report.summary());
+    assert_eq!(report.passed, report.checks.len(), "{}", report.summary());
+    // SMTP has no idempotency of its own: the key sent twice is two deliveries of one
+    // Message-ID, which the receiving server folds.
+    let received = sink.wait_for(2, Duration::from_secs(10));
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].message_id(), received[1].message_id());
+}

@@ -596,18 +596,46 @@ impl Concierge {
 fn foreign_conflicts(settings: &Settings, foreign: &crate::foreign::ForeignAdapters) -> Result<()> {
     let mut vendors: Vec<(&str, bool, &str)> = Vec::new();
     #[cfg(feature = "buildium")]
-    vendors.push(("pms", foreign.pms.is_some() && settings.buildium.is_some(), "buildium"));
+    vendors.push((
+        "pms",
+        foreign.pms.is_some() && settings.buildium.is_some(),
+        "buildium",
+    ));
     #[cfg(feature = "salto")]
-    vendors.push(("key_encoder", foreign.key_encoder.is_some() && settings.salto.is_some(), "salto"));
+    vendors.push((
+        "key_encoder",
+        foreign.key_encoder.is_some() && settings.salto.is_some(),
+        "salto",
+    ));
     #[cfg(feature = "stratamax")]
-    vendors.push(("strata", foreign.strata.is_some() && settings.stratamax.is_some(), "stratamax"));
+    vendors.push((
+        "strata",
+        foreign.strata.is_some() && settings.stratamax.is_some(),
+        "stratamax",
+    ));
     #[cfg(feature = "propertyiq")]
-    vendors.push(("strata", foreign.strata.is_some() && settings.propertyiq.is_some(), "propertyiq"));
+    vendors.push((
+        "strata",
+        foreign.strata.is_some() && settings.propertyiq.is_some(),
+        "propertyiq",
+    ));
     #[cfg(feature = "butterflymx")]
-    vendors.push(("intercom", foreign.intercom.is_some() && settings.butterflymx.is_some(), "butterflymx"));
+    vendors.push((
+        "intercom",
+        foreign.intercom.is_some() && settings.butterflymx.is_some(),
+        "butterflymx",
+    ));
     #[cfg(feature = "smtp")]
-    vendors.push(("mailer", foreign.mailer.is_some() && settings.smtp.is_some(), "smtp"));
-    vendors.push(("mailer", foreign.mailer.is_some() && settings.hold_email == Some(true), "hold_email"));
+    vendors.push((
+        "mailer",
+        foreign.mailer.is_some() && settings.smtp.is_some(),
+        "smtp",
+    ));
+    vendors.push((
+        "mailer",
+        foreign.mailer.is_some() && settings.hold_email == Some(true),
+        "hold_email",
+    ));
     match vendors.into_iter().find(|(_, both, _)| *both) {
         Some((kind, _, setting)) => Err(Error::invalid(
             kind,

@@ -4,6 +4,7 @@
 
 mod contract;
 mod errors;
+mod kit;
 mod passes;
 mod placeholder;
 mod preflight;

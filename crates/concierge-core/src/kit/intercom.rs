@@ -73,7 +73,9 @@ pub async fn check_intercom(
     };
 
     let read = match &target {
-        None => Err(Verdict::Skipped(format!("building {building_id} is not listed"))),
+        None => Err(Verdict::Skipped(format!(
+            "building {building_id} is not listed"
+        ))),
         Some(b) => match errors
             .see(intercom.get_building(GetIntercomBuildingRequest {
                 building: b.external.clone(),
@@ -93,7 +95,10 @@ pub async fn check_intercom(
 
     let missing = errors
         .see(intercom.get_building(GetIntercomBuildingRequest {
-            building: ExternalRef::new(&name, "concierge-kit-no-such-building"),
+            building: ExternalRef::new(
+                &name,
+                made_up_id(target.as_ref().map(|b| b.external.id.as_str())),
+            ),
         }))
         .await;
     report.record(
@@ -135,7 +140,9 @@ pub async fn check_intercom(
                 CONSENT_CHECK.1,
                 match answered {
                     Ok(()) => failed("a made-up consent code was accepted"),
-                    Err(e) => names(&e, &name, "authorize").map(|()| format!("refused: {}", e.kind)),
+                    Err(e) => {
+                        names(&e, &name, "authorize").map(|()| format!("refused: {}", e.kind))
+                    }
                 },
             );
         }
@@ -160,12 +167,12 @@ pub async fn check_intercom(
         .await;
     let second = errors.see(intercom.ensure_placeholder(request)).await;
     let placeholder = match (first, second) {
-        (Ok(a), Ok(b)) if a.unit != b.unit || a.tenant != b.tenant => Err(Verdict::Failed(
-            format!(
+        (Ok(a), Ok(b)) if a.unit != b.unit || a.tenant != b.tenant => {
+            Err(Verdict::Failed(format!(
                 "the second call gave unit {} and tenant {}, the first {} and {}",
                 b.unit.id, b.tenant.id, a.unit.id, a.tenant.id
-            ),
-        )),
+            )))
+        }
         (Ok(_), Ok(b)) if b.created_unit || b.created_tenant => Err(Verdict::Failed(
             "the second call says it created the unit or the tenant again".into(),
         )),
@@ -183,7 +190,9 @@ pub async fn check_intercom(
             report.record(
                 check,
                 rule,
-                Err(Verdict::Skipped("no placeholder tenant to issue passes through".into())),
+                Err(Verdict::Skipped(
+                    "no placeholder tenant to issue passes through".into(),
+                )),
             );
         }
         errors.check_secrets(&mut report, &secrets);

@@ -23,9 +23,9 @@ pub use strata::check_strata;
 use crate::error::{ProviderError, ProviderErrorKind};
 use crate::ids::ExternalRef;
 use crate::providers::*;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
-use secrecy::{ExposeSecret, SecretString};
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -179,7 +179,10 @@ where
 }
 
 /// Fails when two items have the same id.
-pub(crate) fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a ExternalRef>) -> Result<(), Verdict> {
+pub(crate) fn unique<'a>(
+    what: &str,
+    ids: impl Iterator<Item = &'a ExternalRef>,
+) -> Result<(), Verdict> {
     let mut seen = HashSet::new();
     for id in ids {
         if !seen.insert(id) {
@@ -236,7 +239,6 @@ pub(crate) fn names(e: &ProviderError, provider: &str, operation: &str) -> Resul
     Ok(())
 }
 
-
 /// Fails unless the refusal of a cursor the adapter never issued names `provider` and
 /// `operation` and is not retryable; `answered` is what the adapter did with it.
 pub(crate) fn refused_cursor<T>(
@@ -288,7 +290,8 @@ impl Errors {
     }
 
     /// Records the check that no error seen holds any of `secrets` (the adapter's own, and
-    /// those the kit handed it).
+    /// those the kit handed it), and takes them out of the report's details, which quote
+    /// errors.
     pub(crate) fn check_secrets(&self, report: &mut AdapterReport, secrets: &[SecretString]) {
         // A secret of a few characters would be found in any text.
         let secrets: Vec<&str> = secrets
@@ -303,7 +306,9 @@ impl Errors {
                  adapter's credentials"
             )))
         } else if errors.is_empty() {
-            Err(Verdict::Skipped("the adapter gave no error to look in".into()))
+            Err(Verdict::Skipped(
+                "the adapter gave no error to look in".into(),
+            ))
         } else {
             let leak = errors.iter().find_map(|(operation, text)| {
                 let i = secrets.iter().position(|s| text.contains(s))?;
@@ -322,6 +327,14 @@ impl Errors {
                 )),
             }
         };
+        // The report quotes errors: what an adapter leaked must not leak again from it.
+        for check in &mut report.checks {
+            for secret in &secrets {
+                if check.detail.contains(secret) {
+                    check.detail = check.detail.replace(secret, "<secret>");
+                }
+            }
+        }
         report.record(
             "secrets_stay_out_of_errors",
             "no error the adapter gives holds a secret: its credentials, or one it was handed",
@@ -337,4 +350,16 @@ pub const MIN_SECRET_LEN: usize = 6;
 /// its errors afterwards.
 pub(crate) fn canary(run_id: &str) -> SecretString {
     SecretString::from(format!("concierge-kit-canary-{run_id}"))
+}
+
+/// An id no record has, shaped like `like` (a listed record's id) so that an adapter whose ids
+/// are numbers is asked about a number: all nines, one digit longer (at most 18 digits);
+/// otherwise a made-up name.
+pub(crate) fn made_up_id(like: Option<&str>) -> String {
+    match like {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+            "9".repeat((id.len() + 1).clamp(6, 18))
+        }
+        _ => "concierge-kit-no-such-building".to_owned(),
+    }
 }

@@ -39,7 +39,11 @@ pub async fn check_strata(strata: &dyn StrataProvider, secrets: &[SecretString])
         .filter(|b| b.status == StrataBuildingStatus::Active)
         .take(PROPERTIES_CHECKED)
         .collect();
-    let none = || Err(Verdict::Skipped("the strata system lists no active building".into()));
+    let none = || {
+        Err(Verdict::Skipped(
+            "the strata system lists no active building".into(),
+        ))
+    };
 
     // Each building read alone is the building listed.
     let mut read_failures = Vec::new();
@@ -114,7 +118,10 @@ pub async fn check_strata(strata: &dyn StrataProvider, secrets: &[SecretString])
     );
 
     // A building the strata system does not have.
-    let unknown = ExternalRef::new(&name, "concierge-kit-no-such-building");
+    let unknown = ExternalRef::new(
+        &name,
+        made_up_id(buildings.first().map(|b| b.external.id.as_str())),
+    );
     let missing = errors
         .see(strata.get_building(GetStrataBuildingRequest {
             building: Some(unknown),
@@ -125,10 +132,7 @@ pub async fn check_strata(strata: &dyn StrataProvider, secrets: &[SecretString])
         "a building the strata system does not have (or no longer shares) is not_found or \
          forbidden, naming the provider and operation, not retryable",
         match missing {
-            Ok(b) => failed(format!(
-                "a made-up building was answered as {:?}",
-                b.name
-            )),
+            Ok(b) => failed(format!("a made-up building was answered as {:?}", b.name)),
             Err(e) => names(&e, &name, "get_building").and_then(|()| {
                 if !matches!(
                     e.kind,
@@ -158,5 +162,4 @@ pub async fn check_strata(strata: &dyn StrataProvider, secrets: &[SecretString])
     report
 }
 
-const BUILDINGS_RULE: &str =
-    "buildings page to an end, each once, each named by the adapter";
+const BUILDINGS_RULE: &str = "buildings page to an end, each once, each named by the adapter";

@@ -8,7 +8,12 @@ use secrecy::SecretString;
 
 impl crate::Concierge {
     fn kit_allowed(&self, admin: &Admin, operation: &str) -> Result<()> {
-        self.authorize(admin, Permission::Integrations, AccessLevel::Full, operation)
+        self.authorize(
+            admin,
+            Permission::Integrations,
+            AccessLevel::Full,
+            operation,
+        )
     }
 
     /// Runs the kit's PMS checks ([`kit::check_pms`]) against the PMS adapter: reads only.

@@ -274,7 +274,6 @@ fn item<T: DeserializeOwned>(raw: &RawValue) -> Result<T, RecordError> {
     })
 }
 
-
 /// An adapter written in another language, as a binding hands it over: what the object
 /// declares (read once, when the handle opens) and its calls.
 #[derive(Clone)]
@@ -353,7 +352,10 @@ impl ForeignAdapters {
             builder = builder.pms(Arc::new(pms));
         }
         if let Some(a) = self.strata {
-            builder = builder.strata(Arc::new(ForeignStrata::new(a.named("strata.name")?, a.call)));
+            builder = builder.strata(Arc::new(ForeignStrata::new(
+                a.named("strata.name")?,
+                a.call,
+            )));
         }
         if let Some(a) = self.intercom {
             let intercom = ForeignIntercom::new(a.named("intercom.name")?, a.consent_url, a.call);
