@@ -127,7 +127,7 @@ pub(crate) fn lookup_sql(numbered: bool, keys: usize) -> String {
 
 /// Takes or renews the leases of `properties` properties, each bound as property, holder,
 /// expiry, then "now" once: where free, expired at "now", or already the holder's (the rule of
-/// one lease, `ACQUIRE`). Returns the properties whose lease the holder has now.
+/// one lease). Returns the properties whose lease the holder has now.
 pub(crate) fn acquire_sql(numbered: bool, properties: usize) -> String {
     let mut params = Params::new(numbered);
     let mut text = String::from("INSERT INTO leases (property_id, holder, expires_at) VALUES ");
@@ -155,6 +155,36 @@ pub(crate) fn release_sql(numbered: bool, properties: usize) -> String {
         params.push(&mut text);
     }
     text.push(')');
+    text
+}
+
+/// The holders of the leases of `properties` properties, bound as each property: rows of
+/// property id and holder.
+pub(crate) fn holders_sql(numbered: bool, properties: usize) -> String {
+    let mut params = Params::new(numbered);
+    let mut text = String::from("SELECT property_id, holder FROM leases WHERE property_id IN (");
+    for p in 0..properties {
+        if p > 0 {
+            text.push_str(", ");
+        }
+        params.push(&mut text);
+    }
+    text.push(')');
+    text
+}
+
+/// Takes over one lease from a holder proven dead, bound as the new holder, its expiry, the
+/// property, and the dead holder (so a lease that changed hands meanwhile is left alone).
+pub(crate) fn take_over_sql(numbered: bool) -> String {
+    let mut params = Params::new(numbered);
+    let mut text = String::from("UPDATE leases SET holder = ");
+    params.push(&mut text);
+    text.push_str(", expires_at = ");
+    params.push(&mut text);
+    text.push_str(" WHERE property_id = ");
+    params.push(&mut text);
+    text.push_str(" AND holder = ");
+    params.push(&mut text);
     text
 }
 
@@ -428,6 +458,8 @@ macro_rules! sql_batch {
                 ids.sort_unstable();
                 ids.dedup();
                 let mut held = std::collections::HashSet::new();
+                let holder = crate::liveness::compose(holder, self.lease_token());
+                let holder = holder.as_str();
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
                     let sql = acquire_sql(<$db as Placeholders>::NUMBERED, chunk.len());
@@ -440,6 +472,58 @@ macro_rules! sql_batch {
                     query = query.bind(now.timestamp_micros());
                     let rows = query.fetch_all(&mut *tx).await.map_err(unavailable)?;
                     held.extend(rows.into_iter().map(|(id,)| id));
+                }
+                // Leases still held by others: those of a holder proven dead (a killed
+                // process) are taken over now, not when they expire.
+                let missing: Vec<&str> =
+                    ids.iter().copied().filter(|id| !held.contains(*id)).collect();
+                let mut dead: std::collections::HashMap<String, bool> =
+                    std::collections::HashMap::new();
+                for chunk in missing.chunks(LEASE_ROWS) {
+                    let sql = holders_sql(<$db as Placeholders>::NUMBERED, chunk.len());
+                    let mut query =
+                        sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql))
+                            .persistent(false);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    let rows = query.fetch_all(&mut *tx).await.map_err(unavailable)?;
+                    for (id, stored) in rows {
+                        let Some(token) = crate::liveness::token_of(&stored) else {
+                            continue;
+                        };
+                        if token == self.lease_token() {
+                            continue;
+                        }
+                        let is_dead = match dead.get(token) {
+                            Some(known) => *known,
+                            None => {
+                                let known = self.holder_is_dead(token).await;
+                                dead.insert(token.to_owned(), known);
+                                known
+                            }
+                        };
+                        if !is_dead {
+                            continue;
+                        }
+                        let done = sqlx::query(sqlx::AssertSqlSafe(take_over_sql(
+                            <$db as Placeholders>::NUMBERED,
+                        )))
+                        .bind(holder)
+                        .bind((now + ttl).timestamp_micros())
+                        .bind(id.as_str())
+                        .bind(stored.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(unavailable)?;
+                        if done.rows_affected() == 1 {
+                            tracing::info!(
+                                property = %id,
+                                "took over the sync lease of a process that is no longer running"
+                            );
+                            held.insert(id);
+                        }
+                    }
                 }
                 tx.commit().await.map_err(unavailable)?;
                 Ok(properties
@@ -463,6 +547,7 @@ macro_rules! sql_batch {
                 let mut ids: Vec<&str> = properties.iter().map(|p| p.as_str()).collect();
                 ids.sort_unstable();
                 ids.dedup();
+                let holder = crate::liveness::compose(holder, self.lease_token());
                 let mut tx = self.begin().await?;
                 for chunk in ids.chunks(LEASE_ROWS) {
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(release_sql(
@@ -470,7 +555,7 @@ macro_rules! sql_batch {
                         chunk.len(),
                     )))
                     .persistent(false)
-                    .bind(holder);
+                    .bind(holder.as_str());
                     for id in chunk {
                         query = query.bind(*id);
                     }

@@ -25,6 +25,7 @@
 mod sql;
 #[macro_use]
 mod batch;
+mod liveness;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;

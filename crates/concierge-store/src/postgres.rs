@@ -6,6 +6,7 @@ use concierge_core::StoreError;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection as _, PgConnection, Postgres, Row as _, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -16,6 +17,19 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PgStore {
     pool: PgPool,
     location: String,
+    /// Proves this store alive to the other processes (see `liveness`): the backend of
+    /// `alive`, a connection kept open, unused, for the store's whole life.
+    lease_token: Arc<str>,
+    _alive: Arc<Alive>,
+}
+
+/// The connection whose life is the store's: the server ends it when the process dies.
+struct Alive(#[allow(dead_code)] PgConnection);
+
+impl std::fmt::Debug for Alive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Alive")
+    }
 }
 
 impl PgStore {
@@ -75,7 +89,18 @@ impl PgStore {
                 message: scrub(e.to_string()),
             })?;
         }
-        let _ = first.close().await;
+        // The first connection stays open as the store's proof of life.
+        let (pid, started): (i32, i64) = sqlx::query_as(
+            "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint \
+             FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+        )
+        .fetch_one(&mut first)
+        .await
+        .map_err(|e| StoreError::Unavailable {
+            message: scrub(e.to_string()),
+        })?;
+        let lease_token: Arc<str> = format!("pg:{pid}:{started}").into();
+        let alive = Arc::new(Alive(first));
         let options = match schema {
             Some(schema) => options.options([("search_path", schema)]),
             None => options,
@@ -116,7 +141,40 @@ impl PgStore {
                 supported: SCHEMA_VERSION,
                 message: scrub(format!("cannot bring the schema up to date: {e}")),
             })?;
-        Ok(Self { pool, location })
+        Ok(Self {
+            pool,
+            location,
+            lease_token,
+            _alive: alive,
+        })
+    }
+
+    /// This store's liveness token, written with each lease it takes.
+    pub(crate) fn lease_token(&self) -> &str {
+        &self.lease_token
+    }
+
+    /// Whether the store that wrote `token` is certainly gone: its connection is no longer
+    /// listed by the server. Anything that cannot be read is taken as alive.
+    pub(crate) async fn holder_is_dead(&self, token: &str) -> bool {
+        let mut parts = token.split(':');
+        let (Some("pg"), Some(pid), Some(started), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let (Ok(pid), Ok(started)) = (pid.parse::<i32>(), started.parse::<i64>()) else {
+            return false;
+        };
+        let listed: Result<Option<(i32,)>, _> = sqlx::query_as(
+            "SELECT pid FROM pg_stat_activity WHERE pid = $1 \
+             AND (extract(epoch FROM backend_start) * 1000000)::bigint = $2",
+        )
+        .bind(pid)
+        .bind(started)
+        .fetch_optional(&self.pool)
+        .await;
+        matches!(listed, Ok(None))
     }
 
     /// Where the store is: host, port, database (and schema), never the password.

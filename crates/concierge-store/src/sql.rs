@@ -196,10 +196,6 @@ pub(crate) const SPARES: &str =
     "SELECT body FROM records WHERE kind = 'spare_holder' AND unit_id = $1 ORDER BY id";
 pub(crate) const LATEST_RUN: &str = "SELECT body FROM records WHERE kind = 'sync_run' AND property_id = $1 \
     ORDER BY created_at DESC, id DESC LIMIT 1";
-pub(crate) const ACQUIRE: &str = "INSERT INTO leases (property_id, holder, expires_at) VALUES ($1, $2, $3) \
-    ON CONFLICT (property_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
-    WHERE leases.expires_at <= $4 OR leases.holder = excluded.holder";
-pub(crate) const RELEASE: &str = "DELETE FROM leases WHERE property_id = $1 AND holder = $2";
 pub(crate) const LEASE_HOLDER: &str =
     "SELECT holder, expires_at FROM leases WHERE property_id = $1";
 
@@ -487,16 +483,10 @@ macro_rules! sql_store {
                 now: chrono::DateTime<chrono::Utc>,
                 ttl: chrono::Duration,
             ) -> concierge_core::StoreResult<bool> {
-                use crate::sql::*;
-                let done = sqlx::query(ACQUIRE)
-                    .bind(property.as_str())
-                    .bind(holder)
-                    .bind((now + ttl).timestamp_micros())
-                    .bind(now.timestamp_micros())
-                    .execute(&self.pool)
-                    .await
-                    .map_err(unavailable)?;
-                Ok(done.rows_affected() == 1)
+                let held = self
+                    .acquire_leases(std::slice::from_ref(property), holder, now, ttl)
+                    .await?;
+                Ok(held.first().copied().unwrap_or(false))
             }
 
             async fn lease_holder(
@@ -510,7 +500,8 @@ macro_rules! sql_store {
                     .await
                     .map_err(unavailable)?;
                 Ok(row.and_then(|(holder, micros)| {
-                    chrono::DateTime::from_timestamp_micros(micros).map(|at| (holder, at))
+                    chrono::DateTime::from_timestamp_micros(micros)
+                        .map(|at| (crate::liveness::holder_of(&holder).to_owned(), at))
                 }))
             }
 
@@ -519,14 +510,8 @@ macro_rules! sql_store {
                 property: &concierge_core::PropertyId,
                 holder: &str,
             ) -> concierge_core::StoreResult<()> {
-                use crate::sql::*;
-                sqlx::query(RELEASE)
-                    .bind(property.as_str())
-                    .bind(holder)
-                    .execute(&self.pool)
+                self.release_leases_of(std::slice::from_ref(property), holder)
                     .await
-                    .map_err(unavailable)?;
-                Ok(())
             }
 
             async fn try_acquire_leases(

@@ -26,6 +26,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     path: PathBuf,
     secret: ActivationSecret,
+    /// Proves this process alive to the others sharing the file (see `liveness`).
+    lease_token: std::sync::Arc<str>,
 }
 
 impl SqliteStore {
@@ -116,7 +118,22 @@ impl SqliteStore {
             }
         };
         tracing::debug!(path = %location, "sqlite store open");
-        Ok(Self { pool, path, secret })
+        Ok(Self {
+            pool,
+            path,
+            secret,
+            lease_token: crate::liveness::local_token().into(),
+        })
+    }
+
+    /// This process's liveness token, written with each lease it takes.
+    pub(crate) fn lease_token(&self) -> &str {
+        &self.lease_token
+    }
+
+    /// Whether the process that wrote `token` is certainly dead.
+    pub(crate) async fn holder_is_dead(&self, token: &str) -> bool {
+        crate::liveness::local_is_dead(token)
     }
 
     /// The database file.
