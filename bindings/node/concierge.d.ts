@@ -2939,7 +2939,7 @@ export declare class Concierge {
   private constructor();
   /** Opens a handle from its settings (the store, the mailer, the providers, or the sandbox). */
   static open(settings?: Settings): Promise<Concierge>;
-  /** Opens a handle with adapters written in JavaScript in place of the settings' PMS and key encoder (R-SDK-1). */
+  /** Opens a handle with adapters written in JavaScript (a PMS, a strata system, an intercom, a key encoder, a mailer) in place of the settings' ones of their kinds (R-SDK-1). */
   static open(settings: Settings | undefined, adapters: Adapters): Promise<Concierge>;
   /** Closes the handle and its store; later calls reject with `CLOSED`. */
   close(): Promise<void>;

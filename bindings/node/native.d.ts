@@ -12,10 +12,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** An open handle of the facade. */
 export declare class NativeHandle {
   /**
-   * Opens a handle from its settings (JSON), with a PMS and a key encoder written in
-   * JavaScript in place of the settings' ones, when given.
+   * Opens a handle from its settings (JSON), with the adapters written in JavaScript (a PMS,
+   * a strata system, an intercom, a key encoder, a mailer) in place of the settings' ones of
+   * their kinds, when given.
    */
-  static open(settings: string, pms?: NativePmsAdapter | undefined | null, keyEncoder?: NativeKeyEncoderAdapter | undefined | null): Promise<NativeHandle>
+  static open(settings: string, adapters?: NativeAdapters | undefined | null): Promise<NativeHandle>
   /** Runs an operation; its result as JSON. */
   call(op: string, admin: string | undefined | null, positional: string, options: string): Promise<string>
   /** Closes the handle and its store. */
@@ -26,20 +27,28 @@ export declare class NativeHandle {
   isSandbox(): boolean
 }
 
-/** A key encoder adapter as `runtime.js` passes it. */
-export interface NativeKeyEncoderAdapter {
+/** An adapter as `runtime.js` passes it: what the user's object declares, and its calls. */
+export interface NativeAdapter {
   /** The provider's name, as errors and external references name it. */
   name?: string
+  /** A PMS's: how many properties one listing may name. */
+  propertiesPerListing?: number
+  /** An intercom's: where a building admin gives the one-time consent. */
+  consentUrl?: string
   /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
   dispatch: (method: string, argsJson: string) => Promise<string>
 }
 
-/** A PMS adapter as `runtime.js` passes it. */
-export interface NativePmsAdapter {
-  /** The provider's name, as errors and external references name it. */
-  name?: string
-  /** How many properties one listing may name. */
-  propertiesPerListing?: number
-  /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
-  dispatch: (method: string, argsJson: string) => Promise<string>
+/** The adapters of `NativeHandle.open`, one per kind, each in place of the settings' one. */
+export interface NativeAdapters {
+  /** The PMS. */
+  pms?: NativeAdapter
+  /** The strata system. */
+  strata?: NativeAdapter
+  /** The door intercom. */
+  intercom?: NativeAdapter
+  /** The key encoder. */
+  keyEncoder?: NativeAdapter
+  /** The mailer. */
+  mailer?: NativeAdapter
 }

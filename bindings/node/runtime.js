@@ -5,8 +5,9 @@
 // Conversion only: every name, default, check and rule lives in the Rust facade
 // (`concierge::api`) from which concierge.js is generated.
 // It also owns adapters written in JavaScript (R-SDK-1, `Concierge.open(settings, { pms,
-// keyEncoder })`): each becomes one `dispatch(method, argsJson)` for the native module, and
-// `providerError` builds what an adapter throws to report a typed failure.
+// strata, intercom, keyEncoder, mailer })`): each becomes what it declares and one
+// `dispatch(method, argsJson)` for the native module, and `providerError` builds what an
+// adapter throws to report a typed failure.
 
 const { NativeHandle } = require('./native.js');
 
@@ -183,8 +184,14 @@ function raised(err) {
   return { message: text(err) };
 }
 
-/** The native side of `adapter`: its name, `extra` fields, and its `dispatch`. */
-function nativeAdapter(adapter, extra) {
+/** The kinds of adapter `Concierge.open` takes, as its second argument's keys. */
+const ADAPTER_KINDS = ['pms', 'strata', 'intercom', 'keyEncoder', 'mailer'];
+
+/**
+ * The native side of `adapter`: what it declares (read once, here; the engine uses those of
+ * its kind and refuses a missing name) and its `dispatch`.
+ */
+function nativeAdapter(adapter) {
   if (adapter == null) return null;
   const dispatch = async (method, argsJson) => {
     try {
@@ -196,16 +203,24 @@ function nativeAdapter(adapter, extra) {
       return JSON.stringify({ raised: raised(err) });
     }
   };
-  return { name: adapter.name, ...extra, dispatch };
+  // The native object takes an absent field, not null: null is read as absent.
+  const declared = (v) => (v === null ? undefined : v);
+  return {
+    name: declared(adapter.name),
+    propertiesPerListing: declared(adapter.propertiesPerListing),
+    consentUrl: declared(adapter.consentUrl),
+    dispatch,
+  };
 }
 
-/** The arguments of `NativeHandle.open` after the settings: the PMS and the key encoder. */
+/** The argument of `NativeHandle.open` after the settings: one adapter per kind given. */
 function nativeAdapters(adapters) {
-  const { pms, keyEncoder } = adapters ?? {};
-  return [
-    nativeAdapter(pms, pms == null ? {} : { propertiesPerListing: pms.propertiesPerListing }),
-    nativeAdapter(keyEncoder, {}),
-  ];
+  const native = {};
+  for (const kind of ADAPTER_KINDS) {
+    const adapter = nativeAdapter(adapters?.[kind]);
+    if (adapter !== null) native[kind] = adapter;
+  }
+  return native;
 }
 
 let Controls = null;
@@ -217,7 +232,7 @@ class Handle {
 
   static async open(settings, adapters) {
     try {
-      return new this(await NativeHandle.open(json(settings), ...nativeAdapters(adapters)));
+      return new this(await NativeHandle.open(json(settings), nativeAdapters(adapters)));
     } catch (err) {
       throw enrich(err);
     }

@@ -1,7 +1,8 @@
-// Adapters written in JavaScript (R-SDK-1): a PMS and a key encoder given to
-// `Concierge.open(settings, { pms, keyEncoder })` as plain objects, called by the engine like its
-// own adapters: requests and results with camelCase keys, sync or async methods, typed failures
-// (`providerError`), records of the wrong shape reported one by one, and no blocked event loop.
+// Adapters written in JavaScript (R-SDK-1): a PMS, a strata system, an intercom, a key encoder
+// and a mailer given to `Concierge.open(settings, { pms, strata, intercom, keyEncoder, mailer })`
+// as plain objects, called by the engine like its own adapters: requests and results with
+// camelCase keys, sync or async methods, typed failures (`providerError`), records of the wrong
+// shape reported one by one, no blocked event loop, and the conformance kit run from Node.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -357,24 +358,502 @@ test('the conformance kit passes a careful JavaScript PMS and tells a careless o
 })
 
 // R-SDK-1
-test('the adapter interfaces declare the methods the engine calls', async () => {
-  const { readFileSync } = await import('node:fs')
-  const fixture = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
-  const types = readFileSync(new URL('../runtime.d.ts', import.meta.url), 'utf8')
-  const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
-  for (const [iface, kind] of [['PmsAdapter', 'pms'], ['KeyEncoderAdapter', 'key_encoder']]) {
-    const body = types.match(new RegExp(`interface ${iface}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`))?.[1] ?? ''
-    const declared = [...body.matchAll(/^\s+(\w+)\(request/gm)].map((m) => m[1]).sort()
-    assert.deepEqual(declared, fixture.adapters[kind].map(camel).sort(), iface)
-  }
-})
-
-// R-SDK-1
-test('an adapter without a name is a validation error naming the field', async () => {
+test('an adapter without a name is a validation error naming the field, for every kind', async () => {
   const nameless = { listProperties: () => ({ items: [], next: null }) }
   await assert.rejects(Concierge.open({ sandbox: {} }, { pms: nameless }), (err) => {
     assert.equal(err.code, 'VALIDATION')
     assert.match(err.message, /pms\.name/)
     return true
   })
+  for (const [kind, field] of [['strata', 'strata'], ['intercom', 'intercom'], ['keyEncoder', 'key_encoder'], ['mailer', 'mailer']]) {
+    const err = await rejectsWith(Concierge.open({ sandbox: {} }, { [kind]: { name: null } }), 'VALIDATION')
+    assert.deepEqual(err.issues.map((i) => i.field), [`${field}.name`], kind)
+  }
+})
+
+
+// ---------------------------------------------------------------------------------------------
+// Strata system, intercom and mailer written in JavaScript.
+
+/**
+ * Page `cursor` of `items`, `size` at a time, with cursors of the adapter's own making
+ * (`<prefix>-<offset>`); a cursor it never issued is refused for good, as the kit requires.
+ */
+function cursorPage(items, cursor, prefix, size = 2) {
+  let start = 0
+  if (cursor !== null) {
+    const offset = cursor.startsWith(`${prefix}-`) ? Number(cursor.slice(prefix.length + 1)) : NaN
+    if (!Number.isInteger(offset) || offset <= 0 || offset >= items.length) {
+      throw providerError('rejected', `${prefix}: a cursor this adapter never issued`)
+    }
+    start = offset
+  }
+  const next = start + size < items.length ? `${prefix}-${start + size}` : null
+  return { items: items.slice(start, start + size), next }
+}
+
+const STRATA = 'js-strata'
+const sref = (id) => ({ provider: STRATA, id })
+const STRATA_BUILDINGS = [
+  { external: sref('b1'), planNumber: 'SP 1001', name: 'Quay Towers', address: '1 Quay St', status: 'active' },
+  { external: sref('b2'), planNumber: 'SP 1002', name: 'Hill Court', status: 'active' },
+  { external: sref('b3'), planNumber: 'SP 1003', name: 'Old Mill', status: 'inactive' },
+]
+const strataUser = (id, building, first, last, lot, unit, userTypes, extra = {}) => ({
+  external: sref(id),
+  building: sref(building),
+  displayName: `${first} ${last}`,
+  firstName: first,
+  lastName: last,
+  email: `${first.toLowerCase()}@example.org`,
+  altEmails: [],
+  lots: [{ lotNumber: lot, unitNumber: unit }],
+  userTypes,
+  tenancy: null,
+  warnings: [],
+  ...extra,
+})
+const STRATA_USERS = [
+  strataUser('s1', 'b1', 'Ada', 'Lovelace', '1', '101', ['owner_occupier', 'committee']),
+  strataUser('s2', 'b1', 'Grace', 'Hopper', '2', '201', ['tenant'], { tenancy: { moveIn: '2025-02-01', moveOut: null } }),
+  strataUser('s3', 'b1', 'Alan', 'Turing', '2', '201', ['owner_investor']),
+  strataUser('s4', 'b2', 'Edsger', 'Dijkstra', '7', null, ['owner_occupier']),
+]
+
+/** A strata system serving the data above, answering with Promises; `calls` records each request. */
+function memoryStrata({ users = STRATA_USERS } = {}) {
+  const calls = []
+  const building = (ref) => {
+    const found = STRATA_BUILDINGS.find((b) => b.external.id === ref?.id)
+    if (!found) throw providerError('not_found', 'no such building in this strata system')
+    return found
+  }
+  return {
+    name: STRATA,
+    calls,
+    async listBuildings(req) {
+      calls.push(['listBuildings', req])
+      return cursorPage(STRATA_BUILDINGS, req.cursor, 'buildings')
+    },
+    async getBuilding(req) {
+      calls.push(['getBuilding', req])
+      return building(req.building)
+    },
+    async listUsers(req) {
+      calls.push(['listUsers', req])
+      const asked = building(req.building)
+      return cursorPage(users.filter((u) => u.building.id === asked.external.id), req.cursor, `users.${asked.external.id}`)
+    },
+  }
+}
+
+// R-SDK-1
+test('a strata system written in JavaScript is linked and imported through the engine', async (t) => {
+  const strata = memoryStrata()
+  const concierge = await Concierge.open({ sandbox: {} }, { strata })
+  t.after(() => concierge.close())
+  const property = await concierge.registerProperty(admin, 'Quay Towers', 'quay-towers')
+
+  const shared = await concierge.strataProviderBuildings(admin)
+  assert.deepEqual(shared.map((b) => [b.external, b.planNumber, b.address, b.status]), [
+    [sref('b1'), 'SP 1001', '1 Quay St', 'active'],
+    [sref('b2'), 'SP 1002', null, 'active'],
+    [sref('b3'), 'SP 1003', null, 'inactive'],
+  ])
+
+  const roll = await concierge.linkStrataBuilding(admin, property.id, 'b1')
+  assert.deepEqual([roll.external, roll.planNumber, roll.name, roll.pending], [sref('b1'), 'SP 1001', 'Quay Towers', 3])
+  assert.equal(roll.lastSync.aborted, null)
+  assert.deepEqual(roll.lastSync.errors, [])
+  // The requests arrive with camelCase keys, every page fetched with the adapter's cursor.
+  assert.deepEqual(strata.calls.find(([m]) => m === 'getBuilding')[1], { building: sref('b1') })
+  assert.deepEqual(strata.calls.filter(([m]) => m === 'listUsers').map(([, req]) => req), [
+    { building: sref('b1'), cursor: null },
+    { building: sref('b1'), cursor: 'users.b1-2' },
+  ])
+
+  const pending = await concierge.listStrataUsers(admin, roll.id).toArray()
+  assert.deepEqual(pending.map((m) => m.user.displayName).sort(), ['Ada Lovelace', 'Alan Turing', 'Grace Hopper'])
+  const grace = pending.find((m) => m.user.external.id === 's2').user
+  assert.deepEqual([grace.userTypes, grace.tenancy, grace.lots], [['tenant'], { moveIn: '2025-02-01', moveOut: null }, [{ lotNumber: '2', unitNumber: '201' }]])
+
+  const report = await concierge.importStrataUsers(admin, roll.id, pending.map((m) => m.id))
+  assert.deepEqual([report.residents.length, report.failed], [3, []])
+  const residents = await concierge.listResidents(admin, { propertyId: property.id, source: 'strata' }).toArray()
+  assert.deepEqual(residents.map((r) => `${r.firstName} ${r.lastName} <${r.email}>`).sort(), [
+    'Ada Lovelace <ada@example.org>',
+    'Alan Turing <alan@example.org>',
+    'Grace Hopper <grace@example.org>',
+  ])
+  assert.ok(residents.every((r) => r.status === 'pending_activation'))
+  assert.deepEqual((await concierge.listUnits(admin, property.id)).map((u) => u.number).sort(), ['101', '201'])
+})
+
+// R-SDK-1
+test('a strata record of the wrong shape is an error of its own naming the field; the others land', async (t) => {
+  const { lots: _dropped, ...lotless } = STRATA_USERS[1]
+  const users = [STRATA_USERS[0], { ...lotless, lots: 'lot 2' }, STRATA_USERS[2]]
+  const concierge = await Concierge.open({ sandbox: {} }, { strata: memoryStrata({ users }) })
+  t.after(() => concierge.close())
+  const property = await concierge.registerProperty(admin, 'Quay Towers', 'quay-towers')
+
+  const roll = await concierge.linkStrataBuilding(admin, property.id, 'b1')
+  assert.equal(roll.lastSync.aborted, null, 'not a failed run')
+  assert.equal(roll.pending, 2)
+  const [error, ...others] = await concierge.strataErrors(admin, roll.id).toArray()
+  assert.deepEqual(others, [])
+  assert.equal(error.kind, 'unreadable_record')
+  assert.deepEqual(error.external, sref('s2'))
+  assert.match(error.message, /\blots: /)
+  assert.ok(!error.message.includes('lot 2'), `the value stays out of the message: ${error.message}`)
+  const pending = await concierge.listStrataUsers(admin, roll.id).toArray()
+  assert.deepEqual(pending.map((m) => m.user.external.id).sort(), ['s1', 's3'])
+})
+
+const BMX = 'js-intercom'
+const iref = (id) => ({ provider: BMX, id })
+const ISSUED_CODE = 'consent-code-issued-by-the-intercom'
+const INTERCOM_BUILDINGS = [
+  { external: iref('ib1'), name: 'Quay Towers', timeZone: 'Australia/Sydney' },
+  { external: iref('ib2'), name: 'Hill Court', timeZone: null },
+  { external: iref('ib3'), name: 'Old Mill' },
+]
+const INTERCOM_TENANTS = [
+  { external: iref('t1'), name: 'Ada Lovelace', email: 'ada@example.org', unitLabel: '101', contactPreference: 'phone_call' },
+  { external: iref('t2'), name: 'Grace Hopper', email: null, unitLabel: '201', contactPreference: 'mobile_app' },
+  { external: iref('t3'), name: 'Alan Turing', unitLabel: '202', contactPreference: 'phone_call' },
+]
+
+/**
+ * An intercom kept in memory, every method async: a consent code it issued, its buildings and
+ * tenants, placeholders adopted by email, passes found again by their idempotency key.
+ */
+function memoryIntercom() {
+  const calls = []
+  const placeholders = new Map()
+  const passes = new Map()
+  let made = 0
+  const building = (ref) => {
+    const found = INTERCOM_BUILDINGS.find((b) => b.external.id === ref.id)
+    if (!found) throw providerError('not_found', 'no such building on this intercom')
+    return found
+  }
+  const placeholderOf = (ref) => [...placeholders.values()].find((p) => p.building === ref.id)
+  return {
+    name: BMX,
+    consentUrl: 'https://intercom.example.com/oauth/consent?client=concierge',
+    calls,
+    passes,
+    async authorize(req) {
+      calls.push(['authorize', req])
+      // Never the code in the error: it is a secret.
+      if (req.code !== ISSUED_CODE) throw providerError('unauthorized', 'the intercom did not issue this consent code')
+    },
+    async listBuildings(req) {
+      calls.push(['listBuildings', req])
+      return cursorPage(INTERCOM_BUILDINGS, req.cursor, 'buildings')
+    },
+    async getBuilding(req) {
+      calls.push(['getBuilding', req])
+      return building(req.building)
+    },
+    async ensurePlaceholder(req) {
+      calls.push(['ensurePlaceholder', req])
+      building(req.building)
+      const key = `${req.building.id}/${req.tenantEmail.toLowerCase()}`
+      const found = placeholders.get(key)
+      if (found) return { unit: found.unit, tenant: found.tenant, createdUnit: false, createdTenant: false }
+      made += 1
+      const placeholder = { building: req.building.id, unit: iref(`pu${made}`), tenant: iref(`pt${made}`), name: `${req.tenantFirstName} ${req.tenantLastName}` }
+      placeholders.set(key, placeholder)
+      return { unit: placeholder.unit, tenant: placeholder.tenant, createdUnit: true, createdTenant: true }
+    },
+    async preflight(req) {
+      calls.push(['preflight', req])
+      building(req.building)
+      const p = placeholderOf(req.building)
+      const unit = p !== undefined && req.unit?.id === p.unit.id
+      const tenant = p !== undefined && req.tenant?.id === p.tenant.id
+      return {
+        checks: [
+          { name: 'manager_account_active', passed: true, detail: 'consent given' },
+          { name: 'integration_enabled', passed: true, detail: 'our application sees the building' },
+          { name: 'placeholder_unit', passed: unit, detail: unit ? 'found' : 'missing' },
+          { name: 'placeholder_tenant', passed: tenant, detail: tenant ? 'found' : 'missing' },
+          { name: 'access_points', passed: true, detail: '2 doors' },
+        ],
+      }
+    },
+    async listTenants(req) {
+      calls.push(['listTenants', req])
+      building(req.building)
+      const p = placeholderOf(req.building)
+      const own = p ? [{ external: p.tenant, name: p.name, contactPreference: 'mobile_app' }] : []
+      return cursorPage([...INTERCOM_TENANTS, ...own], req.cursor, `tenants.${req.building.id}`)
+    },
+    async createVisitorPass(req) {
+      calls.push(['createVisitorPass', req])
+      const again = [...passes.values()].find((p) => p.name === req.idempotencyKey)
+      if (req.retry && again) return again.record
+      const id = `pass-${passes.size + 1}`
+      const record = { external: iref(id), key: iref(`vk-${id}`), qrCodeUrl: `https://intercom.example.com/qr/${id}.png`, window: req.window }
+      passes.set(id, { name: req.idempotencyKey, record })
+      return record
+    },
+    async revokeVisitorPass(req) {
+      calls.push(['revokeVisitorPass', req])
+      if (!passes.delete(req.pass.id)) throw providerError('not_found', 'no such pass')
+    },
+  }
+}
+
+// R-SDK-1, R-SDK-2
+test('an intercom written in JavaScript takes a site from consent to a revoked visitor pass', async (t) => {
+  const intercom = memoryIntercom()
+  const concierge = await Concierge.open({ sandbox: {} }, { intercom })
+  t.after(() => concierge.close())
+  let property = await concierge.registerProperty(admin, 'Quay Towers', 'quay-towers', {
+    settings: { visitors: { placeholderMailbox: 'butterflymx@example.org' } },
+  })
+
+  // Consent: the URL it declares, the code handed to `authorize`; a forged one refused, typed.
+  assert.equal(await concierge.intercomConsentUrl(admin), intercom.consentUrl)
+  assert.equal(await concierge.connectIntercom(admin, ISSUED_CODE), true)
+  assert.deepEqual(intercom.calls.find(([m]) => m === 'authorize')[1], { code: ISSUED_CODE })
+  await rejectsWith(concierge.connectIntercom(admin, 'forged-code'), 'PROVIDER', {
+    provider: BMX,
+    operation: 'authorize',
+    kind: 'unauthorized',
+    retryable: false,
+  })
+
+  const buildings = await concierge.intercomBuildings(admin)
+  assert.deepEqual(buildings.map((b) => [b.external.id, b.timeZone]), [['ib1', 'Australia/Sydney'], ['ib2', null], ['ib3', null]])
+  property = await concierge.linkIntercomBuilding(admin, property.id, 'ib1')
+  assert.equal(property.timeZone, 'Australia/Sydney', 'the building zone, from the adapter')
+
+  const site = await concierge.provisionVisitorSite(admin, property.id)
+  assert.deepEqual([site.createdUnit, site.createdTenant, site.placeholderTenant], [true, true, iref('pt1')])
+  assert.deepEqual(intercom.calls.find(([m]) => m === 'ensurePlaceholder')[1], {
+    building: iref('ib1'),
+    unitLabel: 'STRATIS',
+    unitFloor: '0',
+    tenantFirstName: 'STRATIS',
+    tenantLastName: 'User',
+    tenantEmail: 'butterflymx+quay-towers@example.org',
+  })
+  const again = await concierge.provisionVisitorSite(admin, property.id)
+  assert.deepEqual([again.createdUnit, again.createdTenant, again.placeholderTenant], [false, false, iref('pt1')])
+
+  const preflight = await concierge.visitorPreflight(admin, property.id)
+  assert.ok(preflight.passed, JSON.stringify(preflight.checks))
+  assert.deepEqual(preflight.phoneCallTenants.map((t) => t.external.id), ['t1', 't3'])
+  const [, asked] = intercom.calls.findLast(([m]) => m === 'preflight')
+  assert.deepEqual(asked, { building: iref('ib1'), unit: iref('pu1'), tenant: iref('pt1') })
+
+  const pass = await concierge.createVisitorPass(admin, property.id, 'Sam Visitor', '2026-01-06T14:00', '2026-01-06T16:00')
+  assert.equal(pass.state, 'active')
+  assert.deepEqual([pass.external, pass.key, pass.qrCodeUrl], [iref('pass-1'), iref('vk-pass-1'), 'https://intercom.example.com/qr/pass-1.png'])
+  assert.deepEqual(pass.window.startsAt, new Date('2026-01-06T03:00:00Z'))
+  assert.deepEqual(intercom.calls.find(([m]) => m === 'createVisitorPass')[1], {
+    building: iref('ib1'),
+    tenant: iref('pt1'),
+    visitorName: 'Sam Visitor',
+    window: { startsAt: '2026-01-06T03:00:00Z', endsAt: '2026-01-06T05:00:00Z' },
+    idempotencyKey: pass.id,
+    retry: false,
+  })
+
+  const revoked = await concierge.revokeVisitorPass(admin, pass.id)
+  assert.equal(revoked.state, 'revoked')
+  assert.deepEqual(intercom.calls.findLast(([m]) => m === 'revokeVisitorPass')[1], { pass: iref('pass-1') })
+  assert.equal(intercom.passes.size, 0)
+
+  // A throttled intercom: a typed PROVIDER error with the adapter's kind, retry class and
+  // fields; the pass stays active, and revoking later works.
+  const second = await concierge.createVisitorPass(admin, property.id, 'Lee', '2026-01-07T09:00', '2026-01-07T10:00')
+  const revoke = intercom.revokeVisitorPass
+  intercom.revokeVisitorPass = async () => {
+    throw providerError('rate_limited', 'too many requests', { httpStatus: 429, retryAfterSeconds: 30 })
+  }
+  const err = await rejectsWith(concierge.revokeVisitorPass(admin, second.id), 'PROVIDER', {
+    provider: BMX,
+    operation: 'revoke_visitor_pass',
+    kind: 'rate_limited',
+    retryClass: 'throttled',
+    retryable: true,
+    httpStatus: 429,
+    retryAfterSeconds: 30,
+  })
+  assert.match(err.message, /too many requests/)
+  assert.equal((await concierge.getVisitorPass(admin, second.id)).state, 'active')
+  intercom.revokeVisitorPass = revoke
+  assert.equal((await concierge.revokeVisitorPass(admin, second.id)).state, 'revoked')
+})
+
+const MAILER = 'js-mailer'
+
+/**
+ * A mailer kept in memory: one message id per idempotency key, a recipient that is not an
+ * address refused for good. `failNext` makes the next send throw it.
+ */
+function memoryMailer() {
+  const calls = []
+  const sent = new Map()
+  const mailer = {
+    name: MAILER,
+    calls,
+    sent,
+    failNext: null,
+    async send(req) {
+      calls.push(req)
+      if (mailer.failNext) {
+        const err = mailer.failNext
+        mailer.failNext = null
+        throw err
+      }
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(req.to)) throw providerError('rejected', 'the recipient is not an email address')
+      if (!sent.has(req.idempotencyKey)) sent.set(req.idempotencyKey, { messageId: `<m${sent.size + 1}@mail.example.org>`, ...req })
+      return { messageId: sent.get(req.idempotencyKey).messageId }
+    },
+  }
+  return mailer
+}
+
+/** A sandbox with the mailer `mailer`, and one unit to move residents into. */
+async function mailerWorld(t, mailer) {
+  const concierge = await Concierge.open({ sandbox: { seed: 7 } }, { mailer })
+  t.after(() => concierge.close())
+  const property = await concierge.registerProperty(admin, 'Harbour View', 'harbour-view')
+  const building = await concierge.registerBuilding(admin, property.id, 'Tower A')
+  const unit = await concierge.registerUnit(admin, building.id, '1204')
+  const moveIn = (first, last) =>
+    concierge.moveIn(admin, unit.id, first, last, { email: `${first.toLowerCase()}@example.org`, sendMobileActivation: true })
+  return { concierge, sandbox: concierge.sandboxControls, moveIn }
+}
+
+// R-SDK-1, R-SDK-3
+test('a mailer written in JavaScript sends the invitation with its link; one that is down leaves it queued', async (t) => {
+  const mailer = memoryMailer()
+  const w = await mailerWorld(t, mailer)
+
+  const ada = await w.moveIn('Ada', 'Lovelace')
+  assert.equal(ada.status, 'pending_activation')
+  assert.equal(mailer.calls.length, 1)
+  const [email] = mailer.calls
+  assert.deepEqual(Object.keys(email).sort(), ['body', 'from', 'htmlBody', 'idempotencyKey', 'subject', 'to'])
+  assert.equal(email.to, 'ada@example.org')
+  assert.match(email.subject, /Harbour View/)
+  const token = email.body.match(/token=([A-Za-z0-9_\-.~%]+)/)?.[1]
+  assert.ok(token, `the body holds the activation link: ${email.body}`)
+  assert.deepEqual(await w.sandbox.sentEmails(), [], "the adapter takes the sandbox mailer's place")
+  // The link the adapter was given is the real one: it activates the account.
+  const live = await w.concierge.activate(decodeURIComponent(token), { acceptTerms: true, password: 'correct horse battery staple' })
+  assert.equal(live.status, 'live')
+
+  // Down: the move-in is done, the email queued for a later dispatch, the body kept out of the error.
+  mailer.failNext = providerError('unavailable', 'the mail relay is down')
+  const grace = await w.moveIn('Grace', 'Hopper')
+  assert.equal(grace.status, 'pending_activation')
+  const [pending, ...others] = await w.concierge.listOutbox(admin, 'pending').toArray()
+  assert.deepEqual(others, [])
+  assert.deepEqual([pending.kind, pending.subjectId, pending.attempts], ['activation_email', grace.id, 1])
+  assert.match(pending.lastError, /js-mailer send failed \(unavailable, transient\)/)
+  assert.match(pending.lastError, /the mail relay is down/)
+  assert.ok(!pending.lastError.includes('token='))
+  assert.equal(mailer.sent.size, 1)
+
+  await w.sandbox.advance({ hours: 1 })
+  assert.deepEqual(await w.concierge.dispatchOutbox(), { delivered: 1, retrying: 0, parked: 0, skipped: 0 })
+  const tries = mailer.calls.filter((c) => c.to === 'grace@example.org')
+  assert.equal(tries.length, 2)
+  assert.equal(tries[0].idempotencyKey, tries[1].idempotencyKey, 'the retry is the same email')
+  assert.equal(mailer.sent.size, 2)
+  const done = (await w.concierge.listOutbox(admin, 'done').toArray()).find((e) => e.id === pending.id)
+  assert.deepEqual([done.subjectId, done.lastError], [grace.id, null])
+})
+
+const passedChecks = (report) => report.checks.filter((c) => c.outcome === 'passed').map((c) => c.name)
+
+// R-SDK-1
+test('the conformance kit passes careful JavaScript strata, intercom and mailer adapters', async (t) => {
+  const concierge = await Concierge.open(
+    { sandbox: {} },
+    { strata: memoryStrata(), intercom: memoryIntercom(), mailer: memoryMailer() },
+  )
+  t.after(() => concierge.close())
+  const show = (r) => JSON.stringify(r.checks, null, 1)
+
+  const strata = await concierge.checkStrataAdapter(admin, { secrets: ['strata-api-key-0001'] })
+  assert.equal(strata.provider, STRATA)
+  assert.equal(strata.failed, 0, show(strata))
+  assert.deepEqual(passedChecks(strata), [
+    'buildings_page_through',
+    'building_read_as_listed',
+    'users_page_through',
+    'unknown_building_not_found',
+    'unknown_cursor_refused',
+    'secrets_stay_out_of_errors',
+  ])
+
+  const intercom = await concierge.checkIntercomAdapter(admin, 'ib2', { secrets: ['intercom-client-secret-0001'] })
+  assert.equal(intercom.provider, BMX)
+  assert.equal(intercom.failed, 0, show(intercom))
+  assert.equal(intercom.skipped, 0, show(intercom))
+  for (const name of ['made_up_consent_refused', 'placeholder_once', 'preflight_sees_placeholder', 'pass_window_kept', 'lost_reply_found_again', 'revoke_twice_harmless', 'unknown_cursor_refused', 'secrets_stay_out_of_errors']) {
+    assert.ok(passedChecks(intercom).includes(name), `${name}: ${show(intercom)}`)
+  }
+
+  const mailer = await concierge.checkMailerAdapter(admin, 'kit@example.org', { secrets: ['mailer-api-key-0001'] })
+  assert.equal(mailer.provider, MAILER)
+  assert.equal(mailer.failed, 0, show(mailer))
+  assert.deepEqual(passedChecks(mailer), ['send_once', 'malformed_recipient_refused', 'secrets_stay_out_of_errors'])
+})
+
+// R-SDK-1
+test('the conformance kit names what careless JavaScript adapters get wrong', async (t) => {
+  // A strata system that gives the same cursor again: its listing would never end.
+  const looping = memoryStrata()
+  looping.listBuildings = ({ cursor }) => ({ items: cursor === null ? STRATA_BUILDINGS.slice(0, 2) : [], next: 'more' })
+  // A mailer that quotes the email in its refusal: the activation link leaks into errors.
+  const leaky = memoryMailer()
+  leaky.send = async (req) => {
+    if (!req.to.includes('@')) throw providerError('rejected', `cannot send ${JSON.stringify(req.body)} to ${req.to}`)
+    return { messageId: `<${req.idempotencyKey}@mail.example.org>` }
+  }
+  const concierge = await Concierge.open({ sandbox: {} }, { strata: looping, mailer: leaky })
+  t.after(() => concierge.close())
+
+  const strata = await concierge.checkStrataAdapter(admin)
+  const loop = strata.checks.find((c) => c.name === 'buildings_page_through')
+  assert.equal(loop.outcome, 'failed')
+  assert.match(loop.detail, /a cursor an earlier page gave/)
+  assert.ok(strata.failed >= 1)
+
+  const mailer = await concierge.checkMailerAdapter(admin, 'kit@example.org', { secrets: ['mailer-api-key-0001'] })
+  assert.equal(mailer.failed, 1, JSON.stringify(mailer.checks, null, 1))
+  const leak = mailer.checks.find((c) => c.outcome === 'failed')
+  assert.equal(leak.name, 'secrets_stay_out_of_errors')
+  // Which secret and where, never the secret: #2 is the link the kit put in the body.
+  assert.match(leak.detail, /the error of `send` holds secret #2/)
+  assert.ok(!leak.detail.includes('canary'))
+})
+
+// R-SDK-1
+test('the adapter interfaces declare the methods the engine calls, for every kind', async () => {
+  const { readFileSync } = await import('node:fs')
+  const fixture = JSON.parse(readFileSync(new URL('../../../tests/fixtures/operations.json', import.meta.url), 'utf8'))
+  const types = readFileSync(new URL('../runtime.d.ts', import.meta.url), 'utf8')
+  const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+  const pascal = (name) => camel(name).replace(/^./, (c) => c.toUpperCase())
+  const body = (iface) => types.match(new RegExp(`interface ${iface}\\b[^{]*\\{([\\s\\S]*?)\\n\\}`))?.[1] ?? ''
+  assert.deepEqual(Object.keys(fixture.adapters).sort(), ['intercom', 'key_encoder', 'mailer', 'pms', 'strata'])
+  for (const [kind, methods] of Object.entries(fixture.adapters)) {
+    const iface = `${pascal(kind)}Adapter`
+    const declared = [...body(iface).matchAll(/^ {2}(\w+)\??\(request/gm)].map((m) => m[1])
+    assert.deepEqual(declared.sort(), methods.map(camel).sort(), iface)
+  }
+  // `Adapters` has one key per kind, each of its interface.
+  const keys = [...body('Adapters').matchAll(/^ {2}(\w+)\?: (\w+) \| null;/gm)].map((m) => [m[1], m[2]])
+  assert.deepEqual(keys.sort(), Object.keys(fixture.adapters).map((k) => [camel(k), `${pascal(k)}Adapter`]).sort())
 })

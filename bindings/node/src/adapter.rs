@@ -1,11 +1,13 @@
-//! Adapters written in JavaScript (R-SDK-1): a PMS or a key encoder given to
-//! `NativeHandle.open` as one `dispatch(method, argsJson)` function, which `runtime.js` builds
-//! from the user's object. Here each call only crosses threads: the engine's arguments go to
-//! `dispatch` as JSON text on the JS thread, and the text its Promise resolves to
-//! (`{"ok": …}` or `{"raised": {…}}`) comes back as the result or what the adapter raised.
-//! What the result means (a page, a key, an error's kind) is read by `concierge::foreign`.
+//! Adapters written in JavaScript (R-SDK-1): a PMS, a strata system, an intercom, a key encoder
+//! or a mailer, given to `NativeHandle.open` as what it declares (`name`,
+//! `propertiesPerListing`, `consentUrl`) and one `dispatch(method, argsJson)` function, which
+//! `runtime.js` builds from the user's object. Here each call only crosses threads: the
+//! engine's arguments go to `dispatch` as JSON text on the JS thread, and the text its Promise
+//! resolves to (`{"ok": …}` or `{"raised": {…}}`) comes back as the result or what the adapter
+//! raised. What the result means (a page, a key, an error's kind) and whether the adapter may
+//! be used (a nameless one is refused) is read by `concierge::foreign`.
 
-use concierge::foreign::{ForeignAdapters, ForeignCall};
+use concierge::foreign::{ForeignAdapter, ForeignAdapters, ForeignCall};
 use napi::Status;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunction;
@@ -26,47 +28,58 @@ type Dispatch = ThreadsafeFunction<
     true,
 >;
 
-/// A PMS adapter as `runtime.js` passes it.
+/// An adapter as `runtime.js` passes it: what the user's object declares, and its calls.
 #[napi(object, object_to_js = false)]
-pub struct NativePmsAdapter {
+pub struct NativeAdapter {
     /// The provider's name, as errors and external references name it.
     pub name: Option<String>,
-    /// How many properties one listing may name.
+    /// A PMS's: how many properties one listing may name.
     pub properties_per_listing: Option<u32>,
+    /// An intercom's: where a building admin gives the one-time consent.
+    pub consent_url: Option<String>,
     /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
     #[napi(ts_type = "(method: string, argsJson: string) => Promise<string>")]
     pub dispatch: Dispatch,
 }
 
-/// A key encoder adapter as `runtime.js` passes it.
+/// The adapters of `NativeHandle.open`, one per kind, each in place of the settings' one.
 #[napi(object, object_to_js = false)]
-pub struct NativeKeyEncoderAdapter {
-    /// The provider's name, as errors and external references name it.
-    pub name: Option<String>,
-    /// Calls a method of the adapter: its arguments as JSON, its outcome as JSON.
-    #[napi(ts_type = "(method: string, argsJson: string) => Promise<string>")]
-    pub dispatch: Dispatch,
+pub struct NativeAdapters {
+    /// The PMS.
+    pub pms: Option<NativeAdapter>,
+    /// The strata system.
+    pub strata: Option<NativeAdapter>,
+    /// The door intercom.
+    pub intercom: Option<NativeAdapter>,
+    /// The key encoder.
+    pub key_encoder: Option<NativeAdapter>,
+    /// The mailer.
+    pub mailer: Option<NativeAdapter>,
 }
 
-/// The adapters for `concierge::api::open_with`.
-pub(crate) fn adapters(
-    pms: Option<NativePmsAdapter>,
-    key_encoder: Option<NativeKeyEncoderAdapter>,
-) -> ForeignAdapters {
-    ForeignAdapters {
-        pms: pms.map(|p| {
-            let per_listing = p.properties_per_listing.map(|n| n as usize);
-            let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
-                dispatch: p.dispatch,
-            });
-            (p.name, per_listing, call)
-        }),
-        key_encoder: key_encoder.map(|k| {
-            let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
-                dispatch: k.dispatch,
-            });
-            (k.name, call)
-        }),
+impl From<NativeAdapter> for ForeignAdapter {
+    fn from(a: NativeAdapter) -> Self {
+        let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
+            dispatch: a.dispatch,
+        });
+        ForeignAdapter {
+            name: a.name,
+            properties_per_listing: a.properties_per_listing.map(|n| n as usize),
+            consent_url: a.consent_url,
+            call,
+        }
+    }
+}
+
+impl From<NativeAdapters> for ForeignAdapters {
+    fn from(a: NativeAdapters) -> Self {
+        ForeignAdapters {
+            pms: a.pms.map(Into::into),
+            strata: a.strata.map(Into::into),
+            intercom: a.intercom.map(Into::into),
+            key_encoder: a.key_encoder.map(Into::into),
+            mailer: a.mailer.map(Into::into),
+        }
     }
 }
 

@@ -10,8 +10,9 @@
 mod adapter;
 mod error;
 
-use adapter::{NativeKeyEncoderAdapter, NativePmsAdapter};
+use adapter::NativeAdapters;
 use concierge::Concierge;
+use concierge::foreign::ForeignAdapters;
 use error::promise;
 use napi::Env;
 use napi::bindgen_prelude::*;
@@ -30,16 +31,16 @@ pub struct NativeHandle {
 
 #[napi]
 impl NativeHandle {
-    /// Opens a handle from its settings (JSON), with a PMS and a key encoder written in
-    /// JavaScript in place of the settings' ones, when given.
+    /// Opens a handle from its settings (JSON), with the adapters written in JavaScript (a PMS,
+    /// a strata system, an intercom, a key encoder, a mailer) in place of the settings' ones of
+    /// their kinds, when given.
     #[napi(ts_return_type = "Promise<NativeHandle>")]
     pub fn open<'env>(
         env: &'env Env,
         settings: String,
-        pms: Option<NativePmsAdapter>,
-        key_encoder: Option<NativeKeyEncoderAdapter>,
+        adapters: Option<NativeAdapters>,
     ) -> Result<PromiseRaw<'env, NativeHandle>> {
-        let adapters = adapter::adapters(pms, key_encoder);
+        let adapters = adapters.map(ForeignAdapters::from).unwrap_or_default();
         promise(env, async move {
             let settings = parse("settings", &settings)?;
             let inner = concierge::api::open_with(settings, adapters).await?;
