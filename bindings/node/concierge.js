@@ -56,6 +56,40 @@ rt.register("VisitorPassView", { id: "s", property_id: "s", visitor_name: "s", r
 rt.register("VisitorPreflight", { property_id: "s", passed: "s", checks: "[PreflightCheck]", phone_call_tenants: "[IntercomTenant]" }, []);
 rt.register("VisitorSettings", { placeholder_name: "s", placeholder_unit_label: "s", placeholder_mailbox: "s?" }, []);
 rt.register("VisitorSiteReport", { property_id: "s", building: "ExternalRef", placeholder_unit: "ExternalRef", placeholder_tenant: "ExternalRef", tenant_name: "s", tenant_email: "s", created_unit: "s", created_tenant: "s" }, []);
+rt.register("AuthorizeArgs", { code: "s" }, ["code"]);
+rt.register("CancelKeyRequest", { key: "ExternalRef", idempotency_key: "s" }, []);
+rt.register("CreateVisitorPassRequest", { building: "ExternalRef", tenant: "ExternalRef", visitor_name: "s", window: "TimeWindow", idempotency_key: "s", retry: "s" }, []);
+rt.register("CreateVisitorPassResponse", { external: "ExternalRef", window: "TimeWindow", instructions_url: "s?", key: "ExternalRef?", qr_code_url: "s?" }, []);
+rt.register("EncodeKeyRequest", { encoder: "ExternalRef", holder_ref: "s", unit_ref: "s", idempotency_key: "s", deadline_seconds: "s" }, []);
+rt.register("EncodeKeyResponse", { key: "ExternalRef" }, []);
+rt.register("EnsurePlaceholderRequest", { building: "ExternalRef", unit_label: "s", unit_floor: "s", tenant_first_name: "s", tenant_last_name: "s", tenant_email: "s" }, []);
+rt.register("EnsurePlaceholderResponse", { unit: "ExternalRef", tenant: "ExternalRef", created_unit: "s", created_tenant: "s" }, []);
+rt.register("GetIntercomBuildingRequest", { building: "ExternalRef" }, []);
+rt.register("GetStrataBuildingRequest", { building: "ExternalRef?" }, []);
+rt.register("KeyStateRequest", { idempotency_key: "s?", key: "ExternalRef?" }, []);
+rt.register("KeyStateResponse", { state: "s", key: "ExternalRef?" }, []);
+rt.register("ListEncodersResponse", { encoders: "[EncoderInfo]" }, []);
+rt.register("ListIntercomBuildingsRequest", { cursor: "s?" }, []);
+rt.register("ListIntercomTenantsRequest", { building: "ExternalRef", cursor: "s?" }, []);
+rt.register("ListPmsPropertiesRequest", { cursor: "s?" }, []);
+rt.register("ListPmsResidentsRequest", { properties: "[ExternalRef]", cursor: "s?", updated_since: "datetime?" }, []);
+rt.register("ListPmsUnitsRequest", { properties: "[ExternalRef]", cursor: "s?" }, []);
+rt.register("ListStrataBuildingsRequest", { cursor: "s?" }, []);
+rt.register("ListStrataUsersRequest", { building: "ExternalRef?", cursor: "s?" }, []);
+rt.register("PmsUnit", { external: "ExternalRef", property: "ExternalRef", number: "s", building_name: "s?", floor: "s?" }, []);
+rt.register("PreflightRequest", { building: "ExternalRef", tenant: "ExternalRef?", unit: "ExternalRef?" }, []);
+rt.register("PreflightResponse", { checks: "[PreflightCheck]" }, []);
+rt.register("RevokeVisitorPassRequest", { pass: "ExternalRef" }, []);
+rt.register("SendEmailArgs", { from: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", html_body: "s?" }, ["body", "htmlBody"]);
+rt.register("SendEmailResponse", { message_id: "s" }, []);
+rt.registerAdapters({
+  "intercom": { "authorize": "AuthorizeArgs", "list_buildings": "ListIntercomBuildingsRequest", "get_building": "GetIntercomBuildingRequest", "ensure_placeholder": "EnsurePlaceholderRequest", "preflight": "PreflightRequest", "list_tenants": "ListIntercomTenantsRequest", "create_visitor_pass": "CreateVisitorPassRequest", "revoke_visitor_pass": "RevokeVisitorPassRequest" },
+  "key_encoder": { "encode_key": "EncodeKeyRequest", "key_state": "KeyStateRequest", "cancel_key": "CancelKeyRequest" },
+  "mailer": { "send": "SendEmailArgs" },
+  "pms": { "list_properties": "ListPmsPropertiesRequest", "list_units": "ListPmsUnitsRequest", "list_residents": "ListPmsResidentsRequest" },
+  "strata": { "list_buildings": "ListStrataBuildingsRequest", "get_building": "GetStrataBuildingRequest", "list_users": "ListStrataUsersRequest" },
+});
+
 
 /** Builds the admins the operations act for. */
 const Admin = {

@@ -3,21 +3,9 @@
 export * from './concierge';
 export { Page, Paginator, ConciergeErrorBase, providerError } from './runtime';
 export type {
-  Adapters,
   Awaitable,
-  PmsAdapter,
-  KeyEncoderAdapter,
   AdapterPage,
   UnreadableRecord,
-  PmsUnitRecord,
-  PmsResidentRecord,
-  ListPmsPropertiesRequest,
-  ListPmsUnitsRequest,
-  ListPmsResidentsRequest,
-  EncodeKeyRequest,
-  KeyStateRequest,
-  KeyStateResult,
-  CancelKeyRequest,
   ProviderErrorOptions,
   AdapterProviderError,
 } from './runtime';

@@ -184,20 +184,28 @@ function raised(err) {
   return { message: text(err) };
 }
 
-/** The kinds of adapter `Concierge.open` takes, as its second argument's keys. */
-const ADAPTER_KINDS = ['pms', 'strata', 'intercom', 'keyEncoder', 'mailer'];
+/** The kinds of adapter `Concierge.open` takes (camelCase), each with its methods' requests. */
+const adapterKinds = new Map();
+
+/** Registers the kinds of adapter and, for each method, the record its request decodes into. */
+function registerAdapters(kinds) {
+  for (const [kind, requests] of Object.entries(kinds)) adapterKinds.set(camelKey(kind), requests);
+}
 
 /**
  * The native side of `adapter`: what it declares (read once, here; the engine uses those of
- * its kind and refuses a missing name) and its `dispatch`.
+ * its kind and refuses a missing name) and its `dispatch`, which decodes each request as a
+ * result is decoded (camelCase keys, `Date`s, secrets redacted from `inspect`).
  */
-function nativeAdapter(adapter) {
+function nativeAdapter(adapter, requests) {
   if (adapter == null) return null;
   const dispatch = async (method, argsJson) => {
     try {
       const name = camelKey(method);
       if (typeof adapter[name] !== 'function') throw new TypeError(`the adapter has no method ${name}`);
-      const result = await adapter[name](camel(JSON.parse(argsJson)));
+      const args = JSON.parse(argsJson);
+      const request = requests[method] === undefined ? camel(args) : decode(requests[method], args);
+      const result = await adapter[name](request);
       return JSON.stringify({ ok: result === undefined ? null : snake(result) });
     } catch (err) {
       return JSON.stringify({ raised: raised(err) });
@@ -216,8 +224,8 @@ function nativeAdapter(adapter) {
 /** The argument of `NativeHandle.open` after the settings: one adapter per kind given. */
 function nativeAdapters(adapters) {
   const native = {};
-  for (const kind of ADAPTER_KINDS) {
-    const adapter = nativeAdapter(adapters?.[kind]);
+  for (const [kind, requests] of adapterKinds) {
+    const adapter = nativeAdapter(adapters?.[kind], requests);
     if (adapter !== null) native[kind] = adapter;
   }
   return native;
@@ -282,4 +290,4 @@ function bind(_concierge, controls) {
   Controls = controls;
 }
 
-module.exports = { register, registerError, decode, Handle, SandboxBase, Paginator, Page, bind, providerError };
+module.exports = { register, registerError, registerAdapters, decode, Handle, SandboxBase, Paginator, Page, bind, providerError };

@@ -9,7 +9,7 @@ mod error;
 mod runtime;
 
 use concierge::Concierge;
-use concierge::foreign::ForeignAdapters;
+use concierge::foreign::{ForeignAdapter, ForeignAdapters};
 use pyo3::prelude::*;
 use runtime::{block_on, run_async};
 use serde_json::Value;
@@ -101,32 +101,56 @@ impl NativeHandle {
     }
 }
 
-/// A PMS adapter written in Python: its name, how many properties one listing names (None:
-/// the adapter does not say), and its `dispatch(method, args_json) -> answer_json`.
-type PyPms = (Option<String>, Option<usize>, Py<PyAny>);
-/// A key encoder adapter written in Python: its name (None: it has none) and its `dispatch`.
-type PyKeyEncoder = (Option<String>, Py<PyAny>);
+/// An adapter written in Python, of any kind, as `concierge._adapters.native_adapter` gives
+/// it: its `name`, its `properties_per_listing` and its `consent_url` (each None when the object
+/// has no such attribute), and its `dispatch(method, args_json) -> answer_json`.
+type PyAdapter = (Option<String>, Option<usize>, Option<String>, Py<PyAny>);
 
-/// The adapters of `open`'s arguments, for the engine.
-fn adapters(pms: Option<PyPms>, key_encoder: Option<PyKeyEncoder>) -> ForeignAdapters {
-    ForeignAdapters {
-        pms: pms.map(|(name, per_listing, dispatch)| (name, per_listing, adapter::calls(dispatch))),
-        key_encoder: key_encoder.map(|(name, dispatch)| (name, adapter::calls(dispatch))),
+/// One adapter of `open`'s arguments, for the engine: what it declares, as given.
+fn foreign_adapter(
+    (name, properties_per_listing, consent_url, dispatch): PyAdapter,
+) -> ForeignAdapter {
+    ForeignAdapter {
+        name,
+        properties_per_listing,
+        consent_url,
+        call: adapter::calls(dispatch),
     }
 }
 
-/// Opens a handle from its settings (JSON) and waits; `pms` and `key_encoder` are adapters
-/// written in Python, in place of the settings' adapters of their kinds.
+/// The adapters of `open`'s arguments, one per kind, for the engine.
+fn adapters(
+    pms: Option<PyAdapter>,
+    strata: Option<PyAdapter>,
+    intercom: Option<PyAdapter>,
+    key_encoder: Option<PyAdapter>,
+    mailer: Option<PyAdapter>,
+) -> ForeignAdapters {
+    ForeignAdapters {
+        pms: pms.map(foreign_adapter),
+        strata: strata.map(foreign_adapter),
+        intercom: intercom.map(foreign_adapter),
+        key_encoder: key_encoder.map(foreign_adapter),
+        mailer: mailer.map(foreign_adapter),
+    }
+}
+
+/// Opens a handle from its settings (JSON) and waits; each of `pms`, `strata`, `intercom`,
+/// `key_encoder` and `mailer` is an adapter written in Python, in place of the settings'
+/// adapter of its kind.
 #[pyfunction]
-#[pyo3(signature = (settings, pms=None, key_encoder=None))]
+#[pyo3(signature = (settings, pms=None, strata=None, intercom=None, key_encoder=None, mailer=None))]
 fn open(
     py: Python<'_>,
     settings: &str,
-    pms: Option<PyPms>,
-    key_encoder: Option<PyKeyEncoder>,
+    pms: Option<PyAdapter>,
+    strata: Option<PyAdapter>,
+    intercom: Option<PyAdapter>,
+    key_encoder: Option<PyAdapter>,
+    mailer: Option<PyAdapter>,
 ) -> PyResult<NativeHandle> {
     let settings = parse(py, "settings", settings)?;
-    let adapters = adapters(pms, key_encoder);
+    let adapters = adapters(pms, strata, intercom, key_encoder, mailer);
     block_on(py, async move {
         concierge::api::open_with(settings, adapters).await
     })
@@ -136,15 +160,18 @@ fn open(
 /// Opens a handle from its settings (JSON), with adapters written in Python as `open`; an
 /// awaitable.
 #[pyfunction]
-#[pyo3(signature = (settings, pms=None, key_encoder=None))]
+#[pyo3(signature = (settings, pms=None, strata=None, intercom=None, key_encoder=None, mailer=None))]
 fn open_async<'py>(
     py: Python<'py>,
     settings: &str,
-    pms: Option<PyPms>,
-    key_encoder: Option<PyKeyEncoder>,
+    pms: Option<PyAdapter>,
+    strata: Option<PyAdapter>,
+    intercom: Option<PyAdapter>,
+    key_encoder: Option<PyAdapter>,
+    mailer: Option<PyAdapter>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let settings = parse(py, "settings", settings)?;
-    let adapters = adapters(pms, key_encoder);
+    let adapters = adapters(pms, strata, intercom, key_encoder, mailer);
     run_async(py, async move {
         concierge::api::open_with(settings, adapters)
             .await

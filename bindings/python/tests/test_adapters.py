@@ -1,15 +1,18 @@
-"""Adapters written in Python (R-SDK-1): a PMS and a key encoder given to `Concierge.open` (and
-`AsyncConcierge.open`) as plain Python objects, called by the engine like its own adapters. Both
-plain and `async def` methods work from both handles; what they raise arrives as a typed
-ProviderError; a record of the wrong shape is a sync error of its own; a slow adapter blocks
-neither the handle nor the event loop."""
+"""Adapters written in Python (R-SDK-1): a PMS, a strata system, an intercom, a key encoder and a
+mailer given to `Concierge.open` (and `AsyncConcierge.open`) as plain Python objects, called by
+the engine like its own adapters. Both plain and `async def` methods work from both handles;
+what they raise arrives as a typed ProviderError; a record of the wrong shape is an error of its
+own record, not of the run; a slow adapter blocks neither the handle nor the event loop; the
+conformance kit checks each kind from Python."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime
+import re
 import threading
 import time
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
@@ -17,13 +20,18 @@ import concierge
 from concierge import (
     Admin,
     AsyncConcierge,
+    AdapterReport,
     Concierge,
+    IntercomAdapter,
     KeyEncoderAdapter,
     KeyHolder,
+    MailerAdapter,
     PmsAdapter,
     Property,
     ProviderError,
+    StrataAdapter,
     SyncRun,
+    Unit,
 )
 
 PMS = "py-pms"
@@ -440,7 +448,16 @@ def test_the_adapters_are_typed_by_protocols() -> None:
     # R-SDK-1: the examples' classes satisfy the protocols (checked by mypy on this file too).
     pms: PmsAdapter = MemoryPms()
     locks: KeyEncoderAdapter = Locks()
-    assert (pms.name, locks.name) == (PMS, "py-locks")
+    strata: StrataAdapter = MemoryStrata()
+    intercom: IntercomAdapter = MemoryIntercom()
+    mailer: MailerAdapter = MemoryMailer()
+    assert (pms.name, locks.name, strata.name, intercom.name, mailer.name) == (
+        PMS,
+        "py-locks",
+        STRATA,
+        INTERCOM,
+        MAILER,
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -488,3 +505,519 @@ def test_an_adapter_without_a_name_is_a_validation_error_naming_the_field() -> N
     with pytest.raises(concierge.ValidationError) as raised:
         Concierge.open(sandbox={}, pms=Nameless())  # type: ignore[arg-type]
     assert "pms.name" in str(raised.value)
+
+
+# R-SDK-1
+@pytest.mark.parametrize("kind", ["strata", "intercom", "key_encoder", "mailer"])
+def test_an_adapter_of_any_kind_without_a_name_is_refused_naming_its_kind(kind: str) -> None:
+    class Nameless:
+        pass
+
+    with pytest.raises(concierge.ValidationError) as raised:
+        Concierge.open(sandbox={}, **{kind: Nameless()})  # type: ignore[arg-type]
+    assert f"{kind}.name" in str(raised.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Strata, intercom and mailer adapters.
+
+
+def offset_page(items: List[Dict[str, Any]], cursor: Optional[str], size: int) -> Dict[str, Any]:
+    """One page of `items` from `cursor` (an offset this adapter issued); any other cursor is
+    refused, as the conformance kit asks."""
+    if cursor is not None and not cursor.isdigit():
+        raise concierge.provider_error("rejected", "this cursor was never issued")
+    start = int(cursor or 0)
+    end = start + size
+    return {"items": items[start:end], "next": str(end) if end < len(items) else None}
+
+
+STRATA = "py-strata"
+
+
+def sref(id: str) -> Dict[str, str]:
+    return {"provider": STRATA, "id": id}
+
+
+def strata_user(
+    id: str, building: str, name: str, lots: List[Tuple[str, Optional[str]]], types: List[str]
+) -> Dict[str, Any]:
+    first, last = name.split(" ", 1)
+    return {
+        "external": sref(id),
+        "building": sref(building),
+        "display_name": name,
+        "first_name": first,
+        "last_name": last,
+        "email": f"{first.lower()}@example.com",
+        "alt_emails": [],
+        "mobile": None,
+        "phone": None,
+        "lots": [{"lot_number": n, "unit_number": u} for n, u in lots],
+        "user_types": types,
+        "tenancy": {"move_in": "2025-07-01", "move_out": None} if "tenant" in types else None,
+        "warnings": [],
+    }
+
+
+STRATA_BUILDINGS: List[Dict[str, Any]] = [
+    {"external": sref("b1"), "plan_number": "SP 1001", "name": "Harbour Strata", "address": "1 Quay St", "status": "active"},
+    {"external": sref("b2"), "plan_number": "SP 1002", "name": "Hillside Strata", "address": None, "status": "active"},
+]
+STRATA_USERS = [
+    strata_user("s1", "b1", "Ada Lovelace", [("1", "101")], ["owner_occupier", "committee"]),
+    strata_user("s2", "b1", "Grace Hopper", [("2", "102")], ["tenant"]),
+    strata_user("s3", "b1", "Edsger Dijkstra", [("3", None)], ["owner_occupier"]),
+    strata_user("s4", "b2", "Barbara Liskov", [("1", "1")], ["owner_occupier"]),
+]
+
+
+class MemoryStrata:
+    """A strata system serving the buildings and users above, remembering every call: buildings
+    one a page, users two a page."""
+
+    name = STRATA
+
+    def __init__(self, users: Optional[List[Dict[str, Any]]] = None) -> None:
+        self.buildings = STRATA_BUILDINGS
+        self.users = STRATA_USERS if users is None else users
+        self.calls: List[Tuple[str, Dict[str, Any]]] = []
+
+    def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.calls.append(("list_buildings", request))
+        return offset_page(self.buildings, request["cursor"], 1)
+
+    def get_building(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.calls.append(("get_building", request))
+        for building in self.buildings:
+            if building["external"] == request["building"]:
+                return building
+        raise concierge.provider_error("not_found", "no such building")
+
+    def list_users(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.calls.append(("list_users", request))
+        users = [u for u in self.users if u["building"] == request["building"]]
+        return offset_page(users, request["cursor"], 2)
+
+
+def test_a_python_strata_system_is_linked_and_imported_and_a_bad_record_is_its_own_error(admin: Admin) -> None:
+    # R-SDK-1
+    broken = strata_user("s9", "b1", "Zed Shaw", [("9", "109")], ["tenant"])
+    del broken["lots"]
+    strata = MemoryStrata(users=[*STRATA_USERS[:2], broken, *STRATA_USERS[2:]])
+    with Concierge.open(sandbox={}, strata=strata) as c:
+        listed = c.strata_provider_buildings(admin)
+        assert [(b.external.provider, b.external.id, b.plan_number, b.status) for b in listed] == [
+            (STRATA, "b1", "SP 1001", "active"),
+            (STRATA, "b2", "SP 1002", "active"),
+        ]
+        prop = c.register_property(admin, "Harbour View", "harbour-view")
+
+        roll = c.link_strata_building(admin, prop.id, "b1")
+
+        assert (roll.name, roll.plan_number, roll.pending, roll.imported) == ("Harbour Strata", "SP 1001", 3, 0)
+        # Read page by page, with the cursors the adapter gave.
+        assert [r for m, r in strata.calls if m == "list_users"] == [
+            {"building": sref("b1"), "cursor": None},
+            {"building": sref("b1"), "cursor": "2"},
+        ]
+        # The record without lots is an error of its own, naming the field; the run went on.
+        run = roll.last_sync
+        assert run is not None and run.aborted is None
+        [error] = run.errors
+        assert error.kind == "unreadable_record" and error.external is not None
+        assert (error.external.provider, error.external.id) == (STRATA, "s9")
+        assert "lots" in error.message
+        assert [e.message for e in c.strata_errors(admin, roll.id)] == [error.message]
+        pending = list(c.list_strata_users(admin, roll.id))
+        assert sorted(m.user.external.id for m in pending) == ["s1", "s2", "s3"]
+
+        report = c.import_strata_users(admin, roll.id, [m.id for m in pending])
+
+        assert (len(report.residents), report.already_imported, report.failed) == (3, 0, [])
+        residents = list(c.list_residents(admin, property_id=prop.id, source="strata"))
+        assert sorted((r.first_name, r.last_name, r.email, r.status) for r in residents) == [
+            ("Ada", "Lovelace", "ada@example.com", "pending_activation"),
+            ("Edsger", "Dijkstra", "edsger@example.com", "pending_activation"),
+            ("Grace", "Hopper", "grace@example.com", "pending_activation"),
+        ]
+        assert all(r.external is not None and r.external.provider == STRATA for r in residents)
+        assert sorted(u.number for u in c.list_units(admin, prop.id)) == ["101", "102", "Lot 3"]
+        # A later sync reads the building again, the bad record still its own error.
+        again = c.sync_strata_building(admin, roll.id).run
+        assert (again.aborted, again.listed, again.added_pending) == (None, 3, 0)
+        assert [(e.kind, e.external.id if e.external else None) for e in again.errors] == [("unreadable_record", "s9")]
+
+
+INTERCOM = "py-intercom"
+CONSENT_CODE = "consent-code-42"
+MAILBOX = "butterflymx@example.org"
+
+
+def iref(id: str) -> Dict[str, str]:
+    return {"provider": INTERCOM, "id": id}
+
+
+class MemoryIntercom:
+    """An intercom with `async def` methods: two buildings, two tenants in the first, visitor
+    passes found again by their idempotency key on a retry; `fail_next` is raised by the next
+    revocation."""
+
+    name = INTERCOM
+    consent_url = "https://intercom.example.com/consent"
+
+    def __init__(self) -> None:
+        self.buildings: List[Dict[str, Any]] = [
+            {"external": iref("ib1"), "name": "Harbour Tower", "time_zone": "Australia/Sydney"},
+            {"external": iref("ib2"), "name": "Test Building", "time_zone": None},
+        ]
+        self.units: Dict[Tuple[str, str], Dict[str, str]] = {}
+        self.tenants: Dict[str, List[Dict[str, Any]]] = {
+            "ib1": [
+                {"external": iref("t1"), "name": "Ada Lovelace", "email": "ada@example.com", "unit_label": "101", "contact_preference": "phone_call"},
+                {"external": iref("t2"), "name": "Grace Hopper", "email": None, "unit_label": "102", "contact_preference": "mobile_app"},
+            ]
+        }
+        self.passes: Dict[str, Dict[str, Any]] = {}
+        self.made: List[str] = []
+        self.revoked: Set[str] = set()
+        self.fail_next: Optional[Exception] = None
+        self.calls: List[Tuple[str, Dict[str, Any], str]] = []
+
+    def seen(self, method: str, request: Dict[str, Any]) -> None:
+        self.calls.append((method, request, threading.current_thread().name))
+
+    def asked(self, method: str) -> List[Dict[str, Any]]:
+        return [r for m, r, _ in self.calls if m == method]
+
+    async def authorize(self, request: Dict[str, Any]) -> None:
+        self.seen("authorize", request)
+        if request["code"] != CONSENT_CODE:
+            raise concierge.provider_error("rejected", "this consent code was never issued")
+
+    async def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("list_buildings", request)
+        return offset_page(self.buildings, request["cursor"], 1)
+
+    async def get_building(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("get_building", request)
+        for building in self.buildings:
+            if building["external"] == request["building"]:
+                return building
+        raise concierge.provider_error("not_found", "no such building")
+
+    async def ensure_placeholder(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("ensure_placeholder", request)
+        await asyncio.sleep(0)
+        building = request["building"]["id"]
+        key = (building, request["unit_label"])
+        created_unit = key not in self.units
+        if created_unit:
+            self.units[key] = iref(f"unit-{len(self.units) + 1}")
+        tenants = self.tenants.setdefault(building, [])
+        email = request["tenant_email"].lower()
+        found = [t for t in tenants if (t["email"] or "").lower() == email]
+        created_tenant = not found
+        if created_tenant:
+            tenant = {
+                "external": iref(f"{building}-t{len(tenants) + 1}"),
+                "name": f"{request['tenant_first_name']} {request['tenant_last_name']}",
+                "email": email,
+                "unit_label": request["unit_label"],
+                "contact_preference": "mobile_app",
+            }
+            tenants.append(tenant)
+            found = [tenant]
+        return {
+            "unit": self.units[key],
+            "tenant": found[0]["external"],
+            "created_unit": created_unit,
+            "created_tenant": created_tenant,
+        }
+
+    async def preflight(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("preflight", request)
+        tenants = self.tenants.get(request["building"]["id"], [])
+        unit = request["unit"] is not None and request["unit"] in self.units.values()
+        tenant = request["tenant"] is not None and any(t["external"] == request["tenant"] for t in tenants)
+        return {
+            "checks": [
+                {"name": "manager_account_active", "passed": True, "detail": "the token is valid"},
+                {"name": "integration_enabled", "passed": True, "detail": "enabled"},
+                {"name": "placeholder_unit", "passed": unit, "detail": "found" if unit else "missing"},
+                {"name": "placeholder_tenant", "passed": tenant, "detail": "found" if tenant else "missing"},
+                {"name": "access_points", "passed": True, "detail": "2 doors"},
+            ]
+        }
+
+    async def list_tenants(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("list_tenants", request)
+        return offset_page(self.tenants.get(request["building"]["id"], []), request["cursor"], 2)
+
+    async def create_visitor_pass(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.seen("create_visitor_pass", request)
+        key = request["idempotency_key"]
+        if request["retry"] and key in self.passes:
+            return self.passes[key]
+        n = len(self.made) + 1
+        self.made.append(f"pass-{n}")
+        made = {
+            "external": iref(f"pass-{n}"),
+            "key": iref(f"vkey-{n}"),
+            "qr_code_url": f"https://intercom.example.com/qr/{n}.png",
+            "instructions_url": f"https://intercom.example.com/p/{n}",
+            "window": request["window"],
+        }
+        self.passes[key] = made
+        return made
+
+    async def revoke_visitor_pass(self, request: Dict[str, Any]) -> None:
+        self.seen("revoke_visitor_pass", request)
+        if self.fail_next is not None:
+            failure, self.fail_next = self.fail_next, None
+            raise failure
+        id = request["pass"]["id"]
+        if id in self.revoked or id not in self.made:
+            raise concierge.provider_error("not_found", "no such pass")
+        self.revoked.add(id)
+
+
+def instant(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def test_a_python_intercom_with_async_methods_runs_the_visitor_flow(admin: Admin) -> None:
+    # R-SDK-1
+    intercom = MemoryIntercom()
+    c = await AsyncConcierge.open(sandbox={}, intercom=intercom)
+    try:
+        assert await c.intercom_consent_url(admin) == intercom.consent_url
+        assert await c.connect_intercom(admin, CONSENT_CODE) is True
+        assert intercom.asked("authorize") == [{"code": CONSENT_CODE}]
+        assert [(b.external.id, b.name) for b in await c.intercom_buildings(admin)] == [
+            ("ib1", "Harbour Tower"),
+            ("ib2", "Test Building"),
+        ]
+        prop = await c.register_property(
+            admin, "Harbour View", "harbour-view", settings={"visitors": {"placeholder_mailbox": MAILBOX}}
+        )
+        prop = await c.link_intercom_building(admin, prop.id, "ib1")
+        assert prop.time_zone == "Australia/Sydney"
+
+        site = await c.provision_visitor_site(admin, prop.id)
+        again = await c.provision_visitor_site(admin, prop.id)
+
+        assert (site.created_unit, site.created_tenant, again.created_unit, again.created_tenant) == (
+            True,
+            True,
+            False,
+            False,
+        )
+        assert again.placeholder_tenant == site.placeholder_tenant
+        [placeholder, *_] = intercom.asked("ensure_placeholder")
+        assert (placeholder["building"], placeholder["tenant_email"]) == (iref("ib1"), site.tenant_email)
+        preflight = await c.visitor_preflight(admin, prop.id)
+        assert preflight.passed, preflight.checks
+        assert [t.external.id for t in preflight.phone_call_tenants] == ["t1"]
+
+        # 14:00-16:00 in Sydney (UTC+11) is 03:00-05:00 UTC: the adapter is asked for that.
+        view = await c.create_visitor_pass(admin, prop.id, "Sam Visitor", "2026-01-06T14:00", "2026-01-06T16:00")
+
+        assert view.state == "active" and view.external is not None
+        assert (view.external.provider, view.external.id) == (INTERCOM, "pass-1")
+        assert view.qr_code_url == "https://intercom.example.com/qr/1.png"
+        [asked] = intercom.asked("create_visitor_pass")
+        assert (asked["tenant"]["id"], asked["visitor_name"], asked["retry"]) == (
+            site.placeholder_tenant.id,
+            "Sam Visitor",
+            False,
+        )
+        starts, ends = instant(asked["window"]["starts_at"]), instant(asked["window"]["ends_at"])
+        assert (starts, ends) == (view.window.starts_at, view.window.ends_at)
+        assert starts == datetime.datetime(2026, 1, 6, 3, 0, tzinfo=datetime.timezone.utc)
+
+        # What the adapter raises arrives typed, and the pass stays active.
+        intercom.fail_next = concierge.provider_error("rate_limited", "slow down", retry_after_seconds=0.01)
+        with pytest.raises(ProviderError) as failed:
+            await c.revoke_visitor_pass(admin, view.id)
+        e = failed.value
+        assert (e.provider, e.operation, e.kind, e.retry_class, e.retryable) == (
+            INTERCOM,
+            "revoke_visitor_pass",
+            "rate_limited",
+            "throttled",
+            True,
+        )
+        assert e.retry_after_seconds == pytest.approx(0.01)
+        assert (await c.get_visitor_pass(admin, view.id)).state == "active"
+
+        revoked = await c.revoke_visitor_pass(admin, view.id)
+
+        assert revoked.state == "revoked" and intercom.revoked == {"pass-1"}
+        # Every coroutine ran on the package's own event loop.
+        assert {thread for _, _, thread in intercom.calls} == {"concierge-adapters"}
+    finally:
+        await c.close()
+
+
+MAILER = "py-mailer"
+EMAIL = "ada@example.org"
+
+
+class MemoryMailer:
+    """A mailer that keeps what it sends, one email per idempotency key; `failures` are raised
+    by the next sends, in order."""
+
+    name = MAILER
+
+    def __init__(self, failures: Optional[List[Exception]] = None) -> None:
+        self.failures = failures or []
+        self.requests: List[Dict[str, Any]] = []
+        self.sent: Dict[str, Dict[str, Any]] = {}
+
+    def send(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        self.requests.append(request)
+        if self.failures:
+            raise self.failures.pop(0)
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", request["to"]):
+            raise concierge.provider_error("rejected", "the recipient is not an email address")
+        key = request["idempotency_key"]
+        if key not in self.sent:
+            self.sent[key] = dict(request, message_id=f"<{len(self.sent) + 1}@{MAILER}>")
+        return {"message_id": self.sent[key]["message_id"]}
+
+
+def a_unit(c: Concierge, admin: Admin) -> Unit:
+    prop = c.register_property(admin, "Harbour View", "harbour-view")
+    building = c.register_building(admin, prop.id, "Tower A")
+    return c.register_unit(admin, building.id, "1204", floor="12")
+
+
+def test_a_python_mailer_sends_the_invitation_with_its_activation_link(admin: Admin) -> None:
+    # R-SDK-1
+    mailer = MemoryMailer()
+    with Concierge.open(sandbox={}, mailer=mailer) as c:
+        unit = a_unit(c, admin)
+
+        ada = c.move_in(admin, unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
+
+        assert ada.status == "pending_activation"
+        [sent] = mailer.sent.values()
+        assert (sent["to"], sent["message_id"]) == (EMAIL, f"<1@{MAILER}>")
+        assert sent["from"] and sent["subject"] and sent["idempotency_key"]
+        link = re.search(r"token=(\S+)", sent["body"])
+        assert link is not None, sent["body"]
+        controls = c.sandbox_controls
+        assert controls is not None and controls.sent_emails() == []
+        live = c.activate(link.group(1), accept_terms=True, password="correct horse battery staple")
+        assert (live.id, live.status) == (ada.id, "live")
+
+
+def test_an_unavailable_python_mailer_leaves_the_email_in_the_outbox_for_a_retry(admin: Admin) -> None:
+    # R-SDK-1
+    mailer = MemoryMailer(failures=[concierge.provider_error("unavailable", "the mail API is down")])
+    with Concierge.open(sandbox={}, mailer=mailer) as c:
+        controls = c.sandbox_controls
+        assert controls is not None
+        unit = a_unit(c, admin)
+
+        ada = c.move_in(admin, unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
+
+        assert ada.status == "pending_activation"
+        assert (len(mailer.requests), mailer.sent) == (1, {})
+        [entry] = c.list_outbox(admin, "pending")
+        assert (entry.kind, entry.attempts) == ("activation_email", 1)
+        assert entry.last_error is not None
+        assert MAILER in entry.last_error and "the mail API is down" in entry.last_error
+        assert c.dispatch_outbox().delivered == 0, "not due yet"
+
+        controls.advance(hours=1)
+        report = c.dispatch_outbox()
+
+        assert (report.delivered, report.retrying, report.parked) == (1, 0, 0)
+        assert [m["to"] for m in mailer.sent.values()] == [EMAIL]
+        first, second = mailer.requests
+        assert first["idempotency_key"] == second["idempotency_key"]
+        assert list(c.list_outbox(admin, "pending")) == []
+
+
+def shown_checks(report: AdapterReport) -> List[Tuple[str, str, str]]:
+    return [(x.name, x.outcome, x.detail) for x in report.checks]
+
+
+def failed_checks(report: AdapterReport) -> List[str]:
+    return [x.name for x in report.checks if x.outcome == "failed"]
+
+
+def test_the_conformance_kit_passes_well_behaved_python_strata_intercom_and_mailer_adapters(admin: Admin) -> None:
+    # R-SDK-1
+    intercom = MemoryIntercom()
+    with Concierge.open(sandbox={}, strata=MemoryStrata(), intercom=intercom, mailer=MemoryMailer()) as c:
+        strata = c.check_strata_adapter(admin, secrets=["py-strata-api-key"])
+        doors = c.check_intercom_adapter(admin, "ib2", secrets=["py-intercom-client-secret"])
+        mail = c.check_mailer_adapter(admin, "kit@example.com")
+
+    for report, provider, expected in [
+        (
+            strata,
+            STRATA,
+            {"buildings_page_through", "building_read_as_listed", "users_page_through",
+             "unknown_building_not_found", "unknown_cursor_refused", "secrets_stay_out_of_errors"},
+        ),
+        (
+            doors,
+            INTERCOM,
+            {"buildings_page_through", "building_read_as_listed", "unknown_building_not_found",
+             "made_up_consent_refused", "placeholder_once", "preflight_sees_placeholder", "pass_window_kept",
+             "lost_reply_found_again", "revoke_twice_harmless", "unknown_cursor_refused",
+             "secrets_stay_out_of_errors"},
+        ),
+        (mail, MAILER, {"send_once", "malformed_recipient_refused", "secrets_stay_out_of_errors"}),
+    ]:
+        assert report.provider == provider
+        assert report.failed == 0, shown_checks(report)
+        assert expected <= {x.name for x in report.checks if x.outcome == "passed"}, shown_checks(report)
+    # The kit wrote on the building it was given, and revoked its pass.
+    assert {b for b, _ in intercom.units} == {"ib2"} and intercom.revoked == {"pass-1"}
+
+
+class LoopingStrata(MemoryStrata):
+    """Gives its second page's cursor again: its listing of buildings never ends."""
+
+    def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        if request["cursor"] not in (None, "again"):
+            raise concierge.provider_error("rejected", "this cursor was never issued")
+        return {"items": self.buildings[:1], "next": "again"}
+
+
+class ForgetfulIntercom(MemoryIntercom):
+    """Makes a second pass when asked again after a lost reply."""
+
+    async def create_visitor_pass(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        return await super().create_visitor_pass(dict(request, retry=False))
+
+
+class LeakyMailer(MemoryMailer):
+    """Puts the email it could not send, activation link included, in its error."""
+
+    def send(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        try:
+            return super().send(request)
+        except ProviderError:
+            raise concierge.provider_error("rejected", f"cannot send {request['body']!r} to {request['to']!r}")
+
+
+def test_the_conformance_kit_tells_a_careless_python_adapter_which_check_it_fails(admin: Admin) -> None:
+    # R-SDK-1
+    with Concierge.open(sandbox={}, strata=LoopingStrata(), intercom=ForgetfulIntercom(), mailer=LeakyMailer()) as c:
+        strata = c.check_strata_adapter(admin)
+        doors = c.check_intercom_adapter(admin, "ib1")
+        mail = c.check_mailer_adapter(admin, "kit@example.com", secrets=["py-mailer-api-key"])
+
+    assert failed_checks(strata) == ["buildings_page_through"], shown_checks(strata)
+    assert "cursor an earlier page gave" in strata.checks[0].detail
+    assert failed_checks(doors) == ["lost_reply_found_again"], shown_checks(doors)
+    assert failed_checks(mail) == ["secrets_stay_out_of_errors"], shown_checks(mail)
+    [leak] = [x for x in mail.checks if x.name == "secrets_stay_out_of_errors"]
+    # The report says where, never the secret.
+    assert "`send`" in leak.detail and "token=" not in leak.detail

@@ -77,11 +77,30 @@ def test_booleans_and_options_are_keyword_only() -> None:
 ADAPTERS: Dict[str, List[str]] = json.loads(FIXTURE.read_text())["adapters"]
 
 
+def protocol_of(kind: str) -> Any:
+    """The package's protocol of an adapter kind: `key_encoder` is `KeyEncoderAdapter`."""
+    return getattr(cg, "".join(part.title() for part in kind.split("_")) + "Adapter")
+
+
 # R-SDK-1
 def test_the_adapter_protocols_declare_the_methods_the_engine_calls() -> None:
-    for protocol, kind in [(cg.PmsAdapter, "pms"), (cg.KeyEncoderAdapter, "key_encoder")]:
+    assert sorted(ADAPTERS) == ["intercom", "key_encoder", "mailer", "pms", "strata"]
+    for kind, methods in ADAPTERS.items():
+        protocol = protocol_of(kind)
         declared = sorted(
             name for name, value in vars(protocol).items()
             if not name.startswith("_") and inspect.isfunction(value)
         )
-        assert declared == sorted(ADAPTERS[kind]), protocol
+        assert declared == sorted(methods), protocol
+        assert protocol.__name__ in cg.__all__
+        assert isinstance(vars(protocol).get("name"), property), protocol
+
+
+# R-SDK-1
+def test_open_takes_one_keyword_per_adapter_kind_typed_by_its_protocol() -> None:
+    for cls in (Concierge, AsyncConcierge):
+        params = inspect.signature(cls.open).parameters
+        for kind in ADAPTERS:
+            p = params[kind]
+            assert (p.kind, p.default) == (p.KEYWORD_ONLY, None), (cls.__name__, kind)
+            assert str(p.annotation) == f"Optional[{protocol_of(kind).__name__}]", (cls.__name__, kind)

@@ -90,6 +90,70 @@ pub struct Api {
     pub full_access: Value,
     /// The methods of the adapters other languages may write, by kind (`pms`, `key_encoder`).
     pub adapters: Value,
+    /// The kinds of adapter other languages may write, with their attributes and methods.
+    pub adapter_kinds: Vec<AdapterKind>,
+    /// The definitions of what adapters are given and give back.
+    pub adapter_defs: BTreeMap<String, Def>,
+}
+
+/// One kind of adapter another language may write (`concierge::foreign::ADAPTERS`).
+#[derive(Clone, Debug)]
+pub struct AdapterKind {
+    /// `pms`, `strata`…
+    pub kind: String,
+    pub doc: String,
+    /// Attributes beside `name`: their name, type and doc.
+    pub attributes: Vec<(String, Ty, String)>,
+    pub methods: Vec<AdapterMethod>,
+}
+
+/// One method of an adapter kind.
+#[derive(Clone, Debug)]
+pub struct AdapterMethod {
+    pub name: String,
+    pub doc: String,
+    /// The request's definition.
+    pub request: String,
+    /// The result's (each item's, for a page) definition; `None`: nothing.
+    pub result: Option<String>,
+    pub page: bool,
+    pub optional: bool,
+}
+
+fn adapter_kinds(v: &Value) -> Vec<AdapterKind> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(kind, k)| AdapterKind {
+            kind: kind.clone(),
+            doc: text(k, "doc"),
+            attributes: k["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    let t = match a["type"].as_str() {
+                        Some("integer") => Ty::Int,
+                        _ => Ty::Str,
+                    };
+                    (text(a, "name"), t, text(a, "doc"))
+                })
+                .collect(),
+            methods: k["methods"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| AdapterMethod {
+                    name: text(m, "name"),
+                    doc: text(m, "doc"),
+                    request: text(m, "request"),
+                    result: m["result"].as_str().map(str::to_owned),
+                    page: m["page"].as_bool().unwrap_or(false),
+                    optional: m["optional"].as_bool().unwrap_or(false),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn text(v: &Value, key: &str) -> String {
@@ -405,6 +469,8 @@ pub fn read(description: &Value) -> Api {
         settings,
         full_access: description["admin_full_access"].clone(),
         adapters: description["adapters"].clone(),
+        adapter_kinds: adapter_kinds(&description["adapter_types"]["kinds"]),
+        adapter_defs: defs(&description["adapter_types"]["definitions"]),
     }
 }
 

@@ -73,7 +73,9 @@ pub fn generate(api: &Api) -> (String, String) {
     let mut js = String::from(HEADER);
     let mut dts = String::from(HEADER);
     js.push_str("'use strict';\n\nconst rt = require('./runtime.js');\n\n");
-    dts.push_str("import type { Adapters, Paginator, ConciergeErrorBase } from './runtime';\n\n");
+    dts.push_str(
+        "import type { AdapterPage, Awaitable, Paginator, ConciergeErrorBase } from './runtime';\n\n",
+    );
 
     // Enums and aliases.
     for (name, def) in &all {
@@ -132,6 +134,8 @@ pub fn generate(api: &Api) -> (String, String) {
             );
         }
     }
+    adapters(&mut dts, api, &all);
+    adapter_decoding(&mut js, api);
     js.push('\n');
     // What callers build: the admin and its permissions, and the settings with every record
     // they hold.
@@ -354,4 +358,167 @@ const Admin = {{\n  fullAccess(id, name) {{\n    return {{ id, name, permissions
     );
     dts.push_str("/** The names of the operations, by class. */\nexport declare const OPERATIONS: { concierge: string[]; sandbox: string[] };\n");
     (js, dts)
+}
+
+/// The type of a field an adapter is given or gives back: instants as `Date`s (the runtime
+/// decodes requests as it decodes results, and sends a `Date` back as ISO 8601 text), dates as
+/// ISO 8601 text, as everywhere in the package.
+fn adapter_ts(t: &Ty) -> String {
+    match t {
+        Ty::Str | Ty::Date => "string".into(),
+        Ty::DateTime => "Date".into(),
+        Ty::Int | Ty::Float => "number".into(),
+        Ty::Bool => "boolean".into(),
+        Ty::Any => "unknown".into(),
+        Ty::Unit => "void".into(),
+        Ty::Named(n) => n.clone(),
+        Ty::List(inner) => {
+            let i = adapter_ts(inner);
+            if i.contains(' ') {
+                format!("Array<{i}>")
+            } else {
+                format!("{i}[]")
+            }
+        }
+        Ty::Optional(inner) => format!("{} | null", adapter_ts(inner)),
+        Ty::Literal(values) => values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    }
+}
+
+/// The adapters written in JavaScript (R-SDK-1): what each method is given and gives back
+/// (the definitions no operation already declares), one interface per kind, and `Adapters`.
+fn adapters(dts: &mut String, api: &Api, all: &BTreeMap<String, Def>) {
+    dts.push_str(
+        "// Adapters written in JavaScript (R-SDK-1), from `concierge::foreign::ADAPTERS`: the\n\
+// engine calls each method with its request (keys in camelCase, instants as `Date`s) and reads\n\
+// its result or what it threw (see `providerError`).\n\n",
+    );
+    for (name, def) in &api.adapter_defs {
+        let declared = api.outputs.contains_key(name)
+            || matches!(all.get(name), Some(Def::Enum { .. } | Def::Alias { .. }));
+        if declared {
+            continue;
+        }
+        match def {
+            Def::Record { doc: d, fields } => {
+                doc(dts, "", d);
+                let _ = writeln!(dts, "export interface {name} {{");
+                for f in fields {
+                    doc(dts, "  ", &f.doc);
+                    let opt = if f.required { "" } else { "?" };
+                    let _ = writeln!(dts, "  {}{opt}: {};", camel(&f.name), adapter_ts(&f.ty));
+                }
+                let _ = writeln!(dts, "}}\n");
+            }
+            Def::Enum { doc: d, values } => {
+                doc(dts, "", d);
+                let union: Vec<String> = values.iter().map(|(v, _)| format!("{v:?}")).collect();
+                let _ = writeln!(dts, "export type {name} = {};\n", union.join(" | "));
+            }
+            Def::Alias { doc: d, ty } => {
+                doc(dts, "", d);
+                let _ = writeln!(dts, "export type {name} = {};\n", adapter_ts(ty));
+            }
+        }
+    }
+    let mut fields = Vec::new();
+    for kind in &api.adapter_kinds {
+        let interface = format!("{}Adapter", pascal(&kind.kind));
+        doc(
+            dts,
+            "",
+            &format!(
+                "{} Written in JavaScript, for `Concierge.open(settings, {{ {} }})`.",
+                kind.doc,
+                camel(&kind.kind)
+            ),
+        );
+        let _ = writeln!(dts, "export interface {interface} {{");
+        doc(
+            dts,
+            "  ",
+            "The provider's stable name: in every external reference it makes and every error.",
+        );
+        dts.push_str("  readonly name: string;\n");
+        for (attribute, ty, d) in &kind.attributes {
+            doc(dts, "  ", d);
+            let _ = writeln!(
+                dts,
+                "  readonly {}?: {} | null;",
+                camel(attribute),
+                adapter_ts(ty)
+            );
+        }
+        for m in &kind.methods {
+            doc(dts, "  ", &m.doc);
+            let result = match (&m.result, m.page) {
+                (Some(r), true) => format!("AdapterPage<{r}>"),
+                (Some(r), false) => r.clone(),
+                (None, _) => "void".into(),
+            };
+            let opt = if m.optional { "?" } else { "" };
+            let _ = writeln!(
+                dts,
+                "  {}{opt}(request: {}): Awaitable<{result}>;",
+                camel(&m.name),
+                m.request
+            );
+        }
+        dts.push_str("}\n\n");
+        fields.push(format!("  {}?: {interface} | null;\n", camel(&kind.kind)));
+    }
+    dts.push_str(
+        "/** The adapters of `Concierge.open`; each takes the place of the settings' one of its kind. */\nexport interface Adapters {\n",
+    );
+    for f in fields {
+        dts.push_str(&f);
+    }
+    dts.push_str("}\n\n");
+}
+
+/// How the runtime decodes what the engine gives adapters: each request's record (and those it
+/// holds) registered like a result's, and each kind's methods with their request's record.
+fn adapter_decoding(js: &mut String, api: &Api) {
+    let mut known = api.outputs.clone();
+    for (name, def) in &api.adapter_defs {
+        known.entry(name.clone()).or_insert_with(|| def.clone());
+    }
+    for (name, def) in &api.adapter_defs {
+        if api.outputs.contains_key(name) {
+            continue;
+        }
+        if let Def::Record { fields, .. } = def {
+            let tags: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {:?}", f.name, tag(&f.ty, &known)))
+                .collect();
+            let hidden: Vec<String> = fields
+                .iter()
+                .filter(|f| f.sensitive)
+                .map(|f| format!("{:?}", camel(&f.name)))
+                .collect();
+            let _ = writeln!(
+                js,
+                "rt.register({name:?}, {{ {} }}, [{}]);",
+                tags.join(", "),
+                hidden.join(", ")
+            );
+        }
+    }
+    js.push_str("rt.registerAdapters({\n");
+    for kind in &api.adapter_kinds {
+        // A request with no fields is no record: it reaches the adapter as it is.
+        let methods: Vec<String> = kind
+            .methods
+            .iter()
+            .filter(|m| matches!(known.get(&m.request), Some(Def::Record { .. })))
+            .map(|m| format!("{:?}: {:?}", m.name, m.request))
+            .collect();
+        let _ = writeln!(js, "  {:?}: {{ {} }},", kind.kind, methods.join(", "));
+    }
+    js.push_str("});\n\n");
 }

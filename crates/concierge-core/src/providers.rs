@@ -129,7 +129,7 @@ pub struct PmsResident {
 }
 
 /// List the PMS's properties.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListPmsPropertiesRequest {
     /// Where to start; `None` for the first page.
     pub cursor: Option<Cursor>,
@@ -141,7 +141,7 @@ fn listed() -> bool {
 
 /// List the units of one PMS property, or of several at once (see
 /// [`PmsProvider::properties_per_listing`]).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListPmsUnitsRequest {
     /// The properties in the PMS: at least one, at most
     /// [`PmsProvider::properties_per_listing`].
@@ -152,7 +152,7 @@ pub struct ListPmsUnitsRequest {
 
 /// List the residents of one PMS property, or of several at once (see
 /// [`PmsProvider::properties_per_listing`]).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListPmsResidentsRequest {
     /// The properties in the PMS: at least one, at most
     /// [`PmsProvider::properties_per_listing`].
@@ -323,21 +323,21 @@ pub struct StrataUser {
 }
 
 /// List a strata system's buildings.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListStrataBuildingsRequest {
     /// Where to start.
     pub cursor: Option<Cursor>,
 }
 
 /// Read one strata building.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct GetStrataBuildingRequest {
     /// The building in the strata system.
     pub building: Option<ExternalRef>,
 }
 
 /// List a strata building's users.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListStrataUsersRequest {
     /// The building in the strata system.
     pub building: Option<ExternalRef>,
@@ -382,7 +382,7 @@ pub struct IntercomBuilding {
 }
 
 /// One intercom building, by its id.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct GetIntercomBuildingRequest {
     /// The building.
     pub building: ExternalRef,
@@ -391,7 +391,7 @@ pub struct GetIntercomBuildingRequest {
 /// Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent: an adapter
 /// looks each one up before creating it and adopts what it finds (the vendor has no
 /// idempotency key), so a retry, or a second process, never makes a second one.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct EnsurePlaceholderRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -408,7 +408,7 @@ pub struct EnsurePlaceholderRequest {
 }
 
 /// The placeholder unit and tenant.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct EnsurePlaceholderResponse {
     /// The unit.
     pub unit: ExternalRef,
@@ -421,7 +421,7 @@ pub struct EnsurePlaceholderResponse {
 }
 
 /// The intercom side of a site's preflight (R-VISIT-2).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct PreflightRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -496,7 +496,7 @@ impl PreflightCheck {
 }
 
 /// The intercom's checks.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct PreflightResponse {
     /// Each check the intercom can answer.
     pub checks: Vec<PreflightCheck>,
@@ -541,7 +541,7 @@ pub struct IntercomTenant {
 }
 
 /// One page of a building's tenants.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ListIntercomTenantsRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -556,7 +556,7 @@ pub struct ListIntercomTenantsRequest {
 /// `retry` is set (an earlier attempt may have reached the intercom) the adapter first looks the
 /// pass up by that name and returns what it finds, so a lost reply never makes a second pass. On
 /// a first attempt it creates directly, in the fewest requests.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct CreateVisitorPassRequest {
     /// The intercom's building.
     pub building: ExternalRef,
@@ -573,7 +573,7 @@ pub struct CreateVisitorPassRequest {
 }
 
 /// The created (or found) pass.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct CreateVisitorPassResponse {
     /// The pass in the intercom (a keychain, on ButterflyMX).
     pub external: ExternalRef,
@@ -589,7 +589,7 @@ pub struct CreateVisitorPassResponse {
 
 /// Revoke a visitor pass. Revoking one the intercom no longer has is
 /// [`crate::ProviderErrorKind::NotFound`], which a caller may take as done.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RevokeVisitorPassRequest {
     /// The pass.
     pub pass: ExternalRef,
@@ -713,18 +713,18 @@ impl EncoderInfo {
 }
 
 /// List encoders.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct ListEncodersRequest {}
 
 /// The encoders.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct ListEncodersResponse {
     /// Each encoder.
     pub encoders: Vec<EncoderInfo>,
 }
 
 /// Write a key for one holder and one unit on an encoder (R-KEY-1, R-KEY-3).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct EncodeKeyRequest {
     /// The encoder.
     pub encoder: ExternalRef,
@@ -736,6 +736,7 @@ pub struct EncodeKeyRequest {
     pub idempotency_key: String,
     /// Our own deadline for the write (`deadline_seconds` in JSON).
     #[serde(rename = "deadline_seconds", serialize_with = "seconds")]
+    #[schemars(rename = "deadline_seconds", with = "f64")]
     pub deadline: Duration,
 }
 
@@ -744,7 +745,7 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 /// A written key.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct EncodeKeyResponse {
     /// The key in the lock system.
     pub key: ExternalRef,
@@ -765,7 +766,7 @@ pub enum EncoderKeyState {
 }
 
 /// Ask what became of a key or of an encoding intent.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 pub struct KeyStateRequest {
     /// The key, when known.
     pub key: Option<ExternalRef>,
@@ -774,7 +775,7 @@ pub struct KeyStateRequest {
 }
 
 /// The state.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct KeyStateResponse {
     /// The key, when one exists.
     pub key: Option<ExternalRef>,
@@ -783,7 +784,7 @@ pub struct KeyStateResponse {
 }
 
 /// Cancel a key.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct CancelKeyRequest {
     /// The key.
     pub key: ExternalRef,
@@ -841,7 +842,7 @@ impl Debug for EmailMessage {
 }
 
 /// The mailer's receipt.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub struct SendEmailResponse {
     /// The mailer's message id.
     pub message_id: String,

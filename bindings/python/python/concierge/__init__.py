@@ -6,15 +6,20 @@
 ``Concierge`` blocks; ``AsyncConcierge`` returns awaitables; both have the same operations,
 generated from the Rust facade's one declaration of the API (docs/api.md, docs/operations.md)::
 
-from concierge import Admin, Concierge
+    from concierge import Admin, Concierge
 
-with Concierge.open(sandbox={"seed": 7}) as concierge:
-desk = Admin.full_access("desk-1", "Front desk")
-prop = concierge.register_property(desk, "Harbour View", "harbour-view")
+    with Concierge.open(sandbox={"seed": 7}) as concierge:
+        desk = Admin.full_access("desk-1", "Front desk")
+        prop = concierge.register_property(desk, "Harbour View", "harbour-view")
 
 ``Concierge.open`` takes the fields of ``concierge::Settings`` as keyword arguments or a mapping:
 ``store`` (a SQLite file or a ``postgres://`` URL), ``smtp``, ``buildium``, ``salto``, ``sandbox``
 and the rest. Listings return paginators that fetch page after page as you iterate.
+
+Adapters written in Python (R-SDK-1) are given to ``Concierge.open`` one keyword per kind, in place
+of the settings' adapter of that kind: ``intercom`` (``IntercomAdapter``), ``key_encoder``
+(``KeyEncoderAdapter``), ``mailer`` (``MailerAdapter``), ``pms`` (``PmsAdapter``), ``strata``
+(``StrataAdapter``); raise ``provider_error(kind, message)`` from them for a typed failure.
 """
 
 from concierge._generated import (
@@ -131,8 +136,11 @@ from concierge._generated import (
     VisitorSiteReport as VisitorSiteReport,
 )
 from concierge._adapters import (
+    IntercomAdapter as IntercomAdapter,
     KeyEncoderAdapter as KeyEncoderAdapter,
+    MailerAdapter as MailerAdapter,
     PmsAdapter as PmsAdapter,
+    StrataAdapter as StrataAdapter,
     provider_error as provider_error,
 )
 from concierge._native import __version__ as __version__
@@ -177,6 +185,7 @@ __all__ = [
     "GoLivePreview",
     "GoLiveReport",
     "GoLiveResult",
+    "IntercomAdapter",
     "IntercomBuilding",
     "IntercomSite",
     "IntercomTenant",
@@ -190,6 +199,7 @@ __all__ = [
     "KeyState",
     "LeaseEndMoveOut",
     "LeaseOrder",
+    "MailerAdapter",
     "MemberFailure",
     "MemberState",
     "NotFoundError",
@@ -228,6 +238,7 @@ __all__ = [
     "SpareHolder",
     "SpareHolderId",
     "StoreError",
+    "StrataAdapter",
     "StrataBuilding",
     "StrataBuildingStatus",
     "StrataImportReport",

@@ -1,7 +1,8 @@
-"""Adapters written in Python (R-SDK-1). Hand-written; this module owns: the ``PmsAdapter`` and
-``KeyEncoderAdapter`` protocols, ``provider_error``, turning an adapter object into the one
-``dispatch(method, args_json) -> answer_json`` callable the native module calls, and the private
-asyncio event loop (a daemon thread) on which ``async def`` methods run.
+"""Adapters written in Python (R-SDK-1). Hand-written; this module owns: the protocols of the five
+kinds (``PmsAdapter``, ``StrataAdapter``, ``IntercomAdapter``, ``KeyEncoderAdapter``,
+``MailerAdapter``), ``provider_error``, turning an adapter object into the native module's form
+(what it declares and the one ``dispatch(method, args_json) -> answer_json`` callable), and the
+private asyncio event loop (a daemon thread) on which ``async def`` methods run.
 
 Conversion only: the engine (``concierge::foreign`` in Rust) names the methods, builds their
 requests, reads their results (a record of the wrong shape is a sync error naming its field)
@@ -66,6 +67,100 @@ class PmsAdapter(Protocol):
         ...
 
 
+class StrataAdapter(Protocol):
+    """A strata system (owners and tenants of a strata plan) written in Python, for
+    ``Concierge.open(strata=...)``.
+
+    ``name`` is the provider's name. Each method takes the request as a dict and returns a dict
+    (or an awaitable of one); the listings return pages as ``PmsAdapter``'s do (``{"items":
+    [...], "next": "<cursor>" or None}``, with ``{"unreadable": {...}}`` items), and what a
+    method raises is treated as for ``PmsAdapter``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def list_buildings(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"cursor": str or None}``. Items: ``{"external": {"provider", "id"},
+        "plan_number", "name", "address" (or None), "status": "active" or "inactive"}``."""
+        ...
+
+    def get_building(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building": {"provider", "id"}}``. Returns the building as listed; raise
+        ``provider_error("not_found", ...)`` for one the strata system does not have."""
+        ...
+
+    def list_users(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building": {"provider", "id"}, "cursor": str or None}``. Items:
+        ``{"external", "building", "display_name", "first_name", "last_name", "email",
+        "alt_emails": [str], "mobile", "phone", "lots": [{"lot_number", "unit_number"}],
+        "user_types": ["owner_occupier", "tenant", "owner_investor" or "committee"], "tenancy":
+        {"move_in", "move_out"} or None, "warnings": [str]}`` (``external`` and ``building`` as
+        ``{"provider", "id"}``, dates as ISO 8601 text or ``date`` values; at least one lot)."""
+        ...
+
+
+class IntercomAdapter(Protocol):
+    """A door intercom (visitor passes) written in Python, for ``Concierge.open(intercom=...)``.
+
+    ``name`` is the provider's name. An optional attribute ``consent_url`` (a str) is where a
+    building admin gives the intercom's one-time consent; without it, the intercom needs none.
+    Each method takes the request as a dict and returns a dict (or an awaitable of one);
+    ``list_buildings`` and ``list_tenants`` return pages as ``PmsAdapter``'s do, and what a
+    method raises is treated as for ``PmsAdapter``. Every reference is ``{"provider", "id"}``
+    and every instant ISO 8601 text or a ``datetime``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def authorize(self, request: Dict[str, Any]) -> MaybeAwaitable[None]:
+        """``request``: ``{"code": str}``, the consent's code (a secret: never put it in an
+        error). Returns nothing; raise for a code the intercom refuses."""
+        ...
+
+    def list_buildings(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"cursor": str or None}``. Items: ``{"external", "name", "time_zone"
+        (IANA, or None)}``."""
+        ...
+
+    def get_building(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building"}``. Returns the building as listed; raise
+        ``provider_error("not_found", ...)`` for one the intercom does not have."""
+        ...
+
+    def ensure_placeholder(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building", "unit_label", "unit_floor", "tenant_first_name",
+        "tenant_last_name", "tenant_email"}``: creates the site's placeholder unit and tenant,
+        or adopts those it finds. Returns ``{"unit", "tenant", "created_unit": bool,
+        "created_tenant": bool}``."""
+        ...
+
+    def preflight(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building", "unit" (or None), "tenant" (or None)}``. Returns
+        ``{"checks": [{"name", "passed": bool, "detail"}]}``, names among
+        ``"manager_account_active"``, ``"integration_enabled"``, ``"placeholder_unit"``,
+        ``"placeholder_tenant"`` and ``"access_points"``."""
+        ...
+
+    def list_tenants(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building", "cursor": str or None}``. Items: ``{"external", "name",
+        "email", "unit_label", "contact_preference": "phone_call" or "mobile_app"}``."""
+        ...
+
+    def create_visitor_pass(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"building", "tenant", "visitor_name", "window": {"starts_at",
+        "ends_at"}, "idempotency_key", "retry": bool}``; with ``retry``, first look the pass up
+        by ``idempotency_key``. Returns ``{"external", "key" (or None), "qr_code_url",
+        "instructions_url", "window": {"starts_at", "ends_at"}}``."""
+        ...
+
+    def revoke_visitor_pass(self, request: Dict[str, Any]) -> MaybeAwaitable[None]:
+        """``request``: ``{"pass"}``. Returns nothing; a pass the intercom no longer has may be
+        ``provider_error("not_found", ...)``."""
+        ...
+
+
 class KeyEncoderAdapter(Protocol):
     """A lock system's key encoding written in Python, for ``Concierge.open(key_encoder=...)``.
 
@@ -94,6 +189,23 @@ class KeyEncoderAdapter(Protocol):
 
     def cancel_key(self, request: Dict[str, Any]) -> MaybeAwaitable[None]:
         """``request``: ``{"key": {"provider", "id"}, "idempotency_key"}``. Returns nothing."""
+        ...
+
+
+class MailerAdapter(Protocol):
+    """An email sender written in Python, for ``Concierge.open(mailer=...)``.
+
+    ``name`` is the provider's name. What ``send`` raises is treated as for ``PmsAdapter``; the
+    outbox retries an email whose failure a retry can help.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def send(self, request: Dict[str, Any]) -> MaybeAwaitable[Dict[str, Any]]:
+        """``request``: ``{"from", "to", "subject", "body", "html_body" (or None),
+        "idempotency_key"}``; the bodies may hold an activation link: keep them out of errors
+        and logs. Send one email per ``idempotency_key``. Returns ``{"message_id": str}``."""
         ...
 
 
@@ -168,20 +280,23 @@ def _dispatcher(adapter: Any) -> Callable[[str, str], str]:
     return dispatch
 
 
-NativePms = Tuple[Optional[str], Optional[int], Callable[[str, str], str]]
-NativeKeyEncoder = Tuple[Optional[str], Callable[[str, str], str]]
+#: An adapter in the native module's form: its ``name``, ``properties_per_listing`` and
+#: ``consent_url`` (None when it has no such attribute) and its dispatch.
+NativeAdapter = Tuple[Optional[str], Optional[int], Optional[str], Callable[[str, str], str]]
+
+#: An adapter of any kind.
+Adapter = Union[PmsAdapter, StrataAdapter, IntercomAdapter, KeyEncoderAdapter, MailerAdapter]
 
 
-def native_pms(adapter: Optional[PmsAdapter]) -> Optional[NativePms]:
-    """The native module's form of a PMS adapter: its name, its ``properties_per_listing``
-    (None when it has none) and its dispatch."""
+def native_adapter(adapter: Optional[Adapter]) -> Optional[NativeAdapter]:
+    """The native module's form of an adapter of any kind: what it declares, read once, and its
+    dispatch. The engine reads the rest (a nameless adapter is a ``ValidationError`` naming
+    ``<kind>.name``)."""
     if adapter is None:
         return None
-    return (getattr(adapter, "name", None), getattr(adapter, "properties_per_listing", None), _dispatcher(adapter))
-
-
-def native_key_encoder(adapter: Optional[KeyEncoderAdapter]) -> Optional[NativeKeyEncoder]:
-    """The native module's form of a key encoder adapter: its name and its dispatch."""
-    if adapter is None:
-        return None
-    return (getattr(adapter, "name", None), _dispatcher(adapter))
+    return (
+        getattr(adapter, "name", None),
+        getattr(adapter, "properties_per_listing", None),
+        getattr(adapter, "consent_url", None),
+        _dispatcher(adapter),
+    )

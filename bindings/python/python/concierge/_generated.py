@@ -18,7 +18,7 @@ from concierge._runtime import (
     SandboxBase,
     _register,
 )
-from concierge._adapters import KeyEncoderAdapter, PmsAdapter
+from concierge._adapters import IntercomAdapter, KeyEncoderAdapter, MailerAdapter, PmsAdapter, StrataAdapter
 
 # How much of an area an admin may do. Ordered: `None < Read < Full`.
 AccessLevel = Literal["none", "read", "full"]
@@ -989,13 +989,16 @@ class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, pms: Optional[PmsAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, **unknown: Any) -> Concierge:
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> Concierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
-        or unknown setting is a ValidationError naming its path. `pms` and `key_encoder` are
-        adapters written in Python (`PmsAdapter`, `KeyEncoderAdapter`), in place of the
-        settings' adapters of their kinds."""
-        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, pms, key_encoder)  # type: ignore[no-any-return]
+        or unknown setting is a ValidationError naming its path.
+
+        Adapters written in Python (R-SDK-1) are given one keyword per kind: `intercom`
+        (IntercomAdapter), `key_encoder` (KeyEncoderAdapter), `mailer` (MailerAdapter), `pms`
+        (PmsAdapter), `strata` (StrataAdapter). Each takes the place of the settings' adapter of its
+        kind (and of the sandbox's); its `name` attribute is required."""
+        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1267,13 +1270,16 @@ class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, pms: Optional[PmsAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, **unknown: Any) -> AsyncConcierge:
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> AsyncConcierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
-        or unknown setting is a ValidationError naming its path. `pms` and `key_encoder` are
-        adapters written in Python (`PmsAdapter`, `KeyEncoderAdapter`), in place of the
-        settings' adapters of their kinds."""
-        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, pms, key_encoder)  # type: ignore[no-any-return]
+        or unknown setting is a ValidationError naming its path.
+
+        Adapters written in Python (R-SDK-1) are given one keyword per kind: `intercom`
+        (IntercomAdapter), `key_encoder` (KeyEncoderAdapter), `mailer` (MailerAdapter), `pms`
+        (PmsAdapter), `strata` (StrataAdapter). Each takes the place of the settings' adapter of its
+        kind (and of the sandbox's); its `name` attribute is required."""
+        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:

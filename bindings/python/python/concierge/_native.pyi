@@ -17,14 +17,24 @@ class NativeHandle:
     def summary(self) -> str: ...
     def is_sandbox(self) -> bool: ...
 
-# An adapter written in Python (see _adapters.py): its name, for a PMS how many properties one
-# listing names (None: not said), and `dispatch(method, args_json) -> answer_json`.
-_Pms = Tuple[Optional[str], Optional[int], Callable[[str, str], str]]
-_KeyEncoder = Tuple[Optional[str], Callable[[str, str], str]]
+# An adapter written in Python, of any kind (see _adapters.py): its name, a PMS's
+# properties_per_listing, an intercom's consent_url (each None when not said), and
+# `dispatch(method, args_json) -> answer_json`.
+_Adapter = Tuple[Optional[str], Optional[int], Optional[str], Callable[[str, str], str]]
 
 def open(
-    settings: str, pms: Optional[_Pms] = None, key_encoder: Optional[_KeyEncoder] = None
+    settings: str,
+    pms: Optional[_Adapter] = None,
+    strata: Optional[_Adapter] = None,
+    intercom: Optional[_Adapter] = None,
+    key_encoder: Optional[_Adapter] = None,
+    mailer: Optional[_Adapter] = None,
 ) -> NativeHandle: ...
 def open_async(
-    settings: str, pms: Optional[_Pms] = None, key_encoder: Optional[_KeyEncoder] = None
+    settings: str,
+    pms: Optional[_Adapter] = None,
+    strata: Optional[_Adapter] = None,
+    intercom: Optional[_Adapter] = None,
+    key_encoder: Optional[_Adapter] = None,
+    mailer: Optional[_Adapter] = None,
 ) -> Awaitable[NativeHandle]: ...

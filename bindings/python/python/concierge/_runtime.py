@@ -9,7 +9,7 @@ import dataclasses
 import datetime
 import json
 import os
-from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, Tuple, TypeVar
+from typing import Any, AsyncIterator, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
 
 from concierge import _native
 
@@ -153,12 +153,12 @@ def _settings(settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> 
     return encode(merged)
 
 
-def _native_adapters(pms: Any, key_encoder: Any) -> Tuple[Any, Any]:
-    # Adapters written in Python, in the native module's form (see _adapters.py, which imports
-    # this module: imported when first used).
+def _native_adapters(adapters: Mapping[str, Any]) -> Dict[str, Any]:
+    # Adapters written in Python, by kind, in the native module's form (see _adapters.py, which
+    # imports this module: imported when first used).
     from concierge import _adapters
 
-    return _adapters.native_pms(pms), _adapters.native_key_encoder(key_encoder)
+    return {kind: _adapters.native_adapter(adapter) for kind, adapter in adapters.items()}
 
 
 class SandboxBase:
@@ -190,10 +190,8 @@ class Handle:
         self._native = native
 
     @classmethod
-    def _open(
-        cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], pms: Any = None, key_encoder: Any = None
-    ) -> Any:
-        return cls(_native.open(_settings(settings, kwargs), *_native_adapters(pms, key_encoder)))
+    def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], adapters: Mapping[str, Any]) -> Any:
+        return cls(_native.open(_settings(settings, kwargs), **_native_adapters(adapters)))
 
     def _controls(self) -> Any:
         return _controls(self)
@@ -235,9 +233,9 @@ class AsyncHandle:
 
     @classmethod
     async def _open(
-        cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], pms: Any = None, key_encoder: Any = None
+        cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], adapters: Mapping[str, Any]
     ) -> Any:
-        return cls(await _native.open_async(_settings(settings, kwargs), *_native_adapters(pms, key_encoder)))
+        return cls(await _native.open_async(_settings(settings, kwargs), **_native_adapters(adapters)))
 
     def _controls(self) -> Any:
         return _controls(self)

@@ -660,10 +660,14 @@ pub fn describe() -> Value {
         "page_request": page,
         "admin": admin,
         "admin_full_access": Admin::full_access("id", "name").permissions,
-        "adapters": crate::foreign::ADAPTER_METHODS
+        "adapters": crate::foreign::ADAPTERS
             .iter()
-            .map(|(kind, methods)| (kind.to_string(), json!(methods)))
+            .map(|k| {
+                let methods: Vec<&str> = k.methods.iter().map(|m| m.name).collect();
+                (k.kind.to_string(), json!(methods))
+            })
             .collect::<Map<String, Value>>(),
+        "adapter_types": crate::foreign::describe_adapters(),
         "settings": settings,
         "errors": errors,
         "input_definitions": input.take_definitions(true),

@@ -12,7 +12,7 @@
 //! retry class the adapter gave it (see [`Raised`]).
 //!
 //! This module owns the call and its decoding, and the adapters' declaration
-//! ([`ForeignAdapters`], [`ADAPTER_METHODS`]); `providers` the trait implementations; `checks`
+//! ([`ForeignAdapters`], [`ADAPTERS`]); `providers` the trait implementations; `checks`
 //! the facade's conformance-kit operations.
 
 mod checks;
@@ -22,6 +22,7 @@ pub use providers::{ForeignIntercom, ForeignKeyEncoder, ForeignMailer, ForeignPm
 
 use async_trait::async_trait;
 use concierge_core::*;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -29,31 +30,293 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::sync::Arc;
 
-/// The kinds of adapter another language may write, each with the methods the engine calls on
-/// it, in snake_case (camelCase in JavaScript). Python's protocols and Node's interfaces are
-/// checked against this list, and Python's `open` takes one keyword per kind.
-pub const ADAPTER_METHODS: &[(&str, &[&str])] = &[
-    ("pms", &["list_properties", "list_units", "list_residents"]),
-    ("strata", &["list_buildings", "get_building", "list_users"]),
-    (
-        "intercom",
-        &[
-            "authorize",
-            "list_buildings",
-            "get_building",
-            "ensure_placeholder",
-            "preflight",
-            "list_tenants",
-            "create_visitor_pass",
-            "revoke_visitor_pass",
+/// One method of an adapter kind: its name (snake_case; camelCase in JavaScript), what it is
+/// given and what it gives back, for the bindings' generated protocols and interfaces.
+pub struct AdapterMethod {
+    /// The method's name.
+    pub name: &'static str,
+    /// What it does, in words.
+    pub doc: &'static str,
+    /// The schema of its request.
+    pub request: fn(&mut SchemaGenerator) -> Schema,
+    /// The schema of its result (of each item, for a listing); `None`: it returns nothing.
+    pub result: Option<fn(&mut SchemaGenerator) -> Schema>,
+    /// Whether it returns a page of results (`{"items": [...], "next": cursor}`).
+    pub page: bool,
+    /// Whether an adapter may leave it out.
+    pub optional: bool,
+}
+
+/// A plain attribute an adapter may declare, read once when the handle opens.
+pub struct AdapterAttribute {
+    /// Its name (snake_case; camelCase in JavaScript).
+    pub name: &'static str,
+    /// `integer` or `string`.
+    pub ty: &'static str,
+    /// What it says, in words.
+    pub doc: &'static str,
+}
+
+/// One kind of adapter another language may write.
+pub struct AdapterKind {
+    /// The kind (`pms`, `strata`…): its keyword in Python's `open`, its key in Node's.
+    pub kind: &'static str,
+    /// What it is, in words.
+    pub doc: &'static str,
+    /// The attributes it may declare beside `name`.
+    pub attributes: &'static [AdapterAttribute],
+    /// The methods the engine calls on it.
+    pub methods: &'static [AdapterMethod],
+}
+
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+const fn method(
+    name: &'static str,
+    doc: &'static str,
+    request: fn(&mut SchemaGenerator) -> Schema,
+    result: Option<fn(&mut SchemaGenerator) -> Schema>,
+    page: bool,
+) -> AdapterMethod {
+    AdapterMethod {
+        name,
+        doc,
+        request,
+        result,
+        page,
+        optional: false,
+    }
+}
+
+/// Every kind of adapter another language may write, with the methods the engine calls on it:
+/// Python's protocols and keywords of `open`, and Node's interfaces, are generated from this.
+pub const ADAPTERS: &[AdapterKind] = &[
+    AdapterKind {
+        kind: "pms",
+        doc: "A property management system: its properties, units and residents.",
+        attributes: &[AdapterAttribute {
+            name: "properties_per_listing",
+            ty: "integer",
+            doc: "How many properties one `list_units` or `list_residents` request may name; one when not given.",
+        }],
+        methods: &[
+            method(
+                "list_properties",
+                "One page of the PMS's properties.",
+                schema::<ListPmsPropertiesRequest>,
+                Some(schema::<PmsProperty>),
+                true,
+            ),
+            method(
+                "list_units",
+                "One page of the units of the properties asked for.",
+                schema::<ListPmsUnitsRequest>,
+                Some(schema::<PmsUnit>),
+                true,
+            ),
+            method(
+                "list_residents",
+                "One page of the residents of the properties asked for (changed since `updated_since`, when given).",
+                schema::<ListPmsResidentsRequest>,
+                Some(schema::<PmsResident>),
+                true,
+            ),
         ],
-    ),
-    (
-        "key_encoder",
-        &["list_encoders", "encode_key", "key_state", "cancel_key"],
-    ),
-    ("mailer", &["send"]),
+    },
+    AdapterKind {
+        kind: "strata",
+        doc: "A strata system: its buildings and their owners and tenants.",
+        attributes: &[],
+        methods: &[
+            method(
+                "list_buildings",
+                "One page of the buildings, active and inactive.",
+                schema::<ListStrataBuildingsRequest>,
+                Some(schema::<StrataBuilding>),
+                true,
+            ),
+            method(
+                "get_building",
+                "One building; `not_found` or `forbidden` when it is no longer shared.",
+                schema::<GetStrataBuildingRequest>,
+                Some(schema::<StrataBuilding>),
+                false,
+            ),
+            method(
+                "list_users",
+                "One page of a building's users: one per contact, each with its lots.",
+                schema::<ListStrataUsersRequest>,
+                Some(schema::<StrataUser>),
+                true,
+            ),
+        ],
+    },
+    AdapterKind {
+        kind: "intercom",
+        doc: "A door intercom: its buildings, the site's placeholder tenant, and visitor passes.",
+        attributes: &[AdapterAttribute {
+            name: "consent_url",
+            ty: "string",
+            doc: "Where a building admin gives the one-time consent, when the intercom needs one.",
+        }],
+        methods: &[
+            AdapterMethod {
+                optional: true,
+                ..method(
+                    "authorize",
+                    "Exchanges the consent's code for the intercom's tokens, which the adapter keeps; only for an intercom with a `consent_url`.",
+                    schema::<providers::AuthorizeArgs>,
+                    None,
+                    false,
+                )
+            },
+            method(
+                "list_buildings",
+                "One page of the buildings the integration can see.",
+                schema::<providers::ListIntercomBuildingsRequest>,
+                Some(schema::<IntercomBuilding>),
+                true,
+            ),
+            method(
+                "get_building",
+                "One building; `not_found` when it cannot be seen.",
+                schema::<GetIntercomBuildingRequest>,
+                Some(schema::<IntercomBuilding>),
+                false,
+            ),
+            method(
+                "ensure_placeholder",
+                "Finds the site's placeholder unit and tenant, creating what is missing (never twice).",
+                schema::<EnsurePlaceholderRequest>,
+                Some(schema::<EnsurePlaceholderResponse>),
+                false,
+            ),
+            method(
+                "preflight",
+                "The checks the intercom can answer about a site.",
+                schema::<PreflightRequest>,
+                Some(schema::<PreflightResponse>),
+                false,
+            ),
+            method(
+                "list_tenants",
+                "One page of a building's tenants.",
+                schema::<ListIntercomTenantsRequest>,
+                Some(schema::<IntercomTenant>),
+                true,
+            ),
+            method(
+                "create_visitor_pass",
+                "Makes a visitor pass for exactly its window; on a retry, finds the pass an earlier attempt made.",
+                schema::<CreateVisitorPassRequest>,
+                Some(schema::<CreateVisitorPassResponse>),
+                false,
+            ),
+            method(
+                "revoke_visitor_pass",
+                "Revokes a visitor pass; `not_found` when the intercom no longer has it.",
+                schema::<RevokeVisitorPassRequest>,
+                None,
+                false,
+            ),
+        ],
+    },
+    AdapterKind {
+        kind: "key_encoder",
+        doc: "A lock system's key encoder: writes and cancels smart keys, one per intent.",
+        attributes: &[],
+        methods: &[
+            method(
+                "list_encoders",
+                "The encoders and their state.",
+                schema::<ListEncodersRequest>,
+                Some(schema::<ListEncodersResponse>),
+                false,
+            ),
+            method(
+                "encode_key",
+                "Writes a key; the same idempotency key twice makes one key.",
+                schema::<EncodeKeyRequest>,
+                Some(schema::<EncodeKeyResponse>),
+                false,
+            ),
+            method(
+                "key_state",
+                "What became of a key, or of an intent by its idempotency key.",
+                schema::<KeyStateRequest>,
+                Some(schema::<KeyStateResponse>),
+                false,
+            ),
+            method(
+                "cancel_key",
+                "Cancels a key; cancelling twice is harmless.",
+                schema::<CancelKeyRequest>,
+                None,
+                false,
+            ),
+        ],
+    },
+    AdapterKind {
+        kind: "mailer",
+        doc: "A mailer: sends one email per idempotency key.",
+        attributes: &[],
+        methods: &[method(
+            "send",
+            "Sends one email; the same idempotency key twice delivers it once.",
+            schema::<providers::SendEmailArgs>,
+            Some(schema::<SendEmailResponse>),
+            false,
+        )],
+    },
 ];
+
+/// What [`ADAPTERS`] says, as JSON for the bindings' generator: by kind, its doc, attributes
+/// and methods (each naming its request's and result's definitions), and every definition.
+pub fn describe_adapters() -> Value {
+    use schemars::generate::SchemaSettings;
+    let mut generator = SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator();
+    let name_of = |schema: Schema| -> Value {
+        schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next())
+            .map_or(Value::Null, |n| Value::String(n.to_owned()))
+    };
+    let mut kinds = serde_json::Map::new();
+    for kind in ADAPTERS {
+        let methods: Vec<Value> = kind
+            .methods
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "name": m.name,
+                    "doc": m.doc,
+                    "request": name_of((m.request)(&mut generator)),
+                    "result": m.result.map_or(Value::Null, |r| name_of(r(&mut generator))),
+                    "page": m.page,
+                    "optional": m.optional,
+                })
+            })
+            .collect();
+        let attributes: Vec<Value> = kind
+            .attributes
+            .iter()
+            .map(|a| serde_json::json!({"name": a.name, "type": a.ty, "doc": a.doc}))
+            .collect();
+        kinds.insert(
+            kind.kind.to_owned(),
+            serde_json::json!({"doc": kind.doc, "attributes": attributes, "methods": methods}),
+        );
+    }
+    serde_json::json!({
+        "kinds": kinds,
+        "definitions": generator.take_definitions(true),
+    })
+}
 
 /// One method call into an adapter written in another language. Implemented by the bindings.
 #[async_trait]

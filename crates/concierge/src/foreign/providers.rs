@@ -121,10 +121,40 @@ impl ForeignIntercom {
     }
 }
 
-/// The arguments of a list of buildings: where to start.
-#[derive(serde::Serialize)]
-struct ListIntercomBuildings {
-    cursor: Option<Cursor>,
+/// List the buildings an intercom's integration can see (the request of the trait's
+/// `list_buildings`, which takes the cursor alone).
+#[derive(Clone, Debug, Default, serde::Serialize, schemars::JsonSchema)]
+pub struct ListIntercomBuildingsRequest {
+    /// Where to start.
+    pub cursor: Option<Cursor>,
+}
+
+/// Complete the intercom's one-time consent (the request of the trait's `authorize`, whose
+/// code is kept secret everywhere but on its way to the adapter).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct AuthorizeArgs {
+    /// The authorization code the building admin was shown. Secret.
+    #[schemars(extend("x-sensitive" = true))]
+    pub code: String,
+}
+
+/// One email to send (the trait's [`EmailMessage`], whose bodies are kept out of its `Debug`).
+#[derive(serde::Serialize, schemars::JsonSchema)]
+pub struct SendEmailArgs {
+    /// Sender.
+    pub from: String,
+    /// Recipient.
+    pub to: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body. Holds the activation link: never log it or quote it in an error.
+    #[schemars(extend("x-sensitive" = true))]
+    pub body: String,
+    /// HTML body, the alternative to `body`, when there is one. Holds the activation link.
+    #[schemars(extend("x-sensitive" = true))]
+    pub html_body: Option<String>,
+    /// The same key twice sends one email.
+    pub idempotency_key: String,
 }
 
 #[async_trait]
@@ -140,7 +170,9 @@ impl IntercomProvider for ForeignIntercom {
     async fn authorize(&self, req: AuthorizeIntercomRequest) -> ProviderResult<()> {
         // The adapter needs the code itself; it crosses to the adapter's language and nowhere
         // else (the arguments are never logged).
-        let args = serde_json::json!({ "code": req.code.expose_secret() });
+        let args = AuthorizeArgs {
+            code: req.code.expose_secret().to_owned(),
+        };
         self.caller.raw("authorize", &args, true).await.map(drop)
     }
 
@@ -149,7 +181,7 @@ impl IntercomProvider for ForeignIntercom {
         cursor: Option<Cursor>,
     ) -> ProviderResult<Page<IntercomBuilding>> {
         self.caller
-            .page("list_buildings", &ListIntercomBuildings { cursor })
+            .page("list_buildings", &ListIntercomBuildingsRequest { cursor })
             .await
     }
 
@@ -258,14 +290,14 @@ impl Mailer for ForeignMailer {
     async fn send(&self, message: EmailMessage) -> ProviderResult<SendEmailResponse> {
         // The bodies may hold an activation link: the adapter must have them to send them,
         // and they cross to its language and nowhere else.
-        let args = serde_json::json!({
-            "from": message.from,
-            "to": message.to,
-            "subject": message.subject,
-            "body": message.body,
-            "html_body": message.html_body,
-            "idempotency_key": message.idempotency_key,
-        });
+        let args = SendEmailArgs {
+            from: message.from,
+            to: message.to,
+            subject: message.subject,
+            body: message.body,
+            html_body: message.html_body,
+            idempotency_key: message.idempotency_key,
+        };
         self.caller.decoded("send", &args, true).await
     }
 }
