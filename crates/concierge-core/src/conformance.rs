@@ -1056,7 +1056,7 @@ macro_rules! conformance_tests {
                 let store: Option<std::sync::Arc<dyn $crate::Store>> = $make.await;
                 match store {
                     Some(store) => $crate::conformance::$check(store).await,
-                    None => eprintln!("SKIPPED {}: this store's backend is not available here", stringify!($check)),
+                    None => eprintln!("SKIPPED: {}: this store's backend is not available here", stringify!($check)),
                 }
             }
         )*

@@ -27,12 +27,10 @@ mod postgres {
         CLEAN
             .get_or_init(|| super::support::drop_old_schemas("ccf"))
             .await;
+        // Without a server the conformance macro says each check is skipped.
         match super::support::pg_store("ccf").await {
             Some(s) => Some(Arc::new(s)),
-            None => {
-                super::support::skipped("PostgreSQL conformance");
-                None
-            }
+            None => None,
         }
     }
 

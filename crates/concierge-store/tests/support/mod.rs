@@ -64,6 +64,6 @@ pub async fn drop_old_schemas(prefix: &str) {
 
 pub fn skipped(what: &str) {
     eprintln!(
-        "SKIPPED {what}: DATABASE_URL is not set, so there is no PostgreSQL server to test against"
+        "SKIPPED: {what}: DATABASE_URL is not set, so there is no PostgreSQL server to test against"
     );
 }
