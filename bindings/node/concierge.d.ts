@@ -237,6 +237,11 @@ export type VisitorPassId = string;
 export type VisitorPassState = "requested" | "active" | "failed" | "revoked";
 
 /**
+ * Why a webhook delivery was refused. Stable snake_case names.
+ */
+export type WebhookRejection = "missing_header" | "bad_signature" | "stale" | "replayed" | "malformed";
+
+/**
  * One check of the kit.
  */
 export interface AdapterCheck {
@@ -1725,6 +1730,29 @@ export interface VisitorSiteReport {
   readonly createdTenant: boolean;
 }
 
+/**
+ * What became of a webhook delivery that was accepted.
+ */
+export interface WebhookReceipt {
+  /**
+   * The event (`Lease.Updated`, `LeaseTenant.Created`…).
+   */
+  readonly event: string;
+  /**
+   * The linked property it concerns, when one does.
+   */
+  readonly propertyId: PropertyId | null;
+  /**
+   * Whether a re-sync of that property is queued (recorded; it runs in the background and
+   * survives a restart: see `process_webhook_events`).
+   */
+  readonly queued: boolean;
+  /**
+   * What was done, in words.
+   */
+  readonly detail: string;
+}
+
 // Adapters written in JavaScript (R-SDK-1), from `concierge::foreign::ADAPTERS`: the
 // engine calls each method with its request (keys in camelCase, instants as `Date`s) and reads
 // its result or what it threw (see `providerError`).
@@ -2136,7 +2164,7 @@ export interface RevokeVisitorPassRequest {
   /**
    * The pass.
    */
-  pass: ExternalRef;
+  visitorPass: ExternalRef;
 }
 
 /**
@@ -2144,9 +2172,9 @@ export interface RevokeVisitorPassRequest {
  */
 export interface SendEmailArgs {
   /**
-   * Sender.
+   * Sender (the email's `From`).
    */
-  from: string;
+  sender: string;
   /**
    * Recipient.
    */
@@ -2341,6 +2369,11 @@ export interface Settings {
    * Buildium as the property management system (feature `buildium`). Absent: no PMS.
    */
   buildium?: BuildiumConfig;
+  /**
+   * Buildium's signed webhooks (feature `buildium`): the subscription's secret and the
+   * timestamp tolerance, for `receive_buildium_webhook`. Absent: webhooks are refused.
+   */
+  buildiumWebhook?: WebhookConfig;
   /**
    * ButterflyMX as the door intercom, for visitor passes (feature `butterflymx`). Its
    * rotating OAuth tokens are kept in the store, sealed with the activation secret. Absent:
@@ -2859,6 +2892,23 @@ export interface ButterflyMxConfig {
 }
 
 /**
+ * A Buildium webhook subscription: `secret` required, `tolerance_seconds` optional (300).
+ */
+export interface WebhookConfig {
+  /**
+   * The subscription's secret, shown once by Buildium when the subscription is made. Never
+   * logged, printed or put in an error.
+   */
+  secret: string;
+  /**
+   * How far a delivery's timestamp may be from now, either way, before it is refused as
+   * stale; serialised as `tolerance_seconds`. Default 300 s. Deliveries are remembered for
+   * this long, so a replay within it is refused too.
+   */
+  toleranceSeconds?: number;
+}
+
+/**
  * How to reach a Buildium account, and the mapping choices: `client_id` and `client_secret` required, every other field optional with its default, unknown keys refused.
  */
 export interface BuildiumConfig {
@@ -2939,7 +2989,7 @@ of(id: string, name: string, permissions?: Permissions): Admin;
 };
 
 /** The stable code of every Concierge error (`err.code`). */
-export type ErrorCode = "PERMISSION_DENIED" | "INVALID_TRANSITION" | "TOKEN_REJECTED" | "NOT_FOUND" | "VALIDATION" | "CONFLICT" | "PROVIDER" | "STORE" | "CLOSED";
+export type ErrorCode = "PERMISSION_DENIED" | "INVALID_TRANSITION" | "TOKEN_REJECTED" | "WEBHOOK_REJECTED" | "NOT_FOUND" | "VALIDATION" | "CONFLICT" | "PROVIDER" | "STORE" | "CLOSED";
 
 /** The fields of a `PERMISSION_DENIED` error. */
 export interface PermissionDeniedErrorFields {
@@ -2998,6 +3048,19 @@ export interface TokenRejectedErrorFields {
    * Why the token was refused.
    */
   readonly reason: TokenRejection;
+  /**
+   * Whether trying the same call again later can succeed.
+   */
+  readonly retryable: boolean;
+}
+
+/** The fields of a `WEBHOOK_REJECTED` error. */
+export interface WebhookRejectedErrorFields {
+  readonly code: "WEBHOOK_REJECTED";
+  /**
+   * Why the delivery was refused.
+   */
+  readonly reason: WebhookRejection;
   /**
    * Whether trying the same call again later can succeed.
    */
@@ -3131,7 +3194,7 @@ export interface ClosedErrorFields {
 }
 
 /** A rejected Concierge operation: an `Error` with `code` and that code's fields. */
-export type ConciergeError = ConciergeErrorBase & (PermissionDeniedErrorFields | InvalidTransitionErrorFields | TokenRejectedErrorFields | NotFoundErrorFields | ValidationErrorFields | ConflictErrorFields | ProviderErrorFields | StoreErrorFields | ClosedErrorFields);
+export type ConciergeError = ConciergeErrorBase & (PermissionDeniedErrorFields | InvalidTransitionErrorFields | TokenRejectedErrorFields | WebhookRejectedErrorFields | NotFoundErrorFields | ValidationErrorFields | ConflictErrorFields | ProviderErrorFields | StoreErrorFields | ClosedErrorFields);
 
 /** Options of `registerProperty`. */
 export interface RegisterPropertyOptions {
@@ -3670,6 +3733,14 @@ export declare class Concierge {
    * Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run.
    */
   runDueSyncs(): Promise<SyncReport[]>;
+  /**
+   * Receives a Buildium webhook delivery: its timestamp and signature headers and its raw body. Verified (WEBHOOK_REJECTED when not), recorded, answered at once; the property it concerns is synced again in the background.
+   */
+  receiveBuildiumWebhook(timestamp: string | null, signature: string | null, body: string): Promise<WebhookReceipt>;
+  /**
+   * Syncs again, once each, the properties named by webhook deliveries not yet acted on; how many.
+   */
+  processWebhookEvents(): Promise<number>;
   /**
    * Moves a resident out (R-MOVE-4); their keys are cancelled.
    */

@@ -56,6 +56,7 @@ rt.register("VisitorPassView", { id: "s", property_id: "s", visitor_name: "s", r
 rt.register("VisitorPreflight", { property_id: "s", passed: "s", checks: "[PreflightCheck]", phone_call_tenants: "[IntercomTenant]" }, []);
 rt.register("VisitorSettings", { placeholder_name: "s", placeholder_unit_label: "s", placeholder_mailbox: "s?" }, []);
 rt.register("VisitorSiteReport", { property_id: "s", building: "ExternalRef", placeholder_unit: "ExternalRef", placeholder_tenant: "ExternalRef", tenant_name: "s", tenant_email: "s", created_unit: "s", created_tenant: "s" }, []);
+rt.register("WebhookReceipt", { event: "s", property_id: "s?", queued: "s", detail: "s" }, []);
 rt.register("AuthorizeArgs", { code: "s" }, ["code"]);
 rt.register("CancelKeyRequest", { key: "ExternalRef", idempotency_key: "s" }, []);
 rt.register("CreateVisitorPassRequest", { building: "ExternalRef", tenant: "ExternalRef", visitor_name: "s", window: "TimeWindow", idempotency_key: "s", retry: "s" }, []);
@@ -79,8 +80,8 @@ rt.register("ListStrataUsersRequest", { building: "ExternalRef?", cursor: "s?" }
 rt.register("PmsUnit", { external: "ExternalRef", property: "ExternalRef", number: "s", building_name: "s?", floor: "s?" }, []);
 rt.register("PreflightRequest", { building: "ExternalRef", tenant: "ExternalRef?", unit: "ExternalRef?" }, []);
 rt.register("PreflightResponse", { checks: "[PreflightCheck]" }, []);
-rt.register("RevokeVisitorPassRequest", { pass: "ExternalRef" }, []);
-rt.register("SendEmailArgs", { from: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", html_body: "s?" }, ["body", "htmlBody"]);
+rt.register("RevokeVisitorPassRequest", { visitor_pass: "ExternalRef" }, []);
+rt.register("SendEmailArgs", { sender: "s", to: "s", subject: "s", body: "s", idempotency_key: "s", html_body: "s?" }, ["body", "htmlBody"]);
 rt.register("SendEmailResponse", { message_id: "s" }, []);
 rt.registerAdapters({
   "intercom": { "authorize": "AuthorizeArgs", "list_buildings": "ListIntercomBuildingsRequest", "get_building": "GetIntercomBuildingRequest", "ensure_placeholder": "EnsurePlaceholderRequest", "preflight": "PreflightRequest", "list_tenants": "ListIntercomTenantsRequest", "create_visitor_pass": "CreateVisitorPassRequest", "revoke_visitor_pass": "RevokeVisitorPassRequest" },
@@ -104,6 +105,7 @@ const Admin = {
 rt.registerError("PERMISSION_DENIED", { admin: "s", admin_name: "s", action: "s", permission: "s", required: "s", held: "s", retryable: "s" });
 rt.registerError("INVALID_TRANSITION", { from_status: "s", action: "s", retryable: "s" });
 rt.registerError("TOKEN_REJECTED", { reason: "s", retryable: "s" });
+rt.registerError("WEBHOOK_REJECTED", { reason: "s", retryable: "s" });
 rt.registerError("NOT_FOUND", { entity: "s", id: "s", retryable: "s" });
 rt.registerError("VALIDATION", { issues: "[FieldIssue]", retryable: "s" });
 rt.registerError("CONFLICT", { conflict: "s", existing_id: "s?", until: "datetime?", retryable: "s" });
@@ -334,6 +336,20 @@ class Concierge extends rt.Handle {
    */
   runDueSyncs() {
     return this._call("run_due_syncs", null, {  }, undefined, "[SyncReport]");
+  }
+
+  /**
+   * Receives a Buildium webhook delivery: its timestamp and signature headers and its raw body. Verified (WEBHOOK_REJECTED when not), recorded, answered at once; the property it concerns is synced again in the background.
+   */
+  receiveBuildiumWebhook(timestamp, signature, body) {
+    return this._call("receive_buildium_webhook", null, { timestamp: timestamp, signature: signature, body: body }, undefined, "WebhookReceipt");
+  }
+
+  /**
+   * Syncs again, once each, the properties named by webhook deliveries not yet acted on; how many.
+   */
+  processWebhookEvents() {
+    return this._call("process_webhook_events", null, {  }, undefined, "s");
   }
 
   /**
@@ -750,7 +766,7 @@ class SandboxControls extends rt.SandboxBase {
 rt.bind(Concierge, SandboxControls);
 
 const OPERATIONS = {
-  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "checkPmsAdapter", "checkStrataAdapter", "checkIntercomAdapter", "checkKeyEncoderAdapter", "checkMailerAdapter", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
+  concierge: ["registerProperty", "updatePropertySettings", "setPropertyTimeZone", "getProperty", "listProperties", "registerBuilding", "registerUnit", "listBuildings", "listUnits", "moveIn", "invite", "activate", "accountStatus", "getResident", "listResidents", "dispatchOutbox", "listOutbox", "retryOutboxEntry", "listPmsProperties", "checkPmsAdapter", "checkStrataAdapter", "checkIntercomAdapter", "checkKeyEncoderAdapter", "checkMailerAdapter", "linkPmsProperty", "syncNow", "syncProperty", "syncProperties", "syncAll", "syncErrors", "lastSync", "runDueSyncs", "receiveBuildiumWebhook", "processWebhookEvents", "moveOut", "addSpareHolder", "listSpareHolders", "listEncoders", "previewKey", "makeKey", "cancelKey", "listKeys", "reconcileKeys", "strataProviderBuildings", "linkStrataBuilding", "listStrataBuildings", "getStrataBuilding", "listStrataUsers", "strataErrors", "importStrataUsers", "previewGoLive", "confirmGoLive", "syncStrataBuilding", "runDueStrataSyncs", "inviteAll", "intercomConsentUrl", "connectIntercom", "intercomBuildings", "linkIntercomBuilding", "provisionVisitorSite", "visitorPreflight", "visitorContactReport", "createVisitorPass", "getVisitorPass", "listVisitorPasses", "revokeVisitorPass", "reconcileVisitorPasses"],
   sandbox: ["now", "advance", "sentEmails", "lastActivationToken", "failNext", "calls", "setLatency", "setEncoder", "setEncoderWriteTime", "encoderKeysWritten", "pmsProperties", "pmsResidents", "pmsUpdateResident", "strataBuildings", "strataUsers", "strataAddUser", "strataRemoveUser", "strataSetStatus", "intercomTenants", "intercomSetContactPreference", "intercomSetIntegrationEnabled", "intercomLoseNextReply", "intercomPassCount", "pmsRemoveResident", "pmsAddUnreadable"],
 };
 

@@ -12,11 +12,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 /** An open handle of the facade. */
 export declare class NativeHandle {
   /**
-   * Opens a handle from its settings (JSON), with the adapters written in JavaScript (a PMS,
-   * a strata system, an intercom, a key encoder, a mailer) in place of the settings' ones of
-   * their kinds, when given.
+   * Opens a handle from its settings (JSON), with the adapters written in JavaScript in
+   * place of the settings' ones of their kinds, when given: by kind as the engine names
+   * them (`pms`, `key_encoder`…).
    */
-  static open(settings: string, adapters?: NativeAdapters | undefined | null): Promise<NativeHandle>
+  static open(settings: string, adapters?: Record<string, NativeAdapter> | undefined | null): Promise<NativeHandle>
   /** Runs an operation; its result as JSON. */
   call(op: string, admin: string | undefined | null, positional: string, options: string): Promise<string>
   /** Closes the handle and its store. */
@@ -37,18 +37,4 @@ export interface NativeAdapter {
   consentUrl?: string
   /** Calls a method of the adapter: its arguments as JSON, its outcome as JSON. */
   dispatch: (method: string, argsJson: string) => Promise<string>
-}
-
-/** The adapters of `NativeHandle.open`, one per kind, each in place of the settings' one. */
-export interface NativeAdapters {
-  /** The PMS. */
-  pms?: NativeAdapter
-  /** The strata system. */
-  strata?: NativeAdapter
-  /** The door intercom. */
-  intercom?: NativeAdapter
-  /** The key encoder. */
-  keyEncoder?: NativeAdapter
-  /** The mailer. */
-  mailer?: NativeAdapter
 }

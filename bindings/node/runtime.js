@@ -184,12 +184,12 @@ function raised(err) {
   return { message: text(err) };
 }
 
-/** The kinds of adapter `Concierge.open` takes (camelCase), each with its methods' requests. */
+/** The kinds of adapter the engine takes (snake_case), each with its methods' requests. */
 const adapterKinds = new Map();
 
 /** Registers the kinds of adapter and, for each method, the record its request decodes into. */
 function registerAdapters(kinds) {
-  for (const [kind, requests] of Object.entries(kinds)) adapterKinds.set(camelKey(kind), requests);
+  for (const [kind, requests] of Object.entries(kinds)) adapterKinds.set(kind, requests);
 }
 
 /**
@@ -221,12 +221,17 @@ function nativeAdapter(adapter, requests) {
   };
 }
 
-/** The argument of `NativeHandle.open` after the settings: one adapter per kind given. */
+/**
+ * The argument of `NativeHandle.open` after the settings: each adapter given, by the engine's
+ * name of its kind (`keyEncoder` → `key_encoder`). A key that is no kind reaches the engine,
+ * which refuses it.
+ */
 function nativeAdapters(adapters) {
   const native = {};
-  for (const [kind, requests] of adapterKinds) {
-    const adapter = nativeAdapter(adapters?.[kind], requests);
-    if (adapter !== null) native[kind] = adapter;
+  for (const [key, adapter] of Object.entries(adapters ?? {})) {
+    const kind = snakeKey(key);
+    const made = nativeAdapter(adapter, adapterKinds.get(kind) ?? {});
+    if (made !== null) native[kind] = made;
   }
   return native;
 }

@@ -1,6 +1,8 @@
 """A PMS adapter of one's own, written in Python (R-SDK-1): residents kept in a CSV file (here
-inline), served to the engine page by page. The provider conformance kit checks it, then a sync
-moves its residents in; the row without a first name is reported, the others land.
+inline), served to the engine page by page. Each method is given its request as a record
+(`request.cursor`, `request.properties`) and returns a page of plain dicts. The provider
+conformance kit checks it, then a sync moves its residents in; the row without a first name is
+reported, the others land.
 
 Run: python examples/python/csv_pms_adapter.py (after `maturin develop` in bindings/python)
 """
@@ -11,7 +13,19 @@ import csv
 import io
 from typing import Any, Dict, List, Optional
 
-from concierge import Admin, Concierge, provider_error
+from concierge import (
+    AdapterPage,
+    Admin,
+    Concierge,
+    ExternalRef,
+    ListPmsPropertiesRequest,
+    ListPmsResidentsRequest,
+    ListPmsUnitsRequest,
+    PmsProperty,
+    PmsResident,
+    PmsUnit,
+    provider_error,
+)
 
 CSV = """property,unit,resident,first_name,last_name,email,move_in
 harbour,101,r-1,Ada,Lovelace,ada@example.org,2026-01-04
@@ -32,7 +46,7 @@ class CsvPms:
     def ref(self, id: str) -> Dict[str, str]:
         return {"provider": self.name, "id": id}
 
-    def page(self, items: List[Dict[str, Any]], cursor: Optional[str]) -> Dict[str, Any]:
+    def page(self, items: List[Dict[str, Any]], cursor: Optional[str]) -> AdapterPage[Any]:
         """One page of `items` from `cursor`, an offset this adapter issued (anything else is
         refused: the engine must never restart a listing silently)."""
         if cursor is not None and not cursor.isdigit():
@@ -41,24 +55,24 @@ class CsvPms:
         end = start + self.page_size
         return {"items": items[start:end], "next": str(end) if end < len(items) else None}
 
-    def rows_of(self, request: Dict[str, Any]) -> List[Dict[str, str]]:
-        wanted = {p["id"] for p in request["properties"]}
+    def rows_of(self, properties: List[ExternalRef]) -> List[Dict[str, str]]:
+        wanted = {p.id for p in properties}
         return [r for r in self.rows if r["property"] in wanted]
 
-    def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_properties(self, request: ListPmsPropertiesRequest) -> AdapterPage[PmsProperty]:
         ids = sorted({r["property"] for r in self.rows})
-        return self.page([{"external": self.ref(i), "name": i} for i in ids], request["cursor"])
+        return self.page([{"external": self.ref(i), "name": i} for i in ids], request.cursor)
 
-    def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        units = {r["unit"]: r for r in self.rows_of(request)}
+    def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:
+        units = {r["unit"]: r for r in self.rows_of(request.properties)}
         items = [
             {"external": self.ref(u), "property": self.ref(r["property"]), "number": u,
              "building_name": None, "floor": None}
             for u, r in units.items()
         ]
-        return self.page(items, request["cursor"])
+        return self.page(items, request.cursor)
 
-    def list_residents(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_residents(self, request: ListPmsResidentsRequest) -> AdapterPage[PmsResident]:
         items = [
             {
                 "external": self.ref(r["resident"]),
@@ -73,9 +87,9 @@ class CsvPms:
                 "move_out": None,
                 "updated_at": None,
             }
-            for r in self.rows_of(request)
+            for r in self.rows_of(request.properties)
         ]
-        return self.page(items, request["cursor"])
+        return self.page(items, request.cursor)
 
 
 def main() -> None:

@@ -604,7 +604,7 @@ function memoryIntercom() {
     },
     async revokeVisitorPass(req) {
       calls.push(['revokeVisitorPass', req])
-      if (!passes.delete(req.pass.id)) throw providerError('not_found', 'no such pass')
+      if (!passes.delete(req.visitorPass.id)) throw providerError('not_found', 'no such pass')
     },
   }
 }
@@ -668,7 +668,7 @@ test('an intercom written in JavaScript takes a site from consent to a revoked v
 
   const revoked = await concierge.revokeVisitorPass(admin, pass.id)
   assert.equal(revoked.state, 'revoked')
-  assert.deepEqual(intercom.calls.findLast(([m]) => m === 'revokeVisitorPass')[1], { pass: iref('pass-1') })
+  assert.deepEqual(intercom.calls.findLast(([m]) => m === 'revokeVisitorPass')[1], { visitorPass: iref('pass-1') })
   assert.equal(intercom.passes.size, 0)
 
   // A throttled intercom: a typed PROVIDER error with the adapter's kind, retry class and
@@ -743,7 +743,7 @@ test('a mailer written in JavaScript sends the invitation with its link; one tha
   assert.equal(ada.status, 'pending_activation')
   assert.equal(mailer.calls.length, 1)
   const [email] = mailer.calls
-  assert.deepEqual(Object.keys(email).sort(), ['body', 'from', 'htmlBody', 'idempotencyKey', 'subject', 'to'])
+  assert.deepEqual(Object.keys(email).sort(), ['body', 'htmlBody', 'idempotencyKey', 'sender', 'subject', 'to'])
   assert.equal(email.to, 'ada@example.org')
   assert.match(email.subject, /Harbour View/)
   const token = email.body.match(/token=([A-Za-z0-9_\-.~%]+)/)?.[1]
@@ -858,4 +858,11 @@ test('the adapter interfaces declare the methods the engine calls, for every kin
   // `Adapters` has one key per kind, each of its interface.
   const keys = [...body('Adapters').matchAll(/^ {2}(\w+)\?: (\w+) \| null;/gm)].map((m) => [m[1], m[2]])
   assert.deepEqual(keys.sort(), Object.keys(fixture.adapters).map((k) => [camel(k), `${pascal(k)}Adapter`]).sort())
+})
+
+// R-SDK-1
+test('an adapter of a kind the engine does not know is refused, naming it', async () => {
+  const fax = { name: 'fax', send: async () => ({ messageId: 'm' }) }
+  const err = await rejectsWith(Concierge.open({ sandbox: {} }, { fax }), 'VALIDATION')
+  assert.match(err.message, /adapters\.fax/)
 })

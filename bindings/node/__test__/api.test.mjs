@@ -61,6 +61,8 @@ test('every operation returns a Promise (a listing a Paginator), and every rejec
     syncErrors: () => c.syncErrors(a, w.property.id),
     lastSync: () => c.lastSync(a, w.property.id),
     runDueSyncs: () => c.runDueSyncs(),
+    receiveBuildiumWebhook: () => c.receiveBuildiumWebhook(null, null, '{}'),
+    processWebhookEvents: () => c.processWebhookEvents(),
     moveOut: () => c.moveOut(a, 'res_missing'),
     addSpareHolder: () => c.addSpareHolder(a, w.unit.id, 'Spare: cleaner'),
     listSpareHolders: () => c.listSpareHolders(a, w.unit.id),
@@ -127,7 +129,7 @@ test('the TypeScript declarations declare every operation, with a Promise or a P
     const ret = LISTINGS.includes(op) ? 'Paginator<' : 'Promise<'
     assert.match(dts, new RegExp(`\\n  ${op}\\(.*\\): ${ret}`), op)
   }
-  assert.match(dts, /export type ErrorCode = "PERMISSION_DENIED" \| "INVALID_TRANSITION" \| "TOKEN_REJECTED" \| "NOT_FOUND" \| "VALIDATION" \| "CONFLICT" \| "PROVIDER" \| "STORE" \| "CLOSED"/)
+  assert.match(dts, /export type ErrorCode = "PERMISSION_DENIED" \| "INVALID_TRANSITION" \| "TOKEN_REJECTED" \| "WEBHOOK_REJECTED" \| "NOT_FOUND" \| "VALIDATION" \| "CONFLICT" \| "PROVIDER" \| "STORE" \| "CLOSED"/)
   assert.match(dts, /export type AccountStatus = "not_invited" \| "pending_activation" \| "live" \| "activation_expired"/)
   assert.match(dts, /export type KeyState = "encoding" \| "active" \| "cancelled" \| "replaced"/)
   assert.match(dts, /readonly invitedAt: Date \| null/)

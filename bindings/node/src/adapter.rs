@@ -42,21 +42,6 @@ pub struct NativeAdapter {
     pub dispatch: Dispatch,
 }
 
-/// The adapters of `NativeHandle.open`, one per kind, each in place of the settings' one.
-#[napi(object, object_to_js = false)]
-pub struct NativeAdapters {
-    /// The PMS.
-    pub pms: Option<NativeAdapter>,
-    /// The strata system.
-    pub strata: Option<NativeAdapter>,
-    /// The door intercom.
-    pub intercom: Option<NativeAdapter>,
-    /// The key encoder.
-    pub key_encoder: Option<NativeAdapter>,
-    /// The mailer.
-    pub mailer: Option<NativeAdapter>,
-}
-
 impl From<NativeAdapter> for ForeignAdapter {
     fn from(a: NativeAdapter) -> Self {
         let call: Arc<dyn ForeignCall> = Arc::new(JsAdapter {
@@ -71,16 +56,16 @@ impl From<NativeAdapter> for ForeignAdapter {
     }
 }
 
-impl From<NativeAdapters> for ForeignAdapters {
-    fn from(a: NativeAdapters) -> Self {
-        ForeignAdapters {
-            pms: a.pms.map(Into::into),
-            strata: a.strata.map(Into::into),
-            intercom: a.intercom.map(Into::into),
-            key_encoder: a.key_encoder.map(Into::into),
-            mailer: a.mailer.map(Into::into),
-        }
+/// The adapters of `NativeHandle.open`, by kind as the engine names them (`pms`,
+/// `key_encoder`…), for `concierge::api::open_with`; an unknown kind is refused by the engine.
+pub(crate) fn adapters(
+    given: Option<std::collections::HashMap<String, NativeAdapter>>,
+) -> concierge::Result<ForeignAdapters> {
+    let mut adapters = ForeignAdapters::default();
+    for (kind, adapter) in given.into_iter().flatten() {
+        adapters.set(&kind, adapter.into())?;
     }
+    Ok(adapters)
 }
 
 /// One JS adapter's `dispatch`.

@@ -10,14 +10,14 @@
 mod adapter;
 mod error;
 
-use adapter::NativeAdapters;
+use adapter::NativeAdapter;
 use concierge::Concierge;
-use concierge::foreign::ForeignAdapters;
 use error::promise;
 use napi::Env;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
+use std::collections::HashMap;
 
 fn parse(field: &str, text: &str) -> concierge::Result<Value> {
     serde_json::from_str(text).map_err(|_| concierge::Error::invalid(field, "is not valid JSON"))
@@ -31,18 +31,19 @@ pub struct NativeHandle {
 
 #[napi]
 impl NativeHandle {
-    /// Opens a handle from its settings (JSON), with the adapters written in JavaScript (a PMS,
-    /// a strata system, an intercom, a key encoder, a mailer) in place of the settings' ones of
-    /// their kinds, when given.
+    /// Opens a handle from its settings (JSON), with the adapters written in JavaScript in
+    /// place of the settings' ones of their kinds, when given: by kind as the engine names
+    /// them (`pms`, `key_encoder`…).
     #[napi(ts_return_type = "Promise<NativeHandle>")]
     pub fn open<'env>(
         env: &'env Env,
         settings: String,
-        adapters: Option<NativeAdapters>,
+        adapters: Option<HashMap<String, NativeAdapter>>,
     ) -> Result<PromiseRaw<'env, NativeHandle>> {
-        let adapters = adapters.map(ForeignAdapters::from).unwrap_or_default();
+        let adapters = adapter::adapters(adapters);
         promise(env, async move {
             let settings = parse("settings", &settings)?;
+            let adapters = adapters?;
             let inner = concierge::api::open_with(settings, adapters).await?;
             Ok(NativeHandle { inner })
         })

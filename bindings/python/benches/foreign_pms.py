@@ -13,9 +13,19 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
-from concierge import Admin, Concierge
+from concierge import (
+    AdapterPage,
+    Admin,
+    Concierge,
+    ListPmsPropertiesRequest,
+    ListPmsResidentsRequest,
+    ListPmsUnitsRequest,
+    PmsProperty,
+    PmsResident,
+    PmsUnit,
+)
 from concierge._runtime import encode
 
 RESIDENTS = int(os.environ.get("BENCH_RESIDENTS", "10000"))
@@ -39,22 +49,22 @@ class MemoryPms:
         }
         self.calls = 0
 
-    def page(self, items: List[Dict[str, Any]], cursor: Any) -> Dict[str, Any]:
+    def page(self, items: List[Dict[str, Any]], cursor: Optional[str]) -> AdapterPage[Any]:
         self.calls += 1
         start = int(cursor or 0)
         end = start + PAGE
         return {"items": items[start:end], "next": str(end) if end < len(items) else None}
 
-    def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        return self.page(self.properties, request["cursor"])
+    def list_properties(self, request: ListPmsPropertiesRequest) -> AdapterPage[PmsProperty]:
+        return self.page(self.properties, request.cursor)
 
-    def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        [prop] = request["properties"]
-        return self.page(self.units[prop["id"]], request["cursor"])
+    def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:
+        [prop] = request.properties
+        return self.page(self.units[prop.id], request.cursor)
 
-    def list_residents(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        [prop] = request["properties"]
-        return self.page(self.residents[prop["id"]], request["cursor"])
+    def list_residents(self, request: ListPmsResidentsRequest) -> AdapterPage[PmsResident]:
+        [prop] = request.properties
+        return self.page(self.residents[prop.id], request.cursor)
 
 
 def sync_all(concierge: Concierge, admin: Admin) -> float:

@@ -13,6 +13,7 @@ use concierge::foreign::{ForeignAdapter, ForeignAdapters};
 use pyo3::prelude::*;
 use runtime::{block_on, run_async};
 use serde_json::Value;
+use std::collections::HashMap;
 
 fn parse(py: Python<'_>, field: &str, text: &str) -> PyResult<Value> {
     serde_json::from_str(text)
@@ -118,41 +119,29 @@ fn foreign_adapter(
     }
 }
 
-/// The adapters of `open`'s arguments, one per kind, for the engine.
-fn adapters(
-    pms: Option<PyAdapter>,
-    strata: Option<PyAdapter>,
-    intercom: Option<PyAdapter>,
-    key_encoder: Option<PyAdapter>,
-    mailer: Option<PyAdapter>,
-) -> ForeignAdapters {
-    ForeignAdapters {
-        pms: pms.map(foreign_adapter),
-        strata: strata.map(foreign_adapter),
-        intercom: intercom.map(foreign_adapter),
-        key_encoder: key_encoder.map(foreign_adapter),
-        mailer: mailer.map(foreign_adapter),
+/// The adapters of `open`'s `adapters` argument, by kind as the engine names them (`pms`,
+/// `key_encoder`…), for the engine; an unknown kind is refused by it.
+fn adapters_of(given: Option<HashMap<String, PyAdapter>>) -> concierge::Result<ForeignAdapters> {
+    let mut adapters = ForeignAdapters::default();
+    for (kind, adapter) in given.into_iter().flatten() {
+        adapters.set(&kind, foreign_adapter(adapter))?;
     }
+    Ok(adapters)
 }
 
-/// Opens a handle from its settings (JSON) and waits; each of `pms`, `strata`, `intercom`,
-/// `key_encoder` and `mailer` is an adapter written in Python, in place of the settings'
-/// adapter of its kind.
+/// Opens a handle from its settings (JSON) and waits; `adapters` are written in Python, by
+/// kind, each in place of the settings' adapter of its kind.
 #[pyfunction]
-#[pyo3(signature = (settings, pms=None, strata=None, intercom=None, key_encoder=None, mailer=None))]
+#[pyo3(signature = (settings, adapters=None))]
 fn open(
     py: Python<'_>,
     settings: &str,
-    pms: Option<PyAdapter>,
-    strata: Option<PyAdapter>,
-    intercom: Option<PyAdapter>,
-    key_encoder: Option<PyAdapter>,
-    mailer: Option<PyAdapter>,
+    adapters: Option<HashMap<String, PyAdapter>>,
 ) -> PyResult<NativeHandle> {
     let settings = parse(py, "settings", settings)?;
-    let adapters = adapters(pms, strata, intercom, key_encoder, mailer);
+    let adapters = adapters_of(adapters);
     block_on(py, async move {
-        concierge::api::open_with(settings, adapters).await
+        concierge::api::open_with(settings, adapters?).await
     })
     .map(|inner| NativeHandle { inner })
 }
@@ -160,20 +149,16 @@ fn open(
 /// Opens a handle from its settings (JSON), with adapters written in Python as `open`; an
 /// awaitable.
 #[pyfunction]
-#[pyo3(signature = (settings, pms=None, strata=None, intercom=None, key_encoder=None, mailer=None))]
+#[pyo3(signature = (settings, adapters=None))]
 fn open_async<'py>(
     py: Python<'py>,
     settings: &str,
-    pms: Option<PyAdapter>,
-    strata: Option<PyAdapter>,
-    intercom: Option<PyAdapter>,
-    key_encoder: Option<PyAdapter>,
-    mailer: Option<PyAdapter>,
+    adapters: Option<HashMap<String, PyAdapter>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let settings = parse(py, "settings", settings)?;
-    let adapters = adapters(pms, strata, intercom, key_encoder, mailer);
+    let adapters = adapters_of(adapters);
     run_async(py, async move {
-        concierge::api::open_with(settings, adapters)
+        concierge::api::open_with(settings, adapters?)
             .await
             .map(|inner| NativeHandle { inner })
     })

@@ -1,13 +1,15 @@
 """Adapters written in Python (R-SDK-1): a PMS, a strata system, an intercom, a key encoder and a
 mailer given to `Concierge.open` (and `AsyncConcierge.open`) as plain Python objects, called by
-the engine like its own adapters. Both plain and `async def` methods work from both handles;
-what they raise arrives as a typed ProviderError; a record of the wrong shape is an error of its
-own record, not of the run; a slow adapter blocks neither the handle nor the event loop; the
-conformance kit checks each kind from Python."""
+the engine like its own adapters, each request given as its generated record (attribute access,
+datetimes as `datetime`, secrets out of the repr). Both plain and `async def` methods work from
+both handles; what they raise arrives as a typed ProviderError; a record of the wrong shape is an
+error of its own record, not of the run; a slow adapter blocks neither the handle nor the event
+loop; the conformance kit checks each kind from Python."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import re
 import threading
@@ -18,19 +20,48 @@ import pytest
 
 import concierge
 from concierge import (
+    AdapterPage,
     Admin,
     AsyncConcierge,
     AdapterReport,
+    AuthorizeArgs,
+    CancelKeyRequest,
     Concierge,
+    CreateVisitorPassRequest,
+    EncodeKeyRequest,
+    EnsurePlaceholderRequest,
+    ExternalRef,
+    GetIntercomBuildingRequest,
+    GetStrataBuildingRequest,
     IntercomAdapter,
+    IntercomBuilding,
+    IntercomTenant,
     KeyEncoderAdapter,
     KeyHolder,
+    KeyStateRequest,
+    ListEncodersRequest,
+    ListIntercomBuildingsRequest,
+    ListIntercomTenantsRequest,
+    ListPmsPropertiesRequest,
+    ListPmsResidentsRequest,
+    ListPmsUnitsRequest,
+    ListStrataBuildingsRequest,
+    ListStrataUsersRequest,
     MailerAdapter,
     PmsAdapter,
+    PmsProperty,
+    PmsResident,
+    PmsUnit,
+    PreflightRequest,
     Property,
     ProviderError,
+    RevokeVisitorPassRequest,
+    SendEmailArgs,
     StrataAdapter,
+    StrataBuilding,
+    StrataUser,
     SyncRun,
+    TimeWindow,
     Unit,
 )
 
@@ -39,6 +70,11 @@ PMS = "py-pms"
 
 def ext(id: str) -> Dict[str, str]:
     return {"provider": PMS, "id": id}
+
+
+def plain(ref: Optional[ExternalRef]) -> Optional[Dict[str, str]]:
+    """A reference an adapter was given (a record) in the form its own lists keep (a dict)."""
+    return None if ref is None else {"provider": ref.provider, "id": ref.id}
 
 
 def unit(id: str, prop: str, building: Optional[str], number: str) -> Dict[str, Any]:
@@ -78,11 +114,13 @@ RESIDENTS = [
 ]
 
 
-def page(items: List[Dict[str, Any]], request: Dict[str, Any], size: int = 2) -> Dict[str, Any]:
-    """One page of `items` of the properties the request names, from its cursor (an offset)."""
-    wanted = {p["id"] for p in request.get("properties", [])}
+def page(
+    items: List[Dict[str, Any]], cursor: Optional[str], properties: Optional[List[ExternalRef]] = None, size: int = 2
+) -> AdapterPage[Any]:
+    """One page of `items` of the `properties` a request names, from its cursor (an offset)."""
+    wanted = {p.id for p in properties or []}
     items = [i for i in items if "property" not in i or i["property"]["id"] in wanted]
-    start = int(request["cursor"] or 0)
+    start = int(cursor or 0)
     end = start + size
     return {"items": items[start:end], "next": str(end) if end < len(items) else None}
 
@@ -95,39 +133,39 @@ class MemoryPms:
     def __init__(self, residents: Optional[List[Dict[str, Any]]] = None, properties_per_listing: int = 1) -> None:
         self.residents = RESIDENTS if residents is None else residents
         self.properties_per_listing = properties_per_listing
-        self.calls: List[Tuple[str, Dict[str, Any], str]] = []
+        self.calls: List[Tuple[str, Any, str]] = []
 
-    def seen(self, method: str, request: Dict[str, Any]) -> None:
+    def seen(self, method: str, request: object) -> None:
         self.calls.append((method, request, threading.current_thread().name))
 
-    def asked(self, method: str) -> List[Dict[str, Any]]:
+    def asked(self, method: str) -> List[Any]:
         return [r for m, r, _ in self.calls if m == method]
 
-    def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_properties(self, request: ListPmsPropertiesRequest) -> AdapterPage[PmsProperty]:
         self.seen("list_properties", request)
         return {"items": PROPERTIES[:], "next": None}
 
-    def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:
         self.seen("list_units", request)
-        return page(UNITS, request)
+        return page(UNITS, request.cursor, request.properties)
 
-    def list_residents(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_residents(self, request: ListPmsResidentsRequest) -> AdapterPage[PmsResident]:
         self.seen("list_residents", request)
-        return page(self.residents, request)
+        return page(self.residents, request.cursor, request.properties)
 
 
 class AsyncMemoryPms(MemoryPms):
     """The same PMS with `async def` methods."""
 
-    async def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:  # type: ignore[override]
+    async def list_properties(self, request: ListPmsPropertiesRequest) -> AdapterPage[PmsProperty]:  # type: ignore[override]
         await asyncio.sleep(0)
         return super().list_properties(request)
 
-    async def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:  # type: ignore[override]
+    async def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:  # type: ignore[override]
         await asyncio.sleep(0.01)
         return super().list_units(request)
 
-    async def list_residents(self, request: Dict[str, Any]) -> Dict[str, Any]:  # type: ignore[override]
+    async def list_residents(self, request: ListPmsResidentsRequest) -> AdapterPage[PmsResident]:  # type: ignore[override]
         await asyncio.sleep(0.01)
         return super().list_residents(request)
 
@@ -175,11 +213,15 @@ def test_a_python_pms_runs_a_full_sync_page_by_page() -> None:
         assert sorted(b.name for b in c.list_buildings(admin, harbour.id)) == ["Tower A", "Tower B"]
         ada = [r for r in c.list_residents(admin, property_id=harbour.id) if r.first_name == "Ada"][0]
         assert (ada.last_name, ada.email) == ("Lovelace", "ada@example.com")
-        # Asked page by page, with the cursors the adapter gave, one property a listing.
-        harbour_pages = [r for r in pms.asked("list_residents") if r["properties"] == [ext("p1")]]
-        assert [r["cursor"] for r in harbour_pages] == [None, "2"]
-        assert all(r["updated_since"] is None for r in harbour_pages)
-        assert all(len(r["properties"]) == 1 for r in pms.asked("list_units"))
+        # Asked page by page, with the cursors the adapter gave, one property a listing: each
+        # request a record of its own.
+        assert all(isinstance(r, ListPmsResidentsRequest) for r in pms.asked("list_residents"))
+        harbour_pages = [r for r in pms.asked("list_residents") if r.properties == [ExternalRef(provider=PMS, id="p1")]]
+        assert harbour_pages == [
+            ListPmsResidentsRequest(properties=[ExternalRef(provider=PMS, id="p1")], cursor=cursor, updated_since=None)
+            for cursor in [None, "2"]
+        ]
+        assert all(len(r.properties) == 1 for r in pms.asked("list_units"))
         # A re-sync changes nothing.
         again = c.sync_now(admin, harbour.id).run
         assert (again.counts.unchanged, again.counts.created) == (3, 0)
@@ -192,7 +234,7 @@ def test_properties_per_listing_lets_one_listing_name_several_properties(admin: 
         harbour, hillside = linked(c, admin)
         reports = c.sync_all(admin)
         assert sorted(r.run.counts.created for r in reports) == [2, 3]
-        assert any(len(r["properties"]) == 2 for r in pms.asked("list_residents")), pms.asked("list_residents")
+        assert any(len(r.properties) == 2 for r in pms.asked("list_residents")), pms.asked("list_residents")
 
 
 async def test_async_def_methods_run_from_the_async_handle(admin: Admin) -> None:
@@ -227,7 +269,7 @@ class Failing(MemoryPms):
         super().__init__()
         self.exc = exc
 
-    def list_residents(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_residents(self, request: ListPmsResidentsRequest) -> AdapterPage[PmsResident]:
         self.seen("list_residents", request)
         raise self.exc
 
@@ -320,7 +362,7 @@ def test_a_record_of_the_wrong_shape_is_its_own_sync_error_and_the_others_land(a
 def test_a_result_that_is_not_a_page_is_an_invalid_response_naming_the_field(admin: Admin) -> None:
     # R-SDK-1
     class Wrong(MemoryPms):
-        def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        def list_properties(self, request: ListPmsPropertiesRequest) -> Any:
             return {"records": []}
 
     with Concierge.open(sandbox={}, pms=Wrong()) as c:
@@ -337,22 +379,22 @@ class Locks:
     name = "py-locks"
 
     def __init__(self) -> None:
-        self.calls: List[Tuple[str, Dict[str, Any]]] = []
+        self.calls: List[Tuple[str, Any]] = []
 
-    def list_encoders(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_encoders(self, request: ListEncodersRequest) -> Dict[str, Any]:
         self.calls.append(("list_encoders", request))
         encoder = {"external": {"provider": self.name, "id": "enc-1"}, "name": "Lobby", "online": True, "initialized": True}
         return {"encoders": [encoder]}
 
-    def encode_key(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def encode_key(self, request: EncodeKeyRequest) -> Dict[str, Any]:
         self.calls.append(("encode_key", request))
-        return {"key": {"provider": self.name, "id": f"key-{request['idempotency_key']}"}}
+        return {"key": {"provider": self.name, "id": f"key-{request.idempotency_key}"}}
 
-    async def key_state(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def key_state(self, request: KeyStateRequest) -> Dict[str, Any]:
         self.calls.append(("key_state", request))
         return {"key": None, "state": "not_assigned"}
 
-    def cancel_key(self, request: Dict[str, Any]) -> None:
+    def cancel_key(self, request: CancelKeyRequest) -> None:
         self.calls.append(("cancel_key", request))
 
 
@@ -373,12 +415,16 @@ def test_a_python_key_encoder_writes_a_key_with_the_intents_idempotency_key(admi
         writes = [r for m, r in locks.calls if m == "encode_key"]
         assert len(writes) == 1
         write = writes[0]
-        assert write["encoder"] == {"provider": "py-locks", "id": "enc-1"}
-        assert write["idempotency_key"] and write["holder_ref"] and write["unit_ref"]
-        assert write["deadline_seconds"] > 0
+        assert isinstance(write, EncodeKeyRequest)
+        assert write.encoder == ExternalRef(provider="py-locks", id="enc-1")
+        assert write.idempotency_key and write.holder_ref and write.unit_ref
+        assert write.deadline_seconds > 0
         assert (key.state, key.unit_id, key.encoder.id) == ("active", place.id, "enc-1")
         assert key.external is not None
-        assert (key.external.provider, key.external.id) == ("py-locks", f"key-{write['idempotency_key']}")
+        assert (key.external.provider, key.external.id) == ("py-locks", f"key-{write.idempotency_key}")
+        # `list_encoders` has nothing to ask: it is given an empty dict.
+        listings = [r for m, r in locks.calls if m == "list_encoders"]
+        assert listings and all(r == {} for r in listings)
         assert list(c.list_keys(admin, holder=KeyHolder(kind="resident", id=ada.id))) == [key]
 
 
@@ -390,7 +436,7 @@ class Slow(MemoryPms):
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:
         self.entered.set()
         self.release.wait(timeout=10)
         time.sleep(0.2)
@@ -470,8 +516,8 @@ def _no_leaked_threads() -> Iterator[None]:
 class CarefulPms(MemoryPms):
     """The memory PMS, refusing a cursor it never issued."""
 
-    def list_units(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        cursor = request["cursor"]
+    def list_units(self, request: ListPmsUnitsRequest) -> AdapterPage[PmsUnit]:
+        cursor = request.cursor
         if cursor is not None and not cursor.isdigit():
             raise concierge.provider_error("rejected", f"no cursor {cursor}")
         return super().list_units(request)
@@ -499,7 +545,7 @@ def test_the_conformance_kit_passes_a_careful_python_pms_and_tells_a_careless_on
 # R-SDK-1
 def test_an_adapter_without_a_name_is_a_validation_error_naming_the_field() -> None:
     class Nameless:
-        def list_properties(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        def list_properties(self, request: ListPmsPropertiesRequest) -> AdapterPage[PmsProperty]:
             return {"items": [], "next": None}
 
     with pytest.raises(concierge.ValidationError) as raised:
@@ -522,7 +568,7 @@ def test_an_adapter_of_any_kind_without_a_name_is_refused_naming_its_kind(kind: 
 # Strata, intercom and mailer adapters.
 
 
-def offset_page(items: List[Dict[str, Any]], cursor: Optional[str], size: int) -> Dict[str, Any]:
+def offset_page(items: List[Dict[str, Any]], cursor: Optional[str], size: int) -> AdapterPage[Any]:
     """One page of `items` from `cursor` (an offset this adapter issued); any other cursor is
     refused, as the conformance kit asks."""
     if cursor is not None and not cursor.isdigit():
@@ -537,6 +583,10 @@ STRATA = "py-strata"
 
 def sref(id: str) -> Dict[str, str]:
     return {"provider": STRATA, "id": id}
+
+
+def strata_ref(id: str) -> ExternalRef:
+    return ExternalRef(provider=STRATA, id=id)
 
 
 def strata_user(
@@ -581,23 +631,23 @@ class MemoryStrata:
     def __init__(self, users: Optional[List[Dict[str, Any]]] = None) -> None:
         self.buildings = STRATA_BUILDINGS
         self.users = STRATA_USERS if users is None else users
-        self.calls: List[Tuple[str, Dict[str, Any]]] = []
+        self.calls: List[Tuple[str, Any]] = []
 
-    def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_buildings(self, request: ListStrataBuildingsRequest) -> AdapterPage[StrataBuilding]:
         self.calls.append(("list_buildings", request))
-        return offset_page(self.buildings, request["cursor"], 1)
+        return offset_page(self.buildings, request.cursor, 1)
 
-    def get_building(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def get_building(self, request: GetStrataBuildingRequest) -> Dict[str, Any]:
         self.calls.append(("get_building", request))
         for building in self.buildings:
-            if building["external"] == request["building"]:
+            if building["external"] == plain(request.building):
                 return building
         raise concierge.provider_error("not_found", "no such building")
 
-    def list_users(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def list_users(self, request: ListStrataUsersRequest) -> AdapterPage[StrataUser]:
         self.calls.append(("list_users", request))
-        users = [u for u in self.users if u["building"] == request["building"]]
-        return offset_page(users, request["cursor"], 2)
+        users = [u for u in self.users if u["building"] == plain(request.building)]
+        return offset_page(users, request.cursor, 2)
 
 
 def test_a_python_strata_system_is_linked_and_imported_and_a_bad_record_is_its_own_error(admin: Admin) -> None:
@@ -618,8 +668,8 @@ def test_a_python_strata_system_is_linked_and_imported_and_a_bad_record_is_its_o
         assert (roll.name, roll.plan_number, roll.pending, roll.imported) == ("Harbour Strata", "SP 1001", 3, 0)
         # Read page by page, with the cursors the adapter gave.
         assert [r for m, r in strata.calls if m == "list_users"] == [
-            {"building": sref("b1"), "cursor": None},
-            {"building": sref("b1"), "cursor": "2"},
+            ListStrataUsersRequest(building=strata_ref("b1"), cursor=None),
+            ListStrataUsersRequest(building=strata_ref("b1"), cursor="2"),
         ]
         # The record without lots is an error of its own, naming the field; the run went on.
         run = roll.last_sync
@@ -658,6 +708,10 @@ def iref(id: str) -> Dict[str, str]:
     return {"provider": INTERCOM, "id": id}
 
 
+def intercom_ref(id: str) -> ExternalRef:
+    return ExternalRef(provider=INTERCOM, id=id)
+
+
 class MemoryIntercom:
     """An intercom with `async def` methods: two buildings, two tenants in the first, visitor
     passes found again by their idempotency key on a retry; `fail_next` is raised by the next
@@ -682,48 +736,48 @@ class MemoryIntercom:
         self.made: List[str] = []
         self.revoked: Set[str] = set()
         self.fail_next: Optional[Exception] = None
-        self.calls: List[Tuple[str, Dict[str, Any], str]] = []
+        self.calls: List[Tuple[str, Any, str]] = []
 
-    def seen(self, method: str, request: Dict[str, Any]) -> None:
+    def seen(self, method: str, request: object) -> None:
         self.calls.append((method, request, threading.current_thread().name))
 
-    def asked(self, method: str) -> List[Dict[str, Any]]:
+    def asked(self, method: str) -> List[Any]:
         return [r for m, r, _ in self.calls if m == method]
 
-    async def authorize(self, request: Dict[str, Any]) -> None:
+    async def authorize(self, request: AuthorizeArgs) -> None:
         self.seen("authorize", request)
-        if request["code"] != CONSENT_CODE:
+        if request.code != CONSENT_CODE:
             raise concierge.provider_error("rejected", "this consent code was never issued")
 
-    async def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def list_buildings(self, request: ListIntercomBuildingsRequest) -> AdapterPage[IntercomBuilding]:
         self.seen("list_buildings", request)
-        return offset_page(self.buildings, request["cursor"], 1)
+        return offset_page(self.buildings, request.cursor, 1)
 
-    async def get_building(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def get_building(self, request: GetIntercomBuildingRequest) -> Dict[str, Any]:
         self.seen("get_building", request)
         for building in self.buildings:
-            if building["external"] == request["building"]:
+            if building["external"] == plain(request.building):
                 return building
         raise concierge.provider_error("not_found", "no such building")
 
-    async def ensure_placeholder(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def ensure_placeholder(self, request: EnsurePlaceholderRequest) -> Dict[str, Any]:
         self.seen("ensure_placeholder", request)
         await asyncio.sleep(0)
-        building = request["building"]["id"]
-        key = (building, request["unit_label"])
+        building = request.building.id
+        key = (building, request.unit_label)
         created_unit = key not in self.units
         if created_unit:
             self.units[key] = iref(f"unit-{len(self.units) + 1}")
         tenants = self.tenants.setdefault(building, [])
-        email = request["tenant_email"].lower()
+        email = request.tenant_email.lower()
         found = [t for t in tenants if (t["email"] or "").lower() == email]
         created_tenant = not found
         if created_tenant:
             tenant = {
                 "external": iref(f"{building}-t{len(tenants) + 1}"),
-                "name": f"{request['tenant_first_name']} {request['tenant_last_name']}",
+                "name": f"{request.tenant_first_name} {request.tenant_last_name}",
                 "email": email,
-                "unit_label": request["unit_label"],
+                "unit_label": request.unit_label,
                 "contact_preference": "mobile_app",
             }
             tenants.append(tenant)
@@ -735,11 +789,11 @@ class MemoryIntercom:
             "created_tenant": created_tenant,
         }
 
-    async def preflight(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def preflight(self, request: PreflightRequest) -> Dict[str, Any]:
         self.seen("preflight", request)
-        tenants = self.tenants.get(request["building"]["id"], [])
-        unit = request["unit"] is not None and request["unit"] in self.units.values()
-        tenant = request["tenant"] is not None and any(t["external"] == request["tenant"] for t in tenants)
+        tenants = self.tenants.get(request.building.id, [])
+        unit = request.unit is not None and plain(request.unit) in self.units.values()
+        tenant = request.tenant is not None and any(t["external"] == plain(request.tenant) for t in tenants)
         return {
             "checks": [
                 {"name": "manager_account_active", "passed": True, "detail": "the token is valid"},
@@ -750,14 +804,14 @@ class MemoryIntercom:
             ]
         }
 
-    async def list_tenants(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def list_tenants(self, request: ListIntercomTenantsRequest) -> AdapterPage[IntercomTenant]:
         self.seen("list_tenants", request)
-        return offset_page(self.tenants.get(request["building"]["id"], []), request["cursor"], 2)
+        return offset_page(self.tenants.get(request.building.id, []), request.cursor, 2)
 
-    async def create_visitor_pass(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    async def create_visitor_pass(self, request: CreateVisitorPassRequest) -> Dict[str, Any]:
         self.seen("create_visitor_pass", request)
-        key = request["idempotency_key"]
-        if request["retry"] and key in self.passes:
+        key = request.idempotency_key
+        if request.retry and key in self.passes:
             return self.passes[key]
         n = len(self.made) + 1
         self.made.append(f"pass-{n}")
@@ -766,24 +820,21 @@ class MemoryIntercom:
             "key": iref(f"vkey-{n}"),
             "qr_code_url": f"https://intercom.example.com/qr/{n}.png",
             "instructions_url": f"https://intercom.example.com/p/{n}",
-            "window": request["window"],
+            # The window asked for, as given: a result may hold records too.
+            "window": request.window,
         }
         self.passes[key] = made
         return made
 
-    async def revoke_visitor_pass(self, request: Dict[str, Any]) -> None:
+    async def revoke_visitor_pass(self, request: RevokeVisitorPassRequest) -> None:
         self.seen("revoke_visitor_pass", request)
         if self.fail_next is not None:
             failure, self.fail_next = self.fail_next, None
             raise failure
-        id = request["pass"]["id"]
+        id = request.visitor_pass.id
         if id in self.revoked or id not in self.made:
             raise concierge.provider_error("not_found", "no such pass")
         self.revoked.add(id)
-
-
-def instant(text: str) -> datetime.datetime:
-    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 async def test_a_python_intercom_with_async_methods_runs_the_visitor_flow(admin: Admin) -> None:
@@ -793,7 +844,7 @@ async def test_a_python_intercom_with_async_methods_runs_the_visitor_flow(admin:
     try:
         assert await c.intercom_consent_url(admin) == intercom.consent_url
         assert await c.connect_intercom(admin, CONSENT_CODE) is True
-        assert intercom.asked("authorize") == [{"code": CONSENT_CODE}]
+        assert intercom.asked("authorize") == [AuthorizeArgs(code=CONSENT_CODE)]
         assert [(b.external.id, b.name) for b in await c.intercom_buildings(admin)] == [
             ("ib1", "Harbour Tower"),
             ("ib2", "Test Building"),
@@ -815,7 +866,7 @@ async def test_a_python_intercom_with_async_methods_runs_the_visitor_flow(admin:
         )
         assert again.placeholder_tenant == site.placeholder_tenant
         [placeholder, *_] = intercom.asked("ensure_placeholder")
-        assert (placeholder["building"], placeholder["tenant_email"]) == (iref("ib1"), site.tenant_email)
+        assert (placeholder.building, placeholder.tenant_email) == (intercom_ref("ib1"), site.tenant_email)
         preflight = await c.visitor_preflight(admin, prop.id)
         assert preflight.passed, preflight.checks
         assert [t.external.id for t in preflight.phone_call_tenants] == ["t1"]
@@ -827,14 +878,15 @@ async def test_a_python_intercom_with_async_methods_runs_the_visitor_flow(admin:
         assert (view.external.provider, view.external.id) == (INTERCOM, "pass-1")
         assert view.qr_code_url == "https://intercom.example.com/qr/1.png"
         [asked] = intercom.asked("create_visitor_pass")
-        assert (asked["tenant"]["id"], asked["visitor_name"], asked["retry"]) == (
+        assert (asked.tenant.id, asked.visitor_name, asked.retry) == (
             site.placeholder_tenant.id,
             "Sam Visitor",
             False,
         )
-        starts, ends = instant(asked["window"]["starts_at"]), instant(asked["window"]["ends_at"])
-        assert (starts, ends) == (view.window.starts_at, view.window.ends_at)
-        assert starts == datetime.datetime(2026, 1, 6, 3, 0, tzinfo=datetime.timezone.utc)
+        # The window is a record of `datetime`s.
+        assert isinstance(asked.window, TimeWindow)
+        assert (asked.window.starts_at, asked.window.ends_at) == (view.window.starts_at, view.window.ends_at)
+        assert asked.window.starts_at == datetime.datetime(2026, 1, 6, 3, 0, tzinfo=datetime.timezone.utc)
 
         # What the adapter raises arrives typed, and the pass stays active.
         intercom.fail_next = concierge.provider_error("rate_limited", "slow down", retry_after_seconds=0.01)
@@ -872,19 +924,20 @@ class MemoryMailer:
 
     def __init__(self, failures: Optional[List[Exception]] = None) -> None:
         self.failures = failures or []
-        self.requests: List[Dict[str, Any]] = []
-        self.sent: Dict[str, Dict[str, Any]] = {}
+        self.requests: List[SendEmailArgs] = []
+        # idempotency key -> (the email, its message id)
+        self.sent: Dict[str, Tuple[SendEmailArgs, str]] = {}
 
-    def send(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def send(self, request: SendEmailArgs) -> Dict[str, Any]:
         self.requests.append(request)
         if self.failures:
             raise self.failures.pop(0)
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+", request["to"]):
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+", request.to):
             raise concierge.provider_error("rejected", "the recipient is not an email address")
-        key = request["idempotency_key"]
+        key = request.idempotency_key
         if key not in self.sent:
-            self.sent[key] = dict(request, message_id=f"<{len(self.sent) + 1}@{MAILER}>")
-        return {"message_id": self.sent[key]["message_id"]}
+            self.sent[key] = (request, f"<{len(self.sent) + 1}@{MAILER}>")
+        return {"message_id": self.sent[key][1]}
 
 
 def a_unit(c: Concierge, admin: Admin) -> Unit:
@@ -902,11 +955,11 @@ def test_a_python_mailer_sends_the_invitation_with_its_activation_link(admin: Ad
         ada = c.move_in(admin, unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
 
         assert ada.status == "pending_activation"
-        [sent] = mailer.sent.values()
-        assert (sent["to"], sent["message_id"]) == (EMAIL, f"<1@{MAILER}>")
-        assert sent["from"] and sent["subject"] and sent["idempotency_key"]
-        link = re.search(r"token=(\S+)", sent["body"])
-        assert link is not None, sent["body"]
+        [(sent, message_id)] = mailer.sent.values()
+        assert (sent.to, message_id) == (EMAIL, f"<1@{MAILER}>")
+        assert sent.sender and sent.subject and sent.idempotency_key
+        link = re.search(r"token=(\S+)", sent.body)
+        assert link is not None, sent.body
         controls = c.sandbox_controls
         assert controls is not None and controls.sent_emails() == []
         live = c.activate(link.group(1), accept_terms=True, password="correct horse battery staple")
@@ -935,10 +988,31 @@ def test_an_unavailable_python_mailer_leaves_the_email_in_the_outbox_for_a_retry
         report = c.dispatch_outbox()
 
         assert (report.delivered, report.retrying, report.parked) == (1, 0, 0)
-        assert [m["to"] for m in mailer.sent.values()] == [EMAIL]
+        assert [m.to for m, _ in mailer.sent.values()] == [EMAIL]
         first, second = mailer.requests
-        assert first["idempotency_key"] == second["idempotency_key"]
+        assert first.idempotency_key == second.idempotency_key
         assert list(c.list_outbox(admin, "pending")) == []
+
+
+def test_the_secrets_an_adapter_is_given_stay_out_of_its_requests_repr(admin: Admin) -> None:
+    # R-SDK-1: an adapter that logs its request does not log an email's body (its activation
+    # link) nor an intercom's consent code.
+    mailer, intercom = MemoryMailer(), MemoryIntercom()
+    with Concierge.open(sandbox={}, mailer=mailer, intercom=intercom) as c:
+        unit = a_unit(c, admin)
+        c.move_in(admin, unit.id, "Ada", "Lovelace", email=EMAIL, send_mobile_activation=True)
+        assert c.connect_intercom(admin, CONSENT_CODE) is True
+
+    [email] = mailer.requests
+    link = re.search(r"https?://\S*token=\S+", email.body)
+    assert link is not None, email.body
+    shown = repr(email)
+    assert email.to in shown and email.subject in shown
+    assert link.group(0) not in shown and "token=" not in shown and "body=" not in shown
+    assert "html_body=" not in shown and (email.html_body is None or email.html_body not in shown)
+    [authorize] = intercom.asked("authorize")
+    assert authorize.code == CONSENT_CODE
+    assert CONSENT_CODE not in repr(authorize) and CONSENT_CODE not in str(authorize)
 
 
 def shown_checks(report: AdapterReport) -> List[Tuple[str, str, str]]:
@@ -984,8 +1058,8 @@ def test_the_conformance_kit_passes_well_behaved_python_strata_intercom_and_mail
 class LoopingStrata(MemoryStrata):
     """Gives its second page's cursor again: its listing of buildings never ends."""
 
-    def list_buildings(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        if request["cursor"] not in (None, "again"):
+    def list_buildings(self, request: ListStrataBuildingsRequest) -> AdapterPage[StrataBuilding]:
+        if request.cursor not in (None, "again"):
             raise concierge.provider_error("rejected", "this cursor was never issued")
         return {"items": self.buildings[:1], "next": "again"}
 
@@ -993,18 +1067,18 @@ class LoopingStrata(MemoryStrata):
 class ForgetfulIntercom(MemoryIntercom):
     """Makes a second pass when asked again after a lost reply."""
 
-    async def create_visitor_pass(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        return await super().create_visitor_pass(dict(request, retry=False))
+    async def create_visitor_pass(self, request: CreateVisitorPassRequest) -> Dict[str, Any]:
+        return await super().create_visitor_pass(dataclasses.replace(request, retry=False))
 
 
 class LeakyMailer(MemoryMailer):
     """Puts the email it could not send, activation link included, in its error."""
 
-    def send(self, request: Dict[str, Any]) -> Dict[str, Any]:
+    def send(self, request: SendEmailArgs) -> Dict[str, Any]:
         try:
             return super().send(request)
         except ProviderError:
-            raise concierge.provider_error("rejected", f"cannot send {request['body']!r} to {request['to']!r}")
+            raise concierge.provider_error("rejected", f"cannot send {request.body!r} to {request.to!r}")
 
 
 def test_the_conformance_kit_tells_a_careless_python_adapter_which_check_it_fails(admin: Admin) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 from pathlib import Path
@@ -94,6 +95,25 @@ def test_the_adapter_protocols_declare_the_methods_the_engine_calls() -> None:
         assert declared == sorted(methods), protocol
         assert protocol.__name__ in cg.__all__
         assert isinstance(vars(protocol).get("name"), property), protocol
+
+
+# R-SDK-1
+def test_each_protocol_method_takes_the_record_its_requests_are_decoded_into() -> None:
+    # The generated protocols and the dispatcher's table agree: what a method is declared to
+    # take is what it is given (`list_encoders`, which asks nothing, is given `{}`).
+    from concierge._generated import _ADAPTER_REQUESTS
+
+    for kind, methods in ADAPTERS.items():
+        protocol = protocol_of(kind)
+        assert protocol.__module__ == "concierge._generated", protocol
+        for method in methods:
+            request = inspect.signature(getattr(protocol, method)).parameters["request"]
+            decoded = _ADAPTER_REQUESTS[kind].get(method)
+            if decoded is None:
+                assert (kind, method) == ("key_encoder", "list_encoders")
+                continue
+            assert request.annotation == decoded, (kind, method)
+            assert dataclasses.is_dataclass(getattr(cg, decoded)) and decoded in cg.__all__, decoded
 
 
 # R-SDK-1

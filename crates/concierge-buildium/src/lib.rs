@@ -166,6 +166,7 @@
 mod config;
 mod cursor;
 mod map;
+pub mod webhook;
 mod wire;
 
 pub use config::{

@@ -246,7 +246,7 @@ pub(crate) async fn create(
 
 /// Deletes the pass's keychain (and so its keys). One the vendor no longer has is `NotFound`.
 pub(crate) async fn revoke(api: &Api, req: RevokeVisitorPassRequest) -> ProviderResult<()> {
-    let keychain = id_of(REVOKE, "pass", &req.pass)?;
+    let keychain = id_of(REVOKE, "pass", &req.visitor_pass)?;
     api.delete(REVOKE, &format!("/v4/keychains/{keychain}"))
         .await
 }

@@ -14,19 +14,14 @@ fn doc_line(doc: &str) -> String {
     doc.replace('\\', "\\\\").replace("\"\"\"", "'''")
 }
 
-/// The kinds of adapter Python users may write (`api.adapters`' keys: `pms`, `key_encoder`…),
-/// each with its protocol in `concierge._adapters` (`PmsAdapter`, `KeyEncoderAdapter`…).
+/// The kinds of adapter Python users may write (`pms`, `key_encoder`…), each with its
+/// generated protocol (`PmsAdapter`, `KeyEncoderAdapter`…).
 fn adapter_kinds(api: &Api) -> Vec<(String, String)> {
     let mut kinds: Vec<(String, String)> = api
-        .adapters
-        .as_object()
-        .map(|kinds| {
-            kinds
-                .keys()
-                .map(|k| (k.clone(), format!("{}Adapter", pascal(k))))
-                .collect()
-        })
-        .unwrap_or_default();
+        .adapter_kinds
+        .iter()
+        .map(|k| (k.kind.clone(), format!("{}Adapter", pascal(&k.kind))))
+        .collect();
     kinds.sort();
     kinds
 }
@@ -58,6 +53,23 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 struct Py<'a> {
     api: &'a Api,
     all: BTreeMap<String, Def>,
+    /// The records values are decoded into: what operations return, and what adapters are
+    /// given.
+    decoded: BTreeMap<String, Def>,
+}
+
+impl<'a> Py<'a> {
+    fn new(api: &'a Api) -> Self {
+        let mut decoded = api.outputs.clone();
+        for (name, def) in &api.adapter_defs {
+            decoded.entry(name.clone()).or_insert_with(|| def.clone());
+        }
+        Py {
+            api,
+            all: api.all_defs(),
+            decoded,
+        }
+    }
 }
 
 impl Py<'_> {
@@ -92,7 +104,7 @@ impl Py<'_> {
     }
 
     fn tag(&self, t: &Ty) -> String {
-        tag(t, &self.api.outputs)
+        tag(t, &self.decoded)
     }
 }
 
@@ -231,15 +243,14 @@ fn record(out: &mut String, py: &Py<'_>, name: &str, doc: &str, fields: &[Field]
 
 /// The text of `_generated.py`.
 pub fn generate(api: &Api) -> String {
-    let all = api.all_defs();
-    let py = Py { api, all };
+    let py = Py::new(api);
     let mut out = String::from(HEADER);
     out.push_str(
         "\"\"\"Records, enums, errors and operations of Concierge, generated from its Rust declaration.\"\"\"\n\n\
 from __future__ import annotations\n\n\
 import dataclasses\n\
 import datetime\n\
-from typing import Any, List, Literal, Mapping, Optional, Union\n\n\
+from typing import Any, List, Literal, Mapping, Optional, Protocol, Union\n\n\
 from concierge._runtime import (\n",
     );
     for name in [
@@ -253,13 +264,7 @@ from concierge._runtime import (\n",
     ] {
         let _ = writeln!(out, "    {name},");
     }
-    let mut protocols: Vec<String> = adapter_kinds(api).into_iter().map(|(_, p)| p).collect();
-    protocols.sort();
-    let _ = write!(
-        out,
-        ")\nfrom concierge._adapters import {}\n\n",
-        protocols.join(", ")
-    );
+    out.push_str(")\nfrom concierge._adapters import AdapterPage, MaybeAwaitable\n\n");
     // Enums and aliases, inputs' and outputs' alike.
     for (name, def) in &py.all {
         if name == "NoArgs" {
@@ -297,6 +302,7 @@ from concierge._runtime import (\n",
             record(&mut out, &py, name, doc, fields, false);
         }
     }
+    adapter_section(&mut out, &py);
     // Records only callers build (the admin, its permissions).
     for name in ["Permissions", "Admin"] {
         if let Some(Def::Record { doc, fields }) = api.inputs.get(name) {
@@ -516,6 +522,14 @@ fn public_names(py: &Py<'_>) -> Vec<String> {
         .map(|(n, _)| n.clone())
         .collect();
     names.extend(api.errors.iter().map(|e| e.class.clone()));
+    // What adapters are given, and their protocols.
+    names.extend(
+        api.adapter_defs
+            .keys()
+            .filter(|n| !py.all.contains_key(*n))
+            .cloned(),
+    );
+    names.extend(adapter_kinds(api).into_iter().map(|(_, p)| p));
     names.extend(
         [
             "Concierge",
@@ -534,13 +548,10 @@ fn public_names(py: &Py<'_>) -> Vec<String> {
 /// The text of the package's `__init__.py`: every generated name and the runtime's public
 /// classes, re-exported by name (so type checkers see them as the package's).
 pub fn init(api: &Api) -> String {
-    let all = api.all_defs();
-    let py = Py { api, all };
+    let py = Py::new(api);
     let names = public_names(&py);
     let runtime = ["AsyncPaginator", "ConciergeError", "Page", "Paginator"];
-    let mut adapters: Vec<String> = adapter_kinds(api).into_iter().map(|(_, p)| p).collect();
-    adapters.push("provider_error".into());
-    adapters.sort();
+    let adapters: Vec<String> = vec!["AdapterPage".into(), "provider_error".into()];
     let mut out = String::from(HEADER);
     out.push_str(
         "\"\"\"Concierge: residents, accounts and building integrations for residential building staff.\n\n\
@@ -597,9 +608,15 @@ and the rest. Listings return paginators that fetch page after page as you itera
 }
 
 /// `tests/stubtest-allowlist.txt`: the `Literal` aliases, which stubtest reads as a union in the
-/// module and as a callable at runtime (a false positive of stubtest on `.py` modules).
+/// module and as a callable at runtime (a false positive of stubtest on `.py` modules); and the
+/// dunders `typing_extensions.TypedDict` adds at runtime to `_adapters`' TypedDicts (PEP 705,
+/// PEP 728), which mypy's TypedDict fallback has only on the Pythons whose `typing` has them
+/// (an entry matching the empty string, so that it is not an unused entry there).
 pub fn stubtest_allowlist(api: &Api) -> String {
-    let all = api.all_defs();
+    let mut all = api.all_defs();
+    for (name, def) in &api.adapter_defs {
+        all.entry(name.clone()).or_insert_with(|| def.clone());
+    }
     let enums: Vec<&str> = all
         .iter()
         .filter(|(_, d)| matches!(d, Def::Enum { .. }))
@@ -609,7 +626,107 @@ pub fn stubtest_allowlist(api: &Api) -> String {
         "# Generated by `cargo run -p concierge-codegen`; do not edit.\n\
 # mypy.stubtest reads a `Literal` alias of a .py module as a union and its runtime object as a\n\
 # callable: a known false positive on inline (non-.pyi) packages, for these aliases only.\n\
-concierge\\._generated\\.({})\n",
+concierge\\._generated\\.({})\n\
+# typing_extensions.TypedDict sets these dunders on every Python, mypy only where typing's\n\
+# TypedDict has them (3.13, 3.15); optional, so that it is not an unused entry there.\n\
+(concierge\\._adapters\\.(AdapterPage|UnreadableRecord|_Unreadable)\\.__(closed|extra_items|mutable_keys|readonly_keys)__)?\n",
         enums.join("|")
     )
+}
+
+/// Adapters written in Python (R-SDK-1), from `concierge::foreign::ADAPTERS`: the records each
+/// method is given (decoded as results are: datetimes, secrets out of the repr) that no
+/// operation already declares, the requests of each kind's methods, and one protocol per kind.
+fn adapter_section(out: &mut String, py: &Py<'_>) {
+    let api = py.api;
+    out.push_str(
+        "# Adapters written in Python (R-SDK-1), from `concierge::foreign::ADAPTERS`.\n\n",
+    );
+    for (name, def) in &api.adapter_defs {
+        if api.outputs.contains_key(name) || py.all.contains_key(name) {
+            continue;
+        }
+        match def {
+            Def::Record { doc, fields } => record(out, py, name, doc, fields, false),
+            Def::Enum { doc, values } => {
+                let _ = writeln!(out, "# {}", doc.lines().next().unwrap_or_default());
+                let values: Vec<String> = values.iter().map(|(v, _)| format!("{v:?}")).collect();
+                let _ = writeln!(out, "{name} = Literal[{}]\n", values.join(", "));
+            }
+            Def::Alias { doc, ty } => {
+                let _ = writeln!(out, "# {}", doc.lines().next().unwrap_or_default());
+                let _ = writeln!(out, "{name} = {}\n", py.ann(ty, false));
+            }
+        }
+    }
+    // The record each request is decoded into, by kind and method.
+    out.push_str("_ADAPTER_REQUESTS = {\n");
+    for kind in &api.adapter_kinds {
+        let methods: Vec<String> = kind
+            .methods
+            .iter()
+            .filter(|m| matches!(py.decoded.get(&m.request), Some(Def::Record { .. })))
+            .map(|m| format!("{:?}: {:?}", m.name, m.request))
+            .collect();
+        let _ = writeln!(out, "    {:?}: {{{}}},", kind.kind, methods.join(", "));
+    }
+    out.push_str("}\n\n\n");
+    for kind in &api.adapter_kinds {
+        let protocol = format!("{}Adapter", pascal(&kind.kind));
+        let mut doc = format!(
+            "{} Written in Python, for ``Concierge.open({}=...)``.",
+            kind.doc, kind.kind
+        );
+        for (attribute, ty, d) in &kind.attributes {
+            let _ = write!(
+                doc,
+                "\n\nAn optional attribute ``{attribute}`` ({}): {d}",
+                py.ann(ty, false)
+            );
+        }
+        doc.push_str(
+            "\n\nEach method takes its request (a record) and returns its result (a record or a \
+             dict of its fields; a page is ``{\"items\": [...], \"next\": cursor or None}``), or \
+             an awaitable of it (``async def`` methods run on the package's own event loop \
+             thread). Raise ``concierge.provider_error(kind, message, ...)`` for a typed \
+             failure; any other exception is a failure of kind ``other`` that a retry cannot \
+             help.",
+        );
+        let _ = writeln!(out, "class {protocol}(Protocol):");
+        let _ = writeln!(
+            out,
+            "    \"\"\"{}\"\"\"\n",
+            doc_line(&wrap_paragraphs(&doc))
+        );
+        out.push_str("    @property\n    def name(self) -> str:\n        \"\"\"The provider's stable name: in every reference it makes and every error.\"\"\"\n        ...\n\n");
+        for m in &kind.methods {
+            let result = match (&m.result, m.page) {
+                (Some(r), true) => format!("AdapterPage[{r}]"),
+                (Some(r), false) => format!("Union[{r}, Mapping[str, Any]]"),
+                (None, _) => "None".into(),
+            };
+            let mut d = m.doc.clone();
+            if m.optional {
+                d.push_str(" An adapter may leave it out.");
+            }
+            let _ = writeln!(
+                out,
+                "    def {}(self, request: {}) -> MaybeAwaitable[{result}]:\n        \"\"\"{}\"\"\"\n        ...\n",
+                m.name,
+                m.request,
+                doc_line(&d)
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// `text`'s paragraphs wrapped at 100 characters, indented for a class's docstring.
+fn wrap_paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| wrap(p, 96, "    "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+        .trim_start()
+        .to_owned()
 }

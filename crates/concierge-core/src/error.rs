@@ -53,6 +53,14 @@ pub enum Error {
         reason: TokenRejection,
     },
 
+    /// A webhook delivery was refused: not signed by the vendor, too old, seen before, or not
+    /// a webhook.
+    #[error("webhook refused: {reason}")]
+    WebhookRejected {
+        /// Why it was refused.
+        reason: WebhookRejection,
+    },
+
     /// A record the operation needs does not exist.
     #[error("{entity} {id} not found")]
     NotFound {
@@ -123,6 +131,8 @@ pub enum ErrorCode {
     InvalidTransition,
     /// [`Error::TokenRejected`]
     TokenRejected,
+    /// [`Error::WebhookRejected`]
+    WebhookRejected,
     /// [`Error::NotFound`]
     NotFound,
     /// [`Error::Validation`]
@@ -163,6 +173,7 @@ impl Error {
             Error::PermissionDenied { .. } => ErrorCode::PermissionDenied,
             Error::InvalidTransition { .. } => ErrorCode::InvalidTransition,
             Error::TokenRejected { .. } => ErrorCode::TokenRejected,
+            Error::WebhookRejected { .. } => ErrorCode::WebhookRejected,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::Validation(_) => ErrorCode::Validation,
             Error::Conflict { .. } => ErrorCode::Conflict,
@@ -242,6 +253,7 @@ impl Error {
                 json!({ "from_status": from, "action": action })
             }
             Error::TokenRejected { reason } => json!({ "reason": reason }),
+            Error::WebhookRejected { reason } => json!({ "reason": reason }),
             Error::NotFound { entity, id } => json!({ "entity": entity, "id": id }),
             Error::Validation(v) => json!({ "issues": v.issues }),
             Error::Conflict {
@@ -351,6 +363,14 @@ impl ErrorCode {
                 field!("reason", "TokenRejection", "Why the token was refused."),
                 RETRYABLE,
             ],
+            ErrorCode::WebhookRejected => &[
+                field!(
+                    "reason",
+                    "WebhookRejection",
+                    "Why the delivery was refused."
+                ),
+                RETRYABLE,
+            ],
             ErrorCode::NotFound => &[
                 field!("entity", "EntityKind", "The kind of record."),
                 field!("id", "string", "The id asked for."),
@@ -442,6 +462,7 @@ impl ErrorCode {
             ErrorCode::PermissionDenied => "PermissionDeniedError",
             ErrorCode::InvalidTransition => "InvalidTransitionError",
             ErrorCode::TokenRejected => "TokenRejectedError",
+            ErrorCode::WebhookRejected => "WebhookRejectedError",
             ErrorCode::NotFound => "NotFoundError",
             ErrorCode::Validation => "ValidationError",
             ErrorCode::Conflict => "ConflictError",
@@ -650,6 +671,61 @@ impl fmt::Display for TokenRejection {
             TokenRejection::Expired => "the activation link has expired; send the invitation again",
             TokenRejection::AlreadyUsed => "the activation link was already used",
             TokenRejection::Superseded => "a newer invitation replaced this activation link",
+        };
+        f.write_str(text)
+    }
+}
+
+/// Why a webhook delivery was refused. Stable snake_case names.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+#[strum(serialize_all = "snake_case")]
+pub enum WebhookRejection {
+    /// A header the vendor always sends is missing.
+    MissingHeader,
+    /// The signature is not the one the subscription's secret gives: not from the vendor, or
+    /// changed on the way.
+    BadSignature,
+    /// The timestamp is further from now than the tolerance: an old delivery replayed, or a
+    /// clock far off.
+    Stale,
+    /// This delivery was already received (the same timestamp and body).
+    Replayed,
+    /// Signed, but not a webhook the SDK can read.
+    Malformed,
+}
+
+impl WebhookRejection {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl fmt::Display for WebhookRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            WebhookRejection::MissingHeader => "a webhook header is missing",
+            WebhookRejection::BadSignature => {
+                "the signature does not match the subscription's secret"
+            }
+            WebhookRejection::Stale => "the timestamp is outside the tolerance",
+            WebhookRejection::Replayed => "this delivery was already received",
+            WebhookRejection::Malformed => "the body is not a webhook event",
         };
         f.write_str(text)
     }

@@ -53,7 +53,7 @@ pub use domain::*;
 pub use error::{
     ConflictKind, Constraint, EntityKind, Error, ErrorCode, ErrorField, FailureSource, FieldIssue,
     ProviderError, ProviderErrorKind, Result, RetryClass, StoreError, TokenRejection,
-    ValidationError,
+    ValidationError, WebhookRejection,
 };
 pub use ids::*;
 pub use memory::{MemoryStore, StoreStats};
@@ -94,6 +94,7 @@ mod enum_forms {
             OccupancyRole,
             EntityKind,
             TokenRejection,
+            WebhookRejection,
             AccessLevel,
             Permission,
             OccupancyPhase,

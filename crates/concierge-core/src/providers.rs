@@ -592,7 +592,7 @@ pub struct CreateVisitorPassResponse {
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct RevokeVisitorPassRequest {
     /// The pass.
-    pub pass: ExternalRef,
+    pub visitor_pass: ExternalRef,
 }
 
 /// Complete the intercom's one-time consent: exchange the code the building admin was shown.

@@ -578,7 +578,7 @@ impl IntercomProvider for SandboxIntercom {
         match state
             .passes
             .iter_mut()
-            .find(|p| p.external.id == req.pass.id)
+            .find(|p| p.external.id == req.visitor_pass.id)
         {
             Some(p) => p.revoked = true,
             None => {
@@ -586,7 +586,7 @@ impl IntercomProvider for SandboxIntercom {
                     PROVIDER,
                     OP,
                     ProviderErrorKind::NotFound,
-                    format!("no visitor pass {}", req.pass.id),
+                    format!("no visitor pass {}", req.visitor_pass.id),
                 ));
             }
         }
@@ -835,7 +835,9 @@ mod tests {
             .create_visitor_pass(pass_req(&tenant, "v", 1))
             .await
             .unwrap();
-        let revoke = |id: &ExternalRef| RevokeVisitorPassRequest { pass: id.clone() };
+        let revoke = |id: &ExternalRef| RevokeVisitorPassRequest {
+            visitor_pass: id.clone(),
+        };
         i.revoke_visitor_pass(revoke(&pass.external)).await.unwrap();
         assert!(i.pass(&pass.external.id).unwrap().revoked);
         assert!(i.valid_passes_at(window(1).starts_at).is_empty());

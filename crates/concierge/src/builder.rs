@@ -82,6 +82,8 @@ pub struct ConciergeBuilder {
     strata: Option<Arc<dyn StrataProvider>>,
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
+    #[cfg(feature = "buildium")]
+    buildium_webhook: Option<concierge_buildium::webhook::WebhookConfig>,
     config: Config,
     activation_secret: Option<ActivationSecret>,
     vaults: Vec<Arc<crate::StoreVault>>,
@@ -159,6 +161,13 @@ impl ConciergeBuilder {
     /// adapter that keeps secrets between runs (an OAuth refresh token) before the store exists.
     pub fn vault(mut self, vault: Arc<crate::StoreVault>) -> Self {
         self.vaults.push(vault);
+        self
+    }
+
+    /// Buildium's webhook subscription, for [`Concierge::receive_buildium_webhook`].
+    #[cfg(feature = "buildium")]
+    pub fn buildium_webhook(mut self, config: concierge_buildium::webhook::WebhookConfig) -> Self {
+        self.buildium_webhook = Some(config);
         self
     }
 
@@ -264,6 +273,9 @@ impl ConciergeBuilder {
                 strata: self.strata,
                 intercom: self.intercom,
                 key_encoder: self.key_encoder,
+                #[cfg(feature = "buildium")]
+                buildium_webhook: self.buildium_webhook,
+                webhooks: Default::default(),
                 config: self.config,
                 #[cfg(feature = "sandbox")]
                 sandbox: self.sandbox,

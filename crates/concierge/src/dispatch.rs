@@ -267,7 +267,9 @@ impl Concierge {
             ));
         };
         match intercom
-            .revoke_visitor_pass(RevokeVisitorPassRequest { pass: pass.clone() })
+            .revoke_visitor_pass(RevokeVisitorPassRequest {
+                visitor_pass: pass.clone(),
+            })
             .await
         {
             Ok(()) => Ok(true),

@@ -65,7 +65,7 @@ pub use concierge_core::{
     DEFAULT_ACTIVATION_VALIDITY, EntityKind, Error, ErrorCode, ErrorField, FailureSource,
     FieldIssue, MemoryStore, OutboxEntry, OutboxMessage, OutboxStatus, PasswordMode, Permission,
     Permissions, ProviderError, ProviderErrorKind, Result, RetryClass, Store, StoreError,
-    TokenRejection, ValidationError,
+    TokenRejection, ValidationError, WebhookRejection,
 };
 pub use concierge_core::{MemberState, StrataMember, StrataRoll, StrataSyncRun};
 pub use dispatch::DispatchReport;
@@ -82,7 +82,9 @@ pub use strata::{
     GoLiveResult, ImportStrataUsers, InviteAll, InviteFailure, LinkStrataBuilding, MemberFailure,
     RollArgs, StrataBuildingFilter, StrataImportReport, StrataSyncReport, StrataUserFilter,
 };
-pub use sync::{ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport};
+pub use sync::{
+    ProgressFn, SchedulerHandle, SyncOptions, SyncProgress, SyncReport, WebhookReceipt,
+};
 pub use vault::StoreVault;
 pub use visitors::{
     ConnectIntercom, ContactReport, CreateVisitorPass, LinkIntercomBuilding, PassArgs, VisitTime,
@@ -161,13 +163,14 @@ struct Inner {
     clock: Arc<dyn Clock>,
     mailer: Arc<dyn Mailer>,
     pms: Option<Arc<dyn PmsProvider>>,
-    /// No workflow reads the strata system or the intercom yet (the strata import and the
-    /// visitors come next); a handle keeps them already so they are configured in one place.
-    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     strata: Option<Arc<dyn StrataProvider>>,
-    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     intercom: Option<Arc<dyn IntercomProvider>>,
     key_encoder: Option<Arc<dyn KeyEncoder>>,
+    /// Buildium's webhook subscription.
+    #[cfg(feature = "buildium")]
+    buildium_webhook: Option<concierge_buildium::webhook::WebhookConfig>,
+    /// Held while this process re-syncs what webhooks named: one pass at a time.
+    webhooks: tokio::sync::Mutex<()>,
     config: Config,
     /// The key activation links are derived with; never stored with the data.
     activation_secret: ActivationSecret,

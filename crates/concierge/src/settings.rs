@@ -71,6 +71,10 @@ pub struct Settings {
     /// Buildium as the property management system (feature `buildium`). Absent: no PMS.
     #[cfg(feature = "buildium")]
     pub buildium: Option<BuildiumConfig>,
+    /// Buildium's signed webhooks (feature `buildium`): the subscription's secret and the
+    /// timestamp tolerance, for `receive_buildium_webhook`. Absent: webhooks are refused.
+    #[cfg(feature = "buildium")]
+    pub buildium_webhook: Option<concierge_buildium::webhook::WebhookConfig>,
     /// SALTO Nebula (Homelok) as the key encoder (feature `salto`). Absent: no key encoder.
     #[cfg(feature = "salto")]
     pub salto: Option<SaltoConfig>,
@@ -160,6 +164,8 @@ impl fmt::Debug for Settings {
         d.field("smtp", &self.smtp);
         #[cfg(feature = "buildium")]
         d.field("buildium", &self.buildium);
+        #[cfg(feature = "buildium")]
+        d.field("buildium_webhook", &self.buildium_webhook);
         #[cfg(feature = "salto")]
         d.field("salto", &self.salto);
         #[cfg(feature = "stratamax")]
@@ -279,6 +285,10 @@ impl Settings {
         #[cfg(feature = "smtp")]
         if let Some(smtp) = &self.smtp {
             smtp.check("smtp.", &mut checks);
+        }
+        #[cfg(feature = "buildium")]
+        if let Some(webhook) = &self.buildium_webhook {
+            webhook.check("buildium_webhook.", &mut checks);
         }
         #[cfg(feature = "buildium")]
         if let Some(buildium) = &self.buildium {
@@ -544,6 +554,10 @@ impl Concierge {
         #[cfg(feature = "buildium")]
         if let Some(buildium) = &settings.buildium {
             builder = builder.pms(Arc::new(BuildiumPms::new(buildium.clone())?));
+        }
+        #[cfg(feature = "buildium")]
+        if let Some(webhook) = &settings.buildium_webhook {
+            builder = builder.buildium_webhook(webhook.clone());
         }
         #[cfg(feature = "salto")]
         if let Some(salto) = &settings.salto {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from typing import Any, List, Literal, Mapping, Optional, Union
+from typing import Any, List, Literal, Mapping, Optional, Protocol, Union
 
 from concierge._runtime import (
     AsyncHandle,
@@ -18,7 +18,7 @@ from concierge._runtime import (
     SandboxBase,
     _register,
 )
-from concierge._adapters import IntercomAdapter, KeyEncoderAdapter, MailerAdapter, PmsAdapter, StrataAdapter
+from concierge._adapters import AdapterPage, MaybeAwaitable
 
 # How much of an area an admin may do. Ordered: `None < Read < Full`.
 AccessLevel = Literal["none", "read", "full"]
@@ -151,6 +151,9 @@ VisitorPassId = str
 
 # Where a visitor pass stands.
 VisitorPassState = Literal["requested", "active", "failed", "revoked"]
+
+# Why a webhook delivery was refused. Stable snake_case names.
+WebhookRejection = Literal["missing_header", "bad_signature", "stale", "replayed", "malformed"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -859,6 +862,487 @@ _register("VisitorSiteReport", VisitorSiteReport, {"property_id": "s", "building
 
 
 @dataclasses.dataclass(frozen=True)
+class WebhookReceipt:
+    """What became of a webhook delivery that was accepted."""
+
+    event: str
+    property_id: Optional[PropertyId]
+    queued: bool
+    detail: str
+
+_register("WebhookReceipt", WebhookReceipt, {"event": "s", "property_id": "s?", "queued": "s", "detail": "s"})
+
+
+# Adapters written in Python (R-SDK-1), from `concierge::foreign::ADAPTERS`.
+
+@dataclasses.dataclass(frozen=True)
+class AuthorizeArgs:
+    """Complete the intercom's one-time consent (the request of the trait's `authorize`, whose
+code is kept secret everywhere but on its way to the adapter)."""
+
+    code: str = dataclasses.field(repr=False)
+
+_register("AuthorizeArgs", AuthorizeArgs, {"code": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CancelKeyRequest:
+    """Cancel a key."""
+
+    key: ExternalRef
+    idempotency_key: str
+
+_register("CancelKeyRequest", CancelKeyRequest, {"key": "ExternalRef", "idempotency_key": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateVisitorPassRequest:
+    """Create a visitor pass valid for exactly `window` (R-VISIT-3), issued through the site's
+placeholder tenant.
+
+The vendor has no idempotency key: `idempotency_key` names the pass on the intercom, and when
+`retry` is set (an earlier attempt may have reached the intercom) the adapter first looks the
+pass up by that name and returns what it finds, so a lost reply never makes a second pass. On
+a first attempt it creates directly, in the fewest requests."""
+
+    building: ExternalRef
+    tenant: ExternalRef
+    visitor_name: str
+    window: TimeWindow
+    idempotency_key: str
+    retry: bool
+
+_register("CreateVisitorPassRequest", CreateVisitorPassRequest, {"building": "ExternalRef", "tenant": "ExternalRef", "visitor_name": "s", "window": "TimeWindow", "idempotency_key": "s", "retry": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateVisitorPassResponse:
+    """The created (or found) pass."""
+
+    external: ExternalRef
+    window: TimeWindow
+    instructions_url: Optional[str]
+    key: Optional[ExternalRef]
+    qr_code_url: Optional[str]
+
+_register("CreateVisitorPassResponse", CreateVisitorPassResponse, {"external": "ExternalRef", "window": "TimeWindow", "instructions_url": "s?", "key": "ExternalRef?", "qr_code_url": "s?"})
+
+
+# An opaque position in a paged list, as the provider defines it.
+Cursor = str
+
+@dataclasses.dataclass(frozen=True)
+class EncodeKeyRequest:
+    """Write a key for one holder and one unit on an encoder (R-KEY-1, R-KEY-3)."""
+
+    encoder: ExternalRef
+    holder_ref: str
+    unit_ref: str
+    idempotency_key: str
+    deadline_seconds: float
+
+_register("EncodeKeyRequest", EncodeKeyRequest, {"encoder": "ExternalRef", "holder_ref": "s", "unit_ref": "s", "idempotency_key": "s", "deadline_seconds": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class EncodeKeyResponse:
+    """A written key."""
+
+    key: ExternalRef
+
+_register("EncodeKeyResponse", EncodeKeyResponse, {"key": "ExternalRef"})
+
+
+# The lock system's view of a key.
+EncoderKeyState = Literal["not_assigned", "pending", "active", "outdated"]
+
+@dataclasses.dataclass(frozen=True)
+class EnsurePlaceholderRequest:
+    """Create the site's placeholder unit and tenant if missing (R-VISIT-1). Idempotent: an adapter
+looks each one up before creating it and adopts what it finds (the vendor has no
+idempotency key), so a retry, or a second process, never makes a second one."""
+
+    building: ExternalRef
+    unit_label: str
+    unit_floor: str
+    tenant_first_name: str
+    tenant_last_name: str
+    tenant_email: str
+
+_register("EnsurePlaceholderRequest", EnsurePlaceholderRequest, {"building": "ExternalRef", "unit_label": "s", "unit_floor": "s", "tenant_first_name": "s", "tenant_last_name": "s", "tenant_email": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class EnsurePlaceholderResponse:
+    """The placeholder unit and tenant."""
+
+    unit: ExternalRef
+    tenant: ExternalRef
+    created_unit: bool
+    created_tenant: bool
+
+_register("EnsurePlaceholderResponse", EnsurePlaceholderResponse, {"unit": "ExternalRef", "tenant": "ExternalRef", "created_unit": "s", "created_tenant": "s"})
+
+
+@dataclasses.dataclass(frozen=True)
+class GetIntercomBuildingRequest:
+    """One intercom building, by its id."""
+
+    building: ExternalRef
+
+_register("GetIntercomBuildingRequest", GetIntercomBuildingRequest, {"building": "ExternalRef"})
+
+
+@dataclasses.dataclass(frozen=True)
+class GetStrataBuildingRequest:
+    """Read one strata building."""
+
+    building: Optional[ExternalRef]
+
+_register("GetStrataBuildingRequest", GetStrataBuildingRequest, {"building": "ExternalRef?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyStateRequest:
+    """Ask what became of a key or of an encoding intent."""
+
+    idempotency_key: Optional[str]
+    key: Optional[ExternalRef]
+
+_register("KeyStateRequest", KeyStateRequest, {"idempotency_key": "s?", "key": "ExternalRef?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyStateResponse:
+    """The state."""
+
+    state: EncoderKeyState
+    key: Optional[ExternalRef]
+
+_register("KeyStateResponse", KeyStateResponse, {"state": "s", "key": "ExternalRef?"})
+
+
+# List encoders.
+ListEncodersRequest = Any
+
+@dataclasses.dataclass(frozen=True)
+class ListEncodersResponse:
+    """The encoders."""
+
+    encoders: List[EncoderInfo]
+
+_register("ListEncodersResponse", ListEncodersResponse, {"encoders": "[EncoderInfo]"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListIntercomBuildingsRequest:
+    """List the buildings an intercom's integration can see (the request of the trait's
+`list_buildings`, which takes the cursor alone)."""
+
+    cursor: Optional[Cursor]
+
+_register("ListIntercomBuildingsRequest", ListIntercomBuildingsRequest, {"cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListIntercomTenantsRequest:
+    """One page of a building's tenants."""
+
+    building: ExternalRef
+    cursor: Optional[Cursor]
+
+_register("ListIntercomTenantsRequest", ListIntercomTenantsRequest, {"building": "ExternalRef", "cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListPmsPropertiesRequest:
+    """List the PMS's properties."""
+
+    cursor: Optional[Cursor]
+
+_register("ListPmsPropertiesRequest", ListPmsPropertiesRequest, {"cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListPmsResidentsRequest:
+    """List the residents of one PMS property, or of several at once (see
+[`PmsProvider::properties_per_listing`])."""
+
+    properties: List[ExternalRef]
+    cursor: Optional[Cursor]
+    updated_since: Optional[datetime.datetime]
+
+_register("ListPmsResidentsRequest", ListPmsResidentsRequest, {"properties": "[ExternalRef]", "cursor": "s?", "updated_since": "datetime?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListPmsUnitsRequest:
+    """List the units of one PMS property, or of several at once (see
+[`PmsProvider::properties_per_listing`])."""
+
+    properties: List[ExternalRef]
+    cursor: Optional[Cursor]
+
+_register("ListPmsUnitsRequest", ListPmsUnitsRequest, {"properties": "[ExternalRef]", "cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListStrataBuildingsRequest:
+    """List a strata system's buildings."""
+
+    cursor: Optional[Cursor]
+
+_register("ListStrataBuildingsRequest", ListStrataBuildingsRequest, {"cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class ListStrataUsersRequest:
+    """List a strata building's users."""
+
+    building: Optional[ExternalRef]
+    cursor: Optional[Cursor]
+
+_register("ListStrataUsersRequest", ListStrataUsersRequest, {"building": "ExternalRef?", "cursor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class PmsUnit:
+    """A unit as the PMS has it."""
+
+    external: ExternalRef
+    property: ExternalRef
+    number: str
+    building_name: Optional[str]
+    floor: Optional[str]
+
+_register("PmsUnit", PmsUnit, {"external": "ExternalRef", "property": "ExternalRef", "number": "s", "building_name": "s?", "floor": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class PreflightRequest:
+    """The intercom side of a site's preflight (R-VISIT-2)."""
+
+    building: ExternalRef
+    tenant: Optional[ExternalRef]
+    unit: Optional[ExternalRef]
+
+_register("PreflightRequest", PreflightRequest, {"building": "ExternalRef", "tenant": "ExternalRef?", "unit": "ExternalRef?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class PreflightResponse:
+    """The intercom's checks."""
+
+    checks: List[PreflightCheck]
+
+_register("PreflightResponse", PreflightResponse, {"checks": "[PreflightCheck]"})
+
+
+@dataclasses.dataclass(frozen=True)
+class RevokeVisitorPassRequest:
+    """Revoke a visitor pass. Revoking one the intercom no longer has is
+[`crate::ProviderErrorKind::NotFound`], which a caller may take as done."""
+
+    visitor_pass: ExternalRef
+
+_register("RevokeVisitorPassRequest", RevokeVisitorPassRequest, {"visitor_pass": "ExternalRef"})
+
+
+@dataclasses.dataclass(frozen=True)
+class SendEmailArgs:
+    """One email to send (the trait's [`EmailMessage`], whose bodies are kept out of its `Debug`)."""
+
+    sender: str
+    to: str
+    subject: str
+    body: str = dataclasses.field(repr=False)
+    idempotency_key: str
+    html_body: Optional[str] = dataclasses.field(repr=False)
+
+_register("SendEmailArgs", SendEmailArgs, {"sender": "s", "to": "s", "subject": "s", "body": "s", "idempotency_key": "s", "html_body": "s?"})
+
+
+@dataclasses.dataclass(frozen=True)
+class SendEmailResponse:
+    """The mailer's receipt."""
+
+    message_id: str
+
+_register("SendEmailResponse", SendEmailResponse, {"message_id": "s"})
+
+
+_ADAPTER_REQUESTS = {
+    "intercom": {"authorize": "AuthorizeArgs", "list_buildings": "ListIntercomBuildingsRequest", "get_building": "GetIntercomBuildingRequest", "ensure_placeholder": "EnsurePlaceholderRequest", "preflight": "PreflightRequest", "list_tenants": "ListIntercomTenantsRequest", "create_visitor_pass": "CreateVisitorPassRequest", "revoke_visitor_pass": "RevokeVisitorPassRequest"},
+    "key_encoder": {"encode_key": "EncodeKeyRequest", "key_state": "KeyStateRequest", "cancel_key": "CancelKeyRequest"},
+    "mailer": {"send": "SendEmailArgs"},
+    "pms": {"list_properties": "ListPmsPropertiesRequest", "list_units": "ListPmsUnitsRequest", "list_residents": "ListPmsResidentsRequest"},
+    "strata": {"list_buildings": "ListStrataBuildingsRequest", "get_building": "GetStrataBuildingRequest", "list_users": "ListStrataUsersRequest"},
+}
+
+
+class IntercomAdapter(Protocol):
+    """A door intercom: its buildings, the site's placeholder tenant, and visitor passes. Written
+    in Python, for ``Concierge.open(intercom=...)``.
+
+    An optional attribute ``consent_url`` (str): Where a building admin gives the one-time
+    consent, when the intercom needs one.
+
+    Each method takes its request (a record) and returns its result (a record or a dict of its
+    fields; a page is ``{"items": [...], "next": cursor or None}``), or an awaitable of it
+    (``async def`` methods run on the package's own event loop thread). Raise
+    ``concierge.provider_error(kind, message, ...)`` for a typed failure; any other exception is
+    a failure of kind ``other`` that a retry cannot help."""
+
+    @property
+    def name(self) -> str:
+        """The provider's stable name: in every reference it makes and every error."""
+        ...
+
+    def authorize(self, request: AuthorizeArgs) -> MaybeAwaitable[None]:
+        """Exchanges the consent's code for the intercom's tokens, which the adapter keeps; only for an intercom with a `consent_url`. An adapter may leave it out."""
+        ...
+
+    def list_buildings(self, request: ListIntercomBuildingsRequest) -> MaybeAwaitable[AdapterPage[IntercomBuilding]]:
+        """One page of the buildings the integration can see."""
+        ...
+
+    def get_building(self, request: GetIntercomBuildingRequest) -> MaybeAwaitable[Union[IntercomBuilding, Mapping[str, Any]]]:
+        """One building; `not_found` when it cannot be seen."""
+        ...
+
+    def ensure_placeholder(self, request: EnsurePlaceholderRequest) -> MaybeAwaitable[Union[EnsurePlaceholderResponse, Mapping[str, Any]]]:
+        """Finds the site's placeholder unit and tenant, creating what is missing (never twice)."""
+        ...
+
+    def preflight(self, request: PreflightRequest) -> MaybeAwaitable[Union[PreflightResponse, Mapping[str, Any]]]:
+        """The checks the intercom can answer about a site."""
+        ...
+
+    def list_tenants(self, request: ListIntercomTenantsRequest) -> MaybeAwaitable[AdapterPage[IntercomTenant]]:
+        """One page of a building's tenants."""
+        ...
+
+    def create_visitor_pass(self, request: CreateVisitorPassRequest) -> MaybeAwaitable[Union[CreateVisitorPassResponse, Mapping[str, Any]]]:
+        """Makes a visitor pass for exactly its window; on a retry, finds the pass an earlier attempt made."""
+        ...
+
+    def revoke_visitor_pass(self, request: RevokeVisitorPassRequest) -> MaybeAwaitable[None]:
+        """Revokes a visitor pass; `not_found` when the intercom no longer has it."""
+        ...
+
+
+class KeyEncoderAdapter(Protocol):
+    """A lock system's key encoder: writes and cancels smart keys, one per intent. Written in
+    Python, for ``Concierge.open(key_encoder=...)``.
+
+    Each method takes its request (a record) and returns its result (a record or a dict of its
+    fields; a page is ``{"items": [...], "next": cursor or None}``), or an awaitable of it
+    (``async def`` methods run on the package's own event loop thread). Raise
+    ``concierge.provider_error(kind, message, ...)`` for a typed failure; any other exception is
+    a failure of kind ``other`` that a retry cannot help."""
+
+    @property
+    def name(self) -> str:
+        """The provider's stable name: in every reference it makes and every error."""
+        ...
+
+    def list_encoders(self, request: ListEncodersRequest) -> MaybeAwaitable[Union[ListEncodersResponse, Mapping[str, Any]]]:
+        """The encoders and their state."""
+        ...
+
+    def encode_key(self, request: EncodeKeyRequest) -> MaybeAwaitable[Union[EncodeKeyResponse, Mapping[str, Any]]]:
+        """Writes a key; the same idempotency key twice makes one key."""
+        ...
+
+    def key_state(self, request: KeyStateRequest) -> MaybeAwaitable[Union[KeyStateResponse, Mapping[str, Any]]]:
+        """What became of a key, or of an intent by its idempotency key."""
+        ...
+
+    def cancel_key(self, request: CancelKeyRequest) -> MaybeAwaitable[None]:
+        """Cancels a key; cancelling twice is harmless."""
+        ...
+
+
+class MailerAdapter(Protocol):
+    """A mailer: sends one email per idempotency key. Written in Python, for
+    ``Concierge.open(mailer=...)``.
+
+    Each method takes its request (a record) and returns its result (a record or a dict of its
+    fields; a page is ``{"items": [...], "next": cursor or None}``), or an awaitable of it
+    (``async def`` methods run on the package's own event loop thread). Raise
+    ``concierge.provider_error(kind, message, ...)`` for a typed failure; any other exception is
+    a failure of kind ``other`` that a retry cannot help."""
+
+    @property
+    def name(self) -> str:
+        """The provider's stable name: in every reference it makes and every error."""
+        ...
+
+    def send(self, request: SendEmailArgs) -> MaybeAwaitable[Union[SendEmailResponse, Mapping[str, Any]]]:
+        """Sends one email; the same idempotency key twice delivers it once."""
+        ...
+
+
+class PmsAdapter(Protocol):
+    """A property management system: its properties, units and residents. Written in Python, for
+    ``Concierge.open(pms=...)``.
+
+    An optional attribute ``properties_per_listing`` (int): How many properties one `list_units`
+    or `list_residents` request may name; one when not given.
+
+    Each method takes its request (a record) and returns its result (a record or a dict of its
+    fields; a page is ``{"items": [...], "next": cursor or None}``), or an awaitable of it
+    (``async def`` methods run on the package's own event loop thread). Raise
+    ``concierge.provider_error(kind, message, ...)`` for a typed failure; any other exception is
+    a failure of kind ``other`` that a retry cannot help."""
+
+    @property
+    def name(self) -> str:
+        """The provider's stable name: in every reference it makes and every error."""
+        ...
+
+    def list_properties(self, request: ListPmsPropertiesRequest) -> MaybeAwaitable[AdapterPage[PmsProperty]]:
+        """One page of the PMS's properties."""
+        ...
+
+    def list_units(self, request: ListPmsUnitsRequest) -> MaybeAwaitable[AdapterPage[PmsUnit]]:
+        """One page of the units of the properties asked for."""
+        ...
+
+    def list_residents(self, request: ListPmsResidentsRequest) -> MaybeAwaitable[AdapterPage[PmsResident]]:
+        """One page of the residents of the properties asked for (changed since `updated_since`, when given)."""
+        ...
+
+
+class StrataAdapter(Protocol):
+    """A strata system: its buildings and their owners and tenants. Written in Python, for
+    ``Concierge.open(strata=...)``.
+
+    Each method takes its request (a record) and returns its result (a record or a dict of its
+    fields; a page is ``{"items": [...], "next": cursor or None}``), or an awaitable of it
+    (``async def`` methods run on the package's own event loop thread). Raise
+    ``concierge.provider_error(kind, message, ...)`` for a typed failure; any other exception is
+    a failure of kind ``other`` that a retry cannot help."""
+
+    @property
+    def name(self) -> str:
+        """The provider's stable name: in every reference it makes and every error."""
+        ...
+
+    def list_buildings(self, request: ListStrataBuildingsRequest) -> MaybeAwaitable[AdapterPage[StrataBuilding]]:
+        """One page of the buildings, active and inactive."""
+        ...
+
+    def get_building(self, request: GetStrataBuildingRequest) -> MaybeAwaitable[Union[StrataBuilding, Mapping[str, Any]]]:
+        """One building; `not_found` or `forbidden` when it is no longer shared."""
+        ...
+
+    def list_users(self, request: ListStrataUsersRequest) -> MaybeAwaitable[AdapterPage[StrataUser]]:
+        """One page of a building's users: one per contact, each with its lots."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
 class Permissions:
     """An admin's access, per area."""
 
@@ -912,6 +1396,15 @@ class TokenRejectedError(ConciergeError):
 
     code = "TOKEN_REJECTED"
     reason: TokenRejection
+    retryable: bool
+    _types = {"reason": "s", "retryable": "s"}
+
+
+class WebhookRejectedError(ConciergeError):
+    """`WEBHOOK_REJECTED`."""
+
+    code = "WEBHOOK_REJECTED"
+    reason: WebhookRejection
     retryable: bool
     _types = {"reason": "s", "retryable": "s"}
 
@@ -982,14 +1475,14 @@ class ClosedError(ConciergeError):
     _types = {"retryable": "s"}
 
 
-ERRORS = {"PERMISSION_DENIED": PermissionDeniedError, "INVALID_TRANSITION": InvalidTransitionError, "TOKEN_REJECTED": TokenRejectedError, "NOT_FOUND": NotFoundError, "VALIDATION": ValidationError, "CONFLICT": ConflictError, "PROVIDER": ProviderError, "STORE": StoreError, "CLOSED": ClosedError}
+ERRORS = {"PERMISSION_DENIED": PermissionDeniedError, "INVALID_TRANSITION": InvalidTransitionError, "TOKEN_REJECTED": TokenRejectedError, "WEBHOOK_REJECTED": WebhookRejectedError, "NOT_FOUND": NotFoundError, "VALIDATION": ValidationError, "CONFLICT": ConflictError, "PROVIDER": ProviderError, "STORE": StoreError, "CLOSED": ClosedError}
 
 
 class Concierge(Handle):
     """The Concierge handle: every operation blocks until done. Open one with `Concierge.open(...)`."""
 
     @classmethod
-    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> Concierge:
+    def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, buildium_webhook: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> Concierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path.
@@ -998,7 +1491,7 @@ class Concierge(Handle):
         (IntercomAdapter), `key_encoder` (KeyEncoderAdapter), `mailer` (MailerAdapter), `pms`
         (PmsAdapter), `strata` (StrataAdapter). Each takes the place of the settings' adapter of its
         kind (and of the sandbox's); its `name` attribute is required."""
-        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
+        return cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "buildium_webhook": buildium_webhook, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1132,6 +1625,14 @@ class Concierge(Handle):
     def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
         """Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run."""
         return self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
+
+    def receive_buildium_webhook(self, timestamp: Optional[str], signature: Optional[str], body: str, **unknown: Any) -> WebhookReceipt:
+        """Receives a Buildium webhook delivery: its timestamp and signature headers and its raw body. Verified (WEBHOOK_REJECTED when not), recorded, answered at once; the property it concerns is synced again in the background."""
+        return self._call("receive_buildium_webhook", None, {"timestamp": timestamp, "signature": signature, "body": body}, {**unknown}, "WebhookReceipt")
+
+    def process_webhook_events(self, **unknown: Any) -> int:
+        """Syncs again, once each, the properties named by webhook deliveries not yet acted on; how many."""
+        return self._call("process_webhook_events", None, {}, {**unknown}, "s")
 
     def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
         """Moves a resident out (R-MOVE-4); their keys are cancelled."""
@@ -1270,7 +1771,7 @@ class AsyncConcierge(AsyncHandle):
     """The Concierge handle for asyncio: every operation is awaitable. Open one with `await AsyncConcierge.open(...)`."""
 
     @classmethod
-    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> AsyncConcierge:
+    async def open(cls, settings: Optional[Mapping[str, Any]] = None, *, activation_secret: Optional[str] = None, activation_validity_days: Optional[int] = None, buildium: Optional[Mapping[str, Any]] = None, buildium_webhook: Optional[Mapping[str, Any]] = None, butterflymx: Optional[Mapping[str, Any]] = None, dispatch_inline: Optional[bool] = None, hold_email: Optional[bool] = None, key_write_deadline_seconds: Optional[float] = None, outbox_base_backoff_seconds: Optional[int] = None, outbox_max_attempts: Optional[int] = None, outbox_max_backoff_seconds: Optional[int] = None, password_mode: Optional[PasswordMode] = None, propertyiq: Optional[Mapping[str, Any]] = None, salto: Optional[Mapping[str, Any]] = None, sandbox: Optional[Mapping[str, Any]] = None, smtp: Optional[Mapping[str, Any]] = None, store: Optional[str] = None, stratamax: Optional[Mapping[str, Any]] = None, intercom: Optional[IntercomAdapter] = None, key_encoder: Optional[KeyEncoderAdapter] = None, mailer: Optional[MailerAdapter] = None, pms: Optional[PmsAdapter] = None, strata: Optional[StrataAdapter] = None, **unknown: Any) -> AsyncConcierge:
         """Opens a handle from its settings (those of `concierge::Settings`): a mapping,
         keywords, or both. Everything is checked before a file or connection is made; a bad
         or unknown setting is a ValidationError naming its path.
@@ -1279,7 +1780,7 @@ class AsyncConcierge(AsyncHandle):
         (IntercomAdapter), `key_encoder` (KeyEncoderAdapter), `mailer` (MailerAdapter), `pms`
         (PmsAdapter), `strata` (StrataAdapter). Each takes the place of the settings' adapter of its
         kind (and of the sandbox's); its `name` attribute is required."""
-        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
+        return await cls._open(settings, {"activation_secret": activation_secret, "activation_validity_days": activation_validity_days, "buildium": buildium, "buildium_webhook": buildium_webhook, "butterflymx": butterflymx, "dispatch_inline": dispatch_inline, "hold_email": hold_email, "key_write_deadline_seconds": key_write_deadline_seconds, "outbox_base_backoff_seconds": outbox_base_backoff_seconds, "outbox_max_attempts": outbox_max_attempts, "outbox_max_backoff_seconds": outbox_max_backoff_seconds, "password_mode": password_mode, "propertyiq": propertyiq, "salto": salto, "sandbox": sandbox, "smtp": smtp, "store": store, "stratamax": stratamax, **unknown}, {"intercom": intercom, "key_encoder": key_encoder, "mailer": mailer, "pms": pms, "strata": strata})  # type: ignore[no-any-return]
 
     @property
     def sandbox_controls(self) -> Optional[SandboxControls]:
@@ -1413,6 +1914,14 @@ class AsyncConcierge(AsyncHandle):
     async def run_due_syncs(self, **unknown: Any) -> List[SyncReport]:
         """Syncs every property whose interval has passed; one report per property, failed ones included with their aborted run."""
         return await self._call("run_due_syncs", None, {}, {**unknown}, "[SyncReport]")
+
+    async def receive_buildium_webhook(self, timestamp: Optional[str], signature: Optional[str], body: str, **unknown: Any) -> WebhookReceipt:
+        """Receives a Buildium webhook delivery: its timestamp and signature headers and its raw body. Verified (WEBHOOK_REJECTED when not), recorded, answered at once; the property it concerns is synced again in the background."""
+        return await self._call("receive_buildium_webhook", None, {"timestamp": timestamp, "signature": signature, "body": body}, {**unknown}, "WebhookReceipt")
+
+    async def process_webhook_events(self, **unknown: Any) -> int:
+        """Syncs again, once each, the properties named by webhook deliveries not yet acted on; how many."""
+        return await self._call("process_webhook_events", None, {}, {**unknown}, "s")
 
     async def move_out(self, admin: Admin, resident_id: ResidentId, *, on: Optional[datetime.date] = None, **unknown: Any) -> Resident:
         """Moves a resident out (R-MOVE-4); their keys are cancelled."""
@@ -1662,9 +2171,11 @@ __all__ = [
     "Amenity",
     "AmenityId",
     "AsyncConcierge",
+    "AuthorizeArgs",
     "Building",
     "BuildingId",
     "BulkInviteReport",
+    "CancelKeyRequest",
     "CheckOutcome",
     "ClosedError",
     "Concierge",
@@ -1672,29 +2183,53 @@ __all__ = [
     "ConflictKind",
     "ContactPreference",
     "ContactReport",
+    "CreateVisitorPassRequest",
+    "CreateVisitorPassResponse",
+    "Cursor",
     "DispatchReport",
     "ERRORS",
+    "EncodeKeyRequest",
+    "EncodeKeyResponse",
     "EncoderInfo",
+    "EncoderKeyState",
+    "EnsurePlaceholderRequest",
+    "EnsurePlaceholderResponse",
     "EntityKind",
     "ExternalRef",
     "FailureSource",
     "FieldIssue",
+    "GetIntercomBuildingRequest",
+    "GetStrataBuildingRequest",
     "GoLiveBuilding",
     "GoLivePreview",
     "GoLiveReport",
     "GoLiveResult",
+    "IntercomAdapter",
     "IntercomBuilding",
     "IntercomSite",
     "IntercomTenant",
     "InvalidTransitionError",
     "InvitationEmailSettings",
     "InviteFailure",
+    "KeyEncoderAdapter",
     "KeyHolder",
     "KeyId",
     "KeyPreview",
     "KeyState",
+    "KeyStateRequest",
+    "KeyStateResponse",
     "LeaseEndMoveOut",
     "LeaseOrder",
+    "ListEncodersRequest",
+    "ListEncodersResponse",
+    "ListIntercomBuildingsRequest",
+    "ListIntercomTenantsRequest",
+    "ListPmsPropertiesRequest",
+    "ListPmsResidentsRequest",
+    "ListPmsUnitsRequest",
+    "ListStrataBuildingsRequest",
+    "ListStrataUsersRequest",
+    "MailerAdapter",
     "MemberFailure",
     "MemberState",
     "NotFoundError",
@@ -1709,10 +2244,14 @@ __all__ = [
     "Permission",
     "PermissionDeniedError",
     "Permissions",
+    "PmsAdapter",
     "PmsProperty",
     "PmsResident",
+    "PmsUnit",
     "PreflightCheck",
     "PreflightCheckName",
+    "PreflightRequest",
+    "PreflightResponse",
     "Property",
     "PropertyId",
     "PropertySettings",
@@ -1723,13 +2262,17 @@ __all__ = [
     "ResidentKey",
     "ResidentSource",
     "RetryClass",
+    "RevokeVisitorPassRequest",
     "SandboxControls",
+    "SendEmailArgs",
+    "SendEmailResponse",
     "SentEmail",
     "SmartKey",
     "SmtpTls",
     "SpareHolder",
     "SpareHolderId",
     "StoreError",
+    "StrataAdapter",
     "StrataBuilding",
     "StrataBuildingStatus",
     "StrataImportReport",
@@ -1763,9 +2306,12 @@ __all__ = [
     "VisitorPreflight",
     "VisitorSettings",
     "VisitorSiteReport",
+    "WebhookReceipt",
+    "WebhookRejectedError",
+    "WebhookRejection",
 ]
 
 OPERATIONS = {
-    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "check_pms_adapter", "check_strata_adapter", "check_intercom_adapter", "check_key_encoder_adapter", "check_mailer_adapter", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
+    "concierge": ["register_property", "update_property_settings", "set_property_time_zone", "get_property", "list_properties", "register_building", "register_unit", "list_buildings", "list_units", "move_in", "invite", "activate", "account_status", "get_resident", "list_residents", "dispatch_outbox", "list_outbox", "retry_outbox_entry", "list_pms_properties", "check_pms_adapter", "check_strata_adapter", "check_intercom_adapter", "check_key_encoder_adapter", "check_mailer_adapter", "link_pms_property", "sync_now", "sync_property", "sync_properties", "sync_all", "sync_errors", "last_sync", "run_due_syncs", "receive_buildium_webhook", "process_webhook_events", "move_out", "add_spare_holder", "list_spare_holders", "list_encoders", "preview_key", "make_key", "cancel_key", "list_keys", "reconcile_keys", "strata_provider_buildings", "link_strata_building", "list_strata_buildings", "get_strata_building", "list_strata_users", "strata_errors", "import_strata_users", "preview_go_live", "confirm_go_live", "sync_strata_building", "run_due_strata_syncs", "invite_all", "intercom_consent_url", "connect_intercom", "intercom_buildings", "link_intercom_building", "provision_visitor_site", "visitor_preflight", "visitor_contact_report", "create_visitor_pass", "get_visitor_pass", "list_visitor_passes", "revoke_visitor_pass", "reconcile_visitor_passes"],
     "sandbox": ["now", "advance", "sent_emails", "last_activation_token", "fail_next", "calls", "set_latency", "set_encoder", "set_encoder_write_time", "encoder_keys_written", "pms_properties", "pms_residents", "pms_update_resident", "strata_buildings", "strata_users", "strata_add_user", "strata_remove_user", "strata_set_status", "intercom_tenants", "intercom_set_contact_preference", "intercom_set_integration_enabled", "intercom_lose_next_reply", "intercom_pass_count", "pms_remove_resident", "pms_add_unreadable"],
 }

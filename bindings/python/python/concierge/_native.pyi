@@ -1,6 +1,6 @@
 # The native module: JSON in, JSON out. Python users use the generated classes of the
 # `concierge` package; this stub is checked against the module by mypy.stubtest.
-from typing import Awaitable, Callable, Optional, Tuple, final
+from typing import Awaitable, Callable, Mapping, Optional, Tuple, final
 
 __all__ = ["__version__", "NativeHandle", "open", "open_async"]
 
@@ -22,19 +22,6 @@ class NativeHandle:
 # `dispatch(method, args_json) -> answer_json`.
 _Adapter = Tuple[Optional[str], Optional[int], Optional[str], Callable[[str, str], str]]
 
-def open(
-    settings: str,
-    pms: Optional[_Adapter] = None,
-    strata: Optional[_Adapter] = None,
-    intercom: Optional[_Adapter] = None,
-    key_encoder: Optional[_Adapter] = None,
-    mailer: Optional[_Adapter] = None,
-) -> NativeHandle: ...
-def open_async(
-    settings: str,
-    pms: Optional[_Adapter] = None,
-    strata: Optional[_Adapter] = None,
-    intercom: Optional[_Adapter] = None,
-    key_encoder: Optional[_Adapter] = None,
-    mailer: Optional[_Adapter] = None,
-) -> Awaitable[NativeHandle]: ...
+# The adapters given, by kind as the engine names them (`pms`, `key_encoder`...).
+def open(settings: str, adapters: Optional[Mapping[str, _Adapter]] = None) -> NativeHandle: ...
+def open_async(settings: str, adapters: Optional[Mapping[str, _Adapter]] = None) -> Awaitable[NativeHandle]: ...

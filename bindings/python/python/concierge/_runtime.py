@@ -154,11 +154,12 @@ def _settings(settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any]) -> 
 
 
 def _native_adapters(adapters: Mapping[str, Any]) -> Dict[str, Any]:
-    # Adapters written in Python, by kind, in the native module's form (see _adapters.py, which
-    # imports this module: imported when first used).
+    # The adapters given (written in Python), by kind, in the native module's form (see
+    # _adapters.py, which imports this module: imported when first used).
     from concierge import _adapters
 
-    return {kind: _adapters.native_adapter(adapter) for kind, adapter in adapters.items()}
+    native = {kind: _adapters.native_adapter(kind, adapter) for kind, adapter in adapters.items()}
+    return {kind: made for kind, made in native.items() if made is not None}
 
 
 class SandboxBase:
@@ -191,7 +192,7 @@ class Handle:
 
     @classmethod
     def _open(cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], adapters: Mapping[str, Any]) -> Any:
-        return cls(_native.open(_settings(settings, kwargs), **_native_adapters(adapters)))
+        return cls(_native.open(_settings(settings, kwargs), _native_adapters(adapters)))
 
     def _controls(self) -> Any:
         return _controls(self)
@@ -235,7 +236,7 @@ class AsyncHandle:
     async def _open(
         cls, settings: Optional[Mapping[str, Any]], kwargs: Dict[str, Any], adapters: Mapping[str, Any]
     ) -> Any:
-        return cls(await _native.open_async(_settings(settings, kwargs), **_native_adapters(adapters)))
+        return cls(await _native.open_async(_settings(settings, kwargs), _native_adapters(adapters)))
 
     def _controls(self) -> Any:
         return _controls(self)

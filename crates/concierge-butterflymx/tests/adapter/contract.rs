@@ -132,7 +132,7 @@ async fn passes(sim: &SimHandle, bmx: &ButterflyMx, b: i64, tenant: &ExternalRef
         .await
         .unwrap_err();
     let revoke = RevokeVisitorPassRequest {
-        pass: first.external,
+        visitor_pass: first.external,
     };
     bmx.revoke_visitor_pass(revoke.clone()).await.unwrap();
     bmx.revoke_visitor_pass(revoke).await.unwrap_err();

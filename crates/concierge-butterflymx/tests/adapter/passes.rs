@@ -255,7 +255,7 @@ async fn revoking_deletes_the_keychain_and_a_second_revoke_is_not_found() {
         .await
         .unwrap();
     let revoke = RevokeVisitorPassRequest {
-        pass: made.external.clone(),
+        visitor_pass: made.external.clone(),
     };
     bmx.revoke_visitor_pass(revoke.clone()).await.unwrap();
     assert_eq!((sim.keychains(b).len(), sim.virtual_keys(b).len()), (0, 0));

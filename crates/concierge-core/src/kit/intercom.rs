@@ -289,7 +289,7 @@ pub async fn check_intercom(
     let revoked = match pass {
         None => Err(Verdict::Skipped("no pass was made".into())),
         Some(pass) => {
-            let request = RevokeVisitorPassRequest { pass };
+            let request = RevokeVisitorPassRequest { visitor_pass: pass };
             match errors
                 .see(intercom.revoke_visitor_pass(request.clone()))
                 .await

@@ -147,6 +147,18 @@ pub struct LinkPmsProperty {
     pub pms_property_id: String,
 }
 
+/// One webhook delivery, as a web framework hands it over.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookDelivery {
+    /// The `buildium-webhook-timestamp` header; null when missing.
+    pub timestamp: Option<String>,
+    /// The `buildium-webhook-signature` header; null when missing.
+    pub signature: Option<String>,
+    /// The body exactly as received (the signature covers its bytes).
+    pub body: String,
+}
+
 /// What the provider conformance kit is given beside the adapter.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -440,6 +452,12 @@ operations! {
     /// included with their aborted run.
     plain run_due_syncs[](NoArgs) -> Vec<SyncReport> =
         |c, _admin, _r| c.run_due_syncs().await?;
+    /// Receives a Buildium webhook delivery: its timestamp and signature headers and its raw body. Verified (WEBHOOK_REJECTED when not), recorded, answered at once; the property it concerns is synced again in the background.
+    plain receive_buildium_webhook["timestamp", "signature", "body"](WebhookDelivery) -> crate::WebhookReceipt =
+        |c, _admin, r| c.receive_buildium_webhook(r.timestamp.as_deref(), r.signature.as_deref(), r.body.as_bytes()).await?;
+    /// Syncs again, once each, the properties named by webhook deliveries not yet acted on; how many.
+    plain process_webhook_events[](NoArgs) -> usize =
+        |c, _admin, _r| c.process_webhook_events().await?;
     /// Moves a resident out (R-MOVE-4); their keys are cancelled.
     admin move_out["resident_id"](MoveOutArgs) -> ResidentView =
         |c, admin, r| ResidentView::at(c.move_out(&admin, &r.resident_id, r.on).await?, c.now());
@@ -646,6 +664,7 @@ pub fn describe() -> Value {
     schema_of::<AccessLevel>(&mut output);
     schema_of::<AccountAction>(&mut output);
     schema_of::<TokenRejection>(&mut output);
+    schema_of::<WebhookRejection>(&mut output);
     schema_of::<EntityKind>(&mut output);
     schema_of::<ProviderErrorKind>(&mut output);
     schema_of::<FailureSource>(&mut output);

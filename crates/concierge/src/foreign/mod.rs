@@ -604,6 +604,28 @@ pub struct ForeignAdapters {
 }
 
 impl ForeignAdapters {
+    /// Puts `adapter` in the place of kind `kind` (`pms`, `strata`, `intercom`, `key_encoder`,
+    /// `mailer`: see [`ADAPTERS`]), for a binding that receives adapters by kind; another kind
+    /// is a `VALIDATION` error naming it.
+    pub fn set(&mut self, kind: &str, adapter: ForeignAdapter) -> crate::Result<()> {
+        let place = match kind {
+            "pms" => &mut self.pms,
+            "strata" => &mut self.strata,
+            "intercom" => &mut self.intercom,
+            "key_encoder" => &mut self.key_encoder,
+            "mailer" => &mut self.mailer,
+            _ => {
+                let kinds: Vec<&str> = ADAPTERS.iter().map(|k| k.kind).collect();
+                return Err(crate::Error::invalid(
+                    format!("adapters.{kind}"),
+                    format!("is not a kind of adapter: {}", kinds.join(", ")),
+                ));
+            }
+        };
+        *place = Some(adapter);
+        Ok(())
+    }
+
     /// Hands each adapter to `builder` as the provider of its kind; a nameless one is a
     /// `VALIDATION` error naming it (`pms.name`…).
     pub(crate) fn install(
@@ -632,5 +654,34 @@ impl ForeignAdapters {
             builder = builder.mailer(ForeignMailer::new(a.named("mailer.name")?, a.call));
         }
         Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Never;
+
+    #[async_trait]
+    impl ForeignCall for Never {
+        async fn call(&self, _: &str, _: Value) -> Result<Box<RawValue>, Value> {
+            Err(Value::Null)
+        }
+    }
+
+    #[test]
+    fn every_declared_kind_has_its_place_and_no_other_kind_does() {
+        let adapter = || ForeignAdapter::new("x", Arc::new(Never));
+        let mut adapters = ForeignAdapters::default();
+        for kind in ADAPTERS {
+            adapters.set(kind.kind, adapter()).unwrap();
+        }
+        assert!(adapters.pms.is_some() && adapters.strata.is_some());
+        assert!(adapters.intercom.is_some() && adapters.key_encoder.is_some());
+        assert!(adapters.mailer.is_some());
+        let err = adapters.set("fax", adapter()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Validation);
+        assert!(err.to_string().contains("adapters.fax"), "{err}");
     }
 }

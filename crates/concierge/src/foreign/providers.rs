@@ -141,8 +141,8 @@ pub struct AuthorizeArgs {
 /// One email to send (the trait's [`EmailMessage`], whose bodies are kept out of its `Debug`).
 #[derive(serde::Serialize, schemars::JsonSchema)]
 pub struct SendEmailArgs {
-    /// Sender.
-    pub from: String,
+    /// Sender (the email's `From`).
+    pub sender: String,
     /// Recipient.
     pub to: String,
     /// Subject.
@@ -291,7 +291,7 @@ impl Mailer for ForeignMailer {
         // The bodies may hold an activation link: the adapter must have them to send them,
         // and they cross to its language and nowhere else.
         let args = SendEmailArgs {
-            from: message.from,
+            sender: message.from,
             to: message.to,
             subject: message.subject,
             body: message.body,

@@ -25,9 +25,11 @@ mod reconcile;
 mod run;
 mod schedule;
 mod trigger;
+mod webhook;
 
 pub use schedule::SchedulerHandle;
 pub(crate) use trigger::Running;
+pub use webhook::WebhookReceipt;
 
 use crate::{Concierge, Listing, PageRequest};
 use chrono::{DateTime, Duration, NaiveDate, Utc};

@@ -32,7 +32,8 @@ impl Concierge {
             .await
     }
 
-    /// Starts a background task that calls [`Concierge::run_due_syncs`],
+    /// Starts a background task that calls [`Concierge::process_webhook_events`],
+    /// [`Concierge::run_due_syncs`],
     /// [`Concierge::run_due_strata_syncs`] and (with an intercom)
     /// [`Concierge::reconcile_visitor_passes`] every `every` of real
     /// time until the handle is closed or the returned handle is dropped or stopped.
@@ -44,6 +45,9 @@ impl Concierge {
                 ticker.tick().await;
                 if concierge.is_closed() {
                     break;
+                }
+                if let Err(e) = concierge.process_webhook_events().await {
+                    tracing::warn!(error = %e, "scheduler tick failed (webhooks)");
                 }
                 if let Err(e) = concierge.run_due_syncs().await {
                     tracing::warn!(error = %e, "scheduler tick failed");

@@ -387,7 +387,7 @@ impl Concierge {
                     match self
                         .intercom_provider()?
                         .revoke_visitor_pass(RevokeVisitorPassRequest {
-                            pass: external.clone(),
+                            visitor_pass: external.clone(),
                         })
                         .await
                     {
