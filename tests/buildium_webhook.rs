@@ -198,3 +198,64 @@ async fn the_subscription_secret_never_shows_in_debug_or_errors() {
         .unwrap_err();
     assert!(!format!("{e} {e:?}").contains(SECRET));
 }
+
+// R-PMS-6
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_handler_answers_buildium_at_once_and_refuses_what_is_not_signed() {
+    let sim = BuildiumSimulator::start(SimConfig {
+        properties: 2,
+        units_per_property: 2,
+        rate_limit_per_sec: None,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let c = handle(&sim);
+    let (a, _) = two_properties(&c).await;
+    let before = last_run(&c, &a.id).await;
+    let unit_id = c.store().list_units(&a.id).await.unwrap()[0]
+        .external
+        .clone()
+        .unwrap()
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}{}",
+        listener.local_addr().unwrap(),
+        concierge::webhook_server::PATH
+    );
+    let server = tokio::spawn(
+        axum::serve(
+            listener,
+            concierge::webhook_server::buildium_webhook_router(c.clone()),
+        )
+        .into_future(),
+    );
+    let http = reqwest::Client::new();
+    let body = format!(r#"{{"EventName":"RentalUnit.Updated","AccountId":1,"UnitId":{unit_id}}}"#);
+    let (ts, sig) = delivery(&body);
+    let post = |sig: String| {
+        http.post(&url)
+            .header("buildium-webhook-timestamp", ts.clone())
+            .header("buildium-webhook-signature", sig)
+            .body(body.clone())
+            .send()
+    };
+    let forged = post("AAAA".into()).await.unwrap();
+    assert_eq!(forged.status(), 401);
+    let text = forged.text().await.unwrap();
+    assert!(
+        text.contains("bad_signature") && !text.contains(SECRET),
+        "{text}"
+    );
+    let accepted = post(sig.clone()).await.unwrap();
+    assert_eq!(accepted.status(), 200);
+    assert!(accepted.text().await.unwrap().contains("\"queued\":true"));
+    // Buildium's retry of a delivery already received: 200, so it stops retrying.
+    let again = post(sig).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert!(again.text().await.unwrap().contains("replayed"));
+    c.process_webhook_events().await.unwrap();
+    assert_ne!(last_run(&c, &a.id).await, before);
+    server.abort();
+}

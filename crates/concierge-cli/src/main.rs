@@ -11,6 +11,7 @@ mod places;
 mod settings;
 mod strata;
 mod visitors;
+mod webhooks;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -89,6 +90,9 @@ enum Command {
     /// The outbox of side effects (emails): list, deliver, retry parked entries.
     #[command(subcommand)]
     Outbox(ops::OutboxCommand),
+    /// Serves Buildium's signed webhooks (POST /webhooks/buildium) until stopped, re-syncing the
+    /// property each delivery names; needs the `buildium` and `buildium_webhook` settings.
+    ServeWebhooks(webhooks::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
             Command::Key(cmd) => ops::key(&layers, cmd, &mut out).await,
             Command::Encoders(lock) => ops::encoders(&layers, lock, &mut out).await,
             Command::Outbox(cmd) => ops::outbox(&layers, cmd, &mut out).await,
+            Command::ServeWebhooks(args) => webhooks::serve(&layers, args, &mut out).await,
         }
     });
     match result {

@@ -42,6 +42,8 @@ mod builder;
 mod dispatch;
 mod email;
 pub mod foreign;
+#[cfg(feature = "webhook-server")]
+pub mod webhook_server;
 pub use concierge_core::kit;
 mod keys;
 mod paging;
