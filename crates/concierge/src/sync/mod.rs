@@ -84,14 +84,17 @@ impl std::fmt::Debug for SyncOptions {
     }
 }
 
-/// What a run over many properties does with a property that failed without leaving a run
-/// (another process held it past the wait, say).
+/// Who asked for a run over many properties, which decides what it does with a property that
+/// is no longer due once its lease is held (another process synced it meanwhile) and with one
+/// that failed without leaving a run (another process held it past the wait, say).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Unreported {
-    /// Leaves it out (the scheduler: it comes due again).
-    Skip,
-    /// Fails the call with its error (a caller who named it).
-    Fail,
+pub(crate) enum Trigger {
+    /// The scheduler: a property synced since it was found due is not synced again (its latest
+    /// run is reported, as joined); one that failed without a run is left out (it comes due
+    /// again).
+    Scheduler,
+    /// A caller who named the properties: each is synced; a failure fails the call.
+    Named,
 }
 
 /// The result of a sync trigger.
@@ -229,7 +232,7 @@ impl Concierge {
                 ));
             }
         }
-        self.sync_many_reported(property_ids, options, Unreported::Fail)
+        self.sync_many_reported(property_ids, options, Trigger::Named)
             .await
     }
 
@@ -251,8 +254,7 @@ impl Concierge {
             .filter(|p| p.external.is_some())
             .map(|p| p.id)
             .collect();
-        self.sync_many_reported(&ids, options, Unreported::Fail)
-            .await
+        self.sync_many_reported(&ids, options, Trigger::Named).await
     }
 
     /// A run over many properties, each failure reported with its aborted run where it left one.
@@ -260,13 +262,13 @@ impl Concierge {
         &self,
         ids: &[PropertyId],
         options: SyncOptions,
-        unreported: Unreported,
+        trigger: Trigger,
     ) -> Result<Vec<SyncReport>> {
         let mut reports = Vec::with_capacity(ids.len());
-        for (id, result) in ids
-            .iter()
-            .zip(self.sync_many_unchecked(ids, options).await?)
-        {
+        for (id, result) in ids.iter().zip(
+            self.sync_many_unchecked(ids, options, trigger == Trigger::Scheduler)
+                .await?,
+        ) {
             match result {
                 Ok(report) => reports.push(report),
                 Err(e) => {
@@ -275,7 +277,7 @@ impl Concierge {
                         Some(run) if run.aborted.is_some() => {
                             reports.push(SyncReport { run, joined: false })
                         }
-                        _ if unreported == Unreported::Skip => {}
+                        _ if trigger == Trigger::Scheduler => {}
                         _ => return Err(e),
                     }
                 }

@@ -28,7 +28,7 @@ impl Concierge {
             return Ok(Vec::new());
         }
         // One run for all of them: each PMS resource read once for the due set.
-        self.sync_many_reported(&due, SyncOptions::default(), Unreported::Skip)
+        self.sync_many_reported(&due, SyncOptions::default(), Trigger::Scheduler)
             .await
     }
 

@@ -75,7 +75,7 @@ impl Concierge {
         property_id: &PropertyId,
         options: SyncOptions,
     ) -> Result<SyncReport> {
-        self.sync_many_unchecked(std::slice::from_ref(property_id), options)
+        self.sync_many_unchecked(std::slice::from_ref(property_id), options, false)
             .await?
             .pop()
             .expect("one result per property")
@@ -88,6 +88,7 @@ impl Concierge {
         &self,
         ids: &[PropertyId],
         options: SyncOptions,
+        due_only: bool,
     ) -> Result<Vec<Result<SyncReport>>> {
         self.ensure_open()?;
         let mut results: Vec<Option<Result<SyncReport>>> = vec![None; ids.len()];
@@ -131,12 +132,30 @@ impl Concierge {
             .await?;
         let mut leased = Vec::new();
         let mut elsewhere = Vec::new();
+        let mut synced_meanwhile = Vec::new();
         for ((i, property), held) in loaded.into_iter().zip(held) {
-            if held {
-                leased.push((i, property));
-            } else {
+            if !held {
                 elsewhere.push(i);
+                continue;
             }
+            // The scheduler found it due before taking its lease: another process may have
+            // synced it in between. Its run is then this trigger's answer, and it runs once.
+            if due_only
+                && let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
+                && run.started_at + property.settings.sync_interval > self.now()
+            {
+                synced_meanwhile.push(property.id.clone());
+                results[i] = Some(Ok(SyncReport { run, joined: true }));
+                continue;
+            }
+            leased.push((i, property));
+        }
+        if !synced_meanwhile.is_empty() {
+            let _ = self
+                .inner
+                .store
+                .release_leases(&synced_meanwhile, holder)
+                .await;
         }
         let (slots, properties): (Vec<usize>, Vec<Property>) = leased.into_iter().unzip();
         let ran = self.run_sync(properties, &options).await;
@@ -155,7 +174,7 @@ impl Concierge {
             }
         }
         for i in elsewhere {
-            results[i] = Some(self.sync_leased(&ids[i], options.clone()).await);
+            results[i] = Some(self.sync_leased(&ids[i], options.clone(), due_only).await);
         }
         for (i, entry) in entries {
             let tx = entry.finish();
@@ -176,7 +195,7 @@ impl Concierge {
         }
         if !afresh.is_empty() {
             let again: Vec<PropertyId> = afresh.iter().map(|&i| ids[i].clone()).collect();
-            let redone = Box::pin(self.sync_many_unchecked(&again, options)).await?;
+            let redone = Box::pin(self.sync_many_unchecked(&again, options, due_only)).await?;
             for (i, result) in afresh.into_iter().zip(redone) {
                 results[i] = Some(result);
             }
@@ -192,6 +211,7 @@ impl Concierge {
         &self,
         property_id: &PropertyId,
         options: SyncOptions,
+        due_only: bool,
     ) -> Result<SyncReport> {
         let property: Property = self.inner.store.load(property_id.as_str()).await?;
         let holder = self.inner.instance_id.as_str();
@@ -236,6 +256,15 @@ impl Concierge {
                 });
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // For the scheduler: a run that ended before this trigger began (while its holder still
+        // held the lease) leaves the property not due; it is not synced twice.
+        if due_only
+            && let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
+            && run.started_at + property.settings.sync_interval > self.now()
+        {
+            let _ = self.inner.store.release_lease(&property.id, holder).await;
+            return Ok(SyncReport { run, joined: true });
         }
         let result = self.run_sync(vec![property.clone()], &options).await;
         let _ = self.inner.store.release_lease(&property.id, holder).await;
