@@ -165,6 +165,8 @@
 
 mod config;
 mod cursor;
+#[cfg(test)]
+mod fuzz_tests;
 mod map;
 pub mod webhook;
 mod wire;

@@ -37,6 +37,7 @@
 //! path and query values); path templates whose segments mix a parameter with literal text.
 
 mod document;
+pub mod fuzz;
 mod params;
 mod report;
 mod schemas;
