@@ -121,6 +121,16 @@ fn refused(e: &ProviderError) -> bool {
     matches!(e.http_status, Some(400 | 401 | 403))
 }
 
+/// When a token requested at `requested_at` expires: after the reply's lifetime, else (none,
+/// or one too large for a date) the documented 24 h.
+pub(crate) fn expires_at(reply: &TokenReply, requested_at: DateTime<Utc>) -> DateTime<Utc> {
+    reply
+        .lifetime_seconds()
+        .and_then(|lifetime| Duration::try_seconds(lifetime.max(0)))
+        .and_then(|lifetime| requested_at.checked_add_signed(lifetime))
+        .unwrap_or_else(|| requested_at + Duration::seconds(DEFAULT_LIFETIME_SECONDS))
+}
+
 impl Keeper {
     pub(crate) fn new(
         vault: Arc<dyn SecretVault>,
@@ -215,7 +225,7 @@ impl Keeper {
                 "the token reply has no access token",
             ));
         }
-        let lifetime = reply.lifetime_seconds().unwrap_or(DEFAULT_LIFETIME_SECONDS);
+        let expires_at = expires_at(&reply, requested_at);
         let refresh = match reply.refresh_token.filter(|t| !t.trim().is_empty()) {
             Some(r) => SecretString::from(r),
             // Without a rotated refresh token the one used stays valid.
@@ -224,7 +234,7 @@ impl Keeper {
         Ok(Tokens {
             access: SecretString::from(reply.access_token),
             refresh,
-            expires_at: requested_at + Duration::seconds(lifetime.max(0)),
+            expires_at,
         })
     }
 

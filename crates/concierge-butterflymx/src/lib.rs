@@ -127,6 +127,8 @@
 mod auth;
 mod client;
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
 mod map;
 mod passes;
 mod placeholder;

@@ -134,7 +134,7 @@ fn half_made(mut e: ProviderError, keychain: i64) -> ProviderError {
     e
 }
 
-fn response(
+pub(crate) fn response(
     keychain: wire::Keychain,
     key: wire::VirtualKey,
     asked: TimeWindow,

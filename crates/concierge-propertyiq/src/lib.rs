@@ -81,6 +81,8 @@
 //! | current tenant | `leaseStart <= today <= leaseEnd` (open ends allowed), by the system date | fixed |
 
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
 mod map;
 mod wire;
 
@@ -213,7 +215,8 @@ impl PropertyIq {
             .send_json::<wire::PageReply>()
             .await?
             .body;
-        let end = offset + reply.items.len() as u64;
+        // Saturating: an offset at the end of the range (a forged cursor) ends the listing.
+        let end = offset.saturating_add(reply.items.len() as u64);
         let done = reply.items.is_empty() || reply.total.is_none_or(|total| end >= total);
         Ok((reply.items, (!done).then_some(end)))
     }

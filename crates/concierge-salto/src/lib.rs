@@ -142,6 +142,8 @@
 //!   retried by the transport honouring `Retry-After`.
 
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
 mod names;
 mod wire;
 

@@ -73,6 +73,8 @@
 //! | end of listing | empty `data`, or `totalCount` reached | fixed |
 
 mod config;
+#[cfg(test)]
+mod fuzz_tests;
 mod map;
 mod wire;
 
@@ -214,14 +216,23 @@ impl StrataMax {
             .send_json::<wire::PageReply>()
             .await?
             .body;
-        let size = reply
-            .page_size
-            .filter(|s| *s > 0)
-            .unwrap_or(u64::from(self.config.page_size));
-        let seen = (page - 1).saturating_mul(size) + reply.data.len() as u64;
-        let done = reply.data.is_empty() || reply.total_count.is_some_and(|total| seen >= total);
-        Ok((reply.data, (!done).then(|| Cursor((page + 1).to_string()))))
+        let next = next_cursor(&reply, page, u64::from(self.config.page_size));
+        Ok((reply.data, next))
     }
+}
+
+/// The cursor of the page after page `page` (from 1), whose reply is `reply`: none after an
+/// empty page or once `totalCount` records are seen (pages of the reply's `pageSize`, else of
+/// `default_size`).
+pub(crate) fn next_cursor(reply: &wire::PageReply, page: u64, default_size: u64) -> Option<Cursor> {
+    let size = reply.page_size.filter(|s| *s > 0).unwrap_or(default_size);
+    let seen = (page - 1)
+        .saturating_mul(size)
+        .saturating_add(reply.data.len() as u64);
+    let done = reply.data.is_empty() || reply.total_count.is_some_and(|total| seen >= total);
+    // A page number at the end of the range (a forged cursor) has no next page.
+    let next = page.checked_add(1)?;
+    (!done).then(|| Cursor(next.to_string()))
 }
 
 #[async_trait]
