@@ -48,6 +48,11 @@ pub async fn check_key_encoder(
                 Err(Verdict::Skipped("no encoder to write on".into())),
             );
         }
+        report.record(
+            "unknown_encoder_refused",
+            "writing on an encoder the lock system does not have is refused",
+            Err(Verdict::Skipped("no encoder to model one on".into())),
+        );
         errors.check_secrets(&mut report, secrets);
         return report;
     };
@@ -59,6 +64,36 @@ pub async fn check_key_encoder(
         idempotency_key: intent.clone(),
         deadline: std::time::Duration::from_secs(60),
     };
+
+    // An encoder the lock system does not have: the write is refused, for good.
+    let missing = {
+        let id = &request.encoder.id;
+        let made_up = match id.rsplit_once('/') {
+            Some((path, _)) => format!("{path}/concierge-kit-no-such-encoder"),
+            None => "concierge-kit-no-such-encoder".to_owned(),
+        };
+        let on_nothing = EncodeKeyRequest {
+            encoder: ExternalRef::new(&request.encoder.provider, made_up),
+            idempotency_key: format!("{intent}-no-encoder"),
+            ..request.clone()
+        };
+        errors.see(encoder.encode_key(on_nothing)).await
+    };
+    report.record(
+        "unknown_encoder_refused",
+        "writing on an encoder the lock system does not have is refused, naming the provider \
+         and operation, not retryable",
+        match missing {
+            Ok(k) => failed(format!("a key {} was written on no encoder", k.key.id)),
+            Err(e) => names(&e, &name, "encode_key").and_then(|()| {
+                if e.retryable() {
+                    failed(format!("refused as retryable ({})", e.retry.as_str()))
+                } else {
+                    Ok(format!("refused: {}", e.kind))
+                }
+            }),
+        },
+    );
 
     let unknown = errors
         .see(encoder.key_state(KeyStateRequest {
