@@ -83,16 +83,9 @@ pub async fn check_key_encoder(
         "unknown_encoder_refused",
         "writing on an encoder the lock system does not have is refused, naming the provider \
          and operation, not retryable",
-        match missing {
-            Ok(k) => failed(format!("a key {} was written on no encoder", k.key.id)),
-            Err(e) => names(&e, &name, "encode_key").and_then(|()| {
-                if e.retryable() {
-                    failed(format!("refused as retryable ({})", e.retry.as_str()))
-                } else {
-                    Ok(format!("refused: {}", e.kind))
-                }
-            }),
-        },
+        refused_for_good(missing, &name, "encode_key", &[], |k| {
+            format!("a key {} was written on no encoder", k.key.id)
+        }),
     );
 
     let unknown = errors

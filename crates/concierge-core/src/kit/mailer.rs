@@ -57,16 +57,9 @@ pub async fn check_mailer(
         "malformed_recipient_refused",
         "a recipient that is not an email address is refused, naming the provider and \
          operation, not retryable (the outbox would otherwise try it again and again)",
-        match bad {
-            Ok(r) => failed(format!("sent as {}", r.message_id)),
-            Err(e) => names(&e, &name, "send").and_then(|()| {
-                if e.retryable() {
-                    failed(format!("refused as retryable ({})", e.retry.as_str()))
-                } else {
-                    Ok(format!("refused: {}", e.kind))
-                }
-            }),
-        },
+        refused_for_good(bad, &name, "send", &[], |r| {
+            format!("sent as {}", r.message_id)
+        }),
     );
     errors.check_secrets(&mut report, &secrets);
     report

@@ -239,20 +239,27 @@ pub(crate) fn names(e: &ProviderError, provider: &str, operation: &str) -> Resul
     Ok(())
 }
 
-/// Fails unless the refusal of a cursor the adapter never issued names `provider` and
-/// `operation` and is not retryable; `answered` is what the adapter did with it.
-pub(crate) fn refused_cursor<T>(
+/// Passes when `answered` is a refusal for good: an error naming `provider` and `operation`,
+/// not retryable, and (when `kinds` is not empty) of one of `kinds`; `accepted` says what is
+/// wrong with an answer that is not a refusal.
+pub(crate) fn refused_for_good<T>(
     answered: ProviderResult<T>,
     provider: &str,
     operation: &str,
+    kinds: &[ProviderErrorKind],
+    accepted: impl FnOnce(T) -> String,
 ) -> Result<String, Verdict> {
     match answered {
-        Ok(_) => failed(
-            "a cursor the adapter never issued was answered with a page: a lost cursor \
-             would silently restart or skip a listing",
-        ),
+        Ok(answer) => failed(accepted(answer)),
         Err(e) => names(&e, provider, operation).and_then(|()| {
-            if e.retryable() {
+            if !kinds.is_empty() && !kinds.contains(&e.kind) {
+                let expected: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                failed(format!(
+                    "refused as {}, not {}",
+                    e.kind,
+                    expected.join(" or ")
+                ))
+            } else if e.retryable() {
                 failed(format!(
                     "refused as retryable ({}): trying again cannot help",
                     e.retry.as_str()
@@ -262,6 +269,19 @@ pub(crate) fn refused_cursor<T>(
             }
         }),
     }
+}
+
+/// Passes when a cursor the adapter never issued was refused for good.
+pub(crate) fn refused_cursor<T>(
+    answered: ProviderResult<T>,
+    provider: &str,
+    operation: &str,
+) -> Result<String, Verdict> {
+    refused_for_good(answered, provider, operation, &[], |_| {
+        "a cursor the adapter never issued was answered with a page: a lost cursor would \
+         silently restart or skip a listing"
+            .into()
+    })
 }
 
 /// The rule of [`refused_cursor`].

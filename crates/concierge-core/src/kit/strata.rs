@@ -131,21 +131,13 @@ pub async fn check_strata(strata: &dyn StrataProvider, secrets: &[SecretString])
         "unknown_building_not_found",
         "a building the strata system does not have (or no longer shares) is not_found or \
          forbidden, naming the provider and operation, not retryable",
-        match missing {
-            Ok(b) => failed(format!("a made-up building was answered as {:?}", b.name)),
-            Err(e) => names(&e, &name, "get_building").and_then(|()| {
-                if !matches!(
-                    e.kind,
-                    ProviderErrorKind::NotFound | ProviderErrorKind::Forbidden
-                ) {
-                    failed(format!("refused as {}, not not_found or forbidden", e.kind))
-                } else if e.retryable() {
-                    failed(format!("refused as retryable ({})", e.retry.as_str()))
-                } else {
-                    Ok(format!("refused: {}", e.kind))
-                }
-            }),
-        },
+        refused_for_good(
+            missing,
+            &name,
+            "get_building",
+            &[ProviderErrorKind::NotFound, ProviderErrorKind::Forbidden],
+            |b| format!("a made-up building was answered as {:?}", b.name),
+        ),
     );
 
     let refused = refused_cursor(
