@@ -240,10 +240,14 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
         "7. Move residents in from the PMS (Buildium, simulated)",
     ));
     let (buildium, sim) = start_buildium(seed, concierge.now().date_naive()).await?;
+    let webhook_secret = secrecy::SecretString::from("demo-webhook-subscription-secret");
     let synced_handle = Concierge::builder()
         .sandbox(&sandbox)
         .store_arc(store.clone())
         .pms(buildium)
+        .buildium_webhook(concierge::buildium::webhook::WebhookConfig::new(
+            webhook_secret.clone(),
+        ))
         .build()?;
     let pms_property = synced_handle.list_pms_properties(&desk).await?.remove(0);
     let synced_settings = PropertySettings {
@@ -313,6 +317,52 @@ pub async fn run(seed: u64, db: &Path, replace: bool, out: &mut impl Write) -> R
     say(format!(
         "  Buildium recorded a move-out; the next sync moved {} resident out, {} unchanged, nothing written for them",
         report.run.counts.moved_out, report.run.counts.unchanged
+    ));
+    // Buildium tells us a tenant changed: a signed webhook, answered at once; the property is
+    // read again through the API. A forged one is refused.
+    let tenant = synced_handle
+        .list_residents(
+            &desk,
+            ResidentFilter::property(&synced.id),
+            PageRequest::first(),
+        )
+        .await?
+        .items
+        .into_iter()
+        .find_map(|r| r.external.map(|e| e.id))
+        .unwrap_or_default();
+    let body =
+        format!(r#"{{"EventName":"LeaseTenant.Updated","AccountId":1,"TenantId":{tenant}}}"#);
+    let timestamp = synced_handle.now().timestamp().to_string();
+    match synced_handle
+        .receive_buildium_webhook(Some(&timestamp), Some("Zm9yZ2Vk"), body.as_bytes())
+        .await
+    {
+        Err(e) => say(format!(
+            "  A webhook with a forged signature [{}]: {e}",
+            e.code()
+        )),
+        Ok(_) => say("  !! a forged webhook was accepted".to_owned()),
+    }
+    let before = synced_handle
+        .last_sync(&desk, &synced.id)
+        .await?
+        .map(|r| r.id);
+    let signature =
+        concierge::buildium::webhook::sign(&webhook_secret, &timestamp, body.as_bytes());
+    let receipt = synced_handle
+        .receive_buildium_webhook(Some(&timestamp), Some(&signature), body.as_bytes())
+        .await?;
+    synced_handle.process_webhook_events().await?;
+    let after = synced_handle
+        .last_sync(&desk, &synced.id)
+        .await?
+        .map(|r| r.id);
+    say(format!(
+        "  A signed webhook ({}): answered at once, {} synced again: {}",
+        receipt.event,
+        synced.name,
+        if after != before { "yes" } else { "!! no" }
     ));
     let manual_still_there = concierge
         .list_residents(
@@ -632,6 +682,11 @@ mod tests {
             "the simulator's bad records are reported: {text}"
         );
         assert!(text.contains("moved 1 resident out"), "{text}");
+        assert!(
+            text.contains("A webhook with a forged signature [WEBHOOK_REJECTED]"),
+            "{text}"
+        );
+        assert!(text.contains("synced again: yes"), "{text}");
         assert!(
             text.contains("A second key for Ada in 1204 [CONFLICT]"),
             "{text}"
