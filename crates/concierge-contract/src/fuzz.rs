@@ -6,27 +6,20 @@
 //! naming the input. Deterministic for a seed; the count is `CONCIERGE_FUZZ_ITERATIONS` (long
 //! mode) or what the test gives.
 
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng};
 use serde_json::Value;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// A xorshift generator: deterministic, no dependency.
-struct Rng(u64);
+/// The fuzzer's generator: seeded, so a run is repeatable.
+struct Rng(StdRng);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
+        self.0.random()
     }
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        if n == 0 { 0 } else { self.0.random_range(0..n) }
     }
 }
 
@@ -127,7 +120,7 @@ pub fn iterations(quick: usize) -> usize {
 /// panics, naming the input, if `parse` panics on one. Returns how many inputs were tried.
 pub fn run(seeds: &[&str], iterations: usize, seed: u64, parse: impl Fn(&[u8])) -> usize {
     let seeds: Vec<Vec<u8>> = seeds.iter().map(|s| s.as_bytes().to_vec()).collect();
-    let mut rng = Rng(seed | 1);
+    let mut rng = Rng(StdRng::seed_from_u64(seed));
     let try_one = |input: &[u8]| {
         if catch_unwind(AssertUnwindSafe(|| parse(input))).is_err() {
             panic!(

@@ -16,11 +16,8 @@ impl Concierge {
             if property.external.is_none() {
                 continue;
             }
-            let is_due = match self.inner.store.latest_sync_run(&property.id).await? {
-                None => true,
-                Some(run) => run.started_at + property.settings.sync_interval <= now,
-            };
-            if is_due {
+            let latest = self.inner.store.latest_sync_run(&property.id).await?;
+            if is_due(&property, latest.as_ref(), now) {
                 due.push(property.id);
             }
         }
@@ -63,6 +60,21 @@ impl Concierge {
             }
         });
         SchedulerHandle { task }
+    }
+}
+
+/// Whether `property`, whose latest run is `latest`, is due for a sync at `now`: it never ran,
+/// or its interval has passed since its latest run started (R-PMS-6).
+pub(super) fn is_due(property: &Property, latest: Option<&SyncRun>, now: DateTime<Utc>) -> bool {
+    latest.is_none_or(|run| run.started_at + property.settings.sync_interval <= now)
+}
+
+impl Concierge {
+    /// The latest run of `property` while it is not due (another process synced it since it was
+    /// found due); `None` when it is due.
+    pub(super) async fn run_not_yet_due(&self, property: &Property) -> Result<Option<SyncRun>> {
+        let latest = self.inner.store.latest_sync_run(&property.id).await?;
+        Ok(latest.filter(|run| !is_due(property, Some(run), self.now())))
     }
 }
 

@@ -140,10 +140,7 @@ impl Concierge {
             }
             // The scheduler found it due before taking its lease: another process may have
             // synced it in between. Its run is then this trigger's answer, and it runs once.
-            if due_only
-                && let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
-                && run.started_at + property.settings.sync_interval > self.now()
-            {
+            if due_only && let Some(run) = self.run_not_yet_due(&property).await? {
                 synced_meanwhile.push(property.id.clone());
                 results[i] = Some(Ok(SyncReport { run, joined: true }));
                 continue;
@@ -259,10 +256,7 @@ impl Concierge {
         }
         // For the scheduler: a run that ended before this trigger began (while its holder still
         // held the lease) leaves the property not due; it is not synced twice.
-        if due_only
-            && let Some(run) = self.inner.store.latest_sync_run(&property.id).await?
-            && run.started_at + property.settings.sync_interval > self.now()
-        {
+        if due_only && let Some(run) = self.run_not_yet_due(&property).await? {
             let _ = self.inner.store.release_lease(&property.id, holder).await;
             return Ok(SyncReport { run, joined: true });
         }
