@@ -555,10 +555,6 @@ export interface IntercomSite {
    */
   readonly provisionedAt: Date | null;
   /**
-   * Until when one process holds the provisioning (two processes never provision at once).
-   */
-  readonly provisioningUntil: Date | null;
-  /**
    * When the last preflight ran.
    */
   readonly preflightAt: Date | null;

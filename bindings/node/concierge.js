@@ -20,7 +20,7 @@ rt.register("GoLivePreview", { plan: "s", buildings: "[GoLiveBuilding]", welcome
 rt.register("GoLiveReport", { buildings: "[GoLiveResult]", welcome_emails: "s" }, []);
 rt.register("GoLiveResult", { roll_id: "s", report: "StrataImportReport" }, []);
 rt.register("IntercomBuilding", { external: "ExternalRef", name: "s", time_zone: "s?" }, []);
-rt.register("IntercomSite", { building: "ExternalRef", building_name: "s", placeholder_unit: "ExternalRef?", placeholder_tenant: "ExternalRef?", provisioned_at: "datetime?", provisioning_until: "datetime?", preflight_at: "datetime?", preflight_failed: "[s]" }, []);
+rt.register("IntercomSite", { building: "ExternalRef", building_name: "s", placeholder_unit: "ExternalRef?", placeholder_tenant: "ExternalRef?", provisioned_at: "datetime?", preflight_at: "datetime?", preflight_failed: "[s]" }, []);
 rt.register("IntercomTenant", { external: "ExternalRef", name: "s", email: "s?", unit_label: "s?", contact_preference: "s" }, []);
 rt.register("InvitationEmailSettings", { sender: "s", subject: "s", body: "s", html_body: "s?", activation_url: "s" }, []);
 rt.register("InviteFailure", { resident_id: "s", code: "s", message: "s" }, []);

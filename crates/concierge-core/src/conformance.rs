@@ -46,7 +46,6 @@ pub async fn place(store: &dyn Store) -> (Property, Building, Unit) {
             placeholder_unit: None,
             placeholder_tenant: None,
             provisioned_at: None,
-            provisioning_until: None,
             preflight_at: None,
             preflight_failed: vec![crate::PreflightCheckName::AccessPoints],
         }),

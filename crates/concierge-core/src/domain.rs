@@ -229,9 +229,6 @@ pub struct IntercomSite {
     pub placeholder_tenant: Option<ExternalRef>,
     /// When provisioning last completed.
     pub provisioned_at: Option<DateTime<Utc>>,
-    /// Until when one process holds the provisioning (two processes never provision at once).
-    #[serde(default)]
-    pub provisioning_until: Option<DateTime<Utc>>,
     /// When the last preflight ran.
     pub preflight_at: Option<DateTime<Utc>>,
     /// The checks that failed at the last preflight (empty: it passed).

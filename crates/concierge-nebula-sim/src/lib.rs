@@ -32,13 +32,23 @@
 //! - an encoding finishes [`SimConfig::write_time`] after a blank card is on the encoder; no
 //!   card within [`SimConfig::card_wait`] fails it with `DEADLINE_EXCEEDED`, a foreign card with
 //!   `FAILED_PRECONDITION`; a second encoding on a busy encoder is refused with `UNAVAILABLE`,
-//!   and one on a disconnected encoder with `FAILED_PRECONDITION` (`connected: false` on `GET`).
+//!   and one on a disconnected encoder with `FAILED_PRECONDITION` (`connected: false` on `GET`);
+//! - injected faults on authorised `/v1` requests (never the token endpoint), queued
+//!   ([`SimHandle::inject_faults`]) or drawn from a seeded [`FaultPlan`]
+//!   ([`SimHandle::set_faults`]): `429` `RESOURCE_EXHAUSTED` with `Retry-After`, `503`
+//!   `UNAVAILABLE` and `500` `INTERNAL` (nothing done), a lost reply (the request is carried out,
+//!   the client gets a plain `502`) and a hang (the reply held for [`FaultPlan::hang`]); see
+//!   [`FaultKind`].
 //!
 //! JSON is written with proto field names (snake_case), leaving out fields at their default.
 
+mod faults;
 mod server;
 mod world;
 
+pub use faults::{DEFAULT_HANG, FaultKind, FaultPlan};
+
+use faults::Faults;
 use server::{Shared, lock};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -227,6 +237,7 @@ impl NebulaSimulator {
             token_lifetime: config.token_lifetime,
             world: Mutex::new(world),
             requests: Mutex::new(BTreeMap::new()),
+            faults: Mutex::new(Faults::new()),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -480,5 +491,46 @@ impl SimHandle {
     /// Requests per `METHOD /path-template` (ids replaced by placeholders).
     pub fn requests(&self) -> BTreeMap<String, u64> {
         lock(&self.shared.requests).clone()
+    }
+
+    // ----- faults -----
+
+    /// Draws faults for authorised API requests from `plan` from now on (its generator starts
+    /// from its seed), replacing any plan set before. Queued faults
+    /// ([`inject_faults`](Self::inject_faults)) are still served first; the plan's `hang` and
+    /// `retry_after_secs` apply to them too.
+    ///
+    /// ```
+    /// # use concierge_nebula_sim::{FaultKind, FaultPlan, NebulaSimulator, SimConfig};
+    /// # use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = NebulaSimulator::start(SimConfig::default()).await?;
+    /// // 30 % of API requests fail, reproducibly; hangs last 300 ms.
+    /// sim.set_faults(FaultPlan::new(0.3, 42).with_hang(Duration::from_millis(300)));
+    /// sim.clear_faults();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_faults(&self, plan: FaultPlan) {
+        lock(&self.shared.faults).set_plan(plan);
+    }
+
+    /// The next authorised API requests get these faults, one each, in order, before any plan is
+    /// drawn from; several calls queue up. Without a plan, a queued hang lasts
+    /// [`DEFAULT_HANG`] and a queued 429 says `Retry-After: 0`.
+    pub fn inject_faults(&self, kinds: impl IntoIterator<Item = FaultKind>) {
+        lock(&self.shared.faults).inject(kinds);
+    }
+
+    /// No more faults: the plan and the queued faults are dropped (a hang already under way
+    /// still runs its course). [`faults_injected`](Self::faults_injected) keeps counting.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// How many requests got a fault so far, queued or drawn, of any kind.
+    pub fn faults_injected(&self) -> u64 {
+        lock(&self.shared.faults).injected()
     }
 }

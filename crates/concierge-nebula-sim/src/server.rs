@@ -1,11 +1,14 @@
-//! The HTTP pipeline: the token endpoint, then bearer check, routing and the Nebula methods.
+//! The HTTP pipeline: the token endpoint, then the bearer check, injected faults (on `/v1`
+//! only), routing and the Nebula methods.
 
+use crate::faults::{FaultKind, Faults};
 use crate::world::{
-    ALREADY_EXISTS, FAILED_PRECONDITION, Failure, INVALID_ARGUMENT, NOT_FOUND, OpSim, OpState,
-    UNAUTHENTICATED, UNAVAILABLE, UNIMPLEMENTED, UserSim, World, http_status,
+    ALREADY_EXISTS, FAILED_PRECONDITION, Failure, INTERNAL, INVALID_ARGUMENT, NOT_FOUND, OpSim,
+    OpState, RESOURCE_EXHAUSTED, UNAUTHENTICATED, UNAVAILABLE, UNIMPLEMENTED, UserSim, World,
+    http_status,
 };
 use crate::{CardKeyState, TOKEN_PATH};
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -25,6 +28,7 @@ pub(crate) struct Shared {
     pub token_lifetime: Duration,
     pub world: Mutex<World>,
     pub requests: Mutex<BTreeMap<String, u64>>,
+    pub faults: Mutex<Faults>,
 }
 
 impl Shared {
@@ -56,6 +60,7 @@ type Reply = Result<Value, Failure>;
 /// The one handler behind every path.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    let method = parts.method;
     let path = parts.uri.path().to_owned();
     let query: BTreeMap<String, String> = parts
         .uri
@@ -63,7 +68,11 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let body = to_bytes(body, 1 << 20).await.unwrap_or_default();
-    let response = if path == TOKEN_PATH && parts.method == Method::POST {
+    // Counted on arrival, so a request whose client gave up (a hang) counts too.
+    *lock(&shared.requests)
+        .entry(format!("{method} {}", label(&path)))
+        .or_insert(0) += 1;
+    let response = if path == TOKEN_PATH && method == Method::POST {
         token(&shared, &body)
     } else {
         let bearer = parts
@@ -72,11 +81,13 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::to_owned);
-        let mut world = shared.world();
-        let now = Instant::now();
-        let authorised = bearer
-            .and_then(|t| world.tokens.get(&t).copied())
-            .is_some_and(|expiry| expiry > now);
+        let authorised = {
+            let world = shared.world();
+            let now = Instant::now();
+            bearer
+                .and_then(|t| world.tokens.get(&t).copied())
+                .is_some_and(|expiry| expiry > now)
+        };
         if !authorised {
             fail(Failure::new(
                 UNAUTHENTICATED,
@@ -84,22 +95,100 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
                  is required",
             ))
         } else {
-            let json: Value = if body.is_empty() {
-                json!({})
-            } else {
-                serde_json::from_slice(&body).unwrap_or(Value::Null)
+            let api = ApiRequest {
+                method: method.clone(),
+                path: path.clone(),
+                query,
+                body,
             };
-            match route(&mut world, &parts.method, &path, &query, &json) {
-                Ok(v) => respond(200, &v),
-                Err(f) => fail(f),
+            if path == "/v1" || path.starts_with("/v1/") {
+                with_faults(&shared, api).await
+            } else {
+                api.serve(&shared)
             }
         }
     };
     let status = response.status().as_u16();
-    *lock(&shared.requests)
-        .entry(format!("{} {}", parts.method, label(&path)))
-        .or_insert(0) += 1;
-    tracing::debug!(method = %parts.method, %path, status, "nebula-sim request");
+    tracing::debug!(%method, %path, status, "nebula-sim request");
+    response
+}
+
+/// An authorised API request, owned (a hung one is served by a task of its own).
+struct ApiRequest {
+    method: Method,
+    path: String,
+    query: BTreeMap<String, String>,
+    body: Bytes,
+}
+
+impl ApiRequest {
+    /// Carries the request out on the world and answers it.
+    fn serve(&self, shared: &Shared) -> Response {
+        let json: Value = if self.body.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+        };
+        let mut world = shared.world();
+        match route(&mut world, &self.method, &self.path, &self.query, &json) {
+            Ok(v) => respond(200, &v),
+            Err(f) => fail(f),
+        }
+    }
+}
+
+/// Serves `api` through the next injected fault, if any (see [`crate::FaultKind`]).
+async fn with_faults(shared: &Arc<Shared>, api: ApiRequest) -> Response {
+    let Some(fault) = lock(&shared.faults).next() else {
+        return api.serve(shared);
+    };
+    tracing::debug!(kind = fault.kind.as_str(), path = %api.path, "nebula-sim injected fault");
+    match fault.kind {
+        FaultKind::RateLimited => {
+            let mut response = fail(Failure::new(
+                RESOURCE_EXHAUSTED,
+                "Quota exceeded: too many requests; retry later",
+            ));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(fault.retry_after_secs),
+            );
+            response
+        }
+        FaultKind::Unavailable => fail(Failure::new(
+            UNAVAILABLE,
+            "The service is currently unavailable",
+        )),
+        FaultKind::InternalError => fail(Failure::new(INTERNAL, "Internal error encountered")),
+        FaultKind::LostReply => {
+            // The work is done; the gateway in front gave up on the reply.
+            let _ = api.serve(shared);
+            bad_gateway()
+        }
+        FaultKind::Hang => {
+            // Served by a task of its own, so the request is carried out after the hang even
+            // when the client stopped waiting (and its connection, and this handler, are gone).
+            let shared = Arc::clone(shared);
+            let hang = fault.hang;
+            let served = tokio::spawn(async move {
+                tokio::time::sleep(hang).await;
+                api.serve(&shared)
+            });
+            served.await.unwrap_or_else(|_| bad_gateway())
+        }
+    }
+}
+
+/// A gateway's `502`: plain text, no gRPC status.
+fn bad_gateway() -> Response {
+    let mut response = Response::new(Body::from(
+        "502 Bad Gateway: the upstream server did not answer in time",
+    ));
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 

@@ -13,8 +13,10 @@ pub(crate) const INVALID_ARGUMENT: i64 = 3;
 pub(crate) const DEADLINE_EXCEEDED: i64 = 4;
 pub(crate) const NOT_FOUND: i64 = 5;
 pub(crate) const ALREADY_EXISTS: i64 = 6;
+pub(crate) const RESOURCE_EXHAUSTED: i64 = 8;
 pub(crate) const FAILED_PRECONDITION: i64 = 9;
 pub(crate) const UNIMPLEMENTED: i64 = 12;
+pub(crate) const INTERNAL: i64 = 13;
 pub(crate) const UNAVAILABLE: i64 = 14;
 pub(crate) const UNAUTHENTICATED: i64 = 16;
 
@@ -25,8 +27,10 @@ pub(crate) fn code_name(code: i64) -> &'static str {
         DEADLINE_EXCEEDED => "DEADLINE_EXCEEDED",
         NOT_FOUND => "NOT_FOUND",
         ALREADY_EXISTS => "ALREADY_EXISTS",
+        RESOURCE_EXHAUSTED => "RESOURCE_EXHAUSTED",
         FAILED_PRECONDITION => "FAILED_PRECONDITION",
         UNIMPLEMENTED => "UNIMPLEMENTED",
+        INTERNAL => "INTERNAL",
         UNAVAILABLE => "UNAVAILABLE",
         UNAUTHENTICATED => "UNAUTHENTICATED",
         _ => "UNKNOWN",
@@ -41,6 +45,7 @@ pub(crate) fn http_status(code: i64) -> u16 {
         DEADLINE_EXCEEDED => 504,
         NOT_FOUND => 404,
         ALREADY_EXISTS => 409,
+        RESOURCE_EXHAUSTED => 429,
         UNIMPLEMENTED => 501,
         UNAVAILABLE => 503,
         UNAUTHENTICATED => 401,

@@ -55,7 +55,7 @@
 //! | `KeyEncoder` | Nebula |
 //! | --- | --- |
 //! | `list_encoders` | `ListEncoders`, paged with `page_size`/`page_token` until `next_page_token` is empty; `name` is `display_name` (else the resource name), `online` is `connected`, `initialized` is `initialized` |
-//! | `encode_key` | `GetUser`; if missing `CreateUser` (`user_id`, `given_name` = `holder_ref`, `family_name` = `unit_ref`; `ALREADY_EXISTS` is fine); a card key already `PENDING` or `ACTIVE` is returned without encoding; `GetEncoder` (`connected` false → `DeviceOffline`, not `initialized` → `Rejected`); `EncodeCardKey` → operation, polled with `GetOperation` (waits double from `poll_initial` to `poll_max`) until `done` or the request's `deadline`; at the deadline `CancelOperation` (best effort) and a retryable `Timeout`; a done operation's `error` is mapped (below); then `GetUser` and the card key's name |
+//! | `encode_key` | `GetUser`; if missing `CreateUser` (`user_id`, `given_name` = `holder_ref`, `family_name` = `unit_ref`; `ALREADY_EXISTS` is fine); a card key already `PENDING` or `ACTIVE` is returned without encoding; `GetEncoder` (`connected` false → `DeviceOffline`, not `initialized` → `Rejected`); `EncodeCardKey` (refused with `FAILED_PRECONDITION` or `ALREADY_EXISTS`: `GetUser` again, and a card key that now holds a key, written by an earlier attempt whose reply was lost, is returned; no reply at all: `UnknownOutcome`, see below) → operation, polled with `GetOperation` (waits double from `poll_initial` to `poll_max`) until `done` or the request's `deadline`; at the deadline `CancelOperation` (best effort) and a retryable `Timeout`; a done operation's `error` is mapped (below); then `GetUser` and the card key's name |
 //! | `key_state` | `GetUser` of the key's user (by `key`), or of the intent's user (by `idempotency_key`; no user → `NotAssigned`); states below |
 //! | `cancel_key` | `CancelCardKey`; `NOT_FOUND` (already gone) or `FAILED_PRECONDITION` (cancelled before) is success once `GetUser` confirms the user is gone or its card key holds no key (so a 404 from a wrong route is never taken for a cancelled key) |
 //!
@@ -94,7 +94,10 @@
 //! transport retries timeouts, connection failures, 408, 429 and 5xx of idempotent requests
 //! (every `GET`, `CreateUser`, `CancelCardKey`, `CancelOperation`; not `EncodeCardKey`, which
 //! could start a second write); the adapter retries `ABORTED` and a `409` without a gRPC status
-//! (a concurrent-write "ETag mismatch") per [`SaltoConfig::retry`].
+//! (a concurrent-write "ETag mismatch") per [`SaltoConfig::retry`]. An `EncodeCardKey` left
+//! without a reply (a timeout, a dropped connection) may have started the encoding: its error's
+//! retry class is `UnknownOutcome`, and Concierge keeps the key's intent and asks `key_state` by
+//! idempotency key before any new attempt (R-KEY-4).
 //!
 //! # Assumptions
 //!
@@ -118,7 +121,10 @@
 //! - **Server wait-for-card timeout** \[UNK\]: the request's own `deadline` bounds the wait; then
 //!   `CancelOperation`, which can lose the race with a finished write (the `Timeout` says to ask
 //!   `key_state` by idempotency key).
-//! - **Encoding an already `PENDING`/`ACTIVE` card key** \[UNK\]: never done; the key is returned.
+//! - **Encoding an already `PENDING`/`ACTIVE` card key** \[UNK\]: never done knowingly; the key
+//!   is returned. When an earlier write finishes between `GetUser` and `EncodeCardKey`, the
+//!   refusal is assumed to be `FAILED_PRECONDITION` or `ALREADY_EXISTS` \[INF\] and is followed
+//!   by `GetUser`.
 //! - **A retried `encode_key` while the first operation still runs** (reply lost, deadline not
 //!   reached): the card key is `NOT_ASSIGNED` during a write \[SRC\], so a second
 //!   `EncodeCardKey` is sent for the same user; whether Nebula aborts or queues it is \[UNK\].
@@ -641,9 +647,32 @@ impl KeyEncoder for SaltoEncoder {
         );
         let body = json!({ "encoder": encoder });
         // Not retried by the transport: a replay could start a second write.
-        let operation: Operation = self
-            .call(|| self.http.post(OP, &encode_path).json(&body))
-            .await?;
+        let encoded = self
+            .call::<Operation>(|| self.http.post(OP, &encode_path).json(&body))
+            .await;
+        let operation = match encoded {
+            Ok(operation) => operation,
+            // Refused because the card key already holds a key: an earlier attempt whose reply
+            // was lost finished writing it after we read the user (R-KEY-4).
+            Err(e)
+                if wire::has_code(&e, wire::FAILED_PRECONDITION)
+                    || wire::has_code(&e, wire::ALREADY_EXISTS) =>
+            {
+                match self.get_user(OP, &user_name).await? {
+                    Some(user)
+                        if user
+                            .card_key
+                            .as_ref()
+                            .is_some_and(|c| c.state.holds_a_key()) =>
+                    {
+                        tracing::info!(user = %user_name, "salto card key written by an earlier attempt; not encoding again");
+                        return Ok(key_ref(&user));
+                    }
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
         if !operation.finished() && operation.name.is_empty() {
             return Err(Self::error(
                 OP,

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use concierge_core::{
     CancelKeyRequest, EncoderInfo, EncoderKeyState, ExternalRef, KeyEncoder, KeyStateRequest,
-    ListEncodersRequest, ProviderErrorKind,
+    KeyStateResponse, ListEncodersRequest, ProviderErrorKind, RetryClass,
 };
 use concierge_http::SecretString;
 use concierge_salto::SaltoEncoder;
@@ -592,6 +592,121 @@ async fn an_encode_call_answering_503_is_not_replayed_and_is_a_retryable_busy_de
 }
 
 #[tokio::test]
+async fn an_encode_call_without_a_reply_is_not_replayed_and_its_outcome_is_unknown() {
+    // R-KEY-4: the encoding may have started, so the error says the outcome is unknown (never
+    // "nothing was written"), and the write is not sent a second time.
+    // Arrange
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_user(
+        &server,
+        "intent-1",
+        vec![ok(user("intent-1", Some("NOT_ASSIGNED")))],
+    )
+    .await;
+    mount_encoder(&server, encoder(true, true), 1).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
+        .respond_with(ok(pending_operation()).set_delay(Duration::from_millis(500)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    let mut config = config(&server);
+    config.timeout = Duration::from_millis(100);
+
+    // Act
+    let err = SaltoEncoder::new(config)
+        .unwrap()
+        .encode_key(request("intent-1"))
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(err.kind, ProviderErrorKind::Timeout);
+    assert_eq!(err.retry, RetryClass::UnknownOutcome, "{err}");
+}
+
+#[tokio::test]
+async fn an_encode_refused_because_an_earlier_attempt_wrote_the_key_returns_that_key() {
+    // R-KEY-4: the reply of an earlier EncodeCardKey was lost and its write finished between
+    // this attempt's GetUser and its EncodeCardKey: the key is there, not a refusal.
+    // Arrange
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_user(
+        &server,
+        "intent-1",
+        vec![
+            ok(user("intent-1", Some("NOT_ASSIGNED"))),
+            ok(user("intent-1", Some("ACTIVE"))),
+        ],
+    )
+    .await;
+    mount_encoder(&server, encoder(true, true), 1).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
+        .respond_with(grpc_error(
+            400,
+            "FAILED_PRECONDITION",
+            "the card key is already assigned; cancel it first",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let written = salto(&server).encode_key(request("intent-1")).await;
+
+    // Assert
+    assert_eq!(written.unwrap().key, key_ref("intent-1"));
+}
+
+#[tokio::test]
+async fn an_encode_refused_while_no_key_is_written_stays_refused() {
+    // Arrange
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_user(
+        &server,
+        "intent-1",
+        vec![
+            ok(user("intent-1", Some("NOT_ASSIGNED"))),
+            ok(user("intent-1", Some("NOT_ASSIGNED"))),
+        ],
+    )
+    .await;
+    mount_encoder(&server, encoder(true, true), 1).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
+        .respond_with(grpc_error(
+            400,
+            "FAILED_PRECONDITION",
+            "the encoder refused",
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+
+    // Act
+    let err = salto(&server)
+        .encode_key(request("intent-1"))
+        .await
+        .unwrap_err();
+
+    // Assert
+    assert_eq!(err.kind, ProviderErrorKind::Rejected);
+    assert!(!err.retryable());
+    assert!(
+        err.message.contains("the encoder refused"),
+        "{}",
+        err.message
+    );
+}
+
+#[tokio::test]
 async fn a_holder_in_two_units_is_two_nebula_users_with_two_card_keys() {
     // R-KEY-3: one intent per (holder, unit), so one user and one card key each.
     // Arrange
@@ -960,4 +1075,120 @@ async fn a_configuration_without_a_secret_is_refused() {
     // Assert
     assert_eq!(err.kind, ProviderErrorKind::Other);
     assert!(err.message.contains("secret"), "{}", err.message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the Nebula simulator, with faults
+
+#[tokio::test]
+async fn under_thirty_percent_faults_retrying_an_intent_writes_exactly_one_key() {
+    // R-KEY-4: 429s, 5xx, lost replies (a write done, its answer a 502) and hangs past the
+    // client's timeout, on any call of the flow, never make a second key for one intent, and
+    // never end the intent with an error that says nothing was written.
+    use concierge_nebula_sim::{FaultPlan, NebulaSimulator, SimConfig};
+
+    let sim = NebulaSimulator::start(SimConfig::default())
+        .await
+        .expect("the simulator starts");
+    sim.set_auto_card("enc-1", true); // staff keep a blank card on the encoder
+    let mut config = sim_config(&sim);
+    config.timeout = Duration::from_millis(150);
+    config.retry = fast_retry(10);
+    let salto = SaltoEncoder::new(config).expect("a valid configuration");
+    let hang = Duration::from_millis(300);
+
+    for seed in 1..=6u64 {
+        let intent = format!("intent-faults-{seed}");
+        sim.set_faults(FaultPlan::new(0.3, seed).with_hang(hang));
+        let started = Instant::now();
+        let mut attempts = 0;
+        // As Concierge finishes an intent: it asks the lock system what became of the intent and
+        // writes only if no key is there; a retryable failure or an unknown outcome leaves it to
+        // be tried again; any other failure is taken as "nothing was written".
+        let key = loop {
+            attempts += 1;
+            let asked = salto
+                .key_state(KeyStateRequest {
+                    key: None,
+                    idempotency_key: Some(intent.clone()),
+                })
+                .await;
+            if let Ok(KeyStateResponse {
+                state: EncoderKeyState::Active | EncoderKeyState::Pending,
+                key: Some(key),
+                ..
+            }) = asked
+            {
+                break key;
+            }
+            match salto.encode_key(request(&intent)).await {
+                Ok(done) => break done.key,
+                Err(e)
+                    if (e.retryable() || e.retry == RetryClass::UnknownOutcome)
+                        && started.elapsed() < Duration::from_secs(60) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(e) => panic!("seed {seed}, attempt {attempts}: {e}"),
+            }
+        };
+        sim.clear_faults();
+        tokio::time::sleep(hang + Duration::from_millis(100)).await; // hung requests land
+
+        assert_eq!(key, key_ref(&intent), "seed {seed}");
+        assert_eq!(sim.keys_written_for(&intent), 1, "seed {seed}");
+        let state = salto
+            .key_state(KeyStateRequest {
+                key: None,
+                idempotency_key: Some(intent.clone()),
+            })
+            .await
+            .expect("key_state without faults");
+        assert_eq!(state.state, EncoderKeyState::Active, "seed {seed}");
+    }
+    assert_eq!(sim.user_ids().len(), 6, "one user per intent");
+    assert_eq!(sim.keys_written(), 6);
+    assert!(sim.faults_injected() > 0);
+}
+
+#[tokio::test]
+async fn a_key_finished_by_a_lost_attempt_during_a_retry_is_returned_not_refused() {
+    // R-KEY-4, scripted: the first attempt's EncodeCardKey loses its reply (the encoding waits
+    // for a card); while the retry is between GetUser (nothing written yet) and EncodeCardKey,
+    // staff present the card and that write finishes. The retry must return the key.
+    use concierge_nebula_sim::{Card, FaultKind, FaultPlan, NebulaSimulator, SimConfig};
+
+    let sim = NebulaSimulator::start(SimConfig {
+        write_time: Duration::from_millis(300),
+        card_wait: Duration::from_secs(10),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts");
+    let salto = SaltoEncoder::new(sim_config(&sim)).expect("a valid configuration");
+    let hang = Duration::from_millis(200);
+    sim.set_faults(FaultPlan::new(0.0, 1).with_hang(hang));
+    // Attempt 1: GetUser (404), CreateUser and GetEncoder are slow, EncodeCardKey's reply is lost.
+    // Attempt 2: GetUser and GetEncoder are slow (200 ms each), the write takes 300 ms.
+    sim.inject_faults([
+        FaultKind::Hang,
+        FaultKind::Hang,
+        FaultKind::Hang,
+        FaultKind::LostReply,
+        FaultKind::Hang,
+        FaultKind::Hang,
+    ]);
+
+    let lost = salto.encode_key(request("intent-1")).await.unwrap_err();
+    assert!(lost.retryable(), "{lost}");
+    assert_eq!(sim.encode_requests(), 1);
+    assert_eq!(sim.keys_written_for("intent-1"), 0, "waiting for a card");
+
+    sim.place_card("enc-1", Card::Blank);
+    let written = salto.encode_key(request("intent-1")).await;
+
+    assert_eq!(written.expect("the key").key, key_ref("intent-1"));
+    assert_eq!(sim.encode_requests(), 2, "the retry's encode was refused");
+    assert_eq!(sim.keys_written_for("intent-1"), 1);
+    assert_eq!(sim.faults_injected(), 6);
 }

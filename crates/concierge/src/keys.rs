@@ -370,7 +370,11 @@ impl Concierge {
                 };
                 match encoder.encode_key(request).await {
                     Ok(done) => Some(done.key),
-                    Err(e) if e.retryable() => return Err(e.into()), // outcome unknown: stays Encoding
+                    // Not done, or perhaps done (a write whose reply was lost): the key stays
+                    // Encoding, and the next attempt asks the lock system first.
+                    Err(e) if e.retryable() || e.retry == RetryClass::UnknownOutcome => {
+                        return Err(e.into());
+                    }
                     Err(e) => {
                         // The lock system refused: nothing was written.
                         key.state = KeyState::Cancelled;

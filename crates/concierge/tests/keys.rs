@@ -457,3 +457,128 @@ async fn a_spare_key_belongs_to_a_spare_holder_of_the_unit_not_a_fake_resident()
         .unwrap();
     assert_eq!(state.state, EncoderKeyState::Outdated);
 }
+
+/// A lock system whose first write is done but answered with "outcome unknown": the reply of a
+/// write the transport will not send again was lost.
+#[derive(Debug, Default)]
+struct ReplyLostOnce {
+    written: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    encodes: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl KeyEncoder for ReplyLostOnce {
+    fn name(&self) -> &str {
+        "reply-lost-once"
+    }
+
+    async fn list_encoders(&self, _: ListEncodersRequest) -> ProviderResult<ListEncodersResponse> {
+        Ok(ListEncodersResponse {
+            encoders: vec![EncoderInfo {
+                external: ExternalRef::new("reply-lost-once", LOBBY),
+                name: "Lobby".into(),
+                online: true,
+                initialized: true,
+            }],
+        })
+    }
+
+    async fn encode_key(&self, req: EncodeKeyRequest) -> ProviderResult<EncodeKeyResponse> {
+        let n = self
+            .encodes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let key = self
+            .written
+            .lock()
+            .unwrap()
+            .entry(req.idempotency_key)
+            .or_insert_with(|| format!("card-{n}"))
+            .clone();
+        if n == 0 {
+            return Err(ProviderError::new(
+                "reply-lost-once",
+                "encode_key",
+                ProviderErrorKind::Timeout,
+                "no reply to the write",
+            )
+            .with_retry(RetryClass::UnknownOutcome));
+        }
+        Ok(EncodeKeyResponse {
+            key: ExternalRef::new("reply-lost-once", key),
+        })
+    }
+
+    async fn key_state(&self, req: KeyStateRequest) -> ProviderResult<KeyStateResponse> {
+        let found = req
+            .idempotency_key
+            .and_then(|k| self.written.lock().unwrap().get(&k).cloned());
+        Ok(KeyStateResponse {
+            state: if found.is_some() {
+                EncoderKeyState::Active
+            } else {
+                EncoderKeyState::NotAssigned
+            },
+            key: found.map(|k| ExternalRef::new("reply-lost-once", k)),
+        })
+    }
+
+    async fn cancel_key(&self, _: CancelKeyRequest) -> ProviderResult<()> {
+        Ok(())
+    }
+}
+
+// R-KEY-4
+#[tokio::test]
+async fn a_write_of_unknown_outcome_keeps_its_key_encoding_and_the_retry_asks_before_writing() {
+    let encoder = Arc::new(ReplyLostOnce::default());
+    let c = Concierge::builder()
+        .mailer(concierge::sandbox::SandboxMailer::new(Default::default()))
+        .key_encoder(encoder.clone())
+        .build()
+        .unwrap();
+    let admin = Admin::full_access("desk-1", "desk");
+    let property = c
+        .register_property(&admin, NewProperty::new("Keys", "keys"))
+        .await
+        .unwrap();
+    let b = c
+        .register_building(&admin, NewBuilding::new(&property.id, "A"))
+        .await
+        .unwrap();
+    let unit = c
+        .register_unit(&admin, NewUnit::new(&b.id, "101"))
+        .await
+        .unwrap();
+    let ada = c
+        .move_in(&admin, MoveIn::new(&unit.id, "Ada", "Key"))
+        .await
+        .unwrap();
+
+    let err = c
+        .make_key(&admin, MakeKey::resident(&ada.id, LOBBY))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Provider, "{err}");
+    let keys = c
+        .list_keys(&admin, KeyFilter::default(), PageRequest::first())
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        keys[0].state,
+        KeyState::Encoding,
+        "perhaps written: not taken for refused"
+    );
+
+    let key = c
+        .make_key(&admin, MakeKey::resident(&ada.id, LOBBY))
+        .await
+        .unwrap();
+    assert_eq!(key.state, KeyState::Active);
+    assert_eq!(key.external.unwrap().id, "card-0", "the first write's key");
+    assert_eq!(
+        encoder.encodes.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the retry asked the lock system and wrote nothing"
+    );
+}

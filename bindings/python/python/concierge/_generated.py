@@ -336,11 +336,10 @@ tenant once provisioned (R-VISIT-1), and the last preflight (R-VISIT-2)."""
     placeholder_unit: Optional[ExternalRef]
     placeholder_tenant: Optional[ExternalRef]
     provisioned_at: Optional[datetime.datetime]
-    provisioning_until: Optional[datetime.datetime]
     preflight_at: Optional[datetime.datetime]
     preflight_failed: List[PreflightCheckName]
 
-_register("IntercomSite", IntercomSite, {"building": "ExternalRef", "building_name": "s", "placeholder_unit": "ExternalRef?", "placeholder_tenant": "ExternalRef?", "provisioned_at": "datetime?", "provisioning_until": "datetime?", "preflight_at": "datetime?", "preflight_failed": "[s]"})
+_register("IntercomSite", IntercomSite, {"building": "ExternalRef", "building_name": "s", "placeholder_unit": "ExternalRef?", "placeholder_tenant": "ExternalRef?", "provisioned_at": "datetime?", "preflight_at": "datetime?", "preflight_failed": "[s]"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,5 @@
-//! Shared test helpers: a configuration pointing at a mock Nebula, the token mock, message
-//! builders, a responder answering a sequence, and the catch-all.
+//! Shared test helpers: a configuration pointing at a mock Nebula (or at the Nebula simulator),
+//! the token mock, message builders, a responder answering a sequence, and the catch-all.
 
 #![allow(dead_code)]
 
@@ -40,6 +40,23 @@ pub fn config(server: &MockServer) -> SaltoConfig {
     let mut config = SaltoConfig::new(INSTALLATION, CLIENT_ID, SecretString::from(CANARY));
     config.base_url = format!("{}/v1", server.uri());
     config.token_url = format!("{}{TOKEN_PATH}", server.uri());
+    config.retry = fast_retry(3);
+    config.poll_initial = Duration::from_millis(5);
+    config.poll_max = Duration::from_millis(20);
+    config.timeout = Duration::from_secs(5);
+    config
+}
+
+/// A configuration for the Nebula simulator `sim`: its credentials, fast retries, polls every
+/// few milliseconds.
+pub fn sim_config(sim: &concierge_nebula_sim::SimHandle) -> SaltoConfig {
+    let mut config = SaltoConfig::new(
+        INSTALLATION,
+        sim.client_id(),
+        SecretString::from(sim.client_secret().to_string()),
+    );
+    config.base_url = sim.base_url();
+    config.token_url = sim.token_url();
     config.retry = fast_retry(3);
     config.poll_initial = Duration::from_millis(5);
     config.poll_max = Duration::from_millis(20);

@@ -5,8 +5,9 @@
 //!
 //! Provisioning is safe under a retry and under two processes: the adapter looks the unit and
 //! tenant up before creating them and adopts what it finds (the vendor has no idempotency key),
-//! and one process at a time holds the site's provisioning claim (a versioned write on the
-//! property, with an expiry so a crashed holder does not block the next).
+//! and one call at a time holds the site's provisioning claim: a store lease like a sync's, so a
+//! claim whose process was killed is taken over at once (the store proves its holder dead), and
+//! one whose holder hangs ends with its expiry.
 
 mod passes;
 mod types;
@@ -18,10 +19,16 @@ use concierge_core::*;
 use secrecy::SecretString;
 use std::sync::Arc;
 
-/// How long a provisioning claim lasts if its holder never finishes.
+/// How long a provisioning claim lasts if its holder, still alive, never finishes.
 const CLAIM: chrono::Duration = chrono::Duration::minutes(2);
 /// How long a second process waits for another's provisioning before refusing.
 const CLAIM_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The store lease a call holds while it provisions `property`'s site: the lease table is keyed
+/// by name, and this name cannot be a property's id.
+fn provisioning_lease(property: &PropertyId) -> PropertyId {
+    PropertyId::from_string(format!("{property}/provisioning"))
+}
 
 impl Concierge {
     pub(crate) fn intercom_provider(&self) -> Result<&Arc<dyn IntercomProvider>> {
@@ -132,7 +139,6 @@ impl Concierge {
                     placeholder_unit: None,
                     placeholder_tenant: None,
                     provisioned_at: None,
-                    provisioning_until: None,
                     preflight_at: None,
                     preflight_failed: Vec::new(),
                 });
@@ -219,35 +225,22 @@ impl Concierge {
         })
     }
 
-    /// Takes the site's provisioning claim, waiting a while for another process's to end.
-    /// Returns the claim's expiry, which identifies it.
-    async fn claim_provisioning(
-        &self,
-        property_id: &PropertyId,
-    ) -> Result<chrono::DateTime<chrono::Utc>> {
+    /// Takes the site's provisioning claim, waiting a while for another call's to end.
+    /// Returns the holder's name, which [`Self::finish_provisioning`] gives back.
+    async fn claim_provisioning(&self, property_id: &PropertyId) -> Result<String> {
+        let lease = provisioning_lease(property_id);
+        // A name of its own per call: two calls of one process must not share the claim.
+        let call = PropertyId::new();
+        let holder = format!("{}/{}", self.inner.instance_id, call.as_str());
         let started = std::time::Instant::now();
         loop {
-            let now = self.now();
-            let claimed = self
-                .retry_concurrent(|| async {
-                    let mut property: Property =
-                        self.inner.store.load(property_id.as_str()).await?;
-                    let Some(site) = property.intercom.as_mut() else {
-                        return Err(not_linked());
-                    };
-                    if site.provisioning_until.is_some_and(|until| until > now) {
-                        return Ok(None);
-                    }
-                    let until = now + CLAIM;
-                    site.provisioning_until = Some(until);
-                    let mut batch = Batch::new();
-                    batch.put(&mut property);
-                    self.inner.store.commit(batch).await?;
-                    Ok(Some(until))
-                })
+            let held = self
+                .inner
+                .store
+                .try_acquire_lease(&lease, &holder, self.now(), CLAIM)
                 .await?;
-            if let Some(until) = claimed {
-                return Ok(until);
+            if held {
+                return Ok(holder);
             }
             if started.elapsed() > CLAIM_WAIT {
                 return Err(Error::conflict(
@@ -263,19 +256,16 @@ impl Concierge {
     async fn finish_provisioning(
         &self,
         property_id: &PropertyId,
-        holder: &chrono::DateTime<chrono::Utc>,
+        holder: &str,
         placeholder: Option<&EnsurePlaceholderResponse>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.retry_concurrent(|| async {
-            let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
-            let Some(site) = property.intercom.as_mut() else {
-                return Err(not_linked());
-            };
-            if site.provisioning_until.as_ref() == Some(holder) {
-                site.provisioning_until = None;
-            }
-            if let Some(p) = placeholder {
+        if let Some(p) = placeholder {
+            self.retry_concurrent(|| async {
+                let mut property: Property = self.inner.store.load(property_id.as_str()).await?;
+                let Some(site) = property.intercom.as_mut() else {
+                    return Err(not_linked());
+                };
                 let changed = site.placeholder_unit.as_ref() != Some(&p.unit)
                     || site.placeholder_tenant.as_ref() != Some(&p.tenant);
                 site.placeholder_unit = Some(p.unit.clone());
@@ -286,13 +276,18 @@ impl Concierge {
                     site.preflight_at = None;
                     site.preflight_failed.clear();
                 }
-            }
-            let mut batch = Batch::new();
-            batch.put(&mut property);
-            self.inner.store.commit(batch).await?;
-            Ok(())
-        })
-        .await
+                let mut batch = Batch::new();
+                batch.put(&mut property);
+                self.inner.store.commit(batch).await?;
+                Ok(())
+            })
+            .await?;
+        }
+        self.inner
+            .store
+            .release_lease(&provisioning_lease(property_id), holder)
+            .await?;
+        Ok(())
     }
 
     /// Checks that the site can take visitors (R-VISIT-2) and lists the tenants on Phone Calls
