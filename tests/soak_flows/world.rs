@@ -225,14 +225,18 @@ impl World {
         })
     }
 
-    /// The intercom's one-time consent, given once by the building admin before any run.
+    /// The intercom's one-time consent, given by the building admin before any run. A code is
+    /// good for one exchange: when a fault loses the exchange's reply, the admin consents again.
     pub async fn consent(&self, c: &Concierge) {
-        c.connect_intercom(
-            &admin(),
-            secrecy::SecretString::from(self.bmx.issue_consent_code()),
-        )
-        .await
-        .expect("consent");
+        for _ in 0..20 {
+            let code = secrecy::SecretString::from(self.bmx.issue_consent_code());
+            match c.connect_intercom(&admin(), code).await {
+                Ok(()) => return,
+                Err(Error::Provider(e)) => eprintln!("consent again: {}", e.message),
+                Err(e) => panic!("consent: {e}"),
+            }
+        }
+        panic!("no consent in 20 tries");
     }
 }
 

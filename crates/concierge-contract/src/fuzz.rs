@@ -4,7 +4,8 @@
 //! renamed, a number pushed to its limits, a string made huge or odd) or byte-level (flip,
 //! insert, delete, splice, truncate), and handed to the parser under test; a panic is a failure
 //! naming the input. Deterministic for a seed; the count is `CONCIERGE_FUZZ_ITERATIONS` (long
-//! mode) or what the test gives.
+//! mode) or what the test gives. [`run_generated`] starts each input from a page generated from
+//! the vendor's schemas ([`crate::schema_gen`]) instead of from fixed seeds.
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng};
@@ -151,4 +152,40 @@ pub fn run(seeds: &[&str], iterations: usize, seed: u64, parse: impl Fn(&[u8])) 
         try_one(&input);
     }
     seeds.len() + iterations
+}
+
+/// Runs `parse` on `iterations` pages generated from `schemas` (a map of name → schema): each a
+/// JSON array of up to four instances of one of `roots`, given as generated to one input in two
+/// and mutated (as [`run`] mutates) to the other. A panic fails with the input. Returns how
+/// many inputs were tried.
+pub fn run_generated(
+    schemas: &Value,
+    roots: &[&str],
+    iterations: usize,
+    seed: u64,
+    parse: impl Fn(&[u8]),
+) -> usize {
+    let mut rng = Rng(StdRng::seed_from_u64(seed));
+    for _ in 0..iterations {
+        let root = roots[rng.below(roots.len())];
+        let n = rng.below(5);
+        let mut page = Value::Array(
+            (0..n)
+                .map(|_| crate::schema_gen::instance(schemas, root, &mut rng.0))
+                .collect(),
+        );
+        if rng.below(2) == 0 {
+            for _ in 0..=rng.below(3) {
+                mutate_json(&mut page, &mut rng, 0);
+            }
+        }
+        let input = serde_json::to_vec(&page).unwrap_or_default();
+        if catch_unwind(AssertUnwindSafe(|| parse(&input))).is_err() {
+            panic!(
+                "the parser panicked on this input: {}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+    }
+    iterations
 }

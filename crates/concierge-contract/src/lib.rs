@@ -40,6 +40,7 @@ mod document;
 pub mod fuzz;
 mod params;
 mod report;
+pub mod schema_gen;
 mod schemas;
 mod shapes;
 
