@@ -28,13 +28,13 @@ pub(super) struct Change {
 /// A property's buildings and units while the listing of units is on it.
 pub(super) struct UnitsContext {
     pub slot: usize,
-    property: Property,
+    property: Arc<Property>,
     buildings: HashMap<String, Building>,
     units: HashMap<String, Unit>,
 }
 
 impl UnitsContext {
-    pub(super) async fn load(c: &Concierge, slot: usize, property: &Property) -> Result<Self> {
+    pub(super) async fn load(c: &Concierge, slot: usize, property: &Arc<Property>) -> Result<Self> {
         let store = &c.inner.store;
         let buildings = store
             .list_buildings(&property.id)
@@ -118,7 +118,7 @@ impl UnitsContext {
 /// before.
 pub(super) struct SyncContext {
     pub slot: usize,
-    property: Property,
+    property: Arc<Property>,
     today: NaiveDate,
     /// The day the previous run started, if there was one.
     previous_day: Option<NaiveDate>,
@@ -135,8 +135,8 @@ impl SyncContext {
     pub(super) async fn load(
         c: &Concierge,
         slot: usize,
-        property: &Property,
-        previous: Option<&SyncRun>,
+        property: &Arc<Property>,
+        previous: Option<super::run::Previous>,
     ) -> Result<Self> {
         let store = &c.inner.store;
         let units = units_by_external(c, property).await?;

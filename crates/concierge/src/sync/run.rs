@@ -18,11 +18,19 @@ const RUNS_PER_COMMIT: usize = 500;
 
 /// A property in a run.
 struct Slot {
-    property: Property,
-    previous: Option<SyncRun>,
+    /// Shared with the listings' loaders, not copied: a run over many properties holds each once.
+    property: Arc<Property>,
+    previous: Option<Previous>,
     run: SyncRun,
     /// Where its listing stands.
     state: SlotState,
+}
+
+/// What a run needs of its property's previous run (not the run itself, with its errors).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Previous {
+    pub(super) started_at: DateTime<Utc>,
+    aborted: bool,
 }
 
 impl Slot {
@@ -82,8 +90,11 @@ impl Concierge {
                 )),
             };
             slots.push(Slot {
-                property,
-                previous,
+                property: Arc::new(property),
+                previous: previous.map(|r| Previous {
+                    started_at: r.started_at,
+                    aborted: r.aborted.is_some(),
+                }),
                 run,
                 state,
             });
@@ -100,8 +111,7 @@ impl Concierge {
                 SyncMode::Full => None,
                 SyncMode::Incremental => slot
                     .previous
-                    .as_ref()
-                    .filter(|r| r.aborted.is_none())
+                    .filter(|r| !r.aborted)
                     .map(|r| r.started_at - INCREMENTAL_OVERLAP),
             };
             match listings
@@ -319,7 +329,7 @@ impl Run<'_> {
                         Some(ctx) => ctx,
                         None => {
                             let s = &self.slots[slot];
-                            SyncContext::load(c, slot, &s.property, s.previous.as_ref()).await?
+                            SyncContext::load(c, slot, &s.property, s.previous).await?
                         }
                     });
                 }
@@ -379,7 +389,7 @@ impl Run<'_> {
                 .iter()
                 .map(|&i| {
                     let s = &self.slots[i];
-                    (i, (s.property.clone(), s.previous.clone()))
+                    (i, (s.property.clone(), s.previous))
                 })
                 .collect(),
         )
@@ -525,7 +535,7 @@ fn page_slots<T>(
 type Prepared<T, C> = (Page<T>, HashMap<usize, C>);
 
 /// What loading a property's state needs: the property and its previous run, by slot.
-type Infos = Arc<HashMap<usize, (Property, Option<SyncRun>)>>;
+type Infos = Arc<HashMap<usize, (Arc<Property>, Option<Previous>)>>;
 
 /// The units state of `slots`, read from the store a few at a time.
 async fn load_units(
@@ -550,7 +560,7 @@ async fn load_residents(
     load_each(slots, |slot| {
         infos
             .get(&slot)
-            .map(|(p, previous)| SyncContext::load(&c, slot, p, previous.as_ref()))
+            .map(|(p, previous)| SyncContext::load(&c, slot, p, *previous))
     })
     .await
 }
