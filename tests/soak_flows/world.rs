@@ -484,22 +484,25 @@ async fn passes(c: &Concierge, say: &mut dyn FnMut(String)) -> Result<bool> {
             say(format!("ACK pass {}", view.pass.id));
         }
     }
-    let listed = c
-        .list_visitor_passes(
-            &desk,
-            VisitorPassFilter {
-                property_id: p.id.clone(),
-                state: None,
-                resident_id: None,
-            },
-            PageRequest::first().limit(500),
-        )
-        .await?
-        .items;
+    let listed = visitor_passes(c, &p.id).await?;
     Ok(listed.len() == PASSES
         && listed
             .iter()
             .all(|v| v.pass.state == VisitorPassState::Active))
+}
+
+/// Every visitor pass of `property`.
+async fn visitor_passes(c: &Concierge, property: &PropertyId) -> Result<Vec<VisitorPassView>> {
+    let filter = VisitorPassFilter {
+        property_id: property.clone(),
+        state: None,
+        resident_id: None,
+    };
+    Ok(
+        c.list_visitor_passes(&admin(), filter, PageRequest::first().limit(500))
+            .await?
+            .items,
+    )
 }
 
 /// What a run leaves in the store, independent of our ids and of when it ran.
@@ -552,20 +555,7 @@ pub async fn snapshot(c: &Concierge) -> Vec<String> {
         ));
     }
     if let Some((p, _)) = all.iter().find(|(p, _)| p.name == "visitors") {
-        for v in c
-            .list_visitor_passes(
-                &desk,
-                VisitorPassFilter {
-                    property_id: p.id.clone(),
-                    state: None,
-                    resident_id: None,
-                },
-                PageRequest::first().limit(500),
-            )
-            .await
-            .expect("passes")
-            .items
-        {
+        for v in visitor_passes(c, &p.id).await.expect("passes") {
             lines.push(format!(
                 "pass {} {} to {} {}",
                 v.pass.visitor_name,

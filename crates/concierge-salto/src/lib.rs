@@ -328,6 +328,21 @@ impl SaltoEncoder {
         }
     }
 
+    /// Reads the user `name` again after a refusal: whether it exists, and if so the user when
+    /// its card key holds a key.
+    async fn user_with_key(
+        &self,
+        operation: &str,
+        name: &str,
+    ) -> ProviderResult<Option<Option<User>>> {
+        Ok(self.get_user(operation, name).await?.map(|user| {
+            user.card_key
+                .as_ref()
+                .is_some_and(|c| c.state.holds_a_key())
+                .then_some(user)
+        }))
+    }
+
     /// Creates the user `user_id` (a replay finds it existing, which is fine).
     async fn create_user(
         &self,
@@ -658,13 +673,8 @@ impl KeyEncoder for SaltoEncoder {
                 if wire::has_code(&e, wire::FAILED_PRECONDITION)
                     || wire::has_code(&e, wire::ALREADY_EXISTS) =>
             {
-                match self.get_user(OP, &user_name).await? {
-                    Some(user)
-                        if user
-                            .card_key
-                            .as_ref()
-                            .is_some_and(|c| c.state.holds_a_key()) =>
-                    {
+                match self.user_with_key(OP, &user_name).await? {
+                    Some(Some(user)) => {
                         tracing::info!(user = %user_name, "salto card key written by an earlier attempt; not encoding again");
                         return Ok(key_ref(&user));
                     }
@@ -785,16 +795,9 @@ impl KeyEncoder for SaltoEncoder {
                 if wire::has_code(&e, wire::NOT_FOUND)
                     || wire::has_code(&e, wire::FAILED_PRECONDITION) =>
             {
-                match self.get_user(OP, &user_name).await? {
-                    Some(user)
-                        if user
-                            .card_key
-                            .as_ref()
-                            .is_some_and(|c| c.state.holds_a_key()) =>
-                    {
-                        Err(e)
-                    }
-                    Some(_) => {
+                match self.user_with_key(OP, &user_name).await? {
+                    Some(Some(_)) => Err(e),
+                    Some(None) => {
                         tracing::info!(key = %req.key.id, "salto card key holds no key; nothing to cancel");
                         Ok(())
                     }

@@ -34,18 +34,7 @@ async fn world() -> World {
         .build()
         .unwrap();
     let admin = Admin::full_access("desk-1", "desk");
-    let property = c
-        .register_property(&admin, NewProperty::new("Keys", "keys"))
-        .await
-        .unwrap();
-    let b = c
-        .register_building(&admin, NewBuilding::new(&property.id, "A"))
-        .await
-        .unwrap();
-    let unit = c
-        .register_unit(&admin, NewUnit::new(&b.id, "101").floor("1"))
-        .await
-        .unwrap();
+    let (property, unit) = property_with_a_unit(&c, &admin).await;
     World {
         sandbox,
         store,
@@ -54,6 +43,23 @@ async fn world() -> World {
         property,
         unit,
     }
+}
+
+/// A property "Keys" with one building and its unit 101.
+async fn property_with_a_unit(c: &Concierge, admin: &Admin) -> (Property, Unit) {
+    let property = c
+        .register_property(admin, NewProperty::new("Keys", "keys"))
+        .await
+        .unwrap();
+    let b = c
+        .register_building(admin, NewBuilding::new(&property.id, "A"))
+        .await
+        .unwrap();
+    let unit = c
+        .register_unit(admin, NewUnit::new(&b.id, "101").floor("1"))
+        .await
+        .unwrap();
+    (property, unit)
 }
 
 impl World {
@@ -537,18 +543,7 @@ async fn a_write_of_unknown_outcome_keeps_its_key_encoding_and_the_retry_asks_be
         .build()
         .unwrap();
     let admin = Admin::full_access("desk-1", "desk");
-    let property = c
-        .register_property(&admin, NewProperty::new("Keys", "keys"))
-        .await
-        .unwrap();
-    let b = c
-        .register_building(&admin, NewBuilding::new(&property.id, "A"))
-        .await
-        .unwrap();
-    let unit = c
-        .register_unit(&admin, NewUnit::new(&b.id, "101"))
-        .await
-        .unwrap();
+    let (_, unit) = property_with_a_unit(&c, &admin).await;
     let ada = c
         .move_in(&admin, MoveIn::new(&unit.id, "Ada", "Key"))
         .await
