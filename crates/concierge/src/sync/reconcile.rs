@@ -28,25 +28,27 @@ pub(super) struct Change {
 /// A property's buildings and units while the listing of units is on it.
 pub(super) struct UnitsContext {
     pub slot: usize,
-    property: Arc<Property>,
+    property: Property,
     buildings: HashMap<String, Building>,
     units: HashMap<String, Unit>,
 }
 
 impl UnitsContext {
-    pub(super) async fn load(c: &Concierge, slot: usize, property: &Arc<Property>) -> Result<Self> {
+    pub(super) async fn load(c: &Concierge, slot: usize, property: &PropertyId) -> Result<Self> {
         let store = &c.inner.store;
+        let property: Property = store.load(property.as_str()).await?;
         let buildings = store
             .list_buildings(&property.id)
             .await?
             .into_iter()
             .map(|b| (b.name.to_lowercase(), b))
             .collect();
+        let units = units_by_external(c, &property).await?;
         Ok(Self {
             slot,
-            property: property.clone(),
+            property,
             buildings,
-            units: units_by_external(c, property).await?,
+            units,
         })
     }
 
@@ -118,7 +120,7 @@ impl UnitsContext {
 /// before.
 pub(super) struct SyncContext {
     pub slot: usize,
-    property: Arc<Property>,
+    property: Property,
     today: NaiveDate,
     /// The day the previous run started, if there was one.
     previous_day: Option<NaiveDate>,
@@ -135,11 +137,12 @@ impl SyncContext {
     pub(super) async fn load(
         c: &Concierge,
         slot: usize,
-        property: &Arc<Property>,
+        property: &PropertyId,
         previous: Option<super::run::Previous>,
     ) -> Result<Self> {
         let store = &c.inner.store;
-        let units = units_by_external(c, property).await?;
+        let property: Property = store.load(property.as_str()).await?;
+        let units = units_by_external(c, &property).await?;
         let mut query = ResidentQuery::at(c.now());
         query.today = property.today(c.now());
         query.property_id = Some(property.id.clone());

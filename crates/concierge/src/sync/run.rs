@@ -18,8 +18,10 @@ const RUNS_PER_COMMIT: usize = 500;
 
 /// A property in a run.
 struct Slot {
-    /// Shared with the listings' loaders, not copied: a run over many properties holds each once.
-    property: Arc<Property>,
+    /// The property's record in the PMS. A run over many properties holds no property's record
+    /// (the id is the run's): each is read when the listing reaches it, so memory follows the
+    /// properties being listed, not the portfolio.
+    external: Option<ExternalRef>,
     previous: Option<Previous>,
     run: SyncRun,
     /// Where its listing stands.
@@ -90,7 +92,7 @@ impl Concierge {
                 )),
             };
             slots.push(Slot {
-                property: Arc::new(property),
+                external: property.external,
                 previous: previous.map(|r| Previous {
                     started_at: r.started_at,
                     aborted: r.aborted.is_some(),
@@ -173,7 +175,7 @@ impl Concierge {
             let mut batch = Batch::new();
             for slot in chunk {
                 // A property refused before its sync began leaves no run.
-                if slot.property.external.is_none() {
+                if slot.external.is_none() {
                     continue;
                 }
                 if let SlotState::Aborted(e) = &slot.state {
@@ -209,7 +211,7 @@ impl Run<'_> {
         let mut by_external: HashMap<ExternalRef, usize> = HashMap::new();
         let mut properties: Vec<ExternalRef> = Vec::new();
         for &i in chunk {
-            if let Some(e) = &self.slots[i].property.external
+            if let Some(e) = &self.slots[i].external
                 && by_external.insert(e.clone(), i).is_none()
             {
                 properties.push(e.clone());
@@ -249,7 +251,8 @@ impl Run<'_> {
                             units = Some(match ready.remove(&slot) {
                                 Some(ctx) => ctx,
                                 None => {
-                                    UnitsContext::load(c, slot, &self.slots[slot].property).await?
+                                    UnitsContext::load(c, slot, &self.slots[slot].run.property_id)
+                                        .await?
                                 }
                             });
                         }
@@ -329,7 +332,7 @@ impl Run<'_> {
                         Some(ctx) => ctx,
                         None => {
                             let s = &self.slots[slot];
-                            SyncContext::load(c, slot, &s.property, s.previous).await?
+                            SyncContext::load(c, slot, &s.run.property_id, s.previous).await?
                         }
                     });
                 }
@@ -389,7 +392,7 @@ impl Run<'_> {
                 .iter()
                 .map(|&i| {
                     let s = &self.slots[i];
-                    (i, (s.property.clone(), s.previous))
+                    (i, (s.run.property_id.clone(), s.previous))
                 })
                 .collect(),
         )
@@ -498,7 +501,7 @@ impl Run<'_> {
             .slots
             .iter()
             .filter(|s| s.waiting())
-            .map(|s| s.property.id.clone())
+            .map(|s| s.run.property_id.clone())
             .collect();
         let held = c
             .inner
@@ -534,8 +537,8 @@ fn page_slots<T>(
 /// A page and the state of the properties it starts, by slot.
 type Prepared<T, C> = (Page<T>, HashMap<usize, C>);
 
-/// What loading a property's state needs: the property and its previous run, by slot.
-type Infos = Arc<HashMap<usize, (Arc<Property>, Option<Previous>)>>;
+/// What loading a property's state needs: its id and what is kept of its previous run, by slot.
+type Infos = Arc<HashMap<usize, (PropertyId, Option<Previous>)>>;
 
 /// The units state of `slots`, read from the store a few at a time.
 async fn load_units(
