@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use concierge_core::{
     CancelKeyRequest, EncoderInfo, EncoderKeyState, ExternalRef, KeyEncoder, KeyStateRequest,
-    KeyStateResponse, ListEncodersRequest, ProviderErrorKind, RetryClass,
+    KeyStateResponse, ListEncodersRequest, ProviderError, ProviderErrorKind, RetryClass,
 };
 use concierge_http::SecretString;
 use concierge_salto::SaltoEncoder;
@@ -627,76 +627,51 @@ async fn an_encode_call_without_a_reply_is_not_replayed_and_its_outcome_is_unkno
     assert_eq!(err.retry, RetryClass::UnknownOutcome, "{err}");
 }
 
+/// An encode refused with `FAILED_PRECONDITION` (`message`), the user's card key read as
+/// `NOT_ASSIGNED` before it and as `after` when read again.
+async fn encode_refused(after: &str, message: &str) -> Result<ExternalRef, ProviderError> {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    mount_user(
+        &server,
+        "intent-1",
+        vec![
+            ok(user("intent-1", Some("NOT_ASSIGNED"))),
+            ok(user("intent-1", Some(after))),
+        ],
+    )
+    .await;
+    mount_encoder(&server, encoder(true, true), 1).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
+        .respond_with(grpc_error(400, "FAILED_PRECONDITION", message))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    salto(&server)
+        .encode_key(request("intent-1"))
+        .await
+        .map(|written| written.key)
+}
+
 #[tokio::test]
 async fn an_encode_refused_because_an_earlier_attempt_wrote_the_key_returns_that_key() {
     // R-KEY-4: the reply of an earlier EncodeCardKey was lost and its write finished between
     // this attempt's GetUser and its EncodeCardKey: the key is there, not a refusal.
-    // Arrange
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    mount_user(
-        &server,
-        "intent-1",
-        vec![
-            ok(user("intent-1", Some("NOT_ASSIGNED"))),
-            ok(user("intent-1", Some("ACTIVE"))),
-        ],
+    let written = encode_refused(
+        "ACTIVE",
+        "the card key is already assigned; cancel it first",
     )
     .await;
-    mount_encoder(&server, encoder(true, true), 1).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
-        .respond_with(grpc_error(
-            400,
-            "FAILED_PRECONDITION",
-            "the card key is already assigned; cancel it first",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let written = salto(&server).encode_key(request("intent-1")).await;
-
-    // Assert
-    assert_eq!(written.unwrap().key, key_ref("intent-1"));
+    assert_eq!(written.unwrap(), key_ref("intent-1"));
 }
 
 #[tokio::test]
 async fn an_encode_refused_while_no_key_is_written_stays_refused() {
-    // Arrange
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    mount_user(
-        &server,
-        "intent-1",
-        vec![
-            ok(user("intent-1", Some("NOT_ASSIGNED"))),
-            ok(user("intent-1", Some("NOT_ASSIGNED"))),
-        ],
-    )
-    .await;
-    mount_encoder(&server, encoder(true, true), 1).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/{}:encode", card_key("intent-1"))))
-        .respond_with(grpc_error(
-            400,
-            "FAILED_PRECONDITION",
-            "the encoder refused",
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-
-    // Act
-    let err = salto(&server)
-        .encode_key(request("intent-1"))
+    let err = encode_refused("NOT_ASSIGNED", "the encoder refused")
         .await
         .unwrap_err();
-
-    // Assert
     assert_eq!(err.kind, ProviderErrorKind::Rejected);
     assert!(!err.retryable());
     assert!(
