@@ -930,6 +930,13 @@ impl RetryClass {
         matches!(self, RetryClass::Transient | RetryClass::Throttled)
     }
 
+    /// Whether the vendor refused for good: the call changed nothing and will not succeed.
+    /// Every other class leaves a write to be tried again, after asking what became of it when
+    /// its outcome is unknown.
+    pub fn is_refusal(self) -> bool {
+        matches!(self, RetryClass::Permanent)
+    }
+
     /// The snake_case name.
     pub fn as_str(self) -> &'static str {
         self.into()

@@ -372,7 +372,7 @@ impl Concierge {
                     Ok(done) => Some(done.key),
                     // Not done, or perhaps done (a write whose reply was lost): the key stays
                     // Encoding, and the next attempt asks the lock system first.
-                    Err(e) if e.retryable() || e.retry == RetryClass::UnknownOutcome => {
+                    Err(e) if !e.retry.is_refusal() => {
                         return Err(e.into());
                     }
                     Err(e) => {

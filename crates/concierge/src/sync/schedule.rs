@@ -61,21 +61,19 @@ impl Concierge {
         });
         SchedulerHandle { task }
     }
-}
 
-/// Whether `property`, whose latest run is `latest`, is due for a sync at `now`: it never ran,
-/// or its interval has passed since its latest run started (R-PMS-6).
-pub(super) fn is_due(property: &Property, latest: Option<&SyncRun>, now: DateTime<Utc>) -> bool {
-    latest.is_none_or(|run| run.started_at + property.settings.sync_interval <= now)
-}
-
-impl Concierge {
     /// The latest run of `property` while it is not due (another process synced it since it was
     /// found due); `None` when it is due.
     pub(super) async fn run_not_yet_due(&self, property: &Property) -> Result<Option<SyncRun>> {
         let latest = self.inner.store.latest_sync_run(&property.id).await?;
         Ok(latest.filter(|run| !is_due(property, Some(run), self.now())))
     }
+}
+
+/// Whether `property`, whose latest run is `latest`, is due for a sync at `now`: it never ran,
+/// or its interval has passed since its latest run started (R-PMS-6).
+pub(super) fn is_due(property: &Property, latest: Option<&SyncRun>, now: DateTime<Utc>) -> bool {
+    latest.is_none_or(|run| run.started_at + property.settings.sync_interval <= now)
 }
 
 /// A handle on the scheduler task; dropping it stops the scheduler.

@@ -207,7 +207,7 @@ impl Concierge {
                 intent.status = IntentStatus::Succeeded;
                 Ok(())
             }
-            Err(e) if e.retryable() || e.retry == RetryClass::UnknownOutcome => {
+            Err(e) if !e.retry.is_refusal() => {
                 // Not known: stays requested, to be completed by a retry or reconciliation.
                 pass.failure = Some(format!("the intercom did not answer for sure: {e}"));
                 Ok(())
